@@ -1,0 +1,191 @@
+/**
+ * The training benchmark: windows per second of a training step (forward, backward, Adam update)
+ * and of inference, for every registered model on the `wasm`, `webgpu` and `cpu` backends.
+ *
+ * The reference is EEGNet-8,2 (`cnn`) on `[248, 250]` windows (248 sensors, 2 s at 125 Hz),
+ * batch 32, Adam. The other models get the windows the default preprocessing produces: sensor
+ * windows `[248, 250]`, or `[250, 20, 20]` frames for grid models. Steps go through the same
+ * `trainStep`/`predictBatch` as real training, on a fixed random batch.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { setupBackend } from "../models/backend.ts";
+import { buildModel, MODELS, type SignalShape } from "../models/registry.ts";
+import { predictBatch, trainStep } from "../pipeline/train_step.ts";
+import { Random } from "../pipeline/random.ts";
+import type { Batch } from "../pipeline/types.ts";
+
+/** Backends the training benchmark can measure. */
+export type TrainBenchBackend = "wasm" | "webgpu" | "cpu";
+
+/** Steps per backend. */
+export type PerBackend = Partial<Record<TrainBenchBackend, number>>;
+
+/** Options of {@linkcode benchTrain}; every field is optional. */
+export interface TrainBenchOptions {
+  /** Backends to measure, in this order. Default: `["wasm", "webgpu", "cpu"]`. */
+  backends?: TrainBenchBackend[];
+  /** Registered model names to measure. Default: all of `MODELS`. */
+  models?: string[];
+  /** Timed training steps per backend. Default: `{ wasm: 5, webgpu: 2, cpu: 1 }`. */
+  steps?: PerBackend;
+  /** Untimed training steps first (kernel/shader compilation, heap growth). Default: `{ wasm: 2, webgpu: 1, cpu: 0 }`. */
+  warmupSteps?: PerBackend;
+  /** Timed inference batches per backend (one untimed batch runs first). Default: the training steps. */
+  inferenceSteps?: PerBackend;
+  /** Windows per batch. Default: 32. */
+  batchSize?: number;
+  /** Window shape per model. Default: {@linkcode DEFAULT_BENCH_SIGNALS}. */
+  signals?: Record<string, SignalShape>;
+  /** Classes of the output layer. Default: 4. */
+  nClasses?: number;
+  /** Called with a line of progress (backend, model, step times). Default: none. */
+  onProgress?: (message: string) => void;
+}
+
+/** What {@linkcode benchTrain} measured for one model on one backend. */
+export interface TrainBenchResult {
+  /** Training windows per second: batch size / median step time. */
+  windowsPerSecond: number;
+  /** Median wall-clock milliseconds of a training step. */
+  msPerStep: number;
+  /** Inference windows per second: batch size / median inference time of a batch. */
+  inferenceWindowsPerSecond: number;
+  /** Timed training steps the median is over. */
+  steps: number;
+}
+
+/** Results by backend, then by model. */
+export type TrainBenchReport = Record<string, Record<string, TrainBenchResult>>;
+
+/** Window shapes of the default preprocessing: 248 sensors, 2 s at 125 Hz, 20 x 20 grids. */
+export const DEFAULT_BENCH_SIGNALS: Readonly<Record<"channels" | "grid", SignalShape>> = Object.freeze({
+  channels: { nChans: 248, nTimes: 250 },
+  grid: { nChans: 248, nTimes: 250, gridRows: 20, gridCols: 20 },
+});
+
+const DEFAULT_STEPS: Required<PerBackend> = { wasm: 5, webgpu: 2, cpu: 1 };
+const DEFAULT_WARMUP: Required<PerBackend> = { wasm: 2, webgpu: 1, cpu: 0 };
+
+/** A fixed random batch for `signal` in the layout of `model`. */
+function randomBatch(model: string, signal: SignalShape, batchSize: number, nClasses: number): Batch {
+  const grid = MODELS[model].input === "grid";
+  const shape = grid
+    ? [batchSize, signal.nTimes, signal.gridRows as number, signal.gridCols as number]
+    : [batchSize, signal.nChans, signal.nTimes];
+  const random = new Random(20240501);
+  const xs = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < xs.length; i++) xs[i] = random.normal();
+  const ys = Int32Array.from({ length: batchSize }, (_, i) => i % nClasses);
+  return { xs, shape, ys, recordings: [], startSamples: [] };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function count(name: string, value: number, min: number): number {
+  if (!Number.isInteger(value) || value < min) {
+    throw new RangeError(`Cannot benchmark training: ${name} must be an integer >= ${min}, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * Measures training and inference throughput of registered models on tfjs backends.
+ *
+ * For each backend (started with `setupBackend`) and model: builds the model, runs the warm-up
+ * steps, times the training steps (Adam, lr 1e-3) and inference batches one by one, and reports
+ * medians. The machine's load shows up in the numbers: run it on an otherwise idle machine.
+ *
+ * @param options Backends, models, step counts and shapes; see {@linkcode TrainBenchOptions}.
+ * @returns `{ [backend]: { [model]: { windowsPerSecond, msPerStep, inferenceWindowsPerSecond, steps } } }`
+ * @throws {RangeError} for an unknown model or backend, or a step count below its minimum
+ * @throws {Error} when a backend cannot start (e.g. no WebGPU adapter)
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { benchTrain } from "./train.ts";
+ *
+ * const report = await benchTrain({
+ *   backends: ["wasm"],
+ *   models: ["cnn"],
+ *   steps: { wasm: 1 },
+ *   warmupSteps: { wasm: 0 },
+ *   batchSize: 2,
+ *   signals: { cnn: { nChans: 4, nTimes: 32 } },
+ * });
+ * assert(report.wasm.cnn.windowsPerSecond > 0);
+ * ```
+ */
+export async function benchTrain(options: TrainBenchOptions = {}): Promise<TrainBenchReport> {
+  const backends = options.backends ?? ["wasm", "webgpu", "cpu"];
+  const models = options.models ?? Object.keys(MODELS);
+  const batchSize = count("batchSize", options.batchSize ?? 32, 1);
+  const nClasses = count("nClasses", options.nClasses ?? 4, 2);
+  const progress = options.onProgress ?? (() => {});
+  for (const backend of backends) {
+    if (!(backend in DEFAULT_STEPS)) {
+      throw new RangeError(`Cannot benchmark training: unknown backend "${backend}", expected wasm, webgpu or cpu`);
+    }
+  }
+  for (const model of models) {
+    if (!Object.hasOwn(MODELS, model)) {
+      throw new RangeError(
+        `Cannot benchmark training: unknown model "${model}", known: ${Object.keys(MODELS).join(", ")}`,
+      );
+    }
+  }
+  const report: TrainBenchReport = {};
+  for (const backend of backends) {
+    const steps = count(`steps.${backend}`, options.steps?.[backend] ?? DEFAULT_STEPS[backend], 1);
+    const warmup = count(`warmupSteps.${backend}`, options.warmupSteps?.[backend] ?? DEFAULT_WARMUP[backend], 0);
+    const inference = count(`inferenceSteps.${backend}`, options.inferenceSteps?.[backend] ?? steps, 1);
+    const setup = await setupBackend(backend);
+    progress(`${backend}: ${setup.reason}`);
+    report[backend] = {};
+    for (const name of models) {
+      const signal = options.signals?.[name] ?? DEFAULT_BENCH_SIGNALS[MODELS[name].input];
+      const batch = randomBatch(name, signal, batchSize, nClasses);
+      const model = buildModel(name, signal, nClasses);
+      const optimizer = tf.train.adam(1e-3);
+      try {
+        for (let i = 0; i < warmup; i++) await trainStep(model, optimizer, batch, nClasses);
+        const stepMs: number[] = [];
+        for (let i = 0; i < steps; i++) {
+          const started = performance.now();
+          await trainStep(model, optimizer, batch, nClasses);
+          stepMs.push(performance.now() - started);
+        }
+        await predictBatch(model, batch, nClasses);
+        const inferMs: number[] = [];
+        for (let i = 0; i < inference; i++) {
+          const started = performance.now();
+          await predictBatch(model, batch, nClasses);
+          inferMs.push(performance.now() - started);
+        }
+        const msPerStep = median(stepMs);
+        const result: TrainBenchResult = {
+          windowsPerSecond: batchSize / (msPerStep / 1000),
+          msPerStep,
+          inferenceWindowsPerSecond: batchSize / (median(inferMs) / 1000),
+          steps,
+        };
+        report[backend][name] = result;
+        progress(
+          `${backend} ${name} [${batch.shape.join(", ")}]: steps ${stepMs.map((ms) => ms.toFixed(0)).join(" ")} ms, ` +
+            `${result.windowsPerSecond.toFixed(1)} windows/s training, ${
+              result.inferenceWindowsPerSecond.toFixed(1)
+            } inference`,
+        );
+      } finally {
+        model.dispose();
+        optimizer.dispose();
+      }
+    }
+  }
+  return report;
+}

@@ -1,0 +1,43 @@
+/**
+ * megflow: stream MEG recordings from HDF5 files through composable RxJS
+ * operators into TensorFlow.js models, and classify the brain state of the
+ * person recorded (rest, math, working memory, motor).
+ *
+ * @example
+ * ```ts
+ * import { lastValueFrom, mergeMap, from, toArray } from "rxjs";
+ * import { batch, readBlocks, resample, window, zscore, type Recording } from "./mod.ts";
+ * import h5wasm from "h5wasm/node";
+ * import { assertEquals } from "@std/assert";
+ *
+ * // A recording in the assignment's layout: one float64 dataset, 248 x T, 2034 Hz.
+ * const dir = await Deno.makeTempDir();
+ * await h5wasm.ready;
+ * const file = new h5wasm.File(`${dir}/rest_105923_1.h5`, "w");
+ * const data = Float64Array.from({ length: 248 * 8136 }, (_, i) => Math.sin(i / 7) * 1e-12);
+ * file.create_dataset({ name: "rest_105923", data, shape: [248, 8136], dtype: "<d" });
+ * file.close();
+ * const recording: Recording = {
+ *   path: `${dir}/rest_105923_1.h5`, split: "Intra/train", taskType: "rest", label: "rest",
+ *   subject: "105923", chunk: 1, datasetName: "rest_105923",
+ * };
+ *
+ * const batches = await lastValueFrom(from([recording]).pipe(
+ *   mergeMap((r) => readBlocks(r).pipe(
+ *     resample({ toHz: 125 }),
+ *     zscore(),
+ *     window({ windowSeconds: 2, strideSeconds: 1 }),
+ *   ), 2),
+ *   batch(32),
+ *   toArray(),
+ * ));
+ * assertEquals(batches[0].shape, [3, 248, 250]); // 4 s -> three 2 s windows every 1 s
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ *
+ * @module
+ */
+export * from "./pipeline/mod.ts";
+export * from "./operators/mod.ts";
+export * from "./models/mod.ts";
+export * from "./synth/mod.ts";

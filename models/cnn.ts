@@ -1,0 +1,202 @@
+/**
+ * EEGNet-style compact convolutional network (Lawhern et al. 2018, "EEGNet: a compact
+ * convolutional neural network for EEG-based brain-computer interfaces").
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import {
+  channelSignal,
+  checkActivation,
+  checkInt,
+  checkNonNegative,
+  checkOutputs,
+  checkProb,
+  resolveOptions,
+} from "./_options.ts";
+import type { ActivationName, SignalShape } from "./types.ts";
+
+/** Hyper-parameters of {@linkcode cnn}; every field is optional. */
+export interface CnnOptions {
+  /** Number of temporal filters (EEGNet's F1). @default 8 */
+  temporalFilters?: number;
+  /** Spatial filters per temporal filter (EEGNet's D, depthwise multiplier). @default 2 */
+  depthMultiplier?: number;
+  /** Number of pointwise filters of the separable convolution (EEGNet's F2). @default 16 */
+  separableFilters?: number;
+  /**
+   * Length of the temporal kernels in samples. 64 is half a second at 128 Hz, as in the
+   * paper; scale it with the sampling rate (about `sfreq / 2`), e.g. 64 at 125 Hz.
+   * @default 64
+   */
+  kernLength?: number;
+  /** Temporal length of the separable convolution's depthwise kernel, in samples. @default 16 */
+  separableKernLength?: number;
+  /** Temporal average-pooling factor after the spatial convolution. @default 4 */
+  pool1Size?: number;
+  /** Temporal average-pooling factor after the separable convolution. @default 8 */
+  pool2Size?: number;
+  /** Max norm of each spatial filter (over the sensors); 0 turns the constraint off. @default 1 */
+  depthwiseMaxNorm?: number;
+  /** Max norm of each class's weight vector in the output layer; 0 turns it off. @default 0.25 */
+  denseMaxNorm?: number;
+  /**
+   * Dropout rate after each pooling. The paper uses 0.5 within subject and 0.25 across
+   * subjects; megflow's headline task is cross-subject, so 0.25 (also braindecode's default).
+   * @default 0.25
+   */
+  dropProb?: number;
+  /** Activation after the spatial and the separable convolution blocks. @default "elu" */
+  activation?: ActivationName;
+}
+
+/** The default {@linkcode CnnOptions}: EEGNet-8,2. */
+export const CNN_DEFAULTS: Readonly<Required<CnnOptions>> = Object.freeze({
+  temporalFilters: 8,
+  depthMultiplier: 2,
+  separableFilters: 16,
+  kernLength: 64,
+  separableKernLength: 16,
+  pool1Size: 4,
+  pool2Size: 8,
+  depthwiseMaxNorm: 1,
+  denseMaxNorm: 0.25,
+  dropProb: 0.25,
+  activation: "elu",
+});
+
+/**
+ * Builds an EEGNet-style model (default EEGNet-8,2) for sensor windows.
+ *
+ * Input `[batch, nChans, nTimes]` (channel-major windows, as the pipeline batches them),
+ * reshaped to channels-last `[batch, nChans, nTimes, 1]`, then:
+ * 1. temporal conv, F1 kernels `[1, kernLength]`, same padding, no bias -> `[b, nChans, nTimes, F1]`; BatchNorm;
+ * 2. depthwise spatial conv over all sensors, kernel `[nChans, 1]`, D per filter, no bias,
+ *    max-norm constraint -> `[b, 1, nTimes, F1 * D]`; BatchNorm; activation;
+ *    average pool `[1, pool1Size]`; dropout;
+ * 3. separable conv (depthwise `[1, separableKernLength]` then pointwise to F2), no bias ->
+ *    `[b, 1, nTimes / pool1Size, F2]`; BatchNorm; activation; average pool `[1, pool2Size]`; dropout;
+ * 4. flatten -> dense `nOutputs`, max-norm constrained, softmax -> `[batch, nOutputs]`.
+ *
+ * The compute-heavy ops are conv2d, depthwiseConv2d (the separable conv is depthwise +
+ * 1x1 conv2d inside tfjs-core), avgPool, batchNorm, elu and one small matMul.
+ *
+ * @param signal The window shape: `nChans` and `nTimes` are used.
+ * @param nOutputs Number of classes.
+ * @param options Hyper-parameters; see {@linkcode CnnOptions} and {@linkcode CNN_DEFAULTS}.
+ * @returns An uncompiled model whose output is softmax probabilities `[batch, nOutputs]`.
+ * @throws {TypeError} for an unknown option or an option of the wrong type.
+ * @throws {RangeError} for a non-positive size, a dropout outside [0, 1), an unknown
+ * activation, fewer than 2 outputs, or `nTimes < pool1Size * pool2Size`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import "@tensorflow/tfjs-backend-cpu";
+ * import { cnn } from "./cnn.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * await tf.setBackend("cpu");
+ * const model = cnn({ nChans: 16, nTimes: 64 }, 4, { temporalFilters: 4 });
+ * const probabilities = model.predict(tf.randomNormal([3, 16, 64])) as tf.Tensor;
+ * assertEquals(probabilities.shape, [3, 4]);
+ * ```
+ */
+export function cnn(signal: SignalShape, nOutputs: number, options?: CnnOptions): tfl.LayersModel {
+  const [nChans, nTimes] = channelSignal("cnn", signal);
+  checkOutputs("cnn", nOutputs);
+  const o = resolveOptions<CnnOptions>("cnn", CNN_DEFAULTS, options);
+  for (
+    const key of [
+      "temporalFilters",
+      "depthMultiplier",
+      "separableFilters",
+      "kernLength",
+      "separableKernLength",
+      "pool1Size",
+      "pool2Size",
+    ] as const
+  ) {
+    checkInt("cnn", key, o[key], 1);
+  }
+  checkNonNegative("cnn", "depthwiseMaxNorm", o.depthwiseMaxNorm);
+  checkNonNegative("cnn", "denseMaxNorm", o.denseMaxNorm);
+  checkProb("cnn", "dropProb", o.dropProb);
+  checkActivation("cnn", o.activation);
+  if (nTimes < o.pool1Size * o.pool2Size) {
+    throw new RangeError(
+      `Cannot build cnn: nTimes must be at least pool1Size * pool2Size = ${o.pool1Size * o.pool2Size}, got ${nTimes}`,
+    );
+  }
+
+  const input = tfl.input({ shape: [nChans, nTimes], name: "signal" });
+  let x = tfl.layers.reshape({ targetShape: [nChans, nTimes, 1], name: "to_image" }).apply(input) as tfl.SymbolicTensor;
+  x = apply(
+    x,
+    tfl.layers.conv2d({
+      filters: o.temporalFilters,
+      kernelSize: [1, o.kernLength],
+      padding: "same",
+      useBias: false,
+      name: "temporal_conv",
+    }),
+    tfl.layers.batchNormalization({ axis: -1, name: "temporal_bn" }),
+    tfl.layers.depthwiseConv2d({
+      kernelSize: [nChans, 1],
+      depthMultiplier: o.depthMultiplier,
+      useBias: false,
+      padding: "valid",
+      depthwiseConstraint: o.depthwiseMaxNorm > 0
+        ? tfl.constraints.maxNorm({ maxValue: o.depthwiseMaxNorm, axis: 0 })
+        : undefined,
+      name: "spatial_conv",
+    }),
+    tfl.layers.batchNormalization({ axis: -1, name: "spatial_bn" }),
+    tfl.layers.activation({ activation: o.activation, name: "spatial_activation" }),
+    tfl.layers.averagePooling2d({ poolSize: [1, o.pool1Size], strides: [1, o.pool1Size], name: "pool1" }),
+    tfl.layers.dropout({ rate: o.dropProb, name: "dropout1" }),
+    tfl.layers.separableConv2d({
+      filters: o.separableFilters,
+      kernelSize: [1, o.separableKernLength],
+      padding: "same",
+      useBias: false,
+      name: "separable_conv",
+    }),
+    tfl.layers.batchNormalization({ axis: -1, name: "separable_bn" }),
+    tfl.layers.activation({ activation: o.activation, name: "separable_activation" }),
+    tfl.layers.averagePooling2d({ poolSize: [1, o.pool2Size], strides: [1, o.pool2Size], name: "pool2" }),
+    tfl.layers.dropout({ rate: o.dropProb, name: "dropout2" }),
+    tfl.layers.flatten({ name: "flatten" }),
+    tfl.layers.dense({
+      units: nOutputs,
+      activation: "softmax",
+      kernelConstraint: o.denseMaxNorm > 0 ? tfl.constraints.maxNorm({ maxValue: o.denseMaxNorm, axis: 0 }) : undefined,
+      name: "classifier",
+    }),
+  );
+  const model = tfl.model({ inputs: input, outputs: x, name: "cnn" });
+  applyConstraints(model);
+  return model;
+}
+
+/**
+ * Projects the initial weights onto their constraints. tfjs applies a weight's constraint
+ * after every optimizer step and also whenever weights are loaded, so without this a model
+ * saved before training would not load back to the same predictions.
+ */
+function applyConstraints(model: tfl.LayersModel): void {
+  for (const weight of model.weights) {
+    if (weight.constraint) {
+      tf.tidy(() => {
+        weight.write(tf.clone(weight.read()));
+      });
+    }
+  }
+}
+
+function apply(x: tfl.SymbolicTensor, ...layers: { apply(x: tfl.SymbolicTensor): unknown }[]): tfl.SymbolicTensor {
+  for (const layer of layers) x = layer.apply(x) as tfl.SymbolicTensor;
+  return x;
+}

@@ -1,0 +1,165 @@
+/**
+ * `DepthwiseConv2dNativeBackpropInput` for the tfjs `wasm` backend.
+ *
+ * Why it exists: tfjs-backend-wasm 4.22 has no `DepthwiseConv2dNativeBackpropInput`, so the
+ * gradient flowing back through a `depthwiseConv2d` (needed by every layer before it, e.g. the
+ * temporal conv in front of EEGNet's spatial depthwise conv) fails on wasm.
+ *
+ * General path: the transposed convolution, i.e. a depthwise convolution (multiplier 1, channels
+ * c*M) of `dy` with zeros inserted between rows/cols for the stride, padded by
+ * `(f - 1) * dilation - pad`, with the spatially flipped filter; then a sum over the M outputs of
+ * every input channel.
+ *
+ * Fast path: when the filter spans the whole (padded) input along one axis, so that axis has one
+ * output position, and the other axis is a plain 1-tap, stride-1, unpadded pass (EEGNet's
+ * `[nChans, 1]` spatial filter), the transposed convolution above would mostly multiply padding:
+ * `dx[n, h, w, c] = sum_m dy[n, 0, w, c*M + m] * W[h + padTop, 0, c, m]` is just a broadcast
+ * product and a sum over m.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import {
+  depthwiseConv2d,
+  disposeInfo,
+  type KernelArgs,
+  multiply,
+  padZeros,
+  pair,
+  reshape,
+  reverse,
+  slice,
+  sum,
+  WASM,
+} from "./_wasm_ops.ts";
+
+function depthwiseConv2dNativeBackpropInput(args: KernelArgs): tf.TensorInfo {
+  const { backend } = args;
+  const dy = args.inputs.dy as tf.TensorInfo;
+  const filter = args.inputs.filter as tf.TensorInfo;
+  const attrs = args.attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
+  const info = tf.backend_util.computeConv2DInfo(
+    attrs.inputShape,
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    pair(attrs.dilations),
+    attrs.pad,
+    attrs.dimRoundingMode,
+    true,
+  );
+  const { outHeight, outWidth, filterHeight: fh, filterWidth: fw, strideHeight, strideWidth } = info;
+  const { dilationHeight, dilationWidth, inHeight, inWidth, padInfo } = info;
+  // Axis 1 spans the filter, axis 2 is a plain pass (or the other way round).
+  if (
+    outHeight === 1 && dilationHeight === 1 && fw === 1 && strideWidth === 1 && padInfo.left === 0 &&
+    outWidth === inWidth
+  ) {
+    return spanningFilter(backend, dy, filter, info, 1);
+  }
+  if (
+    outWidth === 1 && dilationWidth === 1 && fh === 1 && strideHeight === 1 && padInfo.top === 0 &&
+    outHeight === inHeight
+  ) {
+    return spanningFilter(backend, dy, filter, info, 2);
+  }
+  return transposedConvolution(backend, dy, filter, info);
+}
+
+/** The fast path: `axis` (1 or 2) has one output position covering the whole padded input. */
+function spanningFilter(
+  backend: tf.KernelBackend,
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+  axis: 1 | 2,
+): tf.TensorInfo {
+  const { batchSize: n, inHeight, inWidth, inChannels: c } = info;
+  const m = filter.shape[3];
+  const size = axis === 1 ? inHeight : inWidth;
+  const pad = axis === 1 ? info.padInfo.top : info.padInfo.left;
+  const taps = filter.shape[axis - 1];
+  // Filter taps pad..pad+size-1 meet input rows 0..size-1; taps past the filter end are zeros.
+  const available = Math.max(0, Math.min(size, taps - pad));
+  const begin = [0, 0, 0, 0];
+  begin[axis - 1] = pad;
+  const sliceSize = [filter.shape[0], filter.shape[1], c, m];
+  sliceSize[axis - 1] = available;
+  let rows = slice(backend, filter, begin, sliceSize);
+  if (available < size) {
+    const paddings: [number, number][] = [[0, 0], [0, 0], [0, 0], [0, 0]];
+    paddings[axis - 1] = [0, size - available];
+    const padded = padZeros(backend, rows, paddings);
+    disposeInfo(backend, rows);
+    rows = padded;
+  }
+  // dy [n, 1, W, c*M] times W [1, H, 1, c, M] (axis 1), or dy [n, H, 1, c*M] times W [1, 1, W, c, M].
+  const dy5 = reshape(backend, dy, [n, axis === 1 ? 1 : inHeight, axis === 1 ? inWidth : 1, c, m]);
+  const w5 = reshape(backend, rows, [1, axis === 1 ? inHeight : 1, axis === 1 ? 1 : inWidth, c, m]);
+  const product = multiply(backend, dy5, w5);
+  disposeInfo(backend, rows, dy5, w5);
+  const out = m === 1 ? reshape(backend, product, [n, inHeight, inWidth, c]) : sum(backend, product, [4]);
+  disposeInfo(backend, product);
+  return out;
+}
+
+/** The general path: a depthwise convolution of the stride-dilated `dy` with the flipped filter. */
+function transposedConvolution(
+  backend: tf.KernelBackend,
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): tf.TensorInfo {
+  const { batchSize: n, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info;
+  const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
+  const { dilationHeight: dh, dilationWidth: dw } = info;
+  const m = filter.shape[3];
+  const k = c * m;
+
+  // Insert (stride - 1) zeros after every row and column of dy.
+  let dyDilated = dy;
+  if (sh > 1 || sw > 1) {
+    const dy6 = reshape(backend, dy, [n, outHeight, 1, outWidth, 1, k]);
+    const padded = padZeros(backend, dy6, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+    dyDilated = reshape(backend, padded, [n, outHeight * sh, outWidth * sw, k]);
+    disposeInfo(backend, dy6, padded);
+  }
+  const dilatedHeight = dyDilated.shape[1];
+  const dilatedWidth = dyDilated.shape[2];
+
+  // Flip the filter spatially; one output channel per (c, m) pair.
+  const flipped = reverse(backend, filter, [0, 1]);
+  const flippedFilter = reshape(backend, flipped, [fh, fw, k, 1]);
+  disposeInfo(backend, flipped);
+
+  // dx row h reads dilated rows h - (fh-1)*d + top + i*d: pad (fh-1)*d - top in front.
+  const padTop = (fh - 1) * dh - info.padInfo.top;
+  const padLeft = (fw - 1) * dw - info.padInfo.left;
+  const padBottom = inHeight + (fh - 1) * dh - dilatedHeight - padTop;
+  const padRight = inWidth + (fw - 1) * dw - dilatedWidth - padLeft;
+  const usedTop = Math.max(0, padTop);
+  const usedLeft = Math.max(0, padLeft);
+  const conv = depthwiseConv2d(backend, dyDilated, flippedFilter, [1, 1], [dh, dw], [
+    [0, 0],
+    [usedTop, Math.max(0, padBottom)],
+    [usedLeft, Math.max(0, padRight)],
+    [0, 0],
+  ]);
+  if (dyDilated !== dy) disposeInfo(backend, dyDilated);
+  disposeInfo(backend, flippedFilter);
+  let cropped = conv;
+  if (conv.shape[1] !== inHeight || conv.shape[2] !== inWidth) {
+    cropped = slice(backend, conv, [0, usedTop - padTop, usedLeft - padLeft, 0], [n, inHeight, inWidth, k]);
+    disposeInfo(backend, conv);
+  }
+  const perPair = reshape(backend, cropped, [n, inHeight, inWidth, c, m]);
+  const out = m === 1 ? reshape(backend, perPair, [n, inHeight, inWidth, c]) : sum(backend, perPair, [4]);
+  disposeInfo(backend, cropped, perPair);
+  return out;
+}
+
+/** Kernel config registering {@linkcode depthwiseConv2dNativeBackpropInput} for the wasm backend. */
+export const depthwiseConv2dNativeBackpropInputConfig: tf.KernelConfig = {
+  kernelName: tf.DepthwiseConv2dNativeBackpropInput,
+  backendName: WASM,
+  kernelFunc: depthwiseConv2dNativeBackpropInput as unknown as tf.KernelFunc,
+};

@@ -1,0 +1,87 @@
+/**
+ * Registers the kernels that make the tfjs `wasm` backend usable (and fast) for training.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+// The wasm package registers its own kernels on import; it must do so before the overrides.
+import "@tensorflow/tfjs-backend-wasm";
+import { sharedCastConfig } from "./cast.ts";
+import { conv2DBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
+import { conv2DBackpropInputConfig } from "./conv2d_backprop_input.ts";
+import { depthwiseConv2dNativeBackpropFilterConfig } from "./depthwise_conv2d_native_backprop_filter.ts";
+import { depthwiseConv2dNativeBackpropInputConfig } from "./depthwise_conv2d_native_backprop_input.ts";
+import { fastFusedBatchNormConfig } from "./fused_batch_norm.ts";
+import { sharedIdentityConfig } from "./identity.ts";
+import { fastMeanConfig, fastSumConfig } from "./reduce_sum_mean.ts";
+import { fastTileConfig } from "./tile.ts";
+import { unsortedSegmentSumConfig } from "./unsorted_segment_sum.ts";
+import { WIDE_BROADCAST_KERNELS, wideBroadcastConfig } from "./wide_broadcast.ts";
+import { WASM } from "./_wasm_ops.ts";
+
+/** Kernels tfjs-backend-wasm 4.22 lacks and that gradients of common layers call. */
+const MISSING: readonly tf.KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  depthwiseConv2dNativeBackpropFilterConfig,
+  depthwiseConv2dNativeBackpropInputConfig,
+  unsortedSegmentSumConfig,
+];
+
+/** Stock wasm kernels replaced by faster ones (each wraps or replaces the stock config). */
+const OVERRIDES: ReadonlyArray<[string, (stock: tf.KernelConfig) => tf.KernelConfig]> = [
+  [tf.Tile, fastTileConfig],
+  [tf.Identity, sharedIdentityConfig],
+  [tf.Cast, sharedCastConfig],
+  [tf.Sum, fastSumConfig],
+  [tf.Mean, fastMeanConfig],
+  [tf.Conv2DBackpropInput, () => conv2DBackpropInputConfig],
+  [tf.FusedBatchNorm, fastFusedBatchNormConfig],
+  ...WIDE_BROADCAST_KERNELS.map((name) => [name, wideBroadcastConfig] as [string, typeof wideBroadcastConfig]),
+];
+
+/** Kernel functions installed by this module, to recognise them on a second call. */
+const installed = new Set<tf.KernelFunc>();
+
+/**
+ * Registers, for the `wasm` backend, the training kernels that tfjs-backend-wasm 4.22 lacks
+ * (`Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter`,
+ * `DepthwiseConv2dNativeBackpropInput`, `UnsortedSegmentSum`; each built from existing wasm
+ * kernels) and replaces stock kernels that are slow on training shapes (`Tile`, `Identity`,
+ * `Cast`, `Sum`, `Mean`, `Conv2DBackpropInput`, `FusedBatchNorm` and the broadcasting binary
+ * kernels; see each
+ * file in `models/kernels/` for why). Missing kernels that some other code already registered
+ * for wasm are left alone. Safe to call any number of times, before or after
+ * `tf.setBackend("wasm")`.
+ *
+ * @returns the names of the kernels registered or replaced by this call (empty on repeat calls)
+ * @throws never; registration only touches the kernel registry
+ * @example
+ * ```ts
+ * import { assert, assertEquals } from "@std/assert";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { registerWasmTrainingKernels } from "./register_wasm_training_kernels.ts";
+ *
+ * registerWasmTrainingKernels();
+ * assert(tf.getKernel("Conv2DBackpropFilter", "wasm") !== undefined);
+ * assertEquals(registerWasmTrainingKernels(), []); // idempotent
+ * ```
+ */
+export function registerWasmTrainingKernels(): string[] {
+  const changed: string[] = [];
+  for (const config of MISSING) {
+    if (tf.getKernel(config.kernelName, WASM) !== undefined) continue;
+    tf.registerKernel(config);
+    installed.add(config.kernelFunc);
+    changed.push(config.kernelName);
+  }
+  for (const [name, override] of OVERRIDES) {
+    const stock = tf.getKernel(name, WASM);
+    if (stock === undefined || installed.has(stock.kernelFunc)) continue;
+    const replacement = override(stock);
+    tf.unregisterKernel(name, WASM);
+    tf.registerKernel(replacement);
+    installed.add(replacement.kernelFunc);
+    changed.push(name);
+  }
+  return changed;
+}

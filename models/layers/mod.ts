@@ -1,0 +1,12 @@
+/**
+ * megflow's custom tfjs-layers layers. Importing this module registers every class for
+ * serialisation, which loading a saved model that uses them requires.
+ *
+ * @module
+ */
+
+export * from "./attention_pooling.ts";
+export * from "./layer_norm.ts";
+export * from "./multi_head_self_attention.ts";
+export * from "./positional_embedding.ts";
+export * from "./tubelet_embedding.ts";

@@ -1,0 +1,107 @@
+/**
+ * Every megflow model, registered in one place under the name `--model` takes.
+ *
+ * @module
+ */
+
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { cnn, CNN_DEFAULTS, type CnnOptions } from "./cnn.ts";
+import { GRU_ATTENTION_DEFAULTS, gruAttention, type GruAttentionOptions } from "./gru_attention.ts";
+import { vivit, VIVIT_DEFAULTS, type VivitOptions } from "./vivit.ts";
+import type { SignalShape } from "./types.ts";
+
+export type { SignalShape } from "./types.ts";
+
+/** A registered model: how to build it and what it expects. */
+export interface ModelEntry<O> {
+  /** Registry key, the value of `--model`. */
+  name: string;
+  /**
+   * Input layout: `"channels"` is `[batch, nChans, nTimes]` (sensor windows),
+   * `"grid"` is `[batch, nTimes, gridRows, gridCols]` (frames from `gridSensors`).
+   */
+  input: "channels" | "grid";
+  /** One line about the architecture. */
+  description: string;
+  /** Every hyper-parameter with its default. */
+  defaultOptions: O;
+  /**
+   * Builds the model; its output is softmax probabilities `[batch, nOutputs]`.
+   *
+   * @throws {TypeError} for an unknown or mistyped option or a missing signal field.
+   * @throws {RangeError} for an out-of-range value.
+   */
+  build(signal: SignalShape, nOutputs: number, options?: Partial<O>): tfl.LayersModel;
+}
+
+/**
+ * The registered models by name: `cnn` (EEGNet-style), `gru` (GRU + attention pooling),
+ * `vivit` (factorised video transformer on sensor grids).
+ *
+ * @example
+ * ```ts
+ * import { MODELS } from "./registry.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(Object.keys(MODELS), ["cnn", "gru", "vivit"]);
+ * assertEquals(MODELS.vivit.input, "grid");
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export const MODELS: Record<string, ModelEntry<any>> = {
+  cnn: {
+    name: "cnn",
+    input: "channels",
+    description: "EEGNet-style CNN (Lawhern et al. 2018): temporal conv, depthwise spatial conv, separable conv",
+    defaultOptions: CNN_DEFAULTS,
+    build: cnn,
+  } satisfies ModelEntry<Required<CnnOptions>>,
+  gru: {
+    name: "gru",
+    input: "channels",
+    description: "sensor projection, GRU over time, learned attention pooling over time steps",
+    defaultOptions: GRU_ATTENTION_DEFAULTS,
+    build: gruAttention,
+  } satisfies ModelEntry<Required<GruAttentionOptions>>,
+  vivit: {
+    name: "vivit",
+    input: "grid",
+    description: "ViViT factorised encoder (Arnab et al. 2021): tubelets, spatial then temporal transformer",
+    defaultOptions: VIVIT_DEFAULTS,
+    build: vivit,
+  } satisfies ModelEntry<Required<VivitOptions>>,
+};
+
+/**
+ * Builds a registered model by name.
+ *
+ * @param name Registry key: `cnn`, `gru` or `vivit`.
+ * @param signal The window shape; grid models also need `gridRows` and `gridCols`.
+ * @param nOutputs Number of classes.
+ * @param options The model's hyper-parameters (see its `defaultOptions`); omitted ones keep
+ * their defaults.
+ * @returns An uncompiled model with softmax output `[batch, nOutputs]`.
+ * @throws {RangeError} for an unknown name (the message lists the known ones), or an
+ * out-of-range option.
+ * @throws {TypeError} for an unknown or mistyped option or a missing signal field.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import "@tensorflow/tfjs-backend-cpu";
+ * import { buildModel } from "./registry.ts";
+ * import { assertEquals, assertThrows } from "@std/assert";
+ *
+ * await tf.setBackend("cpu");
+ * const model = buildModel("cnn", { nChans: 8, nTimes: 64 }, 4);
+ * assertEquals(model.outputs[0].shape, [null, 4]);
+ * assertThrows(() => buildModel("mamba", { nChans: 8, nTimes: 64 }, 4), RangeError, "cnn, gru, vivit");
+ * ```
+ */
+export function buildModel(name: string, signal: SignalShape, nOutputs: number, options?: object): tfl.LayersModel {
+  const entry = Object.hasOwn(MODELS, name) ? MODELS[name] : undefined;
+  if (entry === undefined) {
+    throw new RangeError(`Unknown model "${name}"; known models: ${Object.keys(MODELS).join(", ")}`);
+  }
+  return entry.build(signal, nOutputs, options);
+}

@@ -1,0 +1,169 @@
+/**
+ * ViViT-style factorised video transformer (Arnab et al. 2021, "ViViT: A Video Vision
+ * Transformer", model 2) over MEG sensor-grid frames.
+ *
+ * @module
+ */
+
+import * as tfl from "@tensorflow/tfjs-layers";
+import { LayerNorm } from "./layers/layer_norm.ts";
+import { MultiHeadSelfAttention } from "./layers/multi_head_self_attention.ts";
+import { PositionalEmbedding } from "./layers/positional_embedding.ts";
+import { TubeletEmbedding } from "./layers/tubelet_embedding.ts";
+import { checkActivation, checkInt, checkOutputs, checkProb, gridSignal, resolveOptions } from "./_options.ts";
+import type { ActivationName, SignalShape } from "./types.ts";
+
+/** Hyper-parameters of {@linkcode vivit}; every field is optional. */
+export interface VivitOptions {
+  /**
+   * Tubelet (patch) size `[time, rows, cols]` in samples and grid cells; must divide
+   * `[nTimes, gridRows, gridCols]`. 25 samples are 0.2 s at 125 Hz and divide windows of
+   * 1, 2, 3 or 4 s; 4 x 4 divides 16 x 16 and 20 x 20 grids.
+   * @default [25, 4, 4]
+   */
+  tubelet?: [number, number, number];
+  /** Token size. @default 64 */
+  embedDim?: number;
+  /** Attention heads per block. @default 4 */
+  numHeads?: number;
+  /** Size of each head's queries, keys and values. @default 16 */
+  keyDim?: number;
+  /** Transformer blocks over the patches of each time group. @default 2 */
+  spatialDepth?: number;
+  /** Transformer blocks over the time groups. @default 2 */
+  temporalDepth?: number;
+  /** Hidden size of each block's MLP, as a multiple of `embedDim`. @default 2 */
+  mlpRatio?: number;
+  /** Dropout rate after the embeddings, inside every block and before the output layer. @default 0.1 */
+  dropProb?: number;
+  /** Dropout rate on the attention weights. @default 0 */
+  attentionDropProb?: number;
+  /** Activation of the MLPs. @default "gelu" */
+  activation?: ActivationName;
+}
+
+/** The default {@linkcode VivitOptions}, sized for 2 s at 125 Hz on a 16 x 16 or 20 x 20 grid. */
+export const VIVIT_DEFAULTS: Readonly<Required<VivitOptions>> = Object.freeze({
+  tubelet: [25, 4, 4] as [number, number, number],
+  embedDim: 64,
+  numHeads: 4,
+  keyDim: 16,
+  spatialDepth: 2,
+  temporalDepth: 2,
+  mlpRatio: 2,
+  dropProb: 0.1,
+  attentionDropProb: 0,
+  activation: "gelu",
+});
+
+/**
+ * Builds a factorised-encoder ViViT for sensor-grid frames.
+ *
+ * Input `[batch, nTimes, gridRows, gridCols]` (frames from `gridSensors`), with tubelet
+ * `[t, h, w]`, `nGroups = nTimes / t` and `nPatches = (gridRows / h) * (gridCols / w)`:
+ * 1. {@linkcode TubeletEmbedding}: non-overlapping tubelets, linear projection ->
+ *    `[batch, nGroups, nPatches, embedDim]`; learned spatial {@linkcode PositionalEmbedding}
+ *    `[nPatches, embedDim]`; dropout;
+ * 2. spatial encoder: `spatialDepth` pre-LayerNorm blocks, attention among the patches of
+ *    each time group; LayerNorm; mean over the patches -> `[batch, nGroups, embedDim]`;
+ * 3. learned temporal positional embedding `[nGroups, embedDim]`; temporal encoder:
+ *    `temporalDepth` blocks over the time groups;
+ * 4. head: mean over the time groups -> `[batch, embedDim]`; LayerNorm; dropout; dense
+ *    softmax -> `[batch, nOutputs]`.
+ *
+ * A block is `x + Dropout(MHSA(LN(x)))` then `x + Dropout(Dense(Dropout(act(Dense(LN(x))))))`
+ * with MLP width `mlpRatio * embedDim`. Ops: matMul, transpose, reshape, softmax, mean,
+ * avgPool, erf (gelu): all have wasm kernels.
+ *
+ * @param signal The frame shape: `nTimes`, `gridRows` and `gridCols` are used.
+ * @param nOutputs Number of classes.
+ * @param options Hyper-parameters; see {@linkcode VivitOptions} and {@linkcode VIVIT_DEFAULTS}.
+ * @returns An uncompiled model whose output is softmax probabilities `[batch, nOutputs]`.
+ * @throws {TypeError} for an unknown option, an option of the wrong type, or a signal
+ * without `gridRows`/`gridCols`.
+ * @throws {RangeError} for a non-positive size, a dropout outside [0, 1), an unknown
+ * activation, fewer than 2 outputs, or a tubelet that does not divide the input.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import "@tensorflow/tfjs-backend-cpu";
+ * import { vivit } from "./vivit.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * await tf.setBackend("cpu");
+ * const model = vivit({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 4, {
+ *   tubelet: [5, 4, 4],
+ *   embedDim: 16,
+ *   numHeads: 2,
+ *   keyDim: 8,
+ * });
+ * const probabilities = model.predict(tf.randomNormal([2, 20, 8, 8])) as tf.Tensor;
+ * assertEquals(probabilities.shape, [2, 4]);
+ * ```
+ */
+export function vivit(signal: SignalShape, nOutputs: number, options?: VivitOptions): tfl.LayersModel {
+  const [nTimes, gridRows, gridCols] = gridSignal("vivit", signal);
+  checkOutputs("vivit", nOutputs);
+  const o = resolveOptions<VivitOptions>("vivit", VIVIT_DEFAULTS, options);
+  o.tubelet.forEach((size, i) => checkInt("vivit", `tubelet[${i}]`, size, 1));
+  for (const key of ["embedDim", "numHeads", "keyDim", "mlpRatio"] as const) checkInt("vivit", key, o[key], 1);
+  checkInt("vivit", "spatialDepth", o.spatialDepth, 0);
+  checkInt("vivit", "temporalDepth", o.temporalDepth, 0);
+  checkProb("vivit", "dropProb", o.dropProb);
+  checkProb("vivit", "attentionDropProb", o.attentionDropProb);
+  checkActivation("vivit", o.activation);
+  const [t, h, w] = o.tubelet;
+  const names = ["nTimes", "gridRows", "gridCols"];
+  [nTimes, gridRows, gridCols].forEach((extent, i) => {
+    if (extent % o.tubelet[i] !== 0) {
+      throw new RangeError(
+        `Cannot build vivit: tubelet [${o.tubelet.join(", ")}] must divide [nTimes, gridRows, gridCols] = [${
+          [nTimes, gridRows, gridCols].join(", ")
+        }], but ${names[i]} ${extent} is not a multiple of ${o.tubelet[i]}`,
+      );
+    }
+  });
+  const nGroups = nTimes / t;
+  const nPatches = (gridRows / h) * (gridCols / w);
+
+  const input = tfl.input({ shape: [nTimes, gridRows, gridCols], name: "frames" });
+  let x = new TubeletEmbedding({ tubelet: o.tubelet, embedDim: o.embedDim, name: "tubelet_embedding" })
+    .apply(input) as tfl.SymbolicTensor;
+  x = new PositionalEmbedding({ name: "spatial_position" }).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.dropout({ rate: o.dropProb, name: "embedding_dropout" }).apply(x) as tfl.SymbolicTensor;
+  for (let i = 0; i < o.spatialDepth; i++) x = block(x, `spatial_${i}`, o);
+  x = new LayerNorm({ name: "spatial_norm" }).apply(x) as tfl.SymbolicTensor;
+  // mean over the patches of each group: [batch, nGroups, nPatches, embedDim] -> [batch, nGroups, embedDim]
+  x = tfl.layers.averagePooling2d({ poolSize: [1, nPatches], strides: [1, nPatches], name: "patch_mean" })
+    .apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.reshape({ targetShape: [nGroups, o.embedDim], name: "group_tokens" }).apply(x) as tfl.SymbolicTensor;
+  x = new PositionalEmbedding({ name: "temporal_position" }).apply(x) as tfl.SymbolicTensor;
+  for (let i = 0; i < o.temporalDepth; i++) x = block(x, `temporal_${i}`, o);
+  x = tfl.layers.globalAveragePooling1d({ name: "group_mean" }).apply(x) as tfl.SymbolicTensor;
+  x = new LayerNorm({ name: "head_norm" }).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.dropout({ rate: o.dropProb, name: "head_dropout" }).apply(x) as tfl.SymbolicTensor;
+  const output = tfl.layers.dense({ units: nOutputs, activation: "softmax", name: "classifier" })
+    .apply(x) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: input, outputs: output, name: "vivit" });
+}
+
+/** One pre-LayerNorm transformer block over the second-to-last axis of `x`. */
+function block(x: tfl.SymbolicTensor, name: string, o: Required<VivitOptions>): tfl.SymbolicTensor {
+  let y = new LayerNorm({ name: `${name}_attention_norm` }).apply(x) as tfl.SymbolicTensor;
+  y = new MultiHeadSelfAttention({
+    numHeads: o.numHeads,
+    keyDim: o.keyDim,
+    dropout: o.attentionDropProb,
+    name: `${name}_attention`,
+  }).apply(y) as tfl.SymbolicTensor;
+  y = tfl.layers.dropout({ rate: o.dropProb, name: `${name}_attention_dropout` }).apply(y) as tfl.SymbolicTensor;
+  x = tfl.layers.add({ name: `${name}_attention_residual` }).apply([x, y]) as tfl.SymbolicTensor;
+  y = new LayerNorm({ name: `${name}_mlp_norm` }).apply(x) as tfl.SymbolicTensor;
+  y = tfl.layers.dense({ units: o.mlpRatio * o.embedDim, activation: o.activation, name: `${name}_mlp_hidden` })
+    .apply(y) as tfl.SymbolicTensor;
+  y = tfl.layers.dropout({ rate: o.dropProb, name: `${name}_mlp_dropout` }).apply(y) as tfl.SymbolicTensor;
+  y = tfl.layers.dense({ units: o.embedDim, name: `${name}_mlp_output` }).apply(y) as tfl.SymbolicTensor;
+  y = tfl.layers.dropout({ rate: o.dropProb, name: `${name}_mlp_output_dropout` }).apply(y) as tfl.SymbolicTensor;
+  return tfl.layers.add({ name: `${name}_mlp_residual` }).apply([x, y]) as tfl.SymbolicTensor;
+}

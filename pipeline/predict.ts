@@ -1,0 +1,82 @@
+/**
+ * The evaluation sink: streams the windows of some recordings through a model
+ * in inference mode and returns one {@linkcode PredictionRow} per window.
+ *
+ * @module
+ */
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { basename } from "node:path";
+import { consume } from "./consume.ts";
+import type { PredictionRow } from "./metrics.ts";
+import { PullGate } from "./pull_gate.ts";
+import { streamBatches, type StreamBatchesOptions } from "./stream_batches.ts";
+import { predictBatch } from "./train_step.ts";
+import type { Recording } from "./types.ts";
+
+/** What {@linkcode predictRecordings} returns. */
+export interface Predictions {
+  /** One row per window, in catalogue order. */
+  rows: PredictionRow[];
+  /** Mean cross-entropy per window. */
+  loss: number;
+  /** Accuracy per window. */
+  accuracy: number;
+  /** Seconds the pass took. */
+  seconds: number;
+}
+
+/** Options of {@linkcode predictRecordings}. */
+export interface PredictOptions extends Omit<StreamBatchesOptions, "shuffleBuffer" | "gate" | "epoch"> {
+  /** Number of classes. */
+  nClasses: number;
+  /** Name written in each row's `split`. Default: each recording's own `split`. */
+  split?: string;
+}
+
+/**
+ * Predicts every window of `recordings` (no shuffling) with `model`.
+ *
+ * @param model A trained model (softmax output).
+ * @param recordings Recordings to evaluate.
+ * @param options Preprocessing (must match training), batch size, classes.
+ * @returns Rows, mean loss, accuracy and time.
+ * @throws {RangeError} when the recordings yield no window.
+ */
+export async function predictRecordings(
+  model: tfl.LayersModel,
+  recordings: readonly Recording[],
+  options: PredictOptions,
+): Promise<Predictions> {
+  const { nClasses } = options;
+  const gate = new PullGate(2);
+  const rows: PredictionRow[] = [];
+  let lossSum = 0;
+  const started = performance.now();
+  await consume(streamBatches(recordings, { ...options, shuffleBuffer: 0, gate }), async (batch) => {
+    const result = await predictBatch(model, batch, nClasses);
+    lossSum += result.loss * result.count;
+    for (let i = 0; i < result.count; i++) {
+      const probs = Array.from(result.probs.subarray(i * nClasses, (i + 1) * nClasses));
+      let predicted = 0;
+      for (let k = 1; k < nClasses; k++) if (probs[k] > probs[predicted]) predicted = k;
+      const recording = batch.recordings[i];
+      rows.push({
+        split: options.split ?? recording.split,
+        subject: recording.subject,
+        recording: basename(recording.path),
+        startSample: batch.startSamples[i],
+        label: batch.ys[i],
+        predicted,
+        probs,
+      });
+    }
+  }, { gate });
+  if (rows.length === 0) throw new RangeError(`Cannot evaluate: ${recordings.length} recordings gave no window`);
+  const correct = rows.filter((row) => row.predicted === row.label).length;
+  return {
+    rows,
+    loss: lossSum / rows.length,
+    accuracy: correct / rows.length,
+    seconds: (performance.now() - started) / 1000,
+  };
+}

@@ -1,0 +1,166 @@
+/**
+ * Reads a recording already resampled, from a cache of float32 files when one
+ * is given, so that only the first epoch reads and filters the raw h5 file.
+ *
+ * A cache entry is keyed by the file's identity (resolved path, size,
+ * modification time) and the parameters that shape its content (rates, filter
+ * design, sample limit, expected channels): when any changes, the key changes
+ * and the old entry is simply not used. Entries are written atomically, only
+ * after the recording was read to its end without error.
+ *
+ * @module
+ */
+import { concat, defer, from, ignoreElements, type Observable, switchMap, tap } from "rxjs";
+import { join, resolve } from "node:path";
+import { designResampleFilter, resample } from "../operators/resample.ts";
+import { readBlocks, type ReadBlocksOptions } from "./read_blocks.ts";
+import { writeFileAtomic } from "./atomic_write.ts";
+import { RAW_SFREQ } from "./types.ts";
+import type { Block, Recording } from "./types.ts";
+
+/** Options of {@linkcode readResampled}: those of `readBlocks`, plus the target rate and cache. */
+export interface ReadResampledOptions extends ReadBlocksOptions {
+  /** Target rate in Hz (integer). Default: 125. */
+  toHz?: number;
+  /**
+   * Folder of the cache of resampled recordings (created when missing). It must
+   * not be inside a data folder. Default: none (no cache: always read the raw file).
+   */
+  cacheDir?: string;
+}
+
+const MAGIC = "MEGFLOW1";
+const HEADER_BYTES = 32;
+/** Bump when the resampling code changes what it computes. */
+const RESAMPLE_CACHE_VERSION = 1;
+
+/**
+ * The cache key of a recording under the given reading and resampling options.
+ *
+ * @param path The h5 file.
+ * @param options Rates and reading options.
+ * @returns A hex SHA-256 digest.
+ */
+export async function resampledCacheKey(path: string, options: ReadResampledOptions = {}): Promise<string> {
+  const absolute = resolve(path);
+  const stat = await Deno.stat(absolute);
+  const fromHz = options.sfreq ?? RAW_SFREQ;
+  const toHz = options.toHz ?? 125;
+  const filter = designResampleFilter(toHz, fromHz);
+  const identity = JSON.stringify({
+    version: RESAMPLE_CACHE_VERSION,
+    path: absolute,
+    size: stat.size,
+    mtime: stat.mtime?.getTime() ?? null,
+    fromHz,
+    toHz,
+    taps: filter.taps.length,
+    up: filter.up,
+    down: filter.down,
+    maxSamples: options.maxSamples ?? null,
+    expectedChannels: options.expectedChannels ?? null,
+  });
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(identity));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function encodeEntry(blocks: Block[]): Uint8Array {
+  const nChans = blocks[0].nChans;
+  const nTimes = blocks.reduce((n, b) => n + b.nTimes, 0);
+  const bytes = new Uint8Array(HEADER_BYTES + 4 * nChans * nTimes);
+  const view = new DataView(bytes.buffer);
+  bytes.set(new TextEncoder().encode(MAGIC), 0);
+  view.setUint32(8, nChans, true);
+  view.setUint32(12, nTimes, true);
+  view.setFloat64(16, blocks[0].sfreq, true);
+  view.setFloat64(24, blocks[0].startSample, true);
+  const data = new Float32Array(bytes.buffer, HEADER_BYTES, nChans * nTimes);
+  let offset = 0;
+  for (const block of blocks) {
+    for (let c = 0; c < nChans; c++) {
+      data.set(block.data.subarray(c * block.nTimes, (c + 1) * block.nTimes), c * nTimes + offset);
+    }
+    offset += block.nTimes;
+  }
+  return bytes;
+}
+
+function decodeEntry(bytes: Uint8Array, recording: Recording): Block | undefined {
+  if (bytes.length < HEADER_BYTES || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const nChans = view.getUint32(8, true);
+  const nTimes = view.getUint32(12, true);
+  if (bytes.length !== HEADER_BYTES + 4 * nChans * nTimes) return undefined;
+  const data = new Float32Array(nChans * nTimes);
+  new Uint8Array(data.buffer).set(bytes.subarray(HEADER_BYTES));
+  return {
+    recording,
+    startSample: view.getFloat64(24, true),
+    sfreq: view.getFloat64(16, true),
+    nChans,
+    nTimes,
+    data,
+  };
+}
+
+/**
+ * Blocks of one recording resampled to `toHz` (Float32Array data). With a
+ * `cacheDir`, a cached entry is emitted as one block (after `gate.ready()`),
+ * and a missing one is computed from the raw file and then stored.
+ *
+ * @param recording The recording.
+ * @param options Reading, resampling and cache options.
+ * @returns A cold Observable of resampled blocks, in time order.
+ * @throws {DataFileError} (as an error notification) for a bad input file.
+ *
+ * @example
+ * ```ts
+ * import { lastValueFrom, toArray } from "rxjs";
+ * import h5wasm from "h5wasm/node";
+ * import { readResampled } from "./read_resampled.ts";
+ * import type { Recording } from "./types.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const path = `${dir}/rest_1_1.h5`;
+ * await h5wasm.ready;
+ * const file = new h5wasm.File(path, "w");
+ * file.create_dataset({ name: "rest_1", data: new Float64Array(248 * 2034).fill(1e-12), shape: [248, 2034], dtype: "<d" });
+ * file.close();
+ * const recording: Recording = {
+ *   path, split: ".", taskType: "rest", label: "rest", subject: "1", chunk: 1, datasetName: "rest_1",
+ * };
+ * const options = { toHz: 125, cacheDir: `${dir}/cache` };
+ * const first = await lastValueFrom(readResampled(recording, options).pipe(toArray()));
+ * const cached = await lastValueFrom(readResampled(recording, options).pipe(toArray()));
+ * assertEquals(cached.length, 1); // one block from the cache
+ * assertEquals(cached[0].nTimes, first.reduce((n, b) => n + b.nTimes, 0));
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function readResampled(recording: Recording, options: ReadResampledOptions = {}): Observable<Block> {
+  const toHz = options.toHz ?? 125;
+  const fromRaw = () => readBlocks(recording, options).pipe(resample({ toHz, fromHz: options.sfreq ?? RAW_SFREQ }));
+  const cacheDir = options.cacheDir;
+  if (cacheDir === undefined) return defer(fromRaw);
+  return from(resampledCacheKey(recording.path, options)).pipe(
+    switchMap((key) => {
+      const entry = join(cacheDir, `${key}.f32`);
+      return defer(async () => {
+        const bytes = await Deno.readFile(entry).catch(() => undefined);
+        return bytes && decodeEntry(bytes, recording);
+      }).pipe(switchMap((cached) => {
+        if (cached) return defer(async () => (await options.gate?.ready(), cached));
+        const blocks: Block[] = [];
+        const store = defer(async () => {
+          if (blocks.length === 0) return;
+          // A cache that cannot be written only costs speed: warn, do not fail the run.
+          await writeFileAtomic(entry, encodeEntry(blocks)).catch((error) =>
+            console.warn(`megflow: cannot write resample cache ${entry}: ${error}`)
+          );
+        }).pipe(ignoreElements());
+        return concat(fromRaw().pipe(tap((block) => blocks.push(block))), store);
+      }));
+    }),
+  );
+}

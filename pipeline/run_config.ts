@@ -1,0 +1,127 @@
+/**
+ * The complete, serialisable description of a training run: what `config.json`
+ * holds, what `--config FILE` and the command-line flags fill in, and what a
+ * run is reproduced from.
+ *
+ * @module
+ */
+import type { LearningRateSchedule } from "./fit.ts";
+import type { PreprocessStep } from "./preprocess.ts";
+import type { BackendChoice } from "../models/backend.ts";
+
+
+/** Everything a training run depends on. */
+export interface RunConfig {
+  /** "cross" (train on Cross/train, test on unseen subjects) or "intra" (one subject). */
+  task: "cross" | "intra";
+  /** Dataset root holding `Intra/` and/or `Cross/`. */
+  data: string;
+  /** Registered model name (`cnn`, `gru`, `vivit`). */
+  model: string;
+  /** Model hyper-parameters overriding the model's defaults. */
+  modelOptions: Record<string, unknown>;
+  /** Maximum number of epochs. */
+  epochs: number;
+  /** Windows per batch. */
+  batchSize: number;
+  /** Peak learning rate of Adam. */
+  learningRate: number;
+  /** Learning-rate schedule. */
+  schedule: LearningRateSchedule;
+  /** Epochs of linear warm-up. */
+  warmupEpochs: number;
+  /** Early stopping: epochs without better validation accuracy. */
+  patience: number;
+  /** Seed of weights, recording order, shuffling and hold-out choice. */
+  seed: number;
+  /** tfjs backend. */
+  backend: BackendChoice;
+  /** Preprocessing steps, in order (a `gridSensors` step is added for grid models). */
+  preprocess: PreprocessStep[];
+  /** Shuffle buffer in windows. */
+  shuffleBuffer: number;
+  /** Recordings read at once. */
+  concurrency: number;
+  /** Folders to train on, relative to `data`. */
+  trainSplits: string[];
+  /**
+   * Folders validated on after each epoch (early stopping, best epoch). Empty:
+   * hold out `holdoutChunks` chunks per class of the training recordings instead.
+   */
+  validationSplits: string[];
+  /** Chunks per class and subject held out of training for validation when `validationSplits` is empty. */
+  holdoutChunks: number;
+  /** Folders evaluated at the end with the best model. */
+  testSplits: string[];
+  /** Use only the first N samples of every recording (quick runs); null: all. */
+  maxSamples: number | null;
+  /** Cache of resampled recordings; null: no cache. */
+  cacheDir: string | null;
+}
+
+/** Defaults shared by both tasks: EEGNet, 125 Hz, z-score, 2 s windows every 1 s, Adam with cosine decay. */
+export const RUN_DEFAULTS: Omit<RunConfig, "task" | "data" | "trainSplits" | "validationSplits" | "testSplits"> = {
+  model: "cnn",
+  modelOptions: {},
+  epochs: 15,
+  batchSize: 32,
+  learningRate: 1e-3,
+  schedule: "cosine",
+  warmupEpochs: 0,
+  patience: 5,
+  seed: 42,
+  backend: "auto",
+  preprocess: [
+    { op: "resample", toHz: 125 },
+    { op: "zscore", mode: "recording" },
+    { op: "window", windowSeconds: 2, strideSeconds: 1 },
+  ],
+  shuffleBuffer: 256,
+  concurrency: 2,
+  holdoutChunks: 1,
+  maxSamples: null,
+  cacheDir: null,
+};
+
+/**
+ * The default splits of each task. Cross follows the seed project: validate on
+ * test1 + test2, report the final test on test3, and all three besides.
+ */
+export const TASK_SPLITS: Record<
+  RunConfig["task"],
+  Pick<RunConfig, "trainSplits" | "validationSplits" | "testSplits">
+> = {
+  cross: {
+    trainSplits: ["Cross/train"],
+    validationSplits: ["Cross/test1", "Cross/test2"],
+    testSplits: ["Cross/test1", "Cross/test2", "Cross/test3"],
+  },
+  intra: {
+    trainSplits: ["Intra/train"],
+    validationSplits: [],
+    testSplits: ["Intra/test"],
+  },
+};
+
+/**
+ * A full config for `task` from defaults and overrides.
+ *
+ * @param task "cross" or "intra".
+ * @param data Dataset root.
+ * @param overrides Any fields to change.
+ * @returns The config.
+ *
+ * @example
+ * ```ts
+ * import { runConfig } from "./run_config.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const config = runConfig("cross", "/data", { epochs: 3 });
+ * assertEquals(config.validationSplits, ["Cross/test1", "Cross/test2"]);
+ * assertEquals(config.epochs, 3);
+ * ```
+ */
+export function runConfig(task: RunConfig["task"], data: string, overrides: Partial<RunConfig> = {}): RunConfig {
+  if (task !== "cross" && task !== "intra") throw new RangeError(`Unknown task: expected cross or intra, got ${task}`);
+  return { ...RUN_DEFAULTS, ...TASK_SPLITS[task], task, data, ...overrides };
+}

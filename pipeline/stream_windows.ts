@@ -1,0 +1,75 @@
+/**
+ * The source half of every megflow pipeline: recordings in, windows out, with
+ * at most `concurrency` recordings being read at once and the reads paced by
+ * the sink through a {@linkcode PullGate}.
+ *
+ * @module
+ */
+import { from, mergeMap, type Observable } from "rxjs";
+import { chainOf, DEFAULT_PREPROCESS, planPreprocess, type PreprocessStep } from "./preprocess.ts";
+import { readResampled } from "./read_resampled.ts";
+import { readBlocks } from "./read_blocks.ts";
+import type { PullGate } from "./pull_gate.ts";
+import type { Recording, Window } from "./types.ts";
+
+/** Options of {@linkcode streamWindows}. */
+export interface StreamWindowsOptions {
+  /** Preprocessing steps applied to each recording. Default: {@linkcode DEFAULT_PREPROCESS}. */
+  steps?: readonly PreprocessStep[];
+  /** Recordings read at the same time (their windows interleave). Default: 2. */
+  concurrency?: number;
+  /** Backpressure gate shared with the sink (see `consume`). Default: none. */
+  gate?: PullGate;
+  /** Raw samples per hyperslab read. Default: 4096. */
+  blockSamples?: number;
+  /** Sampling rate of the raw files in Hz. Default: 2034. */
+  rawSfreq?: number;
+  /** Read only the first samples of each recording (quick runs). Default: all. */
+  maxSamples?: number;
+  /**
+   * Cache of resampled recordings (used when the first step is `resample`), so
+   * later epochs do not re-read raw files. Default: none.
+   */
+  cacheDir?: string;
+}
+
+/**
+ * Streams the windows of `recordings`, each recording read block by block
+ * and preprocessed by its own operator chain. Cold: every subscription (every
+ * epoch) reads again (or from the cache).
+ *
+ * @param recordings Recordings in the order to start reading them.
+ * @param options Steps, concurrency, gate, cache.
+ * @returns Windows of all recordings, interleaved across up to `concurrency` recordings.
+ * @throws {RangeError} when `concurrency` is not a positive integer; step errors as `preprocess`.
+ */
+export function streamWindows(
+  recordings: readonly Recording[],
+  options: StreamWindowsOptions = {},
+): Observable<Window> {
+  const concurrency = options.concurrency ?? 2;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(`Cannot stream windows: concurrency must be a positive integer, got ${concurrency}`);
+  }
+  const steps = options.steps ?? DEFAULT_PREPROCESS;
+  const plan = planPreprocess(steps);
+  const readOptions = {
+    gate: options.gate,
+    blockSamples: options.blockSamples,
+    sfreq: options.rawSfreq,
+    maxSamples: options.maxSamples,
+  };
+  const [first, ...rest] = plan.blockSteps;
+  if (first?.op === "resample") {
+    const chain = chainOf({ ...plan, blockSteps: rest });
+    const resampleOptions = { ...readOptions, sfreq: first.fromHz ?? options.rawSfreq, toHz: first.toHz };
+    return from(recordings).pipe(
+      mergeMap(
+        (recording) => readResampled(recording, { ...resampleOptions, cacheDir: options.cacheDir }).pipe(chain),
+        concurrency,
+      ),
+    );
+  }
+  const chain = chainOf(plan);
+  return from(recordings).pipe(mergeMap((recording) => readBlocks(recording, readOptions).pipe(chain), concurrency));
+}

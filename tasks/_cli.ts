@@ -1,0 +1,202 @@
+/**
+ * Command-line handling shared by the training tasks: flags and an optional
+ * JSON config file turned into a {@linkcode RunConfig}.
+ *
+ * Precedence: built-in defaults < `--config FILE` < flags.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join, resolve } from "node:path";
+import { type RunConfig, runConfig } from "../pipeline/run_config.ts";
+import type { BackendChoice } from "../models/backend.ts";
+import type { PreprocessStep } from "../pipeline/preprocess.ts";
+import { MODELS } from "../models/registry.ts";
+import { ensureDefaultDataset } from "../synth/default_dataset.ts";
+import { megflowCacheDir } from "../synth/megflow_cache_dir.ts";
+
+/** Flags every training task accepts, in `--help` form. */
+export const COMMON_FLAGS =
+  `  --data DIR              dataset root with Intra/ and Cross/ (default: the generated dataset,
+                          made once in the cache folder)
+  --model NAME            ${Object.keys(MODELS).join(" | ")} (default: cnn)
+  --model-options JSON    model hyper-parameters, e.g. '{"dropProb":0.25}'
+  --epochs N              maximum epochs (default: 15)
+  --batch N               windows per batch (default: 32)
+  --lr X                  peak learning rate of Adam (default: 0.001)
+  --schedule NAME         cosine | constant | step (default: cosine)
+  --patience N            early stopping patience in epochs (default: 5)
+  --window-seconds X      window length (default: 2)
+  --stride-seconds X      window stride (default: 1)
+  --sfreq HZ              resampling target rate (default: 125)
+  --normalise NAME        zscore | minmax | none (default: zscore)
+  --backend NAME          auto | webgpu | wasm | cpu (default: auto)
+  --seed N                seed of everything random (default: 42)
+  --max-samples N         use only the first N raw samples of each file (quick runs)
+  --cache DIR             cache of resampled recordings (default: ~/.cache/megflow/resampled)
+  --no-cache              always read and resample the raw files
+  --config FILE           JSON with any RunConfig keys (flags override it)
+  --out RUN_DIR           run folder (default: runs/<time>-<task>-<model>)
+  --resume RUN_DIR        continue an interrupted run from its last checkpoint
+  --help                  this text`;
+
+function number(name: string, value: string | undefined, check: (x: number) => boolean, what: string) {
+  if (value === undefined) return undefined;
+  const x = Number(value);
+  if (!check(x)) throw new RangeError(`--${name} must be ${what}, got ${value}`);
+  return x;
+}
+
+const positiveInt = (x: number) => Number.isInteger(x) && x > 0;
+const positive = (x: number) => Number.isFinite(x) && x > 0;
+
+/** What a training task's command line asks for. */
+export interface TrainCommand {
+  /** The run's configuration. */
+  config: RunConfig;
+  /** Run folder. */
+  runDir: string;
+  /** Resume from the run folder's checkpoint. */
+  resume: boolean;
+  /** `--help` was given. */
+  help: boolean;
+}
+
+/**
+ * Parses a training task's arguments into a config and run folder. Without
+ * `--data`, generates (once) and uses the embedded synthetic dataset.
+ *
+ * @param task "cross" or "intra".
+ * @param args Command-line arguments.
+ * @returns The command.
+ * @throws {RangeError} naming the flag for a bad value.
+ */
+export async function parseTrainCommand(task: RunConfig["task"], args: string[]): Promise<TrainCommand> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      data: { type: "string" },
+      model: { type: "string" },
+      "model-options": { type: "string" },
+      epochs: { type: "string" },
+      batch: { type: "string" },
+      lr: { type: "string" },
+      schedule: { type: "string" },
+      patience: { type: "string" },
+      "window-seconds": { type: "string" },
+      "stride-seconds": { type: "string" },
+      sfreq: { type: "string" },
+      normalise: { type: "string" },
+      backend: { type: "string" },
+      seed: { type: "string" },
+      "max-samples": { type: "string" },
+      cache: { type: "string" },
+      "no-cache": { type: "boolean", default: false },
+      config: { type: "string" },
+      out: { type: "string" },
+      resume: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  const placeholder = runConfig(task, "");
+  if (values.help) return { config: placeholder, runDir: "", resume: false, help: true };
+
+  if (values.resume) {
+    const runDir = resolve(values.resume);
+    const text = await Deno.readTextFile(join(runDir, "config.json")).catch(() => {
+      throw new RangeError(`--resume ${values.resume}: no config.json there (not a megflow run folder)`);
+    });
+    return { config: JSON.parse(text), runDir, resume: true, help: false };
+  }
+
+  let fromFile: Partial<RunConfig> = {};
+  if (values.config) {
+    try {
+      fromFile = JSON.parse(await Deno.readTextFile(values.config));
+    } catch (error) {
+      throw new RangeError(`--config ${values.config}: cannot read a JSON object: ${error}`);
+    }
+    const unknown = Object.keys(fromFile).filter((key) => !(key in placeholder));
+    if (unknown.length > 0) {
+      throw new RangeError(`--config ${values.config}: unknown keys ${unknown.join(", ")}`);
+    }
+  }
+  const base = { ...runConfig(task, ""), ...fromFile, task };
+  if (values.model !== undefined) {
+    if (!MODELS[values.model]) {
+      throw new RangeError(`--model must be one of ${Object.keys(MODELS).join(", ")}, got ${values.model}`);
+    }
+    base.model = values.model;
+  }
+  if (values["model-options"] !== undefined) {
+    try {
+      base.modelOptions = JSON.parse(values["model-options"]);
+    } catch {
+      throw new RangeError(`--model-options must be a JSON object, got ${values["model-options"]}`);
+    }
+  }
+  base.epochs = number("epochs", values.epochs, positiveInt, "a positive integer") ?? base.epochs;
+  base.batchSize = number("batch", values.batch, positiveInt, "a positive integer") ?? base.batchSize;
+  base.learningRate = number("lr", values.lr, positive, "a positive number") ?? base.learningRate;
+  base.patience = number("patience", values.patience, positiveInt, "a positive integer") ?? base.patience;
+  base.seed = number("seed", values.seed, Number.isInteger, "an integer") ?? base.seed;
+  const maxSamples = number("max-samples", values["max-samples"], positiveInt, "a positive integer");
+  if (maxSamples !== undefined) base.maxSamples = maxSamples;
+  if (values.schedule !== undefined) {
+    if (!["cosine", "constant", "step"].includes(values.schedule)) {
+      throw new RangeError(`--schedule must be cosine, constant or step, got ${values.schedule}`);
+    }
+    base.schedule = values.schedule as RunConfig["schedule"];
+  }
+  if (values.backend !== undefined) {
+    if (!["auto", "webgpu", "wasm", "cpu"].includes(values.backend)) {
+      throw new RangeError(`--backend must be auto, webgpu, wasm or cpu, got ${values.backend}`);
+    }
+    base.backend = values.backend as BackendChoice;
+  }
+  base.preprocess = preprocessFromFlags(base.preprocess, values);
+  if (values["no-cache"]) base.cacheDir = null;
+  else base.cacheDir = resolve(values.cache ?? base.cacheDir ?? join(megflowCacheDir(), "resampled"));
+  if (values.data !== undefined) {
+    base.data = resolve(values.data);
+  } else if (!base.data) {
+    const splits = [...new Set([...base.trainSplits, ...base.validationSplits, ...base.testSplits])];
+    base.data = await ensureDefaultDataset({ preset: "full", splits, onProgress: (m: string) => console.error(m) });
+  }
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
+  const runDir = resolve(values.out ?? join("runs", `${stamp}-${task}-${base.model}`));
+  return { config: base, runDir, resume: false, help: false };
+}
+
+function preprocessFromFlags(
+  steps: PreprocessStep[],
+  values: { sfreq?: string; normalise?: string; "window-seconds"?: string; "stride-seconds"?: string },
+): PreprocessStep[] {
+  const sfreq = number("sfreq", values.sfreq, positiveInt, "a positive integer (Hz)");
+  const windowSeconds = number("window-seconds", values["window-seconds"], positive, "a positive number");
+  const strideSeconds = number("stride-seconds", values["stride-seconds"], positive, "a positive number");
+  const normalise = values.normalise;
+  if (normalise !== undefined && !["zscore", "minmax", "none"].includes(normalise)) {
+    throw new RangeError(`--normalise must be zscore, minmax or none, got ${normalise}`);
+  }
+  let result = steps.map((step) => {
+    if (step.op === "resample" && sfreq !== undefined) return { ...step, toHz: sfreq };
+    if (step.op === "window") {
+      return {
+        ...step,
+        windowSeconds: windowSeconds ?? step.windowSeconds,
+        strideSeconds: strideSeconds ?? step.strideSeconds,
+      };
+    }
+    return step;
+  });
+  if (normalise !== undefined) {
+    result = result.filter((step) => step.op !== "zscore" && step.op !== "minmax");
+    if (normalise !== "none") {
+      const at = result.findIndex((step) => step.op === "window");
+      result.splice(at, 0, { op: normalise as "zscore" | "minmax", mode: "recording" });
+    }
+  }
+  return result;
+}

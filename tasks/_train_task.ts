@@ -1,0 +1,61 @@
+/**
+ * The body of the `train-cross` and `train-intra` tasks.
+ *
+ * @module
+ */
+import { COMMON_FLAGS, parseTrainCommand } from "./_cli.ts";
+import { trainRun } from "../pipeline/train_run.ts";
+import type { RunConfig } from "../pipeline/run_config.ts";
+import type { SplitMetrics } from "../pipeline/metrics.ts";
+
+function splitLine(key: string, split: SplitMetrics): string {
+  return `  ${key.padEnd(8)} windows ${String(split.windows).padStart(5)}  window acc ${
+    split.windowAccuracy.toFixed(3)
+  }  recording acc ${split.recordingAccuracy.toFixed(3)} (${split.recordings} recordings)  macro-F1 ${
+    split.macroF1.toFixed(3)
+  }`;
+}
+
+/**
+ * Parses `args`, trains, evaluates, writes the run folder and prints a summary.
+ *
+ * @param task "cross" or "intra".
+ * @param args Command-line arguments.
+ */
+export async function runTrainTask(task: RunConfig["task"], args: string[]): Promise<void> {
+  const command = await parseTrainCommand(task, args);
+  if (command.help) {
+    console.log(`Usage: deno task train-${task} [options]\n\n${COMMON_FLAGS}`);
+    return;
+  }
+  const isTty = Deno.stderr.isTerminal();
+  const encoder = new TextEncoder();
+  const results = await trainRun(command.config, {
+    runDir: command.runDir,
+    resume: command.resume,
+    log: (line) => {
+      if (isTty) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
+      console.error(line);
+    },
+    progress: isTty ? (text) => Deno.stderr.writeSync(encoder.encode(`\r\x1b[K${text}`)) : undefined,
+  });
+  console.log(`\n${task}-subject ${results.model} on ${results.backend}: best epoch ${results.bestEpoch}`);
+  for (const [key, split] of Object.entries(results.splits)) console.log(splitLine(key, split));
+  console.log(
+    `  time: ${results.seconds.total?.toFixed(0)} s (train ${results.seconds.train.toFixed(0)} s, ` +
+      `evaluate ${results.seconds.evaluate.toFixed(0)} s), ${results.trainWindowsPerSecond.toFixed(1)} training ` +
+      `windows/s, peak RSS ${results.peakRssMB.toFixed(0)} MB`,
+  );
+  console.log(`  run folder: ${command.runDir} (open report.html)`);
+}
+
+/** Runs a task's main, printing errors as one line and exiting non-zero. */
+export async function runMain(name: string, main: () => Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (error) {
+    console.error(`${name}: ${error instanceof Error ? error.message : error}`);
+    if (Deno.env.get("MEGFLOW_DEBUG")) console.error(error);
+    Deno.exit(1);
+  }
+}

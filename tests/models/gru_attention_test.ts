@@ -1,0 +1,57 @@
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import { assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
+import { gruAttention } from "../../models/gru_attention.ts";
+
+await tf.setBackend("cpu");
+
+Deno.test("gruAttention() has the expected parameter count at 248 sensors x 250 samples", () => {
+  const model = gruAttention({ nChans: 248, nTimes: 250 }, 4);
+  const [p, u, a] = [64, 64, 64];
+  const expected = (248 * p + p) + // sensor projection
+    3 * (p * u + u * u + u) + // GRU: kernel, recurrent kernel, bias
+    (u * a + a + a) + // attention pooling: W, b, v
+    (u * 4 + 4); // classifier
+  assertEquals(model.countParams(), expected);
+  model.dispose();
+});
+
+Deno.test("gruAttention() follows the documented layout", () => {
+  const model = gruAttention({ nChans: 248, nTimes: 250 }, 4);
+  const shape = (name: string) => model.getLayer(name).outputShape;
+  assertEquals(shape("time_major"), [null, 250, 248]);
+  assertEquals(shape("time_pool"), [null, 125, 248]);
+  assertEquals(shape("sensor_projection"), [null, 125, 64]);
+  assertEquals(shape("gru"), [null, 125, 64]);
+  assertEquals(shape("attention_pooling"), [null, 64]);
+  assertEquals(shape("classifier"), [null, 4]);
+  model.dispose();
+});
+
+Deno.test("gruAttention() feeds the sensors to the GRU directly when projection and pooling are off", () => {
+  const model = gruAttention({ nChans: 12, nTimes: 30 }, 4, { projectionUnits: 0, poolSize: 1, units: 5 });
+  const names = model.layers.map((layer) => layer.name);
+  assertEquals(names.includes("sensor_projection"), false);
+  assertEquals(names.includes("time_pool"), false);
+  assertEquals(model.getLayer("gru").getWeights()[0].shape, [12, 15]);
+  assertEquals(model.getLayer("gru").outputShape, [null, 30, 5]);
+  model.dispose();
+});
+
+Deno.test("gruAttention() starts from an orthogonal recurrent kernel", () => {
+  const model = gruAttention({ nChans: 6, nTimes: 8 }, 4, { units: 10 });
+  const recurrent = model.getLayer("gru").getWeights()[1]; // [units, 3 * units]
+  assertEquals(recurrent.shape, [10, 30]);
+  const gram = tf.matMul(recurrent, recurrent, false, true).arraySync() as number[][];
+  gram.forEach((row, i) => row.forEach((v, j) => assertAlmostEquals(v, i === j ? 1 : 0, 1e-5)));
+  model.dispose();
+});
+
+Deno.test("gruAttention() rejects bad options with errors that name them", () => {
+  const signal = { nChans: 8, nTimes: 16 };
+  assertThrows(() => gruAttention(signal, 4, { poolSize: 32 }), RangeError, "poolSize = 32, got 16");
+  assertThrows(() => gruAttention(signal, 4, { projectionUnits: -1 }), RangeError, "projectionUnits");
+  assertThrows(() => gruAttention(signal, 4, { units: 0 }), RangeError, "units");
+  assertThrows(() => gruAttention(signal, 4, { hidden: 3 } as never), TypeError, `unknown option "hidden"`);
+  assertThrows(() => gruAttention(signal, 4, { activation: "tan" as never }), RangeError, "activation");
+});

@@ -1,0 +1,166 @@
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import "@tensorflow/tfjs-backend-cpu";
+import { assert, assertAlmostEquals, assertEquals, assertLess, assertStringIncludes, assertThrows } from "@std/assert";
+import { buildModel, MODELS, type SignalShape } from "../../models/registry.ts";
+
+await tf.setBackend("cpu");
+
+const N_OUTPUTS = 4;
+
+/**
+ * One small case per registered model (small enough for the cpu backend). Adding a model
+ * to the registry without a case here fails "every registered model has a test case".
+ */
+const CASES: Record<string, { signal: SignalShape; options: Record<string, unknown> }> = {
+  // the cpu backend's Conv2DBackpropFilter is very slow: keep few sensors and a short kernel
+  cnn: { signal: { nChans: 8, nTimes: 64 }, options: { kernLength: 16 } },
+  gru: { signal: { nChans: 248, nTimes: 32 }, options: { units: 16, projectionUnits: 16, attentionUnits: 8 } },
+  vivit: {
+    signal: { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 },
+    options: { tubelet: [5, 4, 4], embedDim: 16, numHeads: 2, keyDim: 8, spatialDepth: 1, temporalDepth: 1 },
+  },
+};
+
+/** Default input sizes: 2 s at 125 Hz, 248 sensors or a 16 x 16 grid. */
+const DEFAULT_SIGNAL: Record<"channels" | "grid", SignalShape> = {
+  channels: { nChans: 248, nTimes: 250 },
+  grid: { nChans: 248, nTimes: 250, gridRows: 16, gridCols: 16 },
+};
+
+/** The input shape of one example of a model, from its signal. */
+function exampleShape(name: string, signal: SignalShape): number[] {
+  return MODELS[name].input === "grid"
+    ? [signal.nTimes, signal.gridRows!, signal.gridCols!]
+    : [signal.nChans, signal.nTimes];
+}
+
+/**
+ * A trivially separable batch: each class is one fixed random pattern plus a little noise.
+ * Two examples per class.
+ */
+function separableBatch(shape: number[], seed: number): { xs: tf.Tensor; ys: tf.Tensor } {
+  return tf.tidy(() => {
+    const templates = tf.randomNormal([N_OUTPUTS, ...shape], 0, 1, "float32", seed);
+    const labels = [0, 1, 2, 3, 0, 1, 2, 3];
+    const clean = tf.gather(templates, labels);
+    const xs = tf.add(clean, tf.randomNormal(clean.shape, 0, 0.1, "float32", seed + 1));
+    const ys = tf.oneHot(tf.tensor1d(labels, "int32"), N_OUTPUTS);
+    return { xs, ys };
+  });
+}
+
+function compile(model: tfl.LayersModel, learningRate: number): void {
+  model.compile({ optimizer: tf.train.adam(learningRate), loss: "categoricalCrossentropy" });
+}
+
+Deno.test("every registered model has a test case", () => {
+  assertEquals(Object.keys(CASES).sort(), Object.keys(MODELS).sort());
+});
+
+Deno.test("every registry entry's name is its key and its defaults name every option", () => {
+  for (const [key, entry] of Object.entries(MODELS)) {
+    assertEquals(entry.name, key);
+    assert(entry.description.length > 0);
+    assert("dropProb" in entry.defaultOptions, `${key} has no dropProb`);
+    assert("activation" in entry.defaultOptions, `${key} has no activation`);
+  }
+});
+
+Deno.test("buildModel() throws a RangeError listing the known models for an unknown name", () => {
+  const error = assertThrows(() => buildModel("lstm", { nChans: 8, nTimes: 64 }, 4), RangeError);
+  assertStringIncludes(error.message, `"lstm"`);
+  for (const name of Object.keys(MODELS)) assertStringIncludes(error.message, name);
+  assertThrows(() => buildModel("toString", { nChans: 8, nTimes: 64 }, 4), RangeError);
+});
+
+Deno.test("buildModel() rejects an unknown option with a TypeError naming it", () => {
+  for (const [name, { signal }] of Object.entries(CASES)) {
+    assertThrows(() => buildModel(name, signal, 4, { dropout: 0.1 }), TypeError, `unknown option "dropout"`);
+  }
+});
+
+for (const name of Object.keys(MODELS)) {
+  const { signal, options } = CASES[name] ?? { signal: { nChans: 1, nTimes: 1 }, options: {} };
+  const shape = exampleShape(name, signal);
+
+  Deno.test(`${name}: builds with its default options at the default input size`, () => {
+    const entry = MODELS[name];
+    const model = entry.build(DEFAULT_SIGNAL[entry.input], N_OUTPUTS);
+    assertEquals(model.inputs[0].shape, [null, ...exampleShape(name, DEFAULT_SIGNAL[entry.input])]);
+    assertEquals(model.outputs[0].shape, [null, N_OUTPUTS]);
+    model.dispose();
+  });
+
+  Deno.test(`${name}: outputs [batch, 4] probabilities whose rows sum to 1`, () => {
+    const model = buildModel(name, signal, N_OUTPUTS, options);
+    const x = tf.randomNormal([3, ...shape], 0, 1, "float32", 7);
+    const y = model.predict(x) as tf.Tensor;
+    assertEquals(y.shape, [3, N_OUTPUTS]);
+    for (const row of y.arraySync() as number[][]) {
+      assertAlmostEquals(row.reduce((a, b) => a + b), 1, 1e-5);
+      assert(row.every((p) => p >= 0 && p <= 1));
+    }
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  Deno.test(`${name}: predict() leaks no tensors`, () => {
+    const model = buildModel(name, signal, N_OUTPUTS, options);
+    const x = tf.randomNormal([2, ...shape], 0, 1, "float32", 3);
+    tf.dispose(model.predict(x) as tf.Tensor); // warm-up
+    const before = tf.memory().numTensors;
+    tf.dispose(model.predict(x) as tf.Tensor);
+    assertEquals(tf.memory().numTensors, before);
+    tf.tidy(() => {
+      model.predict(x);
+    });
+    assertEquals(tf.memory().numTensors, before);
+    x.dispose();
+    model.dispose();
+  });
+
+  Deno.test(`${name}: a saved and reloaded model predicts exactly the same`, async () => {
+    const model = buildModel(name, signal, N_OUTPUTS, options);
+    let saved: tf.io.ModelArtifacts | undefined;
+    await model.save(tf.io.withSaveHandler((artifacts) => {
+      saved = artifacts;
+      return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } });
+    }));
+    assert(saved !== undefined);
+    // through JSON, as a model.json on disk would be
+    saved.modelTopology = JSON.parse(JSON.stringify(saved.modelTopology));
+    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved));
+    const x = tf.randomNormal([2, ...shape], 0, 1, "float32", 11);
+    const [a, b] = [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
+    assertEquals(Array.from(b.dataSync()), Array.from(a.dataSync()));
+    assertEquals(loaded.countParams(), model.countParams());
+    tf.dispose([x, a, b]);
+    model.dispose();
+    loaded.dispose();
+  });
+
+  Deno.test(`${name}: a training step gives a finite loss and leaks no tensors`, async () => {
+    const model = buildModel(name, signal, N_OUTPUTS, options);
+    compile(model, 1e-3);
+    const { xs, ys } = separableBatch(shape, 5);
+    await model.trainOnBatch(xs, ys); // creates the optimizer's slots
+    const before = tf.memory().numTensors;
+    const loss = await model.trainOnBatch(xs, ys) as number;
+    assert(Number.isFinite(loss), `loss ${loss}`);
+    assertEquals(tf.memory().numTensors, before);
+    tf.dispose([xs, ys]);
+    model.dispose();
+  });
+
+  Deno.test(`${name}: a few training steps lower the loss on separable data`, async () => {
+    const model = buildModel(name, signal, N_OUTPUTS, { ...options, dropProb: 0 });
+    compile(model, 1e-2);
+    const { xs, ys } = separableBatch(shape, 9);
+    const losses: number[] = [];
+    for (let step = 0; step < 8; step++) losses.push(await model.trainOnBatch(xs, ys) as number);
+    assertLess(losses[losses.length - 1], 0.5 * losses[0], `losses ${losses.map((l) => l.toFixed(3)).join(" ")}`);
+    tf.dispose([xs, ys]);
+    model.dispose();
+  });
+}

@@ -1,0 +1,75 @@
+import { assertEquals, assertNotEquals } from "@std/assert";
+import { lastValueFrom, toArray } from "rxjs";
+import { readResampled, resampledCacheKey } from "../../pipeline/read_resampled.ts";
+import type { Block } from "../../pipeline/types.ts";
+import { writeRecording } from "./_recordings.ts";
+
+function concatenated(blocks: Block[]): Float32Array[] {
+  const nChans = blocks[0].nChans;
+  const nTimes = blocks.reduce((n, b) => n + b.nTimes, 0);
+  return Array.from({ length: nChans }, (_, c) => {
+    const out = new Float32Array(nTimes);
+    let offset = 0;
+    for (const b of blocks) {
+      out.set(b.data.subarray(c * b.nTimes, (c + 1) * b.nTimes), offset);
+      offset += b.nTimes;
+    }
+    return out;
+  });
+}
+
+Deno.test("readResampled() gives the same samples from the cache as from the raw file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const recording = await writeRecording(`${dir}/data`, "rest", "1", 1, 5000);
+    const options = { toHz: 125, cacheDir: `${dir}/cache`, blockSamples: 1024 };
+    const uncached = await lastValueFrom(readResampled(recording, { ...options, cacheDir: undefined }).pipe(toArray()));
+    const first = await lastValueFrom(readResampled(recording, options).pipe(toArray()));
+    const entries = [...Deno.readDirSync(`${dir}/cache`)].map((e) => e.name);
+    assertEquals(entries.length, 1);
+    const second = await lastValueFrom(readResampled(recording, options).pipe(toArray()));
+    assertEquals(second.length, 1);
+    assertEquals(concatenated(second), concatenated(uncached));
+    assertEquals(concatenated(first), concatenated(uncached));
+    assertEquals([second[0].sfreq, second[0].startSample, second[0].nChans], [125, 0, 248]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("readResampled() cache key changes with the target rate and with the file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const recording = await writeRecording(dir, "rest", "1", 1, 3000);
+    const key125 = await resampledCacheKey(recording.path, { toHz: 125 });
+    assertEquals(await resampledCacheKey(recording.path, { toHz: 125 }), key125);
+    assertNotEquals(await resampledCacheKey(recording.path, { toHz: 250 }), key125);
+    assertNotEquals(await resampledCacheKey(recording.path, { toHz: 125, maxSamples: 1000 }), key125);
+    await writeRecording(dir, "rest", "1", 1, 3100); // same path, new content and size
+    assertNotEquals(await resampledCacheKey(recording.path, { toHz: 125 }), key125);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("readResampled() writes no cache entry when the recording fails", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const recording = await writeRecording(
+      `${dir}/data`,
+      "rest",
+      "1",
+      1,
+      3000,
+      (c, t) => (c === 5 && t === 2500 ? NaN : 1e-12),
+    );
+    let error: unknown;
+    await lastValueFrom(readResampled(recording, { cacheDir: `${dir}/cache`, blockSamples: 1024 }).pipe(toArray()))
+      .catch((e) => (error = e));
+    assertEquals(String(error).includes("NaN"), true, String(error));
+    const entries = await Array.fromAsync(Deno.readDir(`${dir}/cache`)).catch(() => []);
+    assertEquals(entries.length, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,72 @@
+import { assertEquals, assertRejects } from "@std/assert";
+import { parseTrainCommand } from "../../tasks/_cli.ts";
+
+const DATA = ["--data", "/tmp/megflow-cli-test-data"];
+
+Deno.test("parseTrainCommand() turns flags into a cross config with the seed project's splits", async () => {
+  const { config, runDir } = await parseTrainCommand("cross", [
+    ...DATA,
+    "--model",
+    "gru",
+    "--epochs",
+    "3",
+    "--lr",
+    "0.002",
+    "--window-seconds",
+    "4",
+    "--stride-seconds",
+    "2",
+    "--sfreq",
+    "100",
+    "--normalise",
+    "minmax",
+    "--no-cache",
+    "--out",
+    "/tmp/run-x",
+  ]);
+  assertEquals(config.model, "gru");
+  assertEquals([config.epochs, config.learningRate, config.cacheDir], [3, 0.002, null]);
+  assertEquals(config.validationSplits, ["Cross/test1", "Cross/test2"]);
+  assertEquals(config.testSplits, ["Cross/test1", "Cross/test2", "Cross/test3"]);
+  assertEquals(config.preprocess, [
+    { op: "resample", toHz: 100 },
+    { op: "minmax", mode: "recording" },
+    { op: "window", windowSeconds: 4, strideSeconds: 2 },
+  ]);
+  assertEquals(runDir, "/tmp/run-x");
+});
+
+Deno.test("parseTrainCommand() lets flags override a --config file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/c.json`, JSON.stringify({ epochs: 7, batchSize: 16, model: "vivit" }));
+    const { config } = await parseTrainCommand("intra", [...DATA, "--config", `${dir}/c.json`, "--epochs", "2"]);
+    assertEquals([config.epochs, config.batchSize, config.model, config.task], [2, 16, "vivit", "intra"]);
+    assertEquals(config.trainSplits, ["Intra/train"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("parseTrainCommand() names the flag and the value it rejects", async () => {
+  await assertRejects(() => parseTrainCommand("cross", [...DATA, "--epochs", "0"]), RangeError, "--epochs");
+  await assertRejects(() => parseTrainCommand("cross", [...DATA, "--lr", "-1"]), RangeError, "got -1");
+  await assertRejects(() => parseTrainCommand("cross", [...DATA, "--model", "lstm"]), RangeError, "got lstm");
+  await assertRejects(() => parseTrainCommand("cross", [...DATA, "--backend", "cuda"]), RangeError, "got cuda");
+  await assertRejects(() => parseTrainCommand("cross", [...DATA, "--normalise", "l2"]), RangeError, "got l2");
+  await assertRejects(
+    () => parseTrainCommand("cross", [...DATA, "--resume", "/nonexistent"]),
+    RangeError,
+    "config.json",
+  );
+});
+
+Deno.test("parseTrainCommand() rejects unknown keys in a --config file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/c.json`, JSON.stringify({ epoch: 7 }));
+    await assertRejects(() => parseTrainCommand("cross", [...DATA, "--config", `${dir}/c.json`]), RangeError, "epoch");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
