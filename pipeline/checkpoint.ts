@@ -119,7 +119,9 @@ export async function saveCheckpoint(
     await Deno.writeTextFile(join(tmp, "optimizer.json"), JSON.stringify({ specs: encoded.specs }));
     await Deno.writeTextFile(join(tmp, "state.json"), JSON.stringify(state, null, 2));
   });
-  tf.dispose(weights.map((weight) => weight.tensor));
+  // getWeights() returns the optimizer's live variables (which must survive) plus a
+  // fresh scalar for the iteration count (which must not leak).
+  tf.dispose(weights.map((weight) => weight.tensor).filter((tensor) => !(tensor instanceof tf.Variable)));
 }
 
 /** What {@linkcode loadCheckpoint} restores. */

@@ -59,6 +59,9 @@ export function consume<T>(
     let chain: Promise<void> = Promise.resolve();
     let count = 0;
     let failed = false;
+    // Assigned once, but read by `fail` possibly before `subscribe` returns (a synchronous
+    // error), where a `const` would still be in its temporal dead zone.
+    // deno-lint-ignore prefer-const
     let subscription: Subscription | undefined;
     const fail = (error: unknown) => {
       if (failed) return;

@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { assertAlmostEquals, assertEquals, assertGreater, assertLess, assertRejects } from "@std/assert";
 import { from, Observable } from "rxjs";
-import { fit, learningRateAt } from "../../pipeline/fit.ts";
+import { type EpochMetrics, fit, learningRateAt } from "../../pipeline/fit.ts";
 import { loadCheckpoint, saveCheckpoint } from "../../pipeline/checkpoint.ts";
 import { Random } from "../../pipeline/random.ts";
 import type { Batch, Recording } from "../../pipeline/types.ts";
@@ -108,7 +108,7 @@ Deno.test("fit() passes a source error through and leaves the tensor count uncha
 Deno.test("a checkpoint restores weights and optimizer so that resumed training equals uninterrupted", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const run = async (model: tfl.LayersModel, optimizer: tf.Optimizer, epochs: number, history = []) =>
+    const run = async (model: tfl.LayersModel, optimizer: tf.Optimizer, epochs: number, history: EpochMetrics[] = []) =>
       await fit(model, optimizer, {
         nClasses: 2,
         epochs,
@@ -126,8 +126,11 @@ Deno.test("a checkpoint restores weights and optimizer so that resumed training 
     first.setWeights(initial);
     const firstOptimizer = tf.train.adam(0.01);
     const partial = await run(first, firstOptimizer, 2);
+    const before = tf.memory().numTensors;
     await saveCheckpoint(`${dir}/checkpoint`, first, firstOptimizer, { history: partial.history });
-    const checkpoint = await loadCheckpoint<{ history: [] }>(`${dir}/checkpoint`);
+    assertEquals(tf.memory().numTensors, before); // nothing leaked...
+    await run(first, firstOptimizer, 3, partial.history); // ...and the optimizer still trains
+    const checkpoint = await loadCheckpoint<{ history: EpochMetrics[] }>(`${dir}/checkpoint`);
     const resumedOptimizer = tf.train.adam(0.01);
     await checkpoint.restoreOptimizer(resumedOptimizer);
     const resumed = await run(checkpoint.model, resumedOptimizer, 3, checkpoint.state.history);

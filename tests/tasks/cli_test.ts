@@ -50,7 +50,7 @@ Deno.test("parseTrainCommand() lets flags override a --config file", async () =>
 
 Deno.test("parseTrainCommand() names the flag and the value it rejects", async () => {
   await assertRejects(() => parseTrainCommand("cross", [...DATA, "--epochs", "0"]), RangeError, "--epochs");
-  await assertRejects(() => parseTrainCommand("cross", [...DATA, "--lr", "-1"]), RangeError, "got -1");
+  await assertRejects(() => parseTrainCommand("cross", [...DATA, "--lr=-1"]), RangeError, "got -1");
   await assertRejects(() => parseTrainCommand("cross", [...DATA, "--model", "lstm"]), RangeError, "got lstm");
   await assertRejects(() => parseTrainCommand("cross", [...DATA, "--backend", "cuda"]), RangeError, "got cuda");
   await assertRejects(() => parseTrainCommand("cross", [...DATA, "--normalise", "l2"]), RangeError, "got l2");
