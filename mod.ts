@@ -41,3 +41,5 @@ export * from "./pipeline/mod.ts";
 export * from "./operators/mod.ts";
 export * from "./models/mod.ts";
 export * from "./synth/mod.ts";
+export * from "./models/backend.ts";
+export { registerWasmTrainingKernels } from "./models/kernels/mod.ts";

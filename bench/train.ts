@@ -28,9 +28,12 @@ export interface TrainBenchOptions {
   backends?: TrainBenchBackend[];
   /** Registered model names to measure. Default: all of `MODELS`. */
   models?: string[];
-  /** Timed training steps per backend. Default: `{ wasm: 5, webgpu: 2, cpu: 1 }`. */
+  /** Timed training steps per backend. Default: `{ wasm: 5, webgpu: 1, cpu: 1 }`. */
   steps?: PerBackend;
-  /** Untimed training steps first (kernel/shader compilation, heap growth). Default: `{ wasm: 2, webgpu: 1, cpu: 0 }`. */
+  /**
+   * Untimed training steps first (shader compilation, heap growth); with at least one, an
+   * untimed inference batch runs before the timed ones too. Default: `{ wasm: 2, webgpu: 1, cpu: 0 }`.
+   */
   warmupSteps?: PerBackend;
   /** Timed inference batches per backend (one untimed batch runs first). Default: the training steps. */
   inferenceSteps?: PerBackend;
@@ -65,7 +68,8 @@ export const DEFAULT_BENCH_SIGNALS: Readonly<Record<"channels" | "grid", SignalS
   grid: { nChans: 248, nTimes: 250, gridRows: 20, gridCols: 20 },
 });
 
-const DEFAULT_STEPS: Required<PerBackend> = { wasm: 5, webgpu: 2, cpu: 1 };
+// webgpu on a software adapter (llvmpipe) and cpu take minutes per EEGNet step: one each.
+const DEFAULT_STEPS: Required<PerBackend> = { wasm: 5, webgpu: 1, cpu: 1 };
 const DEFAULT_WARMUP: Required<PerBackend> = { wasm: 2, webgpu: 1, cpu: 0 };
 
 /** A fixed random batch for `signal` in the layout of `model`. */
@@ -160,7 +164,7 @@ export async function benchTrain(options: TrainBenchOptions = {}): Promise<Train
           await trainStep(model, optimizer, batch, nClasses);
           stepMs.push(performance.now() - started);
         }
-        await predictBatch(model, batch, nClasses);
+        if (warmup > 0) await predictBatch(model, batch, nClasses);
         const inferMs: number[] = [];
         for (let i = 0; i < inference; i++) {
           const started = performance.now();

@@ -1,18 +1,17 @@
 /**
  * Chooses and starts the tfjs backend megflow trains on.
  *
- * Measured on the 2-core development machine (no GPU; EEGNet-8,2 on `[32, 248, 250]` windows):
- * the JS `cpu` backend needs ~200 s per training step, `webgpu` on Deno's software adapter
- * (llvmpipe) ~120 s, and `wasm` (XNNPACK, SIMD, one thread: tfjs disables wasm threads under
- * Deno) about a second once the training kernels of `models/kernels/` are registered. So `auto`
- * takes `webgpu` only for a hardware adapter and otherwise `wasm`.
+ * Measured on the 2-core development machine (no GPU, shared with other jobs; EEGNet-8,2 on
+ * `[32, 248, 250]` windows, Adam, `bench/train.ts`): the JS `cpu` backend needs ~200-460 s per
+ * training step, `webgpu` on Deno's software adapter (llvmpipe) ~120-220 s, and `wasm`
+ * (XNNPACK, SIMD, one thread: tfjs disables wasm threads under Deno) ~0.85-1.25 s once the
+ * kernels of `models/kernels/` are registered (~9 s with only the missing gradient kernels).
+ * So `auto` takes `webgpu` only for a hardware adapter and otherwise `wasm`.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import "@tensorflow/tfjs-backend-wasm";
-import "@tensorflow/tfjs-backend-webgpu";
 import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels } from "./kernels/mod.ts";
 
@@ -55,9 +54,10 @@ async function probeAdapter(): Promise<AdapterInfo | null> {
   if (adapter === null || adapter === undefined) return null;
   const info = adapter.info ??
     (typeof adapter.requestAdapterInfo === "function" ? await adapter.requestAdapterInfo() : {});
-  const parts = [info.vendor, info.architecture, info.device, info.description].filter((p: unknown) =>
-    typeof p === "string" && p !== "" && p !== "0"
-  );
+  const named = (value: unknown) => typeof value === "string" && value !== "" && value !== "0";
+  const parts = named(info.description)
+    ? [info.description]
+    : [info.vendor, info.architecture, info.device].filter(named);
   const description = parts.length > 0 ? parts.join(" ") : "unnamed adapter";
   const fallback = info.isFallbackAdapter === true || adapter.isFallbackAdapter === true;
   return { description, software: fallback || SOFTWARE_ADAPTER.test(description) };
@@ -65,6 +65,15 @@ async function probeAdapter(): Promise<AdapterInfo | null> {
 
 /** The adapter found by the last {@linkcode setupBackend}, for {@linkcode describeBackend}. */
 let lastAdapter: AdapterInfo | null = null;
+
+/**
+ * Registers the webgpu backend. Imported only when it is about to start: once registered, tfjs
+ * would pick it (highest priority) for code that runs ops before choosing a backend, even on a
+ * software adapter.
+ */
+async function loadWebgpu(): Promise<void> {
+  await import("@tensorflow/tfjs-backend-webgpu");
+}
 
 async function start(name: string, detail: string): Promise<void> {
   let started = false;
@@ -124,6 +133,7 @@ export async function setupBackend(choice: BackendChoice): Promise<BackendSetup>
     if (adapter === null) {
       throw new Error("Cannot start the tfjs webgpu backend: navigator.gpu offers no adapter");
     }
+    await loadWebgpu();
     await start("webgpu", `adapter: ${adapter.description}`);
     const kind = adapter.software ? "software" : "hardware";
     return {
@@ -133,6 +143,7 @@ export async function setupBackend(choice: BackendChoice): Promise<BackendSetup>
     };
   }
   if (adapter !== null && !adapter.software) {
+    await loadWebgpu();
     await start("webgpu", `adapter: ${adapter.description}`);
     return {
       backend: "webgpu",

@@ -31,3 +31,4 @@ export * from "./peak_rss.ts";
 export * from "./run_config.ts";
 export * from "./train_run.ts";
 export * from "./with_seeded_random.ts";
+export * from "./warm_resample_cache.ts";

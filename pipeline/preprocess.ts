@@ -5,13 +5,19 @@
  *
  * @module
  */
-import { type OperatorFunction, pipe } from "rxjs";
+import { type Observable, type OperatorFunction, pipe } from "rxjs";
 import { resample } from "../operators/resample.ts";
 import { zscore } from "../operators/zscore.ts";
 import { minmax } from "../operators/minmax.ts";
 import { window } from "../operators/window.ts";
 import { gridSensors } from "../operators/grid_sensors.ts";
-import type { Block, Window } from "./types.ts";
+import { alignmentMatrix, euclideanAlign } from "../operators/euclidean_align.ts";
+import { subjectZscore } from "../operators/subject_zscore.ts";
+import { augment } from "../operators/augment.ts";
+import { fitSubjectStatistics, type SubjectStatistics } from "./fit_subject_statistics.ts";
+import { hashSeed } from "./random.ts";
+import { readBlocks } from "./read_blocks.ts";
+import type { Block, Recording, Window } from "./types.ts";
 
 /** Anti-aliased polyphase resampling (see `resample`). */
 export interface ResampleStep {
@@ -61,8 +67,88 @@ export interface GridSensorsStep {
   fill?: "zero" | "interpolate";
 }
 
+/**
+ * Per-subject Euclidean alignment (see `euclideanAlign`): every sample is
+ * multiplied by `R^(-1/2)`, `R` the mean spatial covariance of the subject's
+ * recordings after the steps before this one. Needs a first pass over all of
+ * the subject's recordings in the recording's folder, test subjects included
+ * (their unlabelled test data: transductive; see `fitSubjectStatistics`).
+ */
+export interface AlignStep {
+  /** Step name. */
+  op: "align";
+  /** Shrinkage of `R` towards a scaled identity (see `alignmentMatrix`). Default: 0.01. */
+  shrinkage?: number;
+}
+
+/**
+ * Per-channel z-scoring with the mean and standard deviation of all of the
+ * subject's recordings pooled (see `subjectZscore`), instead of per recording.
+ * Needs a first pass over the subject's recordings, like {@linkcode AlignStep}.
+ */
+export interface SubjectZscoreStep {
+  /** Step name. */
+  op: "subjectZscore";
+}
+
+/**
+ * Data augmentation of training windows (see `augment`): active in training
+ * epochs only, seeded by the run's seed and the epoch; validation and
+ * evaluation pass windows through unchanged. Acts on sensor windows, so it
+ * comes after `window` and before `gridSensors`.
+ */
+export interface AugmentStep {
+  /** Step name. */
+  op: "augment";
+  /** Largest circular time shift in seconds. Default: 0.25. */
+  timeShiftSeconds?: number;
+  /** Probability of zeroing a sensor in a window. Default: 0.1. */
+  sensorDropProb?: number;
+  /** Standard deviation of a gain per sensor (`1 + gainStd * N(0, 1)`). Default: 0.05. */
+  gainStd?: number;
+  /** White noise, relative to each sensor's standard deviation in the window. Default: 0.1. */
+  noiseStd?: number;
+}
+
 /** One serialisable preprocessing step. */
-export type PreprocessStep = ResampleStep | ZscoreStep | MinmaxStep | WindowStep | GridSensorsStep;
+export type PreprocessStep =
+  | ResampleStep
+  | ZscoreStep
+  | MinmaxStep
+  | WindowStep
+  | GridSensorsStep
+  | AlignStep
+  | SubjectZscoreStep
+  | AugmentStep;
+
+/** A step that acts on blocks (before `window`). */
+export type BlockStep = ResampleStep | ZscoreStep | MinmaxStep | AlignStep | SubjectZscoreStep;
+
+/** A step that acts on windows (after `window`). */
+export type WindowLevelStep = GridSensorsStep | AugmentStep;
+
+/**
+ * What the operator chain of a step list may need besides the steps: where the
+ * subject-level steps (`align`, `subjectZscore`) read a subject's recordings
+ * for their fit, and whether the stream is a training epoch (for `augment`).
+ */
+export interface PreprocessContext {
+  /**
+   * The blocks of a recording as the chain receives them (the same reading as
+   * the stream's), used by subject-level steps to read the subject's other
+   * recordings. Default: `readBlocks(recording)` (raw blocks, all samples).
+   */
+  read?(recording: Recording): Observable<Block>;
+  /** Identity of `read` (reading options as text) for the fit cache. Default: `"raw"`. */
+  readKey?: string;
+  /**
+   * Training epoch (from 1) when the stream feeds training: training-only
+   * steps (`augment`) apply. Default: none (validation / evaluation: they pass windows through).
+   */
+  epoch?: number;
+  /** Seed of training-only steps, mixed with the epoch. Default: 0. */
+  seed?: number;
+}
 
 /**
  * The default chain of megflow: 2034 -> 125 Hz, z-score per channel and
@@ -76,12 +162,12 @@ export const DEFAULT_PREPROCESS: readonly PreprocessStep[] = [
 
 /** The block steps, the window step and the window steps of a chain, checked. */
 export interface PreprocessPlan {
-  /** Steps that act on blocks, in order (resample, zscore, minmax). */
-  blockSteps: Array<ResampleStep | ZscoreStep | MinmaxStep>;
+  /** Steps that act on blocks, in order (resample, zscore, minmax, align, subjectZscore). */
+  blockSteps: BlockStep[];
   /** The one window step. */
   windowStep: WindowStep;
-  /** Steps that act on windows, in order (gridSensors). */
-  windowSteps: GridSensorsStep[];
+  /** Steps that act on windows, in order (augment, gridSensors). */
+  windowSteps: WindowLevelStep[];
 }
 
 /**
@@ -111,6 +197,8 @@ export function planPreprocess(steps: readonly PreprocessStep[]): PreprocessPlan
       case "resample":
       case "zscore":
       case "minmax":
+      case "align":
+      case "subjectZscore":
         if (plan.windowStep) {
           throw new TypeError(`Cannot preprocess: ${where} acts on blocks and must come before "window"`);
         }
@@ -123,14 +211,18 @@ export function planPreprocess(steps: readonly PreprocessStep[]): PreprocessPlan
         plan.windowStep = step;
         break;
       case "gridSensors":
+      case "augment":
         if (!plan.windowStep) {
           throw new TypeError(`Cannot preprocess: ${where} acts on windows and must come after "window"`);
+        }
+        if (step.op === "augment" && plan.windowSteps.some((s) => s.op === "gridSensors")) {
+          throw new TypeError(`Cannot preprocess: ${where} acts on sensor windows and must come before "gridSensors"`);
         }
         plan.windowSteps.push(step);
         break;
       default:
         throw new TypeError(
-          `Cannot preprocess: unknown ${where}; expected op resample, zscore, minmax, window or gridSensors`,
+          `Cannot preprocess: unknown ${where}; expected op resample, zscore, minmax, subjectZscore, align, window, augment or gridSensors`,
         );
     }
   }
@@ -138,8 +230,21 @@ export function planPreprocess(steps: readonly PreprocessStep[]): PreprocessPlan
   return plan;
 }
 
-/** Operator of one block step. */
-export function blockOperator(step: ResampleStep | ZscoreStep | MinmaxStep): OperatorFunction<Block, Block> {
+/**
+ * Operator of one block step. Subject-level steps (`align`, `subjectZscore`)
+ * fit on the subject's recordings read with `context.read` and preprocessed by
+ * `before` (the block steps ahead of this one).
+ *
+ * @param step The step.
+ * @param context Reading for subject-level fits. Default: raw reading.
+ * @param before The block steps ahead of `step` in its chain. Default: none.
+ * @returns The operator.
+ */
+export function blockOperator(
+  step: BlockStep,
+  context: PreprocessContext = {},
+  before: readonly BlockStep[] = [],
+): OperatorFunction<Block, Block> {
   switch (step.op) {
     case "resample":
       return resample({ toHz: step.toHz, fromHz: step.fromHz });
@@ -147,7 +252,47 @@ export function blockOperator(step: ResampleStep | ZscoreStep | MinmaxStep): Ope
       return zscore({ mode: step.mode });
     case "minmax":
       return minmax({ mode: step.mode });
+    case "subjectZscore": {
+      const fit = subjectFit(context, before, false);
+      return subjectZscore({ momentsOf: async (recording) => (await fit(recording)).moments });
+    }
+    case "align": {
+      const fit = subjectFit(context, before, true);
+      const shrinkage = step.shrinkage ?? 0.01;
+      alignmentMatrix(Float64Array.of(1), 1, { shrinkage }); // checks the shrinkage now, not mid-stream
+      return euclideanAlign({ matrixOf: async (recording) => alignmentOf(await fit(recording), shrinkage) });
+    }
   }
+}
+
+/** The fit of a subject-level step: statistics of the subject's recordings after the steps before it. */
+function subjectFit(
+  context: PreprocessContext,
+  before: readonly BlockStep[],
+  covariance: boolean,
+): (recording: Recording) => Promise<SubjectStatistics> {
+  const read = context.read ?? ((recording: Recording) => readBlocks(recording));
+  const sourceKey = JSON.stringify({ read: context.readKey ?? "raw", before });
+  const source = (recording: Recording): Observable<Block> => {
+    const ops = before.map((step, i) => blockOperator(step, context, before.slice(0, i)));
+    // deno-lint-ignore no-explicit-any
+    return (read(recording).pipe as (...fns: OperatorFunction<any, any>[]) => Observable<Block>)(...ops);
+  };
+  return (recording) => fitSubjectStatistics(recording, { source, sourceKey, covariance });
+}
+
+const alignments = new WeakMap<SubjectStatistics, Map<number, Float64Array>>();
+
+/** The alignment matrix of a subject's statistics (computed once per statistics object and shrinkage). */
+function alignmentOf(stats: SubjectStatistics, shrinkage: number): Float64Array {
+  let byShrinkage = alignments.get(stats);
+  if (byShrinkage === undefined) alignments.set(stats, byShrinkage = new Map());
+  let matrix = byShrinkage.get(shrinkage);
+  if (matrix === undefined) {
+    matrix = alignmentMatrix(stats.covariance!, stats.nChans, { shrinkage });
+    byShrinkage.set(shrinkage, matrix);
+  }
+  return matrix;
 }
 
 /**
@@ -156,6 +301,8 @@ export function blockOperator(step: ResampleStep | ZscoreStep | MinmaxStep): Ope
  * every recording gets its own normalisation state.
  *
  * @param steps The steps (see {@linkcode planPreprocess} for their order).
+ * @param context Reading for subject-level steps, training epoch for training-only
+ *   steps (see {@linkcode PreprocessContext}). Default: raw reading, not training.
  * @returns The operator.
  * @throws {TypeError | RangeError} as {@linkcode planPreprocess}.
  *
@@ -176,24 +323,35 @@ export function blockOperator(step: ResampleStep | ZscoreStep | MinmaxStep): Ope
  * assertEquals(windows.map((w) => w.shape), [[2, 125], [2, 125]]);
  * ```
  */
-export function preprocess(steps: readonly PreprocessStep[]): OperatorFunction<Block, Window> {
-  return chainOf(planPreprocess(steps));
+export function preprocess(
+  steps: readonly PreprocessStep[],
+  context: PreprocessContext = {},
+): OperatorFunction<Block, Window> {
+  return chainOf(planPreprocess(steps), context);
 }
 
 /**
  * Builds the operator chain of a checked plan (see {@linkcode planPreprocess}).
  *
  * @param plan Steps grouped by stage.
+ * @param context Reading for subject-level steps, training epoch (see {@linkcode PreprocessContext}).
  * @returns The per-recording operator `Block -> Window`.
  */
-export function chainOf(plan: PreprocessPlan): OperatorFunction<Block, Window> {
+export function chainOf(plan: PreprocessPlan, context: PreprocessContext = {}): OperatorFunction<Block, Window> {
   const { windowSeconds, strideSeconds } = plan.windowStep;
+  const training = context.epoch !== undefined && context.epoch >= 1;
   // deno-lint-ignore no-explicit-any
   const ops: OperatorFunction<any, any>[] = [
-    ...plan.blockSteps.map(blockOperator),
+    ...plan.blockSteps.map((step, i) => blockOperator(step, context, plan.blockSteps.slice(0, i))),
     window({ windowSeconds, strideSeconds }),
-    ...plan.windowSteps.map((step) => gridSensors({ rows: step.rows, cols: step.cols, fill: step.fill })),
   ];
+  for (const step of plan.windowSteps) {
+    if (step.op === "gridSensors") ops.push(gridSensors({ rows: step.rows, cols: step.cols, fill: step.fill }));
+    else if (training) {
+      const { op: _, ...strengths } = step;
+      ops.push(augment({ ...strengths, seed: hashSeed(context.seed ?? 0, context.epoch!, "augment") }));
+    }
+  }
   // deno-lint-ignore no-explicit-any
   return (pipe as (...fns: OperatorFunction<any, any>[]) => OperatorFunction<Block, Window>)(...ops);
 }

@@ -9,7 +9,6 @@ import type { LearningRateSchedule } from "./fit.ts";
 import type { PreprocessStep } from "./preprocess.ts";
 import type { BackendChoice } from "../models/backend.ts";
 
-
 /** Everything a training run depends on. */
 export interface RunConfig {
   /** "cross" (train on Cross/train, test on unseen subjects) or "intra" (one subject). */

@@ -31,6 +31,13 @@ export interface StreamWindowsOptions {
    * later epochs do not re-read raw files. Default: none.
    */
   cacheDir?: string;
+  /**
+   * Training epoch (from 1) when the windows feed training: training-only steps
+   * (`augment`) apply, seeded by `seed` and the epoch. Default: none (evaluation).
+   */
+  epoch?: number;
+  /** Seed of training-only steps. Default: 0. */
+  seed?: number;
 }
 
 /**
@@ -59,10 +66,19 @@ export function streamWindows(
     sfreq: options.rawSfreq,
     maxSamples: options.maxSamples,
   };
+  // Subject-level steps read a subject's other recordings the same way, without the sink's gate.
+  const training = { epoch: options.epoch, seed: options.seed };
+  const readKey = (more: object) =>
+    JSON.stringify({ blockSamples: options.blockSamples, maxSamples: options.maxSamples, ...more });
   const [first, ...rest] = plan.blockSteps;
   if (first?.op === "resample") {
-    const chain = chainOf({ ...plan, blockSteps: rest });
     const resampleOptions = { ...readOptions, sfreq: first.fromHz ?? options.rawSfreq, toHz: first.toHz };
+    const chain = chainOf({ ...plan, blockSteps: rest }, {
+      ...training,
+      read: (recording) =>
+        readResampled(recording, { ...resampleOptions, gate: undefined, cacheDir: options.cacheDir }),
+      readKey: readKey({ fromHz: resampleOptions.sfreq ?? null, toHz: first.toHz }),
+    });
     return from(recordings).pipe(
       mergeMap(
         (recording) => readResampled(recording, { ...resampleOptions, cacheDir: options.cacheDir }).pipe(chain),
@@ -70,6 +86,10 @@ export function streamWindows(
       ),
     );
   }
-  const chain = chainOf(plan);
+  const chain = chainOf(plan, {
+    ...training,
+    read: (recording) => readBlocks(recording, { ...readOptions, gate: undefined }),
+    readKey: readKey({ rawSfreq: options.rawSfreq ?? null }),
+  });
   return from(recordings).pipe(mergeMap((recording) => readBlocks(recording, readOptions).pipe(chain), concurrency));
 }

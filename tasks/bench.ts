@@ -15,6 +15,7 @@
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import { benchIngest, type IngestReport } from "../bench/ingest.ts";
+import type { TrainBenchBackend } from "../bench/train.ts";
 import { catalog, recordingsOf } from "../pipeline/catalog.ts";
 import { writeFileAtomic } from "../pipeline/atomic_write.ts";
 import { ensureDefaultDataset } from "../synth/default_dataset.ts";
@@ -27,7 +28,10 @@ const USAGE = `Usage: deno task bench [options]
   --files LIST      comma-separated file counts, each run in its own process (default: 16,64)
   --sink-ms N       milliseconds the sink spends per batch, like a training step (default: 0)
   --concurrency K   recordings read at once (default: 2)
-  --train           also benchmark training (bench/train.ts)
+  --train           also benchmark training and inference (bench/train.ts)
+  --backends LIST   training backends to measure (default: wasm,webgpu,cpu)
+  --models LIST     registered models to measure (default: all)
+  --no-ingest       skip the ingest runs (with --train)
   --out FILE        JSON report (default: bench/report.json)
   --help            this text`;
 
@@ -72,6 +76,9 @@ export async function main(args: string[]): Promise<void> {
       "sink-ms": { type: "string", default: "0" },
       concurrency: { type: "string", default: "2" },
       train: { type: "boolean", default: false },
+      backends: { type: "string" },
+      models: { type: "string" },
+      "no-ingest": { type: "boolean", default: false },
       out: { type: "string", default: "bench/report.json" },
       child: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
@@ -91,13 +98,15 @@ export async function main(args: string[]): Promise<void> {
       throw new RangeError(`--files must list positive integers, got ${values.files}`);
     }
   }
-  const dataDir = values.data
+  const ingestRuns: IngestReport[] = [];
+  const dataDir = values["no-ingest"]
+    ? undefined
+    : values.data
     ? resolve(values.data)
     : await ensureDefaultDataset({ preset: "full", splits: ["Cross/train"], onProgress: (m) => console.error(m) });
-  const ingestRuns: IngestReport[] = [];
-  for (const count of counts) {
+  for (const count of dataDir ? counts : []) {
     console.error(`bench: ingest of ${count} files...`);
-    const run = await runChild(dataDir, count, { "sink-ms": String(sinkMs), concurrency: String(concurrency) });
+    const run = await runChild(dataDir!, count, { "sink-ms": String(sinkMs), concurrency: String(concurrency) });
     console.error(
       `bench: ${run.files} files, ${(run.rawBytes / 1e6).toFixed(0)} MB in ${run.seconds.toFixed(1)} s ` +
         `(${run.rawMBPerSecond.toFixed(0)} MB/s), ${run.windows} windows, peak RSS ${run.peakRssMB.toFixed(0)} MB`,
@@ -109,12 +118,19 @@ export async function main(args: string[]): Promise<void> {
     command: `deno task bench ${args.join(" ")}`.trim(),
     machine: { cpus: navigator.hardwareConcurrency, os: Deno.build.os, arch: Deno.build.arch, deno: Deno.version.deno },
     data: dataDir,
-    ingest: ingestRuns.reduce((a, b) => (b.files > a.files ? b : a)),
-    ingestRuns,
   };
+  if (ingestRuns.length > 0) {
+    report.ingest = ingestRuns.reduce((a, b) => (b.files > a.files ? b : a));
+    report.ingestRuns = ingestRuns;
+  }
   if (values.train) {
     const { benchTrain } = await import("../bench/train.ts");
-    report.train = await benchTrain({});
+
+    const list = (text?: string) => text?.split(",").map((item) => item.trim()).filter(Boolean);
+    report.train = await benchTrain({
+      backends: list(values.backends) as TrainBenchBackend[] | undefined,
+      models: list(values.models),
+    });
   }
   await writeFileAtomic(values.out, JSON.stringify(report, null, 2) + "\n");
   console.error(`bench: report written to ${values.out}`);

@@ -8,11 +8,14 @@
  * `models/backend.ts`); layers further in do need it. This kernel computes it as the transposed
  * convolution: a `conv2d` of `dy` (zeros inserted between rows/cols for the stride) padded by
  * `filter - 1 - pad`, with the filter flipped spatially and its in/out channel axes swapped
- * (~1.3 s on that shape: still waste; the model should avoid it, see `models/backend.ts`).
+ * (~1.3 s on that shape). And because the first layer's input gradient is computed although
+ * nobody uses it, the output is deferred (`_deferred.ts`): computed on first use, skipped when
+ * the tensor is disposed untouched.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { deferOutput } from "./_deferred.ts";
 import {
   conv2d,
   disposeInfo,
@@ -26,6 +29,14 @@ import {
 } from "./_wasm_ops.ts";
 
 function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
+  const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+  const dy = args.inputs.dy as tf.TensorInfo;
+  const filter = args.inputs.filter as tf.TensorInfo;
+  return deferOutput(args.backend, [...attrs.inputShape], [dy, filter], () => transposedConv(args));
+}
+
+/** The input gradient as a transposed convolution (see the module comment). */
+function transposedConv(args: KernelArgs): tf.TensorInfo {
   const { backend } = args;
   const filter = args.inputs.filter as tf.TensorInfo;
   const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;

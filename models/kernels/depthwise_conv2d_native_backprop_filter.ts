@@ -15,9 +15,10 @@
  * much faster than a depthwise conv with an `Ho x Wo` kernel (EEGNet's temporal conv written as
  * a depthwise conv over the one-channel input: ~0.3 s instead of ~1.6 s per step).
  * When the filter spans the whole (padded) input along one axis and the other axis is a plain
- * 1-tap pass (EEGNet's `[nChans, 1]` spatial filter), the gradient is a batched matrix product
- * per channel, `G[c] = x[c] as [H, n*W] @ dy[c] as [n*W, M]`, which XNNPACK runs in a few ms
- * instead of a depthwise conv with a `1 x W` kernel.
+ * 1-tap pass (EEGNet's `[nChans, 1]` spatial filter), the depthwise conv above would have a
+ * `1 x W` kernel (~90-150 ms on EEGNet's `[32, 248, 250, 8]`). Instead, per multiplier m,
+ * `x * dy_m` summed over W and n (~40 ms there), or for many multipliers a batched matrix
+ * product per channel, `x[c] as [H, n*W] @ dy[c] as [n*W, M]`.
  *
  * @module
  */
@@ -29,14 +30,19 @@ import {
   disposeInfo,
   fill,
   type KernelArgs,
+  multiply,
   padZeros,
   pair,
   reshape,
+  runWasmKernel,
   slice,
   sum,
   transpose,
   WASM,
 } from "./_wasm_ops.ts";
+
+/** Largest multiplier handled by one broadcast product per multiplier. */
+const MAX_SPLIT_MULTIPLIER = 4;
 
 function depthwiseConv2dNativeBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const { backend } = args;
@@ -118,22 +124,14 @@ function spanningFilter(
   m: number,
   axis: 1 | 2,
 ): tf.TensorInfo {
-  const { batchSize: n, inHeight, inWidth, inChannels: c, filterHeight: fh, filterWidth: fw } = info;
+  const { inHeight, inWidth, inChannels: c, filterHeight: fh, filterWidth: fw } = info;
   const spanned = axis === 1 ? inHeight : inWidth;
-  const passed = axis === 1 ? inWidth : inHeight;
   const pad = axis === 1 ? info.padInfo.top : info.padInfo.left;
   const taps = axis === 1 ? fh : fw;
-  // x -> [c, spanned, n, passed]; dy -> [c, n, passed, M].
-  const xT = transpose(backend, x, axis === 1 ? [3, 1, 0, 2] : [3, 2, 0, 1]);
-  const xMat = reshape(backend, xT, [c, spanned, n * passed]);
-  const dy4 = reshape(backend, dy, [n, passed, c, m]);
-  const dyT = transpose(backend, dy4, [2, 0, 1, 3]);
-  const dyMat = reshape(backend, dyT, [c, n * passed, m]);
-  const g = batchMatMul(backend, xMat, dyMat, false, false);
-  disposeInfo(backend, xT, xMat, dy4, dyT, dyMat);
-  // [c, spanned, M] -> [spanned, c, M], then onto taps pad .. pad + spanned - 1.
-  let rows = transpose(backend, g, [1, 0, 2]);
-  disposeInfo(backend, g);
+  let rows = axis === 1 && m <= MAX_SPLIT_MULTIPLIER
+    ? rowsByMultiplier(backend, x, dy, info, m)
+    : rowsByMatMul(backend, x, dy, info, m, axis);
+  // rows: [spanned, c, M], onto taps pad .. pad + spanned - 1.
   const kept = Math.min(spanned, taps - pad);
   if (kept <= 0) {
     // No tap meets the input: the gradient is zero.
@@ -153,6 +151,66 @@ function spanningFilter(
   const out = reshape(backend, rows, [fh, fw, c, m]);
   disposeInfo(backend, rows);
   return out;
+}
+
+/**
+ * `G [spanned, c, M]` as one batched matrix product per channel:
+ * `x[c] as [spanned, n*passed] @ dy[c] as [n*passed, M]` (after transposing x).
+ */
+function rowsByMatMul(
+  backend: tf.KernelBackend,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+  m: number,
+  axis: 1 | 2,
+): tf.TensorInfo {
+  const { batchSize: n, inHeight, inWidth, inChannels: c } = info;
+  const spanned = axis === 1 ? inHeight : inWidth;
+  const passed = axis === 1 ? inWidth : inHeight;
+  // x -> [c, spanned, n, passed]; dy -> [c, n, passed, M].
+  const xT = transpose(backend, x, axis === 1 ? [3, 1, 0, 2] : [3, 2, 0, 1]);
+  const xMat = reshape(backend, xT, [c, spanned, n * passed]);
+  const dy4 = reshape(backend, dy, [n, passed, c, m]);
+  const dyT = transpose(backend, dy4, [2, 0, 1, 3]);
+  const dyMat = reshape(backend, dyT, [c, n * passed, m]);
+  const g = batchMatMul(backend, xMat, dyMat, false, false);
+  disposeInfo(backend, xT, xMat, dy4, dyT, dyMat);
+  const rows = transpose(backend, g, [1, 0, 2]);
+  disposeInfo(backend, g);
+  return rows;
+}
+
+/**
+ * `G [H, c, M]` (axis 1) with one broadcast product per multiplier and no transpose of x:
+ * `sum_{n, w} x[n, h, w, c] * dy_m[n, 0, w, c]`, the sums running over W (a middle axis) and
+ * then n (the leading axis), both on the fast reductions of `reduce_sum_mean.ts`. For EEGNet's
+ * spatial filter this avoided transposing the `[32, 248, 250, 8]` activation.
+ */
+function rowsByMultiplier(
+  backend: tf.KernelBackend,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+  m: number,
+): tf.TensorInfo {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c } = info;
+  const dy5 = reshape(backend, dy, [n, 1, w, c, m]);
+  const parts: tf.TensorInfo[] = [];
+  for (let k = 0; k < m; k++) {
+    const dyPart = slice(backend, dy5, [0, 0, 0, 0, k], [n, 1, w, c, 1]);
+    const dyRow = reshape(backend, dyPart, [n, 1, w, c]);
+    const product = multiply(backend, x, dyRow);
+    const overW = sum(backend, product, [2]);
+    const overN = sum(backend, overW, [0]);
+    parts.push(reshape(backend, overN, [h, c, 1]));
+    disposeInfo(backend, dyPart, dyRow, product, overW, overN);
+  }
+  disposeInfo(backend, dy5);
+  if (parts.length === 1) return parts[0];
+  const rows = runWasmKernel(backend, tf.Concat, parts as unknown as tf.NamedTensorInfoMap, { axis: 2 });
+  disposeInfo(backend, ...parts);
+  return rows;
 }
 
 /** Kernel config registering {@linkcode depthwiseConv2dNativeBackpropFilter} for the wasm backend. */

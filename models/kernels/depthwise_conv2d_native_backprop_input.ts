@@ -14,24 +14,31 @@
  * output position, and the other axis is a plain 1-tap, stride-1, unpadded pass (EEGNet's
  * `[nChans, 1]` spatial filter), the transposed convolution above would mostly multiply padding:
  * `dx[n, h, w, c] = sum_m dy[n, 0, w, c*M + m] * W[h + padTop, 0, c, m]` is just a broadcast
- * product and a sum over m.
+ * product and a sum over m (one product per m when there are few: see
+ * `spanningRowsByMultiplier`).
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
 import {
+  add,
   depthwiseConv2d,
   disposeInfo,
+  fill,
   type KernelArgs,
   multiply,
   padZeros,
   pair,
   reshape,
   reverse,
+  runWasmKernel,
   slice,
   sum,
   WASM,
 } from "./_wasm_ops.ts";
+
+/** Largest multiplier handled by one broadcast product per multiplier. */
+const MAX_SPLIT_MULTIPLIER = 4;
 
 function depthwiseConv2dNativeBackpropInput(args: KernelArgs): tf.TensorInfo {
   const { backend } = args;
@@ -80,6 +87,7 @@ function spanningFilter(
   const taps = filter.shape[axis - 1];
   // Filter taps pad..pad+size-1 meet input rows 0..size-1; taps past the filter end are zeros.
   const available = Math.max(0, Math.min(size, taps - pad));
+  if (available === 0) return fill(backend, [n, inHeight, inWidth, c], 0, "float32");
   const begin = [0, 0, 0, 0];
   begin[axis - 1] = pad;
   const sliceSize = [filter.shape[0], filter.shape[1], c, m];
@@ -92,6 +100,11 @@ function spanningFilter(
     disposeInfo(backend, rows);
     rows = padded;
   }
+  if (axis === 1 && m <= MAX_SPLIT_MULTIPLIER) {
+    const out = spanningRowsByMultiplier(backend, dy, rows, info, m);
+    disposeInfo(backend, rows);
+    return out;
+  }
   // dy [n, 1, W, c*M] times W [1, H, 1, c, M] (axis 1), or dy [n, H, 1, c*M] times W [1, 1, W, c, M].
   const dy5 = reshape(backend, dy, [n, axis === 1 ? 1 : inHeight, axis === 1 ? inWidth : 1, c, m]);
   const w5 = reshape(backend, rows, [1, axis === 1 ? inHeight : 1, axis === 1 ? 1 : inWidth, c, m]);
@@ -99,6 +112,46 @@ function spanningFilter(
   disposeInfo(backend, rows, dy5, w5);
   const out = m === 1 ? reshape(backend, product, [n, inHeight, inWidth, c]) : sum(backend, product, [4]);
   disposeInfo(backend, product);
+  return out;
+}
+
+/**
+ * Axis-1 fast path with few multipliers: one broadcast product per multiplier m,
+ * `dy_m [n, 1, W*c] * W_m [1, H, W*c]` (the filter rows tiled along W), summed. Both operands
+ * broadcast over runs of `W*c` contiguous values, which XNNPACK handles at memory speed, where
+ * the single product over `[n, H, W, c, M]` broadcast over runs of `c*M` values (and then needed
+ * a sum over M) was several times slower.
+ */
+function spanningRowsByMultiplier(
+  backend: tf.KernelBackend,
+  dy: tf.TensorInfo,
+  rows: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+  m: number,
+): tf.TensorInfo {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c } = info;
+  const dy5 = reshape(backend, dy, [n, 1, w, c, m]);
+  const rows4 = reshape(backend, rows, [h, 1, c, m]);
+  let total: tf.TensorInfo | null = null;
+  for (let k = 0; k < m; k++) {
+    const dyPart = slice(backend, dy5, [0, 0, 0, 0, k], [n, 1, w, c, 1]);
+    const dyRow = reshape(backend, dyPart, [n, 1, w * c]);
+    const wPart = slice(backend, rows4, [0, 0, 0, k], [h, 1, c, 1]);
+    const wTiled = runWasmKernel(backend, tf.Tile, { x: wPart }, { reps: [1, w, 1, 1] });
+    const wRow = reshape(backend, wTiled, [1, h, w * c]);
+    const product = multiply(backend, dyRow, wRow);
+    disposeInfo(backend, dyPart, dyRow, wPart, wTiled, wRow);
+    if (total === null) {
+      total = product;
+    } else {
+      const next: tf.TensorInfo = add(backend, total, product);
+      disposeInfo(backend, total, product);
+      total = next;
+    }
+  }
+  disposeInfo(backend, dy5, rows4);
+  const out = reshape(backend, total as tf.TensorInfo, [n, h, w, c]);
+  disposeInfo(backend, total as tf.TensorInfo);
   return out;
 }
 

@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 // The wasm package registers its own kernels on import; it must do so before the overrides.
 import "@tensorflow/tfjs-backend-wasm";
+import { transposingBatchMatMulConfig } from "./batch_mat_mul.ts";
 import { sharedCastConfig } from "./cast.ts";
 import { conv2DBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
 import { conv2DBackpropInputConfig } from "./conv2d_backprop_input.ts";
@@ -13,9 +14,13 @@ import { depthwiseConv2dNativeBackpropFilterConfig } from "./depthwise_conv2d_na
 import { depthwiseConv2dNativeBackpropInputConfig } from "./depthwise_conv2d_native_backprop_input.ts";
 import { fastFusedBatchNormConfig } from "./fused_batch_norm.ts";
 import { sharedIdentityConfig } from "./identity.ts";
+import { polyphaseConv2DConfig, polyphaseFusedConv2DConfig } from "./polyphase_conv2d.ts";
 import { fastMeanConfig, fastSumConfig } from "./reduce_sum_mean.ts";
+import { fastSliceConfig } from "./slice.ts";
+import { fastSplitVConfig } from "./split_v.ts";
 import { fastTileConfig } from "./tile.ts";
 import { unsortedSegmentSumConfig } from "./unsorted_segment_sum.ts";
+import { fastUnpackConfig } from "./unpack.ts";
 import { WIDE_BROADCAST_KERNELS, wideBroadcastConfig } from "./wide_broadcast.ts";
 import { WASM } from "./_wasm_ops.ts";
 
@@ -30,12 +35,18 @@ const MISSING: readonly tf.KernelConfig[] = [
 /** Stock wasm kernels replaced by faster ones (each wraps or replaces the stock config). */
 const OVERRIDES: ReadonlyArray<[string, (stock: tf.KernelConfig) => tf.KernelConfig]> = [
   [tf.Tile, fastTileConfig],
+  [tf.Slice, fastSliceConfig],
+  [tf.Unpack, fastUnpackConfig],
+  [tf.SplitV, fastSplitVConfig],
+  [tf.BatchMatMul, transposingBatchMatMulConfig],
   [tf.Identity, sharedIdentityConfig],
   [tf.Cast, sharedCastConfig],
   [tf.Sum, fastSumConfig],
   [tf.Mean, fastMeanConfig],
   [tf.Conv2DBackpropInput, () => conv2DBackpropInputConfig],
   [tf.FusedBatchNorm, fastFusedBatchNormConfig],
+  [tf.Conv2D, polyphaseConv2DConfig],
+  [tf.FusedConv2D, polyphaseFusedConv2DConfig],
   ...WIDE_BROADCAST_KERNELS.map((name) => [name, wideBroadcastConfig] as [string, typeof wideBroadcastConfig]),
 ];
 
@@ -46,12 +57,12 @@ const installed = new Set<tf.KernelFunc>();
  * Registers, for the `wasm` backend, the training kernels that tfjs-backend-wasm 4.22 lacks
  * (`Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter`,
  * `DepthwiseConv2dNativeBackpropInput`, `UnsortedSegmentSum`; each built from existing wasm
- * kernels) and replaces stock kernels that are slow on training shapes (`Tile`, `Identity`,
- * `Cast`, `Sum`, `Mean`, `Conv2DBackpropInput`, `FusedBatchNorm` and the broadcasting binary
- * kernels; see each
- * file in `models/kernels/` for why). Missing kernels that some other code already registered
- * for wasm are left alone. Safe to call any number of times, before or after
- * `tf.setBackend("wasm")`.
+ * kernels) and replaces stock kernels that are slow on training shapes (`Tile`, `Slice`,
+ * `Unpack`, `SplitV`, `BatchMatMul`, `Identity`, `Cast`, `Sum`, `Mean`,
+ * `Conv2DBackpropInput`, `FusedBatchNorm`, `Conv2D`, `FusedConv2D` and the broadcasting binary
+ * kernels; each file in `models/kernels/` says why). Missing kernels that some other code
+ * already registered for wasm are left alone. Safe to call any number of times, before or
+ * after `tf.setBackend("wasm")`.
  *
  * @returns the names of the kernels registered or replaced by this call (empty on repeat calls)
  * @throws never; registration only touches the kernel registry

@@ -1,7 +1,8 @@
-import { assertLess } from "@std/assert";
+import { assertEquals, assertLess } from "@std/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { Random } from "../../../pipeline/random.ts";
-import { compareBackends, normalInput, setupBackends } from "./_parity.ts";
+import { deferredStats } from "../../../models/kernels/_deferred.ts";
+import { compareBackends, normalInput, relativeError, setupBackends } from "./_parity.ts";
 
 interface Case {
   x: [number, number, number, number];
@@ -60,4 +61,52 @@ Deno.test("conv2d input gradients on wasm match cpu through tf.grads", async () 
     },
   );
   assertLess(error, 1e-4);
+});
+
+Deno.test("the input gradient of a fused conv2d is never computed on wasm when only the filter's is used", async () => {
+  await setupBackends();
+  await tf.setBackend("wasm");
+  const random = new Random(63);
+  const x = tf.tensor(normalInput(random, [2, 3, 16, 1]).values, [2, 3, 16, 1]) as tf.Tensor4D;
+  const filter = tf.tensor(normalInput(random, [1, 5, 1, 4]).values, [1, 5, 1, 4]) as tf.Tensor4D;
+  const loss = (w: tf.Tensor) =>
+    tf.sum(tf.square(tf.fused.conv2d({ x, filter: w as tf.Tensor4D, strides: 1, pad: "same" })));
+  const before = deferredStats();
+  const filterGrad = tf.grad(loss)(filter);
+  const afterFilter = deferredStats();
+  assertEquals(afterFilter.deferred - before.deferred, 1);
+  assertEquals(afterFilter.dropped - before.dropped, 1);
+  assertEquals(afterFilter.computed, before.computed);
+  // Asking for the input's gradient computes it.
+  const inputGrad = tf.grad((input: tf.Tensor) =>
+    tf.sum(tf.square(tf.fused.conv2d({ x: input as tf.Tensor4D, filter, strides: 1, pad: "same" })))
+  )(x);
+  await inputGrad.data();
+  assertEquals(deferredStats().computed - afterFilter.computed, 1);
+  tf.dispose([x, filter, filterGrad, inputGrad]);
+});
+
+Deno.test("a deferred input gradient on wasm is right even after its inputs were disposed", async () => {
+  await setupBackends();
+  const random = new Random(64);
+  const dySpec = normalInput(random, [2, 5, 7, 4]);
+  const filterSpec = normalInput(random, [3, 3, 3, 4]);
+  const run = async (backend: string) => {
+    await tf.setBackend(backend);
+    const dy = tf.tensor(dySpec.values, dySpec.shape);
+    const filter = tf.tensor(filterSpec.values, filterSpec.shape);
+    const dx = tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter }, {
+      strides: [1, 1],
+      pad: "same",
+      dataFormat: "NHWC",
+      inputShape: [2, 5, 7, 3],
+    }) as tf.Tensor;
+    tf.dispose([dy, filter]);
+    const values = Float32Array.from(await dx.data() as Float32Array);
+    dx.dispose();
+    return values;
+  };
+  const cpu = await run("cpu");
+  const wasm = await run("wasm");
+  assertLess(relativeError(wasm, cpu), 1e-5);
 });

@@ -27,6 +27,7 @@ const CASES: Case[] = [
   { x: [2, 5, 6, 2], filter: [7, 1, 2, 2], strides: [1, 1], dilations: [1, 1], pad: [[0, 0], [2, 0], [0, 0], [0, 0]] },
   { x: [2, 5, 6, 2], filter: [4, 1, 2, 1], strides: [2, 1], dilations: [1, 1], pad: "valid" },
   { x: [3, 6, 8, 2], filter: [1, 8, 2, 2], strides: [1, 1], dilations: [1, 1], pad: "valid" },
+  { x: [2, 5, 6, 2], filter: [5, 1, 2, 5], strides: [1, 1], dilations: [1, 1], pad: "valid" }, // many multipliers
   { x: [3, 1, 15, 4], filter: [1, 5, 4, 1], strides: [1, 1], dilations: [1, 1], pad: "same" }, // separable
   { x: [2, 6, 7, 2], filter: [3, 3, 2, 2], strides: [2, 1], dilations: [1, 1], pad: [[0, 0], [2, 1], [1, 0], [0, 0]] },
 ];

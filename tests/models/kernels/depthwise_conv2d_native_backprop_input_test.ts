@@ -29,6 +29,7 @@ const CASES: Case[] = [
   { x: [2, 5, 6, 2], filter: [7, 1, 2, 2], strides: [1, 1], dilations: [1, 1], pad: [[0, 0], [2, 0], [0, 0], [0, 0]] },
   { x: [2, 5, 6, 2], filter: [8, 1, 2, 1], strides: [1, 1], dilations: [1, 1], pad: [[0, 0], [1, 2], [0, 0], [0, 0]] },
   { x: [3, 6, 8, 2], filter: [1, 8, 2, 2], strides: [1, 1], dilations: [1, 1], pad: "valid" },
+  { x: [2, 5, 6, 2], filter: [5, 1, 2, 5], strides: [1, 1], dilations: [1, 1], pad: "valid" }, // many multipliers
 ];
 
 /** Inserts (dilation - 1) zeros between the taps of a `[fh, fw, c, m]` filter. */

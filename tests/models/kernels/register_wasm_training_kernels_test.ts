@@ -2,7 +2,8 @@ import { assert, assertEquals, assertLess } from "@std/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { registerWasmTrainingKernels } from "../../../models/kernels/mod.ts";
-import { MODELS } from "../../../models/registry.ts";
+import { buildModel, MODELS } from "../../../models/registry.ts";
+import { trainStep } from "../../../pipeline/train_step.ts";
 import { setupBackends } from "./_parity.ts";
 import { gradientError, makeStepData, missingCases, SMALL_SIGNALS, trainingStep } from "./_model_step.ts";
 
@@ -44,3 +45,29 @@ for (const name of Object.keys(MODELS)) {
     }
   });
 }
+
+Deno.test("repeated training steps on wasm leave no tensors or wasm buffers behind", async () => {
+  await setupBackends();
+  await tf.setBackend("wasm");
+  for (const name of Object.keys(MODELS)) {
+    const signal = SMALL_SIGNALS[name];
+    const data = makeStepData(name, signal, 4, 9);
+    const model = buildModel(name, signal, 4);
+    const optimizer = tf.train.adam(1e-3);
+    const batch = {
+      xs: data.xs,
+      shape: data.xShape,
+      ys: Int32Array.from([0, 1, 2, 3]),
+      recordings: [],
+      startSamples: [],
+    };
+    await trainStep(model, optimizer, batch, 4); // creates the optimizer's slots
+    const tensors = tf.memory().numTensors;
+    const buffers = tf.backend().numDataIds();
+    for (let i = 0; i < 3; i++) await trainStep(model, optimizer, batch, 4);
+    assertEquals(tf.memory().numTensors, tensors, `${name} tensors`);
+    assertEquals(tf.backend().numDataIds(), buffers, `${name} wasm buffers`);
+    model.dispose();
+    optimizer.dispose();
+  }
+});

@@ -1,0 +1,149 @@
+/**
+ * Data augmentation of training windows: random circular time shift, sensor
+ * dropout, per-sensor gain jitter and Gaussian noise, each seeded per window.
+ *
+ * Apply it to training windows only (the `augment` preprocessing step does so:
+ * it is active in training epochs and passes windows through in validation and
+ * evaluation). Labels, recordings and start samples are kept.
+ *
+ * Mixup is not offered: it needs soft labels, and megflow's training step takes
+ * one class index per window.
+ *
+ * @module
+ */
+import { map, type MonoTypeOperatorFunction } from "rxjs";
+import { hashSeed, Random } from "../pipeline/random.ts";
+import type { Window } from "../pipeline/types.ts";
+
+/** Options of {@linkcode augment} and {@linkcode augmentWindow}. */
+export interface AugmentOptions {
+  /** Seed; every window draws from `hashSeed(seed, recording path, startSample)`. Default: 0. */
+  seed?: number;
+  /**
+   * Largest circular time shift in seconds (uniform in ±this, whole samples;
+   * samples pushed out at one end come back at the other). 0: off. Default: 0.25.
+   */
+  timeShiftSeconds?: number;
+  /** Probability that a sensor is set to zero in a window. 0: off. Default: 0.1. */
+  sensorDropProb?: number;
+  /** Standard deviation of a multiplicative gain per sensor, `1 + gainStd * N(0, 1)`. 0: off. Default: 0.05. */
+  gainStd?: number;
+  /**
+   * Standard deviation of added white noise, relative to each sensor's
+   * standard deviation in the window (unit-free, works on z-scored or raw data). 0: off. Default: 0.1.
+   */
+  noiseStd?: number;
+}
+
+/** The defaults of {@linkcode AugmentOptions}. */
+export const AUGMENT_DEFAULTS: Readonly<Required<Omit<AugmentOptions, "seed">>> = Object.freeze({
+  timeShiftSeconds: 0.25,
+  sensorDropProb: 0.1,
+  gainStd: 0.05,
+  noiseStd: 0.1,
+});
+
+function checkOptions(options: AugmentOptions): Required<AugmentOptions> {
+  const o = { seed: 0, ...AUGMENT_DEFAULTS, ...options };
+  if (!Number.isSafeInteger(o.seed)) throw new RangeError(`Cannot augment: seed must be an integer, got ${o.seed}`);
+  for (const key of ["timeShiftSeconds", "gainStd", "noiseStd"] as const) {
+    if (!(o[key] >= 0) || !Number.isFinite(o[key])) {
+      throw new RangeError(`Cannot augment: ${key} must be a finite number >= 0, got ${o[key]}`);
+    }
+  }
+  if (!(o.sensorDropProb >= 0 && o.sensorDropProb < 1)) {
+    throw new RangeError(`Cannot augment: sensorDropProb must be in [0, 1), got ${o.sensorDropProb}`);
+  }
+  return o;
+}
+
+/**
+ * One augmented copy of a sensor window (see {@linkcode AugmentOptions}).
+ *
+ * @param window A window of shape `[nChans, nTimes]` (not modified).
+ * @param options Seed and strengths.
+ * @returns A new window with the same fields and new data.
+ * @throws {TypeError} for a window that is not `[nChans, nTimes]` (e.g. a sensor grid).
+ * @throws {RangeError} for an out-of-range option.
+ *
+ * @example
+ * ```ts
+ * import { augmentWindow } from "./augment.ts";
+ * import type { Recording, Window } from "../pipeline/types.ts";
+ * import { assertEquals, assertNotEquals } from "@std/assert";
+ *
+ * const recording = { path: "rest_1_1.h5", label: "rest" } as Recording;
+ * const data = Float32Array.from({ length: 2 * 50 }, (_, i) => Math.sin(i / 3));
+ * const window: Window = { recording, startSample: 0, sfreq: 50, shape: [2, 50], data, label: 0 };
+ * const a = augmentWindow(window, { seed: 1 });
+ * assertEquals(a.label, 0);
+ * assertEquals(augmentWindow(window, { seed: 1 }).data, a.data); // seeded
+ * assertNotEquals(a.data, data);
+ * ```
+ */
+export function augmentWindow(window: Window, options: AugmentOptions = {}): Window {
+  return augmentWith(window, checkOptions(options));
+}
+
+function augmentWith(window: Window, o: Required<AugmentOptions>): Window {
+  if (window.shape.length !== 2) {
+    throw new TypeError(
+      `Cannot augment: expected a sensor window [nChans, nTimes], got shape [${window.shape}]; augment before gridSensors`,
+    );
+  }
+  const [nChans, nTimes] = window.shape;
+  const x = window.data;
+  const random = new Random(hashSeed(o.seed, window.recording.path, window.startSample));
+  const maxShift = Math.min(Math.round(o.timeShiftSeconds * window.sfreq), nTimes - 1);
+  const shift = maxShift > 0 ? random.int(2 * maxShift + 1) - maxShift : 0;
+  const out = new Float32Array(x.length);
+  for (let c = 0; c < nChans; c++) {
+    if (o.sensorDropProb > 0 && random.next() < o.sensorDropProb) continue;
+    const offset = c * nTimes;
+    const gain = o.gainStd > 0 ? 1 + o.gainStd * random.normal() : 1;
+    let noise = 0;
+    if (o.noiseStd > 0) {
+      let sum = 0, squares = 0;
+      for (let t = 0; t < nTimes; t++) sum += x[offset + t];
+      const mean = sum / nTimes;
+      for (let t = 0; t < nTimes; t++) squares += (x[offset + t] - mean) ** 2;
+      noise = o.noiseStd * Math.sqrt(squares / nTimes);
+    }
+    for (let t = 0; t < nTimes; t++) {
+      const source = (((t - shift) % nTimes) + nTimes) % nTimes;
+      out[offset + t] = x[offset + source] * gain + (noise > 0 ? noise * random.normal() : 0);
+    }
+  }
+  return { ...window, data: out };
+}
+
+/**
+ * Augments every window (see {@linkcode augmentWindow}). Each window's random
+ * draws depend only on the seed and the window's recording and start sample, so
+ * the result does not depend on the order windows arrive in; pass a new seed
+ * per epoch (e.g. `hashSeed(seed, epoch)`) for new draws each epoch.
+ *
+ * @param options Seed and strengths.
+ * @returns An operator from windows to augmented windows.
+ * @throws {RangeError} at once for an out-of-range option; a grid window fails the stream with a TypeError.
+ *
+ * @example
+ * ```ts
+ * import { lastValueFrom, of, toArray } from "rxjs";
+ * import { augment } from "./augment.ts";
+ * import type { Recording, Window } from "../pipeline/types.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const recording = { path: "rest_1_1.h5", label: "rest" } as Recording;
+ * const data = Float32Array.from({ length: 4 }, (_, i) => i); // one sensor, 4 samples
+ * const window: Window = { recording, startSample: 0, sfreq: 4, shape: [1, 4], data, label: 2 };
+ * const shiftOnly = { timeShiftSeconds: 0.25, sensorDropProb: 0, gainStd: 0, noiseStd: 0, seed: 3 };
+ * const [out] = await lastValueFrom(of(window).pipe(augment(shiftOnly), toArray()));
+ * assertEquals(out.label, 2);
+ * assertEquals([...out.data].sort(), [0, 1, 2, 3]); // a circular shift keeps the samples
+ * ```
+ */
+export function augment(options: AugmentOptions = {}): MonoTypeOperatorFunction<Window> {
+  const o = checkOptions(options);
+  return map((window) => augmentWith(window, o));
+}

@@ -1,0 +1,166 @@
+/**
+ * A whole study in one folder:
+ *
+ * ```
+ * <out>/
+ *   trials/plan.json          every training run of parts b and d (what workers run)
+ *   trials/<run id>/          one run folder per run (a trainRun folder)
+ *   search-cross/, search-intra/   the searches of part c (tune search folders)
+ *   study.json                every number: settings, runs, groups, gaps, improvements, searches, timings
+ *   study.html                the report
+ * ```
+ *
+ * Rerunning the same study reuses every finished run and search trial.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { writeFileAtomic } from "../pipeline/atomic_write.ts";
+import type { RunResults } from "../pipeline/metrics.ts";
+import type { SearchSettings } from "../tune/plan_search.ts";
+import type { PlanFile } from "../tune/run_search.ts";
+import { runSearch } from "../tune/run_search.ts";
+import type { TrialRunner } from "../tune/run_trial.ts";
+import { runTrials } from "../tune/run_trials.ts";
+import { readTrialRow } from "../tune/trial_row.ts";
+import { planStudy, type StudyRunLabel } from "./plan_study.ts";
+import { renderStudyReport } from "./report.ts";
+import { type SearchSummary, summariseSearch } from "./search_summary.ts";
+import { studyRunConfig, type StudySettings } from "./study_settings.ts";
+import { type StudyRun, type StudySummary, summariseStudy } from "./summarise_study.ts";
+
+/** Options of {@linkcode runStudy}. */
+export interface RunStudyOptions {
+  /** The study folder (created). */
+  out: string;
+  /** Runs at once (child processes when more than 1). Default: 1. */
+  workers?: number;
+  /** Runs a training run in this process. Default: `trainTrial` (trainRun, plus hold-out validation for intra). */
+  runner?: TrialRunner;
+  /** Receives progress lines. Default: `console.error`. */
+  log?: (line: string) => void;
+}
+
+/** The content of `study.json`. */
+export interface Study {
+  /** Format version. */
+  version: 1;
+  /** What was run. */
+  settings: StudySettings;
+  /** When the study (this invocation) started, ISO 8601. */
+  startedAt: string;
+  /** Wall-clock seconds of this invocation: training runs, searches, total (reused runs cost nothing). */
+  seconds: { runs: number; searches: number; total: number };
+  /** Parts b and d. */
+  summary: StudySummary;
+  /** Part c, per setting; absent when not searched. */
+  searches: { cross?: SearchSummary; intra?: SearchSummary };
+}
+
+/**
+ * The search settings of part c for one setting: the study's fixed run
+ * configuration of the search model (first seed), the search's epochs, space and strategy.
+ *
+ * @param settings The study (with `search`).
+ * @param task "cross" or "intra".
+ * @returns The settings of `runSearch`.
+ *
+ * @example
+ * ```ts
+ * import { studySearchSettings } from "./run_study.ts";
+ * import { defaultStudySettings } from "./study_settings.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const search = studySearchSettings(defaultStudySettings("/data", null), "intra");
+ * assertEquals([search.base.task, search.base.model, search.base.epochs, search.trials], ["intra", "cnn", 3, 4]);
+ * ```
+ */
+export function studySearchSettings(settings: StudySettings, task: "cross" | "intra"): SearchSettings {
+  const search = settings.search!;
+  const base = { ...studyRunConfig(settings, task, search.model, settings.seeds[0]), epochs: search.epochs };
+  return {
+    base,
+    space: search.space,
+    strategy: search.strategy,
+    trials: search.trials,
+    seed: settings.seeds[0],
+    rankBy: "window",
+    eta: 2,
+  };
+}
+
+/**
+ * Runs (or continues) a study: the training runs of parts b and d, the
+ * searches of part c (or reads given search folders), then `study.json` and
+ * `study.html`.
+ *
+ * @param settings The study.
+ * @param options Folder, workers, runner, log.
+ * @returns The study as written to `study.json`.
+ * @throws {RangeError} for bad settings. Failed runs are recorded, not thrown.
+ */
+export async function runStudy(settings: StudySettings, options: RunStudyOptions): Promise<Study> {
+  const { out } = options;
+  const log = options.log ?? ((line: string) => console.error(line));
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  await Deno.mkdir(join(out, "trials"), { recursive: true });
+
+  const trials = await planStudy(settings);
+  const plan: PlanFile = { stage: 0, totalStages: 1, trials };
+  await writeFileAtomic(join(out, "trials", "plan.json"), JSON.stringify(plan, null, 2) + "\n");
+  const before = await Promise.all(trials.map((t) => readTrialRow(out, t)));
+  const todo = trials.filter((_, i) => before[i].status !== "done");
+  log(`study: ${trials.length} training runs, ${todo.length} to run`);
+  await runTrials(todo, out, { workers: options.workers, runner: options.runner, log, name: "study" });
+  const runsSeconds = (performance.now() - started) / 1000;
+
+  const runs: StudyRun[] = [];
+  for (const trial of trials) {
+    const dir = join(out, "trials", trial.trialId);
+    const results = await Deno.readTextFile(join(dir, "results.json")).then(
+      (t) => JSON.parse(t) as RunResults,
+      () => undefined,
+    );
+    const error = results ? undefined : await Deno.readTextFile(join(dir, "error.txt")).catch(() => "did not finish");
+    runs.push({
+      id: trial.trialId,
+      label: trial.values as unknown as StudyRunLabel,
+      config: trial.config,
+      results,
+      error,
+    });
+  }
+
+  const searchStarted = performance.now();
+  const searches: Study["searches"] = {};
+  if (settings.search) {
+    for (const task of ["cross", "intra"] as const) {
+      const given = task === "cross" ? settings.search.crossDir : settings.search.intraDir;
+      const dir = given ?? join(out, `search-${task}`);
+      if (!given) {
+        log(`study: ${task}-subject search (${settings.search.strategy}, ${settings.search.trials} trials) in ${dir}`);
+        await runSearch(studySearchSettings(settings, task), {
+          out: dir,
+          workers: options.workers,
+          runner: options.runner,
+          log,
+        });
+      }
+      searches[task] = await summariseSearch(dir);
+    }
+  }
+  const searchSeconds = (performance.now() - searchStarted) / 1000;
+
+  const study: Study = {
+    version: 1,
+    settings,
+    startedAt,
+    seconds: { runs: runsSeconds, searches: searchSeconds, total: (performance.now() - started) / 1000 },
+    summary: summariseStudy(runs),
+    searches,
+  };
+  await writeFileAtomic(join(out, "study.json"), JSON.stringify(study, null, 2) + "\n");
+  await writeFileAtomic(join(out, "study.html"), renderStudyReport(study, out));
+  return study;
+}

@@ -1,0 +1,159 @@
+/**
+ * What a study runs: the models, seeds, epochs and data of its training runs,
+ * the improvements it measures and the searches it runs or reads. The
+ * defaults keep the whole study within about half an hour on 2 CPU cores (see
+ * `study/README.md`), with small models, 1 s windows and few epochs; flags of
+ * `deno task study` scale it up.
+ *
+ * @module
+ */
+import type { BackendChoice } from "../models/backend.ts";
+import type { RunConfig } from "../pipeline/run_config.ts";
+import { runConfig } from "../pipeline/run_config.ts";
+import type { Strategy } from "../tune/plan_search.ts";
+import type { SearchSpace } from "../tune/search_space.ts";
+
+/** The hyper-parameter searches of a study (part c). */
+export interface StudySearchSettings {
+  /** Model searched in both settings. */
+  model: string;
+  /** Strategy of both searches. */
+  strategy: Strategy;
+  /** Trials of each search (halving: first-stage configurations). */
+  trials: number;
+  /** Epoch budget of each trial and of the retrained best. */
+  epochs: number;
+  /** The searched parameters. */
+  space: SearchSpace;
+  /** An existing cross-subject search folder to read instead of searching. Default: none. */
+  crossDir?: string;
+  /** An existing intra-subject search folder to read instead of searching. Default: none. */
+  intraDir?: string;
+}
+
+/** Everything a study depends on (written into `study.json`). */
+export interface StudySettings {
+  /** Dataset root holding `Intra/` and `Cross/`. */
+  data: string;
+  /** Models compared intra vs cross (part b). */
+  models: string[];
+  /** Seeds: every configuration is trained once per seed. */
+  seeds: number[];
+  /** Epochs of each run. */
+  epochs: number;
+  /** Windows per batch. */
+  batchSize: number;
+  /** Peak learning rate. */
+  learningRate: number;
+  /** Window length in seconds. */
+  windowSeconds: number;
+  /** Window stride in seconds. */
+  strideSeconds: number;
+  /** Use only the first N raw samples of each recording; null: all. */
+  maxSamples: number | null;
+  /** Options of each model (model name to options; missing: the model's defaults). */
+  modelOptions: Record<string, Record<string, unknown>>;
+  /** Model the improvements are measured with (cross-subject). */
+  improvementModel: string;
+  /** Improvements measured against the baseline (names in `IMPROVEMENTS`). */
+  improvements: string[];
+  /** The searches of part c; null: none. */
+  search: StudySearchSettings | null;
+  /** Cache of resampled recordings; null: none. */
+  cacheDir: string | null;
+  /** tfjs backend. */
+  backend: BackendChoice;
+}
+
+/** Small versions of the models, so that a default study fits on 2 cores. */
+export const STUDY_MODEL_OPTIONS: Readonly<Record<string, Record<string, unknown>>> = {
+  cnn: { temporalFilters: 4, depthMultiplier: 2, separableFilters: 8, kernLength: 32 },
+  gru: { units: 32, projectionUnits: 32, attentionUnits: 32, poolSize: 4 },
+  vivit: { embedDim: 32, numHeads: 2, keyDim: 16, spatialDepth: 1, temporalDepth: 1 },
+};
+
+/** The default (small) search space of a study's searches. */
+export const STUDY_SPACE: SearchSpace = {
+  learningRate: { logUniform: [1e-3, 1e-2] },
+  dropProb: { uniform: [0.1, 0.5] },
+  batchSize: { choice: [8, 16] },
+};
+
+/**
+ * The default study settings (see the module doc), given the data folder and cache.
+ *
+ * @param data Dataset root.
+ * @param cacheDir Cache of resampled recordings, or null.
+ * @returns A fresh settings object (safe to modify).
+ *
+ * @example
+ * ```ts
+ * import { defaultStudySettings } from "./study_settings.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const s = defaultStudySettings("/data", null);
+ * assertEquals([s.models, s.seeds, s.improvements.length], [["cnn", "gru", "vivit"], [1, 2, 3], 3]);
+ * ```
+ */
+export function defaultStudySettings(data: string, cacheDir: string | null): StudySettings {
+  return {
+    data,
+    models: ["cnn", "gru", "vivit"],
+    seeds: [1, 2, 3],
+    epochs: 6,
+    batchSize: 16,
+    learningRate: 3e-3,
+    windowSeconds: 1,
+    strideSeconds: 1,
+    maxSamples: null,
+    modelOptions: { ...STUDY_MODEL_OPTIONS },
+    improvementModel: "cnn",
+    improvements: ["align", "subjectZscore", "augment"],
+    search: { model: "cnn", strategy: "random", trials: 4, epochs: 3, space: STUDY_SPACE },
+    cacheDir,
+    backend: "auto",
+  };
+}
+
+/**
+ * The run configuration of one baseline run of a study.
+ *
+ * @param settings The study.
+ * @param task "cross" or "intra".
+ * @param model Model name.
+ * @param seed Seed of the run.
+ * @returns The configuration: 125 Hz, z-score per recording, the study's windows, epochs and model options.
+ *
+ * @example
+ * ```ts
+ * import { defaultStudySettings, studyRunConfig } from "./study_settings.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const config = studyRunConfig(defaultStudySettings("/data", null), "intra", "gru", 2);
+ * assertEquals([config.task, config.model, config.seed, config.validationSplits], ["intra", "gru", 2, []]);
+ * assertEquals(config.preprocess.map((s) => s.op), ["resample", "zscore", "window"]);
+ * ```
+ */
+export function studyRunConfig(
+  settings: StudySettings,
+  task: RunConfig["task"],
+  model: string,
+  seed: number,
+): RunConfig {
+  return runConfig(task, settings.data, {
+    model,
+    modelOptions: { ...(settings.modelOptions[model] ?? {}) },
+    epochs: settings.epochs,
+    batchSize: settings.batchSize,
+    learningRate: settings.learningRate,
+    seed,
+    backend: settings.backend,
+    maxSamples: settings.maxSamples,
+    cacheDir: settings.cacheDir,
+    preprocess: [
+      { op: "resample", toHz: 125 },
+      { op: "zscore", mode: "recording" },
+      { op: "window", windowSeconds: settings.windowSeconds, strideSeconds: settings.strideSeconds },
+    ],
+  });
+}

@@ -1,0 +1,357 @@
+/**
+ * The numbers of a study, from the `results.json` of its runs: accuracy per
+ * model and setting over seeds (mean and sample standard deviation), the
+ * train/test gap and what it says, and each improvement against the baseline
+ * with the same seeds (paired differences).
+ *
+ * Test splits: intra-subject `test` (Intra/test); cross-subject `test3` is the
+ * final test (test1 and test2 are the validation splits, used for early
+ * stopping and the best epoch), and the mean over test1..test3 is reported too.
+ *
+ * @module
+ */
+import { type GapStatement, type RunResults, trainTestGap } from "../pipeline/metrics.ts";
+import type { RunConfig } from "../pipeline/run_config.ts";
+import { IMPROVEMENTS } from "./improvements.ts";
+import type { StudyRunLabel } from "./plan_study.ts";
+
+/** A statistic over seeds. */
+export interface Stat {
+  /** Mean. */
+  mean: number;
+  /** Sample standard deviation (n - 1); null for fewer than 2 values. */
+  sd: number | null;
+  /** Number of values. */
+  n: number;
+  /** The values, in seed order. */
+  values: number[];
+}
+
+/** Window and recording accuracy over seeds. */
+export interface AccuracyStat {
+  /** Accuracy per window. */
+  window: Stat;
+  /** Accuracy per recording (majority vote). */
+  recording: Stat;
+}
+
+/** One finished (or failed) run of a study. */
+export interface StudyRun {
+  /** Folder name. */
+  id: string;
+  /** Place in the study. */
+  label: StudyRunLabel;
+  /** The run's configuration. */
+  config: RunConfig;
+  /** Its `results.json`; undefined when the run failed. */
+  results?: RunResults;
+  /** Error of a failed run. */
+  error?: string;
+}
+
+/** One run in `study.json`: its label and its numbers. */
+export interface StudyRunSummary extends StudyRunLabel {
+  /** Folder name under `trials/`. */
+  id: string;
+  /** "done" or "failed". */
+  status: "done" | "failed";
+  /** Window and recording accuracy and macro-F1 of every evaluated split. */
+  splits: Record<string, { windowAccuracy: number; recordingAccuracy: number; macroF1: number }>;
+  /** Train vs headline test split (window level), with its sentence. */
+  gap?: GapStatement;
+  /** Train vs headline test split at the recording level. */
+  recordingGap?: GapStatement;
+  /** Epoch whose weights were kept. */
+  bestEpoch?: number;
+  /** Wall-clock seconds. */
+  seconds?: number;
+  /** Error of a failed run. */
+  error?: string;
+}
+
+/** A model in one setting with one variant, over seeds. */
+export interface GroupSummary {
+  /** "intra" or "cross". */
+  task: RunConfig["task"];
+  /** Model. */
+  model: string;
+  /** "baseline" or an improvement. */
+  variant: string;
+  /** Seeds of the finished runs. */
+  seeds: number[];
+  /** Headline test split: `test` (intra) or `test3` (cross, the final test). */
+  testSplit: string;
+  /** Accuracy on the headline test split. */
+  test: AccuracyStat;
+  /** Cross-subject: accuracy averaged over test1, test2, test3 per run. */
+  meanTests?: AccuracyStat;
+  /** Accuracy on the training recordings after training. */
+  train: AccuracyStat;
+  /** Train minus headline-test accuracy. */
+  gap: AccuracyStat;
+  /** Every split's accuracy. */
+  splits: Record<string, AccuracyStat>;
+}
+
+/** An improvement against the baseline with the same seeds. */
+export interface ImprovementSummary {
+  /** Improvement name. */
+  variant: string;
+  /** Model. */
+  model: string;
+  /** What it changes. */
+  description: string;
+  /** Why it should help. */
+  rationale: string;
+  /** Seeds where both the improvement and the baseline finished. */
+  seeds: number[];
+  /** Improvement minus baseline, per seed: test3 accuracy. */
+  diffTest: AccuracyStat;
+  /** Improvement minus baseline, per seed: accuracy averaged over test1..test3. */
+  diffMeanTests: AccuracyStat;
+  /** Improvement minus baseline, per seed: train/test3 gap (window). */
+  diffGap: Stat;
+  /** Seeds where the mean test1..test3 window accuracy went up. */
+  betterSeeds: number;
+  /** One sentence for a reader. */
+  sentence: string;
+}
+
+/** Train/test gaps of a model in both settings, and what they suggest. */
+export interface GapSummary {
+  /** Model. */
+  model: string;
+  /** Intra-subject gap (train - test), window level. */
+  intra?: Stat;
+  /** Cross-subject gap (train - test3), window level. */
+  cross?: Stat;
+  /** The likely cause, from the two gaps. */
+  cause: string;
+}
+
+/** Everything `summariseStudy` computes. */
+export interface StudySummary {
+  /** One entry per run. */
+  runs: StudyRunSummary[];
+  /** One entry per task, model and variant. */
+  groups: GroupSummary[];
+  /** Gaps per model. */
+  gaps: GapSummary[];
+  /** Improvements against the baseline. */
+  improvements: ImprovementSummary[];
+  /** Sentences summing up parts b and d. */
+  conclusions: string[];
+}
+
+/**
+ * Mean, sample standard deviation and count of some numbers.
+ *
+ * @param values The numbers.
+ * @returns The statistic (mean NaN for none; sd null for fewer than 2).
+ *
+ * @example
+ * ```ts
+ * import { stat } from "./summarise_study.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(stat([1, 2, 3]), { mean: 2, sd: 1, n: 3, values: [1, 2, 3] });
+ * ```
+ */
+export function stat(values: readonly number[]): Stat {
+  const n = values.length;
+  const mean = n === 0 ? NaN : values.reduce((a, b) => a + b, 0) / n;
+  const sd = n < 2 ? null : Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1));
+  return { mean, sd, n, values: [...values] };
+}
+
+function accuracy(values: Array<{ window: number; recording: number }>): AccuracyStat {
+  return { window: stat(values.map((v) => v.window)), recording: stat(values.map((v) => v.recording)) };
+}
+
+function f(x: number): string {
+  return Number.isFinite(x) ? x.toFixed(2) : "–";
+}
+
+function pm(s: Stat): string {
+  return `${f(s.mean)}${s.sd === null ? "" : ` ± ${f(s.sd)}`}`;
+}
+
+function signed(s: Stat): string {
+  return `${s.mean >= 0 ? "+" : ""}${f(s.mean)}${s.sd === null ? "" : ` ± ${f(s.sd)}`}`;
+}
+
+/** Headline test split key of a task. */
+export function testSplitOf(task: RunConfig["task"]): string {
+  return task === "intra" ? "test" : "test3";
+}
+
+const CROSS_TESTS = ["test1", "test2", "test3"];
+
+function meanOfTests(results: RunResults): { window: number; recording: number } | undefined {
+  const present = CROSS_TESTS.map((k) => results.splits[k]).filter((m) => m !== undefined);
+  if (present.length === 0) return undefined;
+  return {
+    window: present.reduce((s, m) => s + m.windowAccuracy, 0) / present.length,
+    recording: present.reduce((s, m) => s + m.recordingAccuracy, 0) / present.length,
+  };
+}
+
+function runSummary(run: StudyRun): StudyRunSummary {
+  const base = { id: run.id, ...run.label };
+  if (!run.results) return { ...base, status: "failed", splits: {}, error: run.error ?? "no results" };
+  const splits = Object.fromEntries(
+    Object.entries(run.results.splits).map(([k, m]) => [k, {
+      windowAccuracy: m.windowAccuracy,
+      recordingAccuracy: m.recordingAccuracy,
+      macroF1: m.macroF1,
+    }]),
+  );
+  const train = run.results.splits.train;
+  const test = run.results.splits[testSplitOf(run.label.task)];
+  return {
+    ...base,
+    status: "done",
+    splits,
+    ...(train && test
+      ? { gap: trainTestGap(train, test), recordingGap: trainTestGap(train, test, { level: "recording" }) }
+      : {}),
+    bestEpoch: run.results.bestEpoch,
+    seconds: run.results.seconds.total,
+  };
+}
+
+function groupOf(task: RunConfig["task"], model: string, variant: string, runs: readonly StudyRun[]): GroupSummary {
+  const done = runs.filter((r) => r.results).sort((a, b) => a.label.seed - b.label.seed);
+  const testSplit = testSplitOf(task);
+  const at = (r: StudyRun, key: string) => {
+    const m = r.results!.splits[key];
+    return m ? { window: m.windowAccuracy, recording: m.recordingAccuracy } : { window: NaN, recording: NaN };
+  };
+  const keys = [...new Set(done.flatMap((r) => Object.keys(r.results!.splits)))];
+  const group: GroupSummary = {
+    task,
+    model,
+    variant,
+    seeds: done.map((r) => r.label.seed),
+    testSplit,
+    test: accuracy(done.map((r) => at(r, testSplit))),
+    train: accuracy(done.map((r) => at(r, "train"))),
+    gap: accuracy(done.map((r) => {
+      const train = at(r, "train"), test = at(r, testSplit);
+      return { window: train.window - test.window, recording: train.recording - test.recording };
+    })),
+    splits: Object.fromEntries(keys.map((k) => [k, accuracy(done.map((r) => at(r, k)))])),
+  };
+  if (task === "cross") {
+    const means = done.map((r) => meanOfTests(r.results!)).filter((m) => m !== undefined);
+    group.meanTests = accuracy(means);
+  }
+  return group;
+}
+
+function gapCause(model: string, intra: Stat | undefined, cross: Stat | undefined): string {
+  if (!intra || !cross || intra.n === 0 || cross.n === 0) {
+    return `${model}: both settings are needed to tell subject shift from overfitting.`;
+  }
+  const both = `${model}: train-test gap ${f(intra.mean)} within one subject, ${f(cross.mean)} across subjects`;
+  if (cross.mean - intra.mean >= 0.1) {
+    return `${both}. The gap grows when the test subject is new, so most of it is subject shift: the model learns ` +
+      `features particular to its training subjects (head position, individual rhythms and gains) rather than ` +
+      `overfitting to recordings; per-subject alignment or normalisation targets exactly this.`;
+  }
+  if (intra.mean >= 0.15 && cross.mean >= 0.15) {
+    return `${both}. Both gaps are large and similar: the model overfits its training recordings whatever the ` +
+      `subject; regularisation, augmentation or more data help more than subject alignment.`;
+  }
+  if (Math.max(intra.mean, cross.mean) < 0.05) {
+    return `${both}. Both gaps are small: the model underfits (training accuracy is low too), so more epochs or a ` +
+      `larger model come before any fix for unseen subjects.`;
+  }
+  return `${both}. The gaps are moderate and close: no strong sign of subject shift beyond ordinary overfitting.`;
+}
+
+/**
+ * Summarises the runs of a study.
+ *
+ * @param runs Every run, finished or failed.
+ * @returns Per-run summaries, groups, gaps, improvements and conclusions.
+ */
+export function summariseStudy(runs: readonly StudyRun[]): StudySummary {
+  const keyOf = (l: StudyRunLabel) => `${l.task}|${l.model}|${l.variant}`;
+  const byGroup = new Map<string, StudyRun[]>();
+  for (const run of runs) byGroup.set(keyOf(run.label), [...(byGroup.get(keyOf(run.label)) ?? []), run]);
+  const groups = [...byGroup.values()].map((g) => groupOf(g[0].label.task, g[0].label.model, g[0].label.variant, g));
+  const find = (task: string, model: string, variant: string) =>
+    groups.find((g) => g.task === task && g.model === model && g.variant === variant);
+
+  // Models run in both settings (the improvements' model may have cross-subject runs only).
+  const models = [...new Set(runs.filter((r) => r.label.variant === "baseline").map((r) => r.label.model))]
+    .filter((m) => runs.some((r) => r.label.model === m && r.label.task === "intra"));
+  const gaps: GapSummary[] = models.map((model) => {
+    const intra = find("intra", model, "baseline")?.gap.window;
+    const cross = find("cross", model, "baseline")?.gap.window;
+    return { model, intra, cross, cause: gapCause(model, intra, cross) };
+  });
+
+  const improvements: ImprovementSummary[] = [];
+  for (const variant of [...new Set(runs.map((r) => r.label.variant))].filter((v) => v !== "baseline")) {
+    const own = runs.filter((r) => r.label.variant === variant && r.results);
+    const model = own[0]?.label.model ?? runs.find((r) => r.label.variant === variant)!.label.model;
+    const pairs = own.map((r) => ({
+      run: r,
+      base: runs.find((b) =>
+        b.label.variant === "baseline" && b.label.task === "cross" && b.label.model === model &&
+        b.label.seed === r.label.seed && b.results
+      ),
+    })).filter((p) => p.base !== undefined).sort((a, b) => a.run.label.seed - b.run.label.seed);
+    const diff = (key: string) =>
+      pairs.map((p) => {
+        const a = p.run.results!.splits[key], b = p.base!.results!.splits[key];
+        return { window: a.windowAccuracy - b.windowAccuracy, recording: a.recordingAccuracy - b.recordingAccuracy };
+      });
+    const meanDiff = pairs.map((p) => {
+      const a = meanOfTests(p.run.results!)!, b = meanOfTests(p.base!.results!)!;
+      return { window: a.window - b.window, recording: a.recording - b.recording };
+    });
+    const gapDiff = pairs.map((p) => {
+      const gap = (r: RunResults) => r.splits.train.windowAccuracy - r.splits.test3.windowAccuracy;
+      return gap(p.run.results!) - gap(p.base!.results!);
+    });
+    const diffMeanTests = accuracy(meanDiff);
+    const betterSeeds = meanDiff.filter((d) => d.window > 0).length;
+    const info = IMPROVEMENTS[variant];
+    improvements.push({
+      variant,
+      model,
+      description: info?.description ?? variant,
+      rationale: info?.rationale ?? "",
+      seeds: pairs.map((p) => p.run.label.seed),
+      diffTest: accuracy(diff("test3")),
+      diffMeanTests,
+      diffGap: stat(gapDiff),
+      betterSeeds,
+      sentence: pairs.length === 0
+        ? `${variant}: no pair of finished runs with the baseline to compare.`
+        : `${variant} (${model}, cross-subject): ${signed(diffMeanTests.window)} window accuracy on test1-3 ` +
+          `(${signed(diffMeanTests.recording)} per recording) against the baseline with the same seeds; ` +
+          `better in ${betterSeeds} of ${pairs.length} seeds.`,
+    });
+  }
+
+  const conclusions: string[] = [];
+  for (const model of models) {
+    const intra = find("intra", model, "baseline"), cross = find("cross", model, "baseline");
+    if (intra && cross) {
+      conclusions.push(
+        `${model}: intra-subject ${pm(intra.test.window)} per window (${pm(intra.test.recording)} per recording) vs ` +
+          `cross-subject test3 ${pm(cross.test.window)} (${pm(cross.test.recording)}), test1-3 mean ` +
+          `${pm(cross.meanTests!.window)} (${
+            pm(cross.meanTests!.recording)
+          }), over ${intra.seeds.length}/${cross.seeds.length} seeds.`,
+      );
+    }
+  }
+  for (const g of gaps) conclusions.push(g.cause);
+  for (const i of improvements) conclusions.push(i.sentence);
+  return { runs: runs.map(runSummary), groups, gaps, improvements, conclusions };
+}

@@ -1,0 +1,30 @@
+import { assertEquals } from "@std/assert";
+import { runConfig } from "../../pipeline/run_config.ts";
+import { IMPROVEMENTS } from "../../study/improvements.ts";
+
+const BASE = runConfig("cross", "/data");
+
+Deno.test("IMPROVEMENTS change only the preprocessing steps, leaving the input alone", () => {
+  const ops = (name: string) => IMPROVEMENTS[name].apply(BASE).preprocess.map((s) => s.op);
+  assertEquals(ops("align"), ["resample", "zscore", "align", "window"]);
+  assertEquals(ops("subjectZscore"), ["resample", "subjectZscore", "window"]);
+  assertEquals(ops("augment"), ["resample", "zscore", "window", "augment"]);
+  assertEquals(BASE.preprocess.map((s) => s.op), ["resample", "zscore", "window"]);
+  const { preprocess: _, ...rest } = IMPROVEMENTS.align.apply(BASE);
+  const { preprocess: __, ...baseRest } = BASE;
+  assertEquals(rest, baseRest);
+});
+
+Deno.test("IMPROVEMENTS applied twice give the same steps", () => {
+  for (const improvement of Object.values(IMPROVEMENTS)) {
+    const once = improvement.apply(BASE);
+    assertEquals(improvement.apply(once).preprocess, once.preprocess, improvement.name);
+  }
+});
+
+Deno.test("IMPROVEMENTS compose: alignment after subject-wise z-scoring, augmentation before a grid", () => {
+  const both = IMPROVEMENTS.align.apply(IMPROVEMENTS.subjectZscore.apply(BASE));
+  assertEquals(both.preprocess.map((s) => s.op), ["resample", "subjectZscore", "align", "window"]);
+  const grid = IMPROVEMENTS.augment.apply({ ...BASE, preprocess: [...BASE.preprocess, { op: "gridSensors" }] });
+  assertEquals(grid.preprocess.map((s) => s.op), ["resample", "zscore", "window", "augment", "gridSensors"]);
+});

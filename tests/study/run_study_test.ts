@@ -1,0 +1,72 @@
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { join } from "node:path";
+import type { RunConfig } from "../../pipeline/run_config.ts";
+import { runStudy } from "../../study/run_study.ts";
+import { defaultStudySettings, type StudySettings } from "../../study/study_settings.ts";
+import { fakeRunner } from "../tune/_fake_runner.ts";
+
+/** Intra 0.8, cross 0.4, alignment +0.1, a little per seed; no training. */
+function score(config: RunConfig) {
+  const aligned = config.preprocess.some((s) => s.op === "align") ? 0.1 : 0;
+  const base = config.task === "intra" ? 0.8 : 0.4;
+  return { window: base + aligned + config.seed / 100, recording: base + aligned };
+}
+
+function settings(): StudySettings {
+  return {
+    ...defaultStudySettings("/data", null),
+    models: ["gru", "cnn"],
+    seeds: [1, 2, 3],
+    improvements: ["align", "augment"],
+    search: { ...defaultStudySettings("/data", null).search!, trials: 3 },
+  };
+}
+
+Deno.test("runStudy() runs parts b, c and d, writes study.json and study.html, and reuses everything on a rerun", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    const fake = fakeRunner(score);
+    const study = await runStudy(settings(), { out, runner: fake.runner, log: () => {} });
+    assertEquals(fake.calls.length, 2 * 2 * 3 + 2 * 3 + 2 * (3 + 1)); // b + d + two searches with their retrained best
+    const json = JSON.parse(await Deno.readTextFile(join(out, "study.json")));
+    assertEquals(json.summary.runs.length, 18);
+    assertEquals(Object.keys(json.searches).sort(), ["cross", "intra"]);
+    const align = study.summary.improvements.find((i) => i.variant === "align")!;
+    assertEquals([align.betterSeeds, align.seeds.length], [3, 3]);
+    assert(Math.abs(align.diffMeanTests.window.mean - 0.1) < 1e-9);
+    const html = await Deno.readTextFile(join(out, "study.html"));
+    for (const section of ['id="b"', 'id="c"', 'id="d"', 'id="runs"']) assertStringIncludes(html, section);
+    assertEquals(html.match(/data-plot="influence"/g)?.length, 2 * 3); // one per parameter and search
+    assertStringIncludes(html, 'href="search-cross/search.html"');
+
+    const again = fakeRunner(score);
+    await runStudy(settings(), { out, runner: again.runner, log: () => {} });
+    assertEquals(again.calls.length, 0);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("runStudy() reads given search folders instead of searching", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    const fake = fakeRunner(score);
+    const first = { ...settings(), models: ["cnn"], seeds: [1], improvements: [] };
+    await runStudy(first, { out, runner: fake.runner, log: () => {} });
+    const given = {
+      ...first,
+      search: { ...first.search!, crossDir: join(out, "search-cross"), intraDir: join(out, "search-intra") },
+    };
+    const other = await Deno.makeTempDir();
+    try {
+      const reader = fakeRunner(score);
+      const study = await runStudy(given, { out: other, runner: reader.runner, log: () => {} });
+      assertEquals(reader.calls.length, 2); // the two training runs only
+      assertEquals(study.searches.cross?.dir, join(out, "search-cross"));
+    } finally {
+      await Deno.remove(other, { recursive: true });
+    }
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});

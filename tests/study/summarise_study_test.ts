@@ -1,0 +1,91 @@
+import { assertAlmostEquals, assertEquals, assertStringIncludes } from "@std/assert";
+import type { RunResults } from "../../pipeline/metrics.ts";
+import { runConfig } from "../../pipeline/run_config.ts";
+import { stat, type StudyRun, summariseStudy } from "../../study/summarise_study.ts";
+import { fakeSplit } from "../tune/_fake_runner.ts";
+
+function results(splits: Record<string, [number, number]>): RunResults {
+  return {
+    task: "x",
+    model: "x",
+    backend: "fake",
+    splits: Object.fromEntries(
+      Object.entries(splits).map(([k, [w, r]]) => [k, fakeSplit(k, w, r, k === "train" ? "1" : k)]),
+    ),
+    seconds: { ingest: 0, train: 1, evaluate: 0, total: 1 },
+    trainWindowsPerSecond: 1,
+    peakRssMB: 1,
+    bestEpoch: 2,
+  } as unknown as RunResults;
+}
+
+function run(task: "intra" | "cross", model: string, variant: string, seed: number, r?: RunResults): StudyRun {
+  return {
+    id: `${task}-${model}-${variant}-s${seed}`,
+    label: { task, model, variant, seed },
+    config: runConfig(task, "/d"),
+    results: r,
+  };
+}
+
+const cross = (test: number, train = 0.9) =>
+  results({ train: [train, 1], test1: [test + 0.1, test], test2: [test - 0.1, test], test3: [test, test] });
+
+const RUNS: StudyRun[] = [
+  run("intra", "cnn", "baseline", 1, results({ train: [0.95, 1], test: [0.85, 1] })),
+  run("intra", "cnn", "baseline", 2, results({ train: [0.95, 1], test: [0.75, 0.75] })),
+  run("cross", "cnn", "baseline", 1, cross(0.4)),
+  run("cross", "cnn", "baseline", 2, cross(0.5)),
+  run("cross", "cnn", "align", 1, cross(0.5)),
+  run("cross", "cnn", "align", 2, cross(0.55)),
+  run("cross", "cnn", "augment", 1, cross(0.3)),
+  run("cross", "cnn", "augment", 2), // failed
+];
+
+Deno.test("stat() gives the mean and the sample standard deviation", () => {
+  const s = stat([0.4, 0.5, 0.6]);
+  assertAlmostEquals(s.mean, 0.5);
+  assertAlmostEquals(s.sd!, 0.1);
+  assertEquals(stat([0.3]).sd, null);
+});
+
+Deno.test("summariseStudy() averages each model and setting over seeds", () => {
+  const { groups } = summariseStudy(RUNS);
+  const intra = groups.find((g) => g.task === "intra")!;
+  assertEquals([intra.testSplit, intra.seeds], ["test", [1, 2]]);
+  assertAlmostEquals(intra.test.window.mean, 0.8);
+  assertAlmostEquals(intra.test.recording.mean, 0.875);
+  const crossBase = groups.find((g) => g.task === "cross" && g.variant === "baseline")!;
+  assertEquals(crossBase.testSplit, "test3");
+  assertAlmostEquals(crossBase.test.window.mean, 0.45);
+  assertAlmostEquals(crossBase.meanTests!.window.mean, 0.45); // (t+0.1 + t-0.1 + t) / 3 = t
+  assertAlmostEquals(crossBase.gap.window.mean, 0.45);
+  assertEquals(groups.find((g) => g.variant === "augment")!.seeds, [1]);
+});
+
+Deno.test("summariseStudy() blames subject shift when the cross-subject gap is much larger", () => {
+  const { gaps, conclusions } = summariseStudy(RUNS);
+  assertEquals(gaps.map((g) => g.model), ["cnn"]);
+  assertAlmostEquals(gaps[0].intra!.mean, 0.15);
+  assertAlmostEquals(gaps[0].cross!.mean, 0.45);
+  assertStringIncludes(gaps[0].cause, "subject shift");
+  assertStringIncludes(conclusions[0], "cnn: intra-subject 0.80 ± 0.07 per window");
+});
+
+Deno.test("summariseStudy() compares each improvement with the baseline of the same seed", () => {
+  const { improvements } = summariseStudy(RUNS);
+  const align = improvements.find((i) => i.variant === "align")!;
+  assertEquals(align.seeds, [1, 2]);
+  assertEquals(align.diffMeanTests.window.values.map((v) => Math.round(v * 100) / 100), [0.1, 0.05]);
+  assertEquals(align.betterSeeds, 2);
+  assertStringIncludes(align.sentence, "+0.07 ± 0.04 window accuracy on test1-3");
+  const augment = improvements.find((i) => i.variant === "augment")!;
+  assertEquals([augment.seeds, augment.betterSeeds], [[1], 0]); // seed 2 failed: no pair
+  assertAlmostEquals(augment.diffGap.mean, 0.1);
+});
+
+Deno.test("summariseStudy() records failed runs and per-run gap sentences", () => {
+  const { runs } = summariseStudy(RUNS);
+  assertEquals(runs.filter((r) => r.status === "failed").map((r) => r.id), ["cross-cnn-augment-s2"]);
+  assertStringIncludes(runs[2].gap!.sentence, "train 0.90 vs test3 0.40: gap 0.50");
+});

@@ -1,0 +1,44 @@
+/**
+ * The default search space of each registered model: the learning rate, the
+ * window length and a few of the model's own hyper-parameters, kept small
+ * enough for a random search of about 8 trials.
+ *
+ * @module
+ */
+import type { SearchSpace } from "./search_space.ts";
+
+/**
+ * Default search spaces by model name (`--space` replaces them).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_SPACES } from "./default_spaces.ts";
+ * import { MODELS } from "../models/registry.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(Object.keys(DEFAULT_SPACES), Object.keys(MODELS)); // one per registered model
+ * ```
+ */
+export const DEFAULT_SPACES: Readonly<Record<string, SearchSpace>> = {
+  cnn: {
+    learningRate: { logUniform: [3e-4, 3e-3], steps: 3 },
+    dropProb: { uniform: [0.1, 0.5], steps: 3 },
+    temporalFilters: { choice: [4, 8, 16] },
+    kernLength: { choice: [32, 64] },
+    windowSeconds: { choice: [1, 2] },
+  },
+  gru: {
+    learningRate: { logUniform: [3e-4, 3e-3], steps: 3 },
+    dropProb: { uniform: [0.1, 0.5], steps: 3 },
+    units: { choice: [32, 64] },
+    poolSize: { choice: [2, 4] },
+    windowSeconds: { choice: [1, 2] },
+  },
+  vivit: {
+    learningRate: { logUniform: [1e-4, 1e-3], steps: 3 },
+    dropProb: { uniform: [0, 0.3], steps: 3 },
+    embedDim: { choice: [32, 64] },
+    spatialDepth: { int: [1, 2] },
+    windowSeconds: { choice: [1, 2] },
+  },
+};

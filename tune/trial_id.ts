@@ -1,0 +1,60 @@
+/**
+ * Stable identifiers of trials: a hash of everything in a trial's run
+ * configuration that can change its result.
+ *
+ * @module
+ */
+import type { RunConfig } from "../pipeline/run_config.ts";
+
+/** Fields of a `RunConfig` that do not change a run's result and so are not part of its id. */
+export const ID_IGNORED_FIELDS: readonly string[] = ["cacheDir"];
+
+/**
+ * JSON with object keys sorted at every level, so equal values give equal text.
+ *
+ * @param value Any JSON value.
+ * @returns The canonical JSON text.
+ *
+ * @example
+ * ```ts
+ * import { canonicalJson } from "./trial_id.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] }), '{"a":[{"c":3,"d":2}],"b":1}');
+ * ```
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(
+    value,
+    (_key, v) =>
+      v !== null && typeof v === "object" && !Array.isArray(v)
+        ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+        : v,
+  );
+}
+
+/**
+ * The id of a trial: `t` and the first 12 hex digits of the SHA-256 of the
+ * canonical JSON of its configuration without {@linkcode ID_IGNORED_FIELDS}.
+ * The same configuration always gets the same id (on any machine), which is
+ * what lets a search skip the trials it already ran.
+ *
+ * @param config The trial's run configuration.
+ * @returns E.g. `t3fa2b1c09e8d`.
+ *
+ * @example
+ * ```ts
+ * import { trialId } from "./trial_id.ts";
+ * import { runConfig } from "../pipeline/run_config.ts";
+ * import { assertEquals, assertNotEquals } from "@std/assert";
+ *
+ * const a = runConfig("cross", "/data", { learningRate: 1e-3 });
+ * assertEquals(await trialId(a), await trialId({ ...a, cacheDir: "/elsewhere" }));
+ * assertNotEquals(await trialId(a), await trialId({ ...a, learningRate: 2e-3 }));
+ * ```
+ */
+export async function trialId(config: RunConfig): Promise<string> {
+  const kept = Object.fromEntries(Object.entries(config).filter(([key]) => !ID_IGNORED_FIELDS.includes(key)));
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonicalJson(kept)));
+  return "t" + Array.from(new Uint8Array(digest).subarray(0, 6), (b) => b.toString(16).padStart(2, "0")).join("");
+}
