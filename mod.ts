@@ -43,3 +43,5 @@ export * from "./models/mod.ts";
 export * from "./synth/mod.ts";
 export * from "./models/backend.ts";
 export { registerWasmTrainingKernels } from "./models/kernels/mod.ts";
+export * from "./tune/mod.ts";
+export * from "./study/mod.ts";

@@ -32,3 +32,4 @@ export * from "./run_config.ts";
 export * from "./train_run.ts";
 export * from "./with_seeded_random.ts";
 export * from "./warm_resample_cache.ts";
+export * from "./fit_subject_statistics.ts";

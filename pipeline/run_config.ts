@@ -39,7 +39,7 @@ export interface RunConfig {
   preprocess: PreprocessStep[];
   /** Shuffle buffer in windows. */
   shuffleBuffer: number;
-  /** Recordings read at once. */
+  /** Recordings read at once (1 keeps runs repeatable: the window order then does not depend on I/O timing). */
   concurrency: number;
   /** Folders to train on, relative to `data`. */
   trainSplits: string[];
@@ -76,7 +76,9 @@ export const RUN_DEFAULTS: Omit<RunConfig, "task" | "data" | "trainSplits" | "va
     { op: "window", windowSeconds: 2, strideSeconds: 1 },
   ],
   shuffleBuffer: 256,
-  concurrency: 2,
+  // One recording at a time: the cache is warmed on all cores before training, and with
+  // several reads in flight the order of windows (and so the run) would depend on timing.
+  concurrency: 1,
   holdoutChunks: 1,
   maxSamples: null,
   cacheDir: null,

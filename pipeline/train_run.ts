@@ -117,6 +117,17 @@ export function holdOut(
   };
 }
 
+/** The streaming options of a run: what training, validation and evaluation read alike. */
+function streamOptionsOf(config: RunConfig, steps: readonly PreprocessStep[]) {
+  return {
+    steps,
+    batchSize: config.batchSize,
+    concurrency: config.concurrency,
+    cacheDir: config.cacheDir ?? undefined,
+    maxSamples: config.maxSamples ?? undefined,
+  };
+}
+
 /** Short key of a split for `results.json`: `Cross/test1` -> `test1`. */
 function splitKey(split: string): string {
   return split.split("/").pop() || split;
@@ -198,13 +209,7 @@ async function trainRunSeeded(config: RunConfig, options: TrainRunOptions): Prom
   await writeFileAtomic(join(runDir, "config.json"), JSON.stringify({ ...config, preprocess: steps }, null, 2) + "\n");
 
   const nClasses = LABELS.length;
-  const streamOptions = {
-    steps,
-    batchSize: config.batchSize,
-    concurrency: config.concurrency,
-    cacheDir: config.cacheDir ?? undefined,
-    maxSamples: config.maxSamples ?? undefined,
-  };
+  const streamOptions = streamOptionsOf(config, steps);
   const checkpointDir = join(runDir, "checkpoint");
   const optimizer = tf.train.adam(config.learningRate);
   let model: tfl.LayersModel;
@@ -323,14 +328,7 @@ export async function evaluateRun(
 ): Promise<RunEvaluation> {
   const log = options.log ?? ((line: string) => console.error(line));
   const started = performance.now();
-  const streamOptions = {
-    steps,
-    batchSize: config.batchSize,
-    concurrency: config.concurrency,
-    cacheDir: config.cacheDir ?? undefined,
-    maxSamples: config.maxSamples ?? undefined,
-    nClasses: LABELS.length,
-  };
+  const streamOptions = { ...streamOptionsOf(config, steps), nClasses: LABELS.length };
   const parts: Array<[string, Recording[]]> = [
     ["train", options.trainRecordings ?? config.trainSplits.flatMap((split) => bySplit.get(split) ?? [])],
     ...config.testSplits.map((split): [string, Recording[]] => [splitKey(split), bySplit.get(split) ?? []]),

@@ -334,7 +334,7 @@ export function summariseStudy(runs: readonly StudyRun[]): StudySummary {
         ? `${variant}: no pair of finished runs with the baseline to compare.`
         : `${variant} (${model}, cross-subject): ${signed(diffMeanTests.window)} window accuracy on test1-3 ` +
           `(${signed(diffMeanTests.recording)} per recording) against the baseline with the same seeds; ` +
-          `better in ${betterSeeds} of ${pairs.length} seeds.`,
+          `better in ${betterSeeds} of ${pairs.length} seeds; train-test3 gap ${signed(stat(gapDiff))}.`,
     });
   }
 

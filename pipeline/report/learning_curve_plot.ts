@@ -19,27 +19,16 @@ import {
   text,
   yAxis,
 } from "./_svg.ts";
+import type { EpochMetrics } from "../fit.ts";
 
 /**
  * The fields of one `metrics.jsonl` line that the learning curves read; the
  * `EpochMetrics` written by `pipeline/fit.ts` has these and more.
  */
-export interface LearningCurveEpoch {
-  /** Epoch number (1-based). */
-  epoch: number;
-  /** Mean training loss over the epoch. */
-  trainLoss: number;
-  /** Training accuracy over the epoch (windows). */
-  trainAccuracy: number;
-  /** Validation loss after the epoch, if a validation split was used. */
-  valLoss?: number;
-  /** Validation accuracy after the epoch, if a validation split was used. */
-  valAccuracy?: number;
-  /** Learning rate used during the epoch. */
-  learningRate: number;
-  /** Wall-clock seconds of the epoch. */
-  seconds: number;
-}
+export type LearningCurveEpoch = Pick<
+  EpochMetrics,
+  "epoch" | "trainLoss" | "trainAccuracy" | "valLoss" | "valAccuracy" | "learningRate" | "seconds"
+>;
 
 /** Options of {@linkcode learningCurvePlot}. */
 export interface LearningCurvePlotOptions {

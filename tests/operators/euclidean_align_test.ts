@@ -126,3 +126,20 @@ Deno.test("euclideanAlign() stops on early unsubscribe from a never-ending sourc
   assertEquals(source.observed, false);
   NEVER.pipe(euclideanAlign({ matrixOf: () => Float64Array.of(1) })).subscribe().unsubscribe();
 });
+
+Deno.test("alignChannels() equals a plain matrix product for any number of channels", () => {
+  for (const nChans of [1, 3, 5, 6, 7]) {
+    const random = new Random(nChans);
+    const nTimes = 9;
+    const data = Float64Array.from({ length: nChans * nTimes }, () => random.normal());
+    const matrix = Float64Array.from({ length: nChans * nChans }, () => random.normal());
+    const out = alignChannels(data, nChans, matrix);
+    for (let c = 0; c < nChans; c++) {
+      for (let t = 0; t < nTimes; t++) {
+        let expected = 0;
+        for (let k = 0; k < nChans; k++) expected += matrix[c * nChans + k] * data[k * nTimes + t];
+        assertAlmostEquals(out[c * nTimes + t], expected, 1e-5);
+      }
+    }
+  }
+});
