@@ -117,6 +117,14 @@ export function holdOut(
   };
 }
 
+/** Seconds as `1h02m`, `3m05s` or `42s`. */
+function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+  if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return `${s}s`;
+}
+
 /** The streaming options of a run: what training, validation and evaluation read alike. */
 function streamOptionsOf(config: RunConfig, steps: readonly PreprocessStep[]) {
   return {
@@ -250,11 +258,20 @@ async function trainRunSeeded(config: RunConfig, options: TrainRunOptions): Prom
       ? undefined
       : () => predictRecordings(model, validationRecordings, { ...streamOptions, nClasses }),
     onBatch: options.progress &&
-      ((p) =>
+      ((p) => {
+        // Batches per epoch are known after the first epoch; during it, no ETA is shown.
+        const perEpoch = state.history.at(-1)?.windows ?? p.windows;
+        const batchesPerEpoch = Math.max(p.batch, Math.ceil(perEpoch / config.batchSize));
+        const secondsPerBatch = p.seconds / p.batch;
+        const remaining = (batchesPerEpoch - p.batch) + (config.epochs - p.epoch) * batchesPerEpoch;
+        const eta = state.history.length > 0 || p.epoch > 1
+          ? ` ETA ${formatDuration(remaining * secondsPerBatch)}`
+          : "";
         options.progress!(
-          `epoch ${p.epoch}/${config.epochs} batch ${p.batch} loss ${p.loss.toFixed(3)} ` +
-            `${(p.windows / p.seconds).toFixed(1)} windows/s`,
-        )),
+          `epoch ${p.epoch}/${config.epochs} batch ${p.batch}/${batchesPerEpoch} loss ${p.loss.toFixed(3)} ` +
+            `${(p.windows / p.seconds).toFixed(1)} windows/s${eta}`,
+        );
+      }),
     onEpoch: async (metrics, isBest) => {
       state = { history: [...state.history, metrics], bestEpoch: isBest ? metrics.epoch : state.bestEpoch };
       await writeFileAtomic(

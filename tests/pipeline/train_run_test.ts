@@ -34,7 +34,12 @@ Deno.test("trainRun() writes a complete run folder and resumes where it stopped"
     });
     const runDir = `${dir}/run`;
     const lines: string[] = [];
-    const results = await trainRun(config, { runDir, log: (line) => lines.push(line) });
+    const progress: string[] = [];
+    const results = await trainRun(config, {
+      runDir,
+      log: (line) => lines.push(line),
+      progress: (text) => progress.push(text),
+    });
     for (const name of ["config.json", "metrics.jsonl", "predictions.csv", "results.json", "report.html"]) {
       assert((await Deno.stat(join(runDir, name))).isFile, name);
     }
@@ -55,6 +60,7 @@ Deno.test("trainRun() writes a complete run folder and resumes where it stopped"
     const csv = (await Deno.readTextFile(join(runDir, "predictions.csv"))).trim().split("\n");
     assertEquals(csv.length, 1 + 8 * 3 + 3 * 4 * 3);
     assert(lines.some((line) => line.startsWith("epoch 2/2")));
+    assert(progress.some((text) => /^epoch 2\/2 batch \d+\/\d+ .* ETA \d+s$/.test(text)), progress.join("\n"));
 
     // Resume with a larger budget: epochs 1-2 are kept, epoch 3 is added.
     const resumed = await trainRun({ ...config, epochs: 3 }, { runDir, resume: true, log: () => {} });
