@@ -50,6 +50,14 @@ export interface CnnOptions {
   dropProb?: number;
   /** Activation after the spatial and the separable convolution blocks. @default "elu" */
   activation?: ActivationName;
+  /**
+   * Momentum of the BatchNorm moving statistics used at inference (tfjs/Keras convention:
+   * `moving = momentum * moving + (1 - momentum) * batch`). Keras' 0.99 needs ~500 updates to
+   * forget its initial statistics; an epoch of the assignment data is 14-32 batches, so the
+   * default is 0.9 (PyTorch's default, 0.1 in its convention).
+   * @default 0.9
+   */
+  batchNormMomentum?: number;
 }
 
 /** The default {@linkcode CnnOptions}: EEGNet-8,2. */
@@ -65,6 +73,7 @@ export const CNN_DEFAULTS: Readonly<Required<CnnOptions>> = Object.freeze({
   denseMaxNorm: 0.25,
   dropProb: 0.25,
   activation: "elu",
+  batchNormMomentum: 0.9,
 });
 
 /**
@@ -124,6 +133,7 @@ export function cnn(signal: SignalShape, nOutputs: number, options?: CnnOptions)
   checkNonNegative("cnn", "depthwiseMaxNorm", o.depthwiseMaxNorm);
   checkNonNegative("cnn", "denseMaxNorm", o.denseMaxNorm);
   checkProb("cnn", "dropProb", o.dropProb);
+  checkProb("cnn", "batchNormMomentum", o.batchNormMomentum);
   checkActivation("cnn", o.activation);
   if (nTimes < o.pool1Size * o.pool2Size) {
     throw new RangeError(
@@ -142,7 +152,7 @@ export function cnn(signal: SignalShape, nOutputs: number, options?: CnnOptions)
       useBias: false,
       name: "temporal_conv",
     }),
-    tfl.layers.batchNormalization({ axis: -1, name: "temporal_bn" }),
+    tfl.layers.batchNormalization({ axis: -1, momentum: o.batchNormMomentum, name: "temporal_bn" }),
     tfl.layers.depthwiseConv2d({
       kernelSize: [nChans, 1],
       depthMultiplier: o.depthMultiplier,
@@ -153,7 +163,7 @@ export function cnn(signal: SignalShape, nOutputs: number, options?: CnnOptions)
         : undefined,
       name: "spatial_conv",
     }),
-    tfl.layers.batchNormalization({ axis: -1, name: "spatial_bn" }),
+    tfl.layers.batchNormalization({ axis: -1, momentum: o.batchNormMomentum, name: "spatial_bn" }),
     tfl.layers.activation({ activation: o.activation, name: "spatial_activation" }),
     tfl.layers.averagePooling2d({ poolSize: [1, o.pool1Size], strides: [1, o.pool1Size], name: "pool1" }),
     tfl.layers.dropout({ rate: o.dropProb, name: "dropout1" }),
@@ -164,7 +174,7 @@ export function cnn(signal: SignalShape, nOutputs: number, options?: CnnOptions)
       useBias: false,
       name: "separable_conv",
     }),
-    tfl.layers.batchNormalization({ axis: -1, name: "separable_bn" }),
+    tfl.layers.batchNormalization({ axis: -1, momentum: o.batchNormMomentum, name: "separable_bn" }),
     tfl.layers.activation({ activation: o.activation, name: "separable_activation" }),
     tfl.layers.averagePooling2d({ poolSize: [1, o.pool2Size], strides: [1, o.pool2Size], name: "pool2" }),
     tfl.layers.dropout({ rate: o.dropProb, name: "dropout2" }),
