@@ -426,3 +426,15 @@ export function legend(items: readonly LegendItem[], x: number, y: number): stri
 export function approximateTextWidth(content: string, size: number): number {
   return px(content.length * size * 0.58);
 }
+
+/**
+ * A dashed horizontal line at chance level across the plot, labelled "chance" and its value
+ * to the right of `right`; nothing when `chance` is not a finite number.
+ */
+export function chanceLine(left: number, right: number, y: (value: number) => number, chance?: number): string {
+  if (typeof chance !== "number" || !Number.isFinite(chance)) return "";
+  const yc = y(chance);
+  return line(left, yc, right, yc, "#222222", 'stroke-dasharray="5 4" stroke-width="1.5"') +
+    text(right + 6, yc - 7, "chance", { size: 11 }) +
+    text(right + 6, yc + 8, fixed(chance), { size: 11 });
+}

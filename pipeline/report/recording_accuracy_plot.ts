@@ -7,6 +7,7 @@
  */
 import type { RecordingMetrics } from "../metrics.ts";
 import {
+  chanceLine,
   classColour,
   escapeXml,
   fixed,
@@ -136,11 +137,6 @@ export function recordingAccuracyPlot(
     parts.push(text((left + right) / 2, (top + bottom) / 2, "no recordings", { anchor: "middle", fill: MUTED }));
   }
   parts.push(line(left, bottom, right, bottom, MUTED));
-  if (typeof options.chance === "number" && Number.isFinite(options.chance)) {
-    const yc = y(options.chance);
-    parts.push(line(left, yc, right, yc, "#222222", 'stroke-dasharray="5 4" stroke-width="1.5"'));
-    parts.push(text(right + 6, yc - 7, "chance", { size: 11 }));
-    parts.push(text(right + 6, yc + 8, fixed(options.chance), { size: 11 }));
-  }
+  parts.push(chanceLine(left, right, y, options.chance));
   return svgFrame({ plot: "recordings", width, height, title, split: options.split }, parts.join(""));
 }

@@ -5,7 +5,20 @@
  * @module
  */
 import type { SubjectMetrics } from "../metrics.ts";
-import { escapeXml, fixed, legend, line, linearScale, MUTED, OKABE_ITO, px, svgFrame, text, yAxis } from "./_svg.ts";
+import {
+  chanceLine,
+  escapeXml,
+  fixed,
+  legend,
+  line,
+  linearScale,
+  MUTED,
+  OKABE_ITO,
+  px,
+  svgFrame,
+  text,
+  yAxis,
+} from "./_svg.ts";
 
 /** Options of {@linkcode subjectAccuracyPlot}. */
 export interface SubjectAccuracyPlotOptions {
@@ -98,11 +111,6 @@ export function subjectAccuracyPlot(
     parts.push(text((left + right) / 2, (top + bottom) / 2, "no subjects", { anchor: "middle", fill: MUTED }));
   }
   parts.push(line(left, bottom, right, bottom, MUTED));
-  if (typeof options.chance === "number" && Number.isFinite(options.chance)) {
-    const yc = y(options.chance);
-    parts.push(line(left, yc, right, yc, "#222222", 'stroke-dasharray="5 4" stroke-width="1.5"'));
-    parts.push(text(right + 6, yc - 7, "chance", { size: 11 }));
-    parts.push(text(right + 6, yc + 8, fixed(options.chance), { size: 11 }));
-  }
+  parts.push(chanceLine(left, right, y, options.chance));
   return svgFrame({ plot: "subjects", width, height, title, split: options.split }, parts.join(""));
 }
