@@ -141,7 +141,14 @@ function splitKey(split: string): string {
   return split.split("/").pop() || split;
 }
 
-async function recordingsBySplit(config: RunConfig): Promise<Map<string, Recording[]>> {
+/**
+ * The recordings of every split a run uses (train, validation, test), by folder.
+ *
+ * @param config The run's configuration (`data` and the split lists).
+ * @returns Recordings per split folder.
+ * @throws {DataFileError} naming a split folder that holds no recordings.
+ */
+export async function recordingsBySplit(config: RunConfig): Promise<Map<string, Recording[]>> {
   const splits = [...new Set([...config.trainSplits, ...config.validationSplits, ...config.testSplits])];
   const table = await catalog(config.data, { splits });
   const all = recordingsOf(table);
@@ -295,7 +302,7 @@ async function trainRunSeeded(config: RunConfig, options: TrainRunOptions): Prom
   optimizer.dispose();
 
   const best = await loadModel(join(runDir, "model"));
-  if (best !== model) model.dispose();
+  model.dispose();
   const evaluated = await evaluateRun(best, config, steps, bySplit, { trainRecordings, log });
   best.dispose();
   const history = result.history;

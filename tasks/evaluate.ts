@@ -10,15 +10,13 @@ import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import "../models/mod.ts";
 import { setupBackend } from "../models/backend.ts";
-import { catalog, recordingsOf } from "../pipeline/catalog.ts";
 import { loadModel } from "../pipeline/checkpoint.ts";
 import type { EpochMetrics } from "../pipeline/fit.ts";
 import type { RunResults } from "../pipeline/metrics.ts";
 import { peakRssMB } from "../pipeline/peak_rss.ts";
 import type { RunConfig } from "../pipeline/run_config.ts";
 import type { BackendChoice } from "../models/backend.ts";
-import { evaluateRun, writeRunOutputs } from "../pipeline/train_run.ts";
-import type { Recording } from "../pipeline/types.ts";
+import { evaluateRun, recordingsBySplit, writeRunOutputs } from "../pipeline/train_run.ts";
 import { runMain } from "./_train_task.ts";
 
 const USAGE = `Usage: deno task evaluate --run RUN_DIR [options]
@@ -55,10 +53,7 @@ export async function main(args: string[]): Promise<void> {
   if (values.data) config.data = resolve(values.data);
   const backend = await setupBackend(values.backend as BackendChoice);
   const model = await loadModel(join(runDir, "model"));
-  const splits = [...new Set([...config.trainSplits, ...config.testSplits])];
-  const recordings = recordingsOf(await catalog(config.data, { splits }));
-  const bySplit = new Map<string, Recording[]>();
-  for (const split of splits) bySplit.set(split, recordings.filter((r) => r.split === split));
+  const bySplit = await recordingsBySplit(config);
   const evaluated = await evaluateRun(model, config, config.preprocess, bySplit);
   model.dispose();
   const previous: Partial<RunResults> = await Deno.readTextFile(join(runDir, "results.json")).then(
