@@ -17,3 +17,4 @@ export * from "./cnn.ts";
 export * from "./gru_attention.ts";
 export * from "./vivit.ts";
 export * from "./layers/mod.ts";
+export * from "./constraints.ts";

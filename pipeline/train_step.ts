@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { Batch } from "./types.ts";
+import { applyConstraints } from "../models/constraints.ts";
 
 /** Loss and correct count of one batch. */
 export interface StepResult {
@@ -30,7 +31,9 @@ function crossEntropy(probs: tf.Tensor, labels: tf.Tensor, nClasses: number): tf
 /**
  * Trains `model` on one batch: forward pass in training mode (dropout on,
  * batch statistics), mean cross-entropy, gradients for the trainable weights
- * only (never for the input), one `optimizer` update.
+ * only (never for the input), one `optimizer` update, then each weight's constraint
+ * (e.g. EEGNet's max-norm): tfjs-layers applies constraints only when a weight is written
+ * through its layer, never after an optimizer update, so without this they would be ignored.
  *
  * @param model A model whose output is softmax probabilities.
  * @param optimizer E.g. `tf.train.adam(1e-3)`.
@@ -57,6 +60,7 @@ export async function trainStep(
     true,
     variables,
   )!;
+  applyConstraints(model);
   const [lossValue, correctValue] = await Promise.all([loss.data(), correct!.data()]);
   tf.dispose([xs, ys, loss, correct!]);
   return { loss: lossValue[0], correct: correctValue[0], count: batch.ys.length };

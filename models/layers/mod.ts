@@ -10,3 +10,4 @@ export * from "./layer_norm.ts";
 export * from "./multi_head_self_attention.ts";
 export * from "./positional_embedding.ts";
 export * from "./tubelet_embedding.ts";
+export * from "./temporal_spatial_block.ts";

@@ -23,14 +23,25 @@ Deno.test("cnn() has EEGNet-8,2's parameter count at 248 sensors x 250 samples, 
 Deno.test("cnn() follows the documented layout through its blocks", () => {
   const model = cnn({ nChans: 248, nTimes: 250 }, 4);
   const shape = (name: string) => model.getLayer(name).outputShape;
-  assertEquals(shape("to_image"), [null, 248, 250, 1]);
-  assertEquals(shape("temporal_conv"), [null, 248, 250, 8]);
-  assertEquals(shape("spatial_conv"), [null, 1, 250, 16]);
+  assertEquals(shape("temporal_spatial"), [null, 1, 250, 16]);
   assertEquals(shape("pool1"), [null, 1, 62, 16]);
   assertEquals(shape("separable_conv"), [null, 1, 62, 16]);
   assertEquals(shape("pool2"), [null, 1, 7, 16]);
   assertEquals(shape("classifier"), [null, 4]);
   model.dispose();
+});
+
+Deno.test("cnn({ spatialFirst: false }) builds the textbook first block with the same weights", () => {
+  const textbook = cnn({ nChans: 248, nTimes: 250 }, 4, { spatialFirst: false });
+  const shape = (name: string) => textbook.getLayer(name).outputShape;
+  assertEquals(shape("to_image"), [null, 248, 250, 1]);
+  assertEquals(shape("temporal_conv"), [null, 248, 250, 8]);
+  assertEquals(shape("spatial_conv"), [null, 1, 250, 16]);
+  const fused = cnn({ nChans: 248, nTimes: 250 }, 4);
+  assertEquals(textbook.countParams(), fused.countParams());
+  assertEquals(textbook.weights.map((w) => w.shape), fused.weights.map((w) => w.shape));
+  textbook.dispose();
+  fused.dispose();
 });
 
 Deno.test("cnn() starts within its max-norm constraints and drops them when set to 0", () => {
@@ -39,13 +50,17 @@ Deno.test("cnn() starts within its max-norm constraints and drops them when set 
     tf.tidy(() => Array.from(tf.norm(tf.reshape(w, [w.shape[0], -1]), 2, 0).dataSync()));
   const classifier = model.getLayer("classifier").getWeights()[0];
   assert(columnNorms(classifier).every((n) => n <= 0.1 + 1e-6));
-  const spatial = model.getLayer("spatial_conv").getWeights()[0];
+  const spatial = model.getLayer("temporal_spatial").getWeights()[3];
+  assertEquals(spatial.shape, [32, 1, 8, 2]);
   assert(columnNorms(spatial).every((n) => n <= 0.5 + 1e-6));
   const free = cnn({ nChans: 32, nTimes: 64 }, 4, { denseMaxNorm: 0, depthwiseMaxNorm: 0 });
   assertEquals(free.getLayer("classifier").getConfig().kernelConstraint, null);
-  assertEquals(free.getLayer("spatial_conv").getConfig().depthwiseConstraint, null);
+  assertEquals(free.getLayer("temporal_spatial").getConfig().spatialMaxNorm, 0);
+  const textbook = cnn({ nChans: 32, nTimes: 64 }, 4, { depthwiseMaxNorm: 0, spatialFirst: false });
+  assertEquals(textbook.getLayer("spatial_conv").getConfig().depthwiseConstraint, null);
   model.dispose();
   free.dispose();
+  textbook.dispose();
 });
 
 Deno.test("cnn() applies every option it documents", () => {
@@ -59,13 +74,17 @@ Deno.test("cnn() applies every option it documents", () => {
     pool2Size: 4,
     dropProb: 0.5,
     activation: "relu",
+    batchNormMomentum: 0.8,
   });
-  assertEquals(model.getLayer("temporal_conv").getWeights()[0].shape, [1, 32, 1, 4]);
-  assertEquals(model.getLayer("spatial_conv").getWeights()[0].shape, [10, 1, 4, 3]);
+  const block = model.getLayer("temporal_spatial");
+  assertEquals(block.getWeights()[0].shape, [1, 32, 1, 4]);
+  assertEquals(block.getWeights()[3].shape, [10, 1, 4, 3]);
   assertEquals(model.getLayer("separable_conv").getWeights().map((w) => w.shape), [[1, 8, 12, 1], [1, 1, 12, 6]]);
   assertEquals(model.getLayer("pool2").outputShape, [null, 1, 12, 6]);
   assertEquals(model.getLayer("dropout1").getConfig().rate, 0.5);
   assertEquals(model.getLayer("spatial_activation").getConfig().activation, "relu");
+  assertEquals(block.getConfig().momentum, 0.8);
+  assertEquals(model.getLayer("separable_bn").getConfig().momentum, 0.8);
   assertEquals(model.outputs[0].shape, [null, 3]);
   model.dispose();
 });
