@@ -26,7 +26,7 @@ export type PerBackend = Partial<Record<TrainBenchBackend, number>>;
 export interface TrainBenchOptions {
   /** Backends to measure, in this order. Default: `["wasm", "webgpu", "cpu"]`. */
   backends?: TrainBenchBackend[];
-  /** Registered model names to measure. Default: all of `MODELS`. */
+  /** Registered model names (or {@linkcode BENCH_VARIANTS}) to measure. Default: all of `MODELS`. */
   models?: string[];
   /** Timed training steps per backend. Default: `{ wasm: 5, webgpu: 1, cpu: 1 }`. */
   steps?: PerBackend;
@@ -66,6 +66,16 @@ export type TrainBenchReport = Record<string, Record<string, TrainBenchResult>>;
 export const DEFAULT_BENCH_SIGNALS: Readonly<Record<"channels" | "grid", SignalShape>> = Object.freeze({
   channels: { nChans: 248, nTimes: 250 },
   grid: { nChans: 248, nTimes: 250, gridRows: 20, gridCols: 20 },
+});
+
+/**
+ * Extra names the benchmark accepts besides the registered models: a registered model with
+ * other options. `cnn_textbook` is EEGNet-8,2 in the textbook layer order (temporal conv on
+ * every sensor, BatchNorm, then the spatial conv), to compare with the default `cnn`, which
+ * computes the same network spatial filter first.
+ */
+export const BENCH_VARIANTS: Readonly<Record<string, { model: string; options: object }>> = Object.freeze({
+  cnn_textbook: { model: "cnn", options: { spatialFirst: false } },
 });
 
 // webgpu on a software adapter (llvmpipe) and cpu take minutes per EEGNet step: one each.
@@ -137,9 +147,11 @@ export async function benchTrain(options: TrainBenchOptions = {}): Promise<Train
     }
   }
   for (const model of models) {
-    if (!Object.hasOwn(MODELS, model)) {
+    if (!Object.hasOwn(MODELS, model) && !Object.hasOwn(BENCH_VARIANTS, model)) {
       throw new RangeError(
-        `Cannot benchmark training: unknown model "${model}", known: ${Object.keys(MODELS).join(", ")}`,
+        `Cannot benchmark training: unknown model "${model}", known: ${
+          [...Object.keys(MODELS), ...Object.keys(BENCH_VARIANTS)].join(", ")
+        }`,
       );
     }
   }
@@ -152,9 +164,10 @@ export async function benchTrain(options: TrainBenchOptions = {}): Promise<Train
     progress(`${backend}: ${setup.reason}`);
     report[backend] = {};
     for (const name of models) {
-      const signal = options.signals?.[name] ?? DEFAULT_BENCH_SIGNALS[MODELS[name].input];
-      const batch = randomBatch(name, signal, batchSize, nClasses);
-      const model = buildModel(name, signal, nClasses);
+      const variant = BENCH_VARIANTS[name] ?? { model: name, options: {} };
+      const signal = options.signals?.[name] ?? DEFAULT_BENCH_SIGNALS[MODELS[variant.model].input];
+      const batch = randomBatch(variant.model, signal, batchSize, nClasses);
+      const model = buildModel(variant.model, signal, nClasses, variant.options);
       const optimizer = tf.train.adam(1e-3);
       try {
         for (let i = 0; i < warmup; i++) await trainStep(model, optimizer, batch, nClasses);

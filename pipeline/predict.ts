@@ -11,6 +11,7 @@ import type { PredictionRow } from "./metrics.ts";
 import { PullGate } from "./pull_gate.ts";
 import { streamBatches, type StreamBatchesOptions } from "./stream_batches.ts";
 import { predictBatch } from "./train_step.ts";
+import { adaptBatchNorm, hasBatchNorm } from "./adapt_batch_norm.ts";
 import type { Recording } from "./types.ts";
 
 /** What {@linkcode predictRecordings} returns. */
@@ -31,6 +32,11 @@ export interface PredictOptions extends Omit<StreamBatchesOptions, "shuffleBuffe
   nClasses: number;
   /** Name written in each row's `split`. Default: each recording's own `split`. */
   split?: string;
+  /**
+   * Predict each subject with BatchNorm statistics of its own windows (see
+   * {@linkcode adaptBatchNorm}); the trained statistics are restored afterwards. Default: false.
+   */
+  adaptBatchNorm?: boolean;
 }
 
 /**
@@ -47,6 +53,7 @@ export async function predictRecordings(
   recordings: readonly Recording[],
   options: PredictOptions,
 ): Promise<Predictions> {
+  if (options.adaptBatchNorm && hasBatchNorm(model)) return predictEachSubject(model, recordings, options);
   const { nClasses } = options;
   const gate = new PullGate(2);
   const rows: PredictionRow[] = [];
@@ -72,6 +79,39 @@ export async function predictRecordings(
     }
   }, { gate });
   if (rows.length === 0) throw new RangeError(`Cannot evaluate: ${recordings.length} recordings gave no window`);
+  const correct = rows.filter((row) => row.predicted === row.label).length;
+  return {
+    rows,
+    loss: lossSum / rows.length,
+    accuracy: correct / rows.length,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** {@linkcode predictRecordings} one subject at a time, adapting BatchNorm to each; rows in catalogue order. */
+async function predictEachSubject(
+  model: tfl.LayersModel,
+  recordings: readonly Recording[],
+  options: PredictOptions,
+): Promise<Predictions> {
+  const started = performance.now();
+  const subjects = [...new Set(recordings.map((r) => r.subject))];
+  const order = new Map(recordings.map((r, i) => [basename(r.path), i]));
+  const rows: PredictionRow[] = [];
+  let lossSum = 0;
+  for (const subject of subjects) {
+    const own = recordings.filter((r) => r.subject === subject);
+    const restore = await adaptBatchNorm(model, own, options);
+    try {
+      const part = await predictRecordings(model, own, { ...options, adaptBatchNorm: false });
+      rows.push(...part.rows);
+      lossSum += part.loss * part.rows.length;
+    } finally {
+      restore();
+    }
+  }
+  // Stable: windows of one recording keep their order.
+  rows.sort((a, b) => order.get(a.recording)! - order.get(b.recording)!);
   const correct = rows.filter((row) => row.predicted === row.label).length;
   return {
     rows,

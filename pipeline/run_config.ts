@@ -56,6 +56,12 @@ export interface RunConfig {
   maxSamples: number | null;
   /** Cache of resampled recordings; null: no cache. */
   cacheDir: string | null;
+  /**
+   * Evaluate (and validate) each subject with BatchNorm statistics of that subject's own
+   * windows (AdaBN, see `adaptBatchNorm`); labels are not used. No effect on models without
+   * BatchNorm.
+   */
+  adaptBatchNorm: boolean;
 }
 
 /** Defaults shared by both tasks: EEGNet, 125 Hz, z-score, 2 s windows every 1 s, Adam with cosine decay. */
@@ -82,6 +88,7 @@ export const RUN_DEFAULTS: Omit<RunConfig, "task" | "data" | "trainSplits" | "va
   holdoutChunks: 1,
   maxSamples: null,
   cacheDir: null,
+  adaptBatchNorm: false,
 };
 
 /**

@@ -261,9 +261,12 @@ async function trainRunSeeded(config: RunConfig, options: TrainRunOptions): Prom
         seed: config.seed,
         epoch,
       }),
-    validate: validationRecordings.length === 0
-      ? undefined
-      : () => predictRecordings(model, validationRecordings, { ...streamOptions, nClasses }),
+    validate: validationRecordings.length === 0 ? undefined : () =>
+      predictRecordings(model, validationRecordings, {
+        ...streamOptions,
+        nClasses,
+        adaptBatchNorm: config.adaptBatchNorm,
+      }),
     onBatch: options.progress &&
       ((p) => {
         // Batches per epoch are known after the first epoch; during it, no ETA is shown.
@@ -352,7 +355,12 @@ export async function evaluateRun(
 ): Promise<RunEvaluation> {
   const log = options.log ?? ((line: string) => console.error(line));
   const started = performance.now();
-  const streamOptions = { ...streamOptionsOf(config, steps), nClasses: LABELS.length };
+  // config.json of runs made before the option existed lacks it.
+  const streamOptions = {
+    ...streamOptionsOf(config, steps),
+    nClasses: LABELS.length,
+    adaptBatchNorm: config.adaptBatchNorm ?? false,
+  };
   const parts: Array<[string, Recording[]]> = [
     ["train", options.trainRecordings ?? config.trainSplits.flatMap((split) => bySplit.get(split) ?? [])],
     ...config.testSplits.map((split): [string, Recording[]] => [splitKey(split), bySplit.get(split) ?? []]),

@@ -27,7 +27,8 @@ function normaliserAt(steps: readonly PreprocessStep[]): number {
 /**
  * The improvements the study can measure, by name: `align` (per-subject
  * Euclidean alignment), `subjectZscore` (z-scoring per subject instead of per
- * recording) and `augment` (training-time augmentation).
+ * recording), `augment` (training-time augmentation) and `adaptBatchNorm`
+ * (per-subject BatchNorm statistics at validation and test time, AdaBN).
  *
  * @example
  * ```ts
@@ -76,6 +77,17 @@ export const IMPROVEMENTS: Readonly<Record<string, Improvement>> = {
       const steps = config.preprocess.filter((s) => s.op !== "augment");
       const at = steps.findIndex((s) => s.op === "window");
       return { ...config, preprocess: [...steps.slice(0, at + 1), { op: "augment" }, ...steps.slice(at + 1)] };
+    },
+  },
+  adaptBatchNorm: {
+    name: "adaptBatchNorm",
+    description: "validating and testing each subject with BatchNorm statistics of its own windows instead of the " +
+      "training subjects' (AdaBN; `adaptBatchNorm: true`, `--adapt-bn`)",
+    rationale: "an unseen subject's features are shifted as a whole, which piles its predictions onto one or two " +
+      "classes; normalising every BatchNorm input with the subject's own mean and variance removes that shift " +
+      "(unsupervised and transductive: it uses the test subject's unlabelled windows; no effect without BatchNorm)",
+    apply(config) {
+      return { ...config, adaptBatchNorm: true };
     },
   },
 };

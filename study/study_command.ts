@@ -30,7 +30,7 @@ export const STUDY_FLAGS =
   --model-options JSON    options per model, e.g. '{"cnn":{}}' for EEGNet's defaults (default: small
                           versions, see study/study_settings.ts)
   --improvement-model M   model the improvements are measured with (default: cnn)
-  --improvements LIST     align,subjectZscore,augment or none (default: all three)
+  --improvements LIST     align,subjectZscore,augment,adaptBatchNorm or none (default: all four)
   --search-model M        model of the searches (default: cnn)
   --search-strategy NAME  grid | random | halving (default: random)
   --search-trials N       trials per search (default: 4)

@@ -92,7 +92,7 @@ export const STUDY_SPACE: SearchSpace = {
  * import { assertEquals } from "@std/assert";
  *
  * const s = defaultStudySettings("/data", null);
- * assertEquals([s.models, s.seeds, s.improvements.length], [["cnn", "gru", "vivit"], [1, 2, 3], 3]);
+ * assertEquals([s.models, s.seeds, s.improvements.length], [["cnn", "gru", "vivit"], [1, 2, 3], 4]);
  * ```
  */
 export function defaultStudySettings(data: string, cacheDir: string | null): StudySettings {
@@ -108,7 +108,7 @@ export function defaultStudySettings(data: string, cacheDir: string | null): Stu
     maxSamples: null,
     modelOptions: { ...STUDY_MODEL_OPTIONS },
     improvementModel: "cnn",
-    improvements: ["align", "subjectZscore", "augment"],
+    improvements: ["align", "subjectZscore", "augment", "adaptBatchNorm"],
     search: { model: "cnn", strategy: "random", trials: 4, epochs: 3, space: STUDY_SPACE },
     cacheDir,
     backend: "auto",

@@ -31,6 +31,8 @@ export const COMMON_FLAGS =
   --sfreq HZ              resampling target rate (default: 125)
   --normalise NAME        zscore | minmax | none (default: zscore)
   --backend NAME          auto | webgpu | wasm | cpu (default: auto)
+  --adapt-bn              validate and test each subject with BatchNorm statistics of its own
+                          windows (AdaBN; unsupervised, labels unused)
   --seed N                seed of everything random (default: 42)
   --max-samples N         use only the first N raw samples of each file (quick runs)
   --cache DIR             cache of resampled recordings (default: ~/.cache/megflow/resampled)
@@ -93,6 +95,7 @@ export async function parseTrainCommand(task: RunConfig["task"], args: string[])
       "max-samples": { type: "string" },
       cache: { type: "string" },
       "no-cache": { type: "boolean", default: false },
+      "adapt-bn": { type: "boolean", default: false },
       config: { type: "string" },
       out: { type: "string" },
       resume: { type: "string" },
@@ -156,6 +159,7 @@ export async function parseTrainCommand(task: RunConfig["task"], args: string[])
     base.backend = values.backend as BackendChoice;
   }
   base.preprocess = preprocessFromFlags(base.preprocess, values);
+  if (values["adapt-bn"]) base.adaptBatchNorm = true;
   if (values["no-cache"]) base.cacheDir = null;
   else base.cacheDir = resolve(values.cache ?? base.cacheDir ?? join(megflowCacheDir(), "resampled"));
   if (values.data !== undefined) {

@@ -3,7 +3,7 @@
  *
  * | name | sets |
  * | --- | --- |
- * | `epochs`, `batchSize`, `learningRate`, `schedule`, `warmupEpochs`, `patience`, `shuffleBuffer`, `concurrency`, `holdoutChunks`, `maxSamples`, `seed` | the `RunConfig` field of that name |
+ * | `epochs`, `batchSize`, `learningRate`, `schedule`, `warmupEpochs`, `patience`, `shuffleBuffer`, `concurrency`, `holdoutChunks`, `maxSamples`, `seed`, `adaptBatchNorm` | the `RunConfig` field of that name |
  * | `windowSeconds`, `strideSeconds` | the `window` step |
  * | `sfreq` | the `resample` step's `toHz` (a resample step is added first if there is none) |
  * | `normalise` | `zscore`, `minmax`, `subjectZscore` or `none`: replaces the normalisation step |
@@ -30,6 +30,7 @@ export const RUN_CONFIG_PARAMS: readonly string[] = [
   "holdoutChunks",
   "maxSamples",
   "seed",
+  "adaptBatchNorm",
 ];
 
 /** Names that change the preprocessing steps. */
@@ -149,6 +150,11 @@ export function applyParams(base: RunConfig, values: Readonly<Record<string, unk
           throw new RangeError(`Parameter seed must be an integer, got ${JSON.stringify(value)}`);
         }
         config.seed = value as number;
+      } else if (name === "adaptBatchNorm") {
+        if (typeof value !== "boolean") {
+          throw new RangeError(`Parameter adaptBatchNorm must be true or false, got ${JSON.stringify(value)}`);
+        }
+        config.adaptBatchNorm = value;
       } else if (name === "warmupEpochs" && value === 0) {
         config.warmupEpochs = 0;
       } else {

@@ -10,6 +10,13 @@ import type { RunConfig } from "../pipeline/run_config.ts";
 export const ID_IGNORED_FIELDS: readonly string[] = ["cacheDir"];
 
 /**
+ * Switches added to `RunConfig` after searches were run: left out of the id while off, so
+ * the trials of an earlier search keep their ids (and resume) and only a trial that turns
+ * one on gets a new id.
+ */
+export const OFF_BY_DEFAULT_FIELDS: readonly string[] = ["adaptBatchNorm"];
+
+/**
  * JSON with object keys sorted at every level, so equal values give equal text.
  *
  * @param value Any JSON value.
@@ -54,7 +61,11 @@ export function canonicalJson(value: unknown): string {
  * ```
  */
 export async function trialId(config: RunConfig): Promise<string> {
-  const kept = Object.fromEntries(Object.entries(config).filter(([key]) => !ID_IGNORED_FIELDS.includes(key)));
+  const kept = Object.fromEntries(
+    Object.entries(config).filter(([key, value]) =>
+      !ID_IGNORED_FIELDS.includes(key) && !(OFF_BY_DEFAULT_FIELDS.includes(key) && !value)
+    ),
+  );
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonicalJson(kept)));
   return "t" + Array.from(new Uint8Array(digest).subarray(0, 6), (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -35,3 +35,19 @@ Deno.test("benchTrain() rejects unknown models and backends and bad step counts"
   await assertRejects(() => benchTrain({ backends: ["tpu" as any] }), RangeError, "unknown backend");
   await assertRejects(() => benchTrain({ backends: ["wasm"], steps: { wasm: 0 } }), RangeError, "steps.wasm");
 });
+
+Deno.test("benchTrain() measures a variant under its own name with the registered model's input", async () => {
+  const lines: string[] = [];
+  const report = await benchTrain({
+    backends: ["wasm"],
+    models: ["cnn_textbook"],
+    steps: { wasm: 1 },
+    warmupSteps: { wasm: 0 },
+    batchSize: 2,
+    signals: { cnn_textbook: TINY_SIGNALS.cnn },
+    onProgress: (line) => lines.push(line),
+  });
+  assertEquals(Object.keys(report.wasm), ["cnn_textbook"]);
+  assert(report.wasm.cnn_textbook.windowsPerSecond > 0);
+  assert(lines[1].startsWith("wasm cnn_textbook [2, "), lines[1]);
+});

@@ -4,7 +4,7 @@ import { IMPROVEMENTS } from "../../study/improvements.ts";
 
 const BASE = runConfig("cross", "/data");
 
-Deno.test("IMPROVEMENTS change only the preprocessing steps, leaving the input alone", () => {
+Deno.test("IMPROVEMENTS change only the preprocessing steps (adaptBatchNorm: only its flag), leaving the input alone", () => {
   const ops = (name: string) => IMPROVEMENTS[name].apply(BASE).preprocess.map((s) => s.op);
   assertEquals(ops("align"), ["resample", "zscore", "align", "window"]);
   assertEquals(ops("subjectZscore"), ["resample", "subjectZscore", "window"]);
@@ -13,6 +13,8 @@ Deno.test("IMPROVEMENTS change only the preprocessing steps, leaving the input a
   const { preprocess: _, ...rest } = IMPROVEMENTS.align.apply(BASE);
   const { preprocess: __, ...baseRest } = BASE;
   assertEquals(rest, baseRest);
+  assertEquals(IMPROVEMENTS.adaptBatchNorm.apply(BASE), { ...BASE, adaptBatchNorm: true });
+  assertEquals(BASE.adaptBatchNorm, false);
 });
 
 Deno.test("IMPROVEMENTS applied twice give the same steps", () => {

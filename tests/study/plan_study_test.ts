@@ -7,7 +7,7 @@ const SETTINGS = defaultStudySettings("/data", null);
 Deno.test("planStudy() runs every model in both settings and every improvement with the same seeds", async () => {
   const runs = await planStudy(SETTINGS);
   const labels = runs.map((r) => `${r.values.task}/${r.values.model}/${r.values.variant}/${r.values.seed}`);
-  assertEquals(labels.length, 27);
+  assertEquals(labels.length, 30);
   assertEquals(labels.slice(0, 6), [
     "intra/cnn/baseline/1",
     "intra/cnn/baseline/2",
@@ -16,7 +16,14 @@ Deno.test("planStudy() runs every model in both settings and every improvement w
     "cross/cnn/baseline/2",
     "cross/cnn/baseline/3",
   ]);
-  assertEquals(labels.slice(-3), ["cross/cnn/augment/1", "cross/cnn/augment/2", "cross/cnn/augment/3"]);
+  assertEquals(labels.slice(-6), [
+    "cross/cnn/augment/1",
+    "cross/cnn/augment/2",
+    "cross/cnn/augment/3",
+    "cross/cnn/adaptBatchNorm/1",
+    "cross/cnn/adaptBatchNorm/2",
+    "cross/cnn/adaptBatchNorm/3",
+  ]);
   assertEquals(runs.map((r) => r.index), [...runs.keys()]);
   const align = runs.find((r) => r.values.variant === "align" && r.values.seed === 2)!;
   const baseline = runs.find((r) =>

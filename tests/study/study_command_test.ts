@@ -42,6 +42,7 @@ Deno.test("parseStudyCommand() keeps the affordable defaults", async () => {
     "align",
     "subjectZscore",
     "augment",
+    "adaptBatchNorm",
   ]]);
   assertEquals(s.search?.strategy, "random");
 });

@@ -21,10 +21,12 @@ Deno.test("parseTrainCommand() turns flags into a cross config with the seed pro
     "--normalise",
     "minmax",
     "--no-cache",
+    "--adapt-bn",
     "--out",
     "/tmp/run-x",
   ]);
   assertEquals(config.model, "gru");
+  assertEquals(config.adaptBatchNorm, true);
   assertEquals([config.epochs, config.learningRate, config.cacheDir], [3, 0.002, null]);
   assertEquals(config.validationSplits, ["Cross/test1", "Cross/test2"]);
   assertEquals(config.testSplits, ["Cross/test1", "Cross/test2", "Cross/test3"]);
@@ -43,6 +45,7 @@ Deno.test("parseTrainCommand() lets flags override a --config file", async () =>
     const { config } = await parseTrainCommand("intra", [...DATA, "--config", `${dir}/c.json`, "--epochs", "2"]);
     assertEquals([config.epochs, config.batchSize, config.model, config.task], [2, 16, "vivit", "intra"]);
     assertEquals(config.trainSplits, ["Intra/train"]);
+    assertEquals(config.adaptBatchNorm, false);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

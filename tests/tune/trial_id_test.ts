@@ -25,6 +25,7 @@ const CONFIG: RunConfig = {
   testSplits: ["Cross/test1", "Cross/test2"],
   maxSamples: null,
   cacheDir: null,
+  adaptBatchNorm: false,
 };
 
 Deno.test("trialId() is a fixed hash of the configuration, whatever the key order", async () => {
@@ -43,4 +44,8 @@ Deno.test("trialId() ignores the cache folder and changes with anything else", a
   assertNotEquals(await trialId({ ...CONFIG, epochs: 4 }), id);
   assertNotEquals(await trialId({ ...CONFIG, modelOptions: { units: 16 } }), id);
   assertNotEquals(await trialId({ ...CONFIG, testSplits: ["Cross/test3"] }), id);
+  // A switch added later changes the id only when on (older searches resume).
+  const { adaptBatchNorm: _, ...older } = CONFIG;
+  assertEquals(await trialId(older as RunConfig), id);
+  assertNotEquals(await trialId({ ...CONFIG, adaptBatchNorm: true }), id);
 });
