@@ -64,22 +64,30 @@ export interface RunConfig {
   adaptBatchNorm: boolean;
 }
 
-/** Defaults shared by both tasks: EEGNet, 125 Hz, z-score, 2 s windows every 1 s, Adam with cosine decay. */
+/**
+ * Defaults shared by both tasks: EEGNet, 125 Hz, z-score per recording, 2 s windows every
+ * 1 s, augmentation of training windows, Adam 1e-3 with cosine decay over at most 30 epochs
+ * (patience 10), BatchNorm statistics adapted to each evaluated subject. Measured on the
+ * generated cross-subject data against 15 epochs without augmentation and adaptation: test1
+ * 0.62 -> 0.73, test2 0.30 -> 0.49, test3 0.24 -> 0.34 per window (README, "Measured runs").
+ */
 export const RUN_DEFAULTS: Omit<RunConfig, "task" | "data" | "trainSplits" | "validationSplits" | "testSplits"> = {
   model: "cnn",
   modelOptions: {},
-  epochs: 15,
+  epochs: 30,
   batchSize: 32,
   learningRate: 1e-3,
   schedule: "cosine",
   warmupEpochs: 0,
-  patience: 5,
+  patience: 10,
   seed: 42,
   backend: "auto",
   preprocess: [
     { op: "resample", toHz: 125 },
     { op: "zscore", mode: "recording" },
     { op: "window", windowSeconds: 2, strideSeconds: 1 },
+    // Training windows only: time shift, sensor dropout, gain jitter, noise.
+    { op: "augment" },
   ],
   shuffleBuffer: 256,
   // One recording at a time: the cache is warmed on all cores before training, and with
@@ -88,7 +96,7 @@ export const RUN_DEFAULTS: Omit<RunConfig, "task" | "data" | "trainSplits" | "va
   holdoutChunks: 1,
   maxSamples: null,
   cacheDir: null,
-  adaptBatchNorm: false,
+  adaptBatchNorm: true,
 };
 
 /**

@@ -150,6 +150,8 @@ export function studyRunConfig(
     backend: settings.backend,
     maxSamples: settings.maxSamples,
     cacheDir: settings.cacheDir,
+    // The baseline: no augmentation, training BatchNorm statistics (the improvements add them).
+    adaptBatchNorm: false,
     preprocess: [
       { op: "resample", toHz: 125 },
       { op: "zscore", mode: "recording" },

@@ -8,7 +8,7 @@
  */
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
-import { type RunConfig, runConfig } from "../pipeline/run_config.ts";
+import { RUN_DEFAULTS, type RunConfig, runConfig } from "../pipeline/run_config.ts";
 import type { BackendChoice } from "../models/backend.ts";
 import type { PreprocessStep } from "../pipeline/preprocess.ts";
 import { MODELS } from "../models/registry.ts";
@@ -21,18 +21,21 @@ export const COMMON_FLAGS =
                           made once in the cache folder)
   --model NAME            ${Object.keys(MODELS).join(" | ")} (default: cnn)
   --model-options JSON    model hyper-parameters, e.g. '{"dropProb":0.25}'
-  --epochs N              maximum epochs (default: 15)
-  --batch N               windows per batch (default: 32)
-  --lr X                  peak learning rate of Adam (default: 0.001)
+  --epochs N              maximum epochs (default: ${RUN_DEFAULTS.epochs})
+  --batch N               windows per batch (default: ${RUN_DEFAULTS.batchSize})
+  --lr X                  peak learning rate of Adam (default: ${RUN_DEFAULTS.learningRate})
   --schedule NAME         cosine | constant | step (default: cosine)
-  --patience N            early stopping patience in epochs (default: 5)
+  --patience N            early stopping patience in epochs (default: ${RUN_DEFAULTS.patience})
   --window-seconds X      window length (default: 2)
   --stride-seconds X      window stride (default: 1)
   --sfreq HZ              resampling target rate (default: 125)
   --normalise NAME        zscore | minmax | none (default: zscore)
   --backend NAME          auto | webgpu | wasm | cpu (default: auto)
-  --adapt-bn              validate and test each subject with BatchNorm statistics of its own
-                          windows (AdaBN; unsupervised, labels unused)
+  --no-augment            do not augment training windows (default: time shift, sensor dropout,
+                          gain jitter and noise; see pipeline/preprocess.ts)
+  --no-adapt-bn           validate and test with the training BatchNorm statistics instead of each
+                          subject's own (default: adapted per subject, AdaBN; labels unused)
+  --adapt-bn              adapt BatchNorm per subject (the default; overrides a --config file)
   --seed N                seed of everything random (default: 42)
   --max-samples N         use only the first N raw samples of each file (quick runs)
   --cache DIR             cache of resampled recordings (default: ~/.cache/megflow/resampled)
@@ -96,6 +99,8 @@ export async function parseTrainCommand(task: RunConfig["task"], args: string[])
       cache: { type: "string" },
       "no-cache": { type: "boolean", default: false },
       "adapt-bn": { type: "boolean", default: false },
+      "no-adapt-bn": { type: "boolean", default: false },
+      "no-augment": { type: "boolean", default: false },
       config: { type: "string" },
       out: { type: "string" },
       resume: { type: "string" },
@@ -159,7 +164,12 @@ export async function parseTrainCommand(task: RunConfig["task"], args: string[])
     base.backend = values.backend as BackendChoice;
   }
   base.preprocess = preprocessFromFlags(base.preprocess, values);
+  if (values["adapt-bn"] && values["no-adapt-bn"]) {
+    throw new RangeError("--adapt-bn and --no-adapt-bn exclude each other");
+  }
   if (values["adapt-bn"]) base.adaptBatchNorm = true;
+  if (values["no-adapt-bn"]) base.adaptBatchNorm = false;
+  if (values["no-augment"]) base.preprocess = base.preprocess.filter((step) => step.op !== "augment");
   if (values["no-cache"]) base.cacheDir = null;
   else base.cacheDir = resolve(values.cache ?? base.cacheDir ?? join(megflowCacheDir(), "resampled"));
   if (values.data !== undefined) {

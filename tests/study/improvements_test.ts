@@ -2,7 +2,12 @@ import { assertEquals } from "@std/assert";
 import { runConfig } from "../../pipeline/run_config.ts";
 import { IMPROVEMENTS } from "../../study/improvements.ts";
 
-const BASE = runConfig("cross", "/data");
+// A baseline without the improvements the defaults switch on (augmentation, AdaBN).
+const BASE = {
+  ...runConfig("cross", "/data"),
+  preprocess: runConfig("cross", "/data").preprocess.filter((step) => step.op !== "augment"),
+  adaptBatchNorm: false,
+};
 
 Deno.test("IMPROVEMENTS change only the preprocessing steps (adaptBatchNorm: only its flag), leaving the input alone", () => {
   const ops = (name: string) => IMPROVEMENTS[name].apply(BASE).preprocess.map((s) => s.op);

@@ -21,12 +21,12 @@ Deno.test("parseTrainCommand() turns flags into a cross config with the seed pro
     "--normalise",
     "minmax",
     "--no-cache",
-    "--adapt-bn",
+    "--no-adapt-bn",
     "--out",
     "/tmp/run-x",
   ]);
   assertEquals(config.model, "gru");
-  assertEquals(config.adaptBatchNorm, true);
+  assertEquals(config.adaptBatchNorm, false);
   assertEquals([config.epochs, config.learningRate, config.cacheDir], [3, 0.002, null]);
   assertEquals(config.validationSplits, ["Cross/test1", "Cross/test2"]);
   assertEquals(config.testSplits, ["Cross/test1", "Cross/test2", "Cross/test3"]);
@@ -34,8 +34,28 @@ Deno.test("parseTrainCommand() turns flags into a cross config with the seed pro
     { op: "resample", toHz: 100 },
     { op: "minmax", mode: "recording" },
     { op: "window", windowSeconds: 4, strideSeconds: 2 },
+    { op: "augment" },
   ]);
   assertEquals(runDir, "/tmp/run-x");
+});
+
+Deno.test("parseTrainCommand() switches augmentation and BatchNorm adaptation off and on", async () => {
+  const { config } = await parseTrainCommand("cross", [...DATA, "--no-augment", "--no-adapt-bn"]);
+  assertEquals(config.preprocess.map((step) => step.op), ["resample", "zscore", "window"]);
+  assertEquals(config.adaptBatchNorm, false);
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/c.json`, JSON.stringify({ adaptBatchNorm: false }));
+    const on = await parseTrainCommand("cross", [...DATA, "--config", `${dir}/c.json`, "--adapt-bn"]);
+    assertEquals(on.config.adaptBatchNorm, true);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  await assertRejects(
+    () => parseTrainCommand("cross", [...DATA, "--adapt-bn", "--no-adapt-bn"]),
+    RangeError,
+    "exclude",
+  );
 });
 
 Deno.test("parseTrainCommand() lets flags override a --config file", async () => {
@@ -45,7 +65,7 @@ Deno.test("parseTrainCommand() lets flags override a --config file", async () =>
     const { config } = await parseTrainCommand("intra", [...DATA, "--config", `${dir}/c.json`, "--epochs", "2"]);
     assertEquals([config.epochs, config.batchSize, config.model, config.task], [2, 16, "vivit", "intra"]);
     assertEquals(config.trainSplits, ["Intra/train"]);
-    assertEquals(config.adaptBatchNorm, false);
+    assertEquals(config.adaptBatchNorm, true);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

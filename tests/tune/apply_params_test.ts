@@ -16,14 +16,15 @@ Deno.test("applyParams() sets the window, the sampling rate and the normalisatio
     { op: "resample", toHz: 250 },
     { op: "subjectZscore" },
     { op: "window", windowSeconds: 4, strideSeconds: 2 },
+    { op: "augment" },
   ]);
-  assertEquals(applyParams(BASE, { normalise: "none" }).preprocess.map((s) => s.op), ["resample", "window"]);
+  assertEquals(applyParams(BASE, { normalise: "none" }).preprocess.map((s) => s.op), ["resample", "window", "augment"]);
   assertEquals(
     applyParams({ ...BASE, preprocess: [{ op: "window", windowSeconds: 1 }] }, { normalise: "minmax", sfreq: 100 })
       .preprocess,
     [{ op: "resample", toHz: 100 }, { op: "minmax", mode: "recording" }, { op: "window", windowSeconds: 1 }],
   );
-  assertEquals(BASE.preprocess.length, 3);
+  assertEquals(BASE.preprocess.length, 4);
 });
 
 Deno.test("applyParams() switches alignment and augmentation on and off", () => {
@@ -35,6 +36,12 @@ Deno.test("applyParams() switches alignment and augmentation on and off", () => 
     "window",
   ]);
   assertThrows(() => applyParams(BASE, { align: "yes" }), TypeError, "true or false");
+});
+
+Deno.test("applyParams() switches BatchNorm adaptation", () => {
+  assertEquals(applyParams(BASE, { adaptBatchNorm: false }).adaptBatchNorm, false);
+  assertEquals(applyParams({ ...BASE, adaptBatchNorm: false }, { adaptBatchNorm: true }).adaptBatchNorm, true);
+  assertThrows(() => applyParams(BASE, { adaptBatchNorm: 1 }), RangeError, "true or false");
 });
 
 Deno.test("applyParams() sends other names to the model's options and rejects unknown ones", () => {
