@@ -79,13 +79,7 @@ export async function predictRecordings(
     }
   }, { gate });
   if (rows.length === 0) throw new RangeError(`Cannot evaluate: ${recordings.length} recordings gave no window`);
-  const correct = rows.filter((row) => row.predicted === row.label).length;
-  return {
-    rows,
-    loss: lossSum / rows.length,
-    accuracy: correct / rows.length,
-    seconds: (performance.now() - started) / 1000,
-  };
+  return summarise(rows, lossSum, started);
 }
 
 /** {@linkcode predictRecordings} one subject at a time, adapting BatchNorm to each; rows in catalogue order. */
@@ -112,6 +106,11 @@ async function predictEachSubject(
   }
   // Stable: windows of one recording keep their order.
   rows.sort((a, b) => order.get(a.recording)! - order.get(b.recording)!);
+  return summarise(rows, lossSum, started);
+}
+
+/** Rows with their mean loss, accuracy and the seconds since `started`. */
+function summarise(rows: PredictionRow[], lossSum: number, started: number): Predictions {
   const correct = rows.filter((row) => row.predicted === row.label).length;
   return {
     rows,

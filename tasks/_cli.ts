@@ -27,7 +27,7 @@ export const COMMON_FLAGS =
   --schedule NAME         cosine | constant | step (default: cosine)
   --patience N            early stopping patience in epochs (default: ${RUN_DEFAULTS.patience})
   --window-seconds X      window length (default: 2)
-  --stride-seconds X      window stride (default: 1)
+  --stride-seconds X      window stride (default: 1; train-intra: 0.5)
   --sfreq HZ              resampling target rate (default: 125)
   --normalise NAME        zscore | minmax | none (default: zscore)
   --backend NAME          auto | webgpu | wasm | cpu (default: auto)
