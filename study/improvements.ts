@@ -36,8 +36,8 @@ function normaliserAt(steps: readonly PreprocessStep[]): number {
  * import { runConfig } from "../pipeline/run_config.ts";
  * import { assertEquals } from "@std/assert";
  *
- * const aligned = IMPROVEMENTS.align.apply(runConfig("cross", "/data"));
- * assertEquals(aligned.preprocess.map((s) => s.op), ["resample", "zscore", "align", "window"]);
+ * const aligned = IMPROVEMENTS.align.apply(runConfig("cross", "/data")); // the defaults augment
+ * assertEquals(aligned.preprocess.map((s) => s.op), ["resample", "zscore", "align", "window", "augment"]);
  * ```
  */
 export const IMPROVEMENTS: Readonly<Record<string, Improvement>> = {
