@@ -52,6 +52,15 @@ export function hasBatchNorm(model: tfl.LayersModel): boolean {
  * @param options Preprocessing (as in training) and batch size.
  * @returns `restore()`, which puts the trained statistics back.
  * @throws {RangeError} when the recordings yield no window.
+ *
+ * @example
+ * ```ts ignore
+ * // A trained model, the unseen subject's recordings, the run's preprocessing:
+ * const restore = await adaptBatchNorm(model, subjectRecordings, { steps, batchSize: 32 });
+ * const predictions = await predictRecordings(model, subjectRecordings, { steps, nClasses: 4 });
+ * restore();
+ * // Or in one call, subject by subject: predictRecordings(model, recordings, { ..., adaptBatchNorm: true }).
+ * ```
  */
 export async function adaptBatchNorm(
   model: tfl.LayersModel,

@@ -23,6 +23,7 @@ export * from "./consume.ts";
 export * from "./train_step.ts";
 export * from "./fit.ts";
 export * from "./predict.ts";
+export * from "./adapt_batch_norm.ts";
 export * from "./checkpoint.ts";
 export * from "./metrics.ts";
 export * from "./predictions_csv.ts";
