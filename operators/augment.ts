@@ -87,6 +87,18 @@ export function augmentWindow(window: Window, options: AugmentOptions = {}): Win
   return augmentWith(window, checkOptions(options));
 }
 
+const NOISE_TABLE_SIZE = 1 << 16;
+let sharedNoise: Float32Array | undefined;
+
+/** 65536 standard normal values from a fixed seed, made on first use. */
+function noiseTable(): Float32Array {
+  if (sharedNoise === undefined) {
+    const random = new Random(hashSeed(0, "augment noise table"));
+    sharedNoise = Float32Array.from({ length: NOISE_TABLE_SIZE }, () => random.normal());
+  }
+  return sharedNoise;
+}
+
 function augmentWith(window: Window, o: Required<AugmentOptions>): Window {
   if (window.shape.length !== 2) {
     throw new TypeError(
@@ -154,18 +166,6 @@ function augmentWith(window: Window, o: Required<AugmentOptions>): Window {
  * assertEquals([...out.data].sort(), [0, 1, 2, 3]); // a circular shift keeps the samples
  * ```
  */
-const NOISE_TABLE_SIZE = 1 << 16;
-let sharedNoise: Float32Array | undefined;
-
-/** 65536 standard normal values from a fixed seed, made on first use. */
-function noiseTable(): Float32Array {
-  if (sharedNoise === undefined) {
-    const random = new Random(hashSeed(0, "augment noise table"));
-    sharedNoise = Float32Array.from({ length: NOISE_TABLE_SIZE }, () => random.normal());
-  }
-  return sharedNoise;
-}
-
 export function augment(options: AugmentOptions = {}): MonoTypeOperatorFunction<Window> {
   const o = checkOptions(options);
   return map((window) => augmentWith(window, o));

@@ -8,7 +8,7 @@
  */
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
-import { RUN_DEFAULTS, type RunConfig, runConfig } from "../pipeline/run_config.ts";
+import { INTRA_STRIDE_SECONDS, RUN_DEFAULTS, type RunConfig, runConfig } from "../pipeline/run_config.ts";
 import type { BackendChoice } from "../models/backend.ts";
 import type { PreprocessStep } from "../pipeline/preprocess.ts";
 import { MODELS } from "../models/registry.ts";
@@ -27,7 +27,7 @@ export const COMMON_FLAGS =
   --schedule NAME         cosine | constant | step (default: cosine)
   --patience N            early stopping patience in epochs (default: ${RUN_DEFAULTS.patience})
   --window-seconds X      window length (default: 2)
-  --stride-seconds X      window stride (default: 1; train-intra: 0.5)
+  --stride-seconds X      window stride (default: 1; train-intra: ${INTRA_STRIDE_SECONDS})
   --sfreq HZ              resampling target rate (default: 125)
   --normalise NAME        zscore | minmax | none (default: zscore)
   --backend NAME          auto | webgpu | wasm | cpu (default: auto)

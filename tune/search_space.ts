@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { METRIC_COLUMNS } from "./trials_table.ts";
 
 /** A parameter with a list of values (any JSON values). */
 export interface ChoiceSpec {
@@ -60,20 +61,7 @@ export type ParamKind = "choice" | "int" | "uniform" | "logUniform";
 export type SearchSpace = Record<string, ParamSpec>;
 
 /** Names a parameter cannot have: columns of the trials table. */
-export const RESERVED_PARAM_NAMES: readonly string[] = [
-  "trial",
-  "stage",
-  "epochs",
-  "valWindowAccuracy",
-  "valRecordingAccuracy",
-  "trainWindowAccuracy",
-  "trainRecordingAccuracy",
-  "epochsRun",
-  "bestEpoch",
-  "seconds",
-  "status",
-  "error",
-];
+export const RESERVED_PARAM_NAMES: readonly string[] = ["trial", "stage", ...METRIC_COLUMNS];
 
 const KINDS: readonly ParamKind[] = ["choice", "int", "uniform", "logUniform"];
 
