@@ -6,8 +6,7 @@
  * it is active in training epochs and passes windows through in validation and
  * evaluation). Labels, recordings and start samples are kept.
  *
- * Mixup is not offered: it needs soft labels, and megflow's training step takes
- * one class index per window.
+ * Mixup acts on batches, not windows: see `mixup` (`operators/mixup.ts`).
  *
  * @module
  */

@@ -43,3 +43,4 @@ export * from "./batch.ts";
 export * from "./euclidean_align.ts";
 export * from "./subject_zscore.ts";
 export * from "./augment.ts";
+export * from "./mixup.ts";

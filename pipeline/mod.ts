@@ -27,6 +27,8 @@ export * from "./adapt_batch_norm.ts";
 export * from "./checkpoint.ts";
 export * from "./metrics.ts";
 export * from "./predictions_csv.ts";
+export * from "./ensemble_predictions.ts";
+export * from "./ensemble_runs.ts";
 export * from "./report.ts";
 export * from "./peak_rss.ts";
 export * from "./run_config.ts";

@@ -62,6 +62,11 @@ export interface RunConfig {
    * BatchNorm.
    */
   adaptBatchNorm: boolean;
+  /**
+   * Mixup of training batches (see `mixup`): the `alpha` of its Beta(alpha, alpha) mixing
+   * weight, e.g. 0.2; 0: off. Validation and test windows are never mixed.
+   */
+  mixupAlpha: number;
 }
 
 /**
@@ -97,6 +102,7 @@ export const RUN_DEFAULTS: Omit<RunConfig, "task" | "data" | "trainSplits" | "va
   maxSamples: null,
   cacheDir: null,
   adaptBatchNorm: true,
+  mixupAlpha: 0,
 };
 
 /**

@@ -28,6 +28,7 @@ import type { RunConfig } from "./run_config.ts";
 import { withSeededRandom } from "./with_seeded_random.ts";
 import { warmResampleCache } from "./warm_resample_cache.ts";
 import { streamBatches } from "./stream_batches.ts";
+import { mixup } from "../operators/mixup.ts";
 import { LABELS, N_SENSORS, RAW_SFREQ, type Recording } from "./types.ts";
 
 /** Options of {@linkcode trainRun}. */
@@ -253,14 +254,18 @@ async function trainRunSeeded(config: RunConfig, options: TrainRunOptions): Prom
     warmupEpochs: config.warmupEpochs,
     patience: config.patience,
     history: state.history,
-    batches: (epoch, gate) =>
-      streamBatches(trainRecordings, {
+    batches: (epoch, gate) => {
+      const batches = streamBatches(trainRecordings, {
         ...streamOptions,
         gate,
         shuffleBuffer: config.shuffleBuffer,
         seed: config.seed,
         epoch,
-      }),
+      });
+      // config.json of runs made before the option existed lacks it.
+      const alpha = config.mixupAlpha ?? 0;
+      return alpha > 0 ? batches.pipe(mixup({ alpha, seed: hashSeed(config.seed, epoch, "mixup") })) : batches;
+    },
     validate: validationRecordings.length === 0 ? undefined : () =>
       predictRecordings(model, validationRecordings, {
         ...streamOptions,
@@ -385,8 +390,10 @@ export async function writeRunOutputs(
 ): Promise<void> {
   await writeFileAtomic(join(runDir, "predictions.csv"), predictionsToCsv(rows));
   await writeFileAtomic(join(runDir, "results.json"), JSON.stringify(results, null, 2) + "\n");
-  const report = renderReport({ results, history, config: config as unknown as Record<string, unknown> }, {
-    trainSplit: "train",
-  });
+  // Without a training split (an ensemble or evaluation of test folders only) the report has no gap section.
+  const report = renderReport(
+    { results, history, config: config as unknown as Record<string, unknown> },
+    "train" in results.splits ? { trainSplit: "train" } : {},
+  );
   await writeFileAtomic(join(runDir, "report.html"), report);
 }

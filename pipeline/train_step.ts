@@ -30,7 +30,8 @@ function crossEntropy(probs: tf.Tensor, labels: tf.Tensor, nClasses: number): tf
 
 /**
  * Trains `model` on one batch: forward pass in training mode (dropout on,
- * batch statistics), mean cross-entropy, gradients for the trainable weights
+ * batch statistics), mean cross-entropy (for a mixed batch, `lambda` of it
+ * against `ys` plus `1 - lambda` against `mix.ys`), gradients for the trainable weights
  * only (never for the input), one `optimizer` update, then each weight's constraint
  * (e.g. EEGNet's max-norm): tfjs-layers applies constraints only when a weight is written
  * through its layer, never after an optimizer update, so without this they would be ignored.
@@ -49,20 +50,24 @@ export async function trainStep(
 ): Promise<StepResult> {
   const xs = tf.tensor(batch.xs, batch.shape);
   const ys = tf.tensor1d(batch.ys, "int32");
+  const mate = batch.mix ? tf.tensor1d(batch.mix.ys, "int32") : undefined;
+  const lambda = batch.mix?.lambda ?? 1;
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
   let correct: tf.Tensor | undefined;
   const loss = optimizer.minimize(
     () => {
       const probs = model.apply(xs, { training: true }) as tf.Tensor;
       correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), ys), "int32")));
-      return crossEntropy(probs, ys, nClasses);
+      const own = crossEntropy(probs, ys, nClasses);
+      // Mixup: the same convex combination of the two labels' losses as of the two samples.
+      return mate ? tf.add(tf.mul(own, lambda), tf.mul(crossEntropy(probs, mate, nClasses), 1 - lambda)) : own;
     },
     true,
     variables,
   )!;
   applyConstraints(model);
   const [lossValue, correctValue] = await Promise.all([loss.data(), correct!.data()]);
-  tf.dispose([xs, ys, loss, correct!]);
+  tf.dispose([xs, ys, loss, correct!, ...(mate ? [mate] : [])]);
   return { loss: lossValue[0], correct: correctValue[0], count: batch.ys.length };
 }
 

@@ -98,4 +98,10 @@ export interface Batch {
   recordings: Recording[];
   /** Start sample of each window, in batch order. */
   startSamples: number[];
+  /**
+   * Set by `mixup`: each window is `lambda` of its own sample and `1 - lambda`
+   * of a partner's, whose labels are `ys` here; `trainStep` weighs the two
+   * cross-entropies alike. Absent: plain windows.
+   */
+  mix?: { ys: Int32Array; lambda: number };
 }

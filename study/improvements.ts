@@ -1,7 +1,8 @@
 /**
  * The improvements for unseen subjects that the study measures against the
- * baseline, each a change of a run's preprocessing steps that a user can make
- * in any `config.json` (or with `--config FILE` of the training tasks).
+ * baseline: changes of a run's preprocessing steps or options that a user can
+ * make in any `config.json` (or with `--config FILE` of the training tasks),
+ * and ensembling of the baseline's seeds (`deno task ensemble`).
  *
  * @module
  */
@@ -16,7 +17,12 @@ export interface Improvement {
   description: string;
   /** Why it should help with unseen subjects. */
   rationale: string;
-  /** The changed configuration (the input is not modified). */
+  /**
+   * "run": trains its own runs, one per seed, with `apply`'s configuration;
+   * "ensemble": trains nothing, averages the baseline runs of all seeds.
+   */
+  kind: "run" | "ensemble";
+  /** The changed configuration (the input is not modified; identity for an ensemble). */
   apply(config: RunConfig): RunConfig;
 }
 
@@ -27,8 +33,10 @@ function normaliserAt(steps: readonly PreprocessStep[]): number {
 /**
  * The improvements the study can measure, by name: `align` (per-subject
  * Euclidean alignment), `subjectZscore` (z-scoring per subject instead of per
- * recording), `augment` (training-time augmentation) and `adaptBatchNorm`
- * (per-subject BatchNorm statistics at validation and test time, AdaBN).
+ * recording), `augment` (training-time augmentation), `adaptBatchNorm`
+ * (per-subject BatchNorm statistics at validation and test time, AdaBN),
+ * `mixup` (mixed training batches) and `ensemble` (the mean probabilities of
+ * the baseline models of every seed).
  *
  * @example
  * ```ts
@@ -43,6 +51,7 @@ function normaliserAt(steps: readonly PreprocessStep[]): number {
 export const IMPROVEMENTS: Readonly<Record<string, Improvement>> = {
   align: {
     name: "align",
+    kind: "run",
     description: "per-subject Euclidean alignment after normalisation: every sample times R^(-1/2), " +
       'R the subject\'s mean spatial covariance ({op: "align"})',
     rationale: "makes every subject's mean covariance the identity, removing head placement, source geometry and " +
@@ -55,6 +64,7 @@ export const IMPROVEMENTS: Readonly<Record<string, Improvement>> = {
   },
   subjectZscore: {
     name: "subjectZscore",
+    kind: "run",
     description: "z-scoring each channel with the statistics of all of a subject's recordings instead of each " +
       'recording\'s own ({op: "subjectZscore"} in place of {op: "zscore"})',
     rationale: "removes subject-level scale and offset while keeping the differences between a subject's recordings " +
@@ -69,6 +79,7 @@ export const IMPROVEMENTS: Readonly<Record<string, Improvement>> = {
   },
   augment: {
     name: "augment",
+    kind: "run",
     description: "training-time augmentation of windows: circular time shift up to 0.25 s, sensor dropout 10 %, " +
       'per-sensor gain jitter 5 %, white noise at 10 % of each sensor\'s spread ({op: "augment"})',
     rationale: "varies what differs between sessions and heads (timing, sensor gains, noisy or missing sensors), " +
@@ -81,6 +92,7 @@ export const IMPROVEMENTS: Readonly<Record<string, Improvement>> = {
   },
   adaptBatchNorm: {
     name: "adaptBatchNorm",
+    kind: "run",
     description: "validating and testing each subject with BatchNorm statistics of its own windows instead of the " +
       "training subjects' (AdaBN; `adaptBatchNorm: true`, `--adapt-bn`)",
     rationale: "an unseen subject's features are shifted as a whole, which piles its predictions onto one or two " +
@@ -88,6 +100,31 @@ export const IMPROVEMENTS: Readonly<Record<string, Improvement>> = {
       "(unsupervised and transductive: it uses the test subject's unlabelled windows; no effect without BatchNorm)",
     apply(config) {
       return { ...config, adaptBatchNorm: true };
+    },
+  },
+  mixup: {
+    name: "mixup",
+    kind: "run",
+    description: "mixup of training batches: each window is lambda of itself and 1 - lambda of another window of " +
+      "the batch, its loss the same mix of the two labels' cross-entropies, lambda ~ Beta(0.2, 0.2) folded to " +
+      "[0.5, 1] (`mixupAlpha: 0.2`, `--mixup 0.2`)",
+    rationale: "asks for predictions that change linearly between training windows of different recordings, " +
+      "subjects and classes, which discourages sharp decision boundaries around features particular to the " +
+      "training subjects; validation and test windows are not mixed",
+    apply(config) {
+      return { ...config, mixupAlpha: 0.2 };
+    },
+  },
+  ensemble: {
+    name: "ensemble",
+    kind: "ensemble",
+    description: "classifying each window by the mean softmax probabilities of the baseline models of all seeds " +
+      "(`deno task ensemble --runs A,B,C`; no training of its own)",
+    rationale: "models trained with different seeds fit different subject-specific details of the training " +
+      "subjects; averaging them keeps what they share, which is what carries over to a new subject, and costs " +
+      "only inference (compared with each member, i.e. the baseline run of every seed)",
+    apply(config) {
+      return config;
     },
   },
 };

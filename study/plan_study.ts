@@ -3,7 +3,8 @@
  * this process or as workers, and a rerun reuses finished ones):
  * - part b: every model x {intra, cross} x seed, baseline preprocessing;
  * - part d: every improvement x seed, cross-subject, with the improvement
- *   model (its baseline is the part-b run with the same seed).
+ *   model (its baseline is the part-b run with the same seed); an ensemble
+ *   trains nothing (it averages the part-b runs, see `runStudy`).
  *
  * @module
  */
@@ -41,7 +42,7 @@ export interface StudyRunLabel {
  * import { assertEquals, assertMatch } from "@std/assert";
  *
  * const runs = await planStudy(defaultStudySettings("/data", null));
- * assertEquals(runs.length, 3 * 2 * 3 + 4 * 3); // models x tasks x seeds + improvements x seeds
+ * assertEquals(runs.length, 3 * 2 * 3 + 4 * 3); // models x tasks x seeds + trained improvements x seeds
  * assertMatch(runs[0].trialId, /^intra-cnn-baseline-s1-[0-9a-f]{8}$/);
  * ```
  */
@@ -68,6 +69,7 @@ export async function planStudy(settings: StudySettings): Promise<TrialSpec[]> {
     }
   }
   for (const variant of settings.improvements) {
+    if (IMPROVEMENTS[variant].kind === "ensemble") continue; // computed from the baseline runs, no training
     for (const seed of settings.seeds) {
       const base = studyRunConfig(settings, "cross", settings.improvementModel, seed);
       runs.push({

@@ -10,6 +10,7 @@ import { escapeXml, fixed } from "../pipeline/report/_svg.ts";
 import { trialScore } from "../tune/best_trial.ts";
 import { influencePlot } from "../tune/influence_plot.ts";
 import { paramKind } from "../tune/search_space.ts";
+import { IMPROVEMENTS } from "./improvements.ts";
 import { accuracyBarsPlot } from "./accuracy_bars_plot.ts";
 import type { Study } from "./run_study.ts";
 import type { SearchSummary } from "./search_summary.ts";
@@ -56,9 +57,9 @@ function settingsLine(study: Study): string {
   return `${s.models.join(", ")} · seeds ${
     s.seeds.join(", ")
   } · ${s.epochs} epochs · batch ${s.batchSize} · lr ${s.learningRate} · ` +
-    `${s.windowSeconds} s windows every ${s.strideSeconds} s · ${
-      s.maxSamples === null ? "whole recordings" : `first ${s.maxSamples} samples`
-    }`;
+    `${s.windowSeconds} s windows every ${s.strideSeconds} s (intra-subject every ${
+      s.intraStrideSeconds ?? s.strideSeconds
+    } s) · ${s.maxSamples === null ? "whole recordings" : `first ${s.maxSamples} samples`}`;
 }
 
 function partB(study: Study): string {
@@ -236,7 +237,8 @@ function partD(study: Study): string {
 <th class="num">Δ test1-3<br>window</th><th class="num">Δ test1-3<br>recording</th><th class="num">better<br>seeds</th><th class="num">Δ gap</th></tr></thead>
 <tbody>${rows || `<tr><td colspan="7" class="muted">no improvement measured</td></tr>`}</tbody></table></div>
 <p class="note">Δ = improvement − baseline per seed, then mean ± sd over seeds; "better seeds" counts seeds where the
-test1-3 window accuracy went up. Why each should help:</p><ul>${rationale}</ul>
+test1-3 window accuracy went up. An ensemble is one model made of the baseline runs of all seeds: its Δ is the
+ensemble minus each member, and its bar above has no spread. Why each should help:</p><ul>${rationale}</ul>
 <div class="plots">${absolute}${imps.length ? differences : ""}</div></section>`;
 }
 
@@ -247,9 +249,9 @@ function runsSection(study: Study): string {
     return `<tr><td><code>${escapeXml(r.id)}</code></td><td>${r.task}</td><td>${escapeXml(r.model)}</td><td>${
       escapeXml(r.variant)
     }</td>` +
-      `<td class="num">${r.seed}</td><td class="num">${split("train")}</td><td class="num">${
-        r.task === "intra" ? split("test") : split("test1")
-      }</td>` +
+      `<td class="num">${IMPROVEMENTS[r.variant]?.kind === "ensemble" ? "all" : r.seed}</td><td class="num">${
+        split("train")
+      }</td><td class="num">${r.task === "intra" ? split("test") : split("test1")}</td>` +
       `<td class="num">${r.task === "intra" ? "" : split("test2")}</td><td class="num">${
         r.task === "intra" ? "" : split("test3")
       }</td>` +
@@ -257,10 +259,10 @@ function runsSection(study: Study): string {
         r.error ? `: ${escapeXml(r.error.split("\n")[0])}` : ""
       }</td></tr>`;
   }).join("");
-  return `<section id="runs"><h2>Every run</h2><div class="scroll"><table><thead><tr><th>run folder (trials/)</th><th>task</th><th>model</th><th>variant</th>
+  return `<section id="runs"><h2>Every run</h2><div class="scroll"><table><thead><tr><th>run folder (trials/; ensembles: ensembles/)</th><th>task</th><th>model</th><th>variant</th>
 <th class="num">seed</th><th class="num">train</th><th class="num">test / test1</th><th class="num">test2</th><th class="num">test3</th>
 <th class="num">best epoch</th><th class="num">s</th><th>status</th></tr></thead><tbody>${rows}</tbody></table></div>
-<p class="note">Accuracies as window / recording.</p></section>`;
+<p class="note">Accuracies as window / recording. The ensemble is one folder made of every seed's baseline run.</p></section>`;
 }
 
 /**

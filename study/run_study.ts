@@ -5,6 +5,7 @@
  * <out>/
  *   trials/plan.json          every training run of parts b and d (what workers run)
  *   trials/<run id>/          one run folder per run (a trainRun folder)
+ *   ensembles/<name>/         the ensemble improvement: the baseline runs of all seeds, averaged
  *   search-cross/, search-intra/   the searches of part c (tune search folders)
  *   study.json                every number: settings, runs, groups, gaps, improvements, searches, timings
  *   study.html                the report
@@ -16,6 +17,7 @@
  */
 import { join } from "node:path";
 import { writeFileAtomic } from "../pipeline/atomic_write.ts";
+import { ensembleRuns } from "../pipeline/ensemble_runs.ts";
 import type { RunResults } from "../pipeline/metrics.ts";
 import type { SearchSettings } from "../tune/plan_search.ts";
 import type { PlanFile } from "../tune/run_search.ts";
@@ -23,6 +25,7 @@ import { runSearch } from "../tune/run_search.ts";
 import type { TrialRunner } from "../tune/run_trial.ts";
 import { runTrials } from "../tune/run_trials.ts";
 import { readTrialRow } from "../tune/trial_row.ts";
+import { IMPROVEMENTS } from "./improvements.ts";
 import { planStudy, type StudyRunLabel } from "./plan_study.ts";
 import { renderStudyReport } from "./report.ts";
 import { type SearchSummary, summariseSearch } from "./search_summary.ts";
@@ -72,7 +75,7 @@ export interface Study {
  * import { assertEquals } from "@std/assert";
  *
  * const search = studySearchSettings(defaultStudySettings("/data", null), "intra");
- * assertEquals([search.base.task, search.base.model, search.base.epochs, search.trials], ["intra", "cnn", 3, 4]);
+ * assertEquals([search.base.task, search.base.model, search.base.epochs, search.trials], ["intra", "cnn", 6, 4]);
  * ```
  */
 export function studySearchSettings(settings: StudySettings, task: "cross" | "intra"): SearchSettings {
@@ -87,6 +90,47 @@ export function studySearchSettings(settings: StudySettings, task: "cross" | "in
     rankBy: "window",
     eta: 2,
   };
+}
+
+/**
+ * The ensemble improvements of a study: the cross-subject baseline runs of the
+ * improvement model over all seeds, averaged (`<out>/ensembles/<name>/`), and
+ * one entry per member seed so that the summary pairs the ensemble with each
+ * member. Needs at least two finished members; recomputed on every invocation (seconds).
+ */
+async function ensembleStudyRuns(
+  settings: StudySettings,
+  runs: readonly StudyRun[],
+  out: string,
+  log: (line: string) => void,
+): Promise<StudyRun[]> {
+  const entries: StudyRun[] = [];
+  for (const variant of settings.improvements.filter((v) => IMPROVEMENTS[v]?.kind === "ensemble")) {
+    const model = settings.improvementModel;
+    const members = runs.filter((r) =>
+      r.results && r.label.task === "cross" && r.label.model === model && r.label.variant === "baseline"
+    );
+    if (members.length < 2) {
+      log(`study: ${variant} skipped: ${members.length} finished cross-subject ${model} baseline run(s), 2 needed`);
+      continue;
+    }
+    const id = `ensembles/cross-${model}-baseline`;
+    try {
+      const { results } = await ensembleRuns(members.map((m) => join(out, "trials", m.id)), { out: join(out, id) });
+      log(
+        `study: ${variant} of ${members.length} ${model} runs: test3 window accuracy ` +
+          `${results.splits.test3?.windowAccuracy.toFixed(3) ?? "–"}`,
+      );
+      for (const m of members) {
+        entries.push({ id, label: { ...m.label, variant }, config: m.config, results });
+      }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      log(`study: ${variant} failed: ${message}`);
+      entries.push({ id, label: { ...members[0].label, variant }, config: members[0].config, error: message });
+    }
+  }
+  return entries;
 }
 
 /**
@@ -131,6 +175,8 @@ export async function runStudy(settings: StudySettings, options: RunStudyOptions
       error,
     });
   }
+
+  runs.push(...await ensembleStudyRuns(settings, runs, out, log));
 
   const searchStarted = performance.now();
   const searches: Study["searches"] = {};

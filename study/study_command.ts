@@ -15,31 +15,38 @@ import { IMPROVEMENTS } from "./improvements.ts";
 import { runStudy } from "./run_study.ts";
 import { defaultStudySettings, type StudySettings } from "./study_settings.ts";
 
+const DEFAULTS: StudySettings = defaultStudySettings("", null);
+
+/** Runs at once by default: one per CPU core, at most 4 (wasm training uses one core each). */
+export const DEFAULT_STUDY_WORKERS: number = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
+
 /** The flags of `deno task study`, in `--help` form. */
 export const STUDY_FLAGS =
   `  --data DIR              dataset root with Intra/ and Cross/ (default: the generated dataset of --preset)
   --preset full|small     generated dataset used without --data (default: full; small is a quick toy)
-  --models LIST           models compared intra vs cross (default: cnn,gru,vivit)
-  --seeds N|LIST          seeds 1..N, or a comma-separated list (default: 3)
-  --epochs N              epochs of every run (default: 6)
-  --batch N               windows per batch (default: 16)
-  --lr X                  peak learning rate (default: 0.003)
-  --window-seconds X      window length (default: 1)
-  --stride-seconds X      window stride (default: 1)
+  --models LIST           models compared intra vs cross (default: ${DEFAULTS.models.join(",")})
+  --seeds N|LIST          seeds 1..N, or a comma-separated list (default: ${DEFAULTS.seeds.length})
+  --epochs N              epochs of every run (default: ${DEFAULTS.epochs})
+  --batch N               windows per batch (default: ${DEFAULTS.batchSize})
+  --lr X                  peak learning rate (default: ${DEFAULTS.learningRate})
+  --window-seconds X      window length (default: ${DEFAULTS.windowSeconds})
+  --stride-seconds X      window stride of cross-subject runs (default: ${DEFAULTS.strideSeconds})
+  --intra-stride-seconds X  window stride of intra-subject runs (default: ${DEFAULTS.intraStrideSeconds})
   --max-samples N         use only the first N raw samples of each recording (default: all)
-  --model-options JSON    options per model, e.g. '{"cnn":{}}' for EEGNet's defaults (default: small
-                          versions, see study/study_settings.ts)
-  --improvement-model M   model the improvements are measured with (default: cnn)
-  --improvements LIST     align,subjectZscore,augment,adaptBatchNorm or none (default: all four)
-  --search-model M        model of the searches (default: cnn)
-  --search-strategy NAME  grid | random | halving (default: random)
-  --search-trials N       trials per search (default: 4)
-  --search-epochs N       epochs per trial and retrained best (default: 3)
-  --search-space FILE     search space JSON (default: learningRate, dropProb, batchSize)
+  --model-options JSON    options per model, e.g. '{"gru":{}}' for the full-size GRU (default: EEGNet-8,2
+                          and small versions of gru and vivit, see study/study_settings.ts)
+  --improvement-model M   model the improvements are measured with (default: ${DEFAULTS.improvementModel})
+  --improvements LIST     ${Object.keys(IMPROVEMENTS).join(",")} or none
+                          (default: ${DEFAULTS.improvements.join(",")})
+  --search-model M        model of the searches (default: ${DEFAULTS.search!.model})
+  --search-strategy NAME  grid | random | halving (default: ${DEFAULTS.search!.strategy})
+  --search-trials N       trials per search (default: ${DEFAULTS.search!.trials})
+  --search-epochs N       epochs per trial and retrained best (default: ${DEFAULTS.search!.epochs})
+  --search-space FILE     search space JSON (default: ${Object.keys(DEFAULTS.search!.space).join(", ")})
   --cross-search DIR      read this cross-subject search folder instead of searching
   --intra-search DIR      read this intra-subject search folder instead of searching
   --no-search             skip part (c)
-  --workers N             runs at once, as child processes (default: 1)
+  --workers N             runs at once, as child processes (default: one per core, at most 4; here ${DEFAULT_STUDY_WORKERS})
   --backend NAME          auto | webgpu | wasm | cpu (default: auto)
   --cache DIR             cache of resampled recordings (default: ~/.cache/megflow/resampled)
   --no-cache              always read and resample the raw files
@@ -107,6 +114,7 @@ export async function parseStudyCommand(args: readonly string[]): Promise<StudyC
       lr: { type: "string" },
       "window-seconds": { type: "string" },
       "stride-seconds": { type: "string" },
+      "intra-stride-seconds": { type: "string" },
       "max-samples": { type: "string" },
       "model-options": { type: "string" },
       "improvement-model": { type: "string" },
@@ -149,6 +157,8 @@ export async function parseStudyCommand(args: readonly string[]): Promise<StudyC
   settings.learningRate = positive("lr", values.lr) ?? settings.learningRate;
   settings.windowSeconds = positive("window-seconds", values["window-seconds"]) ?? settings.windowSeconds;
   settings.strideSeconds = positive("stride-seconds", values["stride-seconds"]) ?? settings.strideSeconds;
+  settings.intraStrideSeconds = positive("intra-stride-seconds", values["intra-stride-seconds"]) ??
+    settings.intraStrideSeconds;
   settings.maxSamples = positiveInt("max-samples", values["max-samples"]) ?? settings.maxSamples;
   if (values["model-options"] !== undefined) {
     let options: unknown;
@@ -210,7 +220,7 @@ export async function parseStudyCommand(args: readonly string[]): Promise<StudyC
     }
     settings.backend = values.backend as BackendChoice;
   }
-  const workers = positiveInt("workers", values.workers) ?? 1;
+  const workers = positiveInt("workers", values.workers) ?? DEFAULT_STUDY_WORKERS;
   const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
   const out = resolve(values.out ?? join("runs", `${stamp}-study`));
   return { help: false, settings, out, workers };

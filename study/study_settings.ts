@@ -1,15 +1,16 @@
 /**
  * What a study runs: the models, seeds, epochs and data of its training runs,
  * the improvements it measures and the searches it runs or reads. The
- * defaults keep the whole study within about half an hour on 2 CPU cores (see
- * `study/README.md`), with small models, 1 s windows and few epochs; flags of
- * `deno task study` scale it up.
+ * defaults train every model well past chance level within about 45 minutes
+ * on 2 CPU cores (see `study/README.md`): EEGNet-8,2, small versions of the
+ * GRU and ViViT, 2 s windows (every 0.5 s within one subject, as
+ * `train-intra`), 12 epochs; flags of `deno task study` scale it up or down.
  *
  * @module
  */
 import type { BackendChoice } from "../models/backend.ts";
 import type { RunConfig } from "../pipeline/run_config.ts";
-import { runConfig } from "../pipeline/run_config.ts";
+import { INTRA_STRIDE_SECONDS, runConfig } from "../pipeline/run_config.ts";
 import type { Strategy } from "../tune/plan_search.ts";
 import type { SearchSpace } from "../tune/search_space.ts";
 
@@ -47,8 +48,10 @@ export interface StudySettings {
   learningRate: number;
   /** Window length in seconds. */
   windowSeconds: number;
-  /** Window stride in seconds. */
+  /** Window stride in seconds of cross-subject runs. */
   strideSeconds: number;
+  /** Window stride in seconds of intra-subject runs (fewer training recordings, so denser windows). */
+  intraStrideSeconds: number;
   /** Use only the first N raw samples of each recording; null: all. */
   maxSamples: number | null;
   /** Options of each model (model name to options; missing: the model's defaults). */
@@ -93,7 +96,7 @@ export const STUDY_SPACE: SearchSpace = {
  * import { assertEquals } from "@std/assert";
  *
  * const s = defaultStudySettings("/data", null);
- * assertEquals([s.models, s.seeds, s.improvements.length], [["cnn", "gru", "vivit"], [1, 2, 3], 4]);
+ * assertEquals([s.models, s.seeds, s.improvements.length], [["cnn", "gru", "vivit"], [1, 2, 3], 5]);
  * ```
  */
 export function defaultStudySettings(data: string, cacheDir: string | null): StudySettings {
@@ -101,16 +104,17 @@ export function defaultStudySettings(data: string, cacheDir: string | null): Stu
     data,
     models: ["cnn", "gru", "vivit"],
     seeds: [1, 2, 3],
-    epochs: 6,
+    epochs: 12,
     batchSize: 16,
     learningRate: 3e-3,
-    windowSeconds: 1,
+    windowSeconds: 2,
     strideSeconds: 1,
+    intraStrideSeconds: INTRA_STRIDE_SECONDS,
     maxSamples: null,
     modelOptions: { ...STUDY_MODEL_OPTIONS },
     improvementModel: "cnn",
-    improvements: ["align", "subjectZscore", "augment", "adaptBatchNorm"],
-    search: { model: "cnn", strategy: "random", trials: 4, epochs: 3, space: STUDY_SPACE },
+    improvements: ["align", "augment", "adaptBatchNorm", "mixup", "ensemble"],
+    search: { model: "cnn", strategy: "random", trials: 4, epochs: 6, space: STUDY_SPACE },
     cacheDir,
     backend: "auto",
   };
@@ -156,7 +160,11 @@ export function studyRunConfig(
     preprocess: [
       { op: "resample", toHz: 125 },
       { op: "zscore", mode: "recording" },
-      { op: "window", windowSeconds: settings.windowSeconds, strideSeconds: settings.strideSeconds },
+      {
+        op: "window",
+        windowSeconds: settings.windowSeconds,
+        strideSeconds: task === "intra" ? settings.intraStrideSeconds : settings.strideSeconds,
+      },
     ],
   });
 }

@@ -125,7 +125,7 @@ export interface GapSummary {
   intra?: Stat;
   /** Cross-subject gap (train - test3), window level. */
   cross?: Stat;
-  /** The likely cause, from the two gaps. */
+  /** The likely cause, from the two gaps and the two test accuracies. */
   cause: string;
 }
 
@@ -249,21 +249,35 @@ function groupOf(task: RunConfig["task"], model: string, variant: string, runs: 
   return group;
 }
 
-function gapCause(model: string, intra: Stat | undefined, cross: Stat | undefined): string {
-  if (!intra || !cross || intra.n === 0 || cross.n === 0) {
+function gapCause(model: string, intra: GroupSummary | undefined, cross: GroupSummary | undefined): string {
+  if (!intra || !cross || intra.gap.window.n === 0 || cross.gap.window.n === 0) {
     return `${model}: both settings are needed to tell subject shift from overfitting.`;
   }
-  const both = `${model}: train-test gap ${f(intra.mean)} within one subject, ${f(cross.mean)} across subjects`;
-  if (cross.mean - intra.mean >= 0.1) {
+  const gi = intra.gap.window.mean, gc = cross.gap.window.mean;
+  const ti = intra.test.window.mean, tc = cross.test.window.mean;
+  const both = `${model}: train ${f(intra.train.window.mean)} vs test ${f(ti)} within one subject (gap ${f(gi)}), ` +
+    `train ${f(cross.train.window.mean)} vs test3 ${f(tc)} on an unseen subject (gap ${f(gc)})`;
+  const recordings = gi >= 0.15
+    ? ` Within one subject the gap of ${f(gi)} is overfitting to the training recordings (each recording holds one ` +
+      `class, so what is particular to a recording can stand in for its class): regularisation and augmentation ` +
+      `address that part.`
+    : "";
+  if (ti - tc >= 0.1) {
+    return `${both}. A new subject costs ${f(ti - tc)} of test accuracy that a new recording of a known subject ` +
+      `does not: most of the cross-subject error is subject shift, features particular to the training subjects ` +
+      `(head position, individual rhythms and gains)${gc - gi >= 0.1 ? ", and the gap grows with it" : ""}; ` +
+      `per-subject alignment, normalisation or adaptation target exactly this.${recordings}`;
+  }
+  if (gc - gi >= 0.1) {
     return `${both}. The gap grows when the test subject is new, so most of it is subject shift: the model learns ` +
       `features particular to its training subjects (head position, individual rhythms and gains) rather than ` +
       `overfitting to recordings; per-subject alignment or normalisation targets exactly this.`;
   }
-  if (intra.mean >= 0.15 && cross.mean >= 0.15) {
+  if (gi >= 0.15 && gc >= 0.15) {
     return `${both}. Both gaps are large and similar: the model overfits its training recordings whatever the ` +
       `subject; regularisation, augmentation or more data help more than subject alignment.`;
   }
-  if (Math.max(intra.mean, cross.mean) < 0.05) {
+  if (Math.max(gi, gc) < 0.05) {
     return `${both}. Both gaps are small: the model underfits (training accuracy is low too), so more epochs or a ` +
       `larger model come before any fix for unseen subjects.`;
   }
@@ -288,9 +302,8 @@ export function summariseStudy(runs: readonly StudyRun[]): StudySummary {
   const models = [...new Set(runs.filter((r) => r.label.variant === "baseline").map((r) => r.label.model))]
     .filter((m) => runs.some((r) => r.label.model === m && r.label.task === "intra"));
   const gaps: GapSummary[] = models.map((model) => {
-    const intra = find("intra", model, "baseline")?.gap.window;
-    const cross = find("cross", model, "baseline")?.gap.window;
-    return { model, intra, cross, cause: gapCause(model, intra, cross) };
+    const intra = find("intra", model, "baseline"), cross = find("cross", model, "baseline");
+    return { model, intra: intra?.gap.window, cross: cross?.gap.window, cause: gapCause(model, intra, cross) };
   });
 
   const improvements: ImprovementSummary[] = [];
@@ -320,6 +333,9 @@ export function summariseStudy(runs: readonly StudyRun[]): StudySummary {
     const diffMeanTests = accuracy(meanDiff);
     const betterSeeds = meanDiff.filter((d) => d.window > 0).length;
     const info = IMPROVEMENTS[variant];
+    const against = info?.kind === "ensemble"
+      ? `against each of its ${pairs.length} members (the baseline run of each seed)`
+      : "against the baseline with the same seeds";
     improvements.push({
       variant,
       model,
@@ -333,7 +349,7 @@ export function summariseStudy(runs: readonly StudyRun[]): StudySummary {
       sentence: pairs.length === 0
         ? `${variant}: no pair of finished runs with the baseline to compare.`
         : `${variant} (${model}, cross-subject): ${signed(diffMeanTests.window)} window accuracy on test1-3 ` +
-          `(${signed(diffMeanTests.recording)} per recording) against the baseline with the same seeds; ` +
+          `(${signed(diffMeanTests.recording)} per recording) ${against}; ` +
           `better in ${betterSeeds} of ${pairs.length} seeds; train-test3 gap ${signed(stat(gapDiff))}.`,
     });
   }
@@ -353,5 +369,7 @@ export function summariseStudy(runs: readonly StudyRun[]): StudySummary {
   }
   for (const g of gaps) conclusions.push(g.cause);
   for (const i of improvements) conclusions.push(i.sentence);
-  return { runs: runs.map(runSummary), groups, gaps, improvements, conclusions };
+  // An ensemble appears once per member seed (for the pairing) but is one folder.
+  const distinct = runs.filter((r, i) => runs.findIndex((o) => o.id === r.id) === i);
+  return { runs: distinct.map(runSummary), groups, gaps, improvements, conclusions };
 }

@@ -36,6 +36,7 @@ export const COMMON_FLAGS =
   --no-adapt-bn           validate and test with the training BatchNorm statistics instead of each
                           subject's own (default: adapted per subject, AdaBN; labels unused)
   --adapt-bn              adapt BatchNorm per subject (the default; overrides a --config file)
+  --mixup ALPHA           mix training batches (mixup, Beta(ALPHA, ALPHA) weights, e.g. 0.2; default: 0, off)
   --seed N                seed of everything random (default: 42)
   --max-samples N         use only the first N raw samples of each file (quick runs)
   --cache DIR             cache of resampled recordings (default: ~/.cache/megflow/resampled)
@@ -99,6 +100,7 @@ export async function parseTrainCommand(task: RunConfig["task"], args: string[])
       cache: { type: "string" },
       "no-cache": { type: "boolean", default: false },
       "adapt-bn": { type: "boolean", default: false },
+      mixup: { type: "string" },
       "no-adapt-bn": { type: "boolean", default: false },
       "no-augment": { type: "boolean", default: false },
       config: { type: "string" },
@@ -169,6 +171,8 @@ export async function parseTrainCommand(task: RunConfig["task"], args: string[])
   }
   if (values["adapt-bn"]) base.adaptBatchNorm = true;
   if (values["no-adapt-bn"]) base.adaptBatchNorm = false;
+  const mixup = number("mixup", values.mixup, (x) => Number.isFinite(x) && x >= 0, "a number >= 0 (0: off)");
+  if (mixup !== undefined) base.mixupAlpha = mixup;
   if (values["no-augment"]) base.preprocess = base.preprocess.filter((step) => step.op !== "augment");
   if (values["no-cache"]) base.cacheDir = null;
   else base.cacheDir = resolve(values.cache ?? base.cacheDir ?? join(megflowCacheDir(), "resampled"));

@@ -14,7 +14,7 @@ export const ID_IGNORED_FIELDS: readonly string[] = ["cacheDir"];
  * the trials of an earlier search keep their ids (and resume) and only a trial that turns
  * one on gets a new id.
  */
-export const OFF_BY_DEFAULT_FIELDS: readonly string[] = ["adaptBatchNorm"];
+export const OFF_BY_DEFAULT_FIELDS: readonly string[] = ["adaptBatchNorm", "mixupAlpha"];
 
 /**
  * JSON with object keys sorted at every level, so equal values give equal text.

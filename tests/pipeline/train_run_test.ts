@@ -1,7 +1,7 @@
-import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
+import { assert, assertEquals, assertNotEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
 import { writeDataset } from "../../synth/write_dataset.ts";
-import { runConfig } from "../../pipeline/run_config.ts";
+import { type RunConfig, runConfig } from "../../pipeline/run_config.ts";
 import { holdOut, signalOf, stepsForModel, trainRun } from "../../pipeline/train_run.ts";
 import type { Recording } from "../../pipeline/types.ts";
 
@@ -20,18 +20,23 @@ async function smallCrossData(dir: string): Promise<void> {
   });
 }
 
+/** Writes small cross-subject data into `dir/data` and returns a tiny GRU's run config on it. */
+async function tinyCrossRun(dir: string, epochs: number): Promise<RunConfig> {
+  await smallCrossData(`${dir}/data`);
+  return runConfig("cross", `${dir}/data`, {
+    model: "gru",
+    modelOptions: TINY_GRU,
+    epochs,
+    backend: "wasm",
+    preprocess: [...STEPS],
+    cacheDir: `${dir}/cache`,
+  });
+}
+
 Deno.test("trainRun() writes a complete run folder and resumes where it stopped", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await smallCrossData(`${dir}/data`);
-    const config = runConfig("cross", `${dir}/data`, {
-      model: "gru",
-      modelOptions: TINY_GRU,
-      epochs: 2,
-      backend: "wasm",
-      preprocess: [...STEPS],
-      cacheDir: `${dir}/cache`,
-    });
+    const config = await tinyCrossRun(dir, 2);
     const runDir = `${dir}/run`;
     const lines: string[] = [];
     const progress: string[] = [];
@@ -72,6 +77,25 @@ Deno.test("trainRun() writes a complete run folder and resumes where it stopped"
     const dataFiles: string[] = [];
     for await (const entry of Deno.readDir(`${dir}/data/Cross/train`)) dataFiles.push(entry.name);
     assert(dataFiles.every((name) => name.endsWith(".h5")), dataFiles.join(", "));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("trainRun() with mixupAlpha mixes the training batches only", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const config = await tinyCrossRun(dir, 1);
+    const plain = await trainRun(config, { runDir: `${dir}/plain`, log: () => {} });
+    const mixed = await trainRun({ ...config, mixupAlpha: 0.4 }, { runDir: `${dir}/mixed`, log: () => {} });
+    const epoch = async (run: string) => JSON.parse(await Deno.readTextFile(join(dir, run, "metrics.jsonl")));
+    const [a, b] = [await epoch("plain"), await epoch("mixed")];
+    // The same initial weights and window order: only the mixing changes the training loss.
+    assertNotEquals(a.trainLoss, b.trainLoss);
+    assertEquals(b.windows, a.windows);
+    // Evaluation windows are never mixed: every test window is predicted once, with its own label.
+    assertEquals(mixed.splits.test3.windows, plain.splits.test3.windows);
+    assertEquals(JSON.parse(await Deno.readTextFile(join(dir, "mixed", "config.json"))).mixupAlpha, 0.4);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -68,3 +68,15 @@ Deno.test("trainStep and predictBatch leave no tensor behind", async () => {
   assertEquals(tf.memory().numTensors, before);
   m.dispose();
 });
+
+Deno.test("trainStep of a mixed batch weighs the two labels' losses by lambda and counts against the own label", async () => {
+  const m = model(undefined);
+  const partnerLabels = Int32Array.from([2, 0, 1, 1]);
+  const own = await predictBatch(m, batch, 3);
+  const other = await predictBatch(m, { ...batch, ys: partnerLabels }, 3);
+  const result = await trainStep(m, tf.train.sgd(0), { ...batch, mix: { ys: partnerLabels, lambda: 0.7 } }, 3);
+  assertAlmostEquals(result.loss, 0.7 * own.loss + 0.3 * other.loss, 1e-5);
+  assertEquals(result.correct, own.correct);
+  const unmixed = await trainStep(m, tf.train.sgd(0), { ...batch, mix: { ys: partnerLabels, lambda: 1 } }, 3);
+  assertAlmostEquals(unmixed.loss, own.loss, 1e-6);
+});

@@ -9,7 +9,7 @@ const BASE = {
   adaptBatchNorm: false,
 };
 
-Deno.test("IMPROVEMENTS change only the preprocessing steps (adaptBatchNorm: only its flag), leaving the input alone", () => {
+Deno.test("IMPROVEMENTS change only the preprocessing steps (adaptBatchNorm, mixup: only their field), leaving the input alone", () => {
   const ops = (name: string) => IMPROVEMENTS[name].apply(BASE).preprocess.map((s) => s.op);
   assertEquals(ops("align"), ["resample", "zscore", "align", "window"]);
   assertEquals(ops("subjectZscore"), ["resample", "subjectZscore", "window"]);
@@ -20,6 +20,11 @@ Deno.test("IMPROVEMENTS change only the preprocessing steps (adaptBatchNorm: onl
   assertEquals(rest, baseRest);
   assertEquals(IMPROVEMENTS.adaptBatchNorm.apply(BASE), { ...BASE, adaptBatchNorm: true });
   assertEquals(BASE.adaptBatchNorm, false);
+  assertEquals(IMPROVEMENTS.mixup.apply(BASE), { ...BASE, mixupAlpha: 0.2 });
+  assertEquals(BASE.mixupAlpha, 0);
+  // The ensemble trains nothing: its runs would be the baseline's.
+  assertEquals([IMPROVEMENTS.ensemble.kind, IMPROVEMENTS.ensemble.apply(BASE)], ["ensemble", BASE]);
+  assertEquals(Object.values(IMPROVEMENTS).filter((i) => i.kind === "run").length, 5);
 });
 
 Deno.test("IMPROVEMENTS applied twice give the same steps", () => {

@@ -7,7 +7,7 @@ const SETTINGS = defaultStudySettings("/data", null);
 Deno.test("planStudy() runs every model in both settings and every improvement with the same seeds", async () => {
   const runs = await planStudy(SETTINGS);
   const labels = runs.map((r) => `${r.values.task}/${r.values.model}/${r.values.variant}/${r.values.seed}`);
-  assertEquals(labels.length, 30);
+  assertEquals(labels.length, 3 * 2 * 3 + 4 * 3); // the ensemble trains nothing of its own
   assertEquals(labels.slice(0, 6), [
     "intra/cnn/baseline/1",
     "intra/cnn/baseline/2",
@@ -16,13 +16,19 @@ Deno.test("planStudy() runs every model in both settings and every improvement w
     "cross/cnn/baseline/2",
     "cross/cnn/baseline/3",
   ]);
-  assertEquals(labels.slice(-6), [
+  assertEquals(labels.slice(-12), [
+    "cross/cnn/align/1",
+    "cross/cnn/align/2",
+    "cross/cnn/align/3",
     "cross/cnn/augment/1",
     "cross/cnn/augment/2",
     "cross/cnn/augment/3",
     "cross/cnn/adaptBatchNorm/1",
     "cross/cnn/adaptBatchNorm/2",
     "cross/cnn/adaptBatchNorm/3",
+    "cross/cnn/mixup/1",
+    "cross/cnn/mixup/2",
+    "cross/cnn/mixup/3",
   ]);
   assertEquals(runs.map((r) => r.index), [...runs.keys()]);
   const align = runs.find((r) => r.values.variant === "align" && r.values.seed === 2)!;
@@ -31,6 +37,12 @@ Deno.test("planStudy() runs every model in both settings and every improvement w
   )!;
   assertEquals({ ...align.config, preprocess: [] }, { ...baseline.config, preprocess: [] }); // only the steps differ
   assertEquals(new Set(runs.map((r) => r.trialId)).size, runs.length);
+  const intra = runs.find((r) => r.values.task === "intra")!.config.preprocess.find((s) => s.op === "window");
+  const cross = baseline.config.preprocess.find((s) => s.op === "window");
+  assertEquals([intra, cross], [
+    { op: "window", windowSeconds: 2, strideSeconds: 0.5 },
+    { op: "window", windowSeconds: 2, strideSeconds: 1 },
+  ]);
 });
 
 Deno.test("planStudy() adds only cross-subject baselines for an improvement model outside the models", async () => {

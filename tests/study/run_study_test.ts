@@ -47,6 +47,33 @@ Deno.test("runStudy() runs parts b, c and d, writes study.json and study.html, a
   }
 });
 
+Deno.test("runStudy() ensembles the improvement model's cross-subject baselines and pairs it with each member", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    const fake = fakeRunner(() => ({ window: 0.5, recording: 0.5 }));
+    const ensembleSettings = { ...settings(), models: ["cnn"], improvements: ["ensemble"], search: null };
+    const study = await runStudy(ensembleSettings, { out, runner: fake.runner, log: () => {} });
+    assertEquals(fake.calls.length, 2 * 3); // intra and cross baselines: the ensemble trains nothing
+    const ensemble = study.summary.improvements.find((i) => i.variant === "ensemble")!;
+    // Fake predictions: each member 2/3 right on every split, the three together all right.
+    assertEquals([ensemble.seeds, ensemble.betterSeeds], [[1, 2, 3], 3]);
+    assertEquals(ensemble.diffTest.window.values, [0.5, 0.5, 0.5]); // 1 against the members' reported 0.5
+    assertStringIncludes(ensemble.sentence, "against each of its 3 members");
+    const results = JSON.parse(await Deno.readTextFile(join(out, "ensembles", "cross-cnn-baseline", "results.json")));
+    assertEquals([results.model, results.splits.test3.windowAccuracy], ["ensemble(cnn)", 1]);
+    const members = JSON.parse(await Deno.readTextFile(join(out, "ensembles", "cross-cnn-baseline", "ensemble.json")));
+    assertEquals(members.members.length, 3);
+    assertEquals(study.summary.runs.filter((r) => r.variant === "ensemble").length, 1);
+    const html = await Deno.readTextFile(join(out, "study.html"));
+    assertStringIncludes(
+      html,
+      '<code>ensembles/cross-cnn-baseline</code></td><td>cross</td><td>cnn</td><td>ensemble</td><td class="num">all</td>',
+    );
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
 Deno.test("runStudy() reads given search folders instead of searching", async () => {
   const out = await Deno.makeTempDir();
   try {

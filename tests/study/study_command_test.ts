@@ -1,5 +1,5 @@
 import { assertEquals, assertRejects } from "@std/assert";
-import { parseStudyCommand } from "../../study/study_command.ts";
+import { DEFAULT_STUDY_WORKERS, parseStudyCommand } from "../../study/study_command.ts";
 
 const DATA = ["--data", "/data", "--no-cache"];
 
@@ -38,12 +38,15 @@ Deno.test("parseStudyCommand() keeps the affordable defaults", async () => {
   const command = await parseStudyCommand(DATA);
   if (command.help) throw new Error("unexpected help");
   const s = command.settings;
-  assertEquals([s.models, s.seeds, s.epochs, s.improvements], [["cnn", "gru", "vivit"], [1, 2, 3], 6, [
+  assertEquals([s.models, s.seeds, s.epochs, s.improvements], [["cnn", "gru", "vivit"], [1, 2, 3], 12, [
     "align",
-    "subjectZscore",
     "augment",
     "adaptBatchNorm",
+    "mixup",
+    "ensemble",
   ]]);
+  assertEquals([s.windowSeconds, s.strideSeconds, s.intraStrideSeconds], [2, 1, 0.5]);
+  assertEquals(command.workers, DEFAULT_STUDY_WORKERS);
   assertEquals(s.search?.strategy, "random");
 });
 

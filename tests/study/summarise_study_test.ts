@@ -72,6 +72,22 @@ Deno.test("summariseStudy() blames subject shift when the cross-subject gap is m
   assertStringIncludes(conclusions[0], "cnn: intra-subject 0.80 ± 0.07 per window");
 });
 
+Deno.test("summariseStudy() blames subject shift when an unseen subject scores much lower, even with equal gaps", () => {
+  const runs = [
+    run("intra", "cnn", "baseline", 1, results({ train: [0.95, 1], test: [0.6, 0.75] })),
+    run("cross", "cnn", "baseline", 1, cross(0.25, 0.6)),
+  ];
+  const [gap] = summariseStudy(runs).gaps;
+  assertAlmostEquals(gap.intra!.mean, 0.35);
+  assertAlmostEquals(gap.cross!.mean, 0.35);
+  assertStringIncludes(gap.cause, "train 0.95 vs test 0.60 within one subject (gap 0.35)");
+  assertStringIncludes(gap.cause, "A new subject costs 0.35 of test accuracy");
+  assertStringIncludes(gap.cause, "overfitting to the training recordings");
+  // Same gaps without the drop in test accuracy: overfitting in both settings.
+  const overfit = [runs[0], run("cross", "cnn", "baseline", 1, cross(0.55, 0.9))];
+  assertStringIncludes(summariseStudy(overfit).gaps[0].cause, "Both gaps are large and similar");
+});
+
 Deno.test("summariseStudy() compares each improvement with the baseline of the same seed", () => {
   const { improvements } = summariseStudy(RUNS);
   const align = improvements.find((i) => i.variant === "align")!;

@@ -58,6 +58,12 @@ Deno.test("parseTrainCommand() switches augmentation and BatchNorm adaptation of
   );
 });
 
+Deno.test("parseTrainCommand() switches mixup on with its alpha", async () => {
+  assertEquals((await parseTrainCommand("cross", DATA)).config.mixupAlpha, 0);
+  assertEquals((await parseTrainCommand("cross", [...DATA, "--mixup", "0.4"])).config.mixupAlpha, 0.4);
+  await assertRejects(() => parseTrainCommand("cross", [...DATA, "--mixup=-1"]), RangeError, "--mixup must be");
+});
+
 Deno.test("parseTrainCommand() lets flags override a --config file", async () => {
   const dir = await Deno.makeTempDir();
   try {

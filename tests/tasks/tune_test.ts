@@ -1,18 +1,10 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
 import { writeDataset } from "../../synth/write_dataset.ts";
+import { runTask, type TaskOutput } from "./_run_task.ts";
 
-const SCRIPT = new URL("../../tasks/tune.ts", import.meta.url).pathname;
-const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
-
-async function tune(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--config", CONFIG, SCRIPT, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+function tune(args: string[]): Promise<TaskOutput> {
+  return runTask("tune.ts", args);
 }
 
 Deno.test("deno task tune searches tiny GRUs on small generated data with two workers, then reuses them", async () => {

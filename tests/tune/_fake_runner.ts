@@ -5,6 +5,8 @@
  * @module
  */
 import { join } from "node:path";
+import type { PredictionRow } from "../../pipeline/metrics.ts";
+import { predictionsToCsv } from "../../pipeline/predictions_csv.ts";
 import type { RunConfig } from "../../pipeline/run_config.ts";
 import type { TrialRunnerOptions } from "../../tune/run_trial.ts";
 
@@ -26,7 +28,31 @@ export function fakeSplit(name: string, window: number, recording: number, subje
   };
 }
 
-/** A runner that counts its calls and writes config.json, metrics.jsonl, results.json (and validation.json). */
+/**
+ * Predictions of a fake run: per split, one recording per class with 3 windows;
+ * a run with seed s gets window j of class k wrong when (j + k + s) % 3 is 0,
+ * so every run has 2/3 of the windows right and an ensemble of three
+ * consecutive seeds has all of them right.
+ */
+export function fakePredictions(splits: readonly string[], seed: number): PredictionRow[] {
+  const rows: PredictionRow[] = [];
+  for (const split of splits) {
+    for (let k = 0; k < 4; k++) {
+      for (let j = 0; j < 3; j++) {
+        const predicted = (j + k + seed) % 3 === 0 ? (k + 1) % 4 : k;
+        const probs = [0, 1, 2, 3].map((c) => (c === predicted ? 0.7 : 0.1));
+        rows.push({ split, subject: split, recording: `r${k}.h5`, startSample: 250 * j, label: k, predicted, probs });
+      }
+    }
+  }
+  return rows;
+}
+
+/**
+ * A runner that counts its calls and writes config.json, metrics.jsonl,
+ * results.json, predictions.csv ({@linkcode fakePredictions}; not matching the
+ * score) and, for intra-subject runs, validation.json.
+ */
 export function fakeRunner(score: FakeScore) {
   const calls: Array<{ config: RunConfig; resume: boolean; runDir: string }> = [];
   const runner = async (config: RunConfig, options: TrialRunnerOptions): Promise<void> => {
@@ -57,6 +83,10 @@ export function fakeRunner(score: FakeScore) {
       peakRssMB: 1,
       bestEpoch: config.epochs,
     };
+    await Deno.writeTextFile(
+      join(options.runDir, "predictions.csv"),
+      predictionsToCsv(fakePredictions(Object.keys(splits), config.seed)),
+    );
     await Deno.writeTextFile(join(options.runDir, "results.json"), JSON.stringify(results));
   };
   return { runner, calls };

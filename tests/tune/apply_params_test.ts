@@ -42,6 +42,9 @@ Deno.test("applyParams() switches BatchNorm adaptation", () => {
   assertEquals(applyParams(BASE, { adaptBatchNorm: false }).adaptBatchNorm, false);
   assertEquals(applyParams({ ...BASE, adaptBatchNorm: false }, { adaptBatchNorm: true }).adaptBatchNorm, true);
   assertThrows(() => applyParams(BASE, { adaptBatchNorm: 1 }), RangeError, "true or false");
+  assertEquals(applyParams(BASE, { mixupAlpha: 0.2 }).mixupAlpha, 0.2);
+  assertEquals(applyParams({ ...BASE, mixupAlpha: 0.2 }, { mixupAlpha: 0 }).mixupAlpha, 0);
+  assertThrows(() => applyParams(BASE, { mixupAlpha: -1 }), RangeError, "mixupAlpha");
 });
 
 Deno.test("applyParams() sends other names to the model's options and rejects unknown ones", () => {

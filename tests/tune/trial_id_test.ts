@@ -26,6 +26,7 @@ const CONFIG: RunConfig = {
   maxSamples: null,
   cacheDir: null,
   adaptBatchNorm: false,
+  mixupAlpha: 0,
 };
 
 Deno.test("trialId() is a fixed hash of the configuration, whatever the key order", async () => {
@@ -45,7 +46,9 @@ Deno.test("trialId() ignores the cache folder and changes with anything else", a
   assertNotEquals(await trialId({ ...CONFIG, modelOptions: { units: 16 } }), id);
   assertNotEquals(await trialId({ ...CONFIG, testSplits: ["Cross/test3"] }), id);
   // A switch added later changes the id only when on (older searches resume).
-  const { adaptBatchNorm: _, ...older } = CONFIG;
+  const { adaptBatchNorm: _, mixupAlpha: __, ...older } = CONFIG;
   assertEquals(await trialId(older as RunConfig), id);
   assertNotEquals(await trialId({ ...CONFIG, adaptBatchNorm: true }), id);
+  assertEquals(await trialId({ ...CONFIG, mixupAlpha: 0 }), id);
+  assertNotEquals(await trialId({ ...CONFIG, mixupAlpha: 0.2 }), id);
 });
