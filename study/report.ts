@@ -283,7 +283,11 @@ export function renderStudyReport(study: Study, out = ""): string {
 <div class="sub">data ${escapeXml(study.settings.data)} · ${study.summary.runs.length} training runs · this invocation
 ${minutes} min (runs ${(study.seconds.runs / 60).toFixed(1)}, searches ${
     (study.seconds.searches / 60).toFixed(1)
-  }; reused runs cost nothing) · started ${escapeXml(study.startedAt.slice(0, 16).replace("T", " "))} UTC</div></header>
+  }; reused runs cost nothing) · all invocations: runs ${(study.seconds.runsSum / 60).toFixed(1)} min, search trials ${
+    (study.seconds.searchTrialsSum / 60).toFixed(1)
+  } min of training, summed over workers · started ${
+    escapeXml(study.startedAt.slice(0, 16).replace("T", " "))
+  } UTC</div></header>
 <section id="summary"><h2>In short</h2><ul class="conclusions">${conclusions}</ul>
 <p class="note">On megflow's generated data the numbers show that the pipeline and the methods work; they say nothing
 about real brains. Alignment and subject-wise z-scoring of a test subject use that subject's own unlabelled test

@@ -52,8 +52,12 @@ export interface Study {
   settings: StudySettings;
   /** When the study (this invocation) started, ISO 8601. */
   startedAt: string;
-  /** Wall-clock seconds of this invocation: training runs, searches, total (reused runs cost nothing). */
-  seconds: { runs: number; searches: number; total: number };
+  /**
+   * Seconds. `runs`, `searches`, `total`: wall clock of this invocation (reused runs cost nothing).
+   * `runsSum`, `searchTrialsSum`: the training runs' and search trials' own seconds summed, whichever
+   * invocation ran them (with several workers, more than the wall clock they took).
+   */
+  seconds: { runs: number; searches: number; total: number; runsSum: number; searchTrialsSum: number };
   /** Parts b and d. */
   summary: StudySummary;
   /** Part c, per setting; absent when not searched. */
@@ -133,6 +137,10 @@ async function ensembleStudyRuns(
   return entries;
 }
 
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
 /**
  * Runs (or continues) a study: the training runs of parts b and d, the
  * searches of part c (or reads given search folders), then `study.json` and
@@ -202,7 +210,13 @@ export async function runStudy(settings: StudySettings, options: RunStudyOptions
     version: 1,
     settings,
     startedAt,
-    seconds: { runs: runsSeconds, searches: searchSeconds, total: (performance.now() - started) / 1000 },
+    seconds: {
+      runs: runsSeconds,
+      searches: searchSeconds,
+      total: (performance.now() - started) / 1000,
+      runsSum: sum(runs.filter((r) => !r.id.startsWith("ensembles/")).map((r) => r.results?.seconds.total ?? 0)),
+      searchTrialsSum: sum(Object.values(searches).flatMap((s) => s.rows.map((r) => r.seconds ?? 0))),
+    },
     summary: summariseStudy(runs),
     searches,
   };

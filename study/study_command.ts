@@ -238,7 +238,11 @@ export async function runStudyCommand(args: readonly string[]): Promise<void> {
     return;
   }
   const study = await runStudy(command.settings, { out: command.out, workers: command.workers });
-  console.log(`\nstudy: ${study.summary.runs.length} runs, ${(study.seconds.total / 60).toFixed(1)} min`);
+  console.log(
+    `\nstudy: ${study.summary.runs.length} runs, ${(study.seconds.total / 60).toFixed(1)} min this invocation ` +
+      `(training summed over workers and invocations: runs ${(study.seconds.runsSum / 60).toFixed(1)} min, ` +
+      `search trials ${(study.seconds.searchTrialsSum / 60).toFixed(1)} min)`,
+  );
   for (const line of study.summary.conclusions) console.log(`  - ${line}`);
   for (const task of ["cross", "intra"] as const) {
     const s = study.searches[task];

@@ -12,6 +12,7 @@
  */
 import { type GapStatement, type RunResults, trainTestGap } from "../pipeline/metrics.ts";
 import type { RunConfig } from "../pipeline/run_config.ts";
+import { TASK_TYPES } from "../pipeline/types.ts";
 import { IMPROVEMENTS } from "./improvements.ts";
 import type { StudyRunLabel } from "./plan_study.ts";
 
@@ -262,6 +263,14 @@ function gapCause(model: string, intra: GroupSummary | undefined, cross: GroupSu
       `class, so what is particular to a recording can stand in for its class): regularisation and augmentation ` +
       `address that part.`
     : "";
+  const chance = 1 / TASK_TYPES.length;
+  if (intra.train.window.mean < chance + 0.15) {
+    return `${both}. Within one subject the model has not learned the task (training accuracy ` +
+      `${f(intra.train.window.mean)}, chance ${
+        f(chance)
+      }): it underfits, so its gaps say little about subject shift; ` +
+      `more epochs, another learning rate or a larger model come before any fix for unseen subjects.`;
+  }
   if (ti - tc >= 0.1) {
     return `${both}. A new subject costs ${f(ti - tc)} of test accuracy that a new recording of a known subject ` +
       `does not: most of the cross-subject error is subject shift, features particular to the training subjects ` +

@@ -27,7 +27,7 @@ import type { RunConfig } from "../pipeline/run_config.ts";
 import { bestTrial } from "./best_trial.ts";
 import { finalConfig, planSearch, type SearchPlan, type SearchSettings } from "./plan_search.ts";
 import { renderSearchReport } from "./report.ts";
-import { runTrial, type TrialRunner, type TrialSpec } from "./run_trial.ts";
+import { isTrialFinished, runTrial, type TrialRunner, type TrialSpec } from "./run_trial.ts";
 import { runTrials } from "./run_trials.ts";
 import { readTrialRow, type TrialRow } from "./trial_row.ts";
 import { trialsTable, writeTrialsTable } from "./trials_table.ts";
@@ -137,10 +137,11 @@ export async function runSearch(settings: SearchSettings, options: RunSearchOpti
   if (best && options.retrain !== false && !options.planOnly) {
     const config = finalConfig(settings, best.values);
     const runDir = join(out, "best");
+    const tests = config.testSplits.join(", ");
     log(
-      `tune: retraining the best trial ${best.trial} with ${config.epochs} epochs, testing on ${
-        config.testSplits.join(", ")
-      }`,
+      await isTrialFinished(runDir, config)
+        ? `tune: the best trial ${best.trial} is already retrained and tested on ${tests} (${runDir})`
+        : `tune: retraining the best trial ${best.trial} with ${config.epochs} epochs, testing on ${tests}`,
     );
     const outcome = await runTrial(
       { index: 0, trialId: "best", stage: plan.totalStages, values: best.values, config },

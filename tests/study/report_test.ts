@@ -10,7 +10,7 @@ const STUDY: Study = {
   version: 1,
   settings: { ...defaultStudySettings("/data", null), models: ["cnn"], improvements: ["align"], search: null },
   startedAt: "2026-01-01T00:00:00.000Z",
-  seconds: { runs: 60, searches: 0, total: 60 },
+  seconds: { runs: 60, searches: 0, total: 60, runsSum: 90, searchTrialsSum: 0 },
   searches: {},
   summary: {
     runs: [],
@@ -63,6 +63,7 @@ Deno.test("renderStudyReport() answers b, c and d with tables and plots", () => 
   assertStringIncludes(html, "(c) Hyper-parameters and their influence");
   assertEquals(html.match(/Not searched\./g)?.length, 2);
   assertStringIncludes(html, '<span class="up">+0.04 ± 0.08</span>'); // Δ test1-3 window of align
+  assertStringIncludes(html, "all invocations: runs 1.5 min, search trials 0.0 min of training");
   assertEquals(html.match(/data-plot="accuracy-bars"/g)?.length, 4); // b: window, recording; d: absolute, differences
   assertStringIncludes(html, "1 / 2</td>"); // better seeds
 });

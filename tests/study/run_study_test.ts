@@ -39,9 +39,12 @@ Deno.test("runStudy() runs parts b, c and d, writes study.json and study.html, a
     assertEquals(html.match(/data-plot="influence"/g)?.length, 2 * 3); // one per parameter and search
     assertStringIncludes(html, 'href="search-cross/search.html"');
 
+    assertEquals([study.seconds.runsSum, study.seconds.searchTrialsSum], [18, 6]); // each fake run reports 1 s
+
     const again = fakeRunner(score);
-    await runStudy(settings(), { out, runner: again.runner, log: () => {} });
+    const resumed = await runStudy(settings(), { out, runner: again.runner, log: () => {} });
     assertEquals(again.calls.length, 0);
+    assertEquals([resumed.seconds.runsSum, resumed.seconds.searchTrialsSum], [18, 6]); // the runs' own time is kept
   } finally {
     await Deno.remove(out, { recursive: true });
   }

@@ -88,6 +88,16 @@ Deno.test("summariseStudy() blames subject shift when an unseen subject scores m
   assertStringIncludes(summariseStudy(overfit).gaps[0].cause, "Both gaps are large and similar");
 });
 
+Deno.test("summariseStudy() calls a model that has not learned within one subject underfitting, not subject shift", () => {
+  const runs = [
+    run("intra", "vivit", "baseline", 1, results({ train: [0.27, 0.25], test: [0.25, 0.25] })),
+    run("cross", "vivit", "baseline", 1, cross(0.15, 0.42)),
+  ];
+  const [gap] = summariseStudy(runs).gaps;
+  assertStringIncludes(gap.cause, "has not learned the task (training accuracy 0.27, chance 0.25): it underfits");
+  assertEquals(gap.cause.includes("subject shift:"), false);
+});
+
 Deno.test("summariseStudy() compares each improvement with the baseline of the same seed", () => {
   const { improvements } = summariseStudy(RUNS);
   const align = improvements.find((i) => i.variant === "align")!;

@@ -38,9 +38,12 @@ Deno.test("runSearch() does not rerun finished trials or the finished final run"
     assertEquals(fake.calls.length, 4); // 3 trials + the retrained best
     assertEquals(first.rows.map((r) => r.status), ["done", "done", "done"]);
     const again = fakeRunner(byRate);
-    const second = await runSearch(settings(), { out, runner: again.runner, log: quiet });
+    const lines: string[] = [];
+    const second = await runSearch(settings(), { out, runner: again.runner, log: (l) => lines.push(l) });
     assertEquals(again.calls.length, 0);
     assertEquals(second.best, first.best);
+    assert(lines.some((l) => l.includes("is already retrained and tested on")), lines.join("\n"));
+    assert(!lines.some((l) => l.includes("retraining")), "no retraining is announced");
   }));
 
 Deno.test("runSearch() picks the best validation accuracy and tests only the retrained best on test3", () =>
