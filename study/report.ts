@@ -14,7 +14,7 @@ import { IMPROVEMENTS } from "./improvements.ts";
 import { accuracyBarsPlot } from "./accuracy_bars_plot.ts";
 import type { Study } from "./run_study.ts";
 import type { SearchSummary } from "./search_summary.ts";
-import type { GroupSummary, Stat } from "./summarise_study.ts";
+import { type GroupSummary, isEnsembleId, type Stat } from "./summarise_study.ts";
 
 const CSS = `
 *{box-sizing:border-box}
@@ -31,6 +31,7 @@ table{border-collapse:collapse;font-size:13px;margin:4px 0}
 th,td{text-align:left;padding:4px 9px;border-bottom:1px solid #eee;vertical-align:top}
 th{font-weight:600;color:#444}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num{white-space:nowrap}
 .note{color:#555;font-size:13px;margin:8px 0 0}
 .muted{color:#777;font-style:italic}
 code{font-family:ui-monospace,'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:12.5px}
@@ -38,6 +39,18 @@ ul.conclusions li{margin:4px 0}
 .up{color:#00795a}.down{color:#b0413e}
 .scroll{overflow-x:auto}
 `;
+
+/** "30 training runs" and, if any, "1 ensemble". */
+export function runCounts(study: Study): string {
+  const ensembles = study.summary.runs.filter((r) => isEnsembleId(r.id)).length;
+  const training = study.summary.runs.length - ensembles;
+  return `${training} training runs` + (ensembles ? ` and ${ensembles} ensemble${ensembles > 1 ? "s" : ""}` : "");
+}
+
+/** Escapes text for HTML and shows its `backtick` spans as code. */
+function prose(text: string): string {
+  return escapeXml(text).replace(/`([^`]+)`/g, "<code>$1</code>");
+}
 
 function pm(s: Stat | undefined): string {
   if (!s || s.n === 0 || !Number.isFinite(s.mean)) return "–";
@@ -192,7 +205,7 @@ function partD(study: Study): string {
   ).join("");
   const imps = study.summary.improvements;
   const rows = imps.map((i) =>
-    `<tr><td><b>${escapeXml(i.variant)}</b><br><span class="note">${escapeXml(i.description)}</span></td>` +
+    `<tr><td><b>${escapeXml(i.variant)}</b><br><span class="note">${prose(i.description)}</span></td>` +
     `<td class="num">${signed(i.diffTest.window)}</td><td class="num">${signed(i.diffTest.recording)}</td>` +
     `<td class="num">${signed(i.diffMeanTests.window)}</td><td class="num">${signed(i.diffMeanTests.recording)}</td>` +
     `<td class="num">${i.betterSeeds} / ${i.seeds.length}</td><td class="num">${signed(i.diffGap)}</td></tr>`
@@ -226,7 +239,7 @@ function partD(study: Study): string {
       reference: 0,
     },
   );
-  const rationale = imps.map((i) => `<li><b>${escapeXml(i.variant)}</b>: ${escapeXml(i.rationale)}</li>`).join("");
+  const rationale = imps.map((i) => `<li><b>${escapeXml(i.variant)}</b>: ${prose(i.rationale)}</li>`).join("");
   return `<section id="d"><h2>(d) Train/test gap and improvements for unseen subjects</h2>
 <table><thead><tr><th>model</th><th class="num">gap intra<br>(train − test)</th><th class="num">gap cross<br>(train − test3)</th><th>likely cause</th></tr></thead>
 <tbody>${gaps}</tbody></table>
@@ -280,7 +293,7 @@ export function renderStudyReport(study: Study, out = ""): string {
 <title>megflow study</title><style>${CSS}</style></head><body><main>
 <header><h1>megflow study: intra vs cross, hyper-parameters, unseen subjects</h1>
 <div class="sub">${escapeXml(settingsLine(study))}</div>
-<div class="sub">data ${escapeXml(study.settings.data)} · ${study.summary.runs.length} training runs · this invocation
+<div class="sub">data ${escapeXml(study.settings.data)} · ${runCounts(study)} · this invocation
 ${minutes} min (runs ${(study.seconds.runs / 60).toFixed(1)}, searches ${
     (study.seconds.searches / 60).toFixed(1)
   }; reused runs cost nothing) · all invocations: runs ${(study.seconds.runsSum / 60).toFixed(1)} min, search trials ${

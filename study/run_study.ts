@@ -30,7 +30,7 @@ import { planStudy, type StudyRunLabel } from "./plan_study.ts";
 import { renderStudyReport } from "./report.ts";
 import { type SearchSummary, summariseSearch } from "./search_summary.ts";
 import { studyRunConfig, type StudySettings } from "./study_settings.ts";
-import { type StudyRun, type StudySummary, summariseStudy } from "./summarise_study.ts";
+import { isEnsembleId, type StudyRun, type StudySummary, summariseStudy } from "./summarise_study.ts";
 
 /** Options of {@linkcode runStudy}. */
 export interface RunStudyOptions {
@@ -214,7 +214,7 @@ export async function runStudy(settings: StudySettings, options: RunStudyOptions
       runs: runsSeconds,
       searches: searchSeconds,
       total: (performance.now() - started) / 1000,
-      runsSum: sum(runs.filter((r) => !r.id.startsWith("ensembles/")).map((r) => r.results?.seconds.total ?? 0)),
+      runsSum: sum(runs.filter((r) => !isEnsembleId(r.id)).map((r) => r.results?.seconds.total ?? 0)),
       searchTrialsSum: sum(Object.values(searches).flatMap((s) => s.rows.map((r) => r.seconds ?? 0))),
     },
     summary: summariseStudy(runs),

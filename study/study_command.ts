@@ -12,6 +12,7 @@ import { megflowCacheDir } from "../synth/megflow_cache_dir.ts";
 import { parseSearchSpace } from "../tune/search_space.ts";
 import type { Strategy } from "../tune/plan_search.ts";
 import { IMPROVEMENTS } from "./improvements.ts";
+import { runCounts } from "./report.ts";
 import { runStudy } from "./run_study.ts";
 import { defaultStudySettings, type StudySettings } from "./study_settings.ts";
 
@@ -239,7 +240,7 @@ export async function runStudyCommand(args: readonly string[]): Promise<void> {
   }
   const study = await runStudy(command.settings, { out: command.out, workers: command.workers });
   console.log(
-    `\nstudy: ${study.summary.runs.length} runs, ${(study.seconds.total / 60).toFixed(1)} min this invocation ` +
+    `\nstudy: ${runCounts(study)}, ${(study.seconds.total / 60).toFixed(1)} min this invocation ` +
       `(training summed over workers and invocations: runs ${(study.seconds.runsSum / 60).toFixed(1)} min, ` +
       `search trials ${(study.seconds.searchTrialsSum / 60).toFixed(1)} min)`,
   );

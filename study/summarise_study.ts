@@ -52,7 +52,7 @@ export interface StudyRun {
 
 /** One run in `study.json`: its label and its numbers. */
 export interface StudyRunSummary extends StudyRunLabel {
-  /** Folder name under `trials/`. */
+  /** Folder name under `trials/`, or `ensembles/<name>` for an ensemble (see {@linkcode isEnsembleId}). */
   id: string;
   /** "done" or "failed". */
   status: "done" | "failed";
@@ -68,6 +68,16 @@ export interface StudyRunSummary extends StudyRunLabel {
   seconds?: number;
   /** Error of a failed run. */
   error?: string;
+}
+
+/**
+ * Whether a study run id names an ensemble (a folder under `ensembles/`, trained nothing) rather than a training run.
+ *
+ * @param id A run id of a study.
+ * @returns True for `ensembles/<name>`.
+ */
+export function isEnsembleId(id: string): boolean {
+  return id.startsWith("ensembles/");
 }
 
 /** A model in one setting with one variant, over seeds. */

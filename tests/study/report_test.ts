@@ -1,5 +1,5 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
-import { renderStudyReport } from "../../study/report.ts";
+import { renderStudyReport, runCounts } from "../../study/report.ts";
 import type { Study } from "../../study/run_study.ts";
 import { defaultStudySettings } from "../../study/study_settings.ts";
 import { stat } from "../../study/summarise_study.ts";
@@ -43,7 +43,7 @@ const STUDY: Study = {
     improvements: [{
       variant: "align",
       model: "cnn",
-      description: "align it",
+      description: 'align it (`{"op": "align"}`) <now>',
       rationale: "heads differ",
       seeds: [1, 2],
       diffTest: accuracy([0.1, 0.05], [0, 0.125]),
@@ -66,4 +66,21 @@ Deno.test("renderStudyReport() answers b, c and d with tables and plots", () => 
   assertStringIncludes(html, "all invocations: runs 1.5 min, search trials 0.0 min of training");
   assertEquals(html.match(/data-plot="accuracy-bars"/g)?.length, 4); // b: window, recording; d: absolute, differences
   assertStringIncludes(html, "1 / 2</td>"); // better seeds
+  assertStringIncludes(html, "align it (<code>{&quot;op&quot;: &quot;align&quot;}</code>) &lt;now&gt;"); // code, escaped
+  assertStringIncludes(html, "· 0 training runs ·");
+});
+
+Deno.test("runCounts() tells training runs from ensembles", () => {
+  const run = (id: string) => ({
+    id,
+    task: "cross" as const,
+    model: "cnn",
+    variant: "baseline",
+    seed: 1,
+    status: "done" as const,
+    splits: {},
+  });
+  const study = { ...STUDY, summary: { ...STUDY.summary, runs: [run("cross-a"), run("cross-b"), run("ensembles/x")] } };
+  assertEquals(runCounts(study), "2 training runs and 1 ensemble");
+  assertEquals(runCounts(STUDY), "0 training runs");
 });
