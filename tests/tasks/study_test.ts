@@ -45,7 +45,7 @@ Deno.test("deno task study trains, compares and reports on small generated data"
     }).output();
     const stdout = new TextDecoder().decode(output.stdout);
     assertEquals(output.code, 0, new TextDecoder().decode(output.stderr));
-    assertStringIncludes(stdout, "study: 4 runs");
+    assertStringIncludes(stdout, "study: 4 training runs,");
     const study = JSON.parse(await Deno.readTextFile(join(out, "study.json")));
     assertEquals(
       study.summary.runs.map((r: { id: string; status: string }) =>
