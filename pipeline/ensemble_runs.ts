@@ -8,7 +8,8 @@
  *
  * @module
  */
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
+import { isInside } from "./_is_inside.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
 import { ensemblePredictions } from "./ensemble_predictions.ts";
 import { evaluatePredictions, type PredictionRow, type RunResults } from "./metrics.ts";
@@ -33,11 +34,6 @@ export interface EnsembleOfRuns {
   rows: PredictionRow[];
   /** The members' folders, absolute. */
   members: string[];
-}
-
-function isInside(inner: string, outer: string): boolean {
-  const rel = relative(resolve(outer), resolve(inner));
-  return rel === "" || (!rel.startsWith("..") && !rel.startsWith("/"));
 }
 
 async function readMember(dir: string): Promise<{ config: RunConfig; rows: PredictionRow[]; results: RunResults }> {

@@ -9,7 +9,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
+import { isInside } from "./_is_inside.ts";
 import { MODELS } from "../models/registry.ts";
 import { setupBackend } from "../models/backend.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
@@ -47,12 +48,6 @@ export interface TrainRunOptions {
 interface TrainingState {
   history: EpochMetrics[];
   bestEpoch: number;
-}
-
-/** True when `inner` is `outer` or lies inside it. */
-function isInside(inner: string, outer: string): boolean {
-  const rel = relative(resolve(outer), resolve(inner));
-  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 }
 
 /** The preprocessing of a model: the config's steps, plus a grid step for grid models. */

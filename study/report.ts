@@ -10,7 +10,6 @@ import { escapeXml, fixed } from "../pipeline/report/_svg.ts";
 import { trialScore } from "../tune/best_trial.ts";
 import { influencePlot } from "../tune/influence_plot.ts";
 import { paramKind } from "../tune/search_space.ts";
-import { IMPROVEMENTS } from "./improvements.ts";
 import { accuracyBarsPlot } from "./accuracy_bars_plot.ts";
 import type { Study } from "./run_study.ts";
 import type { SearchSummary } from "./search_summary.ts";
@@ -262,7 +261,7 @@ function runsSection(study: Study): string {
     return `<tr><td><code>${escapeXml(r.id)}</code></td><td>${r.task}</td><td>${escapeXml(r.model)}</td><td>${
       escapeXml(r.variant)
     }</td>` +
-      `<td class="num">${IMPROVEMENTS[r.variant]?.kind === "ensemble" ? "all" : r.seed}</td><td class="num">${
+      `<td class="num">${isEnsembleId(r.id) ? "all" : r.seed}</td><td class="num">${
         split("train")
       }</td><td class="num">${r.task === "intra" ? split("test") : split("test1")}</td>` +
       `<td class="num">${r.task === "intra" ? "" : split("test2")}</td><td class="num">${

@@ -30,7 +30,7 @@ import { planStudy, type StudyRunLabel } from "./plan_study.ts";
 import { renderStudyReport } from "./report.ts";
 import { type SearchSummary, summariseSearch } from "./search_summary.ts";
 import { studyRunConfig, type StudySettings } from "./study_settings.ts";
-import { isEnsembleId, type StudyRun, type StudySummary, summariseStudy } from "./summarise_study.ts";
+import { ENSEMBLES_FOLDER, isEnsembleId, type StudyRun, type StudySummary, summariseStudy } from "./summarise_study.ts";
 
 /** Options of {@linkcode runStudy}. */
 export interface RunStudyOptions {
@@ -118,7 +118,7 @@ async function ensembleStudyRuns(
       log(`study: ${variant} skipped: ${members.length} finished cross-subject ${model} baseline run(s), 2 needed`);
       continue;
     }
-    const id = `ensembles/cross-${model}-baseline`;
+    const id = `${ENSEMBLES_FOLDER}/cross-${model}-baseline`;
     try {
       const { results } = await ensembleRuns(members.map((m) => join(out, "trials", m.id)), { out: join(out, id) });
       log(

@@ -70,6 +70,9 @@ export interface StudyRunSummary extends StudyRunLabel {
   error?: string;
 }
 
+/** The folder of a study that holds its ensembles. */
+export const ENSEMBLES_FOLDER = "ensembles";
+
 /**
  * Whether a study run id names an ensemble (a folder under `ensembles/`, trained nothing) rather than a training run.
  *
@@ -77,7 +80,7 @@ export interface StudyRunSummary extends StudyRunLabel {
  * @returns True for `ensembles/<name>`.
  */
 export function isEnsembleId(id: string): boolean {
-  return id.startsWith("ensembles/");
+  return id.startsWith(`${ENSEMBLES_FOLDER}/`);
 }
 
 /** A model in one setting with one variant, over seeds. */
