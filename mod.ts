@@ -37,11 +37,16 @@
  *
  * @module
  */
+export * from "./core/mod.ts";
+export * from "./sources/mod.ts";
 export * from "./pipeline/mod.ts";
+export * from "./training/mod.ts";
+export * from "./evaluation/mod.ts";
+export * from "./reports/mod.ts";
+export * from "./orchestration/mod.ts";
 export * from "./operators/mod.ts";
 export * from "./models/mod.ts";
 export * from "./synth/mod.ts";
-export * from "./models/backend.ts";
-export { registerWasmTrainingKernels } from "./models/kernels/mod.ts";
+export * from "./backends/mod.ts";
 export * from "./tune/mod.ts";
 export * from "./study/mod.ts";

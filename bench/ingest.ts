@@ -7,11 +7,11 @@
  * @module
  */
 import { consume } from "../pipeline/consume.ts";
-import { peakRssMB } from "../pipeline/peak_rss.ts";
-import { PullGate } from "../pipeline/pull_gate.ts";
+import { peakRssMB } from "../core/peak_rss.ts";
+import { PullGate } from "../core/pull_gate.ts";
 import { DEFAULT_PREPROCESS, type PreprocessStep } from "../pipeline/preprocess.ts";
 import { streamBatches } from "../pipeline/stream_batches.ts";
-import type { Recording } from "../pipeline/types.ts";
+import type { Recording } from "../core/types.ts";
 
 /** Options of {@linkcode benchIngest}. */
 export interface IngestBenchOptions {

@@ -10,11 +10,11 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { setupBackend } from "../models/backend.ts";
+import { setupBackend } from "../backends/backend.ts";
 import { buildModel, MODELS, type SignalShape } from "../models/registry.ts";
-import { predictBatch, trainStep } from "../pipeline/train_step.ts";
-import { Random } from "../pipeline/random.ts";
-import type { Batch } from "../pipeline/types.ts";
+import { predictBatch, trainStep } from "../training/train_step.ts";
+import { Random } from "../core/random.ts";
+import type { Batch } from "../core/types.ts";
 
 /** Backends the training benchmark can measure. */
 export type TrainBenchBackend = "wasm" | "webgpu" | "cpu";

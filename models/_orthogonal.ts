@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Random } from "../pipeline/random.ts";
+import type { Random } from "../core/random.ts";
 
 /**
  * A `[rows, cols]` row-major matrix whose rows (if rows <= cols) or columns (otherwise)

@@ -6,7 +6,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { Random } from "../pipeline/random.ts";
+import { Random } from "../core/random.ts";
 import { AttentionPooling } from "./layers/attention_pooling.ts";
 import { channelSignal, checkActivation, checkInt, checkOutputs, checkProb, resolveOptions } from "./_options.ts";
 import { orthogonalMatrix } from "./_orthogonal.ts";

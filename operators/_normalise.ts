@@ -4,7 +4,7 @@
  * @module
  */
 import type { OperatorFunction } from "rxjs";
-import type { Block } from "../pipeline/types.ts";
+import type { Block } from "../core/types.ts";
 import { perRecording } from "./_per_recording.ts";
 
 /** Which samples the statistics of a block's normalisation cover. */

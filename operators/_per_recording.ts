@@ -12,7 +12,7 @@
  * @module
  */
 import { concat, defer, finalize, mergeMap, type Observable, type OperatorFunction } from "rxjs";
-import type { Block } from "../pipeline/types.ts";
+import type { Block } from "../core/types.ts";
 
 /** What a block operator does with the blocks of one recording. */
 export interface RunHooks<S, R> {

@@ -11,8 +11,8 @@
  * @module
  */
 import { map, type MonoTypeOperatorFunction } from "rxjs";
-import { hashSeed, Random } from "../pipeline/random.ts";
-import type { Window } from "../pipeline/types.ts";
+import { hashSeed, Random } from "../core/random.ts";
+import type { Window } from "../core/types.ts";
 
 /** Options of {@linkcode augment} and {@linkcode augmentWindow}. */
 export interface AugmentOptions {
@@ -70,7 +70,7 @@ function checkOptions(options: AugmentOptions): Required<AugmentOptions> {
  * @example
  * ```ts
  * import { augmentWindow } from "./augment.ts";
- * import type { Recording, Window } from "../pipeline/types.ts";
+ * import type { Recording, Window } from "../core/types.ts";
  * import { assertEquals, assertNotEquals } from "@std/assert";
  *
  * const recording = { path: "rest_1_1.h5", label: "rest" } as Recording;
@@ -153,7 +153,7 @@ function augmentWith(window: Window, o: Required<AugmentOptions>): Window {
  * ```ts
  * import { lastValueFrom, of, toArray } from "rxjs";
  * import { augment } from "./augment.ts";
- * import type { Recording, Window } from "../pipeline/types.ts";
+ * import type { Recording, Window } from "../core/types.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const recording = { path: "rest_1_1.h5", label: "rest" } as Recording;

@@ -4,7 +4,7 @@
  * @module
  */
 import { bufferCount, defer, filter, map, type Observable, type OperatorFunction, tap } from "rxjs";
-import type { Batch, Window } from "../pipeline/types.ts";
+import type { Batch, Window } from "../core/types.ts";
 
 /** Options of {@linkcode batch}. */
 export interface BatchOptions {
@@ -25,7 +25,7 @@ export interface BatchOptions {
  * @example
  * ```ts
  * import { stackWindows } from "./batch.ts";
- * import type { Recording, Window } from "../pipeline/types.ts";
+ * import type { Recording, Window } from "../core/types.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const recording = { path: "rest_1_1.h5" } as Recording;
@@ -74,7 +74,7 @@ export function stackWindows(windows: readonly Window[]): Batch {
  * ```ts
  * import { lastValueFrom, range, map, toArray } from "rxjs";
  * import { batch } from "./batch.ts";
- * import type { Recording, Window } from "../pipeline/types.ts";
+ * import type { Recording, Window } from "../core/types.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const recording = { path: "rest_1_1.h5" } as Recording;

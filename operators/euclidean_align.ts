@@ -16,7 +16,7 @@
  * @module
  */
 import { concatMap, defer, from, map, type Observable, type OperatorFunction } from "rxjs";
-import type { Block, Recording } from "../pipeline/types.ts";
+import type { Block, Recording } from "../core/types.ts";
 import { channelLength } from "./_checks.ts";
 import { inverseSqrtSymmetric } from "./_jacobi.ts";
 
@@ -262,7 +262,7 @@ export interface EuclideanAlignOptions {
  * ```ts
  * import { lastValueFrom, of, toArray } from "rxjs";
  * import { alignmentMatrix, channelCovariance, euclideanAlign } from "./euclidean_align.ts";
- * import type { Block, Recording } from "../pipeline/types.ts";
+ * import type { Block, Recording } from "../core/types.ts";
  * import { assertAlmostEquals } from "@std/assert";
  *
  * const recording = { path: "rest_1_1.h5", subject: "1", label: "rest" } as Recording;

@@ -5,8 +5,8 @@
  * @module
  */
 import { map, type OperatorFunction } from "rxjs";
-import { magnes3600Layout, type SensorLayout } from "../pipeline/layout.ts";
-import type { Window } from "../pipeline/types.ts";
+import { magnes3600Layout, type SensorLayout } from "../core/layout.ts";
+import type { Window } from "../core/types.ts";
 
 /** Size of the sensor grid. */
 export interface GridShape {
@@ -193,7 +193,7 @@ export function sensorsToFrames(data: Float32Array | Float64Array, grid: SensorG
  * ```ts
  * import { lastValueFrom, of } from "rxjs";
  * import { gridSensors } from "./grid_sensors.ts";
- * import type { Recording, Window } from "../pipeline/types.ts";
+ * import type { Recording, Window } from "../core/types.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const input: Window = {

@@ -16,8 +16,8 @@
  * @module
  */
 import { map, type OperatorFunction } from "rxjs";
-import { hashSeed, Random } from "../pipeline/random.ts";
-import type { Batch } from "../pipeline/types.ts";
+import { hashSeed, Random } from "../core/random.ts";
+import type { Batch } from "../core/types.ts";
 
 /** Options of {@linkcode mixup}. */
 export interface MixupOptions {

@@ -11,7 +11,7 @@
  * ```ts
  * import { from, lastValueFrom, mergeMap, of, toArray } from "rxjs";
  * import { batch, resample, shuffle, window, zscore } from "./mod.ts";
- * import type { Block, Recording } from "../pipeline/types.ts";
+ * import type { Block, Recording } from "../core/types.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const recordings = [0, 1].map((i) => ({ path: `rest_${i}_1.h5`, label: "rest" }) as Recording);

@@ -5,7 +5,7 @@
  * @module
  */
 import type { OperatorFunction } from "rxjs";
-import type { Block } from "../pipeline/types.ts";
+import type { Block } from "../core/types.ts";
 import { channelLength } from "./_checks.ts";
 import { perRecording } from "./_per_recording.ts";
 
@@ -368,7 +368,7 @@ export interface ResampleOptions {
  * ```ts
  * import { lastValueFrom, of, toArray } from "rxjs";
  * import { resample } from "./resample.ts";
- * import type { Block, Recording } from "../pipeline/types.ts";
+ * import type { Block, Recording } from "../core/types.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const recording = { path: "rest_1_1.h5", label: "rest" } as Recording;

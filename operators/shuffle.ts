@@ -4,7 +4,7 @@
  * @module
  */
 import { concat, defer, finalize, mergeMap, type MonoTypeOperatorFunction, type Observable } from "rxjs";
-import { Random } from "../pipeline/random.ts";
+import { Random } from "../core/random.ts";
 
 /** Options of {@linkcode shuffle}. */
 export interface ShuffleOptions {

@@ -11,7 +11,7 @@
  * @module
  */
 import { concatMap, defer, from, map, type Observable, type OperatorFunction } from "rxjs";
-import type { Block, Recording } from "../pipeline/types.ts";
+import type { Block, Recording } from "../core/types.ts";
 
 /** Mean and standard deviation of each channel. */
 export interface ChannelMoments {
@@ -89,7 +89,7 @@ export function zscoreWithMoments(
  * ```ts
  * import { lastValueFrom, of, toArray } from "rxjs";
  * import { subjectZscore } from "./subject_zscore.ts";
- * import type { Block, Recording } from "../pipeline/types.ts";
+ * import type { Block, Recording } from "../core/types.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const recording = { path: "rest_1_1.h5", subject: "1", label: "rest" } as Recording;

@@ -4,7 +4,7 @@
  * @module
  */
 import type { OperatorFunction } from "rxjs";
-import { type Block, LABELS, type Window } from "../pipeline/types.ts";
+import { type Block, LABELS, type Window } from "../core/types.ts";
 import { perRecording } from "./_per_recording.ts";
 
 /**
@@ -71,7 +71,7 @@ export function windowCount(nTimes: number, windowSamples: number, strideSamples
  * ```ts
  * import { lastValueFrom, of, toArray } from "rxjs";
  * import { window } from "./window.ts";
- * import type { Block, Recording } from "../pipeline/types.ts";
+ * import type { Block, Recording } from "../core/types.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const recording = { path: "task_motor_1_1.h5", label: "motor" } as Recording;

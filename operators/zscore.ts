@@ -4,7 +4,7 @@
  * @module
  */
 import type { OperatorFunction } from "rxjs";
-import type { Block } from "../pipeline/types.ts";
+import type { Block } from "../core/types.ts";
 import { channelLength } from "./_checks.ts";
 import { ChannelStats, checkMode, normaliseOperator } from "./_normalise.ts";
 
@@ -83,7 +83,7 @@ export function zscoreChannels(
  * ```ts
  * import { lastValueFrom, of, toArray } from "rxjs";
  * import { zscore } from "./zscore.ts";
- * import type { Block, Recording } from "../pipeline/types.ts";
+ * import type { Block, Recording } from "../core/types.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const recording = { path: "rest_1_1.h5", label: "rest" } as Recording;

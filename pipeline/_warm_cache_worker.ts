@@ -7,7 +7,7 @@
 /// <reference lib="deno.worker" />
 import { lastValueFrom } from "rxjs";
 import { readResampled, type ReadResampledOptions } from "./read_resampled.ts";
-import type { Recording } from "./types.ts";
+import type { Recording } from "../core/types.ts";
 
 /** A job: one recording and how to read it. */
 export interface WarmJob {

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Observable, Subscription } from "rxjs";
-import type { PullGate } from "./pull_gate.ts";
+import type { PullGate } from "../core/pull_gate.ts";
 
 /** Options of {@linkcode consume}. */
 export interface ConsumeOptions {
@@ -35,7 +35,7 @@ export interface ConsumeOptions {
  * ```ts
  * import { from } from "rxjs";
  * import { consume } from "./consume.ts";
- * import { PullGate } from "./pull_gate.ts";
+ * import { PullGate } from "../core/pull_gate.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const seen: number[] = [];

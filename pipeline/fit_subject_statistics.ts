@@ -24,10 +24,10 @@ import { dirname, resolve } from "node:path";
 import { ChannelStats } from "../operators/_normalise.ts";
 import { ChannelCovariance } from "../operators/euclidean_align.ts";
 import type { ChannelMoments } from "../operators/subject_zscore.ts";
-import { catalog, recordingsOf } from "./catalog.ts";
-import { DataFileError } from "./errors.ts";
-import { readBlocks } from "./read_blocks.ts";
-import type { Block, Recording } from "./types.ts";
+import { catalog, recordingsOf } from "../sources/catalog.ts";
+import { DataFileError } from "../core/errors.ts";
+import { readBlocks } from "../sources/read_blocks.ts";
+import type { Block, Recording } from "../core/types.ts";
 
 /** What {@linkcode fitSubjectStatistics} estimates. */
 export interface SubjectStatistics {
@@ -81,7 +81,7 @@ const memo = new Map<string, Promise<SubjectStatistics>>();
  * @example
  * ```ts
  * import { subjectRecordings } from "./fit_subject_statistics.ts";
- * import type { Recording } from "./types.ts";
+ * import type { Recording } from "../core/types.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const dir = await Deno.makeTempDir();
@@ -124,7 +124,7 @@ async function identity(recordings: readonly Recording[]): Promise<Array<[string
  * ```ts
  * import { of } from "rxjs";
  * import { fitSubjectStatistics } from "./fit_subject_statistics.ts";
- * import type { Block, Recording } from "./types.ts";
+ * import type { Block, Recording } from "../core/types.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const recordings = [1, 2].map((chunk) => ({ path: `rest_7_${chunk}.h5`, subject: "7", chunk }) as Recording);

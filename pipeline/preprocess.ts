@@ -15,9 +15,9 @@ import { alignmentMatrix, euclideanAlign } from "../operators/euclidean_align.ts
 import { subjectZscore } from "../operators/subject_zscore.ts";
 import { augment } from "../operators/augment.ts";
 import { fitSubjectStatistics, type SubjectStatistics } from "./fit_subject_statistics.ts";
-import { hashSeed } from "./random.ts";
-import { readBlocks } from "./read_blocks.ts";
-import type { Block, Recording, Window } from "./types.ts";
+import { hashSeed } from "../core/random.ts";
+import { readBlocks } from "../sources/read_blocks.ts";
+import type { Block, Recording, Window } from "../core/types.ts";
 
 /** Anti-aliased polyphase resampling (see `resample`). */
 export interface ResampleStep {
@@ -310,7 +310,7 @@ function alignmentOf(stats: SubjectStatistics, shrinkage: number): Float64Array 
  * ```ts
  * import { lastValueFrom, of, toArray } from "rxjs";
  * import { preprocess } from "./preprocess.ts";
- * import type { Block, Recording } from "./types.ts";
+ * import type { Block, Recording } from "../core/types.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const recording = { path: "rest_1_1.h5", label: "rest" } as Recording;

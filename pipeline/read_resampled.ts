@@ -13,10 +13,10 @@
 import { concat, defer, from, ignoreElements, type Observable, switchMap, tap } from "rxjs";
 import { join, resolve } from "node:path";
 import { designResampleFilter, resample } from "../operators/resample.ts";
-import { readBlocks, type ReadBlocksOptions } from "./read_blocks.ts";
-import { writeFileAtomic } from "./atomic_write.ts";
-import { RAW_SFREQ } from "./types.ts";
-import type { Block, Recording } from "./types.ts";
+import { readBlocks, type ReadBlocksOptions } from "../sources/read_blocks.ts";
+import { writeFileAtomic } from "../core/atomic_write.ts";
+import { RAW_SFREQ } from "../core/types.ts";
+import type { Block, Recording } from "../core/types.ts";
 
 /** Options of {@linkcode readResampled}: those of `readBlocks`, plus the target rate and cache. */
 export interface ReadResampledOptions extends ReadBlocksOptions {
@@ -118,7 +118,7 @@ function decodeEntry(bytes: Uint8Array, recording: Recording): Block | undefined
  * import { lastValueFrom, toArray } from "rxjs";
  * import h5wasm from "h5wasm/node";
  * import { readResampled } from "./read_resampled.ts";
- * import type { Recording } from "./types.ts";
+ * import type { Recording } from "../core/types.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const dir = await Deno.makeTempDir();

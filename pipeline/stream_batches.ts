@@ -7,9 +7,9 @@
 import type { Observable } from "rxjs";
 import { batch } from "../operators/batch.ts";
 import { shuffle } from "../operators/shuffle.ts";
-import { hashSeed, Random } from "./random.ts";
+import { hashSeed, Random } from "../core/random.ts";
 import { streamWindows, type StreamWindowsOptions } from "./stream_windows.ts";
-import type { Batch, Recording } from "./types.ts";
+import type { Batch, Recording } from "../core/types.ts";
 
 /** Options of {@linkcode streamBatches}: those of `streamWindows`, plus batching and shuffling. */
 export interface StreamBatchesOptions extends StreamWindowsOptions {
@@ -44,7 +44,7 @@ export interface StreamBatchesOptions extends StreamWindowsOptions {
  * import { lastValueFrom, toArray } from "rxjs";
  * import h5wasm from "h5wasm/node";
  * import { streamBatches } from "./stream_batches.ts";
- * import type { Recording } from "./types.ts";
+ * import type { Recording } from "../core/types.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const dir = await Deno.makeTempDir();

@@ -8,9 +8,9 @@
 import { from, mergeMap, type Observable } from "rxjs";
 import { chainOf, DEFAULT_PREPROCESS, planPreprocess, type PreprocessStep } from "./preprocess.ts";
 import { readResampled } from "./read_resampled.ts";
-import { readBlocks } from "./read_blocks.ts";
-import type { PullGate } from "./pull_gate.ts";
-import type { Recording, Window } from "./types.ts";
+import { readBlocks } from "../sources/read_blocks.ts";
+import type { PullGate } from "../core/pull_gate.ts";
+import type { Recording, Window } from "../core/types.ts";
 
 /** Options of {@linkcode streamWindows}. */
 export interface StreamWindowsOptions {

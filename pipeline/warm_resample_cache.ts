@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { DataFileError } from "./errors.ts";
+import { DataFileError } from "../core/errors.ts";
 import { type ReadResampledOptions, resampledCacheKey } from "./read_resampled.ts";
-import type { Recording } from "./types.ts";
+import type { Recording } from "../core/types.ts";
 import type { WarmJob } from "./_warm_cache_worker.ts";
 import { join } from "node:path";
 
@@ -46,7 +46,7 @@ export interface WarmResampleCacheResult {
  * ```ts
  * import h5wasm from "h5wasm/node";
  * import { warmResampleCache } from "./warm_resample_cache.ts";
- * import type { Recording } from "./types.ts";
+ * import type { Recording } from "../core/types.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const dir = await Deno.makeTempDir();

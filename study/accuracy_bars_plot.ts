@@ -18,7 +18,7 @@ import {
   svgFrame,
   text,
   yAxis,
-} from "../pipeline/report/_svg.ts";
+} from "../reports/_svg.ts";
 import type { Stat } from "./summarise_study.ts";
 
 /** One group of bars (e.g. a model). */

@@ -7,7 +7,7 @@
  * @module
  */
 import type { PreprocessStep } from "../pipeline/preprocess.ts";
-import type { RunConfig } from "../pipeline/run_config.ts";
+import type { RunConfig } from "../training/run_config.ts";
 
 /** One improvement: what it changes and why it should help. */
 export interface Improvement {
@@ -41,7 +41,7 @@ function normaliserAt(steps: readonly PreprocessStep[]): number {
  * @example
  * ```ts
  * import { IMPROVEMENTS } from "./improvements.ts";
- * import { runConfig } from "../pipeline/run_config.ts";
+ * import { runConfig } from "../training/run_config.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const aligned = IMPROVEMENTS.align.apply(runConfig("cross", "/data")); // the defaults augment

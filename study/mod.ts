@@ -26,4 +26,3 @@ export * from "./search_summary.ts";
 export * from "./accuracy_bars_plot.ts";
 export * from "./report.ts";
 export * from "./run_study.ts";
-export * from "./study_command.ts";

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { RunConfig } from "../pipeline/run_config.ts";
+import type { RunConfig } from "../training/run_config.ts";
 import type { TrialSpec } from "../tune/run_trial.ts";
 import { trialId } from "../tune/trial_id.ts";
 import { IMPROVEMENTS } from "./improvements.ts";

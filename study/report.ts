@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { escapeXml, fixed } from "../pipeline/report/_svg.ts";
+import { escapeXml, fixed } from "../reports/_svg.ts";
 import { trialScore } from "../tune/best_trial.ts";
 import { influencePlot } from "../tune/influence_plot.ts";
 import { paramKind } from "../tune/search_space.ts";

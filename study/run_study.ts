@@ -16,9 +16,9 @@
  * @module
  */
 import { join } from "node:path";
-import { writeFileAtomic } from "../pipeline/atomic_write.ts";
-import { ensembleRuns } from "../pipeline/ensemble_runs.ts";
-import type { RunResults } from "../pipeline/metrics.ts";
+import { writeFileAtomic } from "../core/atomic_write.ts";
+import { ensembleRuns } from "../orchestration/ensemble_runs.ts";
+import type { RunResults } from "../evaluation/metrics.ts";
 import type { SearchSettings } from "../tune/plan_search.ts";
 import type { PlanFile } from "../tune/run_search.ts";
 import { runSearch } from "../tune/run_search.ts";

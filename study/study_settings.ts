@@ -8,9 +8,9 @@
  *
  * @module
  */
-import type { BackendChoice } from "../models/backend.ts";
-import type { RunConfig } from "../pipeline/run_config.ts";
-import { INTRA_STRIDE_SECONDS, runConfig } from "../pipeline/run_config.ts";
+import type { BackendChoice } from "../backends/backend.ts";
+import type { RunConfig } from "../training/run_config.ts";
+import { INTRA_STRIDE_SECONDS, runConfig } from "../training/run_config.ts";
 import type { Strategy } from "../tune/plan_search.ts";
 import type { SearchSpace } from "../tune/search_space.ts";
 

@@ -10,9 +10,9 @@
  *
  * @module
  */
-import { type GapStatement, type RunResults, trainTestGap } from "../pipeline/metrics.ts";
-import type { RunConfig } from "../pipeline/run_config.ts";
-import { TASK_TYPES } from "../pipeline/types.ts";
+import { type GapStatement, type RunResults, trainTestGap } from "../evaluation/metrics.ts";
+import type { RunConfig } from "../training/run_config.ts";
+import { TASK_TYPES } from "../core/types.ts";
 import { IMPROVEMENTS } from "./improvements.ts";
 import type { StudyRunLabel } from "./plan_study.ts";
 

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { Random } from "../pipeline/random.ts";
-import type { TaskType } from "../pipeline/types.ts";
+import type { Random } from "../core/random.ts";
+import type { TaskType } from "../core/types.ts";
 
 /** A transient event with a relative amplitude. */
 export interface TimedEvent {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { magnes3600Layout } from "../pipeline/layout.ts";
+import { magnes3600Layout } from "../core/layout.ts";
 
 /** Sensor positions in normalized head coordinates. */
 export interface NormalizedLayout {

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { hashSeed, Random } from "../pipeline/random.ts";
-import { N_SENSORS } from "../pipeline/types.ts";
+import { hashSeed, Random } from "../core/random.ts";
+import { N_SENSORS } from "../core/types.ts";
 import type { Dipole, HeadPlacement } from "./_patterns.ts";
 
 /**

@@ -6,7 +6,7 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { writeFileAtomic } from "../pipeline/atomic_write.ts";
+import { writeFileAtomic } from "../core/atomic_write.ts";
 import { defaultDatasetDir } from "./default_dataset_dir.ts";
 import { megflowCacheDir } from "./megflow_cache_dir.ts";
 import { type DatasetPlan, planDataset } from "./plan_dataset.ts";

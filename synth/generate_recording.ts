@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { hashSeed, Random } from "../pipeline/random.ts";
-import { N_SENSORS, RAW_SFREQ, TASK_TYPES, type TaskType } from "../pipeline/types.ts";
+import { hashSeed, Random } from "../core/random.ts";
+import { N_SENSORS, RAW_SFREQ, TASK_TYPES, type TaskType } from "../core/types.ts";
 import { taskTimeline, type Timeline } from "./_events.ts";
 import { GaussianStream } from "./_gauss.ts";
 import { SourceMixer } from "./_mix.ts";

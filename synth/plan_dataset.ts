@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { TASK_TYPES, type TaskType } from "../pipeline/types.ts";
+import { TASK_TYPES, type TaskType } from "../core/types.ts";
 import { type DatasetLayout, SYNTH_PRESETS, type SynthPreset } from "./presets.ts";
 
 /** Options of {@linkcode planDataset}; every layout field overrides the preset's. */

@@ -5,8 +5,8 @@
  * @module
  */
 import { join } from "node:path";
-import { DataFileError } from "../pipeline/errors.ts";
-import { N_SENSORS } from "../pipeline/types.ts";
+import { DataFileError } from "../core/errors.ts";
+import { N_SENSORS } from "../core/types.ts";
 import { inspectExistingFile, type SyntheticFileInfo, writeSyntheticFile } from "./_h5.ts";
 import { generateRecording } from "./generate_recording.ts";
 import { planDataset, type PlanDatasetOptions } from "./plan_dataset.ts";

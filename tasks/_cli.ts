@@ -8,8 +8,8 @@
  */
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
-import { INTRA_STRIDE_SECONDS, RUN_DEFAULTS, type RunConfig, runConfig } from "../pipeline/run_config.ts";
-import type { BackendChoice } from "../models/backend.ts";
+import { INTRA_STRIDE_SECONDS, RUN_DEFAULTS, type RunConfig, runConfig } from "../training/run_config.ts";
+import type { BackendChoice } from "../backends/backend.ts";
 import type { PreprocessStep } from "../pipeline/preprocess.ts";
 import { MODELS } from "../models/registry.ts";
 import { ensureDefaultDataset } from "../synth/default_dataset.ts";

@@ -4,9 +4,9 @@
  * @module
  */
 import { COMMON_FLAGS, parseTrainCommand } from "./_cli.ts";
-import { trainRun } from "../pipeline/train_run.ts";
-import type { RunConfig } from "../pipeline/run_config.ts";
-import type { SplitMetrics } from "../pipeline/metrics.ts";
+import { trainRun } from "../orchestration/train_run.ts";
+import type { RunConfig } from "../training/run_config.ts";
+import type { SplitMetrics } from "../evaluation/metrics.ts";
 
 function splitLine(key: string, split: SplitMetrics): string {
   return `  ${key.padEnd(8)} windows ${String(split.windows).padStart(5)}  window acc ${

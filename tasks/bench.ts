@@ -16,11 +16,11 @@ import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import { benchIngest, type IngestReport } from "../bench/ingest.ts";
 import type { TrainBenchBackend } from "../bench/train.ts";
-import { catalog, recordingsOf } from "../pipeline/catalog.ts";
-import { writeFileAtomic } from "../pipeline/atomic_write.ts";
+import { catalog, recordingsOf } from "../sources/catalog.ts";
+import { writeFileAtomic } from "../core/atomic_write.ts";
 import { ensureDefaultDataset } from "../synth/default_dataset.ts";
-import type { Recording } from "../pipeline/types.ts";
-import { hashSeed, Random } from "../pipeline/random.ts";
+import type { Recording } from "../core/types.ts";
+import { hashSeed, Random } from "../core/random.ts";
 
 const USAGE = `Usage: deno task bench [options]
 

@@ -7,7 +7,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { ensembleRuns } from "../pipeline/ensemble_runs.ts";
+import { ensembleRuns } from "../orchestration/ensemble_runs.ts";
 import { runMain } from "./_train_task.ts";
 
 const USAGE = `Usage: deno task ensemble --runs DIR,DIR[,...] --out DIR [options]

@@ -9,14 +9,14 @@
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import "../models/mod.ts";
-import { setupBackend } from "../models/backend.ts";
-import { loadModel } from "../pipeline/checkpoint.ts";
-import type { EpochMetrics } from "../pipeline/fit.ts";
-import type { RunResults } from "../pipeline/metrics.ts";
-import { peakRssMB } from "../pipeline/peak_rss.ts";
-import type { RunConfig } from "../pipeline/run_config.ts";
-import type { BackendChoice } from "../models/backend.ts";
-import { evaluateRun, recordingsBySplit, writeRunOutputs } from "../pipeline/train_run.ts";
+import { setupBackend } from "../backends/backend.ts";
+import { loadModel } from "../training/checkpoint.ts";
+import type { EpochMetrics } from "../training/fit.ts";
+import type { RunResults } from "../evaluation/metrics.ts";
+import { peakRssMB } from "../core/peak_rss.ts";
+import type { RunConfig } from "../training/run_config.ts";
+import type { BackendChoice } from "../backends/backend.ts";
+import { evaluateRun, recordingsBySplit, writeRunOutputs } from "../orchestration/train_run.ts";
 import { runMain } from "./_train_task.ts";
 
 const USAGE = `Usage: deno task evaluate --run RUN_DIR [options]

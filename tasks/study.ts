@@ -7,6 +7,6 @@
  * @module
  */
 import { runMain } from "./_train_task.ts";
-import { runStudyCommand } from "../study/study_command.ts";
+import { runStudyCommand } from "./_study_command.ts";
 
 if (import.meta.main) await runMain("study", () => runStudyCommand(Deno.args));

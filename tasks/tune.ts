@@ -5,6 +5,6 @@
  * @module
  */
 import { runMain } from "./_train_task.ts";
-import { runTuneCommand } from "../tune/tune_command.ts";
+import { runTuneCommand } from "./_tune_command.ts";
 
 if (import.meta.main) await runMain("tune", () => runTuneCommand(Deno.args));

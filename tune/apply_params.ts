@@ -15,7 +15,7 @@
  */
 import { MODELS } from "../models/registry.ts";
 import type { BlockStep, PreprocessStep } from "../pipeline/preprocess.ts";
-import type { RunConfig } from "../pipeline/run_config.ts";
+import type { RunConfig } from "../training/run_config.ts";
 
 /** Names that set the `RunConfig` field of the same name. */
 export const RUN_CONFIG_PARAMS: readonly string[] = [
@@ -126,7 +126,7 @@ function setPipeline(steps: PreprocessStep[], name: string, value: unknown): Pre
  * @example
  * ```ts
  * import { applyParams } from "./apply_params.ts";
- * import { runConfig } from "../pipeline/run_config.ts";
+ * import { runConfig } from "../training/run_config.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const config = applyParams(runConfig("cross", "/data"), { learningRate: 3e-4, windowSeconds: 1, dropProb: 0.4 });

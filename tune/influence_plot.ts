@@ -20,8 +20,8 @@ import {
   svgFrame,
   text,
   yAxis,
-} from "../pipeline/report/_svg.ts";
-import { hashSeed } from "../pipeline/random.ts";
+} from "../reports/_svg.ts";
+import { hashSeed } from "../core/random.ts";
 import type { ParamKind } from "./search_space.ts";
 
 /** One trial in an influence plot. */

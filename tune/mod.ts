@@ -7,7 +7,7 @@
  * @example
  * ```ts
  * import { parseSearchSpace, planSearch } from "./mod.ts";
- * import { runConfig } from "../pipeline/run_config.ts";
+ * import { runConfig } from "../training/run_config.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const space = parseSearchSpace({ learningRate: { logUniform: [1e-4, 1e-2] }, windowSeconds: { choice: [1, 2] } });
@@ -40,4 +40,3 @@ export * from "./run_search.ts";
 export * from "./influence_plot.ts";
 export * from "./report.ts";
 export * from "./default_spaces.ts";
-export * from "./tune_command.ts";

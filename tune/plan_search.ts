@@ -15,8 +15,8 @@
  *
  * @module
  */
-import { hashSeed, Random } from "../pipeline/random.ts";
-import type { RunConfig } from "../pipeline/run_config.ts";
+import { hashSeed, Random } from "../core/random.ts";
+import type { RunConfig } from "../training/run_config.ts";
 import { applyParams } from "./apply_params.ts";
 import { type RankBy, trialScore } from "./best_trial.ts";
 import { gridPoints } from "./grid_points.ts";
@@ -81,7 +81,7 @@ export const DEFAULT_TRIALS = 8;
  * @example
  * ```ts
  * import { trialConfig } from "./plan_search.ts";
- * import { runConfig } from "../pipeline/run_config.ts";
+ * import { runConfig } from "../training/run_config.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const settings = { base: runConfig("cross", "/data"), space: {}, strategy: "random", trials: 1, seed: 1, rankBy: "window", eta: 2 } as const;
@@ -105,7 +105,7 @@ export function trialConfig(settings: SearchSettings, values: Record<string, unk
  * @example
  * ```ts
  * import { finalConfig } from "./plan_search.ts";
- * import { runConfig } from "../pipeline/run_config.ts";
+ * import { runConfig } from "../training/run_config.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const settings = { base: runConfig("cross", "/data", { epochs: 8 }), space: {}, strategy: "halving", trials: 4, seed: 1, rankBy: "window", eta: 2 } as const;
@@ -158,7 +158,7 @@ function checkSettings(settings: SearchSettings): void {
  * @example
  * ```ts
  * import { planSearch } from "./plan_search.ts";
- * import { runConfig } from "../pipeline/run_config.ts";
+ * import { runConfig } from "../training/run_config.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const settings = {

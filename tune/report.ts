@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { RunResults, SplitMetrics } from "../pipeline/metrics.ts";
-import { escapeXml, fixed } from "../pipeline/report/_svg.ts";
+import type { RunResults, SplitMetrics } from "../evaluation/metrics.ts";
+import { escapeXml, fixed } from "../reports/_svg.ts";
 import { type RankBy, trialScore } from "./best_trial.ts";
 import { influencePlot } from "./influence_plot.ts";
 import type { SearchSettings } from "./plan_search.ts";
@@ -250,7 +250,7 @@ function settingsSection(settings: SearchSettings): string {
  * @example
  * ```ts
  * import { renderSearchReport } from "./report.ts";
- * import { runConfig } from "../pipeline/run_config.ts";
+ * import { runConfig } from "../training/run_config.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const space = { learningRate: { logUniform: [1e-4, 1e-2] }, batchSize: { choice: [16, 32] } } as const;

@@ -21,9 +21,9 @@
  */
 import type * as aq from "arquero";
 import { join } from "node:path";
-import { writeFileAtomic } from "../pipeline/atomic_write.ts";
-import type { RunResults } from "../pipeline/metrics.ts";
-import type { RunConfig } from "../pipeline/run_config.ts";
+import { writeFileAtomic } from "../core/atomic_write.ts";
+import type { RunResults } from "../evaluation/metrics.ts";
+import type { RunConfig } from "../training/run_config.ts";
 import { bestTrial } from "./best_trial.ts";
 import { finalConfig, planSearch, type SearchPlan, type SearchSettings } from "./plan_search.ts";
 import { renderSearchReport } from "./report.ts";

@@ -6,9 +6,9 @@
  * @module
  */
 import { join } from "node:path";
-import { writeFileAtomic } from "../pipeline/atomic_write.ts";
-import type { RunConfig } from "../pipeline/run_config.ts";
-import { trainRun } from "../pipeline/train_run.ts";
+import { writeFileAtomic } from "../core/atomic_write.ts";
+import type { RunConfig } from "../training/run_config.ts";
+import { trainRun } from "../orchestration/train_run.ts";
 import { validateHoldout } from "./validate_holdout.ts";
 
 /** One planned trial: what `trials/plan.json` lists. */
@@ -69,7 +69,7 @@ async function exists(path: string): Promise<boolean> {
  * @example
  * ```ts
  * import { validatesOnHoldout } from "./run_trial.ts";
- * import { runConfig } from "../pipeline/run_config.ts";
+ * import { runConfig } from "../training/run_config.ts";
  * import { assertEquals } from "@std/assert";
  *
  * assertEquals([validatesOnHoldout(runConfig("intra", "/d")), validatesOnHoldout(runConfig("cross", "/d"))], [true, false]);
@@ -124,7 +124,7 @@ export async function trainTrial(config: RunConfig, options: TrialRunnerOptions)
  * @example
  * ```ts
  * import { runTrial } from "./run_trial.ts";
- * import { runConfig } from "../pipeline/run_config.ts";
+ * import { runConfig } from "../training/run_config.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const dir = await Deno.makeTempDir();

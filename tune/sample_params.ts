@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { hashSeed, Random } from "../pipeline/random.ts";
+import { hashSeed, Random } from "../core/random.ts";
 import { paramKind, type ParamSpec, roundParam, type SearchSpace } from "./search_space.ts";
 
 /**
@@ -18,7 +18,7 @@ import { paramKind, type ParamSpec, roundParam, type SearchSpace } from "./searc
  * @example
  * ```ts
  * import { sampleParam } from "./sample_params.ts";
- * import { Random } from "../pipeline/random.ts";
+ * import { Random } from "../core/random.ts";
  * import { assert } from "@std/assert";
  *
  * const units = sampleParam({ int: [16, 64] }, new Random(1)) as number;

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { RunConfig } from "../pipeline/run_config.ts";
+import type { RunConfig } from "../training/run_config.ts";
 
 /** Fields of a `RunConfig` that do not change a run's result and so are not part of its id. */
 export const ID_IGNORED_FIELDS: readonly string[] = ["cacheDir"];
@@ -52,7 +52,7 @@ export function canonicalJson(value: unknown): string {
  * @example
  * ```ts
  * import { trialId } from "./trial_id.ts";
- * import { runConfig } from "../pipeline/run_config.ts";
+ * import { runConfig } from "../training/run_config.ts";
  * import { assertEquals, assertNotEquals } from "@std/assert";
  *
  * const a = runConfig("cross", "/data", { learningRate: 1e-3 });

@@ -16,7 +16,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { RunResults, SplitMetrics } from "../pipeline/metrics.ts";
+import type { RunResults, SplitMetrics } from "../evaluation/metrics.ts";
 import type { TrialSpec } from "./run_trial.ts";
 
 /** Status of a trial in the table. */

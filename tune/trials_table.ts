@@ -11,7 +11,7 @@
  */
 import * as aq from "arquero";
 import { join } from "node:path";
-import { writeFileAtomic } from "../pipeline/atomic_write.ts";
+import { writeFileAtomic } from "../core/atomic_write.ts";
 import type { TrialRow } from "./trial_row.ts";
 
 /** The columns after the parameters. */

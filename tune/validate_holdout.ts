@@ -6,14 +6,14 @@
  * @module
  */
 import { join } from "node:path";
-import { setupBackend } from "../models/backend.ts";
-import { catalog, recordingsOf } from "../pipeline/catalog.ts";
-import { loadModel } from "../pipeline/checkpoint.ts";
-import { evaluatePredictions, type SplitMetrics } from "../pipeline/metrics.ts";
-import { predictRecordings } from "../pipeline/predict.ts";
-import type { RunConfig } from "../pipeline/run_config.ts";
-import { holdOut, stepsForModel } from "../pipeline/train_run.ts";
-import { LABELS } from "../pipeline/types.ts";
+import { setupBackend } from "../backends/backend.ts";
+import { catalog, recordingsOf } from "../sources/catalog.ts";
+import { loadModel } from "../training/checkpoint.ts";
+import { evaluatePredictions, type SplitMetrics } from "../evaluation/metrics.ts";
+import { predictRecordings } from "../evaluation/predict.ts";
+import type { RunConfig } from "../training/run_config.ts";
+import { holdOut, stepsForModel } from "../orchestration/train_run.ts";
+import { LABELS } from "../core/types.ts";
 
 /**
  * Evaluates the best model of a finished run (`runDir/model`) on the

@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import { benchTrain } from "../../bench/train.ts";
 import { MODELS } from "../../models/registry.ts";
-import { TINY_SIGNALS } from "../models/kernels/_model_step.ts";
+import { TINY_SIGNALS } from "../backends/kernels/_model_step.ts";
 
 Deno.test("benchTrain() reports every requested model on every requested backend", async () => {
   const models = Object.keys(MODELS);

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Block, Label, Recording, TaskType } from "../../pipeline/types.ts";
+import type { Block, Label, Recording, TaskType } from "../../core/types.ts";
 
 const TASK_OF_LABEL: Record<Label, TaskType> = {
   rest: "rest",

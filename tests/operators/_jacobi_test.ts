@@ -1,6 +1,6 @@
 import { assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
 import { inverseSqrtSymmetric, symmetricEigen, symmetricFunction } from "../../operators/_jacobi.ts";
-import { Random } from "../../pipeline/random.ts";
+import { Random } from "../../core/random.ts";
 
 /** A random symmetric positive definite n x n matrix: B Bᵀ / n + 0.1 I. */
 function randomSpd(n: number, seed: number): Float64Array {

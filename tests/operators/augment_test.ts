@@ -1,8 +1,8 @@
 import { assertEquals, assertNotEquals, assertRejects, assertThrows } from "@std/assert";
 import { EMPTY, lastValueFrom, of, throwError, toArray } from "rxjs";
 import { augment, augmentWindow } from "../../operators/augment.ts";
-import { Random } from "../../pipeline/random.ts";
-import type { Window } from "../../pipeline/types.ts";
+import { Random } from "../../core/random.ts";
+import type { Window } from "../../core/types.ts";
 import { makeRecording } from "./_blocks.ts";
 
 function makeWindow(startSample = 0, nChans = 8, nTimes = 100): Window {

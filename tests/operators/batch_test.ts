@@ -1,7 +1,7 @@
 import { concat, from, lastValueFrom, NEVER, Subject, take, throwError, toArray } from "rxjs";
 import { assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { batch, stackWindows } from "../../operators/batch.ts";
-import type { Batch, Window } from "../../pipeline/types.ts";
+import type { Batch, Window } from "../../core/types.ts";
 import { makeRecording } from "./_blocks.ts";
 
 function makeWindow(i: number, shape = [2, 3]): Window {

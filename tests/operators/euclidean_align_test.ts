@@ -7,8 +7,8 @@ import {
   channelCovariance,
   euclideanAlign,
 } from "../../operators/euclidean_align.ts";
-import { Random } from "../../pipeline/random.ts";
-import type { Block } from "../../pipeline/types.ts";
+import { Random } from "../../core/random.ts";
+import type { Block } from "../../core/types.ts";
 import { makeBlocks, makeRecording } from "./_blocks.ts";
 
 /** A [nChans, nTimes] signal: independent noise mixed by a random matrix (correlated channels of unequal power). */

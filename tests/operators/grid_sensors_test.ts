@@ -1,8 +1,8 @@
 import { concat, from, lastValueFrom, of, Subject, throwError, toArray } from "rxjs";
 import { assert, assertAlmostEquals, assertEquals, assertLessOrEqual, assertRejects, assertThrows } from "@std/assert";
 import { assignSensorsToGrid, gridSensors, planSensorGrid, sensorsToFrames } from "../../operators/grid_sensors.ts";
-import { magnes3600Layout, type SensorLayout } from "../../pipeline/layout.ts";
-import type { Window } from "../../pipeline/types.ts";
+import { magnes3600Layout, type SensorLayout } from "../../core/layout.ts";
+import type { Window } from "../../core/types.ts";
 import { makeRecording } from "./_blocks.ts";
 
 const layout = magnes3600Layout();

@@ -1,7 +1,7 @@
 import { concat, firstValueFrom, from, lastValueFrom, NEVER, Subject, take, throwError, toArray } from "rxjs";
 import { assert, assertAlmostEquals, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { minmax, minmaxChannels } from "../../operators/minmax.ts";
-import type { Block } from "../../pipeline/types.ts";
+import type { Block } from "../../core/types.ts";
 import { joinBlocks, makeBlocks, makeRecording, signal } from "./_blocks.ts";
 
 function collect(blocks: Block[], options = {}): Promise<Block[]> {

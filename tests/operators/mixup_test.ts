@@ -1,7 +1,7 @@
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
 import { from, lastValueFrom, toArray } from "rxjs";
 import { mixBatch, mixup } from "../../operators/mixup.ts";
-import type { Batch } from "../../pipeline/types.ts";
+import type { Batch } from "../../core/types.ts";
 
 function batchOf(n: number, size: number, offset = 0): Batch {
   return {

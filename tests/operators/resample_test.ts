@@ -1,7 +1,7 @@
 import { concat, firstValueFrom, from, lastValueFrom, NEVER, of, Subject, take, throwError, toArray } from "rxjs";
 import { assert, assertAlmostEquals, assertEquals, assertLess, assertRejects, assertThrows } from "@std/assert";
 import { designResampleFilter, PolyphaseResampler, resample, resamplePoly } from "../../operators/resample.ts";
-import type { Block } from "../../pipeline/types.ts";
+import type { Block } from "../../core/types.ts";
 import { joinBlocks, makeBlocks, makeRecording, maxAbsDiff, signal } from "./_blocks.ts";
 
 interface FixtureCase {

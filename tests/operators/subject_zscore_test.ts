@@ -1,7 +1,7 @@
 import { assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { EMPTY, lastValueFrom, of, Subject, take, throwError, toArray } from "rxjs";
 import { subjectZscore, zscoreWithMoments } from "../../operators/subject_zscore.ts";
-import type { Block } from "../../pipeline/types.ts";
+import type { Block } from "../../core/types.ts";
 import { makeBlocks, makeRecording } from "./_blocks.ts";
 
 const MOMENTS = { mean: Float64Array.of(1, 10), sd: Float64Array.of(2, 5) };

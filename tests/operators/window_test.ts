@@ -1,7 +1,7 @@
 import { concat, from, lastValueFrom, NEVER, Subject, take, throwError, toArray } from "rxjs";
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { window, windowCount, type WindowOptions } from "../../operators/window.ts";
-import { type Block, LABELS, type Window } from "../../pipeline/types.ts";
+import { type Block, LABELS, type Window } from "../../core/types.ts";
 import { makeBlocks, makeRecording, signal } from "./_blocks.ts";
 
 function collect(blocks: Block[], options: WindowOptions): Promise<Window[]> {

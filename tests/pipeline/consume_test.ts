@@ -1,7 +1,7 @@
 import { assertEquals, assertRejects } from "@std/assert";
 import { from, NEVER, Observable, Subject, throwError } from "rxjs";
 import { consume } from "../../pipeline/consume.ts";
-import { PullGate } from "../../pipeline/pull_gate.ts";
+import { PullGate } from "../../core/pull_gate.ts";
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
 

@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { channelCovariance } from "../../operators/euclidean_align.ts";
 import { fitSubjectStatistics, subjectRecordings } from "../../pipeline/fit_subject_statistics.ts";
 import { planPreprocess, preprocess, type PreprocessStep } from "../../pipeline/preprocess.ts";
-import { readBlocks } from "../../pipeline/read_blocks.ts";
+import { readBlocks } from "../../sources/read_blocks.ts";
 import { streamWindows } from "../../pipeline/stream_windows.ts";
-import type { Recording, Window } from "../../pipeline/types.ts";
-import { writeRecording } from "./_recordings.ts";
+import type { Recording, Window } from "../../core/types.ts";
+import { writeRecording } from "../_recordings.ts";
 
 /** Deterministic noise in [-1, 1) from three integers (a fast hash, good enough for test signals). */
 function noise(a: number, b: number, c: number): number {

@@ -1,8 +1,8 @@
 import { assertEquals, assertNotEquals } from "@std/assert";
 import { lastValueFrom, toArray } from "rxjs";
 import { readResampled, resampledCacheKey } from "../../pipeline/read_resampled.ts";
-import type { Block } from "../../pipeline/types.ts";
-import { writeRecording } from "./_recordings.ts";
+import type { Block } from "../../core/types.ts";
+import { writeRecording } from "../_recordings.ts";
 
 function concatenated(blocks: Block[]): Float32Array[] {
   const nChans = blocks[0].nChans;

@@ -1,12 +1,12 @@
 import { assertEquals, assertLessOrEqual, assertNotEquals, assertThrows } from "@std/assert";
 import { lastValueFrom, tap, toArray } from "rxjs";
 import { consume } from "../../pipeline/consume.ts";
-import { PullGate } from "../../pipeline/pull_gate.ts";
+import { PullGate } from "../../core/pull_gate.ts";
 import type { PreprocessStep } from "../../pipeline/preprocess.ts";
 import { streamBatches } from "../../pipeline/stream_batches.ts";
 import { streamWindows } from "../../pipeline/stream_windows.ts";
-import type { Recording, Window } from "../../pipeline/types.ts";
-import { writeRecording } from "./_recordings.ts";
+import type { Recording, Window } from "../../core/types.ts";
+import { writeRecording } from "../_recordings.ts";
 
 const STEPS: PreprocessStep[] = [
   { op: "resample", toHz: 125 },

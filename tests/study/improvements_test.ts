@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import { runConfig } from "../../pipeline/run_config.ts";
+import { runConfig } from "../../training/run_config.ts";
 import { IMPROVEMENTS } from "../../study/improvements.ts";
 
 // A baseline without the improvements the defaults switch on (augmentation, AdaBN).

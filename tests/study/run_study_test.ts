@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
-import type { RunConfig } from "../../pipeline/run_config.ts";
+import type { RunConfig } from "../../training/run_config.ts";
 import { runStudy } from "../../study/run_study.ts";
 import { defaultStudySettings, type StudySettings } from "../../study/study_settings.ts";
 import { fakeRunner } from "../tune/_fake_runner.ts";

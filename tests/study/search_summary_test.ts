@@ -1,5 +1,5 @@
 import { assertAlmostEquals, assertEquals } from "@std/assert";
-import { runConfig } from "../../pipeline/run_config.ts";
+import { runConfig } from "../../training/run_config.ts";
 import { paramInfluence, spearman, summariseSearch } from "../../study/search_summary.ts";
 import type { SearchSettings } from "../../tune/plan_search.ts";
 import { runSearch } from "../../tune/run_search.ts";

@@ -1,6 +1,6 @@
 import { assertAlmostEquals, assertEquals, assertStringIncludes } from "@std/assert";
-import type { RunResults } from "../../pipeline/metrics.ts";
-import { runConfig } from "../../pipeline/run_config.ts";
+import type { RunResults } from "../../evaluation/metrics.ts";
+import { runConfig } from "../../training/run_config.ts";
 import { stat, type StudyRun, summariseStudy } from "../../study/summarise_study.ts";
 import { fakeSplit } from "../tune/_fake_runner.ts";
 

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertGreater, assertLess, assertNotEquals, assertThrows } from "@std/assert";
-import { magnes3600Layout } from "../../pipeline/layout.ts";
-import { TASK_TYPES, type TaskType } from "../../pipeline/types.ts";
+import { magnes3600Layout } from "../../core/layout.ts";
+import { TASK_TYPES, type TaskType } from "../../core/types.ts";
 import { generateRecording } from "../../synth/generate_recording.ts";
 
 const SFREQ = 2034;

@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { TASK_TYPES } from "../../pipeline/types.ts";
+import { TASK_TYPES } from "../../core/types.ts";
 import { planDataset } from "../../synth/plan_dataset.ts";
 
 function countBySplit(files: Array<{ split: string }>): Record<string, number> {

@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import h5wasm from "h5wasm/node";
 import { join } from "node:path";
-import { DataFileError } from "../../pipeline/errors.ts";
+import { DataFileError } from "../../core/errors.ts";
 import { generateRecording } from "../../synth/generate_recording.ts";
 import { type SynthProgress, writeDataset } from "../../synth/write_dataset.ts";
 import { SYNTH_GENERATOR, SYNTH_VERSION } from "../../synth/version.ts";

@@ -1,7 +1,7 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
-import { predictionsToCsv } from "../../pipeline/predictions_csv.ts";
-import { runConfig } from "../../pipeline/run_config.ts";
+import { predictionsToCsv } from "../../evaluation/predictions_csv.ts";
+import { runConfig } from "../../training/run_config.ts";
 import { fakePredictions } from "../tune/_fake_runner.ts";
 import { runTask, type TaskOutput } from "./_run_task.ts";
 

@@ -5,9 +5,9 @@
  * @module
  */
 import { join } from "node:path";
-import type { PredictionRow } from "../../pipeline/metrics.ts";
-import { predictionsToCsv } from "../../pipeline/predictions_csv.ts";
-import type { RunConfig } from "../../pipeline/run_config.ts";
+import type { PredictionRow } from "../../evaluation/metrics.ts";
+import { predictionsToCsv } from "../../evaluation/predictions_csv.ts";
+import type { RunConfig } from "../../training/run_config.ts";
 import type { TrialRunnerOptions } from "../../tune/run_trial.ts";
 
 /** Accuracy a fake run reports for a config. */

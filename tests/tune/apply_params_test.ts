@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { runConfig } from "../../pipeline/run_config.ts";
+import { runConfig } from "../../training/run_config.ts";
 import { applyParams } from "../../tune/apply_params.ts";
 
 const BASE = runConfig("cross", "/data", { model: "gru" });

@@ -1,5 +1,5 @@
 import { assertEquals, assertRejects } from "@std/assert";
-import { runConfig } from "../../pipeline/run_config.ts";
+import { runConfig } from "../../training/run_config.ts";
 import { planSearch, type SearchSettings } from "../../tune/plan_search.ts";
 import type { TrialSpec } from "../../tune/run_trial.ts";
 import type { TrialRow } from "../../tune/trial_row.ts";

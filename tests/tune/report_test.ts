@@ -1,6 +1,6 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
-import { runConfig } from "../../pipeline/run_config.ts";
-import type { RunResults, SplitMetrics } from "../../pipeline/metrics.ts";
+import { runConfig } from "../../training/run_config.ts";
+import type { RunResults, SplitMetrics } from "../../evaluation/metrics.ts";
 import { influencePlot } from "../../tune/influence_plot.ts";
 import type { SearchSettings } from "../../tune/plan_search.ts";
 import { renderSearchReport } from "../../tune/report.ts";

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
-import { runConfig } from "../../pipeline/run_config.ts";
+import { runConfig } from "../../training/run_config.ts";
 import type { SearchSettings } from "../../tune/plan_search.ts";
 import { runPlannedTrial, runSearch } from "../../tune/run_search.ts";
 import { fakeRunner } from "./_fake_runner.ts";

@@ -1,5 +1,5 @@
 import { assertEquals, assertMatch, assertNotEquals } from "@std/assert";
-import type { RunConfig } from "../../pipeline/run_config.ts";
+import type { RunConfig } from "../../training/run_config.ts";
 import { trialId } from "../../tune/trial_id.ts";
 
 /** A fully written-out config, independent of the defaults of the day. */

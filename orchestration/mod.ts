@@ -1,0 +1,8 @@
+/**
+ * Orchestrators: a whole training run (catalogue, cache, fit, evaluation, run folder),
+ * re-evaluation of a run folder, and ensembles of finished runs.
+ *
+ * @module
+ */
+export * from "./train_run.ts";
+export * from "./ensemble_runs.ts";

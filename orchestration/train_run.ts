@@ -1,0 +1,394 @@
+/**
+ * A whole training run, end to end: catalogue, backend, model, epochs with
+ * validation and checkpoints, final evaluation, and the run folder
+ * (`config.json`, `metrics.jsonl`, `checkpoint/`, `model/`, `predictions.csv`,
+ * `results.json`, `report.html`). The `train-cross` and `train-intra` tasks are
+ * thin wrappers around {@linkcode trainRun}; user scripts can call it directly.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { join, resolve } from "node:path";
+import { isInside } from "../core/_is_inside.ts";
+import { MODELS } from "../models/registry.ts";
+import { setupBackend } from "../backends/backend.ts";
+import { writeFileAtomic } from "../core/atomic_write.ts";
+import { catalog, recordingsOf } from "../sources/catalog.ts";
+import { loadCheckpoint, loadModel, saveCheckpoint, saveModel } from "../training/checkpoint.ts";
+import { DataFileError } from "../core/errors.ts";
+import { type EpochMetrics, fit } from "../training/fit.ts";
+import { evaluatePredictions, type PredictionRow, type RunResults, type SplitMetrics } from "../evaluation/metrics.ts";
+import { peakRssMB } from "../core/peak_rss.ts";
+import { predictionsToCsv } from "../evaluation/predictions_csv.ts";
+import { predictRecordings } from "../evaluation/predict.ts";
+import { planPreprocess, type PreprocessStep } from "../pipeline/preprocess.ts";
+import { hashSeed, Random } from "../core/random.ts";
+import { renderReport } from "../reports/report.ts";
+import type { RunConfig } from "../training/run_config.ts";
+import { withSeededRandom } from "../core/with_seeded_random.ts";
+import { warmResampleCache } from "../pipeline/warm_resample_cache.ts";
+import { streamBatches } from "../pipeline/stream_batches.ts";
+import { mixup } from "../operators/mixup.ts";
+import { LABELS, N_SENSORS, RAW_SFREQ, type Recording } from "../core/types.ts";
+
+/** Options of {@linkcode trainRun}. */
+export interface TrainRunOptions {
+  /** Run folder to write (created). */
+  runDir: string;
+  /** Continue from `runDir/checkpoint` when it exists. Default: false. */
+  resume?: boolean;
+  /** Receives one line per event (epochs, evaluation). Default: `console.error`. */
+  log?: (line: string) => void;
+  /** Receives in-place progress text during an epoch (e.g. for a TTY). Default: none. */
+  progress?: (text: string) => void;
+}
+
+/** State stored with each checkpoint. */
+interface TrainingState {
+  history: EpochMetrics[];
+  bestEpoch: number;
+}
+
+/** The preprocessing of a model: the config's steps, plus a grid step for grid models. */
+export function stepsForModel(steps: readonly PreprocessStep[], model: string): PreprocessStep[] {
+  const entry = MODELS[model];
+  if (!entry) throw new RangeError(`Unknown model ${model}: expected one of ${Object.keys(MODELS).join(", ")}`);
+  const hasGrid = steps.some((step) => step.op === "gridSensors");
+  if (entry.input === "grid" && !hasGrid) return [...steps, { op: "gridSensors" }];
+  if (entry.input === "channels" && hasGrid) {
+    throw new TypeError(`Model ${model} takes sensor windows [nChans, nTimes]: remove the gridSensors step`);
+  }
+  return [...steps];
+}
+
+/** The shape of one window after `steps`, as models take it. */
+export function signalOf(
+  steps: readonly PreprocessStep[],
+): { nChans: number; nTimes: number; gridRows?: number; gridCols?: number; sfreq: number } {
+  const plan = planPreprocess(steps);
+  const resample = plan.blockSteps.find((step) => step.op === "resample");
+  const sfreq = resample?.op === "resample" ? resample.toHz : RAW_SFREQ;
+  const nTimes = Math.round(plan.windowStep.windowSeconds * sfreq);
+  const grid = plan.windowSteps.find((step) => step.op === "gridSensors");
+  return grid
+    ? { nChans: N_SENSORS, nTimes, gridRows: grid.rows ?? 20, gridCols: grid.cols ?? 20, sfreq }
+    : { nChans: N_SENSORS, nTimes, sfreq };
+}
+
+/**
+ * Splits training recordings into train and hold-out validation: for every
+ * subject and class, `chunks` recordings (seeded choice) go to validation.
+ *
+ * @param recordings Training recordings.
+ * @param chunks Recordings per subject and class to hold out.
+ * @param seed Seed of the choice.
+ * @returns The two lists.
+ */
+export function holdOut(
+  recordings: readonly Recording[],
+  chunks: number,
+  seed: number,
+): { train: Recording[]; validation: Recording[] } {
+  const groups = new Map<string, Recording[]>();
+  for (const recording of recordings) {
+    const key = `${recording.subject}/${recording.label}`;
+    groups.set(key, [...(groups.get(key) ?? []), recording]);
+  }
+  const random = new Random(hashSeed(seed, "holdout"));
+  const validation = new Set<Recording>();
+  for (const group of groups.values()) {
+    if (group.length <= chunks) {
+      throw new RangeError(
+        `Cannot hold out ${chunks} recordings per subject and class: ${group[0].subject}/${
+          group[0].label
+        } has ${group.length}`,
+      );
+    }
+    for (const recording of random.shuffle([...group]).slice(0, chunks)) validation.add(recording);
+  }
+  return {
+    train: recordings.filter((r) => !validation.has(r)),
+    validation: recordings.filter((r) => validation.has(r)),
+  };
+}
+
+/** Seconds as `1h02m`, `3m05s` or `42s`. */
+function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+  if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return `${s}s`;
+}
+
+/** The streaming options of a run: what training, validation and evaluation read alike. */
+function streamOptionsOf(config: RunConfig, steps: readonly PreprocessStep[]) {
+  return {
+    steps,
+    batchSize: config.batchSize,
+    concurrency: config.concurrency,
+    cacheDir: config.cacheDir ?? undefined,
+    maxSamples: config.maxSamples ?? undefined,
+  };
+}
+
+/** Short key of a split for `results.json`: `Cross/test1` -> `test1`. */
+function splitKey(split: string): string {
+  return split.split("/").pop() || split;
+}
+
+/**
+ * The recordings of every split a run uses (train, validation, test), by folder.
+ *
+ * @param config The run's configuration (`data` and the split lists).
+ * @returns Recordings per split folder.
+ * @throws {DataFileError} naming a split folder that holds no recordings.
+ */
+export async function recordingsBySplit(config: RunConfig): Promise<Map<string, Recording[]>> {
+  const splits = [...new Set([...config.trainSplits, ...config.validationSplits, ...config.testSplits])];
+  const table = await catalog(config.data, { splits });
+  const all = recordingsOf(table);
+  const bySplit = new Map<string, Recording[]>();
+  for (const split of splits) {
+    const recordings = all.filter((r) => r.split === split);
+    if (recordings.length === 0) {
+      throw new DataFileError(join(config.data, split), "folder has no recordings (expected *.h5 files)");
+    }
+    bySplit.set(split, recordings);
+  }
+  return bySplit;
+}
+
+/**
+ * Runs training and evaluation as `config` says and writes the run folder.
+ *
+ * @param config The run's complete configuration (written to `config.json`).
+ * @param options Run folder, resume, logging.
+ * @returns The content of `results.json`.
+ * Weight initialisation and dropout are seeded from `config.seed` (see
+ * `withSeededRandom`), so a run on the same backend repeats exactly.
+ *
+ * @throws {DataFileError} for missing or bad data; {@linkcode RangeError} for a
+ *   bad config; refuses to write into the data folder.
+ */
+export function trainRun(config: RunConfig, options: TrainRunOptions): Promise<RunResults> {
+  return withSeededRandom(config.seed, () => trainRunSeeded(config, options));
+}
+
+async function trainRunSeeded(config: RunConfig, options: TrainRunOptions): Promise<RunResults> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const runDir = resolve(options.runDir);
+  if (isInside(runDir, config.data)) {
+    throw new RangeError(`Refusing to write the run folder ${runDir} inside the data folder ${config.data}`);
+  }
+  if (config.cacheDir && isInside(config.cacheDir, config.data)) {
+    throw new RangeError(`Refusing to put the cache ${config.cacheDir} inside the data folder ${config.data}`);
+  }
+  const startedAt = new Date().toISOString();
+  const started = performance.now();
+  const steps = stepsForModel(config.preprocess, config.model);
+  const signal = signalOf(steps);
+  const bySplit = await recordingsBySplit(config);
+  let trainRecordings = config.trainSplits.flatMap((split) => bySplit.get(split)!);
+  let validationRecordings = config.validationSplits.flatMap((split) => bySplit.get(split)!);
+  if (validationRecordings.length === 0 && config.holdoutChunks > 0) {
+    ({ train: trainRecordings, validation: validationRecordings } = holdOut(
+      trainRecordings,
+      config.holdoutChunks,
+      config.seed,
+    ));
+  }
+  let warmSeconds = 0;
+  const resampleStep = steps[0]?.op === "resample" ? steps[0] : undefined;
+  if (config.cacheDir && resampleStep) {
+    // Read and resample every raw file once, on all cores, before training starts.
+    const all = [...new Set([...bySplit.values()].flat())];
+    const warm = await warmResampleCache(all, {
+      cacheDir: config.cacheDir,
+      toHz: resampleStep.toHz,
+      sfreq: resampleStep.fromHz,
+      maxSamples: config.maxSamples ?? undefined,
+    });
+    warmSeconds = warm.seconds;
+    if (warm.written > 0) {
+      log(`megflow: resampled ${warm.written} recordings into the cache in ${warm.seconds.toFixed(1)} s`);
+    }
+  }
+  const backend = await setupBackend(config.backend);
+  log(`megflow: backend ${backend.backend} (${backend.reason})`);
+  await Deno.mkdir(runDir, { recursive: true });
+  await writeFileAtomic(join(runDir, "config.json"), JSON.stringify({ ...config, preprocess: steps }, null, 2) + "\n");
+
+  const nClasses = LABELS.length;
+  const streamOptions = streamOptionsOf(config, steps);
+  const checkpointDir = join(runDir, "checkpoint");
+  const optimizer = tf.train.adam(config.learningRate);
+  let model: tfl.LayersModel;
+  let state: TrainingState = { history: [], bestEpoch: 0 };
+  const resumable = options.resume && (await Deno.stat(join(checkpointDir, "state.json")).catch(() => null));
+  if (resumable) {
+    const checkpoint = await loadCheckpoint<TrainingState>(checkpointDir);
+    model = checkpoint.model;
+    state = checkpoint.state;
+    await checkpoint.restoreOptimizer(optimizer);
+    log(`megflow: resuming ${runDir} after epoch ${state.history.length}`);
+  } else {
+    model = MODELS[config.model].build(signal, nClasses, config.modelOptions);
+  }
+  log(
+    `megflow: ${config.task}-subject, model ${config.model} (${model.countParams()} parameters), ` +
+      `${trainRecordings.length} training / ${validationRecordings.length} validation recordings`,
+  );
+
+  const trainStarted = performance.now();
+  const result = await fit(model, optimizer, {
+    nClasses,
+    epochs: config.epochs,
+    learningRate: config.learningRate,
+    schedule: config.schedule,
+    warmupEpochs: config.warmupEpochs,
+    patience: config.patience,
+    history: state.history,
+    batches: (epoch, gate) => {
+      const batches = streamBatches(trainRecordings, {
+        ...streamOptions,
+        gate,
+        shuffleBuffer: config.shuffleBuffer,
+        seed: config.seed,
+        epoch,
+      });
+      // config.json of runs made before the option existed lacks it.
+      const alpha = config.mixupAlpha ?? 0;
+      return alpha > 0 ? batches.pipe(mixup({ alpha, seed: hashSeed(config.seed, epoch, "mixup") })) : batches;
+    },
+    validate: validationRecordings.length === 0 ? undefined : () =>
+      predictRecordings(model, validationRecordings, {
+        ...streamOptions,
+        nClasses,
+        adaptBatchNorm: config.adaptBatchNorm,
+      }),
+    onBatch: options.progress &&
+      ((p) => {
+        // Batches per epoch are known after the first epoch; during it, no ETA is shown.
+        const perEpoch = state.history.at(-1)?.windows ?? p.windows;
+        const batchesPerEpoch = Math.max(p.batch, Math.ceil(perEpoch / config.batchSize));
+        const secondsPerBatch = p.seconds / p.batch;
+        const remaining = (batchesPerEpoch - p.batch) + (config.epochs - p.epoch) * batchesPerEpoch;
+        const eta = state.history.length > 0 || p.epoch > 1
+          ? ` ETA ${formatDuration(remaining * secondsPerBatch)}`
+          : "";
+        options.progress!(
+          `epoch ${p.epoch}/${config.epochs} batch ${p.batch}/${batchesPerEpoch} loss ${p.loss.toFixed(3)} ` +
+            `${(p.windows / p.seconds).toFixed(1)} windows/s${eta}`,
+        );
+      }),
+    onEpoch: async (metrics, isBest) => {
+      state = { history: [...state.history, metrics], bestEpoch: isBest ? metrics.epoch : state.bestEpoch };
+      await writeFileAtomic(
+        join(runDir, "metrics.jsonl"),
+        state.history.map((m) => JSON.stringify(m)).join("\n") + "\n",
+      );
+      if (isBest) await saveModel(join(runDir, "model"), model);
+      await saveCheckpoint(checkpointDir, model, optimizer, state);
+      const val = metrics.valAccuracy === undefined
+        ? ""
+        : ` val loss ${metrics.valLoss!.toFixed(3)} acc ${metrics.valAccuracy.toFixed(3)}`;
+      log(
+        `epoch ${metrics.epoch}/${config.epochs}: train loss ${metrics.trainLoss.toFixed(3)} ` +
+          `acc ${metrics.trainAccuracy.toFixed(3)}${val} lr ${metrics.learningRate.toExponential(1)} ` +
+          `${(metrics.windows / metrics.trainSeconds).toFixed(1)} windows/s ${metrics.seconds.toFixed(1)} s` +
+          (isBest ? " (best)" : ""),
+      );
+    },
+  });
+  const trainSeconds = (performance.now() - trainStarted) / 1000;
+  optimizer.dispose();
+
+  const best = await loadModel(join(runDir, "model"));
+  model.dispose();
+  const evaluated = await evaluateRun(best, config, steps, bySplit, { trainRecordings, log });
+  best.dispose();
+  const history = result.history;
+  const trainWindows = history.reduce((n, m) => n + m.windows, 0);
+  const stepSeconds = history.reduce((n, m) => n + m.trainSeconds, 0);
+  const results: RunResults = {
+    task: config.task,
+    model: config.model,
+    backend: backend.backend,
+    splits: evaluated.splits,
+    seconds: {
+      ingest: warmSeconds + history.reduce((n, m) => n + m.ingestSeconds, 0),
+      train: trainSeconds,
+      evaluate: evaluated.seconds,
+      total: (performance.now() - started) / 1000,
+    },
+    trainWindowsPerSecond: stepSeconds > 0 ? trainWindows / stepSeconds : 0,
+    peakRssMB: peakRssMB(),
+    startedAt,
+    bestEpoch: result.bestEpoch,
+    ...(result.stoppedEarly ? { stoppedEpoch: history.length } : {}),
+  };
+  await writeRunOutputs(runDir, results, evaluated.rows, history, config);
+  return results;
+}
+
+/** Predictions and metrics of the final evaluation. */
+export interface RunEvaluation {
+  /** Metrics per split key (`train`, `test1`, ...). */
+  splits: Record<string, SplitMetrics>;
+  /** Every predicted window. */
+  rows: PredictionRow[];
+  /** Seconds the evaluation took. */
+  seconds: number;
+}
+
+/**
+ * Evaluates `model` on the training recordings (for the train/test gap) and on
+ * every test split of `config`.
+ */
+export async function evaluateRun(
+  model: tfl.LayersModel,
+  config: RunConfig,
+  steps: readonly PreprocessStep[],
+  bySplit: Map<string, Recording[]>,
+  options: { trainRecordings?: Recording[]; log?: (line: string) => void } = {},
+): Promise<RunEvaluation> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const started = performance.now();
+  // config.json of runs made before the option existed lacks it.
+  const streamOptions = {
+    ...streamOptionsOf(config, steps),
+    nClasses: LABELS.length,
+    adaptBatchNorm: config.adaptBatchNorm ?? false,
+  };
+  const parts: Array<[string, Recording[]]> = [
+    ["train", options.trainRecordings ?? config.trainSplits.flatMap((split) => bySplit.get(split) ?? [])],
+    ...config.testSplits.map((split): [string, Recording[]] => [splitKey(split), bySplit.get(split) ?? []]),
+  ];
+  const rows: PredictionRow[] = [];
+  for (const [key, recordings] of parts) {
+    if (recordings.length === 0) continue;
+    const predictions = await predictRecordings(model, recordings, { ...streamOptions, split: key });
+    log(`evaluate ${key}: ${predictions.rows.length} windows, accuracy ${predictions.accuracy.toFixed(3)}`);
+    rows.push(...predictions.rows);
+  }
+  return { splits: evaluatePredictions(rows), rows, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Writes `predictions.csv`, `results.json` and `report.html` of a run, each atomically. */
+export async function writeRunOutputs(
+  runDir: string,
+  results: RunResults,
+  rows: readonly PredictionRow[],
+  history: readonly EpochMetrics[],
+  config: RunConfig,
+): Promise<void> {
+  await writeFileAtomic(join(runDir, "predictions.csv"), predictionsToCsv(rows));
+  await writeFileAtomic(join(runDir, "results.json"), JSON.stringify(results, null, 2) + "\n");
+  // Without a training split (an ensemble or evaluation of test folders only) the report has no gap section.
+  const report = renderReport(
+    { results, history, config: config as unknown as Record<string, unknown> },
+    "train" in results.splits ? { trainSplit: "train" } : {},
+  );
+  await writeFileAtomic(join(runDir, "report.html"), report);
+}

@@ -1,0 +1,253 @@
+/**
+ * The `deno task study` command line.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join, resolve } from "node:path";
+import { BACKEND_CHOICES, type BackendChoice } from "../backends/backend.ts";
+import { MODELS } from "../models/registry.ts";
+import { ensureDefaultDataset } from "../synth/default_dataset.ts";
+import { megflowCacheDir } from "../synth/megflow_cache_dir.ts";
+import { parseSearchSpace } from "../tune/search_space.ts";
+import type { Strategy } from "../tune/plan_search.ts";
+import { IMPROVEMENTS } from "../study/improvements.ts";
+import { runCounts } from "../study/report.ts";
+import { runStudy } from "../study/run_study.ts";
+import { defaultStudySettings, type StudySettings } from "../study/study_settings.ts";
+
+const DEFAULTS: StudySettings = defaultStudySettings("", null);
+
+/** Runs at once by default: one per CPU core, at most 4 (wasm training uses one core each). */
+export const DEFAULT_STUDY_WORKERS: number = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
+
+/** The flags of `deno task study`, in `--help` form. */
+export const STUDY_FLAGS =
+  `  --data DIR              dataset root with Intra/ and Cross/ (default: the generated dataset of --preset)
+  --preset full|small     generated dataset used without --data (default: full; small is a quick toy)
+  --models LIST           models compared intra vs cross (default: ${DEFAULTS.models.join(",")})
+  --seeds N|LIST          seeds 1..N, or a comma-separated list (default: ${DEFAULTS.seeds.length})
+  --epochs N              epochs of every run (default: ${DEFAULTS.epochs})
+  --batch N               windows per batch (default: ${DEFAULTS.batchSize})
+  --lr X                  peak learning rate (default: ${DEFAULTS.learningRate})
+  --window-seconds X      window length (default: ${DEFAULTS.windowSeconds})
+  --stride-seconds X      window stride of cross-subject runs (default: ${DEFAULTS.strideSeconds})
+  --intra-stride-seconds X  window stride of intra-subject runs (default: ${DEFAULTS.intraStrideSeconds})
+  --max-samples N         use only the first N raw samples of each recording (default: all)
+  --model-options JSON    options per model, e.g. '{"gru":{}}' for the full-size GRU (default: EEGNet-8,2
+                          and small versions of gru and vivit, see study/study_settings.ts)
+  --improvement-model M   model the improvements are measured with (default: ${DEFAULTS.improvementModel})
+  --improvements LIST     ${Object.keys(IMPROVEMENTS).join(",")} or none
+                          (default: ${DEFAULTS.improvements.join(",")})
+  --search-model M        model of the searches (default: ${DEFAULTS.search!.model})
+  --search-strategy NAME  grid | random | halving (default: ${DEFAULTS.search!.strategy})
+  --search-trials N       trials per search (default: ${DEFAULTS.search!.trials})
+  --search-epochs N       epochs per trial and retrained best (default: ${DEFAULTS.search!.epochs})
+  --search-space FILE     search space JSON (default: ${Object.keys(DEFAULTS.search!.space).join(", ")})
+  --cross-search DIR      read this cross-subject search folder instead of searching
+  --intra-search DIR      read this intra-subject search folder instead of searching
+  --no-search             skip part (c)
+  --workers N             runs at once, as child processes (default: one per core, at most 4; here ${DEFAULT_STUDY_WORKERS})
+  --backend NAME          auto | webgpu | wasm | cpu (default: auto)
+  --cache DIR             cache of resampled recordings (default: ~/.cache/megflow/resampled)
+  --no-cache              always read and resample the raw files
+  --out DIR               study folder (default: runs/<time>-study); rerun to continue
+  --help                  this text`;
+
+/** What the command line asks for. */
+export type StudyCommand = { help: true } | { help: false; settings: StudySettings; out: string; workers: number };
+
+function positiveInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const x = Number(value);
+  if (!Number.isSafeInteger(x) || x < 1) throw new RangeError(`--${name} must be a positive integer, got ${value}`);
+  return x;
+}
+
+function positive(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const x = Number(value);
+  if (!Number.isFinite(x) || x <= 0) throw new RangeError(`--${name} must be a positive number, got ${value}`);
+  return x;
+}
+
+function list(value: string): string[] {
+  return value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+}
+
+function models(name: string, value: string[]): string[] {
+  for (const m of value) {
+    if (!MODELS[m]) throw new RangeError(`--${name} must name models of ${Object.keys(MODELS).join(", ")}, got ${m}`);
+  }
+  if (value.length === 0) throw new RangeError(`--${name} must name at least one model`);
+  return value;
+}
+
+/**
+ * Parses the arguments of `deno task study`. Without `--data`, generates
+ * (once) and uses the embedded dataset of `--preset`.
+ *
+ * @param args Command-line arguments.
+ * @returns The command.
+ * @throws {RangeError} naming the flag for a bad value.
+ *
+ * @example
+ * ```ts
+ * import { parseStudyCommand } from "./_study_command.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const command = await parseStudyCommand(["--data", "/data", "--seeds", "2", "--models", "gru", "--no-search", "--no-cache"]);
+ * if (command.help) throw new Error("unexpected help");
+ * assertEquals([command.settings.seeds, command.settings.models, command.settings.search], [[1, 2], ["gru"], null]);
+ * ```
+ */
+export async function parseStudyCommand(args: readonly string[]): Promise<StudyCommand> {
+  const { values } = parseArgs({
+    args: [...args],
+    strict: true,
+    options: {
+      data: { type: "string" },
+      preset: { type: "string" },
+      models: { type: "string" },
+      seeds: { type: "string" },
+      epochs: { type: "string" },
+      batch: { type: "string" },
+      lr: { type: "string" },
+      "window-seconds": { type: "string" },
+      "stride-seconds": { type: "string" },
+      "intra-stride-seconds": { type: "string" },
+      "max-samples": { type: "string" },
+      "model-options": { type: "string" },
+      "improvement-model": { type: "string" },
+      improvements: { type: "string" },
+      "search-model": { type: "string" },
+      "search-strategy": { type: "string" },
+      "search-trials": { type: "string" },
+      "search-epochs": { type: "string" },
+      "search-space": { type: "string" },
+      "cross-search": { type: "string" },
+      "intra-search": { type: "string" },
+      "no-search": { type: "boolean", default: false },
+      workers: { type: "string" },
+      backend: { type: "string" },
+      cache: { type: "string" },
+      "no-cache": { type: "boolean", default: false },
+      out: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) return { help: true };
+  const preset = values.preset ?? "full";
+  if (preset !== "full" && preset !== "small") throw new RangeError(`--preset must be full or small, got ${preset}`);
+  const cacheDir = values["no-cache"] ? null : resolve(values.cache ?? join(megflowCacheDir(), "resampled"));
+  const data = values.data !== undefined
+    ? resolve(values.data)
+    : await ensureDefaultDataset({ preset, onProgress: (m: string) => console.error(m) });
+  const settings = defaultStudySettings(data, cacheDir);
+  if (values.models !== undefined) settings.models = models("models", list(values.models));
+  if (values.seeds !== undefined) {
+    const seeds = list(values.seeds).map(Number);
+    if (seeds.length === 1 && Number.isSafeInteger(seeds[0]) && seeds[0] >= 1) {
+      settings.seeds = Array.from({ length: seeds[0] }, (_, i) => i + 1);
+    } else if (seeds.length > 1 && seeds.every(Number.isSafeInteger)) {
+      settings.seeds = seeds;
+    } else throw new RangeError(`--seeds must be a count or a comma-separated list of integers, got ${values.seeds}`);
+  }
+  settings.epochs = positiveInt("epochs", values.epochs) ?? settings.epochs;
+  settings.batchSize = positiveInt("batch", values.batch) ?? settings.batchSize;
+  settings.learningRate = positive("lr", values.lr) ?? settings.learningRate;
+  settings.windowSeconds = positive("window-seconds", values["window-seconds"]) ?? settings.windowSeconds;
+  settings.strideSeconds = positive("stride-seconds", values["stride-seconds"]) ?? settings.strideSeconds;
+  settings.intraStrideSeconds = positive("intra-stride-seconds", values["intra-stride-seconds"]) ??
+    settings.intraStrideSeconds;
+  settings.maxSamples = positiveInt("max-samples", values["max-samples"]) ?? settings.maxSamples;
+  if (values["model-options"] !== undefined) {
+    let options: unknown;
+    try {
+      options = JSON.parse(values["model-options"]);
+    } catch {
+      throw new RangeError(`--model-options must be a JSON object keyed by model, got ${values["model-options"]}`);
+    }
+    if (options === null || typeof options !== "object" || Array.isArray(options)) {
+      throw new RangeError(`--model-options must be a JSON object keyed by model, got ${values["model-options"]}`);
+    }
+    for (const [model, o] of Object.entries(options)) {
+      models("model-options", [model]);
+      settings.modelOptions[model] = o as Record<string, unknown>;
+    }
+  }
+  if (values["improvement-model"] !== undefined) {
+    settings.improvementModel = models("improvement-model", [values["improvement-model"]])[0];
+  }
+  if (values.improvements !== undefined) {
+    const names = values.improvements === "none" ? [] : list(values.improvements);
+    for (const n of names) {
+      if (!IMPROVEMENTS[n]) {
+        throw new RangeError(`--improvements must name ${Object.keys(IMPROVEMENTS).join(", ")} or none, got ${n}`);
+      }
+    }
+    settings.improvements = names;
+  }
+  if (values["no-search"]) settings.search = null;
+  else {
+    const search = settings.search!;
+    if (values["search-model"] !== undefined) search.model = models("search-model", [values["search-model"]])[0];
+    if (values["search-strategy"] !== undefined) {
+      if (!["grid", "random", "halving"].includes(values["search-strategy"])) {
+        throw new RangeError(`--search-strategy must be grid, random or halving, got ${values["search-strategy"]}`);
+      }
+      search.strategy = values["search-strategy"] as Strategy;
+    }
+    search.trials = positiveInt("search-trials", values["search-trials"]) ?? search.trials;
+    search.epochs = positiveInt("search-epochs", values["search-epochs"]) ?? search.epochs;
+    if (values["search-space"] !== undefined) {
+      const file = values["search-space"];
+      let json: unknown;
+      try {
+        json = JSON.parse(await Deno.readTextFile(file));
+      } catch (error) {
+        throw new RangeError(
+          `--search-space ${file}: cannot read a JSON object: ${error instanceof Error ? error.message : error}`,
+        );
+      }
+      search.space = parseSearchSpace(json, `--search-space ${file}`);
+    }
+    if (values["cross-search"] !== undefined) search.crossDir = resolve(values["cross-search"]);
+    if (values["intra-search"] !== undefined) search.intraDir = resolve(values["intra-search"]);
+  }
+  if (values.backend !== undefined) {
+    if (!BACKEND_CHOICES.includes(values.backend as BackendChoice)) {
+      throw new RangeError(`--backend must be ${BACKEND_CHOICES.join(", ")}, got ${values.backend}`);
+    }
+    settings.backend = values.backend as BackendChoice;
+  }
+  const workers = positiveInt("workers", values.workers) ?? DEFAULT_STUDY_WORKERS;
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
+  const out = resolve(values.out ?? join("runs", `${stamp}-study`));
+  return { help: false, settings, out, workers };
+}
+
+/**
+ * Runs `deno task study` with `args` and prints the conclusions.
+ *
+ * @param args Command-line arguments.
+ */
+export async function runStudyCommand(args: readonly string[]): Promise<void> {
+  const command = await parseStudyCommand(args);
+  if (command.help) {
+    console.log(`Usage: deno task study [options]\n\n${STUDY_FLAGS}`);
+    return;
+  }
+  const study = await runStudy(command.settings, { out: command.out, workers: command.workers });
+  console.log(
+    `\nstudy: ${runCounts(study)}, ${(study.seconds.total / 60).toFixed(1)} min this invocation ` +
+      `(training summed over workers and invocations: runs ${(study.seconds.runsSum / 60).toFixed(1)} min, ` +
+      `search trials ${(study.seconds.searchTrialsSum / 60).toFixed(1)} min)`,
+  );
+  for (const line of study.summary.conclusions) console.log(`  - ${line}`);
+  for (const task of ["cross", "intra"] as const) {
+    const s = study.searches[task];
+    if (s?.chosen) console.log(`  - ${task} search chose ${JSON.stringify(s.chosen)}`);
+  }
+  console.log(`  study folder: ${command.out} (open study.html; every number in study.json)`);
+}

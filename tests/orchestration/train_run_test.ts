@@ -1,0 +1,145 @@
+import { assert, assertEquals, assertNotEquals, assertRejects, assertStringIncludes } from "@std/assert";
+import { join } from "node:path";
+import { writeDataset } from "../../synth/write_dataset.ts";
+import { type RunConfig, runConfig } from "../../training/run_config.ts";
+import { holdOut, signalOf, stepsForModel, trainRun } from "../../orchestration/train_run.ts";
+import type { Recording } from "../../core/types.ts";
+
+const TINY_GRU = { units: 8, projectionUnits: 8, attentionUnits: 8, poolSize: 5 };
+const STEPS = [
+  { op: "resample", toHz: 125 },
+  { op: "zscore" },
+  { op: "window", windowSeconds: 1, strideSeconds: 0.5 },
+] as const;
+
+async function smallCrossData(dir: string): Promise<void> {
+  await writeDataset(dir, {
+    preset: "small",
+    nTimes: 4096,
+    splits: ["Cross/train", "Cross/test1", "Cross/test2", "Cross/test3"],
+  });
+}
+
+/** Writes small cross-subject data into `dir/data` and returns a tiny GRU's run config on it. */
+async function tinyCrossRun(dir: string, epochs: number): Promise<RunConfig> {
+  await smallCrossData(`${dir}/data`);
+  return runConfig("cross", `${dir}/data`, {
+    model: "gru",
+    modelOptions: TINY_GRU,
+    epochs,
+    backend: "wasm",
+    preprocess: [...STEPS],
+    cacheDir: `${dir}/cache`,
+  });
+}
+
+Deno.test("trainRun() writes a complete run folder and resumes where it stopped", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const config = await tinyCrossRun(dir, 2);
+    const runDir = `${dir}/run`;
+    const lines: string[] = [];
+    const progress: string[] = [];
+    const results = await trainRun(config, {
+      runDir,
+      log: (line) => lines.push(line),
+      progress: (text) => progress.push(text),
+    });
+    for (const name of ["config.json", "metrics.jsonl", "predictions.csv", "results.json", "report.html"]) {
+      assert((await Deno.stat(join(runDir, name))).isFile, name);
+    }
+    for (const name of ["checkpoint/model.json", "checkpoint/optimizer.bin", "model/weights.bin"]) {
+      assert((await Deno.stat(join(runDir, name))).isFile, name);
+    }
+    assertEquals(Object.keys(results.splits).sort(), ["test1", "test2", "test3", "train"]);
+    // 4096 raw samples -> 252 at 125 Hz -> 3 windows of 1 s every 0.5 s; 4 recordings per test split.
+    assertEquals(results.splits.test3.windows, 4 * 3);
+    assertEquals(results.splits.train.recordings, 8);
+    assertEquals(results.backend, "wasm");
+    const saved = JSON.parse(await Deno.readTextFile(join(runDir, "results.json")));
+    assertEquals(saved.splits.test1.confusion.length, 4);
+    const history = (await Deno.readTextFile(join(runDir, "metrics.jsonl"))).trim().split("\n");
+    assertEquals(history.length, 2);
+    assert(JSON.parse(history[0]).valAccuracy !== undefined);
+    assertStringIncludes(await Deno.readTextFile(join(runDir, "report.html")), "<svg");
+    const csv = (await Deno.readTextFile(join(runDir, "predictions.csv"))).trim().split("\n");
+    assertEquals(csv.length, 1 + 8 * 3 + 3 * 4 * 3);
+    assert(lines.some((line) => line.startsWith("epoch 2/2")));
+    assert(progress.some((text) => /^epoch 2\/2 batch \d+\/\d+ .* ETA \d+s$/.test(text)), progress.join("\n"));
+
+    // Resume with a larger budget: epochs 1-2 are kept, epoch 3 is added.
+    const resumed = await trainRun({ ...config, epochs: 3 }, { runDir, resume: true, log: () => {} });
+    const after = (await Deno.readTextFile(join(runDir, "metrics.jsonl"))).trim().split("\n");
+    assertEquals(after.length, 3);
+    assertEquals(after.slice(0, 2), history);
+    assertEquals(Object.keys(resumed.splits).length, 4);
+    // Nothing was written into the data folder.
+    const dataFiles: string[] = [];
+    for await (const entry of Deno.readDir(`${dir}/data/Cross/train`)) dataFiles.push(entry.name);
+    assert(dataFiles.every((name) => name.endsWith(".h5")), dataFiles.join(", "));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("trainRun() with mixupAlpha mixes the training batches only", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const config = await tinyCrossRun(dir, 1);
+    const plain = await trainRun(config, { runDir: `${dir}/plain`, log: () => {} });
+    const mixed = await trainRun({ ...config, mixupAlpha: 0.4 }, { runDir: `${dir}/mixed`, log: () => {} });
+    const epoch = async (run: string) => JSON.parse(await Deno.readTextFile(join(dir, run, "metrics.jsonl")));
+    const [a, b] = [await epoch("plain"), await epoch("mixed")];
+    // The same initial weights and window order: only the mixing changes the training loss.
+    assertNotEquals(a.trainLoss, b.trainLoss);
+    assertEquals(b.windows, a.windows);
+    // Evaluation windows are never mixed: every test window is predicted once, with its own label.
+    assertEquals(mixed.splits.test3.windows, plain.splits.test3.windows);
+    assertEquals(JSON.parse(await Deno.readTextFile(join(dir, "mixed", "config.json"))).mixupAlpha, 0.4);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("trainRun() refuses to write its run folder or cache into the data folder", async () => {
+  const config = runConfig("cross", "/tmp/megflow-data-x", { cacheDir: null });
+  await assertRejects(
+    () => trainRun(config, { runDir: "/tmp/megflow-data-x/run" }),
+    RangeError,
+    "inside the data folder",
+  );
+  await assertRejects(
+    () => trainRun({ ...config, cacheDir: "/tmp/megflow-data-x/cache" }, { runDir: "/tmp/elsewhere" }),
+    RangeError,
+    "inside the data folder",
+  );
+});
+
+Deno.test("trainRun() names the missing folder when a split is absent", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await writeDataset(`${dir}/data`, { preset: "small", nTimes: 1024, splits: ["Cross/train"] });
+    const config = runConfig("cross", `${dir}/data`, { model: "gru", modelOptions: TINY_GRU, backend: "cpu" });
+    await assertRejects(() => trainRun(config, { runDir: `${dir}/run`, log: () => {} }), Error, "Cross/test1");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("holdOut() keeps the given number of recordings per subject and class for validation", () => {
+  const recordings = ["rest", "math", "memory", "motor"].flatMap((label) =>
+    [1, 2, 3].map((chunk) => ({ path: `${label}_${chunk}`, subject: "1", label, chunk }) as unknown as Recording)
+  );
+  const { train, validation } = holdOut(recordings, 1, 42);
+  assertEquals(validation.length, 4);
+  assertEquals(new Set(validation.map((r) => r.label)).size, 4);
+  assertEquals(train.length, 8);
+  assertEquals(holdOut(recordings, 1, 42).validation, validation);
+});
+
+Deno.test("stepsForModel() adds a sensor grid for video models and signalOf() gives their input", () => {
+  const steps = stepsForModel([...STEPS], "vivit");
+  assertEquals(steps.at(-1), { op: "gridSensors" });
+  assertEquals(signalOf(steps), { nChans: 248, nTimes: 125, gridRows: 20, gridCols: 20, sfreq: 125 });
+  assertEquals(signalOf([...STEPS]), { nChans: 248, nTimes: 125, sfreq: 125 });
+});

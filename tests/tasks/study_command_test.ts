@@ -1,0 +1,61 @@
+import { assertEquals, assertRejects } from "@std/assert";
+import { DEFAULT_STUDY_WORKERS, parseStudyCommand } from "../../tasks/_study_command.ts";
+
+const DATA = ["--data", "/data", "--no-cache"];
+
+Deno.test("parseStudyCommand() scales the study with flags", async () => {
+  const command = await parseStudyCommand([
+    ...DATA,
+    "--models",
+    "gru,vivit",
+    "--seeds",
+    "5,6,7",
+    "--epochs",
+    "10",
+    "--max-samples",
+    "20000",
+    "--model-options",
+    '{"cnn":{}}',
+    "--improvements",
+    "align",
+    "--search-trials",
+    "6",
+    "--search-epochs",
+    "4",
+    "--workers",
+    "2",
+    "--out",
+    "/tmp/s",
+  ]);
+  if (command.help) throw new Error("unexpected help");
+  const s = command.settings;
+  assertEquals([s.models, s.seeds, s.epochs, s.maxSamples], [["gru", "vivit"], [5, 6, 7], 10, 20000]);
+  assertEquals([s.modelOptions.cnn, s.improvements, s.search?.trials, s.search?.epochs], [{}, ["align"], 6, 4]);
+  assertEquals([command.workers, command.out, s.cacheDir], [2, "/tmp/s", null]);
+});
+
+Deno.test("parseStudyCommand() keeps the affordable defaults", async () => {
+  const command = await parseStudyCommand(DATA);
+  if (command.help) throw new Error("unexpected help");
+  const s = command.settings;
+  assertEquals([s.models, s.seeds, s.epochs, s.improvements], [["cnn", "gru", "vivit"], [1, 2, 3], 12, [
+    "align",
+    "augment",
+    "adaptBatchNorm",
+    "mixup",
+    "ensemble",
+  ]]);
+  assertEquals([s.windowSeconds, s.strideSeconds, s.intraStrideSeconds], [2, 1, 0.5]);
+  assertEquals(command.workers, DEFAULT_STUDY_WORKERS);
+  assertEquals(s.search?.strategy, "random");
+});
+
+Deno.test("parseStudyCommand() names the flag it rejects", async () => {
+  await assertRejects(() => parseStudyCommand([...DATA, "--models", "lstm"]), RangeError, "got lstm");
+  await assertRejects(() => parseStudyCommand([...DATA, "--seeds", "0"]), RangeError, "--seeds");
+  await assertRejects(() => parseStudyCommand([...DATA, "--improvements", "dropout"]), RangeError, "got dropout");
+  await assertRejects(() => parseStudyCommand([...DATA, "--preset", "tiny"]), RangeError, "--preset");
+  await assertRejects(() => parseStudyCommand([...DATA, "--search-strategy", "bayes"]), RangeError, "got bayes");
+  await assertRejects(() => parseStudyCommand([...DATA, "--model-options", "[]"]), RangeError, "keyed by model");
+  await assertRejects(() => parseStudyCommand([...DATA, "--bogus"]), TypeError);
+});

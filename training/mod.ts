@@ -1,0 +1,11 @@
+/**
+ * Training: one optimiser step on a batch, epochs with validation and early stopping (fit),
+ * per-subject BatchNorm adaptation, checkpoints, and the configuration of a run.
+ *
+ * @module
+ */
+export * from "./train_step.ts";
+export * from "./fit.ts";
+export * from "./adapt_batch_norm.ts";
+export * from "./checkpoint.ts";
+export * from "./run_config.ts";
