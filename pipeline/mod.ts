@@ -5,10 +5,35 @@
  *
  * @module
  */
-export * from "./read_resampled.ts";
-export * from "./warm_resample_cache.ts";
-export * from "./fit_subject_statistics.ts";
-export * from "./preprocess.ts";
-export * from "./stream_windows.ts";
-export * from "./stream_batches.ts";
-export * from "./consume.ts";
+export { readResampled, type ReadResampledOptions } from "./read_resampled.ts";
+export {
+  warmResampleCache,
+  type WarmResampleCacheOptions,
+  type WarmResampleCacheResult,
+} from "./warm_resample_cache.ts";
+export {
+  fitSubjectStatistics,
+  type FitSubjectStatisticsOptions,
+  type SubjectStatistics,
+} from "./fit_subject_statistics.ts";
+export {
+  type AlignStep,
+  type AugmentStep,
+  type BlockStep,
+  DEFAULT_PREPROCESS,
+  type GridSensorsStep,
+  type MinmaxStep,
+  planPreprocess,
+  preprocess,
+  type PreprocessContext,
+  type PreprocessPlan,
+  type PreprocessStep,
+  type ResampleStep,
+  type SubjectZscoreStep,
+  type WindowLevelStep,
+  type WindowStep,
+  type ZscoreStep,
+} from "./preprocess.ts";
+export { streamWindows, type StreamWindowsOptions } from "./stream_windows.ts";
+export { streamBatches, type StreamBatchesOptions } from "./stream_batches.ts";
+export { consume, type ConsumeOptions } from "./consume.ts";

@@ -18,11 +18,19 @@
  *
  * @module
  */
-export * from "./improvements.ts";
-export * from "./study_settings.ts";
-export * from "./plan_study.ts";
-export * from "./summarise_study.ts";
-export * from "./search_summary.ts";
-export * from "./accuracy_bars_plot.ts";
-export * from "./report.ts";
-export * from "./run_study.ts";
+export { type Improvement, IMPROVEMENTS } from "./improvements.ts";
+export { defaultStudySettings, type StudySearchSettings, type StudySettings } from "./study_settings.ts";
+export { planStudy, type StudyRunLabel } from "./plan_study.ts";
+export {
+  type AccuracyStat,
+  type GapSummary,
+  type GroupSummary,
+  type ImprovementSummary,
+  type Stat,
+  type StudyRun,
+  type StudyRunSummary,
+  type StudySummary,
+  summariseStudy,
+} from "./summarise_study.ts";
+export { renderStudyReport } from "./report.ts";
+export { runStudy, type RunStudyOptions, type Study } from "./run_study.ts";

@@ -21,22 +21,27 @@
  *
  * @module
  */
-export * from "./search_space.ts";
-export * from "./sample_params.ts";
-export * from "./grid_points.ts";
-export * from "./halving_schedule.ts";
-export * from "./apply_params.ts";
-export * from "./trial_id.ts";
-export * from "./plan_search.ts";
-export * from "./run_trial.ts";
-export * from "./validate_holdout.ts";
-export * from "./trial_row.ts";
-export * from "./trials_table.ts";
-export * from "./merge_trials_tables.ts";
-export * from "./best_trial.ts";
-export * from "./run_workers.ts";
-export * from "./run_trials.ts";
-export * from "./run_search.ts";
-export * from "./influence_plot.ts";
-export * from "./report.ts";
-export * from "./default_spaces.ts";
+export {
+  type ChoiceSpec,
+  type IntSpec,
+  type LogUniformSpec,
+  type ParamSpec,
+  parseSearchSpace,
+  type SearchSpace,
+  type UniformSpec,
+} from "./search_space.ts";
+export { DEFAULT_SPACES } from "./default_spaces.ts";
+export {
+  DEFAULT_TRIALS,
+  planSearch,
+  type SearchPlan,
+  type SearchSettings,
+  type StagePlan,
+  type Strategy,
+} from "./plan_search.ts";
+export { type HalvingRung, halvingSchedule, type HalvingScheduleOptions } from "./halving_schedule.ts";
+export { bestTrial, type RankBy } from "./best_trial.ts";
+export { type TrialRow, type TrialStatus } from "./trial_row.ts";
+export { readTrialsTable } from "./trials_table.ts";
+export { runSearch, type RunSearchOptions, type SearchResult } from "./run_search.ts";
+export { renderSearchReport, type SearchReportInput, type SearchReportOptions } from "./report.ts";

@@ -4,10 +4,9 @@
  *
  * @module
  */
-
 export * from "./attention_pooling.ts";
 export * from "./layer_norm.ts";
 export * from "./multi_head_self_attention.ts";
 export * from "./positional_embedding.ts";
 export * from "./tubelet_embedding.ts";
-export * from "./temporal_spatial_block.ts";
+export { TemporalSpatialBlock, type TemporalSpatialBlockArgs } from "./temporal_spatial_block.ts";
