@@ -133,6 +133,19 @@ export function cnn(signal: SignalShape, nOutputs: number, options?: CnnOptions)
   const [nChans, nTimes] = channelSignal("cnn", signal);
   checkOutputs("cnn", nOutputs);
   const o = resolveOptions<CnnOptions>("cnn", CNN_DEFAULTS, options);
+  checkCnnOptions(o, nTimes);
+  const input = tfl.input({ shape: [nChans, nTimes], name: "signal" });
+  const spatial = o.spatialFirst ? spatialFirstBlock(input, o) : textbookTemporalSpatial(input, o, nChans, nTimes);
+  const model = tfl.model({ inputs: input, outputs: separableAndClassifier(spatial, o, nOutputs), name: "cnn" });
+  applyConstraints(model);
+  return model;
+}
+
+/**
+ * Throws for a non-positive size, a negative max norm, a bad rate or
+ * activation, or windows shorter than the pooling.
+ */
+function checkCnnOptions(o: Required<CnnOptions>, nTimes: number): void {
   for (
     const key of [
       "temporalFilters",
@@ -156,43 +169,54 @@ export function cnn(signal: SignalShape, nOutputs: number, options?: CnnOptions)
       `Cannot build cnn: nTimes must be at least pool1Size * pool2Size = ${o.pool1Size * o.pool2Size}, got ${nTimes}`,
     );
   }
+}
 
-  const input = tfl.input({ shape: [nChans, nTimes], name: "signal" });
-  let x: tfl.SymbolicTensor;
-  if (o.spatialFirst) {
-    x = new TemporalSpatialBlock({
+/** Step 1 and the spatial conv of step 2 as one {@linkcode TemporalSpatialBlock} (layer `temporal_spatial`). */
+function spatialFirstBlock(input: tfl.SymbolicTensor, o: Required<CnnOptions>): tfl.SymbolicTensor {
+  return new TemporalSpatialBlock({
+    filters: o.temporalFilters,
+    kernLength: o.kernLength,
+    depthMultiplier: o.depthMultiplier,
+    momentum: o.batchNormMomentum,
+    spatialMaxNorm: o.depthwiseMaxNorm,
+    name: "temporal_spatial",
+  }).apply(input) as tfl.SymbolicTensor;
+}
+
+/** Step 1 and the spatial conv of step 2 as the textbook layers (`to_image` to `spatial_conv`). */
+function textbookTemporalSpatial(
+  input: tfl.SymbolicTensor,
+  o: Required<CnnOptions>,
+  nChans: number,
+  nTimes: number,
+): tfl.SymbolicTensor {
+  return apply(
+    input,
+    tfl.layers.reshape({ targetShape: [nChans, nTimes, 1], name: "to_image" }),
+    tfl.layers.conv2d({
       filters: o.temporalFilters,
-      kernLength: o.kernLength,
+      kernelSize: [1, o.kernLength],
+      padding: "same",
+      useBias: false,
+      name: "temporal_conv",
+    }),
+    tfl.layers.batchNormalization({ axis: -1, momentum: o.batchNormMomentum, name: "temporal_bn" }),
+    tfl.layers.depthwiseConv2d({
+      kernelSize: [nChans, 1],
       depthMultiplier: o.depthMultiplier,
-      momentum: o.batchNormMomentum,
-      spatialMaxNorm: o.depthwiseMaxNorm,
-      name: "temporal_spatial",
-    }).apply(input) as tfl.SymbolicTensor;
-  } else {
-    x = apply(
-      input,
-      tfl.layers.reshape({ targetShape: [nChans, nTimes, 1], name: "to_image" }),
-      tfl.layers.conv2d({
-        filters: o.temporalFilters,
-        kernelSize: [1, o.kernLength],
-        padding: "same",
-        useBias: false,
-        name: "temporal_conv",
-      }),
-      tfl.layers.batchNormalization({ axis: -1, momentum: o.batchNormMomentum, name: "temporal_bn" }),
-      tfl.layers.depthwiseConv2d({
-        kernelSize: [nChans, 1],
-        depthMultiplier: o.depthMultiplier,
-        useBias: false,
-        padding: "valid",
-        depthwiseConstraint: o.depthwiseMaxNorm > 0
-          ? tfl.constraints.maxNorm({ maxValue: o.depthwiseMaxNorm, axis: 0 })
-          : undefined,
-        name: "spatial_conv",
-      }),
-    );
-  }
-  x = apply(
+      useBias: false,
+      padding: "valid",
+      depthwiseConstraint: o.depthwiseMaxNorm > 0
+        ? tfl.constraints.maxNorm({ maxValue: o.depthwiseMaxNorm, axis: 0 })
+        : undefined,
+      name: "spatial_conv",
+    }),
+  );
+}
+
+/** The rest of step 2, step 3 (separable conv block) and step 4 (dense softmax classifier). */
+function separableAndClassifier(x: tfl.SymbolicTensor, o: Required<CnnOptions>, nOutputs: number): tfl.SymbolicTensor {
+  return apply(
     x,
     tfl.layers.batchNormalization({ axis: -1, momentum: o.batchNormMomentum, name: "spatial_bn" }),
     tfl.layers.activation({ activation: o.activation, name: "spatial_activation" }),
@@ -217,9 +241,6 @@ export function cnn(signal: SignalShape, nOutputs: number, options?: CnnOptions)
       name: "classifier",
     }),
   );
-  const model = tfl.model({ inputs: input, outputs: x, name: "cnn" });
-  applyConstraints(model);
-  return model;
 }
 
 function apply(x: tfl.SymbolicTensor, ...layers: { apply(x: tfl.SymbolicTensor): unknown }[]): tfl.SymbolicTensor {

@@ -15,10 +15,11 @@
  *
  * @module
  */
-import { concatMap, defer, from, map, type Observable, type OperatorFunction } from "rxjs";
+import type { OperatorFunction } from "rxjs";
 import type { Block, Recording } from "../core/types.ts";
 import { channelLength } from "./_checks.ts";
 import { inverseSqrtSymmetric } from "./_jacobi.ts";
+import { withRecordingValue } from "./_with_recording_value.ts";
 
 /**
  * Accumulates the spatial covariance of a channel-major signal block by block:
@@ -279,23 +280,8 @@ export function euclideanAlign(options: EuclideanAlignOptions): OperatorFunction
   if (typeof options?.matrixOf !== "function") {
     throw new TypeError(`Cannot align: expected options.matrixOf to be a function, got ${typeof options?.matrixOf}`);
   }
-  return (source: Observable<Block>) =>
-    defer(() => {
-      const matrices = new Map<string, Promise<Float64Array>>();
-      const matrixFor = (recording: Recording): Promise<Float64Array> => {
-        let matrix = matrices.get(recording.path);
-        if (matrix === undefined) {
-          matrix = Promise.resolve().then(() => options.matrixOf(recording));
-          matrices.set(recording.path, matrix);
-        }
-        return matrix;
-      };
-      return source.pipe(
-        concatMap((block) =>
-          from(matrixFor(block.recording)).pipe(
-            map((matrix): Block => ({ ...block, data: alignChannels(block.data, block.nChans, matrix) })),
-          )
-        ),
-      );
-    });
+  return withRecordingValue(
+    (recording) => options.matrixOf(recording),
+    (block, matrix): Block => ({ ...block, data: alignChannels(block.data, block.nChans, matrix) }),
+  );
 }

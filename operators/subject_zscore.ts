@@ -10,8 +10,9 @@
  *
  * @module
  */
-import { concatMap, defer, from, map, type Observable, type OperatorFunction } from "rxjs";
+import type { OperatorFunction } from "rxjs";
 import type { Block, Recording } from "../core/types.ts";
+import { withRecordingValue } from "./_with_recording_value.ts";
 
 /** Mean and standard deviation of each channel. */
 export interface ChannelMoments {
@@ -109,30 +110,12 @@ export function subjectZscore(options: SubjectZscoreOptions): OperatorFunction<B
   if (!(epsilon >= 0) || !Number.isFinite(epsilon)) {
     throw new RangeError(`Cannot z-score: epsilon must be a finite number >= 0, got ${epsilon}`);
   }
-  return (source: Observable<Block>) =>
-    defer(() => {
-      const cache = new Map<string, Promise<ChannelMoments>>();
-      const momentsFor = (recording: Recording): Promise<ChannelMoments> => {
-        let moments = cache.get(recording.path);
-        if (moments === undefined) {
-          moments = Promise.resolve().then(() => options.momentsOf(recording));
-          cache.set(recording.path, moments);
-        }
-        return moments;
-      };
-      return source.pipe(
-        concatMap((block) =>
-          from(momentsFor(block.recording)).pipe(
-            map((moments): Block => {
-              if (moments.mean.length !== block.nChans) {
-                throw new TypeError(
-                  `Cannot z-score ${block.recording.path}: expected moments of ${block.nChans} channels, got ${moments.mean.length}`,
-                );
-              }
-              return { ...block, data: zscoreWithMoments(block.data, moments, epsilon) };
-            }),
-          )
-        ),
+  return withRecordingValue((recording) => options.momentsOf(recording), (block, moments): Block => {
+    if (moments.mean.length !== block.nChans) {
+      throw new TypeError(
+        `Cannot z-score ${block.recording.path}: expected moments of ${block.nChans} channels, got ${moments.mean.length}`,
       );
-    });
+    }
+    return { ...block, data: zscoreWithMoments(block.data, moments, epsilon) };
+  });
 }

@@ -86,55 +86,8 @@ export function windowCount(nTimes: number, windowSamples: number, strideSamples
  */
 export function window(options: WindowOptions): OperatorFunction<Block, Window> {
   const { windowSamples, windowSeconds, strideSamples, strideSeconds } = options ?? {};
-  if ((windowSamples === undefined) === (windowSeconds === undefined)) {
-    throw new TypeError(
-      `Cannot window: expected exactly one of windowSamples and windowSeconds, got ${
-        JSON.stringify({ windowSamples, windowSeconds })
-      }`,
-    );
-  }
-  if (strideSamples !== undefined && strideSeconds !== undefined) {
-    throw new TypeError(
-      `Cannot window: expected at most one of strideSamples and strideSeconds, got ${
-        JSON.stringify({ strideSamples, strideSeconds })
-      }`,
-    );
-  }
-  if (windowSamples !== undefined) checkSamples("windowSamples", windowSamples);
-  if (windowSeconds !== undefined) checkSeconds("windowSeconds", windowSeconds);
-  if (strideSamples !== undefined) checkSamples("strideSamples", strideSamples);
-  if (strideSeconds !== undefined) checkSeconds("strideSeconds", strideSeconds);
-
-  interface State {
-    size: number;
-    stride: number;
-    label: number;
-    nChans: number;
-    queue: Block[];
-    nextStart: number;
-  }
-  const toSamples = (name: string, seconds: number, sfreq: number): number => {
-    const samples = Math.round(seconds * sfreq);
-    if (samples < 1) {
-      throw new RangeError(`Cannot window: ${name} = ${seconds} s is less than one sample at ${sfreq} Hz`);
-    }
-    return samples;
-  };
-  const cut = (state: State, start: number): Float32Array => {
-    const { size, nChans } = state;
-    const data = new Float32Array(nChans * size);
-    for (const block of state.queue) {
-      const b0 = block.startSample, b1 = b0 + block.nTimes;
-      const lo = Math.max(start, b0), hi = Math.min(start + size, b1);
-      if (lo >= hi) continue;
-      for (let c = 0; c < nChans; c++) {
-        const from = c * block.nTimes - b0;
-        data.set(block.data.subarray(from + lo, from + hi), c * size + lo - start);
-      }
-    }
-    return data;
-  };
-  return perRecording<State, Window>("window", {
+  checkWindowOptions(options ?? {});
+  return perRecording<WindowState, Window>("window", {
     open(first) {
       const label = LABELS.indexOf(first.recording.label);
       if (label < 0) {
@@ -171,6 +124,70 @@ export function window(options: WindowOptions): OperatorFunction<Block, Window> 
       state.queue.length = 0;
     },
   });
+}
+
+/** The windowing of one recording. */
+interface WindowState {
+  /** Window length, samples. */
+  size: number;
+  /** Samples from one window start to the next. */
+  stride: number;
+  /** Label index of the recording. */
+  label: number;
+  /** Channels of the blocks. */
+  nChans: number;
+  /** The blocks that the next window may still need, in order. */
+  queue: Block[];
+  /** First sample of the next window. */
+  nextStart: number;
+}
+
+/** Throws when the options give neither or both lengths, both strides, or a value that is not positive. */
+function checkWindowOptions(options: WindowOptions): void {
+  const { windowSamples, windowSeconds, strideSamples, strideSeconds } = options;
+  if ((windowSamples === undefined) === (windowSeconds === undefined)) {
+    throw new TypeError(
+      `Cannot window: expected exactly one of windowSamples and windowSeconds, got ${
+        JSON.stringify({ windowSamples, windowSeconds })
+      }`,
+    );
+  }
+  if (strideSamples !== undefined && strideSeconds !== undefined) {
+    throw new TypeError(
+      `Cannot window: expected at most one of strideSamples and strideSeconds, got ${
+        JSON.stringify({ strideSamples, strideSeconds })
+      }`,
+    );
+  }
+  if (windowSamples !== undefined) checkSamples("windowSamples", windowSamples);
+  if (windowSeconds !== undefined) checkSeconds("windowSeconds", windowSeconds);
+  if (strideSamples !== undefined) checkSamples("strideSamples", strideSamples);
+  if (strideSeconds !== undefined) checkSeconds("strideSeconds", strideSeconds);
+}
+
+/** Seconds as whole samples at `sfreq`; throws when they round to less than one sample. */
+function toSamples(name: string, seconds: number, sfreq: number): number {
+  const samples = Math.round(seconds * sfreq);
+  if (samples < 1) {
+    throw new RangeError(`Cannot window: ${name} = ${seconds} s is less than one sample at ${sfreq} Hz`);
+  }
+  return samples;
+}
+
+/** Copies the window starting at sample `start` out of the queued blocks (channel-major, float32). */
+function cut(state: WindowState, start: number): Float32Array {
+  const { size, nChans } = state;
+  const data = new Float32Array(nChans * size);
+  for (const block of state.queue) {
+    const b0 = block.startSample, b1 = b0 + block.nTimes;
+    const lo = Math.max(start, b0), hi = Math.min(start + size, b1);
+    if (lo >= hi) continue;
+    for (let c = 0; c < nChans; c++) {
+      const from = c * block.nTimes - b0;
+      data.set(block.data.subarray(from + lo, from + hi), c * size + lo - start);
+    }
+  }
+  return data;
 }
 
 function checkSamples(name: string, samples: number): void {

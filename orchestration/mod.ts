@@ -6,3 +6,4 @@
  */
 export * from "./train_run.ts";
 export * from "./ensemble_runs.ts";
+export * from "./evaluate_run_folder.ts";

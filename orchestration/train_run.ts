@@ -11,13 +11,15 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { join, resolve } from "node:path";
 import { isInside } from "../core/_is_inside.ts";
+import { exists } from "../core/_exists.ts";
+import { splitKey } from "../core/_split_key.ts";
 import { MODELS } from "../models/registry.ts";
 import { setupBackend } from "../backends/backend.ts";
 import { writeFileAtomic } from "../core/atomic_write.ts";
 import { catalog, recordingsOf } from "../sources/catalog.ts";
 import { loadCheckpoint, loadModel, saveCheckpoint, saveModel } from "../training/checkpoint.ts";
 import { DataFileError } from "../core/errors.ts";
-import { type EpochMetrics, fit } from "../training/fit.ts";
+import { type EpochMetrics, fit, type FitOptions, type FitResult } from "../training/fit.ts";
 import { evaluatePredictions, type PredictionRow, type RunResults, type SplitMetrics } from "../evaluation/metrics.ts";
 import { peakRssMB } from "../core/peak_rss.ts";
 import { predictionsToCsv } from "../evaluation/predictions_csv.ts";
@@ -132,11 +134,6 @@ function streamOptionsOf(config: RunConfig, steps: readonly PreprocessStep[]) {
   };
 }
 
-/** Short key of a split for `results.json`: `Cross/test1` -> `test1`. */
-function splitKey(split: string): string {
-  return split.split("/").pop() || split;
-}
-
 /**
  * The recordings of every split a run uses (train, validation, test), by folder.
  *
@@ -178,134 +175,31 @@ export function trainRun(config: RunConfig, options: TrainRunOptions): Promise<R
 async function trainRunSeeded(config: RunConfig, options: TrainRunOptions): Promise<RunResults> {
   const log = options.log ?? ((line: string) => console.error(line));
   const runDir = resolve(options.runDir);
-  if (isInside(runDir, config.data)) {
-    throw new RangeError(`Refusing to write the run folder ${runDir} inside the data folder ${config.data}`);
-  }
-  if (config.cacheDir && isInside(config.cacheDir, config.data)) {
-    throw new RangeError(`Refusing to put the cache ${config.cacheDir} inside the data folder ${config.data}`);
-  }
+  checkOutsideData(runDir, config);
   const startedAt = new Date().toISOString();
   const started = performance.now();
   const steps = stepsForModel(config.preprocess, config.model);
   const signal = signalOf(steps);
   const bySplit = await recordingsBySplit(config);
-  let trainRecordings = config.trainSplits.flatMap((split) => bySplit.get(split)!);
-  let validationRecordings = config.validationSplits.flatMap((split) => bySplit.get(split)!);
-  if (validationRecordings.length === 0 && config.holdoutChunks > 0) {
-    ({ train: trainRecordings, validation: validationRecordings } = holdOut(
-      trainRecordings,
-      config.holdoutChunks,
-      config.seed,
-    ));
-  }
-  let warmSeconds = 0;
-  const resampleStep = steps[0]?.op === "resample" ? steps[0] : undefined;
-  if (config.cacheDir && resampleStep) {
-    // Read and resample every raw file once, on all cores, before training starts.
-    const all = [...new Set([...bySplit.values()].flat())];
-    const warm = await warmResampleCache(all, {
-      cacheDir: config.cacheDir,
-      toHz: resampleStep.toHz,
-      sfreq: resampleStep.fromHz,
-      maxSamples: config.maxSamples ?? undefined,
-    });
-    warmSeconds = warm.seconds;
-    if (warm.written > 0) {
-      log(`megflow: resampled ${warm.written} recordings into the cache in ${warm.seconds.toFixed(1)} s`);
-    }
-  }
+  const { train: trainRecordings, validation: validationRecordings } = trainAndValidation(config, bySplit);
+  const warmSeconds = await warmCache(config, steps, bySplit, log);
   const backend = await setupBackend(config.backend);
   log(`megflow: backend ${backend.backend} (${backend.reason})`);
   await Deno.mkdir(runDir, { recursive: true });
   await writeFileAtomic(join(runDir, "config.json"), JSON.stringify({ ...config, preprocess: steps }, null, 2) + "\n");
 
-  const nClasses = LABELS.length;
-  const streamOptions = streamOptionsOf(config, steps);
-  const checkpointDir = join(runDir, "checkpoint");
-  const optimizer = tf.train.adam(config.learningRate);
-  let model: tfl.LayersModel;
-  let state: TrainingState = { history: [], bestEpoch: 0 };
-  const resumable = options.resume && (await Deno.stat(join(checkpointDir, "state.json")).catch(() => null));
-  if (resumable) {
-    const checkpoint = await loadCheckpoint<TrainingState>(checkpointDir);
-    model = checkpoint.model;
-    state = checkpoint.state;
-    await checkpoint.restoreOptimizer(optimizer);
-    log(`megflow: resuming ${runDir} after epoch ${state.history.length}`);
-  } else {
-    model = MODELS[config.model].build(signal, nClasses, config.modelOptions);
-  }
+  const session = await startTraining(config, signal, runDir, options.resume ?? false, log);
   log(
-    `megflow: ${config.task}-subject, model ${config.model} (${model.countParams()} parameters), ` +
+    `megflow: ${config.task}-subject, model ${config.model} (${session.model.countParams()} parameters), ` +
       `${trainRecordings.length} training / ${validationRecordings.length} validation recordings`,
   );
-
   const trainStarted = performance.now();
-  const result = await fit(model, optimizer, {
-    nClasses,
-    epochs: config.epochs,
-    learningRate: config.learningRate,
-    schedule: config.schedule,
-    warmupEpochs: config.warmupEpochs,
-    patience: config.patience,
-    history: state.history,
-    batches: (epoch, gate) => {
-      const batches = streamBatches(trainRecordings, {
-        ...streamOptions,
-        gate,
-        shuffleBuffer: config.shuffleBuffer,
-        seed: config.seed,
-        epoch,
-      });
-      // config.json of runs made before the option existed lacks it.
-      const alpha = config.mixupAlpha ?? 0;
-      return alpha > 0 ? batches.pipe(mixup({ alpha, seed: hashSeed(config.seed, epoch, "mixup") })) : batches;
-    },
-    validate: validationRecordings.length === 0 ? undefined : () =>
-      predictRecordings(model, validationRecordings, {
-        ...streamOptions,
-        nClasses,
-        adaptBatchNorm: config.adaptBatchNorm,
-      }),
-    onBatch: options.progress &&
-      ((p) => {
-        // Batches per epoch are known after the first epoch; during it, no ETA is shown.
-        const perEpoch = state.history.at(-1)?.windows ?? p.windows;
-        const batchesPerEpoch = Math.max(p.batch, Math.ceil(perEpoch / config.batchSize));
-        const secondsPerBatch = p.seconds / p.batch;
-        const remaining = (batchesPerEpoch - p.batch) + (config.epochs - p.epoch) * batchesPerEpoch;
-        const eta = state.history.length > 0 || p.epoch > 1
-          ? ` ETA ${formatDuration(remaining * secondsPerBatch)}`
-          : "";
-        options.progress!(
-          `epoch ${p.epoch}/${config.epochs} batch ${p.batch}/${batchesPerEpoch} loss ${p.loss.toFixed(3)} ` +
-            `${(p.windows / p.seconds).toFixed(1)} windows/s${eta}`,
-        );
-      }),
-    onEpoch: async (metrics, isBest) => {
-      state = { history: [...state.history, metrics], bestEpoch: isBest ? metrics.epoch : state.bestEpoch };
-      await writeFileAtomic(
-        join(runDir, "metrics.jsonl"),
-        state.history.map((m) => JSON.stringify(m)).join("\n") + "\n",
-      );
-      if (isBest) await saveModel(join(runDir, "model"), model);
-      await saveCheckpoint(checkpointDir, model, optimizer, state);
-      const val = metrics.valAccuracy === undefined
-        ? ""
-        : ` val loss ${metrics.valLoss!.toFixed(3)} acc ${metrics.valAccuracy.toFixed(3)}`;
-      log(
-        `epoch ${metrics.epoch}/${config.epochs}: train loss ${metrics.trainLoss.toFixed(3)} ` +
-          `acc ${metrics.trainAccuracy.toFixed(3)}${val} lr ${metrics.learningRate.toExponential(1)} ` +
-          `${(metrics.windows / metrics.trainSeconds).toFixed(1)} windows/s ${metrics.seconds.toFixed(1)} s` +
-          (isBest ? " (best)" : ""),
-      );
-    },
-  });
+  const result = await fitRun(session, streamOptionsOf(config, steps), trainRecordings, validationRecordings, options);
   const trainSeconds = (performance.now() - trainStarted) / 1000;
-  optimizer.dispose();
+  session.optimizer.dispose();
 
   const best = await loadModel(join(runDir, "model"));
-  model.dispose();
+  session.model.dispose();
   const evaluated = await evaluateRun(best, config, steps, bySplit, { trainRecordings, log });
   best.dispose();
   const history = result.history;
@@ -330,6 +224,180 @@ async function trainRunSeeded(config: RunConfig, options: TrainRunOptions): Prom
   };
   await writeRunOutputs(runDir, results, evaluated.rows, history, config);
   return results;
+}
+
+/** Throws a RangeError when the run folder or the cache lies inside the data folder. */
+function checkOutsideData(runDir: string, config: RunConfig): void {
+  if (isInside(runDir, config.data)) {
+    throw new RangeError(`Refusing to write the run folder ${runDir} inside the data folder ${config.data}`);
+  }
+  if (config.cacheDir && isInside(config.cacheDir, config.data)) {
+    throw new RangeError(`Refusing to put the cache ${config.cacheDir} inside the data folder ${config.data}`);
+  }
+}
+
+/**
+ * The training and validation recordings: the config's splits, or held-out
+ * training chunks when it has no validation split.
+ */
+function trainAndValidation(
+  config: RunConfig,
+  bySplit: Map<string, Recording[]>,
+): { train: Recording[]; validation: Recording[] } {
+  const train = config.trainSplits.flatMap((split) => bySplit.get(split)!);
+  const validation = config.validationSplits.flatMap((split) => bySplit.get(split)!);
+  if (validation.length === 0 && config.holdoutChunks > 0) return holdOut(train, config.holdoutChunks, config.seed);
+  return { train, validation };
+}
+
+/**
+ * Reads and resamples every raw file once, on all cores, before training
+ * starts, when the run has a cache and resamples first.
+ *
+ * @returns Seconds it took (0 without a cache or resampling).
+ */
+async function warmCache(
+  config: RunConfig,
+  steps: readonly PreprocessStep[],
+  bySplit: Map<string, Recording[]>,
+  log: (line: string) => void,
+): Promise<number> {
+  const resampleStep = steps[0]?.op === "resample" ? steps[0] : undefined;
+  if (!config.cacheDir || !resampleStep) return 0;
+  const all = [...new Set([...bySplit.values()].flat())];
+  const warm = await warmResampleCache(all, {
+    cacheDir: config.cacheDir,
+    toHz: resampleStep.toHz,
+    sfreq: resampleStep.fromHz,
+    maxSamples: config.maxSamples ?? undefined,
+  });
+  if (warm.written > 0) {
+    log(`megflow: resampled ${warm.written} recordings into the cache in ${warm.seconds.toFixed(1)} s`);
+  }
+  return warm.seconds;
+}
+
+/** What the epochs of a run share: the model, its optimizer, the state saved with each checkpoint, the folders. */
+interface TrainingSession {
+  /** The run's configuration. */
+  config: RunConfig;
+  /** The model being trained. */
+  model: tfl.LayersModel;
+  /** Its optimizer (Adam). */
+  optimizer: tf.Optimizer;
+  /** History and best epoch so far, updated after every epoch. */
+  state: TrainingState;
+  /** The run folder. */
+  runDir: string;
+  /** `runDir/checkpoint`. */
+  checkpointDir: string;
+  /** Receives one line per event. */
+  log: (line: string) => void;
+}
+
+/** A new model and optimizer, or, when resuming and a checkpoint exists, the checkpoint's. */
+async function startTraining(
+  config: RunConfig,
+  signal: ReturnType<typeof signalOf>,
+  runDir: string,
+  resume: boolean,
+  log: (line: string) => void,
+): Promise<TrainingSession> {
+  const checkpointDir = join(runDir, "checkpoint");
+  const optimizer = tf.train.adam(config.learningRate);
+  const state: TrainingState = { history: [], bestEpoch: 0 };
+  const session = { config, optimizer, runDir, checkpointDir, log, state };
+  if (resume && (await exists(join(checkpointDir, "state.json")))) {
+    const checkpoint = await loadCheckpoint<TrainingState>(checkpointDir);
+    await checkpoint.restoreOptimizer(optimizer);
+    log(`megflow: resuming ${runDir} after epoch ${checkpoint.state.history.length}`);
+    return { ...session, model: checkpoint.model, state: checkpoint.state };
+  }
+  return { ...session, model: MODELS[config.model].build(signal, LABELS.length, config.modelOptions) };
+}
+
+/** Trains the session's model on `train`, validating on `validation` after each epoch, saving as it goes. */
+function fitRun(
+  session: TrainingSession,
+  streamOptions: ReturnType<typeof streamOptionsOf>,
+  train: Recording[],
+  validation: Recording[],
+  options: TrainRunOptions,
+): Promise<FitResult> {
+  const { config, model } = session;
+  const nClasses = LABELS.length;
+  return fit(model, session.optimizer, {
+    nClasses,
+    epochs: config.epochs,
+    learningRate: config.learningRate,
+    schedule: config.schedule,
+    warmupEpochs: config.warmupEpochs,
+    patience: config.patience,
+    history: session.state.history,
+    batches: (epoch, gate) => {
+      const batches = streamBatches(train, {
+        ...streamOptions,
+        gate,
+        shuffleBuffer: config.shuffleBuffer,
+        seed: config.seed,
+        epoch,
+      });
+      // config.json of runs made before the option existed lacks it.
+      const alpha = config.mixupAlpha ?? 0;
+      return alpha > 0 ? batches.pipe(mixup({ alpha, seed: hashSeed(config.seed, epoch, "mixup") })) : batches;
+    },
+    validate: validation.length === 0 ? undefined : () =>
+      predictRecordings(model, validation, {
+        ...streamOptions,
+        nClasses,
+        adaptBatchNorm: config.adaptBatchNorm,
+      }),
+    onBatch: options.progress && progressReporter(session, options.progress),
+    onEpoch: (metrics, isBest) => recordEpoch(session, metrics, isBest),
+  });
+}
+
+/** Reports progress within an epoch: batch, loss, speed and, after the first epoch, the time left. */
+function progressReporter(
+  session: TrainingSession,
+  progress: (text: string) => void,
+): NonNullable<FitOptions["onBatch"]> {
+  const { config } = session;
+  return (p) => {
+    // Batches per epoch are known after the first epoch; during it, no ETA is shown.
+    const perEpoch = session.state.history.at(-1)?.windows ?? p.windows;
+    const batchesPerEpoch = Math.max(p.batch, Math.ceil(perEpoch / config.batchSize));
+    const secondsPerBatch = p.seconds / p.batch;
+    const remaining = (batchesPerEpoch - p.batch) + (config.epochs - p.epoch) * batchesPerEpoch;
+    const eta = session.state.history.length > 0 || p.epoch > 1
+      ? ` ETA ${formatDuration(remaining * secondsPerBatch)}`
+      : "";
+    progress(
+      `epoch ${p.epoch}/${config.epochs} batch ${p.batch}/${batchesPerEpoch} loss ${p.loss.toFixed(3)} ` +
+        `${(p.windows / p.seconds).toFixed(1)} windows/s${eta}`,
+    );
+  };
+}
+
+/** After an epoch: updates the state, writes `metrics.jsonl`, the best model and the checkpoint, and logs a line. */
+async function recordEpoch(session: TrainingSession, metrics: EpochMetrics, isBest: boolean): Promise<void> {
+  const { config, runDir, model, state } = session;
+  session.state = { history: [...state.history, metrics], bestEpoch: isBest ? metrics.epoch : state.bestEpoch };
+  await writeFileAtomic(
+    join(runDir, "metrics.jsonl"),
+    session.state.history.map((m) => JSON.stringify(m)).join("\n") + "\n",
+  );
+  if (isBest) await saveModel(join(runDir, "model"), model);
+  await saveCheckpoint(session.checkpointDir, model, session.optimizer, session.state);
+  const val = metrics.valAccuracy === undefined
+    ? ""
+    : ` val loss ${metrics.valLoss!.toFixed(3)} acc ${metrics.valAccuracy.toFixed(3)}`;
+  session.log(
+    `epoch ${metrics.epoch}/${config.epochs}: train loss ${metrics.trainLoss.toFixed(3)} ` +
+      `acc ${metrics.trainAccuracy.toFixed(3)}${val} lr ${metrics.learningRate.toExponential(1)} ` +
+      `${(metrics.windows / metrics.trainSeconds).toFixed(1)} windows/s ${metrics.seconds.toFixed(1)} s` +
+      (isBest ? " (best)" : ""),
+  );
 }
 
 /** Predictions and metrics of the final evaluation. */

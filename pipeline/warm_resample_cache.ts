@@ -7,6 +7,7 @@
  * @module
  */
 import { DataFileError } from "../core/errors.ts";
+import { exists } from "../core/_exists.ts";
 import { type ReadResampledOptions, resampledCacheKey } from "./read_resampled.ts";
 import type { Recording } from "../core/types.ts";
 import type { WarmJob } from "./_warm_cache_worker.ts";
@@ -72,7 +73,7 @@ export async function warmResampleCache(
   const missing: Recording[] = [];
   for (const recording of recordings) {
     const entry = join(options.cacheDir, `${await resampledCacheKey(recording.path, readOptions)}.f32`);
-    if (!(await Deno.stat(entry).then(() => true, () => false))) missing.push(recording);
+    if (!(await exists(entry))) missing.push(recording);
   }
   const count = Math.max(1, Math.min(wanted ?? navigator.hardwareConcurrency ?? 1, missing.length));
   let next = 0;

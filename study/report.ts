@@ -13,7 +13,7 @@ import { paramKind } from "../tune/search_space.ts";
 import { accuracyBarsPlot } from "./accuracy_bars_plot.ts";
 import type { Study } from "./run_study.ts";
 import type { SearchSummary } from "./search_summary.ts";
-import { type GroupSummary, isEnsembleId, type Stat } from "./summarise_study.ts";
+import { formatStat, type GroupSummary, isEnsembleId, type Stat } from "./summarise_study.ts";
 
 const CSS = `
 *{box-sizing:border-box}
@@ -51,17 +51,17 @@ function prose(text: string): string {
   return escapeXml(text).replace(/`([^`]+)`/g, "<code>$1</code>");
 }
 
+/** Mean ± sd of a table cell; an en dash for no finite mean. */
 function pm(s: Stat | undefined): string {
   if (!s || s.n === 0 || !Number.isFinite(s.mean)) return "–";
-  return `${fixed(s.mean)}${s.sd === null ? "" : ` ± ${fixed(s.sd)}`}`;
+  return formatStat(s);
 }
 
+/** A signed difference ± sd, coloured by its direction; an en dash for no finite mean. */
 function signed(s: Stat | undefined): string {
   if (!s || s.n === 0 || !Number.isFinite(s.mean)) return "–";
   const cls = s.mean > 0 ? "up" : s.mean < 0 ? "down" : "";
-  return `<span class="${cls}">${s.mean >= 0 ? "+" : ""}${fixed(s.mean)}${
-    s.sd === null ? "" : ` ± ${fixed(s.sd)}`
-  }</span>`;
+  return `<span class="${cls}">${formatStat(s, { signed: true })}</span>`;
 }
 
 function settingsLine(study: Study): string {

@@ -36,8 +36,14 @@ import { ENSEMBLES_FOLDER, isEnsembleId, type StudyRun, type StudySummary, summa
 export interface RunStudyOptions {
   /** The study folder (created). */
   out: string;
-  /** Runs at once (child processes when more than 1). Default: 1. */
+  /** Runs at once (child processes when more than 1, see `workerArgs`). Default: 1. */
   workers?: number;
+  /**
+   * The command line (after `deno`) of a worker running trial `index` of
+   * `out/trials/plan.json`, e.g. the tune task's `--run-trial I --out OUT`.
+   * Required when `workers` is more than 1. No default.
+   */
+  workerArgs?: (index: number, out: string) => string[];
   /** Runs a training run in this process. Default: `trainTrial` (trainRun, plus hold-out validation for intra). */
   runner?: TrialRunner;
   /** Receives progress lines. Default: `console.error`. */
@@ -164,7 +170,13 @@ export async function runStudy(settings: StudySettings, options: RunStudyOptions
   const before = await Promise.all(trials.map((t) => readTrialRow(out, t)));
   const todo = trials.filter((_, i) => before[i].status !== "done");
   log(`study: ${trials.length} training runs, ${todo.length} to run`);
-  await runTrials(todo, out, { workers: options.workers, runner: options.runner, log, name: "study" });
+  await runTrials(todo, out, {
+    workers: options.workers,
+    runner: options.runner,
+    log,
+    name: "study",
+    workerArgs: options.workerArgs,
+  });
   const runsSeconds = (performance.now() - started) / 1000;
 
   const runs: StudyRun[] = [];
@@ -199,6 +211,7 @@ export async function runStudy(settings: StudySettings, options: RunStudyOptions
           workers: options.workers,
           runner: options.runner,
           log,
+          workerArgs: options.workerArgs,
         });
       }
       searches[task] = await summariseSearch(dir);

@@ -11,6 +11,7 @@
  * @module
  */
 import { type GapStatement, type RunResults, trainTestGap } from "../evaluation/metrics.ts";
+import { fixed } from "../reports/_svg.ts";
 import type { RunConfig } from "../training/run_config.ts";
 import { TASK_TYPES } from "../core/types.ts";
 import { IMPROVEMENTS } from "./improvements.ts";
@@ -182,16 +183,35 @@ function accuracy(values: Array<{ window: number; recording: number }>): Accurac
   return { window: stat(values.map((v) => v.window)), recording: stat(values.map((v) => v.recording)) };
 }
 
-function f(x: number): string {
-  return Number.isFinite(x) ? x.toFixed(2) : "–";
+/** Options of {@linkcode formatStat}. */
+export interface FormatStatOptions {
+  /** Put a `+` before a mean of 0 or more (for differences). Default: `false`. */
+  signed?: boolean;
 }
 
-function pm(s: Stat): string {
-  return `${f(s.mean)}${s.sd === null ? "" : ` ± ${f(s.sd)}`}`;
-}
-
-function signed(s: Stat): string {
-  return `${s.mean >= 0 ? "+" : ""}${f(s.mean)}${s.sd === null ? "" : ` ± ${f(s.sd)}`}`;
+/**
+ * A statistic over seeds as text: the mean and, for two values or more,
+ * ` ± ` the standard deviation, each with two decimals (an en dash for a
+ * mean that is not a finite number).
+ *
+ * @param s The statistic.
+ * @param options Whether to sign the mean.
+ * @returns The text, e.g. `0.60 ± 0.14` or `+0.05`.
+ *
+ * @example
+ * ```ts
+ * import { formatStat, stat } from "./summarise_study.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(formatStat(stat([0.5, 0.7])), "0.60 ± 0.14");
+ * assertEquals(formatStat(stat([0.05]), { signed: true }), "+0.05");
+ * assertEquals(formatStat(stat([-0.1, -0.3]), { signed: true }), "-0.20 ± 0.14");
+ * assertEquals(formatStat(stat([])), "–");
+ * ```
+ */
+export function formatStat(s: Stat, options: FormatStatOptions = {}): string {
+  const sign = options.signed && s.mean >= 0 ? "+" : "";
+  return `${sign}${fixed(s.mean)}${s.sd === null ? "" : ` ± ${fixed(s.sd)}`}`;
 }
 
 /** Headline test split key of a task. */
@@ -269,23 +289,26 @@ function gapCause(model: string, intra: GroupSummary | undefined, cross: GroupSu
   }
   const gi = intra.gap.window.mean, gc = cross.gap.window.mean;
   const ti = intra.test.window.mean, tc = cross.test.window.mean;
-  const both = `${model}: train ${f(intra.train.window.mean)} vs test ${f(ti)} within one subject (gap ${f(gi)}), ` +
-    `train ${f(cross.train.window.mean)} vs test3 ${f(tc)} on an unseen subject (gap ${f(gc)})`;
+  const both =
+    `${model}: train ${fixed(intra.train.window.mean)} vs test ${fixed(ti)} within one subject (gap ${fixed(gi)}), ` +
+    `train ${fixed(cross.train.window.mean)} vs test3 ${fixed(tc)} on an unseen subject (gap ${fixed(gc)})`;
   const recordings = gi >= 0.15
-    ? ` Within one subject the gap of ${f(gi)} is overfitting to the training recordings (each recording holds one ` +
+    ? ` Within one subject the gap of ${
+      fixed(gi)
+    } is overfitting to the training recordings (each recording holds one ` +
       `class, so what is particular to a recording can stand in for its class): regularisation and augmentation ` +
       `address that part.`
     : "";
   const chance = 1 / TASK_TYPES.length;
   if (intra.train.window.mean < chance + 0.15) {
     return `${both}. Within one subject the model has not learned the task (training accuracy ` +
-      `${f(intra.train.window.mean)}, chance ${
-        f(chance)
+      `${fixed(intra.train.window.mean)}, chance ${
+        fixed(chance)
       }): it underfits, so its gaps say little about subject shift; ` +
       `more epochs, another learning rate or a larger model come before any fix for unseen subjects.`;
   }
   if (ti - tc >= 0.1) {
-    return `${both}. A new subject costs ${f(ti - tc)} of test accuracy that a new recording of a known subject ` +
+    return `${both}. A new subject costs ${fixed(ti - tc)} of test accuracy that a new recording of a known subject ` +
       `does not: most of the cross-subject error is subject shift, features particular to the training subjects ` +
       `(head position, individual rhythms and gains)${gc - gi >= 0.1 ? ", and the gap grows with it" : ""}; ` +
       `per-subject alignment, normalisation or adaptation target exactly this.${recordings}`;
@@ -317,81 +340,90 @@ export function summariseStudy(runs: readonly StudyRun[]): StudySummary {
   const byGroup = new Map<string, StudyRun[]>();
   for (const run of runs) byGroup.set(keyOf(run.label), [...(byGroup.get(keyOf(run.label)) ?? []), run]);
   const groups = [...byGroup.values()].map((g) => groupOf(g[0].label.task, g[0].label.model, g[0].label.variant, g));
-  const find = (task: string, model: string, variant: string) =>
-    groups.find((g) => g.task === task && g.model === model && g.variant === variant);
+  const find = (task: string, model: string) =>
+    groups.find((g) => g.task === task && g.model === model && g.variant === "baseline");
 
   // Models run in both settings (the improvements' model may have cross-subject runs only).
   const models = [...new Set(runs.filter((r) => r.label.variant === "baseline").map((r) => r.label.model))]
     .filter((m) => runs.some((r) => r.label.model === m && r.label.task === "intra"));
   const gaps: GapSummary[] = models.map((model) => {
-    const intra = find("intra", model, "baseline"), cross = find("cross", model, "baseline");
+    const intra = find("intra", model), cross = find("cross", model);
     return { model, intra: intra?.gap.window, cross: cross?.gap.window, cause: gapCause(model, intra, cross) };
   });
-
-  const improvements: ImprovementSummary[] = [];
-  for (const variant of [...new Set(runs.map((r) => r.label.variant))].filter((v) => v !== "baseline")) {
-    const own = runs.filter((r) => r.label.variant === variant && r.results);
-    const model = own[0]?.label.model ?? runs.find((r) => r.label.variant === variant)!.label.model;
-    const pairs = own.map((r) => ({
-      run: r,
-      base: runs.find((b) =>
-        b.label.variant === "baseline" && b.label.task === "cross" && b.label.model === model &&
-        b.label.seed === r.label.seed && b.results
-      ),
-    })).filter((p) => p.base !== undefined).sort((a, b) => a.run.label.seed - b.run.label.seed);
-    const diff = (key: string) =>
-      pairs.map((p) => {
-        const a = p.run.results!.splits[key], b = p.base!.results!.splits[key];
-        return { window: a.windowAccuracy - b.windowAccuracy, recording: a.recordingAccuracy - b.recordingAccuracy };
-      });
-    const meanDiff = pairs.map((p) => {
-      const a = meanOfTests(p.run.results!)!, b = meanOfTests(p.base!.results!)!;
-      return { window: a.window - b.window, recording: a.recording - b.recording };
-    });
-    const gapDiff = pairs.map((p) => {
-      const gap = (r: RunResults) => r.splits.train.windowAccuracy - r.splits.test3.windowAccuracy;
-      return gap(p.run.results!) - gap(p.base!.results!);
-    });
-    const diffMeanTests = accuracy(meanDiff);
-    const betterSeeds = meanDiff.filter((d) => d.window > 0).length;
-    const info = IMPROVEMENTS[variant];
-    const against = info?.kind === "ensemble"
-      ? `against each of its ${pairs.length} members (the baseline run of each seed)`
-      : "against the baseline with the same seeds";
-    improvements.push({
-      variant,
-      model,
-      description: info?.description ?? variant,
-      rationale: info?.rationale ?? "",
-      seeds: pairs.map((p) => p.run.label.seed),
-      diffTest: accuracy(diff("test3")),
-      diffMeanTests,
-      diffGap: stat(gapDiff),
-      betterSeeds,
-      sentence: pairs.length === 0
-        ? `${variant}: no pair of finished runs with the baseline to compare.`
-        : `${variant} (${model}, cross-subject): ${signed(diffMeanTests.window)} window accuracy on test1-3 ` +
-          `(${signed(diffMeanTests.recording)} per recording) ${against}; ` +
-          `better in ${betterSeeds} of ${pairs.length} seeds; train-test3 gap ${signed(stat(gapDiff))}.`,
-    });
-  }
+  const improvements = [...new Set(runs.map((r) => r.label.variant))]
+    .filter((v) => v !== "baseline")
+    .map((variant) => improvementOf(variant, runs));
 
   const conclusions: string[] = [];
   for (const model of models) {
-    const intra = find("intra", model, "baseline"), cross = find("cross", model, "baseline");
-    if (intra && cross) {
-      conclusions.push(
-        `${model}: intra-subject ${pm(intra.test.window)} per window (${pm(intra.test.recording)} per recording) vs ` +
-          `cross-subject test3 ${pm(cross.test.window)} (${pm(cross.test.recording)}), test1-3 mean ` +
-          `${pm(cross.meanTests!.window)} (${
-            pm(cross.meanTests!.recording)
-          }), over ${intra.seeds.length}/${cross.seeds.length} seeds.`,
-      );
-    }
+    const intra = find("intra", model), cross = find("cross", model);
+    if (intra && cross) conclusions.push(accuracySentence(model, intra, cross));
   }
   for (const g of gaps) conclusions.push(g.cause);
   for (const i of improvements) conclusions.push(i.sentence);
   // An ensemble appears once per member seed (for the pairing) but is one folder.
   const distinct = runs.filter((r, i) => runs.findIndex((o) => o.id === r.id) === i);
   return { runs: distinct.map(runSummary), groups, gaps, improvements, conclusions };
+}
+
+/** Intra- against cross-subject test accuracy of a model's baseline, over seeds, as one sentence. */
+function accuracySentence(model: string, intra: GroupSummary, cross: GroupSummary): string {
+  const pm = (s: Stat) => formatStat(s);
+  return `${model}: intra-subject ${pm(intra.test.window)} per window (${pm(intra.test.recording)} per recording) vs ` +
+    `cross-subject test3 ${pm(cross.test.window)} (${pm(cross.test.recording)}), test1-3 mean ` +
+    `${pm(cross.meanTests!.window)} (${
+      pm(cross.meanTests!.recording)
+    }), over ${intra.seeds.length}/${cross.seeds.length} seeds.`;
+}
+
+/**
+ * An improvement against the cross-subject baseline of its model: the paired
+ * differences per seed (only seeds where both finished) and a sentence.
+ */
+function improvementOf(variant: string, runs: readonly StudyRun[]): ImprovementSummary {
+  const own = runs.filter((r) => r.label.variant === variant && r.results);
+  const model = own[0]?.label.model ?? runs.find((r) => r.label.variant === variant)!.label.model;
+  const pairs = own.map((r) => ({
+    run: r,
+    base: runs.find((b) =>
+      b.label.variant === "baseline" && b.label.task === "cross" && b.label.model === model &&
+      b.label.seed === r.label.seed && b.results
+    ),
+  })).filter((p) => p.base !== undefined).sort((a, b) => a.run.label.seed - b.run.label.seed);
+  const diff = (key: string) =>
+    pairs.map((p) => {
+      const a = p.run.results!.splits[key], b = p.base!.results!.splits[key];
+      return { window: a.windowAccuracy - b.windowAccuracy, recording: a.recordingAccuracy - b.recordingAccuracy };
+    });
+  const meanDiff = pairs.map((p) => {
+    const a = meanOfTests(p.run.results!)!, b = meanOfTests(p.base!.results!)!;
+    return { window: a.window - b.window, recording: a.recording - b.recording };
+  });
+  const gapDiff = pairs.map((p) => {
+    const gap = (r: RunResults) => r.splits.train.windowAccuracy - r.splits.test3.windowAccuracy;
+    return gap(p.run.results!) - gap(p.base!.results!);
+  });
+  const diffMeanTests = accuracy(meanDiff);
+  const betterSeeds = meanDiff.filter((d) => d.window > 0).length;
+  const info = IMPROVEMENTS[variant];
+  const against = info?.kind === "ensemble"
+    ? `against each of its ${pairs.length} members (the baseline run of each seed)`
+    : "against the baseline with the same seeds";
+  const signed = (s: Stat) => formatStat(s, { signed: true });
+  return {
+    variant,
+    model,
+    description: info?.description ?? variant,
+    rationale: info?.rationale ?? "",
+    seeds: pairs.map((p) => p.run.label.seed),
+    diffTest: accuracy(diff("test3")),
+    diffMeanTests,
+    diffGap: stat(gapDiff),
+    betterSeeds,
+    sentence: pairs.length === 0
+      ? `${variant}: no pair of finished runs with the baseline to compare.`
+      : `${variant} (${model}, cross-subject): ${signed(diffMeanTests.window)} window accuracy on test1-3 ` +
+        `(${signed(diffMeanTests.recording)} per recording) ${against}; ` +
+        `better in ${betterSeeds} of ${pairs.length} seeds; train-test3 gap ${signed(stat(gapDiff))}.`,
+  };
 }

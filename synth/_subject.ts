@@ -141,13 +141,46 @@ export function subjectParams(seed: number, subject: string): SubjectParams {
   const key = `${seed}|${subject}`;
   const hit = cache.get(key);
   if (hit) return hit;
+  // The draws below happen in this order; changing it changes every generated value.
   const random = new Random(hashSeed(seed, "subject", subject));
-  const head: HeadPlacement = {
+  const head = headPlacement(random);
+  const { dipoles, gains } = individualSources(random);
+  const alphaHz = clamp(10 + 0.9 * random.normal(), 8.2, 12.2);
+  const background = backgroundSources(random);
+  const idiosyncratic = idiosyncraticSources(random);
+  const { sensorNoise, sensorGain } = sensorProperties(random);
+  const params: SubjectParams = {
+    head,
+    dipoles,
+    gains,
+    alphaHz,
+    ...rhythmsAndTiming(random, alphaHz),
+    background,
+    idiosyncratic,
+    ...artefactSources(random),
+    sensorNoise,
+    sensorGain,
+    backgroundLevel: logNormal(random, 0.2),
+  };
+  if (cache.size > 64) cache.clear();
+  cache.set(key, params);
+  return params;
+}
+
+/** Where the subject's head sits in the helmet. */
+function headPlacement(random: Random): HeadPlacement {
+  return {
     rotation: 0.14 * random.normal(),
     scale: clamp(1 + 0.05 * random.normal(), 0.9, 1.1),
     shiftU: 0.06 * random.normal(),
     shiftV: 0.08 * random.normal(),
   };
+}
+
+/** The subject's own geometry and amplitude gain of every task-related source (around {@linkcode ANATOMY}). */
+function individualSources(
+  random: Random,
+): { dipoles: Record<SourceName, Dipole>; gains: Record<SourceName, number> } {
   const dipoles = {} as Record<SourceName, Dipole>;
   const gains = {} as Record<SourceName, number>;
   for (const name of SOURCE_NAMES) {
@@ -161,7 +194,11 @@ export function subjectParams(seed: number, subject: string): SubjectParams {
     };
     gains[name] = logNormal(random, 0.35);
   }
-  const alphaHz = clamp(10 + 0.9 * random.normal(), 8.2, 12.2);
+  return { dipoles, gains };
+}
+
+/** Twenty pink-noise background sources at random places. */
+function backgroundSources(random: Random): ExtraSource[] {
   const background: ExtraSource[] = [];
   for (let k = 0; k < 20; k++) {
     background.push({
@@ -172,6 +209,11 @@ export function subjectParams(seed: number, subject: string): SubjectParams {
       bandwidthHz: 0,
     });
   }
+  return background;
+}
+
+/** Two to four rhythmic sources of the subject's own (3-35 Hz) at random places. */
+function idiosyncraticSources(random: Random): ExtraSource[] {
   const idiosyncratic: ExtraSource[] = [];
   const nIdiosyncratic = 2 + random.int(3);
   for (let k = 0; k < nIdiosyncratic; k++) {
@@ -183,6 +225,11 @@ export function subjectParams(seed: number, subject: string): SubjectParams {
       bandwidthHz: random.uniform(1, 4),
     });
   }
+  return idiosyncratic;
+}
+
+/** White noise level and calibration gain per channel, with one to three noisy channels. */
+function sensorProperties(random: Random): { sensorNoise: Float64Array; sensorGain: Float64Array } {
   const sensorLevel = 8e-14 * logNormal(random, 0.3);
   const sensorNoise = new Float64Array(N_SENSORS);
   const sensorGain = new Float64Array(N_SENSORS);
@@ -192,11 +239,18 @@ export function subjectParams(seed: number, subject: string): SubjectParams {
   }
   const nNoisy = 1 + random.int(3);
   for (let k = 0; k < nNoisy; k++) sensorNoise[random.int(N_SENSORS)] *= random.uniform(2, 4);
-  const params: SubjectParams = {
-    head,
-    dipoles,
-    gains,
-    alphaHz,
+  return { sensorNoise, sensorGain };
+}
+
+/** The subject's rhythm frequencies (mu and tau follow alpha), evoked latency shift and reaction time. */
+function rhythmsAndTiming(
+  random: Random,
+  alphaHz: number,
+): Pick<
+  SubjectParams,
+  "muHz" | "betaHz" | "thetaHz" | "tauHz" | "syllableHz" | "latencyShiftSeconds" | "reactionSeconds"
+> {
+  return {
     muHz: clamp(alphaHz + 0.5 + 0.6 * random.normal(), 8.5, 13),
     betaHz: clamp(20 + 2 * random.normal(), 16, 26),
     thetaHz: clamp(6 + 0.5 * random.normal(), 4.8, 7.5),
@@ -204,8 +258,12 @@ export function subjectParams(seed: number, subject: string): SubjectParams {
     syllableHz: clamp(5 + 0.5 * random.normal(), 4, 6.5),
     latencyShiftSeconds: 0.012 * random.normal(),
     reactionSeconds: clamp(0.75 + 0.12 * random.normal(), 0.5, 1.1),
-    background,
-    idiosyncratic,
+  };
+}
+
+/** The subject's heart, eyes, power-line field patterns and slow drifts. */
+function artefactSources(random: Random): Pick<SubjectParams, "heart" | "blink" | "line" | "drift"> {
+  return {
     heart: {
       dipole: {
         u: random.uniform(-0.6, -0.1),
@@ -240,11 +298,5 @@ export function subjectParams(seed: number, subject: string): SubjectParams {
       ),
       amplitude: 3e-13 * logNormal(random, 0.4),
     },
-    sensorNoise,
-    sensorGain,
-    backgroundLevel: logNormal(random, 0.2),
   };
-  if (cache.size > 64) cache.clear();
-  cache.set(key, params);
-  return params;
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import { dirname, join } from "node:path";
+import { exists } from "../core/_exists.ts";
 import { writeFileAtomic } from "../core/atomic_write.ts";
 import { defaultDatasetDir } from "./default_dataset_dir.ts";
 import { megflowCacheDir } from "./megflow_cache_dir.ts";
@@ -57,10 +58,6 @@ const STAGING = ".staging";
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function exists(path: string): Promise<boolean> {
-  return Deno.stat(path).then(() => true, () => false);
 }
 
 async function readMarker(dir: string, plan: DatasetPlan, seed: number): Promise<Marker | undefined> {

@@ -87,59 +87,9 @@ export function planDataset(options: PlanDatasetOptions = {}): DatasetPlan {
       }`,
     );
   }
-  const base = SYNTH_PRESETS[preset];
-  const pick = <K extends keyof DatasetLayout>(key: K) => (options[key] ?? base[key]) as DatasetLayout[K];
-  const layout: DatasetLayout = {
-    nTimes: pick("nTimes"),
-    sfreq: pick("sfreq"),
-    intraTrainChunks: pick("intraTrainChunks"),
-    intraTestChunks: pick("intraTestChunks"),
-    crossTrainChunks: pick("crossTrainChunks"),
-    crossTestChunks: pick("crossTestChunks"),
-    intraSubject: pick("intraSubject"),
-    crossTrainSubjects: [...pick("crossTrainSubjects")],
-    crossTestSubjects: [...pick("crossTestSubjects")],
-  };
-  checkCount("nTimes", layout.nTimes);
-  if (!Number.isFinite(layout.sfreq) || layout.sfreq < 100) {
-    throw new RangeError(`Cannot plan synthetic dataset: sfreq must be at least 100 Hz, got ${layout.sfreq}`);
-  }
-  checkCount("intraTrainChunks", layout.intraTrainChunks);
-  checkCount("intraTestChunks", layout.intraTestChunks);
-  checkCount("crossTrainChunks", layout.crossTrainChunks);
-  checkCount("crossTestChunks", layout.crossTestChunks);
-  checkSubject("intraSubject", layout.intraSubject);
-  if (layout.crossTrainSubjects.length < 1 || layout.crossTestSubjects.length < 1) {
-    throw new RangeError(
-      `Cannot plan synthetic dataset: expected at least one cross train and one cross test subject, got ${layout.crossTrainSubjects.length} and ${layout.crossTestSubjects.length}`,
-    );
-  }
-  for (const s of layout.crossTrainSubjects) checkSubject("crossTrainSubjects", s);
-  for (const s of layout.crossTestSubjects) checkSubject("crossTestSubjects", s);
-  const seen = layout.crossTestSubjects.filter((s) => layout.crossTrainSubjects.includes(s));
-  if (seen.length > 0) {
-    throw new RangeError(
-      `Cannot plan synthetic dataset: cross test subjects must be unseen, got ${seen.join(", ")} in train too`,
-    );
-  }
-
-  const groups: Array<{ split: string; subjects: readonly string[]; chunks: number[] }> = [];
-  const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
-  groups.push({ split: "Intra/train", subjects: [layout.intraSubject], chunks: range(1, layout.intraTrainChunks) });
-  groups.push({
-    split: "Intra/test",
-    subjects: [layout.intraSubject],
-    chunks: range(layout.intraTrainChunks + 1, layout.intraTestChunks),
-  });
-  groups.push({ split: "Cross/train", subjects: layout.crossTrainSubjects, chunks: range(1, layout.crossTrainChunks) });
-  layout.crossTestSubjects.forEach((subject, i) =>
-    groups.push({
-      split: `Cross/test${i + 1}`,
-      subjects: [subject],
-      chunks: range(layout.crossTrainChunks + 1, layout.crossTestChunks),
-    })
-  );
-
+  const layout = resolveLayout(SYNTH_PRESETS[preset], options);
+  checkLayout(layout);
+  const groups = splitGroups(layout);
   const known = groups.map((g) => g.split);
   const wanted = options.splits ?? known;
   for (const split of wanted) {
@@ -162,4 +112,67 @@ export function planDataset(options: PlanDatasetOptions = {}): DatasetPlan {
     }
   }
   return { preset, layout, splits: known.filter((s) => wanted.includes(s)), files };
+}
+
+/** The preset's layout with the options' overrides (subject lists copied). */
+function resolveLayout(base: DatasetLayout, options: PlanDatasetOptions): DatasetLayout {
+  const pick = <K extends keyof DatasetLayout>(key: K) => (options[key] ?? base[key]) as DatasetLayout[K];
+  return {
+    nTimes: pick("nTimes"),
+    sfreq: pick("sfreq"),
+    intraTrainChunks: pick("intraTrainChunks"),
+    intraTestChunks: pick("intraTestChunks"),
+    crossTrainChunks: pick("crossTrainChunks"),
+    crossTestChunks: pick("crossTestChunks"),
+    intraSubject: pick("intraSubject"),
+    crossTrainSubjects: [...pick("crossTrainSubjects")],
+    crossTestSubjects: [...pick("crossTestSubjects")],
+  };
+}
+
+/** Throws a RangeError for a count or nTimes below 1, an sfreq below 100, a bad subject id or a seen test subject. */
+function checkLayout(layout: DatasetLayout): void {
+  checkCount("nTimes", layout.nTimes);
+  if (!Number.isFinite(layout.sfreq) || layout.sfreq < 100) {
+    throw new RangeError(`Cannot plan synthetic dataset: sfreq must be at least 100 Hz, got ${layout.sfreq}`);
+  }
+  checkCount("intraTrainChunks", layout.intraTrainChunks);
+  checkCount("intraTestChunks", layout.intraTestChunks);
+  checkCount("crossTrainChunks", layout.crossTrainChunks);
+  checkCount("crossTestChunks", layout.crossTestChunks);
+  checkSubject("intraSubject", layout.intraSubject);
+  if (layout.crossTrainSubjects.length < 1 || layout.crossTestSubjects.length < 1) {
+    throw new RangeError(
+      `Cannot plan synthetic dataset: expected at least one cross train and one cross test subject, got ${layout.crossTrainSubjects.length} and ${layout.crossTestSubjects.length}`,
+    );
+  }
+  for (const s of layout.crossTrainSubjects) checkSubject("crossTrainSubjects", s);
+  for (const s of layout.crossTestSubjects) checkSubject("crossTestSubjects", s);
+  const seen = layout.crossTestSubjects.filter((s) => layout.crossTrainSubjects.includes(s));
+  if (seen.length > 0) {
+    throw new RangeError(
+      `Cannot plan synthetic dataset: cross test subjects must be unseen, got ${seen.join(", ")} in train too`,
+    );
+  }
+}
+
+/** Every split folder of a layout with its subjects and chunk numbers (test chunks continue after train chunks). */
+function splitGroups(layout: DatasetLayout): Array<{ split: string; subjects: readonly string[]; chunks: number[] }> {
+  const groups: Array<{ split: string; subjects: readonly string[]; chunks: number[] }> = [];
+  const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
+  groups.push({ split: "Intra/train", subjects: [layout.intraSubject], chunks: range(1, layout.intraTrainChunks) });
+  groups.push({
+    split: "Intra/test",
+    subjects: [layout.intraSubject],
+    chunks: range(layout.intraTrainChunks + 1, layout.intraTestChunks),
+  });
+  groups.push({ split: "Cross/train", subjects: layout.crossTrainSubjects, chunks: range(1, layout.crossTrainChunks) });
+  layout.crossTestSubjects.forEach((subject, i) =>
+    groups.push({
+      split: `Cross/test${i + 1}`,
+      subjects: [subject],
+      chunks: range(layout.crossTrainChunks + 1, layout.crossTestChunks),
+    })
+  );
+  return groups;
 }

@@ -14,6 +14,7 @@ import type { PreprocessStep } from "../pipeline/preprocess.ts";
 import { MODELS } from "../models/registry.ts";
 import { ensureDefaultDataset } from "../synth/default_dataset.ts";
 import { megflowCacheDir } from "../synth/megflow_cache_dir.ts";
+import { timeStamp } from "./_flags.ts";
 
 /** Flags every training task accepts, in `--help` form. */
 export const COMMON_FLAGS =
@@ -68,6 +69,43 @@ export interface TrainCommand {
   help: boolean;
 }
 
+/** The flags of a training task, as `parseArgs` takes them. */
+const TRAIN_FLAG_OPTIONS = {
+  data: { type: "string" },
+  model: { type: "string" },
+  "model-options": { type: "string" },
+  epochs: { type: "string" },
+  batch: { type: "string" },
+  lr: { type: "string" },
+  schedule: { type: "string" },
+  patience: { type: "string" },
+  "window-seconds": { type: "string" },
+  "stride-seconds": { type: "string" },
+  sfreq: { type: "string" },
+  normalise: { type: "string" },
+  backend: { type: "string" },
+  seed: { type: "string" },
+  "max-samples": { type: "string" },
+  cache: { type: "string" },
+  "no-cache": { type: "boolean", default: false },
+  "adapt-bn": { type: "boolean", default: false },
+  mixup: { type: "string" },
+  "no-adapt-bn": { type: "boolean", default: false },
+  "no-augment": { type: "boolean", default: false },
+  config: { type: "string" },
+  out: { type: "string" },
+  resume: { type: "string" },
+  help: { type: "boolean", default: false },
+} as const;
+
+/** The parsed flags of a training task. */
+type TrainFlags = ReturnType<typeof parseTrainFlags>;
+
+/** Parses the flags of a training task (strict: an unknown flag throws). */
+function parseTrainFlags(args: string[]) {
+  return parseArgs({ args, strict: true, options: TRAIN_FLAG_OPTIONS }).values;
+}
+
 /**
  * Parses a training task's arguments into a config and run folder. Without
  * `--data`, generates (once) and uses the embedded synthetic dataset.
@@ -78,61 +116,55 @@ export interface TrainCommand {
  * @throws {RangeError} naming the flag for a bad value.
  */
 export async function parseTrainCommand(task: RunConfig["task"], args: string[]): Promise<TrainCommand> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    options: {
-      data: { type: "string" },
-      model: { type: "string" },
-      "model-options": { type: "string" },
-      epochs: { type: "string" },
-      batch: { type: "string" },
-      lr: { type: "string" },
-      schedule: { type: "string" },
-      patience: { type: "string" },
-      "window-seconds": { type: "string" },
-      "stride-seconds": { type: "string" },
-      sfreq: { type: "string" },
-      normalise: { type: "string" },
-      backend: { type: "string" },
-      seed: { type: "string" },
-      "max-samples": { type: "string" },
-      cache: { type: "string" },
-      "no-cache": { type: "boolean", default: false },
-      "adapt-bn": { type: "boolean", default: false },
-      mixup: { type: "string" },
-      "no-adapt-bn": { type: "boolean", default: false },
-      "no-augment": { type: "boolean", default: false },
-      config: { type: "string" },
-      out: { type: "string" },
-      resume: { type: "string" },
-      help: { type: "boolean", default: false },
-    },
-  });
+  const values = parseTrainFlags(args);
   const placeholder = runConfig(task, "");
   if (values.help) return { config: placeholder, runDir: "", resume: false, help: true };
+  if (values.resume) return await resumeCommand(values.resume);
 
-  if (values.resume) {
-    const runDir = resolve(values.resume);
-    const text = await Deno.readTextFile(join(runDir, "config.json")).catch(() => {
-      throw new RangeError(`--resume ${values.resume}: no config.json there (not a megflow run folder)`);
-    });
-    return { config: JSON.parse(text), runDir, resume: true, help: false };
-  }
-
-  let fromFile: Partial<RunConfig> = {};
-  if (values.config) {
-    try {
-      fromFile = JSON.parse(await Deno.readTextFile(values.config));
-    } catch (error) {
-      throw new RangeError(`--config ${values.config}: cannot read a JSON object: ${error}`);
-    }
-    const unknown = Object.keys(fromFile).filter((key) => !(key in placeholder));
-    if (unknown.length > 0) {
-      throw new RangeError(`--config ${values.config}: unknown keys ${unknown.join(", ")}`);
-    }
-  }
+  const fromFile = values.config ? await readConfigFile(values.config, placeholder) : {};
   const base = { ...runConfig(task, ""), ...fromFile, task };
+  applyModelFlags(base, values);
+  applyTrainingFlags(base, values);
+  base.preprocess = preprocessFromFlags(base.preprocess, values);
+  applyAdaptationFlags(base, values);
+  if (values["no-cache"]) base.cacheDir = null;
+  else base.cacheDir = resolve(values.cache ?? base.cacheDir ?? join(megflowCacheDir(), "resampled"));
+  if (values.data !== undefined) {
+    base.data = resolve(values.data);
+  } else if (!base.data) {
+    const splits = [...new Set([...base.trainSplits, ...base.validationSplits, ...base.testSplits])];
+    base.data = await ensureDefaultDataset({ preset: "full", splits, onProgress: (m: string) => console.error(m) });
+  }
+  const runDir = resolve(values.out ?? join("runs", `${timeStamp()}-${task}-${base.model}`));
+  return { config: base, runDir, resume: false, help: false };
+}
+
+/** The command of `--resume RUN_DIR`: the run folder's own `config.json`. */
+async function resumeCommand(resumeDir: string): Promise<TrainCommand> {
+  const runDir = resolve(resumeDir);
+  const text = await Deno.readTextFile(join(runDir, "config.json")).catch(() => {
+    throw new RangeError(`--resume ${resumeDir}: no config.json there (not a megflow run folder)`);
+  });
+  return { config: JSON.parse(text), runDir, resume: true, help: false };
+}
+
+/** The keys of a `--config FILE`; throws unless it is JSON with RunConfig keys only. */
+async function readConfigFile(file: string, placeholder: RunConfig): Promise<Partial<RunConfig>> {
+  let fromFile: Partial<RunConfig>;
+  try {
+    fromFile = JSON.parse(await Deno.readTextFile(file));
+  } catch (error) {
+    throw new RangeError(`--config ${file}: cannot read a JSON object: ${error}`);
+  }
+  const unknown = Object.keys(fromFile).filter((key) => !(key in placeholder));
+  if (unknown.length > 0) {
+    throw new RangeError(`--config ${file}: unknown keys ${unknown.join(", ")}`);
+  }
+  return fromFile;
+}
+
+/** Applies `--model` and `--model-options`. */
+function applyModelFlags(base: RunConfig, values: TrainFlags): void {
   if (values.model !== undefined) {
     if (!MODELS[values.model]) {
       throw new RangeError(`--model must be one of ${Object.keys(MODELS).join(", ")}, got ${values.model}`);
@@ -146,6 +178,10 @@ export async function parseTrainCommand(task: RunConfig["task"], args: string[])
       throw new RangeError(`--model-options must be a JSON object, got ${values["model-options"]}`);
     }
   }
+}
+
+/** Applies the numbers of training (`--epochs`, `--batch`, `--lr`, ...), `--schedule` and `--backend`. */
+function applyTrainingFlags(base: RunConfig, values: TrainFlags): void {
   base.epochs = number("epochs", values.epochs, positiveInt, "a positive integer") ?? base.epochs;
   base.batchSize = number("batch", values.batch, positiveInt, "a positive integer") ?? base.batchSize;
   base.learningRate = number("lr", values.lr, positive, "a positive number") ?? base.learningRate;
@@ -165,7 +201,10 @@ export async function parseTrainCommand(task: RunConfig["task"], args: string[])
     }
     base.backend = values.backend as BackendChoice;
   }
-  base.preprocess = preprocessFromFlags(base.preprocess, values);
+}
+
+/** Applies `--adapt-bn` / `--no-adapt-bn`, `--mixup` and `--no-augment`. */
+function applyAdaptationFlags(base: RunConfig, values: TrainFlags): void {
   if (values["adapt-bn"] && values["no-adapt-bn"]) {
     throw new RangeError("--adapt-bn and --no-adapt-bn exclude each other");
   }
@@ -174,17 +213,6 @@ export async function parseTrainCommand(task: RunConfig["task"], args: string[])
   const mixup = number("mixup", values.mixup, (x) => Number.isFinite(x) && x >= 0, "a number >= 0 (0: off)");
   if (mixup !== undefined) base.mixupAlpha = mixup;
   if (values["no-augment"]) base.preprocess = base.preprocess.filter((step) => step.op !== "augment");
-  if (values["no-cache"]) base.cacheDir = null;
-  else base.cacheDir = resolve(values.cache ?? base.cacheDir ?? join(megflowCacheDir(), "resampled"));
-  if (values.data !== undefined) {
-    base.data = resolve(values.data);
-  } else if (!base.data) {
-    const splits = [...new Set([...base.trainSplits, ...base.validationSplits, ...base.testSplits])];
-    base.data = await ensureDefaultDataset({ preset: "full", splits, onProgress: (m: string) => console.error(m) });
-  }
-  const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
-  const runDir = resolve(values.out ?? join("runs", `${stamp}-${task}-${base.model}`));
-  return { config: base, runDir, resume: false, help: false };
 }
 
 function preprocessFromFlags(

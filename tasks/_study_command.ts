@@ -9,12 +9,14 @@ import { BACKEND_CHOICES, type BackendChoice } from "../backends/backend.ts";
 import { MODELS } from "../models/registry.ts";
 import { ensureDefaultDataset } from "../synth/default_dataset.ts";
 import { megflowCacheDir } from "../synth/megflow_cache_dir.ts";
-import { parseSearchSpace } from "../tune/search_space.ts";
 import type { Strategy } from "../tune/plan_search.ts";
 import { IMPROVEMENTS } from "../study/improvements.ts";
 import { runCounts } from "../study/report.ts";
 import { runStudy } from "../study/run_study.ts";
 import { defaultStudySettings, type StudySettings } from "../study/study_settings.ts";
+import { tuneWorkerArgs } from "./_worker_args.ts";
+import { commaList, positiveIntFlag, timeStamp } from "./_flags.ts";
+import { readSearchSpaceFile } from "./_read_search_space.ts";
 
 const DEFAULTS: StudySettings = defaultStudySettings("", null);
 
@@ -57,22 +59,11 @@ export const STUDY_FLAGS =
 /** What the command line asks for. */
 export type StudyCommand = { help: true } | { help: false; settings: StudySettings; out: string; workers: number };
 
-function positiveInt(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const x = Number(value);
-  if (!Number.isSafeInteger(x) || x < 1) throw new RangeError(`--${name} must be a positive integer, got ${value}`);
-  return x;
-}
-
 function positive(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const x = Number(value);
   if (!Number.isFinite(x) || x <= 0) throw new RangeError(`--${name} must be a positive number, got ${value}`);
   return x;
-}
-
-function list(value: string): string[] {
-  return value.split(",").map((s) => s.trim()).filter((s) => s !== "");
 }
 
 function models(name: string, value: string[]): string[] {
@@ -81,6 +72,46 @@ function models(name: string, value: string[]): string[] {
   }
   if (value.length === 0) throw new RangeError(`--${name} must name at least one model`);
   return value;
+}
+
+/** The flags of `deno task study`, as `parseArgs` takes them. */
+const STUDY_FLAG_OPTIONS = {
+  data: { type: "string" },
+  preset: { type: "string" },
+  models: { type: "string" },
+  seeds: { type: "string" },
+  epochs: { type: "string" },
+  batch: { type: "string" },
+  lr: { type: "string" },
+  "window-seconds": { type: "string" },
+  "stride-seconds": { type: "string" },
+  "intra-stride-seconds": { type: "string" },
+  "max-samples": { type: "string" },
+  "model-options": { type: "string" },
+  "improvement-model": { type: "string" },
+  improvements: { type: "string" },
+  "search-model": { type: "string" },
+  "search-strategy": { type: "string" },
+  "search-trials": { type: "string" },
+  "search-epochs": { type: "string" },
+  "search-space": { type: "string" },
+  "cross-search": { type: "string" },
+  "intra-search": { type: "string" },
+  "no-search": { type: "boolean", default: false },
+  workers: { type: "string" },
+  backend: { type: "string" },
+  cache: { type: "string" },
+  "no-cache": { type: "boolean", default: false },
+  out: { type: "string" },
+  help: { type: "boolean", default: false },
+} as const;
+
+/** The parsed flags of `deno task study`. */
+type StudyFlags = ReturnType<typeof parseStudyFlags>;
+
+/** Parses the flags of `deno task study` (strict: an unknown flag throws). */
+function parseStudyFlags(args: readonly string[]) {
+  return parseArgs({ args: [...args], strict: true, options: STUDY_FLAG_OPTIONS }).values;
 }
 
 /**
@@ -102,40 +133,7 @@ function models(name: string, value: string[]): string[] {
  * ```
  */
 export async function parseStudyCommand(args: readonly string[]): Promise<StudyCommand> {
-  const { values } = parseArgs({
-    args: [...args],
-    strict: true,
-    options: {
-      data: { type: "string" },
-      preset: { type: "string" },
-      models: { type: "string" },
-      seeds: { type: "string" },
-      epochs: { type: "string" },
-      batch: { type: "string" },
-      lr: { type: "string" },
-      "window-seconds": { type: "string" },
-      "stride-seconds": { type: "string" },
-      "intra-stride-seconds": { type: "string" },
-      "max-samples": { type: "string" },
-      "model-options": { type: "string" },
-      "improvement-model": { type: "string" },
-      improvements: { type: "string" },
-      "search-model": { type: "string" },
-      "search-strategy": { type: "string" },
-      "search-trials": { type: "string" },
-      "search-epochs": { type: "string" },
-      "search-space": { type: "string" },
-      "cross-search": { type: "string" },
-      "intra-search": { type: "string" },
-      "no-search": { type: "boolean", default: false },
-      workers: { type: "string" },
-      backend: { type: "string" },
-      cache: { type: "string" },
-      "no-cache": { type: "boolean", default: false },
-      out: { type: "string" },
-      help: { type: "boolean", default: false },
-    },
-  });
+  const values = parseStudyFlags(args);
   if (values.help) return { help: true };
   const preset = values.preset ?? "full";
   if (preset !== "full" && preset !== "small") throw new RangeError(`--preset must be full or small, got ${preset}`);
@@ -144,43 +142,71 @@ export async function parseStudyCommand(args: readonly string[]): Promise<StudyC
     ? resolve(values.data)
     : await ensureDefaultDataset({ preset, onProgress: (m: string) => console.error(m) });
   const settings = defaultStudySettings(data, cacheDir);
-  if (values.models !== undefined) settings.models = models("models", list(values.models));
-  if (values.seeds !== undefined) {
-    const seeds = list(values.seeds).map(Number);
-    if (seeds.length === 1 && Number.isSafeInteger(seeds[0]) && seeds[0] >= 1) {
-      settings.seeds = Array.from({ length: seeds[0] }, (_, i) => i + 1);
-    } else if (seeds.length > 1 && seeds.every(Number.isSafeInteger)) {
-      settings.seeds = seeds;
-    } else throw new RangeError(`--seeds must be a count or a comma-separated list of integers, got ${values.seeds}`);
+  applyRunFlags(settings, values);
+  applyModelOptions(settings, values["model-options"]);
+  applyImprovementFlags(settings, values);
+  if (values["no-search"]) settings.search = null;
+  else await applySearchFlags(settings.search!, values);
+  if (values.backend !== undefined) {
+    if (!BACKEND_CHOICES.includes(values.backend as BackendChoice)) {
+      throw new RangeError(`--backend must be ${BACKEND_CHOICES.join(", ")}, got ${values.backend}`);
+    }
+    settings.backend = values.backend as BackendChoice;
   }
-  settings.epochs = positiveInt("epochs", values.epochs) ?? settings.epochs;
-  settings.batchSize = positiveInt("batch", values.batch) ?? settings.batchSize;
+  const workers = positiveIntFlag("workers", values.workers) ?? DEFAULT_STUDY_WORKERS;
+  const out = resolve(values.out ?? join("runs", `${timeStamp()}-study`));
+  return { help: false, settings, out, workers };
+}
+
+/** Applies `--models`, `--seeds` and the flags of every run (epochs, batch, rate, windows, samples). */
+function applyRunFlags(settings: StudySettings, values: StudyFlags): void {
+  if (values.models !== undefined) settings.models = models("models", commaList(values.models));
+  if (values.seeds !== undefined) settings.seeds = seedsOf(values.seeds);
+  settings.epochs = positiveIntFlag("epochs", values.epochs) ?? settings.epochs;
+  settings.batchSize = positiveIntFlag("batch", values.batch) ?? settings.batchSize;
   settings.learningRate = positive("lr", values.lr) ?? settings.learningRate;
   settings.windowSeconds = positive("window-seconds", values["window-seconds"]) ?? settings.windowSeconds;
   settings.strideSeconds = positive("stride-seconds", values["stride-seconds"]) ?? settings.strideSeconds;
   settings.intraStrideSeconds = positive("intra-stride-seconds", values["intra-stride-seconds"]) ??
     settings.intraStrideSeconds;
-  settings.maxSamples = positiveInt("max-samples", values["max-samples"]) ?? settings.maxSamples;
-  if (values["model-options"] !== undefined) {
-    let options: unknown;
-    try {
-      options = JSON.parse(values["model-options"]);
-    } catch {
-      throw new RangeError(`--model-options must be a JSON object keyed by model, got ${values["model-options"]}`);
-    }
-    if (options === null || typeof options !== "object" || Array.isArray(options)) {
-      throw new RangeError(`--model-options must be a JSON object keyed by model, got ${values["model-options"]}`);
-    }
-    for (const [model, o] of Object.entries(options)) {
-      models("model-options", [model]);
-      settings.modelOptions[model] = o as Record<string, unknown>;
-    }
+  settings.maxSamples = positiveIntFlag("max-samples", values["max-samples"]) ?? settings.maxSamples;
+}
+
+/** The seeds of `--seeds N|LIST`: 1..N for a count, else the listed integers. */
+function seedsOf(value: string): number[] {
+  const seeds = commaList(value).map(Number);
+  if (seeds.length === 1 && Number.isSafeInteger(seeds[0]) && seeds[0] >= 1) {
+    return Array.from({ length: seeds[0] }, (_, i) => i + 1);
+  } else if (seeds.length > 1 && seeds.every(Number.isSafeInteger)) {
+    return seeds;
+  } else throw new RangeError(`--seeds must be a count or a comma-separated list of integers, got ${value}`);
+}
+
+/** Applies `--model-options JSON`, an object keyed by model (each key a known model). */
+function applyModelOptions(settings: StudySettings, value: string | undefined): void {
+  if (value === undefined) return;
+  let options: unknown;
+  try {
+    options = JSON.parse(value);
+  } catch {
+    throw new RangeError(`--model-options must be a JSON object keyed by model, got ${value}`);
   }
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new RangeError(`--model-options must be a JSON object keyed by model, got ${value}`);
+  }
+  for (const [model, o] of Object.entries(options)) {
+    models("model-options", [model]);
+    settings.modelOptions[model] = o as Record<string, unknown>;
+  }
+}
+
+/** Applies `--improvement-model` and `--improvements LIST|none`. */
+function applyImprovementFlags(settings: StudySettings, values: StudyFlags): void {
   if (values["improvement-model"] !== undefined) {
     settings.improvementModel = models("improvement-model", [values["improvement-model"]])[0];
   }
   if (values.improvements !== undefined) {
-    const names = values.improvements === "none" ? [] : list(values.improvements);
+    const names = values.improvements === "none" ? [] : commaList(values.improvements);
     for (const n of names) {
       if (!IMPROVEMENTS[n]) {
         throw new RangeError(`--improvements must name ${Object.keys(IMPROVEMENTS).join(", ")} or none, got ${n}`);
@@ -188,43 +214,24 @@ export async function parseStudyCommand(args: readonly string[]): Promise<StudyC
     }
     settings.improvements = names;
   }
-  if (values["no-search"]) settings.search = null;
-  else {
-    const search = settings.search!;
-    if (values["search-model"] !== undefined) search.model = models("search-model", [values["search-model"]])[0];
-    if (values["search-strategy"] !== undefined) {
-      if (!["grid", "random", "halving"].includes(values["search-strategy"])) {
-        throw new RangeError(`--search-strategy must be grid, random or halving, got ${values["search-strategy"]}`);
-      }
-      search.strategy = values["search-strategy"] as Strategy;
+}
+
+/** Applies the `--search-*` flags and the given search folders to the study's search. */
+async function applySearchFlags(search: NonNullable<StudySettings["search"]>, values: StudyFlags): Promise<void> {
+  if (values["search-model"] !== undefined) search.model = models("search-model", [values["search-model"]])[0];
+  if (values["search-strategy"] !== undefined) {
+    if (!["grid", "random", "halving"].includes(values["search-strategy"])) {
+      throw new RangeError(`--search-strategy must be grid, random or halving, got ${values["search-strategy"]}`);
     }
-    search.trials = positiveInt("search-trials", values["search-trials"]) ?? search.trials;
-    search.epochs = positiveInt("search-epochs", values["search-epochs"]) ?? search.epochs;
-    if (values["search-space"] !== undefined) {
-      const file = values["search-space"];
-      let json: unknown;
-      try {
-        json = JSON.parse(await Deno.readTextFile(file));
-      } catch (error) {
-        throw new RangeError(
-          `--search-space ${file}: cannot read a JSON object: ${error instanceof Error ? error.message : error}`,
-        );
-      }
-      search.space = parseSearchSpace(json, `--search-space ${file}`);
-    }
-    if (values["cross-search"] !== undefined) search.crossDir = resolve(values["cross-search"]);
-    if (values["intra-search"] !== undefined) search.intraDir = resolve(values["intra-search"]);
+    search.strategy = values["search-strategy"] as Strategy;
   }
-  if (values.backend !== undefined) {
-    if (!BACKEND_CHOICES.includes(values.backend as BackendChoice)) {
-      throw new RangeError(`--backend must be ${BACKEND_CHOICES.join(", ")}, got ${values.backend}`);
-    }
-    settings.backend = values.backend as BackendChoice;
+  search.trials = positiveIntFlag("search-trials", values["search-trials"]) ?? search.trials;
+  search.epochs = positiveIntFlag("search-epochs", values["search-epochs"]) ?? search.epochs;
+  if (values["search-space"] !== undefined) {
+    search.space = await readSearchSpaceFile("search-space", values["search-space"]);
   }
-  const workers = positiveInt("workers", values.workers) ?? DEFAULT_STUDY_WORKERS;
-  const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
-  const out = resolve(values.out ?? join("runs", `${stamp}-study`));
-  return { help: false, settings, out, workers };
+  if (values["cross-search"] !== undefined) search.crossDir = resolve(values["cross-search"]);
+  if (values["intra-search"] !== undefined) search.intraDir = resolve(values["intra-search"]);
 }
 
 /**
@@ -238,7 +245,11 @@ export async function runStudyCommand(args: readonly string[]): Promise<void> {
     console.log(`Usage: deno task study [options]\n\n${STUDY_FLAGS}`);
     return;
   }
-  const study = await runStudy(command.settings, { out: command.out, workers: command.workers });
+  const study = await runStudy(command.settings, {
+    out: command.out,
+    workers: command.workers,
+    workerArgs: tuneWorkerArgs,
+  });
   console.log(
     `\nstudy: ${runCounts(study)}, ${(study.seconds.total / 60).toFixed(1)} min this invocation ` +
       `(training summed over workers and invocations: runs ${(study.seconds.runsSum / 60).toFixed(1)} min, ` +

@@ -17,8 +17,10 @@ import type { SearchSettings, Strategy } from "../tune/plan_search.ts";
 import { renderSearchReport } from "../tune/report.ts";
 import { runPlannedTrial, runSearch, type SearchFile } from "../tune/run_search.ts";
 import { sampleParams } from "../tune/sample_params.ts";
-import { parseSearchSpace, type SearchSpace } from "../tune/search_space.ts";
 import { readTrialsTable, rowsOfTable, writeTrialsTable } from "../tune/trials_table.ts";
+import { tuneWorkerArgs } from "./_worker_args.ts";
+import { positiveIntFlag, timeStamp } from "./_flags.ts";
+import { readSearchSpaceFile } from "./_read_search_space.ts";
 
 /** The flags of `deno task tune` besides the training flags, in `--help` form. */
 export const TUNE_FLAGS = `  --task cross|intra      setting to tune (default: cross)
@@ -92,13 +94,6 @@ function splitArgs(args: readonly string[]) {
   return { tune, rest, positionals };
 }
 
-function positiveInt(name: string, value: string | boolean | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const x = Number(value);
-  if (!Number.isSafeInteger(x) || x < 1) throw new RangeError(`--${name} must be a positive integer, got ${value}`);
-  return x;
-}
-
 function oneOf<T extends string>(
   name: string,
   value: string | boolean | undefined,
@@ -108,18 +103,6 @@ function oneOf<T extends string>(
   if (value === undefined) return fallback;
   if (!allowed.includes(value as T)) throw new RangeError(`--${name} must be ${allowed.join(", ")}, got ${value}`);
   return value as T;
-}
-
-async function readSpace(file: string): Promise<SearchSpace> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await Deno.readTextFile(file));
-  } catch (error) {
-    throw new RangeError(
-      `--space ${file}: cannot read a JSON object: ${error instanceof Error ? error.message : error}`,
-    );
-  }
-  return parseSearchSpace(json, `--space ${file}`);
 }
 
 /**
@@ -162,7 +145,7 @@ export async function parseTuneCommand(args: readonly string[]): Promise<TuneCom
   if (rest.some((a) => a === "--resume" || a.startsWith("--resume="))) {
     throw new RangeError(`--resume is not a tune flag: rerun the same command (same --out) to continue a search`);
   }
-  const workers = positiveInt("workers", tune.workers) ?? 1;
+  const workers = positiveIntFlag("workers", tune.workers) ?? 1;
   const common = { workers, planOnly: tune["plan-only"] === true, retrain: tune["no-retrain"] !== true };
   const continuing = typeof tune.out === "string" && rest.length === 0 && !DEFINING.some((f) => f in tune);
   if (continuing) {
@@ -177,22 +160,25 @@ export async function parseTuneCommand(args: readonly string[]): Promise<TuneCom
   const rankBy = oneOf<RankBy>("rank-by", tune["rank-by"], ["window", "recording"], "window");
   const train = await parseTrainCommand(task, rest);
   const base: RunConfig = train.config;
-  const space = typeof tune.space === "string" ? await readSpace(tune.space) : DEFAULT_SPACES[base.model];
+  const space = typeof tune.space === "string"
+    ? await readSearchSpaceFile("space", tune.space)
+    : DEFAULT_SPACES[base.model];
   if (!space) throw new RangeError(`No default search space for model ${base.model}: give --space FILE`);
-  const eta = positiveInt("eta", tune.eta) ?? 2;
+  const eta = positiveIntFlag("eta", tune.eta) ?? 2;
   if (eta < 2) throw new RangeError(`--eta must be at least 2, got ${eta}`);
   const settings: SearchSettings = {
     base,
     space,
     strategy,
-    trials: positiveInt("trials", tune.trials) ?? null,
+    trials: positiveIntFlag("trials", tune.trials) ?? null,
     seed: base.seed,
     rankBy,
     eta,
   };
   applyParams(base, sampleParams(space, settings.seed, 0)); // unknown names fail now, not after a first trial
-  const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
-  const out = resolve(typeof tune.out === "string" ? tune.out : join("runs", `${stamp}-tune-${task}-${base.model}`));
+  const out = resolve(
+    typeof tune.out === "string" ? tune.out : join("runs", `${timeStamp()}-tune-${task}-${base.model}`),
+  );
   return { mode: "search", settings, out, ...common };
 }
 
@@ -224,67 +210,74 @@ export async function runTuneCommand(args: readonly string[]): Promise<void> {
       if (outcome.status === "failed") throw new Error(outcome.error);
       return;
     }
-    case "merge": {
-      const tables = await Promise.all(command.dirs.map((d) => readTrialsTable(d)));
-      const merged = mergeTrialsTables(tables);
-      await Deno.mkdir(command.out, { recursive: true });
-      await writeTrialsTable(command.out, merged);
-      const searchFile = await Deno.readTextFile(join(command.dirs[0], "search.json")).catch(() => undefined);
-      if (searchFile !== undefined) {
-        const { settings } = JSON.parse(searchFile) as SearchFile;
-        const rows = rowsOfTable(merged, Object.keys(settings.space));
-        await writeFileAtomic(
-          join(command.out, "search.html"),
-          renderSearchReport({ settings, rows, best: bestTrial(rows, settings.rankBy) }, {
-            title: "megflow hyper-parameter search (merged)",
-          }),
-        );
-      }
-      console.log(`tune: merged ${merged.numRows()} trials from ${command.dirs.length} folders into ${command.out}`);
-      return;
-    }
-    case "search": {
-      const { settings } = command;
-      const result = await runSearch(settings, {
-        out: command.out,
-        workers: command.workers,
-        planOnly: command.planOnly,
-        retrain: command.retrain,
-      });
-      if (command.planOnly) {
-        const n = result.plan.stages[result.plan.stages.length - 1].trials.length;
-        console.log(`tune: planned ${n} trials in ${command.out}/trials/plan.json; run each with`);
-        console.log(`  deno task tune --out ${command.out} --run-trial I    (I = 0..${n - 1})`);
-        return;
-      }
-      const done = result.rows.filter((r) => r.status === "done").length;
+    case "merge":
+      return await runMerge(command);
+    case "search":
+      return await runSearchCommand(command);
+  }
+}
+
+/** `--merge DIR... --out DIR`: one trials table (and report) of several search folders. */
+async function runMerge(command: Extract<TuneCommand, { mode: "merge" }>): Promise<void> {
+  const tables = await Promise.all(command.dirs.map((d) => readTrialsTable(d)));
+  const merged = mergeTrialsTables(tables);
+  await Deno.mkdir(command.out, { recursive: true });
+  await writeTrialsTable(command.out, merged);
+  const searchFile = await Deno.readTextFile(join(command.dirs[0], "search.json")).catch(() => undefined);
+  if (searchFile !== undefined) {
+    const { settings } = JSON.parse(searchFile) as SearchFile;
+    const rows = rowsOfTable(merged, Object.keys(settings.space));
+    await writeFileAtomic(
+      join(command.out, "search.html"),
+      renderSearchReport({ settings, rows, best: bestTrial(rows, settings.rankBy) }, {
+        title: "megflow hyper-parameter search (merged)",
+      }),
+    );
+  }
+  console.log(`tune: merged ${merged.numRows()} trials from ${command.dirs.length} folders into ${command.out}`);
+}
+
+/** Runs (or plans) a search, its workers running `tasks/tune.ts --run-trial`, and prints its outcome. */
+async function runSearchCommand(command: Extract<TuneCommand, { mode: "search" }>): Promise<void> {
+  const { settings } = command;
+  const result = await runSearch(settings, {
+    out: command.out,
+    workers: command.workers,
+    planOnly: command.planOnly,
+    retrain: command.retrain,
+    workerArgs: tuneWorkerArgs,
+  });
+  if (command.planOnly) {
+    const n = result.plan.stages[result.plan.stages.length - 1].trials.length;
+    console.log(`tune: planned ${n} trials in ${command.out}/trials/plan.json; run each with`);
+    console.log(`  deno task tune --out ${command.out} --run-trial I    (I = 0..${n - 1})`);
+    return;
+  }
+  const done = result.rows.filter((r) => r.status === "done").length;
+  console.log(
+    `\n${settings.base.task}-subject ${settings.strategy} search of ${settings.base.model}: ${done}/${result.rows.length} trials done`,
+  );
+  if (result.best) {
+    console.log(line("best trial", `${result.best.trial} ${JSON.stringify(result.best.values)}`));
+    console.log(
+      line(
+        "validation accuracy",
+        `${result.best.valWindowAccuracy?.toFixed(3)} per window, ${
+          result.best.valRecordingAccuracy?.toFixed(3)
+        } per recording`,
+      ),
+    );
+  }
+  if (result.final) {
+    for (const [key, m] of Object.entries(result.final.results.splits)) {
       console.log(
-        `\n${settings.base.task}-subject ${settings.strategy} search of ${settings.base.model}: ${done}/${result.rows.length} trials done`,
+        line(
+          `retrained: ${key}`,
+          `window acc ${m.windowAccuracy.toFixed(3)}  recording acc ${m.recordingAccuracy.toFixed(3)}`,
+        ),
       );
-      if (result.best) {
-        console.log(line("best trial", `${result.best.trial} ${JSON.stringify(result.best.values)}`));
-        console.log(
-          line(
-            "validation accuracy",
-            `${result.best.valWindowAccuracy?.toFixed(3)} per window, ${
-              result.best.valRecordingAccuracy?.toFixed(3)
-            } per recording`,
-          ),
-        );
-      }
-      if (result.final) {
-        for (const [key, m] of Object.entries(result.final.results.splits)) {
-          console.log(
-            line(
-              `retrained: ${key}`,
-              `window acc ${m.windowAccuracy.toFixed(3)}  recording acc ${m.recordingAccuracy.toFixed(3)}`,
-            ),
-          );
-        }
-      }
-      if (!result.plan.complete) console.log(`  the search is not complete: rerun the same command to continue it`);
-      console.log(`  search folder: ${command.out} (open search.html)`);
-      return;
     }
   }
+  if (!result.plan.complete) console.log(`  the search is not complete: rerun the same command to continue it`);
+  console.log(`  search folder: ${command.out} (open search.html)`);
 }

@@ -18,6 +18,7 @@ import { benchIngest, type IngestReport } from "../bench/ingest.ts";
 import type { TrainBenchBackend } from "../bench/train.ts";
 import { catalog, recordingsOf } from "../sources/catalog.ts";
 import { writeFileAtomic } from "../core/atomic_write.ts";
+import { commaList } from "./_flags.ts";
 import { ensureDefaultDataset } from "../synth/default_dataset.ts";
 import type { Recording } from "../core/types.ts";
 import { hashSeed, Random } from "../core/random.ts";
@@ -126,7 +127,7 @@ export async function main(args: string[]): Promise<void> {
   if (values.train) {
     const { benchTrain } = await import("../bench/train.ts");
 
-    const list = (text?: string) => text?.split(",").map((item) => item.trim()).filter(Boolean);
+    const list = (text?: string) => text === undefined ? undefined : commaList(text);
     report.train = await benchTrain({
       backends: list(values.backends) as TrainBenchBackend[] | undefined,
       models: list(values.models),

@@ -7,6 +7,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { commaList } from "./_flags.ts";
 import { ensembleRuns } from "../orchestration/ensemble_runs.ts";
 import { runMain } from "./_train_task.ts";
 
@@ -32,7 +33,7 @@ export async function main(args: string[]): Promise<void> {
   if (values.help) return console.log(USAGE);
   if (!values.runs) throw new RangeError(`--runs DIR,DIR is required\n\n${USAGE}`);
   if (!values.out) throw new RangeError(`--out DIR is required\n\n${USAGE}`);
-  const runs = values.runs.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const runs = commaList(values.runs);
   const weights = values.weights?.split(",").map((s) => {
     const w = Number(s);
     if (s.trim() === "" || !Number.isFinite(w) || w < 0) {

@@ -10,6 +10,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { commaList } from "./_flags.ts";
 import { join } from "node:path";
 import { ensureDefaultDataset } from "../synth/default_dataset.ts";
 import { defaultDatasetDir } from "../synth/default_dataset_dir.ts";
@@ -92,9 +93,51 @@ function printProgress(progress: SynthProgress): void {
  * ```
  */
 export async function main(args: string[]): Promise<WriteDatasetSummary | undefined> {
-  let values;
+  const values = parseSynthFlags(args);
+  if (values.help) {
+    console.log(USAGE);
+    return undefined;
+  }
+  const preset = (values.preset ?? "full") as SynthPreset;
+  if (preset !== "full" && preset !== "small") {
+    throw new RangeError(`--preset must be full or small, got ${JSON.stringify(values.preset)}`);
+  }
+  const seed = values.seed === undefined ? 42 : parseInteger("seed", values.seed, Number.MIN_SAFE_INTEGER);
+  const options: WriteDatasetOptions = { preset, seed, overwrite: values.overwrite ?? false };
+  const layoutFlags = applyLayoutFlags(options, values);
+  if (values.splits !== undefined) {
+    const splits = commaList(values.splits);
+    if (splits.length === 0) {
+      throw new RangeError(`--splits must name at least one folder, got ${JSON.stringify(values.splits)}`);
+    }
+    options.splits = splits;
+  }
+  const onProgress = values.quiet ? undefined : printProgress;
+
+  if (values.out === undefined) {
+    if (layoutFlags.length > 0) {
+      throw new RangeError(
+        `${layoutFlags.join(", ")} ${layoutFlags.length === 1 ? "needs" : "need"} --out DIR: the default folder ${
+          defaultDatasetDir(preset, seed)
+        } holds the ${preset} preset's exact layout`,
+      );
+    }
+    return await writeDefaultFolder(preset, seed, options, values.quiet ?? false);
+  }
+  if (values.out === "") throw new RangeError("--out must be a folder path, got an empty string");
+  const summary = await writeDataset(values.out, { ...options, onProgress });
+  console.log(
+    `synth: ${summary.files} files (${summary.written} written, ${summary.skipped} skipped), ${
+      (summary.bytes / 1e9).toFixed(2)
+    } GB, ${summary.seconds.toFixed(1)} s -> ${summary.outDir}`,
+  );
+  return summary;
+}
+
+/** Parses the flags of the synth command; a parse error becomes a RangeError pointing to `--help`. */
+function parseSynthFlags(args: string[]) {
   try {
-    ({ values } = parseArgs({
+    return parseArgs({
       args,
       strict: true,
       allowPositionals: false,
@@ -112,20 +155,21 @@ export async function main(args: string[]): Promise<WriteDatasetSummary | undefi
         quiet: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
-    }));
+    }).values;
   } catch (error) {
     throw new RangeError(`${(error as Error).message} (see --help)`);
   }
-  if (values.help) {
-    console.log(USAGE);
-    return undefined;
-  }
-  const preset = (values.preset ?? "full") as SynthPreset;
-  if (preset !== "full" && preset !== "small") {
-    throw new RangeError(`--preset must be full or small, got ${JSON.stringify(values.preset)}`);
-  }
-  const seed = values.seed === undefined ? 42 : parseInteger("seed", values.seed, Number.MIN_SAFE_INTEGER);
-  const options: WriteDatasetOptions = { preset, seed, overwrite: values.overwrite ?? false };
+}
+
+/**
+ * Sets the layout overrides of the integer flags (`--samples`, `--*-chunks`) in `options`.
+ *
+ * @returns The flags given, e.g. `["--samples"]`.
+ */
+function applyLayoutFlags(
+  options: WriteDatasetOptions,
+  values: Partial<Record<keyof typeof INTEGER_FLAGS, string>>,
+): string[] {
   const layoutFlags: string[] = [];
   for (
     const [flag, key] of Object.entries(INTEGER_FLAGS) as Array<
@@ -137,58 +181,45 @@ export async function main(args: string[]): Promise<WriteDatasetSummary | undefi
     options[key] = parseInteger(flag, text, 1);
     layoutFlags.push(`--${flag}`);
   }
-  if (values.splits !== undefined) {
-    const splits = values.splits.split(",").map((s) => s.trim()).filter((s) => s !== "");
-    if (splits.length === 0) {
-      throw new RangeError(`--splits must name at least one folder, got ${JSON.stringify(values.splits)}`);
-    }
-    options.splits = splits;
-  }
-  const onProgress = values.quiet ? undefined : printProgress;
+  return layoutFlags;
+}
 
-  if (values.out === undefined) {
-    if (layoutFlags.length > 0) {
-      throw new RangeError(
-        `${layoutFlags.join(", ")} ${layoutFlags.length === 1 ? "needs" : "need"} --out DIR: the default folder ${
-          defaultDatasetDir(preset, seed)
-        } holds the ${preset} preset's exact layout`,
-      );
-    }
-    const started = performance.now();
-    const plan = planDataset({ preset, splits: options.splits });
-    const dir = await ensureDefaultDataset({
-      preset,
-      seed,
-      splits: plan.splits,
-      overwrite: options.overwrite,
-      onProgress: values.quiet ? null : (message) => console.error(message),
-    });
-    let bytes = 0;
-    for (const file of plan.files) bytes += (await Deno.stat(join(dir, file.path))).size;
-    const summary: WriteDatasetSummary = {
-      outDir: dir,
-      preset,
-      seed,
-      nTimes: plan.layout.nTimes,
-      sfreq: plan.layout.sfreq,
-      splits: plan.splits,
-      files: plan.files.length,
-      written: 0,
-      skipped: 0,
-      bytes,
-      seconds: (performance.now() - started) / 1000,
-    };
-    console.log(
-      `synth: ${summary.files} files, ${(bytes / 1e9).toFixed(2)} GB, ${summary.seconds.toFixed(1)} s -> ${dir}`,
-    );
-    return summary;
-  }
-  if (values.out === "") throw new RangeError("--out must be a folder path, got an empty string");
-  const summary = await writeDataset(values.out, { ...options, onProgress });
+/**
+ * Makes sure the default dataset folder of `preset` and `seed` holds the
+ * selected splits (generating what is missing) and summarises it.
+ */
+async function writeDefaultFolder(
+  preset: SynthPreset,
+  seed: number,
+  options: WriteDatasetOptions,
+  quiet: boolean,
+): Promise<WriteDatasetSummary> {
+  const started = performance.now();
+  const plan = planDataset({ preset, splits: options.splits });
+  const dir = await ensureDefaultDataset({
+    preset,
+    seed,
+    splits: plan.splits,
+    overwrite: options.overwrite,
+    onProgress: quiet ? null : (message) => console.error(message),
+  });
+  let bytes = 0;
+  for (const file of plan.files) bytes += (await Deno.stat(join(dir, file.path))).size;
+  const summary: WriteDatasetSummary = {
+    outDir: dir,
+    preset,
+    seed,
+    nTimes: plan.layout.nTimes,
+    sfreq: plan.layout.sfreq,
+    splits: plan.splits,
+    files: plan.files.length,
+    written: 0,
+    skipped: 0,
+    bytes,
+    seconds: (performance.now() - started) / 1000,
+  };
   console.log(
-    `synth: ${summary.files} files (${summary.written} written, ${summary.skipped} skipped), ${
-      (summary.bytes / 1e9).toFixed(2)
-    } GB, ${summary.seconds.toFixed(1)} s -> ${summary.outDir}`,
+    `synth: ${summary.files} files, ${(bytes / 1e9).toFixed(2)} GB, ${summary.seconds.toFixed(1)} s -> ${dir}`,
   );
   return summary;
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import type { RunResults, SplitMetrics } from "../evaluation/metrics.ts";
+import { splitKey } from "../core/_split_key.ts";
 import { escapeXml, fixed } from "../reports/_svg.ts";
 import { type RankBy, trialScore } from "./best_trial.ts";
 import { influencePlot } from "./influence_plot.ts";
@@ -91,9 +92,9 @@ function finalSection(input: SearchReportInput): string {
 yet (the search is unfinished or ran with --no-retrain).</p></section>`;
   }
   const splits = Object.entries(input.final.splits);
-  const testKeys = input.settings.base.testSplits.map((s) => s.split("/").pop() || s);
+  const testKeys = input.settings.base.testSplits.map(splitKey);
   const finalKey = testKeys[testKeys.length - 1];
-  const validationKeys = input.settings.base.validationSplits.map((s) => s.split("/").pop() || s);
+  const validationKeys = input.settings.base.validationSplits.map(splitKey);
   const line = ([key, m]: [string, SplitMetrics]) => {
     const role = key === "train"
       ? "training data"
@@ -161,10 +162,7 @@ function tableSection(input: SearchReportInput, rankBy: RankBy): string {
     const [a1, a2] = trialScore(a, rankBy), [b1, b2] = trialScore(b, rankBy);
     return b1 - a1 || b2 - a2 || 0;
   });
-  const head = [
-    "trial",
-    "stage",
-    ...names,
+  const measures = [
     "epochs",
     "val. window",
     "val. recording",
@@ -173,19 +171,9 @@ function tableSection(input: SearchReportInput, rankBy: RankBy): string {
     "epochs run",
     "best epoch",
     "seconds",
-    "status",
   ];
-  const numeric = new Set([
-    "stage",
-    "epochs",
-    "val. window",
-    "val. recording",
-    "train window",
-    "train recording",
-    "epochs run",
-    "best epoch",
-    "seconds",
-  ]);
+  const head = ["trial", "stage", ...names, ...measures, "status"];
+  const numeric = new Set(["stage", ...measures]);
   const body = rows.map((r) => {
     const isBest = input.best !== undefined && r.trial === input.best.trial && r.stage === input.best.stage;
     const cells = [

@@ -38,7 +38,7 @@ export interface RunSearchOptions {
   out: string;
   /**
    * Trials run at once. 1 runs them one after the other in this process; more
-   * runs each trial as a child process (`deno run -A tasks/tune.ts --run-trial I --out OUT`). Default: 1.
+   * runs each trial as a child process, the command line of `workerArgs`. Default: 1.
    */
   workers?: number;
   /** Only write `search.json` and `trials/plan.json` of the current stage, run nothing. Default: false. */
@@ -49,7 +49,11 @@ export interface RunSearchOptions {
   runner?: TrialRunner;
   /** Receives progress lines. Default: `console.error`. */
   log?: (line: string) => void;
-  /** The command line (after `deno`) of a worker running trial `index`. Default: tasks/tune.ts `--run-trial`. */
+  /**
+   * The command line (after `deno`) of a worker running trial `index` of
+   * `out/trials/plan.json`, e.g. the tune task's `--run-trial I --out OUT`.
+   * Required when `workers` is more than 1. No default.
+   */
   workerArgs?: (index: number, out: string) => string[];
 }
 
@@ -111,10 +115,38 @@ export async function runSearch(settings: SearchSettings, options: RunSearchOpti
   const file: SearchFile = { version: 1, settings };
   await writeFileAtomic(join(out, "search.json"), JSON.stringify(file, null, 2) + "\n");
   const rowsOf = trialRowsReader(out);
+  const plan = await runStages(settings, rowsOf, { ...options, workers, log });
+
+  const rows = (await Promise.all(plan.stages.map((s) => rowsOf(s.trials)))).flat();
+  const table = trialsTable(rows, Object.keys(settings.space));
+  await writeTrialsTable(out, table);
+  const best = plan.complete ? bestTrial(rows, settings.rankBy) : undefined;
+  const final = best && options.retrain !== false && !options.planOnly
+    ? await retrainBest(settings, plan, best, out, { runner: options.runner, log })
+    : undefined;
+  if (best) await writeFileAtomic(join(out, "best.json"), bestFileText(best, final));
+  await writeFileAtomic(
+    join(out, "search.html"),
+    renderSearchReport({ settings, rows, totalStages: plan.totalStages, best, final: final?.results }),
+  );
+  return { plan, rows, table, best, final };
+}
+
+/**
+ * Plans and runs stage after stage (writing each stage's `trials/plan.json`)
+ * until a stage has nothing left to run; each trial is tried once per call.
+ *
+ * @returns The plan after the last stage run (with `planOnly`, after planning the current stage).
+ */
+async function runStages(
+  settings: SearchSettings,
+  rowsOf: (trials: TrialSpec[]) => Promise<TrialRow[]>,
+  options: RunSearchOptions & { workers: number; log: (line: string) => void },
+): Promise<SearchPlan> {
+  const { out, log } = options;
   const attempted = new Set<string>();
-  let plan: SearchPlan;
   for (;;) {
-    plan = await planSearch(settings, rowsOf);
+    const plan = await planSearch(settings, rowsOf);
     const stage = plan.stages[plan.stages.length - 1];
     const planFile: PlanFile = { stage: stage.stage, totalStages: plan.totalStages, trials: stage.trials };
     await writeFileAtomic(join(out, "trials", "plan.json"), JSON.stringify(planFile, null, 2) + "\n");
@@ -124,65 +156,72 @@ export async function runSearch(settings: SearchSettings, options: RunSearchOpti
       `tune: stage ${stage.stage + 1}/${plan.totalStages}: ${stage.trials.length} trials, ${todo.length} to run` +
         (options.planOnly ? " (plan only: see trials/plan.json)" : ""),
     );
-    if (options.planOnly || todo.length === 0) break;
+    if (options.planOnly || todo.length === 0) return plan;
     for (const t of todo) attempted.add(`${t.stage}/${t.trialId}`);
-    await runTrials(todo, out, { workers, runner: options.runner, log, workerArgs: options.workerArgs });
+    await runTrials(todo, out, {
+      workers: options.workers,
+      runner: options.runner,
+      log,
+      workerArgs: options.workerArgs,
+    });
   }
+}
 
-  const rows = (await Promise.all(plan.stages.map((s) => rowsOf(s.trials)))).flat();
-  const table = trialsTable(rows, Object.keys(settings.space));
-  await writeTrialsTable(out, table);
-  const best = plan.complete ? bestTrial(rows, settings.rankBy) : undefined;
-  let final: SearchResult["final"];
-  if (best && options.retrain !== false && !options.planOnly) {
-    const config = finalConfig(settings, best.values);
-    const runDir = join(out, "best");
-    const tests = config.testSplits.join(", ");
-    log(
-      await isTrialFinished(runDir, config)
-        ? `tune: the best trial ${best.trial} is already retrained and tested on ${tests} (${runDir})`
-        : `tune: retraining the best trial ${best.trial} with ${config.epochs} epochs, testing on ${tests}`,
-    );
-    const outcome = await runTrial(
-      { index: 0, trialId: "best", stage: plan.totalStages, values: best.values, config },
-      runDir,
-      { runner: options.runner, log },
-    );
-    if (outcome.status === "failed") {
-      throw new Error(`The final run of the best configuration failed: ${outcome.error}`);
-    }
-    const results: RunResults = JSON.parse(await Deno.readTextFile(join(runDir, "results.json")));
-    final = { runDir, config, results };
-  }
-  if (best) {
-    await writeFileAtomic(
-      join(out, "best.json"),
-      JSON.stringify(
-        {
-          trial: best.trial,
-          stage: best.stage,
-          values: best.values,
-          validation: { window: best.valWindowAccuracy, recording: best.valRecordingAccuracy },
-          final: final
-            ? Object.fromEntries(
-              Object.entries(final.results.splits).map(([k, m]) => [k, {
-                windowAccuracy: m.windowAccuracy,
-                recordingAccuracy: m.recordingAccuracy,
-                macroF1: m.macroF1,
-              }]),
-            )
-            : null,
-        },
-        null,
-        2,
-      ) + "\n",
-    );
-  }
-  await writeFileAtomic(
-    join(out, "search.html"),
-    renderSearchReport({ settings, rows, totalStages: plan.totalStages, best, final: final?.results }),
+/**
+ * Retrains the best trial's values with the full budget into `out/best/`
+ * (reused when finished) and tests it on every test split.
+ *
+ * @throws {Error} when the final run fails.
+ */
+async function retrainBest(
+  settings: SearchSettings,
+  plan: SearchPlan,
+  best: TrialRow,
+  out: string,
+  options: { runner?: TrialRunner; log: (line: string) => void },
+): Promise<NonNullable<SearchResult["final"]>> {
+  const { log } = options;
+  const config = finalConfig(settings, best.values);
+  const runDir = join(out, "best");
+  const tests = config.testSplits.join(", ");
+  log(
+    await isTrialFinished(runDir, config)
+      ? `tune: the best trial ${best.trial} is already retrained and tested on ${tests} (${runDir})`
+      : `tune: retraining the best trial ${best.trial} with ${config.epochs} epochs, testing on ${tests}`,
   );
-  return { plan, rows, table, best, final };
+  const outcome = await runTrial(
+    { index: 0, trialId: "best", stage: plan.totalStages, values: best.values, config },
+    runDir,
+    { runner: options.runner, log },
+  );
+  if (outcome.status === "failed") {
+    throw new Error(`The final run of the best configuration failed: ${outcome.error}`);
+  }
+  const results: RunResults = JSON.parse(await Deno.readTextFile(join(runDir, "results.json")));
+  return { runDir, config, results };
+}
+
+/** The text of `best.json`: the best trial, its validation accuracy and the final run's test metrics (or null). */
+function bestFileText(best: TrialRow, final: SearchResult["final"]): string {
+  return JSON.stringify(
+    {
+      trial: best.trial,
+      stage: best.stage,
+      values: best.values,
+      validation: { window: best.valWindowAccuracy, recording: best.valRecordingAccuracy },
+      final: final
+        ? Object.fromEntries(
+          Object.entries(final.results.splits).map(([k, m]) => [k, {
+            windowAccuracy: m.windowAccuracy,
+            recordingAccuracy: m.recordingAccuracy,
+            macroF1: m.macroF1,
+          }]),
+        )
+        : null,
+    },
+    null,
+    2,
+  ) + "\n";
 }
 
 /**

@@ -6,6 +6,7 @@
  * @module
  */
 import { join } from "node:path";
+import { exists } from "../core/_exists.ts";
 import { writeFileAtomic } from "../core/atomic_write.ts";
 import type { RunConfig } from "../training/run_config.ts";
 import { trainRun } from "../orchestration/train_run.ts";
@@ -54,10 +55,6 @@ export interface TrialOutcome {
   status: "reused" | "done" | "failed";
   /** The error message of a failed trial. */
   error?: string;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
 }
 
 /**

@@ -5,7 +5,6 @@
  * @module
  */
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { runTrial, type TrialRunner, type TrialSpec } from "./run_trial.ts";
 import { runWorkers } from "./run_workers.ts";
 import { readTrialRow, type TrialRow } from "./trial_row.ts";
@@ -14,48 +13,22 @@ import { readTrialRow, type TrialRow } from "./trial_row.ts";
 export interface RunTrialsOptions {
   /**
    * Trials run at once. 1 runs them one after the other in this process; more
-   * runs each as a child process (`deno run -A tasks/tune.ts --run-trial I --out OUT`,
-   * which reads `OUT/trials/plan.json`, so the trials must be that plan's). Default: 1.
+   * runs each as a child process, the command line of `workerArgs` (which must
+   * run trial I of `OUT/trials/plan.json`, so the trials must be that plan's). Default: 1.
    */
   workers?: number;
   /** Runs a trial in this process (workers = 1). Default: `trainTrial`. */
   runner?: TrialRunner;
   /** Receives progress lines. Default: `console.error`. */
   log?: (line: string) => void;
-  /** The command line (after `deno`) of a worker running trial `index`. Default: tasks/tune.ts `--run-trial`. */
+  /**
+   * The command line (after `deno`) of a worker running trial `index` of
+   * `out/trials/plan.json`, e.g. the tune task's `--run-trial I --out OUT`.
+   * Required when `workers` is more than 1. No default.
+   */
   workerArgs?: (index: number, out: string) => string[];
   /** Prefix of progress lines. Default: "tune". */
   name?: string;
-}
-
-/**
- * The command line of a worker: `run -A --config <repo>/deno.json <repo>/tasks/tune.ts --run-trial I --out OUT`.
- *
- * @param index Trial index in `OUT/trials/plan.json`.
- * @param out The folder holding `trials/plan.json`.
- * @returns Arguments for `deno`.
- *
- * @example
- * ```ts
- * import { defaultWorkerArgs } from "./run_trials.ts";
- * import { assertEquals } from "@std/assert";
- *
- * assertEquals(defaultWorkerArgs(3, "/s").slice(-4), ["--run-trial", "3", "--out", "/s"]);
- * ```
- */
-export function defaultWorkerArgs(index: number, out: string): string[] {
-  const root = fileURLToPath(new URL("../", import.meta.url));
-  return [
-    "run",
-    "-A",
-    "--config",
-    join(root, "deno.json"),
-    join(root, "tasks", "tune.ts"),
-    "--run-trial",
-    String(index),
-    "--out",
-    out,
-  ];
 }
 
 /**
@@ -89,7 +62,16 @@ export function rowSummary(row: TrialRow): string {
  * @param out The folder holding `trials/`.
  * @param options Workers, runner, log.
  * @returns The rows of the trials afterwards.
- * @throws {RangeError} when `workers` is not a positive integer.
+ * @throws {RangeError} when `workers` is not a positive integer, or is more than 1 without `workerArgs`.
+ *
+ * @example
+ * ```ts
+ * import { runTrials } from "./run_trials.ts";
+ * import { assertRejects } from "@std/assert";
+ *
+ * // Workers are child processes: the caller says how to start one (the tune task gives its `--run-trial`).
+ * await assertRejects(() => runTrials([], "/tmp/search", { workers: 2 }), RangeError, "need workerArgs");
+ * ```
  */
 export async function runTrials(
   trials: readonly TrialSpec[],
@@ -102,6 +84,9 @@ export async function runTrials(
   if (!Number.isSafeInteger(workers) || workers < 1) {
     throw new RangeError(`Cannot run trials: workers must be a positive integer, got ${workers}`);
   }
+  if (workers > 1 && !options.workerArgs) {
+    throw new RangeError(`Cannot run trials: ${workers} workers need workerArgs (the command line of a worker)`);
+  }
   const label = (t: TrialSpec, i: number) => `${name}: ${t.trialId} (${i + 1}/${trials.length})`;
   if (workers === 1) {
     for (const [i, trial] of trials.entries()) {
@@ -110,7 +95,7 @@ export async function runTrials(
       log(`${name}: ${trial.trialId}: ${rowSummary(await readTrialRow(out, trial))}`);
     }
   } else {
-    const args = options.workerArgs ?? defaultWorkerArgs;
+    const args = options.workerArgs!;
     await runWorkers(
       trials.map((trial, i) => ({
         args: args(trial.index, out),

@@ -16,6 +16,8 @@
  * @module
  */
 import { join } from "node:path";
+import { exists } from "../core/_exists.ts";
+import { splitKey } from "../core/_split_key.ts";
 import type { RunResults, SplitMetrics } from "../evaluation/metrics.ts";
 import type { TrialSpec } from "./run_trial.ts";
 
@@ -62,11 +64,6 @@ async function readJson<T>(path: string): Promise<T | undefined> {
 
 function mean(values: number[]): number | null {
   return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
-}
-
-/** Short key of a split in `results.json`: `Cross/test1` -> `test1`. */
-function splitKey(split: string): string {
-  return split.split("/").pop() || split;
 }
 
 /**
@@ -119,7 +116,7 @@ export async function readTrialRow(searchDir: string, trial: TrialSpec): Promise
   if (error !== undefined) {
     row.status = "failed";
     row.error = error.split("\n")[0].slice(0, 300);
-  } else if (await Deno.stat(join(dir, "config.json")).then(() => true, () => false)) {
+  } else if (await exists(join(dir, "config.json"))) {
     row.status = "interrupted";
   }
   return row;

@@ -92,6 +92,17 @@ export function add(backend: tf.KernelBackend, a: tf.TensorInfo, b: tf.TensorInf
   return runWasmKernel(backend, "Add", { a, b });
 }
 
+/**
+ * Adds `part` to a running sum of tensors: `part` itself when there is no sum yet, else
+ * `total + part`, releasing both. Returns the new sum.
+ */
+export function addInto(backend: tf.KernelBackend, total: tf.TensorInfo | null, part: tf.TensorInfo): tf.TensorInfo {
+  if (total === null) return part;
+  const next = add(backend, total, part);
+  disposeInfo(backend, total, part);
+  return next;
+}
+
 /** Reverses `x` along `dims`. */
 export function reverse(backend: tf.KernelBackend, x: tf.TensorInfo, dims: number[]): tf.TensorInfo {
   return runWasmKernel(backend, "Reverse", { x }, { dims });

@@ -24,6 +24,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { filterGradientByConv } from "./_conv_filter_gradient.ts";
+import { MAX_SPLIT_MULTIPLIER, spanningAxis } from "./_spanning_axis.ts";
 import {
   batchMatMul,
   depthwiseConv2d,
@@ -40,9 +41,6 @@ import {
   transpose,
   WASM,
 } from "./_wasm_ops.ts";
-
-/** Largest multiplier handled by one broadcast product per multiplier. */
-const MAX_SPLIT_MULTIPLIER = 4;
 
 function depthwiseConv2dNativeBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const { backend } = args;
@@ -67,16 +65,8 @@ function depthwiseConv2dNativeBackpropFilter(args: KernelArgs): tf.TensorInfo {
     // computeConv2DInfo's depthwise outChannels is c * M = M: the same geometry as conv2d.
     return filterGradientByConv(backend, x, dy, info);
   }
-  if (
-    outHeight === 1 && dilationHeight === 1 && fw === 1 && strideWidth === 1 && left === 0 && outWidth === inWidth
-  ) {
-    return spanningFilter(backend, x, dy, info, m, 1);
-  }
-  if (
-    outWidth === 1 && dilationWidth === 1 && fh === 1 && strideHeight === 1 && top === 0 && outHeight === inHeight
-  ) {
-    return spanningFilter(backend, x, dy, info, m, 2);
-  }
+  const axis = spanningAxis(info);
+  if (axis !== null) return spanningFilter(backend, x, dy, info, m, axis);
 
   // x [n, H, W, c] -> [1, H, W, c*n]; dy [n, Ho, Wo, c*M] -> [Ho, Wo, c*n, M].
   const xT = transpose(backend, x, [1, 2, 3, 0]);

@@ -20,8 +20,9 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { MAX_SPLIT_MULTIPLIER, spanningAxis } from "./_spanning_axis.ts";
 import {
-  add,
+  addInto,
   depthwiseConv2d,
   disposeInfo,
   fill,
@@ -37,9 +38,6 @@ import {
   WASM,
 } from "./_wasm_ops.ts";
 
-/** Largest multiplier handled by one broadcast product per multiplier. */
-const MAX_SPLIT_MULTIPLIER = 4;
-
 function depthwiseConv2dNativeBackpropInput(args: KernelArgs): tf.TensorInfo {
   const { backend } = args;
   const dy = args.inputs.dy as tf.TensorInfo;
@@ -54,21 +52,9 @@ function depthwiseConv2dNativeBackpropInput(args: KernelArgs): tf.TensorInfo {
     attrs.dimRoundingMode,
     true,
   );
-  const { outHeight, outWidth, filterHeight: fh, filterWidth: fw, strideHeight, strideWidth } = info;
-  const { dilationHeight, dilationWidth, inHeight, inWidth, padInfo } = info;
   // Axis 1 spans the filter, axis 2 is a plain pass (or the other way round).
-  if (
-    outHeight === 1 && dilationHeight === 1 && fw === 1 && strideWidth === 1 && padInfo.left === 0 &&
-    outWidth === inWidth
-  ) {
-    return spanningFilter(backend, dy, filter, info, 1);
-  }
-  if (
-    outWidth === 1 && dilationWidth === 1 && fh === 1 && strideHeight === 1 && padInfo.top === 0 &&
-    outHeight === inHeight
-  ) {
-    return spanningFilter(backend, dy, filter, info, 2);
-  }
+  const axis = spanningAxis(info);
+  if (axis !== null) return spanningFilter(backend, dy, filter, info, axis);
   return transposedConvolution(backend, dy, filter, info);
 }
 
@@ -141,13 +127,7 @@ function spanningRowsByMultiplier(
     const wRow = reshape(backend, wTiled, [1, h, w * c]);
     const product = multiply(backend, dyRow, wRow);
     disposeInfo(backend, dyPart, dyRow, wPart, wTiled, wRow);
-    if (total === null) {
-      total = product;
-    } else {
-      const next: tf.TensorInfo = add(backend, total, product);
-      disposeInfo(backend, total, product);
-      total = next;
-    }
+    total = addInto(backend, total, product);
   }
   disposeInfo(backend, dy5, rows4);
   const out = reshape(backend, total as tf.TensorInfo, [n, h, w, c]);

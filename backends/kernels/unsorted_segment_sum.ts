@@ -16,7 +16,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import {
-  add,
+  addInto,
   batchMatMul,
   cast,
   disposeInfo,
@@ -76,13 +76,7 @@ function unsortedSegmentSum(args: KernelArgs, maxOneHot: number): tf.TensorInfo 
     const part = batchMatMul(backend, oneHot3, xPart, true, false);
     disposeInfo(backend, oneHotInt, oneHot, oneHot3);
     if (idsPart !== ids) disposeInfo(backend, idsPart, xPart);
-    if (total === null) {
-      total = part;
-    } else {
-      const next: tf.TensorInfo = add(backend, total, part);
-      disposeInfo(backend, total, part);
-      total = next;
-    }
+    total = addInto(backend, total, part);
   }
   disposeInfo(backend, x3, ids);
   if (xFloat !== x) disposeInfo(backend, xFloat);
