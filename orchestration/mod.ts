@@ -4,6 +4,6 @@
  *
  * @module
  */
-export * from "./train_run.ts";
+export { trainRun, type TrainRunOptions } from "./train_run.ts";
 export * from "./ensemble_runs.ts";
 export * from "./evaluate_run_folder.ts";

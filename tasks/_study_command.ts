@@ -14,7 +14,6 @@ import { IMPROVEMENTS } from "../study/improvements.ts";
 import { runCounts } from "../study/report.ts";
 import { runStudy } from "../study/run_study.ts";
 import { defaultStudySettings, type StudySettings } from "../study/study_settings.ts";
-import { tuneWorkerArgs } from "./_worker_args.ts";
 import { commaList, positiveIntFlag, timeStamp } from "./_flags.ts";
 import { readSearchSpaceFile } from "./_read_search_space.ts";
 
@@ -248,7 +247,6 @@ export async function runStudyCommand(args: readonly string[]): Promise<void> {
   const study = await runStudy(command.settings, {
     out: command.out,
     workers: command.workers,
-    workerArgs: tuneWorkerArgs,
   });
   console.log(
     `\nstudy: ${runCounts(study)}, ${(study.seconds.total / 60).toFixed(1)} min this invocation ` +

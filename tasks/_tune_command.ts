@@ -18,7 +18,6 @@ import { renderSearchReport } from "../tune/report.ts";
 import { runPlannedTrial, runSearch, type SearchFile } from "../tune/run_search.ts";
 import { sampleParams } from "../tune/sample_params.ts";
 import { readTrialsTable, rowsOfTable, writeTrialsTable } from "../tune/trials_table.ts";
-import { tuneWorkerArgs } from "./_worker_args.ts";
 import { positiveIntFlag, timeStamp } from "./_flags.ts";
 import { readSearchSpaceFile } from "./_read_search_space.ts";
 
@@ -245,7 +244,6 @@ async function runSearchCommand(command: Extract<TuneCommand, { mode: "search" }
     workers: command.workers,
     planOnly: command.planOnly,
     retrain: command.retrain,
-    workerArgs: tuneWorkerArgs,
   });
   if (command.planOnly) {
     const n = result.plan.stages[result.plan.stages.length - 1].trials.length;

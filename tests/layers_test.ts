@@ -86,7 +86,8 @@ export function relativeImports(text: string): string[] {
     /(?:import|export)\s[^'"`;]*?from\s*["']([^"']+)["']/g,
     /import\s*["']([^"']+)["']/g,
     /import\(\s*["']([^"']+)["']\s*\)/g,
-    /new URL\(\s*["']([^"']+)["']\s*,\s*import\.meta\.url/g,
+    // a file or folder of code (a worker, a script, the root); a config or data file is no dependency
+    /new URL\(\s*["']([^"']*(?:\.ts|\.tsv|\/))["']\s*,\s*import\.meta\.url/g,
   ];
   const found: string[] = [];
   for (const pattern of patterns) {
@@ -238,6 +239,7 @@ Deno.test("layerViolations() accepts downward imports and catches upward, siblin
 Deno.test("layerViolations() catches a path to the repository root from a floor, and ignores doc examples", () => {
   const files: SourceFile[] = [
     { path: "core/x.ts", text: 'const root = new URL("../", import.meta.url);' },
+    { path: "core/w.ts", text: 'const config = new URL("../deno.json", import.meta.url);' },
     {
       path: "core/y.ts",
       text: '/**\n * ```ts\n * import { a } from "../pipeline/a.ts";\n * ```\n */\nexport const y = 1;',

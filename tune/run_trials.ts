@@ -5,6 +5,7 @@
  * @module
  */
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { runTrial, type TrialRunner, type TrialSpec } from "./run_trial.ts";
 import { runWorkers } from "./run_workers.ts";
 import { readTrialRow, type TrialRow } from "./trial_row.ts";
@@ -23,12 +24,35 @@ export interface RunTrialsOptions {
   log?: (line: string) => void;
   /**
    * The command line (after `deno`) of a worker running trial `index` of
-   * `out/trials/plan.json`, e.g. the tune task's `--run-trial I --out OUT`.
-   * Required when `workers` is more than 1. No default.
+   * `out/trials/plan.json`. Default: {@linkcode defaultWorkerArgs}.
    */
   workerArgs?: (index: number, out: string) => string[];
   /** Prefix of progress lines. Default: "tune". */
   name?: string;
+}
+
+/**
+ * The command line (after `deno`) of a worker running trial `index` of `out/trials/plan.json`:
+ * `run -A --config <repo>/deno.json <repo>/tune/_trial_worker.ts --run-trial I --out OUT`.
+ *
+ * @param index Trial index in `OUT/trials/plan.json`.
+ * @param out The folder holding `trials/plan.json`.
+ * @returns Arguments for `deno`.
+ *
+ * @example
+ * ```ts
+ * import { defaultWorkerArgs } from "./run_trials.ts";
+ * import { assertEquals, assertStringIncludes } from "@std/assert";
+ *
+ * const args = defaultWorkerArgs(3, "/s");
+ * assertStringIncludes(args[4], "_trial_worker.ts");
+ * assertEquals(args.slice(-4), ["--run-trial", "3", "--out", "/s"]);
+ * ```
+ */
+export function defaultWorkerArgs(index: number, out: string): string[] {
+  const config = fileURLToPath(new URL("../deno.json", import.meta.url));
+  const worker = fileURLToPath(new URL("./_trial_worker.ts", import.meta.url));
+  return ["run", "-A", "--config", config, worker, "--run-trial", String(index), "--out", out];
 }
 
 /**
@@ -62,15 +86,14 @@ export function rowSummary(row: TrialRow): string {
  * @param out The folder holding `trials/`.
  * @param options Workers, runner, log.
  * @returns The rows of the trials afterwards.
- * @throws {RangeError} when `workers` is not a positive integer, or is more than 1 without `workerArgs`.
+ * @throws {RangeError} when `workers` is not a positive integer.
  *
  * @example
  * ```ts
  * import { runTrials } from "./run_trials.ts";
  * import { assertRejects } from "@std/assert";
  *
- * // Workers are child processes: the caller says how to start one (the tune task gives its `--run-trial`).
- * await assertRejects(() => runTrials([], "/tmp/search", { workers: 2 }), RangeError, "need workerArgs");
+ * await assertRejects(() => runTrials([], "/tmp/search", { workers: 0 }), RangeError, "positive integer");
  * ```
  */
 export async function runTrials(
@@ -84,9 +107,6 @@ export async function runTrials(
   if (!Number.isSafeInteger(workers) || workers < 1) {
     throw new RangeError(`Cannot run trials: workers must be a positive integer, got ${workers}`);
   }
-  if (workers > 1 && !options.workerArgs) {
-    throw new RangeError(`Cannot run trials: ${workers} workers need workerArgs (the command line of a worker)`);
-  }
   const label = (t: TrialSpec, i: number) => `${name}: ${t.trialId} (${i + 1}/${trials.length})`;
   if (workers === 1) {
     for (const [i, trial] of trials.entries()) {
@@ -95,7 +115,7 @@ export async function runTrials(
       log(`${name}: ${trial.trialId}: ${rowSummary(await readTrialRow(out, trial))}`);
     }
   } else {
-    const args = options.workerArgs!;
+    const args = options.workerArgs ?? defaultWorkerArgs;
     await runWorkers(
       trials.map((trial, i) => ({
         args: args(trial.index, out),

@@ -148,11 +148,11 @@ Deno.test("rowSummary() of an unfinished trial is its status, with the error of 
   assertEquals(rowSummary({ status: "failed", error: "TypeError: x" } as TrialRow), "failed: TypeError: x");
 });
 
-Deno.test("defaultWorkerArgs() runs this repository's tune task with its deno.json", async () => {
+Deno.test("defaultWorkerArgs() runs tune's own trial worker with this repository's deno.json", async () => {
   const args = defaultWorkerArgs(4, "/search");
   assertEquals(args.slice(0, 3), ["run", "-A", "--config"]);
   assertEquals(args.slice(-4), ["--run-trial", "4", "--out", "/search"]);
-  assert(args[3].endsWith("deno.json") && args[4].endsWith(join("tasks", "tune.ts")), args.join(" "));
+  assert(args[3].endsWith("deno.json") && args[4].endsWith(join("tune", "_trial_worker.ts")), args.join(" "));
   assert((await Deno.stat(args[3])).isFile);
   assert((await Deno.stat(args[4])).isFile);
 });
