@@ -371,8 +371,8 @@ export class H5File {
 
 /** What a recording file must hold. */
 export interface RecordingExpectation {
-  /** Name of its one dataset, `<taskType>_<subject>`. */
-  datasetName: string;
+  /** Name of its one dataset, `<taskType>_<subject>`; `null` accepts the one dataset whatever its name. */
+  datasetName: string | null;
   /** Number of rows (sensors). */
   expectedChannels: number;
 }
@@ -385,7 +385,7 @@ export interface OpenRecording {
 
 /**
  * Opens a recording file and checks that it holds exactly one 2-D float dataset named
- * `expected.datasetName` with `expected.expectedChannels` rows. The file is closed again
+ * `expected.datasetName` (any name when it is `null`) with `expected.expectedChannels` rows. The file is closed again
  * when a check fails.
  *
  * @throws {DataFileError} naming the file, what was expected and what was found.
@@ -404,16 +404,14 @@ function validateRecording(file: H5File, expected: RecordingExpectation): H5Data
   const { path } = file;
   const { datasetName, expectedChannels } = expected;
   const names = file.datasetNames();
+  const wanted = datasetName === null ? "dataset" : `dataset named ${datasetName}`;
   if (names.length === 0) {
-    throw new DataFileError(path, `expected one dataset named ${datasetName}, found no dataset`);
+    throw new DataFileError(path, `expected one ${wanted}, found no dataset`);
   }
   if (names.length > 1) {
-    throw new DataFileError(
-      path,
-      `expected exactly one dataset named ${datasetName}, found ${names.length}: ${names.join(", ")}`,
-    );
+    throw new DataFileError(path, `expected exactly one ${wanted}, found ${names.length}: ${names.join(", ")}`);
   }
-  if (names[0] !== datasetName) {
+  if (datasetName !== null && names[0] !== datasetName) {
     throw new DataFileError(path, `expected one dataset named ${datasetName}, found one named ${names[0]}`);
   }
   const info = file.datasetInfo(names[0]);

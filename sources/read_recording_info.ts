@@ -10,8 +10,12 @@ import { N_SENSORS } from "../core/types.ts";
 
 /** Options of {@linkcode readRecordingInfo}. */
 export interface ReadRecordingInfoOptions {
-  /** Name the one dataset must have. Default: `<taskType>_<subject>` from the file name. */
-  datasetName?: string;
+  /**
+   * Name the one dataset must have; `null` accepts the file's one dataset whatever its name
+   * (a file whose name does not say it, such as an upload). Default: `<taskType>_<subject>`
+   * from the file name.
+   */
+  datasetName?: string | null;
   /** Number of rows (sensors) the dataset must have. Default {@linkcode N_SENSORS} (248). */
   expectedChannels?: number;
 }
@@ -36,11 +40,11 @@ export interface RecordingInfo {
  * metadata. No samples are read, so non-finite values are not detected here.
  *
  * @param path The h5 file.
- * @param options Expected dataset name and number of rows.
+ * @param options Expected dataset name (or `null`: any) and number of rows.
  * @returns Dataset name, shape, dtype and storage.
  * @throws {DataFileError} when the file is missing, not HDF5, truncated or corrupt, when
  *   the file name does not follow `<taskType>_<subject>_<chunk>.h5` and no `datasetName`
- *   is given, or when the dataset is not as expected.
+ *   (or `null`) is given, or when the dataset is not as expected.
  * @throws {RangeError} when `expectedChannels` is not a positive integer.
  *
  * @example
@@ -52,6 +56,10 @@ export interface RecordingInfo {
  * assertEquals(info.datasetName, "rest_162935");
  * assertEquals(info.shape, [248, 300]);
  * assertEquals(info.dtype, "float64");
+ *
+ * // A file of any name: its one dataset, whatever it is called.
+ * const any = await readRecordingInfo("tests/fixtures/h5py/invalid/wrong_name/rest_100307_5.h5", { datasetName: null });
+ * assertEquals(any.datasetName, "task_motor_100307");
  * ```
  */
 export async function readRecordingInfo(path: string, options: ReadRecordingInfoOptions = {}): Promise<RecordingInfo> {
@@ -61,7 +69,9 @@ export async function readRecordingInfo(path: string, options: ReadRecordingInfo
       `Cannot read recording info: expectedChannels must be a positive integer, got ${expectedChannels}`,
     );
   }
-  const datasetName = options.datasetName ?? parseRecordingFileName(path).datasetName;
+  const datasetName = options.datasetName === undefined
+    ? parseRecordingFileName(path).datasetName
+    : options.datasetName;
   const module = await h5Module();
   const { file, info } = openRecordingFile(module, path, { datasetName, expectedChannels });
   file.close();

@@ -72,3 +72,26 @@ Deno.test("readRecordingInfo() checks expectedChannels", async () => {
   const info = await readRecordingInfo(`${FIXTURES}invalid/rows_247/rest_100307_2.h5`, { expectedChannels: 247 });
   assertEquals(info.shape, [247, 40]);
 });
+
+Deno.test("readRecordingInfo() with datasetName null takes the one dataset of any name and still checks the rest", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "megflow_info_" });
+  try {
+    const path = `${dir}/upload.h5`;
+    await Deno.copyFile(`${FIXTURES}invalid/wrong_name/rest_100307_5.h5`, path);
+    assertEquals((await readRecordingInfo(path, { datasetName: null })).datasetName, "task_motor_100307");
+    const cases: [string, string][] = [
+      ["invalid/two_datasets/rest_100307_4.h5", "expected exactly one dataset, found 2"],
+      ["invalid/transposed/rest_100307_3.h5", "transposed"],
+      ["invalid/int16/rest_100307_1.h5", "found dtype int16"],
+    ];
+    for (const [file, fragment] of cases) {
+      await assertRejects(
+        () => readRecordingInfo(`${FIXTURES}${file}`, { datasetName: null }),
+        DataFileError,
+        fragment,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
