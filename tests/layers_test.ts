@@ -23,6 +23,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["evaluation"],
   ["reports"],
   ["orchestration"],
+  ["serve"],
   ["tune", "bench"],
   ["study"],
   ["tasks"],
