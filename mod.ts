@@ -44,6 +44,7 @@ export * from "./training/mod.ts";
 export * from "./evaluation/mod.ts";
 export * from "./reports/mod.ts";
 export * from "./orchestration/mod.ts";
+export * from "./serve/mod.ts";
 export * from "./operators/mod.ts";
 export * from "./models/mod.ts";
 export * from "./synth/mod.ts";
