@@ -3,7 +3,7 @@
  * writes a JSON report.
  *
  * ```
- * deno task bench [--data DIR] [--files 16,64] [--sink-ms 0] [--train] [--out FILE]
+ * deno task bench [--data DIR] [--files 16,64] [--sink-ms 0] [--train] [--serve] [--out FILE]
  * ```
  *
  * Each `--files` count runs in a fresh child process, so every peak RSS is
@@ -18,7 +18,7 @@ import { benchIngest, type IngestReport } from "../bench/ingest.ts";
 import type { TrainBenchBackend } from "../bench/train.ts";
 import { catalog, recordingsOf } from "../sources/catalog.ts";
 import { writeFileAtomic } from "../core/atomic_write.ts";
-import { commaList } from "./_flags.ts";
+import { commaList, positiveIntFlag } from "./_flags.ts";
 import { ensureDefaultDataset } from "../synth/default_dataset.ts";
 import type { Recording } from "../core/types.ts";
 import { hashSeed, Random } from "../core/random.ts";
@@ -33,7 +33,10 @@ const USAGE = `Usage: deno task bench [options]
   --backends LIST   training backends to measure (default: wasm,webgpu,cpu)
   --models LIST     registered models to measure (default: all)
   --no-ingest       skip the ingest runs (with --train)
-  --out FILE        JSON report (default: bench/report.json)
+  --serve           benchmark the prediction server instead (bench/serve.ts; ingest too only with --files)
+  --run RUN_DIR     with --serve: the run to serve (default: one trained for the benchmark)
+  --requests N      with --serve: uploads one after the other (default: 60), then 4 clients x 10
+  --out FILE        JSON report (default: bench/report.json; with --serve bench/serve.json)
   --help            this text`;
 
 /** Picks `n` recordings of Cross/train, balanced across classes, in a fixed order. */
@@ -80,7 +83,10 @@ export async function main(args: string[]): Promise<void> {
       backends: { type: "string" },
       models: { type: "string" },
       "no-ingest": { type: "boolean", default: false },
-      out: { type: "string", default: "bench/report.json" },
+      serve: { type: "boolean", default: false },
+      run: { type: "string" },
+      requests: { type: "string", default: "60" },
+      out: { type: "string" },
       child: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -100,7 +106,9 @@ export async function main(args: string[]): Promise<void> {
     }
   }
   const ingestRuns: IngestReport[] = [];
-  const dataDir = values["no-ingest"]
+  const noIngest = values["no-ingest"] || (values.serve && !args.some((arg) => arg.startsWith("--files")));
+  const out = values.out ?? (values.serve ? "bench/serve.json" : "bench/report.json");
+  const dataDir = noIngest
     ? undefined
     : values.data
     ? resolve(values.data)
@@ -133,8 +141,15 @@ export async function main(args: string[]): Promise<void> {
       models: list(values.models),
     });
   }
-  await writeFileAtomic(values.out, JSON.stringify(report, null, 2) + "\n");
-  console.error(`bench: report written to ${values.out}`);
+  if (values.serve) {
+    const { runServeBench } = await import("../bench/serve.ts");
+    report.serve = await runServeBench({
+      runDir: values.run,
+      sequential: positiveIntFlag("requests", values.requests),
+    });
+  }
+  await writeFileAtomic(out, JSON.stringify(report, null, 2) + "\n");
+  console.error(`bench: report written to ${out}`);
 }
 
 if (import.meta.main) {
