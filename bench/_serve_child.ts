@@ -15,9 +15,15 @@ import { peakRssMB } from "../core/peak_rss.ts";
 import type { BackendChoice } from "../backends/backend.ts";
 import { createPredictionServer } from "../serve/create_prediction_server.ts";
 
-/** Current and peak resident memory of this process, in MB (10^6 bytes). */
-function memory(): { rssMB: number; peakRssMB: number } {
-  return { rssMB: Deno.memoryUsage().rss / 1e6, peakRssMB: peakRssMB() };
+/** Current and peak resident memory of this process, and its JavaScript heap and external memory, in MB (10^6 bytes). */
+function memory(): { rssMB: number; peakRssMB: number; heapUsedMB: number; externalMB: number } {
+  const usage = Deno.memoryUsage();
+  return {
+    rssMB: usage.rss / 1e6,
+    peakRssMB: peakRssMB(),
+    heapUsedMB: usage.heapUsed / 1e6,
+    externalMB: usage.external / 1e6,
+  };
 }
 
 if (import.meta.main) {

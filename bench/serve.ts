@@ -69,6 +69,10 @@ export interface MemorySample {
   rssMB: number;
   /** Highest resident memory of the server process so far, MB. */
   peakRssMB: number;
+  /** JavaScript heap in use then, MB. */
+  heapUsedMB: number;
+  /** Memory outside the JavaScript heap held by JavaScript objects (array buffers, the wasm heaps), MB. */
+  externalMB: number;
 }
 
 /** What {@linkcode benchServe} measured. */
@@ -138,7 +142,10 @@ export function latencyStats(ms: readonly number[]): LatencyStats {
 }
 
 /** Sends one upload; its status, latency and the number of windows predicted (0 unless 200). */
-async function upload(url: string, bytes: Uint8Array<ArrayBuffer>): Promise<{ status: number; ms: number; windows: number }> {
+async function upload(
+  url: string,
+  bytes: Uint8Array<ArrayBuffer>,
+): Promise<{ status: number; ms: number; windows: number }> {
   const started = performance.now();
   const response = await fetch(url, {
     method: "POST",
@@ -166,7 +173,7 @@ function phaseReport(results: { status: number; ms: number }[], seconds: number)
  * Serves `runDir` in a child process and measures it: `sequential` uploads of
  * `recording` one after the other, then `clients` clients sending `perClient`
  * uploads each at the same time. The server's memory is sampled once loaded,
- * after the first request, every 10 requests and at the end.
+ * after the first request, every 10 requests, half-way and after the last.
  *
  * @param options Run, recording, request counts, server limit, backend.
  * @returns Throughput, latency and memory.
@@ -187,21 +194,25 @@ export async function benchServe(options: ServeBenchOptions): Promise<ServeBench
     const url = `${server.url}/predict?name=${encodeURIComponent(basename(settings.recording))}`;
     const total = settings.sequential + settings.clients * settings.perClient;
     const samples = [await server.memory(0)];
+    let answered = 0;
+    const send = async () => {
+      const result = check(await upload(url, bytes));
+      const n = ++answered;
+      if (n === 1 || n % 10 === 0 || n === Math.floor(total / 2) || n === total) samples.push(await server.memory(n));
+      return result;
+    };
     const sequential: { status: number; ms: number; windows: number }[] = [];
     let started = performance.now();
-    for (let i = 1; i <= settings.sequential; i++) {
-      sequential.push(check(await upload(url, bytes)));
-      if (i === 1 || i % 10 === 0 || i === Math.floor(total / 2)) samples.push(await server.memory(i));
-    }
+    for (let i = 0; i < settings.sequential; i++) sequential.push(await send());
     const sequentialSeconds = (performance.now() - started) / 1000;
     started = performance.now();
     const concurrent = (await Promise.all(Array.from({ length: settings.clients }, async () => {
       const results = [];
-      for (let i = 0; i < settings.perClient; i++) results.push(check(await upload(url, bytes)));
+      for (let i = 0; i < settings.perClient; i++) results.push(await send());
       return results;
     }))).flat();
     const concurrentSeconds = (performance.now() - started) / 1000;
-    samples.push(await server.memory(total));
+    samples.sort((a, b) => a.afterRequests - b.afterRequests);
     const nearest = (n: number) =>
       samples.reduce((a, b) => (Math.abs(b.afterRequests - n) < Math.abs(a.afterRequests - n) ? b : a));
     return {
@@ -209,7 +220,7 @@ export async function benchServe(options: ServeBenchOptions): Promise<ServeBench
       windowsPerRequest: sequential[0]?.windows ?? 0,
       sequential: phaseReport(sequential, sequentialSeconds),
       concurrent: phaseReport(concurrent, concurrentSeconds),
-      memory: { loaded: samples[0], start: nearest(1), middle: nearest(total / 2), end: samples.at(-1)!, samples },
+      memory: { loaded: samples[0], start: nearest(1), middle: nearest(total / 2), end: nearest(total), samples },
       settings,
     };
   } finally {

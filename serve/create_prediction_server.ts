@@ -255,7 +255,7 @@ class Server {
     handOff: (work: Promise<unknown>) => void,
   ): Promise<Response> {
     const dir = await Deno.makeTempDir({ dir: this.#tempDir, prefix: "request-" });
-    const cleanup = () => Deno.remove(dir, { recursive: true }).catch((e) => this.#log(`cannot remove ${dir}: ${e}`));
+    const cleanup = () => removeRequestDir(dir).catch((e) => this.#log(`cannot remove ${dir}: ${e}`));
     let path = join(dir, "upload.h5");
     let fileName: string | null = null;
     let late: Promise<unknown> | undefined;
@@ -298,6 +298,18 @@ class Server {
     this.#run.model.dispose();
     await Deno.remove(this.#tempDir, { recursive: true }).catch(() => {});
   }
+}
+
+/**
+ * Removes a request's folder, emptying its files first: HDF5 keeps a file open
+ * after failing on a corrupt object header (see `sources/_h5.ts`), and an
+ * emptied file holds no disk space even while a descriptor points at it.
+ */
+async function removeRequestDir(dir: string): Promise<void> {
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isFile) await Deno.truncate(join(dir, entry.name), 0).catch(() => {});
+  }
+  await Deno.remove(dir, { recursive: true });
 }
 
 /** Whether a file name follows `<taskType>_<subject>_<chunk>.h5` (and so is safe as a file name). */

@@ -135,6 +135,8 @@ Deno.test("the prediction server answers real HTTP requests with the evaluation'
           await writeH5(transposed, "x", [4096, 248]);
           const nan = join(dir, "nan.h5");
           await writeH5(nan, "x", [248, 4096], (i) => (i === 3 * 4096 + 5 ? NaN : 1e-12));
+          const corrupt = bytes.slice(); // an object header garbled: HDF5 itself refuses it
+          for (let i = 200; i < 240; i++) corrupt[i] ^= 0x5a;
           const int16 = join(dir, "int16.h5");
           await writeH5(int16, "x", [248, 4096], () => 1, "<i2");
           const cases: [[string, RequestInit], number, string][] = [
@@ -144,6 +146,7 @@ Deno.test("the prediction server answers real HTTP requests with the evaluation'
             [octet(await Deno.readFile(nan)), 422, "expected finite samples, found NaN at channel row 3"],
             [octet(await Deno.readFile(int16)), 422, "expected float64 or float32 samples, found dtype int"],
             [octet(bytes, "?name=rest_162935_2.h5"), 422, "rest_162935_2.h5: expected one dataset named rest_162935"],
+            [octet(corrupt), 422, "upload: cannot list the objects of the HDF5 file: HDF5 error"],
             [octet(new Uint8Array(0)), 400, "empty body"],
             [["/predict", { method: "POST", body: "x", headers: { "content-type": "text/plain" } }], 415, "text/plain"],
           ];
