@@ -2,7 +2,7 @@
  * The server process of the serve benchmark (`bench/serve.ts`): a prediction
  * server on an ephemeral loopback port, plus `GET /__memory` (this process's
  * current and peak resident memory), so that the benchmark measures the
- * server's memory without the client's. Prints `{"url": ...}` once listening
+ * server's memory without the client's. Prints `{"url": ..., "backend": ...}` once listening
  * and stops when its standard input closes.
  *
  * ```
@@ -37,7 +37,8 @@ if (import.meta.main) {
     port: 0,
     hostname: "127.0.0.1",
     signal: stop.signal,
-    onListen: ({ port }) => console.log(JSON.stringify({ url: `http://127.0.0.1:${port}` })),
+    onListen: ({ port }) =>
+      console.log(JSON.stringify({ url: `http://127.0.0.1:${port}`, backend: server.run.description.backend })),
   }, (request) => {
     if (new URL(request.url).pathname === "/__memory") return Response.json(memory());
     return server.handler(request);

@@ -77,6 +77,8 @@ export interface MemorySample {
 
 /** What {@linkcode benchServe} measured. */
 export interface ServeBenchReport {
+  /** The tfjs backend the server predicted on. */
+  backend: string;
   /** Bytes of each upload. */
   uploadBytes: number;
   /** Windows predicted per request. */
@@ -100,6 +102,7 @@ export interface ServeBenchReport {
 /** A started server process. */
 interface ServerProcess {
   url: string;
+  backend: string;
   memory(afterRequests: number): Promise<MemorySample>;
   stop(): Promise<void>;
 }
@@ -122,9 +125,10 @@ async function startServer(runDir: string, backend: string, maxConcurrent: numbe
   }
   lines.releaseLock();
   child.stdout.cancel().catch(() => {});
-  const { url } = JSON.parse(text.split("\n")[0]);
+  const { url, backend: started } = JSON.parse(text.split("\n")[0]);
   return {
     url,
+    backend: started,
     memory: async (afterRequests) => ({ afterRequests, ...(await (await fetch(`${url}/__memory`)).json()) }),
     stop: async () => {
       await child.stdin.close();
@@ -216,6 +220,7 @@ export async function benchServe(options: ServeBenchOptions): Promise<ServeBench
     const nearest = (n: number) =>
       samples.reduce((a, b) => (Math.abs(b.afterRequests - n) < Math.abs(a.afterRequests - n) ? b : a));
     return {
+      backend: server.backend,
       uploadBytes: bytes.length,
       windowsPerRequest: sequential[0]?.windows ?? 0,
       sequential: phaseReport(sequential, sequentialSeconds),

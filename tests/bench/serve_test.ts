@@ -28,6 +28,7 @@ Deno.test("benchServe() serves a run in a child process and measures requests, l
     assertEquals(report.sequential.statuses, { 200: 3 });
     assertEquals(report.concurrent.statuses, { 200: 4 });
     assertEquals([report.uploadBytes, report.windowsPerRequest], [(await Deno.stat(path)).size, 3]);
+    assertEquals(report.backend, "wasm");
     for (const phase of [report.sequential, report.concurrent]) {
       assert(phase.latency.p50Ms <= phase.latency.p90Ms && phase.latency.p90Ms <= phase.latency.maxMs);
       assertGreater(phase.requestsPerSecond, 0);
