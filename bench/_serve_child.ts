@@ -15,7 +15,7 @@ import { peakRssMB } from "../core/peak_rss.ts";
 import type { BackendChoice } from "../backends/backend.ts";
 import { createPredictionServer } from "../serve/create_prediction_server.ts";
 
-/** Current and peak resident memory of this process, and its JavaScript heap and external memory, in MB (10^6 bytes). */
+/** This process's current and peak resident memory, JavaScript heap and external memory, MB (10^6 bytes). */
 function memory(): { rssMB: number; peakRssMB: number; heapUsedMB: number; externalMB: number } {
   const usage = Deno.memoryUsage();
   return {

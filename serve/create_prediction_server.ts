@@ -96,22 +96,39 @@ const ROUTES: Readonly<Record<string, string>> = { "/predict": "POST", "/model":
  * @example
  * ```ts
  * import { createPredictionServer } from "./create_prediction_server.ts";
- * import { assertEquals, assertRejects } from "@std/assert";
+ * import { setupBackend } from "../backends/backend.ts";
+ * import { MODELS } from "../models/registry.ts";
+ * import { saveModel } from "../training/checkpoint.ts";
+ * import { runConfig } from "../training/run_config.ts";
+ * import { assertEquals, assertStringIncludes } from "@std/assert";
  *
- * // Serve a run on an ephemeral loopback port, ask it what it serves, stop.
- * async function describe(runDir: string): Promise<unknown> {
- *   await using server = await createPredictionServer(runDir, { backend: "wasm" });
- *   const http = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, server.handler);
- *   const response = await fetch(`http://127.0.0.1:${http.addr.port}/model`);
- *   const description = await response.json();
- *   await http.shutdown();
- *   return description;
- * }
+ * // A run folder as trainRun writes it: config.json and model/ (an untrained model here).
+ * const runDir = await Deno.makeTempDir();
+ * const config = runConfig("cross", "/data", {
+ *   preprocess: [{ op: "resample", toHz: 125 }, { op: "zscore" }, { op: "window", windowSeconds: 1 }],
+ * });
+ * await Deno.writeTextFile(`${runDir}/config.json`, JSON.stringify(config));
+ * await setupBackend("wasm");
+ * const untrained = MODELS.cnn.build({ nChans: 248, nTimes: 125 }, 4, { temporalFilters: 2, separableFilters: 4 });
+ * await saveModel(`${runDir}/model`, untrained);
  *
- * const empty = await Deno.makeTempDir();
- * await assertRejects(() => describe(empty), RangeError, "not a megflow run folder");
- * await Deno.remove(empty);
- * assertEquals(typeof describe, "function");
+ * // Served on an ephemeral loopback port.
+ * const server = await createPredictionServer(runDir, { backend: "wasm" });
+ * const http = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, server.handler);
+ * const base = `http://127.0.0.1:${http.addr.port}`;
+ * assertEquals(await (await fetch(`${base}/health`)).json(), { status: "ok" });
+ * const model = await (await fetch(`${base}/model`)).json();
+ * assertEquals([model.model, model.windowSeconds, model.sfreq], ["cnn", 1, 125]);
+ * const notH5 = await fetch(`${base}/predict`, {
+ *   method: "POST",
+ *   body: "hello",
+ *   headers: { "content-type": "application/octet-stream" },
+ * });
+ * assertEquals(notH5.status, 422);
+ * assertStringIncludes((await notH5.json()).error, 'upload: not an HDF5 file: expected the signature "\\x89HDF');
+ * await http.shutdown();
+ * await server.close(); // frees the model, removes the temporary folder
+ * await Deno.remove(runDir, { recursive: true });
  * ```
  */
 export async function createPredictionServer(
@@ -220,8 +237,8 @@ class Server {
     if (this.#active >= this.#limits.maxConcurrent) {
       throw new HttpError(
         503,
-        `busy: ${this.#active} predictions in progress, the limit is ${this.#limits.maxConcurrent} (--max-concurrent); ` +
-          `retry after ${this.#retryAfter} s`,
+        `busy: ${this.#active} predictions in progress, the limit is ${this.#limits.maxConcurrent} ` +
+          `(--max-concurrent); retry after ${this.#retryAfter} s`,
         { "retry-after": String(this.#retryAfter) },
       );
     }
@@ -275,12 +292,13 @@ class Server {
       }
       return jsonResponse(outcome);
     } catch (error) {
-      if (error instanceof DataFileError) {
-        // The reader names the temporary file; the client knows its upload by its own name.
-        const shown = fileName ?? "upload";
-        throw new HttpError(422, error.message.replaceAll(path, shown).replaceAll(dir, "(upload folder)"));
-      }
-      throw error;
+      if (error instanceof HttpError) throw error;
+      // Messages name the temporary file; the client knows its upload by its own name.
+      const message = (error instanceof Error ? error.message : String(error))
+        .replaceAll(path, fileName ?? "upload").replaceAll(dir, "(upload folder)");
+      if (error instanceof DataFileError) throw new HttpError(422, message);
+      this.#log(`megflow serve: unexpected error: ${error instanceof Error ? error.stack : error}`);
+      throw new HttpError(500, `internal error: ${message}`);
     } finally {
       if (late === undefined) await cleanup();
     }

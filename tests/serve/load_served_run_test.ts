@@ -35,7 +35,7 @@ Deno.test("loadServedRun() loads the model once and describes the run", async ()
   }
 });
 
-Deno.test("loadServedRun() refuses a folder that is not a run and a model that does not fit the preprocessing", async () => {
+Deno.test("loadServedRun() refuses a non-run folder and a model that does not fit the preprocessing", async () => {
   const dir = await Deno.makeTempDir({ prefix: "megflow-served-run-test-" });
   try {
     await assertRejects(() => loadServedRun(dir), RangeError, "not a megflow run folder");
