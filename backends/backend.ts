@@ -14,6 +14,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels } from "./kernels/mod.ts";
+import { registerWebgpuBackend } from "./register_webgpu_backend.ts";
 
 /** Backends {@linkcode setupBackend} accepts. */
 export type BackendChoice = "auto" | "webgpu" | "wasm" | "cpu";
@@ -67,12 +68,13 @@ async function probeAdapter(): Promise<AdapterInfo | null> {
 let lastAdapter: AdapterInfo | null = null;
 
 /**
- * Registers the webgpu backend. Imported only when it is about to start: once registered, tfjs
- * would pick it (highest priority) for code that runs ops before choosing a backend, even on a
- * software adapter.
+ * Registers the webgpu backend (megflow's factory over tfjs's `WebGPUBackend`, see
+ * {@linkcode registerWebgpuBackend}). Registered only when it is about to start: once registered,
+ * tfjs would pick it (highest priority) for code that runs ops before choosing a backend, even on
+ * a software adapter.
  */
 async function loadWebgpu(): Promise<void> {
-  await import("@tensorflow/tfjs-backend-webgpu");
+  await registerWebgpuBackend();
 }
 
 async function start(name: string, detail: string): Promise<void> {
@@ -95,7 +97,8 @@ async function start(name: string, detail: string): Promise<void> {
  *
  * - `"cpu"`: the pure-JS backend (slow; the reference in tests).
  * - `"wasm"`: XNNPACK on WebAssembly, with {@linkcode registerWasmTrainingKernels} applied.
- * - `"webgpu"`: WebGPU on whatever adapter `navigator.gpu` offers (also a software one).
+ * - `"webgpu"`: WebGPU on whatever adapter `navigator.gpu` offers (also a software one), with a
+ *   device megflow creates itself ({@linkcode registerWebgpuBackend}).
  * - `"auto"`: `webgpu` when a hardware adapter exists (not a fallback/software adapter such as
  *   llvmpipe or SwiftShader), else `wasm`.
  *
