@@ -12,6 +12,15 @@
  * those definitions with a global counter, which would make the output depend
  * on what was rendered before and make ids clash between plots of one page.
  *
+ * Every chart of the run, search and study reports is such a spec (gauge,
+ * confusion heatmap, learning curves, accuracy per subject and per recording,
+ * time per stage, influence of a hyper-parameter, bars over seeds); no
+ * hand-drawn SVG is left. Where Vega-Lite has no option for a detail, the spec
+ * carries it as data or plain marks: the labels of the best and
+ * early-stopping epochs and of the gauge's ticks are placed in TypeScript so
+ * that they do not overlap, the gauge has fixed pixel margins to fit its card,
+ * and a wrong vote is a custom symbol path (a ring with a cross).
+ *
  * @module
  */
 import { compile, type Config, type TopLevelSpec } from "vega-lite";
@@ -51,7 +60,7 @@ export const CHART_CONFIG: Config = {
 /**
  * A Vega-Lite spec as the plain JSON object the chart modules build. TypeScript does not check it
  * against Vega-Lite's types (layers built by helpers do not narrow to them); `vega-lite`'s
- * `compile` does when the chart is rendered.
+ * `compile` reads it when the chart is rendered, and warns about what it does not understand.
  */
 export type VegaLiteSpec = Record<string, unknown>;
 

@@ -235,7 +235,7 @@ export async function runTuneCommand(args: readonly string[]): Promise<void> {
         const rows = rowsOfTable(merged, Object.keys(settings.space));
         await writeFileAtomic(
           join(command.out, "search.html"),
-          renderSearchReport({ settings, rows, best: bestTrial(rows, settings.rankBy) }, {
+          await renderSearchReport({ settings, rows, best: bestTrial(rows, settings.rankBy) }, {
             title: "megflow hyper-parameter search (merged)",
           }),
         );

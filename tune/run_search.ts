@@ -180,7 +180,7 @@ export async function runSearch(settings: SearchSettings, options: RunSearchOpti
   }
   await writeFileAtomic(
     join(out, "search.html"),
-    renderSearchReport({ settings, rows, totalStages: plan.totalStages, best, final: final?.results }),
+    await renderSearchReport({ settings, rows, totalStages: plan.totalStages, best, final: final?.results }),
   );
   return { plan, rows, table, best, final };
 }
