@@ -8,7 +8,7 @@
  */
 import { fixed, INK, MUTED, niceTicks, OKABE_ITO } from "../reports/_svg.ts";
 import { renderChart, type VegaLiteSpec } from "../reports/render_vega_lite.ts";
-import type { Stat } from "./summarise_study.ts";
+import { formatStat, type Stat } from "./summarise_study.ts";
 
 /** One group of bars (e.g. a model). */
 export interface BarGroup {
@@ -52,9 +52,7 @@ function barRows(groups: readonly BarGroup[]): { bars: Record<string, unknown>[]
       mean: Number.isFinite(s.mean) ? s.mean : null,
       low: s.sd === null || !Number.isFinite(s.mean) ? null : s.mean - s.sd,
       high: s.sd === null || !Number.isFinite(s.mean) ? null : s.mean + s.sd,
-      tip: `${g.label} ${label}: ${fixed(s.mean)}${s.sd === null ? "" : ` ± ${fixed(s.sd)}`} (n = ${s.n}; ${
-        s.values.map((v) => fixed(v)).join(", ")
-      })`,
+      tip: `${g.label} ${label}: ${formatStat(s)} (n = ${s.n}; ${s.values.map((v) => fixed(v)).join(", ")})`,
     }))
   );
   const seeds = groups.flatMap((g) =>
