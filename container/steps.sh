@@ -44,8 +44,10 @@ compile() {
   local out="${1:?compile needs the output file}"
   local app="${2:-${HERE}/..}"
   cd "${app}"
-  # The task files are imported by name at run time (tasks/megflow.ts), so they are included.
-  deno compile -A --frozen --include tasks/ --output "${out}" tasks/megflow.ts
+  # tasks/megflow.ts imports its subcommands' task files by name at run time: include each.
+  local includes=()
+  for task in tasks/[!_]*.ts; do includes+=(--include "${task}"); done
+  deno compile -A --frozen "${includes[@]}" --output "${out}" tasks/megflow.ts
   "${out}" --version
 }
 

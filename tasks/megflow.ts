@@ -33,15 +33,31 @@ export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   doctor: { file: "doctor.ts", summary: "versions, WebGPU adapter, backends and training speed on this machine" },
 };
 
-/** The URL of a subcommand's task file, or null when megflow has no such subcommand here. */
-async function taskFile(name: string): Promise<URL | null> {
-  if (!Object.hasOwn(SUBCOMMANDS, name)) return null;
-  const url = new URL(SUBCOMMANDS[name].file, import.meta.url);
-  if (url.protocol !== "file:") return url; // a remote copy: trust the table
+/** The URL of a subcommand's task file. */
+function taskUrl(name: string): URL {
+  return new URL(SUBCOMMANDS[name].file, import.meta.url);
+}
+
+/** Whether a subcommand's task file is here (a file that cannot be looked at counts as here). */
+async function isPresent(name: string): Promise<boolean> {
+  const url = taskUrl(name);
+  if (url.protocol !== "file:") return true; // a remote copy: trust the table
   try {
-    return (await Deno.stat(url)).isFile ? url : null;
-  } catch {
-    return null;
+    return (await Deno.stat(url)).isFile;
+  } catch (error) {
+    return !(error instanceof Deno.errors.NotFound);
+  }
+}
+
+/** The task module of a subcommand, or null when its file does not exist. */
+async function importTask(name: string): Promise<{ main?: unknown } | null> {
+  const url = taskUrl(name);
+  try {
+    return await import(url.href);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "ERR_MODULE_NOT_FOUND" && String((error as Error).message).includes(`"${url.href}"`)) return null;
+    throw error;
   }
 }
 
@@ -53,7 +69,7 @@ async function taskFile(name: string): Promise<URL | null> {
  */
 export async function availableSubcommands(): Promise<string[]> {
   const names: string[] = [];
-  for (const name of Object.keys(SUBCOMMANDS)) if (await taskFile(name)) names.push(name);
+  for (const name of Object.keys(SUBCOMMANDS)) if (await isPresent(name)) names.push(name);
   return names;
 }
 
@@ -92,13 +108,12 @@ export async function main(args: string[]): Promise<void> {
     console.log(`megflow ${MEGFLOW_VERSION} (Deno ${Deno.version.deno})`);
     return;
   }
-  const url = await taskFile(name);
-  if (url === null) {
+  const task = Object.hasOwn(SUBCOMMANDS, name) ? await importTask(name) : null;
+  if (task === null) {
     const known = (await availableSubcommands()).join(", ");
     const why = Object.hasOwn(SUBCOMMANDS, name) ? "is not part of this copy of megflow" : "is not a megflow command";
     throw new RangeError(`"${name}" ${why}; commands: ${known} (megflow --help)`);
   }
-  const task = await import(url.href);
   if (typeof task.main !== "function") throw new TypeError(`${SUBCOMMANDS[name].file} exports no main(args)`);
   await task.main(rest);
 }

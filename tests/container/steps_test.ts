@@ -90,6 +90,33 @@ Deno.test("steps.sh build caches the locked dependencies and installs megflow; e
   }
 });
 
+Deno.test("steps.sh compile runs deno compile on megflow with every task file included, then the binary", async () => {
+  // deno compile downloads Deno's runtime, which the test machines cannot: a stand-in `deno` records the call.
+  const tmp = await Deno.makeTempDir({ prefix: "megflow-compile-" });
+  try {
+    const fake = [
+      "#!/bin/sh",
+      `echo "$*" >> "${tmp}/calls"`,
+      'while [ "$#" -gt 0 ]; do [ "$1" = --output ] && out="$2"; shift; done',
+      `printf '#!/bin/sh\\necho megflow-binary "$@"\\n' > "$out" && chmod +x "$out"`,
+    ].join("\n");
+    await Deno.mkdir(join(tmp, "bin"));
+    await Deno.writeTextFile(join(tmp, "bin", "deno"), fake + "\n", { mode: 0o755 });
+    const out = join(tmp, "megflow");
+    const result = await steps(ROOT, ["compile", out, ROOT], tmp, { PATH: `${tmp}/bin:${Deno.env.get("PATH")}` });
+    assertEquals(result.code, 0, result.stderr);
+    assertEquals(result.stdout.trim(), "megflow-binary --version");
+    const call = (await Deno.readTextFile(join(tmp, "calls"))).trim();
+    const tasks = (await Array.fromAsync(Deno.readDir(join(ROOT, "tasks"))))
+      .map((entry) => entry.name).filter((name) => /^[^_].*\.ts$/.test(name)).sort();
+    const included = [...call.matchAll(/--include tasks\/(\S+)/g)].map((match) => match[1]).sort();
+    assertEquals(included, tasks);
+    assertMatch(call, new RegExp(`^compile -A --frozen (--include \\S+ )+--output ${out} tasks/megflow\\.ts$`));
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
 Deno.test("steps.sh without a known step prints its usage and exits 2", async () => {
   const result = await steps(ROOT, ["deploy"], ROOT, {});
   assertEquals(result.code, 2);

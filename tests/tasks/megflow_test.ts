@@ -74,6 +74,12 @@ Deno.test("megflow dispatches a subcommand once its task file exists (serve)", a
     const after = await run(Deno.execPath(), ["run", "-A", megflow, "serve", "--port", "0"], dir);
     assertEquals([after.code, after.stdout.trim()], [0, "serving with --port 0"], after.stderr);
     assertStringIncludes((await run(Deno.execPath(), ["run", "-A", megflow, "--help"], dir)).stdout, "\n  serve ");
+    // A task file that is there but broken reports its own error, not a missing subcommand.
+    await Deno.writeTextFile(join(dir, "tasks", "serve.ts"), `import "./server_core.ts";\n${serve}`);
+    const broken = await run(Deno.execPath(), ["run", "-A", megflow, "serve"], dir);
+    assertEquals(broken.code, 1);
+    assertStringIncludes(broken.stderr, "megflow serve: Module not found");
+    assertStringIncludes(broken.stderr, "server_core.ts");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
