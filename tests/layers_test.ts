@@ -49,8 +49,10 @@ export const UNTESTED_MODULES: Readonly<Record<string, string>> = {
   "core/types.ts": "type declarations and label constants only; every test that builds a record uses them",
   "models/types.ts": "type declarations of model options only",
   "synth/version.ts": "one constant, the generator's version; tests/synth/default_dataset_test.ts checks its use",
-  "tasks/train_cross.ts": "a two-line entry point over tasks/_train_task.ts; tests/tasks/cli_test.ts runs the task",
-  "tasks/train_intra.ts": "a two-line entry point over tasks/_train_task.ts; tests/tasks/cli_test.ts runs the task",
+  "tasks/train_cross.ts":
+    "main(args) over tasks/_train_task.ts; tests/tasks/megflow_test.ts trains with it through the installed megflow",
+  "tasks/train_intra.ts":
+    "main(args) over tasks/_train_task.ts, as train_cross.ts; tests/tasks/megflow_test.ts runs its --help",
   "tasks/evaluate.ts": "a thin entry point over orchestration/evaluate_run_folder.ts, which has its own test",
   "tasks/bench.ts": "the benchmark entry point: what it measures is tested in tests/bench/",
 };
