@@ -3,6 +3,12 @@
  * operators into TensorFlow.js models, and classify the brain state of the
  * person recorded (rest, math, working memory, motor).
  *
+ * The public API of every folder, bottom layer first: records and utilities (`core/`);
+ * sources, operators, models, tfjs backends and the synthetic-data generator; stream
+ * composition (`pipeline/`); training; evaluation; reports; whole runs (`orchestration/`);
+ * the prediction server (`serve/`); search (`tune/`) and the study. Each folder's `mod.ts` names what it makes public;
+ * internals stay in their files.
+ *
  * @example
  * ```ts
  * import { lastValueFrom, mergeMap, from, toArray } from "rxjs";
@@ -39,15 +45,15 @@
  */
 export * from "./core/mod.ts";
 export * from "./sources/mod.ts";
+export * from "./operators/mod.ts";
+export * from "./models/mod.ts";
+export * from "./backends/mod.ts";
+export * from "./synth/mod.ts";
 export * from "./pipeline/mod.ts";
 export * from "./training/mod.ts";
 export * from "./evaluation/mod.ts";
 export * from "./reports/mod.ts";
 export * from "./orchestration/mod.ts";
 export * from "./serve/mod.ts";
-export * from "./operators/mod.ts";
-export * from "./models/mod.ts";
-export * from "./synth/mod.ts";
-export * from "./backends/mod.ts";
 export * from "./tune/mod.ts";
 export * from "./study/mod.ts";

@@ -14,6 +14,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels } from "./kernels/mod.ts";
+import { registerWebgpuBackend } from "./register_webgpu_backend.ts";
 
 /** Backends {@linkcode setupBackend} accepts. */
 export type BackendChoice = "auto" | "webgpu" | "wasm" | "cpu";
@@ -32,16 +33,36 @@ export interface BackendSetup {
 }
 
 /** A WebGPU adapter as far as megflow looks at it. */
-interface AdapterInfo {
+export interface WebgpuAdapterSummary {
+  /** Its description, else its vendor, architecture and device, e.g. `llvmpipe (LLVM 15.0.6, 256 bits)`. */
   description: string;
+  /** Whether it is a software (CPU-emulated) or fallback adapter, such as llvmpipe or SwiftShader. */
   software: boolean;
+  /** The adapter's vendor as reported (a name or a PCI id); `""` when not reported. */
+  vendor: string;
+  /** The adapter's architecture as reported; `""` when not reported. */
+  architecture: string;
 }
 
 /** Names of software (CPU-emulated) WebGPU/Vulkan implementations. */
 const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|softpipe|software|basic render/i;
 
-/** The adapter tfjs-backend-webgpu would get, or null when there is none. */
-async function probeAdapter(): Promise<AdapterInfo | null> {
+/**
+ * The WebGPU adapter tfjs would get (`navigator.gpu.requestAdapter` with high performance
+ * preferred), described; no device is created.
+ *
+ * @returns the adapter's description and whether it is a software one, or null when there is none
+ * @throws never: a failing `requestAdapter` counts as no adapter
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { probeWebgpuAdapter } from "./backend.ts";
+ *
+ * const adapter = await probeWebgpuAdapter();
+ * assert(adapter === null || adapter.description.length > 0);
+ * ```
+ */
+export async function probeWebgpuAdapter(): Promise<WebgpuAdapterSummary | null> {
   // deno-lint-ignore no-explicit-any
   const gpu = (globalThis.navigator as any)?.gpu;
   if (gpu === undefined || gpu === null) return null;
@@ -60,19 +81,25 @@ async function probeAdapter(): Promise<AdapterInfo | null> {
     : [info.vendor, info.architecture, info.device].filter(named);
   const description = parts.length > 0 ? parts.join(" ") : "unnamed adapter";
   const fallback = info.isFallbackAdapter === true || adapter.isFallbackAdapter === true;
-  return { description, software: fallback || SOFTWARE_ADAPTER.test(description) };
+  return {
+    description,
+    software: fallback || SOFTWARE_ADAPTER.test(description),
+    vendor: String(info.vendor ?? ""),
+    architecture: String(info.architecture ?? ""),
+  };
 }
 
 /** The adapter found by the last {@linkcode setupBackend}, for {@linkcode describeBackend}. */
-let lastAdapter: AdapterInfo | null = null;
+let lastAdapter: WebgpuAdapterSummary | null = null;
 
 /**
- * Registers the webgpu backend. Imported only when it is about to start: once registered, tfjs
- * would pick it (highest priority) for code that runs ops before choosing a backend, even on a
- * software adapter.
+ * Registers the webgpu backend (megflow's factory over tfjs's `WebGPUBackend`, see
+ * {@linkcode registerWebgpuBackend}). Registered only when it is about to start: once registered,
+ * tfjs would pick it (highest priority) for code that runs ops before choosing a backend, even on
+ * a software adapter.
  */
 async function loadWebgpu(): Promise<void> {
-  await import("@tensorflow/tfjs-backend-webgpu");
+  await registerWebgpuBackend();
 }
 
 async function start(name: string, detail: string): Promise<void> {
@@ -95,7 +122,8 @@ async function start(name: string, detail: string): Promise<void> {
  *
  * - `"cpu"`: the pure-JS backend (slow; the reference in tests).
  * - `"wasm"`: XNNPACK on WebAssembly, with {@linkcode registerWasmTrainingKernels} applied.
- * - `"webgpu"`: WebGPU on whatever adapter `navigator.gpu` offers (also a software one).
+ * - `"webgpu"`: WebGPU on whatever adapter `navigator.gpu` offers (also a software one), with a
+ *   device megflow creates itself ({@linkcode registerWebgpuBackend}).
  * - `"auto"`: `webgpu` when a hardware adapter exists (not a fallback/software adapter such as
  *   llvmpipe or SwiftShader), else `wasm`.
  *
@@ -127,7 +155,7 @@ export async function setupBackend(choice: BackendChoice): Promise<BackendSetup>
     await start("wasm", "WebAssembly/XNNPACK");
     return { backend: "wasm", reason: "requested: WebAssembly (XNNPACK) with megflow's training kernels" };
   }
-  const adapter = await probeAdapter();
+  const adapter = await probeWebgpuAdapter();
   lastAdapter = adapter;
   if (choice === "webgpu") {
     if (adapter === null) {
@@ -208,7 +236,7 @@ export async function describeBackend(): Promise<BackendDescription> {
     return { backend, tfjsVersion, simd, threads, trainingKernels, summary: `wasm (${details.join(", ")})` };
   }
   if (backend === "webgpu") {
-    const adapter = lastAdapter ?? await probeAdapter();
+    const adapter = lastAdapter ?? await probeWebgpuAdapter();
     const text = adapter === null
       ? "unknown adapter"
       : `${adapter.software ? "software" : "hardware"} adapter ${adapter.description}`;

@@ -6,3 +6,4 @@
  */
 export * from "./backend.ts";
 export { registerWasmTrainingKernels } from "./kernels/mod.ts";
+export * from "./register_webgpu_backend.ts";

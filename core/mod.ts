@@ -13,3 +13,4 @@ export * from "./atomic_write.ts";
 export * from "./layout.ts";
 export * from "./pull_gate.ts";
 export * from "./peak_rss.ts";
+export * from "./version.ts";

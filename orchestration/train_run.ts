@@ -454,7 +454,7 @@ export async function writeRunOutputs(
   await writeFileAtomic(join(runDir, "predictions.csv"), predictionsToCsv(rows));
   await writeFileAtomic(join(runDir, "results.json"), JSON.stringify(results, null, 2) + "\n");
   // Without a training split (an ensemble or evaluation of test folders only) the report has no gap section.
-  const report = renderReport(
+  const report = await renderReport(
     { results, history, config: config as unknown as Record<string, unknown> },
     "train" in results.splits ? { trainSplit: "train" } : {},
   );

@@ -4,7 +4,6 @@
  *
  * @module
  */
-/// <reference lib="deno.worker" />
 import { lastValueFrom } from "rxjs";
 import { readResampled, type ReadResampledOptions } from "./read_resampled.ts";
 import type { Recording } from "../core/types.ts";
@@ -17,13 +16,22 @@ export interface WarmJob {
   options: ReadResampledOptions;
 }
 
-self.onmessage = async (event: MessageEvent<WarmJob>) => {
+/**
+ * The worker's global scope, typed here rather than with a `deno.worker` lib reference, which JSR
+ * refuses in a published module (it would change the globals of every importer).
+ */
+const scope = self as unknown as {
+  onmessage: ((event: MessageEvent<WarmJob>) => void) | null;
+  postMessage(message: unknown): void;
+};
+
+scope.onmessage = async (event: MessageEvent<WarmJob>) => {
   const { recording, options } = event.data;
   try {
     await lastValueFrom(readResampled(recording, options), { defaultValue: undefined });
-    self.postMessage({ ok: true, path: recording.path });
+    scope.postMessage({ ok: true, path: recording.path });
   } catch (error) {
-    self.postMessage({
+    scope.postMessage({
       ok: false,
       path: recording.path,
       message: error instanceof Error ? error.message : String(error),

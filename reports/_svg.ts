@@ -1,8 +1,8 @@
 /**
- * Small pure helpers that write SVG text for the report's plots: escaping,
- * number formats, scales, nice ticks, axes, legends and a colour-blind-safe
- * palette (Okabe & Ito, 2008). Inline SVG in HTML needs no namespace URL, so
- * none is written.
+ * Small pure helpers shared by the report pages and their charts: escaping,
+ * number formats, nice ticks, a colour-blind-safe palette (Okabe & Ito, 2008)
+ * and the pieces of Vega-Lite specs that several charts use (accuracy axis,
+ * chance line, captions under a band axis, a note for an empty chart).
  *
  * @module
  */
@@ -119,46 +119,6 @@ export function percent(x: number | null | undefined, digits = 0): string {
 }
 
 /**
- * Rounds a coordinate to one decimal, to keep the SVG text short.
- *
- * @param x Coordinate in pixels.
- * @returns The rounded number.
- *
- * @example
- * ```ts
- * import { px } from "./_svg.ts";
- * import { assertEquals } from "@std/assert";
- *
- * assertEquals(px(1.234), 1.2);
- * ```
- */
-export function px(x: number): number {
-  return Math.round(x * 10) / 10;
-}
-
-/**
- * A linear map from a data interval to a pixel interval.
- *
- * @param domain `[low, high]` in data units (equal ends map to the middle).
- * @param range `[start, end]` in pixels.
- * @returns The map.
- *
- * @example
- * ```ts
- * import { linearScale } from "./_svg.ts";
- * import { assertEquals } from "@std/assert";
- *
- * assertEquals(linearScale([0, 1], [300, 100])(0.5), 200);
- * ```
- */
-export function linearScale(domain: [number, number], range: [number, number]): (x: number) => number {
-  const [d0, d1] = domain;
-  const [r0, r1] = range;
-  if (d1 === d0) return () => (r0 + r1) / 2;
-  return (x) => r0 + ((x - d0) / (d1 - d0)) * (r1 - r0);
-}
-
-/**
  * About `count` round tick values (1, 2 or 5 times a power of ten) covering `[low, high]`.
  *
  * @param low Smallest value.
@@ -192,222 +152,6 @@ export function niceTicks(low: number, high: number, count = 5): number[] {
   return ticks;
 }
 
-/** Attributes of the outer `<svg>` element of a plot. */
-export interface SvgFrame {
-  /** Kind of plot, written as `data-plot` so tests and styles can find it. */
-  plot: string;
-  /** Width in pixels. */
-  width: number;
-  /** Height in pixels. */
-  height: number;
-  /** Accessible title (also the tooltip of the whole plot). */
-  title: string;
-  /** Written as `data-split` when given. */
-  split?: string;
-}
-
-/**
- * Wraps plot content into an `<svg>` element with a title, a viewBox and the font.
- *
- * @param frame Size, kind and title.
- * @param body SVG content.
- * @returns The `<svg>` element.
- *
- * @example
- * ```ts
- * import { svgFrame } from "./_svg.ts";
- * import { assertStringIncludes } from "@std/assert";
- *
- * const svg = svgFrame({ plot: "demo", width: 10, height: 5, title: "a < b" }, "");
- * assertStringIncludes(svg, 'data-plot="demo"');
- * assertStringIncludes(svg, "<title>a &lt; b</title>");
- * ```
- */
-export function svgFrame(frame: SvgFrame, body: string): string {
-  const split = frame.split === undefined ? "" : ` data-split="${escapeXml(frame.split)}"`;
-  return `<svg class="plot" data-plot="${
-    escapeXml(frame.plot)
-  }"${split} viewBox="0 0 ${frame.width} ${frame.height}" ` +
-    `width="${frame.width}" height="${frame.height}" role="img" font-family="${escapeXml(FONT)}" font-size="12" ` +
-    `fill="${INK}"><title>${escapeXml(frame.title)}</title>${body}</svg>`;
-}
-
-/** Options of {@linkcode text}. */
-export interface TextOptions {
-  /** `start`, `middle` or `end`. Default `start`. */
-  anchor?: "start" | "middle" | "end";
-  /** Font size in pixels. Default 12. */
-  size?: number;
-  /** Fill colour. Default {@linkcode INK}. */
-  fill?: string;
-  /** `bold` or `normal`. Default `normal`. */
-  weight?: "bold" | "normal";
-  /** Rotation in degrees around the anchor point. Default 0. */
-  rotate?: number;
-  /** Vertical alignment: `baseline` or `middle`. Default `baseline`. */
-  baseline?: "baseline" | "middle";
-  /** Italic when true. Default false. */
-  italic?: boolean;
-}
-
-/**
- * An escaped SVG `<text>` element.
- *
- * @param x Anchor x in pixels.
- * @param y Anchor y in pixels.
- * @param content Text (escaped here).
- * @param options Alignment and style.
- * @returns The element.
- *
- * @example
- * ```ts
- * import { text } from "./_svg.ts";
- * import { assertEquals } from "@std/assert";
- *
- * assertEquals(text(1, 2, "A&B"), '<text x="1" y="2">A&amp;B</text>');
- * ```
- */
-export function text(x: number, y: number, content: string, options: TextOptions = {}): string {
-  const attrs = [`x="${px(x)}"`, `y="${px(y)}"`];
-  if (options.anchor && options.anchor !== "start") attrs.push(`text-anchor="${options.anchor}"`);
-  if (options.size && options.size !== 12) attrs.push(`font-size="${options.size}"`);
-  if (options.fill && options.fill !== INK) attrs.push(`fill="${options.fill}"`);
-  if (options.weight === "bold") attrs.push(`font-weight="bold"`);
-  if (options.italic) attrs.push(`font-style="italic"`);
-  if (options.baseline === "middle") attrs.push(`dominant-baseline="central"`);
-  if (options.rotate) attrs.push(`transform="rotate(${options.rotate} ${px(x)} ${px(y)})"`);
-  return `<text ${attrs.join(" ")}>${escapeXml(content)}</text>`;
-}
-
-/**
- * A straight line.
- *
- * @param x1 Start x.
- * @param y1 Start y.
- * @param x2 End x.
- * @param y2 End y.
- * @param stroke Colour.
- * @param extra Further attributes, e.g. `stroke-dasharray="4 3"`.
- * @returns The `<line>` element.
- *
- * @example
- * ```ts
- * import { line } from "./_svg.ts";
- * import { assertEquals } from "@std/assert";
- *
- * assertEquals(line(0, 0, 1, 1, "#000"), '<line x1="0" y1="0" x2="1" y2="1" stroke="#000"/>');
- * ```
- */
-export function line(x1: number, y1: number, x2: number, y2: number, stroke: string, extra = ""): string {
-  return `<line x1="${px(x1)}" y1="${px(y1)}" x2="${px(x2)}" y2="${px(y2)}" stroke="${stroke}"${
-    extra ? " " + extra : ""
-  }/>`;
-}
-
-/** Options of {@linkcode yAxis}. */
-export interface YAxisOptions {
-  /** Tick values. */
-  ticks: number[];
-  /** Data-to-pixel map. */
-  scale: (y: number) => number;
-  /** Left end of the plot area (axis position) in pixels. */
-  left: number;
-  /** Right end of the plot area (grid lines end) in pixels. */
-  right: number;
-  /** Axis title, written vertically. */
-  title: string;
-  /** Tick label format. Default: the number as text. */
-  format?: (y: number) => string;
-}
-
-/**
- * A left y axis with horizontal grid lines, tick labels and a vertical title.
- *
- * @param options Ticks, scale, extent and title.
- * @returns SVG elements.
- *
- * @example
- * ```ts
- * import { linearScale, yAxis } from "./_svg.ts";
- * import { assertStringIncludes } from "@std/assert";
- *
- * const svg = yAxis({ ticks: [0, 1], scale: linearScale([0, 1], [100, 0]), left: 40, right: 200, title: "accuracy" });
- * assertStringIncludes(svg, ">accuracy</text>");
- * ```
- */
-export function yAxis(options: YAxisOptions): string {
-  const format = options.format ?? String;
-  const parts = options.ticks.map((t) => {
-    const y = options.scale(t);
-    return line(options.left, y, options.right, y, GRID) +
-      text(options.left - 6, y, format(t), { anchor: "end", baseline: "middle", size: 11, fill: MUTED });
-  });
-  const [y0, y1] = [options.scale(options.ticks[0]), options.scale(options.ticks[options.ticks.length - 1])];
-  parts.push(line(options.left, y0, options.left, y1, MUTED));
-  parts.push(text(14, (y0 + y1) / 2, options.title, { anchor: "middle", rotate: -90, fill: MUTED }));
-  return parts.join("");
-}
-
-/** One entry of a {@linkcode legend}. */
-export interface LegendItem {
-  /** Text. */
-  label: string;
-  /** Colour of the swatch. */
-  colour: string;
-  /** `line`, `dashed`, `dot`, `ring` or `box`. Default `box`. */
-  shape?: "line" | "dashed" | "dot" | "ring" | "box";
-}
-
-/**
- * A horizontal legend: swatch and label per item, left to right.
- *
- * @param items Entries.
- * @param x Left edge in pixels.
- * @param y Vertical centre in pixels.
- * @returns SVG elements.
- *
- * @example
- * ```ts
- * import { legend } from "./_svg.ts";
- * import { assertStringIncludes } from "@std/assert";
- *
- * assertStringIncludes(legend([{ label: "train", colour: "#0072B2", shape: "line" }], 0, 10), ">train</text>");
- * ```
- */
-export function legend(items: readonly LegendItem[], x: number, y: number): string {
-  let cursor = x;
-  const parts: string[] = [];
-  for (const item of items) {
-    const shape = item.shape ?? "box";
-    if (shape === "line" || shape === "dashed") {
-      parts.push(
-        line(
-          cursor,
-          y,
-          cursor + 22,
-          y,
-          item.colour,
-          `stroke-width="2.5"${shape === "dashed" ? ' stroke-dasharray="6 4"' : ""}`,
-        ),
-      );
-      cursor += 28;
-    } else if (shape === "dot" || shape === "ring") {
-      parts.push(
-        `<circle cx="${px(cursor + 6)}" cy="${px(y)}" r="5.5" fill="${
-          shape === "dot" ? item.colour : "#fff"
-        }" stroke="${item.colour}" stroke-width="2"/>`,
-      );
-      cursor += 16;
-    } else {
-      parts.push(`<rect x="${px(cursor)}" y="${px(y - 6)}" width="12" height="12" rx="2" fill="${item.colour}"/>`);
-      cursor += 17;
-    }
-    parts.push(text(cursor, y, item.label, { baseline: "middle", size: 12 }));
-    cursor += approximateTextWidth(item.label, 12) + 16;
-  }
-  return parts.join("");
-}
-
 /**
  * Approximate width of a text line in a sans-serif font, for layout without a browser.
  *
@@ -424,17 +168,114 @@ export function legend(items: readonly LegendItem[], x: number, y: number): stri
  * ```
  */
 export function approximateTextWidth(content: string, size: number): number {
-  return px(content.length * size * 0.58);
+  return Math.round(content.length * size * 5.8) / 10;
 }
 
 /**
- * A dashed horizontal line at chance level across the plot, labelled "chance" and its value
- * to the right of `right`; nothing when `chance` is not a finite number.
+ * The y axis of an accuracy from 0 to 1: ticks every 0.2 with one decimal, grid lines.
+ *
+ * @param title Axis title.
+ * @returns A Vega-Lite axis definition.
+ *
+ * @example
+ * ```ts
+ * import { accuracyAxis } from "./_svg.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(accuracyAxis("accuracy").values, [0, 0.2, 0.4, 0.6, 0.8, 1]);
+ * ```
  */
-export function chanceLine(left: number, right: number, y: (value: number) => number, chance?: number): string {
-  if (typeof chance !== "number" || !Number.isFinite(chance)) return "";
-  const yc = y(chance);
-  return line(left, yc, right, yc, "#222222", 'stroke-dasharray="5 4" stroke-width="1.5"') +
-    text(right + 6, yc - 7, "chance", { size: 11 }) +
-    text(right + 6, yc + 8, fixed(chance), { size: 11 });
+export function accuracyAxis(title: string): Record<string, unknown> {
+  // Vega thins explicit tick values down to tickCount, which defaults to one per 40 pixels.
+  return { title, values: [0, 0.2, 0.4, 0.6, 0.8, 1], tickCount: 6, format: ".1f", grid: true };
+}
+
+/**
+ * Vega-Lite layers of a dashed horizontal line at chance level across the
+ * plot, labelled "chance" and its value to the right of the plot; none when
+ * `chance` is not a finite number.
+ *
+ * @param chance Chance accuracy.
+ * @returns Zero or two layers (rule and label) with their own data.
+ *
+ * @example
+ * ```ts
+ * import { chanceLayers } from "./_svg.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(chanceLayers(undefined), []);
+ * assertEquals(chanceLayers(0.25).length, 2);
+ * ```
+ */
+export function chanceLayers(chance?: number): Record<string, unknown>[] {
+  if (typeof chance !== "number" || !Number.isFinite(chance)) return [];
+  const data = { values: [{ chance, label: ["chance", fixed(chance)] }] };
+  const y = { field: "chance", type: "quantitative" };
+  return [
+    { data, mark: { type: "rule", color: INK, strokeDash: [5, 4], strokeWidth: 1.5, aria: false }, encoding: { y } },
+    {
+      data,
+      mark: { type: "text", align: "left", baseline: "middle", dx: 6, fontSize: 11, x: { expr: "width" }, aria: false },
+      encoding: { y, text: { field: "label" } },
+    },
+  ];
+}
+
+/**
+ * A Vega-Lite text layer of small grey captions under the labels of a band x axis.
+ *
+ * @param x The x encoding of the band axis (its field names each row's band).
+ * @param rows One object per band: the band's value under the x field and `caption`.
+ * @returns The layer, with its own data.
+ *
+ * @example
+ * ```ts
+ * import { captionLayer } from "./_svg.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const layer = captionLayer({ field: "subject" }, [{ subject: "7", caption: "80 win" }]);
+ * assertEquals((layer.data as { values: unknown[] }).values.length, 1);
+ * ```
+ */
+export function captionLayer(
+  x: Record<string, unknown>,
+  rows: readonly Record<string, unknown>[],
+): Record<string, unknown> {
+  return {
+    data: { values: rows },
+    mark: { type: "text", fontSize: 10, color: MUTED, baseline: "top", y: { expr: "height + 24" }, aria: false },
+    encoding: { x, text: { field: "caption" } },
+  };
+}
+
+/**
+ * A Vega-Lite text layer saying, in the middle of the plot, that there is nothing to draw.
+ *
+ * @param count How many things the chart draws.
+ * @param note What to say when there are none.
+ * @returns One layer when `count` is 0, else none.
+ *
+ * @example
+ * ```ts
+ * import { emptyNote } from "./_svg.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals([emptyNote(0, "no subjects").length, emptyNote(3, "no subjects").length], [1, 0]);
+ * ```
+ */
+export function emptyNote(count: number, note: string): Record<string, unknown>[] {
+  if (count > 0) return [];
+  return [{
+    data: { values: [{}] },
+    mark: {
+      type: "text",
+      color: MUTED,
+      fontStyle: "italic",
+      fontSize: 12,
+      x: { expr: "width / 2" },
+      y: { expr: "height / 2" },
+      aria: false,
+    },
+    encoding: { text: { value: note } },
+  }];
 }

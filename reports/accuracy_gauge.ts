@@ -1,10 +1,13 @@
 /**
  * A small gauge for a summary card: window and recording accuracy as bars on
- * a 0-1 track, with the chance level marked.
+ * a 0-1 track, with the chance level marked. Declared as a Vega-Lite spec
+ * ({@linkcode accuracyGaugeSpec}) with fixed pixel margins, so that it fits
+ * the card, and rendered to SVG ({@linkcode accuracyGauge}).
  *
  * @module
  */
-import { escapeXml, fixed, line, linearScale, MUTED, OKABE_ITO, px, svgFrame, text } from "./_svg.ts";
+import { fixed, MUTED, OKABE_ITO } from "./_svg.ts";
+import { renderChart, type VegaLiteSpec } from "./render_vega_lite.ts";
 
 /** Options of {@linkcode accuracyGauge}. */
 export interface AccuracyGaugeOptions {
@@ -18,20 +21,123 @@ export interface AccuracyGaugeOptions {
   width?: number;
 }
 
+const LEFT = 74, RIGHT = 38, HEIGHT = 74;
+
+/** The chance and majority ticks that are finite; a label only where it does not crowd the previous one. */
+function ticks(options: AccuracyGaugeOptions, track: number): Record<string, unknown>[] {
+  const marks: [number | undefined, string, number[]][] = [
+    [options.chance, "chance", [4, 3]],
+    [options.majority, "majority", [1, 2]],
+  ];
+  const labelled: number[] = [];
+  return marks.filter(([value]) => typeof value === "number" && Number.isFinite(value)).map(([value, label, dash]) => {
+    const x = (value as number) * track;
+    const shown = labelled.every((d) => Math.abs(d - x) > 48);
+    if (shown) labelled.push(x);
+    return { value, label: shown ? label : "", dash };
+  });
+}
+
 /**
- * Draws the two accuracies of a split as horizontal bars against chance.
+ * The Vega-Lite spec of the two accuracies of a split as horizontal bars on a
+ * 0-1 track, the value to the right, chance (dashed) and majority class
+ * (dotted) as ticks across both.
+ *
+ * @param windowAccuracy Correct windows / windows.
+ * @param recordingAccuracy Correct majority votes / recordings.
+ * @param options Chance levels and width.
+ * @returns The spec, with its data inline.
+ *
+ * @example
+ * ```ts
+ * import { accuracyGaugeSpec } from "./accuracy_gauge.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const spec = accuracyGaugeSpec(0.62, 0.75, { chance: 0.25, majority: 0.25 });
+ * assertEquals([spec.width, spec.height], [138, 74]);
+ * ```
+ */
+export function accuracyGaugeSpec(
+  windowAccuracy: number,
+  recordingAccuracy: number,
+  options: AccuracyGaugeOptions = {},
+): VegaLiteSpec {
+  const track = (options.width ?? 250) - LEFT - RIGHT;
+  const rows = ([["windows", windowAccuracy, OKABE_ITO.skyBlue], [
+    "recordings",
+    recordingAccuracy,
+    OKABE_ITO.blue,
+  ]] as const).map(([row, value, colour], i) => ({
+    row,
+    share: Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0,
+    label: fixed(value),
+    colour,
+    top: 8 + i * 22,
+    bottom: 24 + i * 22,
+    middle: 16 + i * 22,
+    tip: `${row}: ${fixed(value)}`,
+  }));
+  const px = (field: string) => ({ field, type: "quantitative", scale: null });
+  const x = { type: "quantitative", scale: { domain: [0, 1] }, axis: null };
+  const text = { type: "text", fontSize: 11, baseline: "middle", aria: false };
+  return {
+    width: track,
+    height: HEIGHT,
+    autosize: { type: "none" },
+    padding: { left: LEFT, right: RIGHT, top: 0, bottom: 0 },
+    data: { values: rows },
+    layer: [
+      {
+        mark: { type: "rect", cornerRadius: 3, fill: "#eef1f4", x: 0, x2: track, aria: false },
+        encoding: { y: px("top"), y2: px("bottom") },
+      },
+      {
+        mark: { type: "rect", cornerRadius: 3 },
+        encoding: {
+          x: { ...x, field: "share" },
+          x2: { datum: 0 },
+          y: px("top"),
+          y2: px("bottom"),
+          color: { field: "colour", type: "nominal", scale: null },
+          description: { field: "tip" },
+        },
+      },
+      { mark: { ...text, align: "right", x: -6, color: MUTED }, encoding: { y: px("middle"), text: { field: "row" } } },
+      {
+        mark: { ...text, align: "left", x: track + 5, fontWeight: "bold" },
+        encoding: { y: px("middle"), text: { field: "label" } },
+      },
+      {
+        data: { values: ticks(options, track) },
+        layer: [
+          {
+            mark: { type: "rule", color: "#222222", strokeWidth: 1.5, y: 4, y2: 50, aria: false },
+            encoding: { x: { ...x, field: "value" }, strokeDash: { field: "dash", type: "nominal", scale: null } },
+          },
+          {
+            mark: { ...text, fontSize: 10, color: MUTED, y: 62 },
+            encoding: { x: { ...x, field: "value" }, text: { field: "label" } },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/**
+ * Draws the two accuracies of a split as horizontal bars against chance ({@linkcode accuracyGaugeSpec}).
  *
  * @param windowAccuracy Correct windows / windows.
  * @param recordingAccuracy Correct majority votes / recordings.
  * @param options Chance levels, split and width.
- * @returns An `<svg data-plot="gauge">` element.
+ * @returns An `<svg data-plot="gauge">` element and its spec.
  *
  * @example
  * ```ts
  * import { accuracyGauge } from "./accuracy_gauge.ts";
  * import { assertStringIncludes } from "@std/assert";
  *
- * const svg = accuracyGauge(0.62, 0.75, { chance: 0.25 });
+ * const svg = await accuracyGauge(0.62, 0.75, { chance: 0.25 });
  * assertStringIncludes(svg, ">0.75</text>");
  * assertStringIncludes(svg, ">chance</text>");
  * ```
@@ -40,41 +146,11 @@ export function accuracyGauge(
   windowAccuracy: number,
   recordingAccuracy: number,
   options: AccuracyGaugeOptions = {},
-): string {
-  const width = options.width ?? 250;
-  const left = 74, right = width - 38, height = 74;
-  const x = linearScale([0, 1], [left, right]);
-  const parts: string[] = [];
-  const rows: [string, number, string][] = [
-    ["windows", windowAccuracy, OKABE_ITO.skyBlue],
-    ["recordings", recordingAccuracy, OKABE_ITO.blue],
-  ];
-  rows.forEach(([label, value, colour], i) => {
-    const y = 8 + i * 22;
-    const v = Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0;
-    parts.push(text(left - 6, y + 8, label, { anchor: "end", baseline: "middle", size: 11, fill: MUTED }));
-    parts.push(`<rect x="${left}" y="${y}" width="${px(right - left)}" height="16" rx="3" fill="#eef1f4"/>`);
-    parts.push(
-      `<rect x="${left}" y="${y}" width="${px(x(v) - left)}" height="16" rx="3" fill="${colour}">` +
-        `<title>${escapeXml(`${label}: ${fixed(value)}`)}</title></rect>`,
-    );
-    parts.push(text(right + 5, y + 8, fixed(value), { baseline: "middle", size: 11, weight: "bold" }));
-  });
-  const marks: [number | undefined, string, string][] = [
-    [options.chance, "chance", "4 3"],
-    [options.majority, "majority", "1 2"],
-  ];
-  const drawn: number[] = [];
-  for (const [value, label, dash] of marks) {
-    if (typeof value !== "number" || !Number.isFinite(value)) continue;
-    const xm = x(value);
-    parts.push(line(xm, 4, xm, 50, "#222222", `stroke-dasharray="${dash}" stroke-width="1.5"`));
-    if (drawn.every((d) => Math.abs(d - xm) > 48)) {
-      parts.push(text(xm, 64, label, { anchor: "middle", size: 10, fill: MUTED }));
-      drawn.push(xm);
-    }
-  }
+): Promise<string> {
   const title = `window accuracy ${fixed(windowAccuracy)}, recording accuracy ${fixed(recordingAccuracy)}` +
     (typeof options.chance === "number" ? `, chance ${fixed(options.chance)}` : "");
-  return svgFrame({ plot: "gauge", width, height, title, split: options.split }, parts.join(""));
+  return renderChart(accuracyGaugeSpec(windowAccuracy, recordingAccuracy, options), {
+    title,
+    data: { plot: "gauge", split: options.split },
+  });
 }

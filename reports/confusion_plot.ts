@@ -1,10 +1,12 @@
 /**
  * Confusion matrix heatmap: counts and row percentages, true class down,
- * predicted class across.
+ * predicted class across. Declared as a Vega-Lite spec ({@linkcode confusionSpec})
+ * and rendered to SVG ({@linkcode confusionPlot}).
  *
  * @module
  */
-import { escapeXml, MUTED, percent, px, svgFrame, text } from "./_svg.ts";
+import { MUTED, percent } from "./_svg.ts";
+import { renderChart, type VegaLiteSpec } from "./render_vega_lite.ts";
 
 /** Options of {@linkcode confusionPlot}. */
 export interface ConfusionPlotOptions {
@@ -19,48 +21,140 @@ export interface ConfusionPlotOptions {
 }
 
 /** Sequential blues (light to dark), readable in grey scale and with colour-vision deficiencies. */
-const BLUES: [number, number, number][] = [
-  [247, 251, 255],
-  [198, 219, 239],
-  [107, 174, 214],
-  [33, 113, 181],
-  [8, 48, 107],
-];
+const BLUES = ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"];
 
-function blue(t: number): string {
-  const v = Math.min(1, Math.max(0, t)) * (BLUES.length - 1);
-  const i = Math.min(BLUES.length - 2, Math.floor(v));
-  const f = v - i;
-  const c = BLUES[i].map((a, j) => Math.round(a + (BLUES[i + 1][j] - a) * f));
-  return `rgb(${c.join(",")})`;
+/** One cell of the matrix, as the spec's data. */
+interface Cell {
+  true: string;
+  predicted: string;
+  count: number;
+  total: number;
+  share: number;
+  tip: string;
+}
+
+function cells(confusion: readonly (readonly number[])[], labels: readonly string[], unit: string): Cell[] {
+  return confusion.flatMap((row, t) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    return row.map((count, p) => ({
+      true: labels[t],
+      predicted: labels[p],
+      count,
+      total,
+      share: total > 0 ? count / total : 0,
+      tip: total > 0
+        ? `true ${labels[t]}, predicted ${labels[p]}: ${count} of ${total} ${unit} (${percent(count / total, 1)})`
+        : `no ${unit} of true class ${labels[t]}`,
+    }));
+  });
+}
+
+/** Positions of the cells: predicted class across (labels on top), true class down. */
+function cellPosition(labels: readonly string[]) {
+  const axis = { domain: false, ticks: false, labelFontSize: 12, labelColor: "#222222", labelPadding: 6 };
+  return {
+    x: {
+      field: "predicted",
+      type: "nominal",
+      sort: [...labels],
+      scale: { padding: 0 },
+      axis: { ...axis, orient: "top", labelAngle: 0, title: "predicted class", titlePadding: 8 },
+    },
+    y: {
+      field: "true",
+      type: "nominal",
+      sort: [...labels],
+      scale: { padding: 0 },
+      axis: { ...axis, title: "true class", titlePadding: 10 },
+    },
+  };
+}
+
+/** The text layers: count and share in each cell, a note for empty rows, totals on the right. */
+function cellTexts(labels: readonly string[], unit: string): VegaLiteSpec[] {
+  const { x, y } = cellPosition(labels);
+  const ink = { condition: { test: "datum.share > 0.55", value: "#ffffff" }, value: "#222222" };
+  const filled = { filter: "datum.total > 0" };
+  const diagonal = "datum.true === datum.predicted";
+  const aside = { type: "text", fontSize: 11, color: MUTED, aria: false };
+  return [
+    {
+      transform: [filled],
+      mark: { type: "text", fontSize: 15, fontWeight: "bold", dy: -4, aria: false },
+      encoding: { x, y, text: { field: "count" }, color: ink },
+    },
+    {
+      transform: [filled],
+      mark: { type: "text", fontSize: 11, baseline: "top", dy: 6, aria: false },
+      encoding: { x, y, text: { field: "share", format: ".0%" }, color: ink },
+    },
+    {
+      transform: [{ filter: `datum.total === 0 && ${diagonal}` }],
+      mark: { ...aside, fontStyle: "italic", x: { expr: "width / 2" } },
+      encoding: { y, text: { value: `no ${unit} of this class` } },
+    },
+    {
+      transform: [{ filter: diagonal }, { calculate: "'n=' + datum.total", as: "n" }],
+      mark: { ...aside, align: "left", x: { expr: "width + 10" } },
+      encoding: { y, text: { field: "n" } },
+    },
+  ];
+}
+
+/** The unit above the totals and the key under the matrix. */
+function annotations(unit: string): VegaLiteSpec[] {
+  const once = { values: [{}] };
+  const aside = { type: "text", fontSize: 11, color: MUTED, align: "left", aria: false };
+  return [
+    { data: once, mark: { ...aside, x: { expr: "width + 10" }, y: -8 }, encoding: { text: { value: unit } } },
+    {
+      data: once,
+      mark: { ...aside, x: 16, y: { expr: "height + 15" }, baseline: "middle" },
+      encoding: { text: { value: "outlined = correct; % = share of the row" } },
+    },
+    {
+      data: once,
+      mark: {
+        type: "rect",
+        x: 0,
+        x2: 11,
+        y: { expr: "height + 9.5" },
+        y2: { expr: "height + 20.5" },
+        fill: null,
+        stroke: "#222222",
+        strokeWidth: 1.5,
+        aria: false,
+      },
+    },
+  ];
 }
 
 /**
- * Draws a confusion matrix as a heatmap. Each cell shows its count and its
- * share of the row (the true class), and is shaded by that share, so the
- * diagonal reads as per-class recall. Rows without any example are grey.
+ * The Vega-Lite spec of a confusion matrix heatmap. Each cell shows its count
+ * and its share of the row (the true class), and is shaded by that share, so
+ * the diagonal, outlined, reads as per-class recall. Rows without any example
+ * are grey and say so; the number of examples per row stands on the right.
  *
  * @param confusion Square counts, `confusion[true][predicted]`.
  * @param labels Class names, one per row.
  * @param options Title, unit and size.
- * @returns An `<svg data-plot="confusion">` element.
+ * @returns The spec, with its data inline.
  * @throws {TypeError} A matrix that is not square with one row per label.
  *
  * @example
  * ```ts
- * import { confusionPlot } from "./confusion_plot.ts";
- * import { assertStringIncludes } from "@std/assert";
+ * import { confusionSpec } from "./confusion_plot.ts";
+ * import { assertEquals } from "@std/assert";
  *
- * const svg = confusionPlot([[3, 1], [0, 4]], ["rest", "motor"]);
- * assertStringIncludes(svg, ">75%</text>");
- * assertStringIncludes(svg, ">motor</text>");
+ * const spec = confusionSpec([[3, 1], [0, 4]], ["rest", "motor"]);
+ * assertEquals((spec.data as { values: unknown[] }).values.length, 4);
  * ```
  */
-export function confusionPlot(
+export function confusionSpec(
   confusion: readonly (readonly number[])[],
   labels: readonly string[],
   options: ConfusionPlotOptions = {},
-): string {
+): VegaLiteSpec {
   const n = labels.length;
   if (confusion.length !== n || confusion.some((row) => row.length !== n)) {
     throw new TypeError(
@@ -70,76 +164,67 @@ export function confusionPlot(
     );
   }
   const unit = options.unit ?? "windows";
-  const title = options.title ?? "Confusion matrix";
   const cell = options.cellSize ?? 64;
-  const labelWidth = Math.max(56, ...labels.map((l) => l.length * 7.5)) + 30;
-  const left = labelWidth, top = 66;
-  const width = left + n * cell + 70;
-  const height = top + n * cell + 46;
-  const parts: string[] = [text(8, 18, title, { size: 14, weight: "bold" })];
-  parts.push(text(left + (n * cell) / 2, 38, "predicted class", { anchor: "middle", fill: MUTED }));
-  parts.push(text(14, top + (n * cell) / 2, "true class", { anchor: "middle", rotate: -90, fill: MUTED }));
-  parts.push(text(left + n * cell + 10, top - 8, `${unit}`, { size: 11, fill: MUTED }));
-  labels.forEach((label, k) => {
-    parts.push(text(left + k * cell + cell / 2, top - 8, label, { anchor: "middle", size: 12 }));
-    parts.push(text(left - 8, top + k * cell + cell / 2, label, { anchor: "end", baseline: "middle", size: 12 }));
+  const { x, y } = cellPosition(labels);
+  return {
+    title: options.title ?? "Confusion matrix",
+    width: { step: cell },
+    height: { step: cell },
+    data: { values: cells(confusion, labels, unit) },
+    layer: [
+      {
+        mark: { type: "rect", stroke: "#ffffff", strokeWidth: 2 },
+        encoding: {
+          x,
+          y,
+          color: {
+            condition: { test: "datum.total === 0", value: "#eeeeee" },
+            field: "share",
+            type: "quantitative",
+            scale: { domain: [0, 1], range: BLUES },
+            legend: null,
+          },
+          description: { field: "tip" },
+        },
+      },
+      {
+        transform: [{ filter: "datum.true === datum.predicted && datum.total > 0" }],
+        mark: { type: "rect", fill: null, stroke: "#222222", strokeWidth: 1.5, aria: false },
+        encoding: { x, y },
+      },
+      ...cellTexts(labels, unit),
+      ...annotations(unit),
+    ],
+  };
+}
+
+/**
+ * Draws a confusion matrix as a heatmap ({@linkcode confusionSpec}).
+ *
+ * @param confusion Square counts, `confusion[true][predicted]`.
+ * @param labels Class names, one per row.
+ * @param options Title, unit and size.
+ * @returns An `<svg data-plot="confusion">` element and its spec.
+ * @throws {TypeError} A matrix that is not square with one row per label.
+ *
+ * @example
+ * ```ts
+ * import { confusionPlot } from "./confusion_plot.ts";
+ * import { assertStringIncludes } from "@std/assert";
+ *
+ * const svg = await confusionPlot([[3, 1], [0, 4]], ["rest", "motor"]);
+ * assertStringIncludes(svg, ">75%</text>");
+ * assertStringIncludes(svg, ">motor</text>");
+ * ```
+ */
+export function confusionPlot(
+  confusion: readonly (readonly number[])[],
+  labels: readonly string[],
+  options: ConfusionPlotOptions = {},
+): Promise<string> {
+  const spec = confusionSpec(confusion, labels, options);
+  return renderChart(spec, {
+    title: options.title ?? "Confusion matrix",
+    data: { plot: "confusion", split: options.split },
   });
-  confusion.forEach((row, t) => {
-    const total = row.reduce((a, b) => a + b, 0);
-    row.forEach((count, p) => {
-      const x = left + p * cell, y = top + t * cell;
-      const share = total > 0 ? count / total : NaN;
-      const fill = total > 0 ? blue(share) : "#eeeeee";
-      const ink = share > 0.55 ? "#ffffff" : "#222222";
-      const tip = total > 0
-        ? `true ${labels[t]}, predicted ${labels[p]}: ${count} of ${total} ${unit} (${percent(share, 1)})`
-        : `no ${unit} of true class ${labels[t]}`;
-      parts.push(
-        `<rect x="${px(x)}" y="${px(y)}" width="${cell}" height="${cell}" fill="${fill}" stroke="#ffffff" ` +
-          `stroke-width="2"><title>${escapeXml(tip)}</title></rect>`,
-      );
-      if (total > 0) {
-        parts.push(text(x + cell / 2, y + cell / 2 - 4, String(count), {
-          anchor: "middle",
-          size: 15,
-          weight: "bold",
-          fill: ink,
-        }));
-        parts.push(text(x + cell / 2, y + cell / 2 + 14, percent(share), { anchor: "middle", size: 11, fill: ink }));
-      }
-    });
-    if (total === 0) {
-      parts.push(text(left + (n * cell) / 2, top + t * cell + cell / 2, `no ${unit} of this class`, {
-        anchor: "middle",
-        baseline: "middle",
-        size: 11,
-        fill: MUTED,
-        italic: true,
-      }));
-    }
-    parts.push(text(left + n * cell + 10, top + t * cell + cell / 2, `n=${total}`, {
-      baseline: "middle",
-      size: 11,
-      fill: MUTED,
-    }));
-  });
-  for (let k = 0; k < n; k++) {
-    if (confusion[k].every((count) => count === 0)) continue;
-    parts.push(
-      `<rect x="${px(left + k * cell + 1)}" y="${px(top + k * cell + 1)}" width="${cell - 2}" height="${
-        cell - 2
-      }" fill="none" stroke="#222222" stroke-width="1.5"/>`,
-    );
-  }
-  parts.push(
-    `<rect x="${px(left)}" y="${px(top + n * cell + 9)}" width="11" height="11" fill="none" stroke="#222222" ` +
-      `stroke-width="1.5"/>`,
-  );
-  parts.push(
-    text(left + 16, top + n * cell + 18, "outlined = correct; % = share of the row", {
-      size: 11,
-      fill: MUTED,
-    }),
-  );
-  return svgFrame({ plot: "confusion", width, height, title, split: options.split }, parts.join(""));
 }

@@ -1,24 +1,12 @@
 /**
  * Learning curve: training and validation loss, or accuracy, per epoch.
+ * Declared as a Vega-Lite spec ({@linkcode learningCurveSpec}) and rendered
+ * to SVG ({@linkcode learningCurvePlot}).
  *
  * @module
  */
-import {
-  approximateTextWidth,
-  fixed,
-  GRID,
-  legend,
-  type LegendItem,
-  line,
-  linearScale,
-  MUTED,
-  niceTicks,
-  OKABE_ITO,
-  px,
-  svgFrame,
-  text,
-  yAxis,
-} from "./_svg.ts";
+import { approximateTextWidth, emptyNote, fixed, GRID, MUTED, niceTicks, OKABE_ITO } from "./_svg.ts";
+import { renderChart, type VegaLiteSpec } from "./render_vega_lite.ts";
 import type { EpochMetrics } from "../training/fit.ts";
 
 /**
@@ -38,47 +26,211 @@ export interface LearningCurvePlotOptions {
   stoppedEpoch?: number;
   /** Chance accuracy, drawn as a dashed line on the accuracy plot. Default: none. */
   chance?: number;
-  /** Width in pixels. Default 520. */
+  /** Width of the plot area in pixels. Default 440. */
   width?: number;
-  /** Height in pixels. Default 300. */
+  /** Height of the plot area in pixels. Default 200. */
   height?: number;
 }
 
-const TRAIN = OKABE_ITO.blue;
-const VALIDATION = OKABE_ITO.vermillion;
+const SERIES = ["train", "validation"];
 
 function finite(x: number | undefined | null): x is number {
   return typeof x === "number" && Number.isFinite(x);
 }
 
-function polyline(points: [number, number][], colour: string, dashed: boolean): string {
-  if (points.length < 2) return "";
-  const d = points.map(([x, y]) => `${px(x)},${px(y)}`).join(" ");
-  return `<polyline points="${d}" fill="none" stroke="${colour}" stroke-width="2.5" stroke-linejoin="round"${
-    dashed ? ' stroke-dasharray="7 4"' : ""
-  }/>`;
+/**
+ * Vega-Lite layers of the best and early-stopping epochs: a vertical line
+ * each, labelled above the plot, best to the right of its line and early
+ * stop to the left (each flipped when it would leave the plot), the second
+ * label a row higher when the two would overlap.
+ */
+function epochMarkLayers(
+  options: LearningCurvePlotOptions,
+  domain: [number, number],
+  width: number,
+  x: Record<string, unknown>,
+): Record<string, unknown>[] {
+  const marks: [number | undefined, string, string, number[]][] = [
+    [options.bestEpoch, `best: epoch ${options.bestEpoch}`, "#444444", [5, 3]],
+    [options.stoppedEpoch, `early stop: epoch ${options.stoppedEpoch}`, MUTED, [1, 3]],
+  ];
+  const spans: [number, number][] = [];
+  return marks.flatMap(([epoch, label, colour, dash], i) => {
+    if (!finite(epoch) || epoch < domain[0] || epoch > domain[1]) return [];
+    if (i === 1 && epoch === options.bestEpoch) return [];
+    const xe = ((epoch - domain[0]) / (domain[1] - domain[0])) * width, extent = approximateTextWidth(label, 11);
+    const alignRight = i === 1 ? xe - extent - 4 >= 0 : xe + extent + 4 > width;
+    const start = alignRight ? xe - 4 - extent : xe + 4;
+    const overlaps = spans.some(([a, b]) => start < b + 6 && start + extent > a - 6);
+    spans.push([start, start + extent]);
+    const data = { values: [{ epoch }] };
+    return [
+      {
+        data,
+        mark: { type: "rule", color: colour, strokeDash: dash, y: 0, y2: { expr: "height" }, aria: false },
+        encoding: { x },
+      },
+      {
+        data,
+        mark: {
+          type: "text",
+          text: label,
+          color: colour,
+          fontSize: 11,
+          align: alignRight ? "right" : "left",
+          dx: alignRight ? -4 : 4,
+          y: overlaps ? -19 : -6,
+          aria: false,
+        },
+        encoding: { x },
+      },
+    ];
+  });
 }
 
-function markers(points: [number, number][], colour: string, square: boolean, tips: string[]): string {
-  return points.map(([x, y], i) =>
-    square
-      ? `<rect x="${px(x - 3.5)}" y="${px(y - 3.5)}" width="7" height="7" fill="${colour}"><title>${
-        tips[i]
-      }</title></rect>`
-      : `<circle cx="${px(x)}" cy="${px(y)}" r="3.5" fill="${colour}"><title>${tips[i]}</title></circle>`
-  ).join("");
+/** The dashed chance line of the accuracy plot, labelled at its right end. */
+function chanceLayer(chance: number | undefined): Record<string, unknown>[] {
+  if (!finite(chance)) return [];
+  const data = { values: [{ chance }] }, y = { field: "chance", type: "quantitative" };
+  return [{
+    data,
+    layer: [
+      { mark: { type: "rule", color: MUTED, strokeDash: [2, 4], strokeWidth: 1.5, aria: false }, encoding: { y } },
+      {
+        mark: {
+          type: "text",
+          text: `chance ${fixed(chance)}`,
+          color: MUTED,
+          align: "right",
+          baseline: "bottom",
+          x: { expr: "width" },
+          dx: -4,
+          dy: -4,
+          aria: false,
+        },
+        encoding: { y },
+      },
+    ],
+  }];
+}
+
+/** One row per epoch and series with a finite value, for the lines and dots. */
+function curveRows(entries: readonly LearningCurveEpoch[], metric: "loss" | "accuracy"): Record<string, unknown>[] {
+  const keys = metric === "loss" ? ["trainLoss", "valLoss"] as const : ["trainAccuracy", "valAccuracy"] as const;
+  return keys.flatMap((key, s) =>
+    entries.filter((e) => finite(e[key])).map((e) => ({
+      epoch: e.epoch,
+      series: SERIES[s],
+      value: e[key],
+      tip: `${SERIES[s]}, epoch ${e.epoch}: ${fixed(e[key], 3)}`,
+    }))
+  );
 }
 
 /**
- * Draws one learning curve plot: the training series as a solid line with
- * dots, the validation series (where recorded) as a dashed line with squares,
- * the best epoch and the early-stopping epoch as labelled vertical lines.
- * Epochs without a validation value are skipped, not drawn as zero.
+ * The Vega-Lite spec of one learning curve plot: the training series as a
+ * solid line with dots, the validation series (where recorded) as a dashed
+ * line with squares, the best epoch and the early-stopping epoch as labelled
+ * vertical lines, and on the accuracy plot the chance level. Epochs without a
+ * validation value are skipped, not drawn as zero.
  *
  * @param history Epoch entries of `metrics.jsonl`, any order.
  * @param metric `"loss"` or `"accuracy"`.
  * @param options Marks and size.
- * @returns An `<svg data-plot="learning-loss">` (or `learning-accuracy`) element.
+ * @returns The spec, with its data inline.
+ * @throws {RangeError} An unknown metric.
+ *
+ * @example
+ * ```ts
+ * import { learningCurveSpec } from "./learning_curve_plot.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const history = [1, 2].map((epoch) => ({
+ *   epoch, trainLoss: 1 / epoch, trainAccuracy: 0.3 * epoch, valLoss: 1.2, learningRate: 1e-3, seconds: 10,
+ * }));
+ * const spec = learningCurveSpec(history, "loss");
+ * assertEquals((spec.data as { values: unknown[] }).values.length, 4); // 2 epochs x (train, validation)
+ * ```
+ */
+export function learningCurveSpec(
+  history: readonly LearningCurveEpoch[],
+  metric: "loss" | "accuracy",
+  options: LearningCurvePlotOptions = {},
+): VegaLiteSpec {
+  if (metric !== "loss" && metric !== "accuracy") {
+    throw new RangeError(`Cannot plot learning curve: metric must be "loss" or "accuracy", got ${metric}`);
+  }
+  const width = options.width ?? 440;
+  const entries = [...history].filter((e) => finite(e.epoch)).sort((a, b) => a.epoch - b.epoch);
+  const values = curveRows(entries, metric);
+  const series = values.some((v) => v.series === SERIES[1]) ? SERIES : SERIES.slice(0, 1);
+  const epochs = entries.map((e) => e.epoch);
+  const [low, high] = epochs.length ? [epochs[0], epochs[epochs.length - 1]] : [1, 1];
+  const domain: [number, number] = low === high ? [low - 1, high + 1] : [low, high];
+  const step = Math.max(1, Math.ceil((high - low + 1) / 10));
+  const xTicks = Array.from({ length: Math.floor((high - low) / step) + 1 }, (_, i) => low + i * step);
+  const yTicks = metric === "accuracy"
+    ? [0, 0.2, 0.4, 0.6, 0.8, 1]
+    : niceTicks(0, Math.max(0, ...values.map((v) => v.value as number)) || 1);
+  const x = {
+    field: "epoch",
+    type: "quantitative",
+    scale: { domain, nice: false, zero: false },
+    axis: { title: "epoch", values: xTicks, tickCount: xTicks.length, format: "d", grid: false },
+  };
+  const y = {
+    field: "value",
+    type: "quantitative",
+    scale: { domain: [yTicks[0], yTicks[yTicks.length - 1]], nice: false },
+    axis: { title: metric, values: yTicks, tickCount: yTicks.length, format: metric === "accuracy" ? ".1f" : "~g" },
+  };
+  const byColour = {
+    field: "series",
+    type: "nominal",
+    scale: { domain: series, range: [OKABE_ITO.blue, OKABE_ITO.vermillion] },
+  };
+  const byDash = { field: "series", type: "nominal", scale: { domain: series, range: [[1, 0], [7, 4]] } };
+  const byShape = {
+    field: "series",
+    type: "nominal",
+    scale: { domain: series, range: ["circle", "square"] },
+  };
+  return {
+    title: {
+      text: metric === "loss" ? "Loss per epoch" : "Accuracy per epoch",
+      ...(series.length === 1
+        ? { subtitle: "no validation recorded", subtitleFontStyle: "italic", subtitleColor: MUTED }
+        : {}),
+    },
+    width,
+    height: options.height ?? 200,
+    data: { values },
+    view: { stroke: GRID },
+    layer: [
+      {
+        mark: { type: "line", strokeWidth: 2.5, strokeJoin: "round", aria: false },
+        encoding: { x, y, color: byColour, strokeDash: byDash },
+      },
+      ...(entries.length <= 60
+        ? [{
+          mark: { type: "point", filled: true, size: 49, opacity: 1 },
+          encoding: { x, y, color: byColour, shape: byShape, description: { field: "tip" } },
+        }]
+        : []),
+      ...(metric === "accuracy" ? chanceLayer(options.chance) : []),
+      ...epochMarkLayers(options, domain, width, x),
+      ...emptyNote(entries.length, "no epochs recorded"),
+    ],
+  };
+}
+
+/**
+ * Draws one learning curve plot ({@linkcode learningCurveSpec}).
+ *
+ * @param history Epoch entries of `metrics.jsonl`, any order.
+ * @param metric `"loss"` or `"accuracy"`.
+ * @param options Marks and size.
+ * @returns An `<svg data-plot="learning-loss">` (or `learning-accuracy`) element and its spec.
  * @throws {RangeError} An unknown metric.
  *
  * @example
@@ -89,7 +241,7 @@ function markers(points: [number, number][], colour: string, square: boolean, ti
  * const history = [1, 2, 3].map((epoch) => ({
  *   epoch, trainLoss: 1.4 / epoch, trainAccuracy: 0.3 * epoch, learningRate: 1e-3, seconds: 10,
  * }));
- * const svg = learningCurvePlot(history, "accuracy", { chance: 0.25 });
+ * const svg = await learningCurvePlot(history, "accuracy", { chance: 0.25 });
  * assertStringIncludes(svg, 'data-plot="learning-accuracy"');
  * assertStringIncludes(svg, "no validation recorded");
  * ```
@@ -98,110 +250,10 @@ export function learningCurvePlot(
   history: readonly LearningCurveEpoch[],
   metric: "loss" | "accuracy",
   options: LearningCurvePlotOptions = {},
-): string {
-  if (metric !== "loss" && metric !== "accuracy") {
-    throw new RangeError(`Cannot plot learning curve: metric must be "loss" or "accuracy", got ${metric}`);
-  }
-  const width = options.width ?? 520;
-  const height = options.height ?? 300;
-  const left = 58, right = width - 18, top = 54, bottom = height - 42;
-  const entries = [...history].filter((e) => finite(e.epoch)).sort((a, b) => a.epoch - b.epoch);
-  const trainKey = metric === "loss" ? "trainLoss" : "trainAccuracy";
-  const valKey = metric === "loss" ? "valLoss" : "valAccuracy";
-  const trainSeries = entries.filter((e) => finite(e[trainKey])).map((e) => [e.epoch, e[trainKey]] as [number, number]);
-  const valSeries = entries.filter((e) => finite(e[valKey])).map((e) =>
-    [e.epoch, e[valKey] as number] as [
-      number,
-      number,
-    ]
-  );
-  const title = metric === "loss" ? "Loss per epoch" : "Accuracy per epoch";
-  const frame = { plot: `learning-${metric}`, width, height, title };
-
-  const epochs = entries.map((e) => e.epoch);
-  const minEpoch = epochs.length ? Math.min(...epochs) : 1;
-  const maxEpoch = epochs.length ? Math.max(...epochs) : 1;
-  const x = linearScale(minEpoch === maxEpoch ? [minEpoch - 1, maxEpoch + 1] : [minEpoch, maxEpoch], [left, right]);
-  const values = [...trainSeries, ...valSeries].map(([, v]) => v);
-  const yTicks = metric === "accuracy"
-    ? [0, 0.2, 0.4, 0.6, 0.8, 1]
-    : niceTicks(0, values.length ? Math.max(...values) : 1);
-  const y = linearScale([yTicks[0], yTicks[yTicks.length - 1]], [bottom, top]);
-
-  const parts: string[] = [text(left, 18, title, { size: 14, weight: "bold" })];
-  parts.push(yAxis({
-    ticks: yTicks,
-    scale: y,
-    left,
-    right,
-    title: metric,
-    format: metric === "accuracy" ? (v) => v.toFixed(1) : String,
-  }));
-  const step = Math.max(1, Math.ceil((maxEpoch - minEpoch + 1) / 10));
-  for (let e = minEpoch; e <= maxEpoch; e += step) {
-    parts.push(line(x(e), bottom, x(e), bottom + 4, MUTED));
-    parts.push(text(x(e), bottom + 17, String(e), { anchor: "middle", size: 11, fill: MUTED }));
-  }
-  parts.push(line(left, bottom, right, bottom, MUTED));
-  parts.push(text((left + right) / 2, height - 6, "epoch", { anchor: "middle", fill: MUTED }));
-
-  if (metric === "accuracy" && finite(options.chance)) {
-    const yc = y(options.chance);
-    parts.push(line(left, yc, right, yc, MUTED, 'stroke-dasharray="2 4" stroke-width="1.5"'));
-    parts.push(text(right - 4, yc - 5, `chance ${fixed(options.chance)}`, { anchor: "end", size: 11, fill: MUTED }));
-  }
-  const marks: [number | undefined, string][] = [
-    [options.bestEpoch, `best: epoch ${options.bestEpoch}`],
-    [options.stoppedEpoch, `early stop: epoch ${options.stoppedEpoch}`],
-  ];
-  const labelSpans: [number, number][] = [];
-  marks.forEach(([epoch, label], i) => {
-    if (!finite(epoch) || epoch < minEpoch || epoch > maxEpoch) return;
-    if (i === 1 && epoch === options.bestEpoch) return;
-    const xe = x(epoch);
-    parts.push(line(xe, top, xe, bottom, i === 0 ? "#444" : MUTED, `stroke-dasharray="${i === 0 ? "5 3" : "1 3"}"`));
-    // Labels sit above the plot area: best to the right of its line, early stop to the left of its line.
-    const extent = approximateTextWidth(label, 11);
-    const anchorEnd = i === 1 ? xe - extent - 4 >= left : xe + extent + 4 > right;
-    const start = anchorEnd ? xe - 4 - extent : xe + 4;
-    const overlaps = labelSpans.some(([a, b]) => start < b + 6 && start + extent > a - 6);
-    labelSpans.push([start, start + extent]);
-    parts.push(
-      text(anchorEnd ? xe - 4 : xe + 4, overlaps ? top - 19 : top - 6, label, {
-        anchor: anchorEnd ? "end" : "start",
-        size: 11,
-        fill: i === 0 ? "#444" : MUTED,
-      }),
-    );
+): Promise<string> {
+  const spec = learningCurveSpec(history, metric, options);
+  return renderChart(spec, {
+    title: metric === "loss" ? "Loss per epoch" : "Accuracy per epoch",
+    data: { plot: `learning-${metric}` },
   });
-
-  const tip = (series: string) => ([epoch, v]: [number, number]) => `${series}, epoch ${epoch}: ${fixed(v, 3)}`;
-  const trainPoints = trainSeries.map(([e, v]) => [x(e), y(v)] as [number, number]);
-  const valPoints = valSeries.map(([e, v]) => [x(e), y(v)] as [number, number]);
-  parts.push(polyline(trainPoints, TRAIN, false));
-  parts.push(polyline(valPoints, VALIDATION, true));
-  if (entries.length <= 60) {
-    parts.push(markers(trainPoints, TRAIN, false, trainSeries.map(tip("train"))));
-    parts.push(markers(valPoints, VALIDATION, true, valSeries.map(tip("validation"))));
-  }
-  if (entries.length === 0) {
-    parts.push(text((left + right) / 2, (top + bottom) / 2, "no epochs recorded", {
-      anchor: "middle",
-      fill: MUTED,
-      italic: true,
-    }));
-  }
-
-  const items: LegendItem[] = [{ label: "train", colour: TRAIN, shape: "line" }];
-  if (valSeries.length > 0) items.push({ label: "validation", colour: VALIDATION, shape: "dashed" });
-  parts.push(legend(items, left + 170, 16));
-  if (valSeries.length === 0) {
-    parts.push(text(right, 16, "no validation recorded", { anchor: "end", size: 11, fill: MUTED, italic: true }));
-  }
-  parts.push(
-    `<rect x="${left}" y="${top}" width="${px(right - left)}" height="${
-      px(bottom - top)
-    }" fill="none" stroke="${GRID}"/>`,
-  );
-  return svgFrame(frame, parts.join(""));
 }

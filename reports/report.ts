@@ -15,6 +15,7 @@ import { type LearningCurveEpoch, learningCurvePlot } from "./learning_curve_plo
 import { recordingAccuracyPlot } from "./recording_accuracy_plot.ts";
 import { subjectAccuracyPlot } from "./subject_accuracy_plot.ts";
 import { formatSeconds, timingPlot } from "./timing_plot.ts";
+import { CHART_CSS } from "./render_vega_lite.ts";
 
 export type { LearningCurveEpoch } from "./learning_curve_plot.ts";
 
@@ -121,7 +122,7 @@ function verdict(m: SplitMetrics): string {
   return `${ratio.toFixed(1)}× the chance level of ${fixed(m.chance.uniform)}.`;
 }
 
-function summaryCard(key: string, m: SplitMetrics, isTrain: boolean): string {
+async function summaryCard(key: string, m: SplitMetrics, isTrain: boolean): Promise<string> {
   const correctRecordings = (m.perRecording ?? []).filter((r) => r.correct).length;
   const recordingsText = m.perRecording ? `${correctRecordings}/${m.recordings}` : `${m.recordings}`;
   const facts: [string, string][] = [
@@ -131,6 +132,11 @@ function summaryCard(key: string, m: SplitMetrics, isTrain: boolean): string {
     ["rec. accuracy (mean prob.)", fixed(m.recordingAccuracyMeanProb)],
     ["chance / majority class", `${fixed(m.chance?.uniform)} / ${fixed(m.chance?.majorityClass)}`],
   ];
+  const gauge = await accuracyGauge(m.windowAccuracy, m.recordingAccuracy, {
+    chance: m.chance?.uniform,
+    majority: m.chance?.majorityClass,
+    split: key,
+  });
   return `<div class="card${isTrain ? " train" : ""}">
 <h3>${escapeXml(splitName(key, m))}${isTrain ? ` <span class="muted">(training data)</span>` : ""}</h3>
 <div class="meta">${m.subjects ?? "?"} subject${
@@ -138,13 +144,7 @@ function summaryCard(key: string, m: SplitMetrics, isTrain: boolean): string {
   } · ${m.recordings} recordings · ${m.windows} windows</div>
 <div class="bigs"><div class="big">${percent(m.windowAccuracy)}<small>window accuracy</small></div>` +
     `<div class="big">${percent(m.recordingAccuracy)}<small>recording accuracy</small></div></div>
-${
-      accuracyGauge(m.windowAccuracy, m.recordingAccuracy, {
-        chance: m.chance?.uniform,
-        majority: m.chance?.majorityClass,
-        split: key,
-      })
-    }
+${gauge}
 <ul class="facts">${facts.map(([k, v]) => `<li><span>${escapeXml(k)}</span><b>${escapeXml(v)}</b></li>`).join("")}</ul>
 <div class="verdict">${m.chance ? verdict(m) : ""}</div>
 </div>`;
@@ -186,11 +186,11 @@ function bestEpochOf(results: RunResults, history: readonly LearningCurveEpoch[]
   return { epoch: best.epoch, why: "highest validation accuracy" };
 }
 
-function learningSection(
+async function learningSection(
   results: RunResults,
   history: readonly LearningCurveEpoch[] | undefined,
   chance: number,
-): string {
+): Promise<string> {
   if (!history || history.length === 0) {
     return `<section id="learning"><h2>Learning curves</h2>
 <p class="muted">No per-epoch history (metrics.jsonl) was given for this run.</p></section>`;
@@ -210,10 +210,10 @@ function learningSection(
   if (best.epoch !== undefined) notes.push(`best epoch ${best.epoch} (${best.why})`);
   if (results.stoppedEpoch !== undefined) notes.push(`early stopping after epoch ${results.stoppedEpoch}`);
   const hasValidation = history.some((e) => typeof e.valLoss === "number" || typeof e.valAccuracy === "number");
+  const loss = await learningCurvePlot(history, "loss", options);
+  const accuracy = await learningCurvePlot(history, "accuracy", options);
   return `<section id="learning"><h2>Learning curves</h2>
-<div class="plots">${learningCurvePlot(history, "loss", options)}${
-    learningCurvePlot(history, "accuracy", options)
-  }</div>
+<div class="plots">${loss}${accuracy}</div>
 <p class="note">${escapeXml(notes.join(" · "))}.${
     hasValidation
       ? " Training values are averaged over each epoch (with dropout active); validation values are measured after it." +
@@ -235,17 +235,17 @@ function perClassTable(m: SplitMetrics): string {
     `<p class="note">– = undefined (0/0): a class never predicted has no precision; a class without windows has no recall.</p>`;
 }
 
-function splitSection(key: string, m: SplitMetrics, labels: readonly string[]): string {
+async function splitSection(key: string, m: SplitMetrics, labels: readonly string[]): Promise<string> {
   const name = splitName(key, m);
   const plots: string[] = [];
   if (Array.isArray(m.confusion)) {
     plots.push(
-      confusionPlot(m.confusion, labels, { title: "Windows: true vs predicted", unit: "windows", split: key }),
+      await confusionPlot(m.confusion, labels, { title: "Windows: true vs predicted", unit: "windows", split: key }),
     );
   }
   if (Array.isArray(m.recordingConfusion)) {
     plots.push(
-      confusionPlot(m.recordingConfusion, labels, {
+      await confusionPlot(m.recordingConfusion, labels, {
         title: "Recordings: true vs majority vote",
         unit: "recordings",
         split: key,
@@ -254,8 +254,10 @@ function splitSection(key: string, m: SplitMetrics, labels: readonly string[]): 
   }
   const chance = m.chance?.uniform;
   const more: string[] = [];
-  if (Array.isArray(m.perSubject)) more.push(subjectAccuracyPlot(m.perSubject, { chance, split: key }));
-  if (Array.isArray(m.perRecording)) more.push(recordingAccuracyPlot(m.perRecording, labels, { chance, split: key }));
+  if (Array.isArray(m.perSubject)) more.push(await subjectAccuracyPlot(m.perSubject, { chance, split: key }));
+  if (Array.isArray(m.perRecording)) {
+    more.push(await recordingAccuracyPlot(m.perRecording, labels, { chance, split: key }));
+  }
   const tied = (m.perRecording ?? []).filter((r) => r.voteTied).length;
   return `<section class="split" id="split-${escapeXml(key.replace(/[^A-Za-z0-9_-]/g, "-"))}">
 <h2>${escapeXml(name)}</h2>
@@ -325,7 +327,7 @@ function configSection(config: Readonly<Record<string, unknown>> | undefined): s
 <table class="config"><tbody>${rows}</tbody></table></section>`;
 }
 
-function timingSection(results: RunResults): string {
+async function timingSection(results: RunResults): Promise<string> {
   const facts: [string, string][] = [];
   const number = (
     x: unknown,
@@ -343,7 +345,7 @@ function timingSection(results: RunResults): string {
     facts.map(([k, v]) => `<tr><th>${escapeXml(k)}</th><td class="num">${escapeXml(v)}</td></tr>`).join("")
   }</tbody></table>`;
   return `<section id="timings"><h2>Timings and throughput</h2>
-<div class="plots">${timingPlot(seconds)}${table}</div></section>`;
+<div class="plots">${await timingPlot(seconds)}${table}</div></section>`;
 }
 
 /**
@@ -352,14 +354,15 @@ function timingSection(results: RunResults): string {
  * the train-vs-test gap in words, learning curves with the best and
  * early-stopping epochs, per split a confusion heatmap for windows and for
  * recordings, accuracy per subject and per recording, the configuration and
- * the timings. Every plot is an inline `<svg data-plot="...">`; all text is
- * escaped; the page has no scripts and loads nothing. Missing pieces (no
+ * the timings. Every plot is an inline `<svg data-plot="...">` drawn from a
+ * Vega-Lite spec, which follows it in a closed `<details>` as JSON; all text
+ * is escaped; the page has no scripts and loads nothing. Missing pieces (no
  * history, no validation, no training split, no config) are said, not hidden.
  *
  * @param input Parsed `results.json`, `metrics.jsonl` and `config.json`.
  * @param options Training split, date and heading.
  * @returns The HTML text.
- * @throws {TypeError} `results` without a `splits` object.
+ * @throws {TypeError} `results` without a `splits` object (the promise rejects).
  *
  * @example
  * ```ts
@@ -371,7 +374,7 @@ function timingSection(results: RunResults): string {
  *   split: "Cross/test1", subject: "7", recording: `r${label}.h5`, startSample: 0, label, predicted: label,
  *   probs: [0, 1, 2, 3].map((k) => (k === label ? 0.7 : 0.1)),
  * })));
- * const html = renderReport({
+ * const html = await renderReport({
  *   results: {
  *     task: "cross", model: "cnn", backend: "wasm", splits, seconds: { ingest: 1, train: 2, evaluate: 1 },
  *     trainWindowsPerSecond: 50, peakRssMB: 300,
@@ -381,7 +384,7 @@ function timingSection(results: RunResults): string {
  * assert(!html.includes("<script"));
  * ```
  */
-export function renderReport(input: ReportInput, options: RenderReportOptions = {}): string {
+export async function renderReport(input: ReportInput, options: RenderReportOptions = {}): Promise<string> {
   const results = input?.results;
   if (
     results === null || typeof results !== "object" || results.splits === null || typeof results.splits !== "object"
@@ -401,8 +404,11 @@ export function renderReport(input: ReportInput, options: RenderReportOptions = 
   const chance = 1 / labels.length;
   const headline = `${results.task} · ${results.model} · ${results.backend}`;
   const cards = ordered.length
-    ? `<div class="cards">${ordered.map((k) => summaryCard(k, results.splits[k], k === trainKey)).join("")}</div>`
+    ? `<div class="cards">${
+      (await Promise.all(ordered.map((k) => summaryCard(k, results.splits[k], k === trainKey)))).join("")
+    }</div>`
     : `<p class="muted">No split was evaluated.</p>`;
+  const splits = await Promise.all(ordered.map((k) => splitSection(k, results.splits[k], labels)));
   const total = Object.values(results.seconds ?? {}).filter((s) => Number.isFinite(s)).reduce((a, b) => a + b, 0);
   return `<!DOCTYPE html>
 <html lang="en">
@@ -410,7 +416,7 @@ export function renderReport(input: ReportInput, options: RenderReportOptions = 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeXml(`${headline} — ${options.title ?? "megflow run report"}`)}</title>
-<style>${CSS}</style>
+<style>${CSS}${CHART_CSS}</style>
 </head>
 <body>
 <main>
@@ -427,10 +433,10 @@ windows, by majority vote, name the right class. Chance is 1/${labels.length} = 
 ${labels.length} balanced classes; “majority class” is what always answering the most frequent class would score.</p>
 </section>
 ${gapSection(results, trainKey)}
-${learningSection(results, input.history, chance)}
-${ordered.map((k) => splitSection(k, results.splits[k], labels)).join("\n")}
+${await learningSection(results, input.history, chance)}
+${splits.join("\n")}
 ${configSection(input.config)}
-${timingSection(results)}
+${await timingSection(results)}
 <footer>Made by megflow from ${
     escapeXml(
       ["results.json", input.history?.length ? "metrics.jsonl" : "", input.config ? "config.json" : ""]

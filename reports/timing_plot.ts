@@ -1,15 +1,17 @@
 /**
- * Where the time went: one horizontal bar per stage of a run.
+ * Where the time went: one horizontal bar per stage of a run, declared as a
+ * Vega-Lite spec ({@linkcode timingSpec}) and rendered to SVG ({@linkcode timingPlot}).
  *
  * @module
  */
-import { escapeXml, fixed, line, linearScale, MUTED, niceTicks, OKABE_ITO, px, svgFrame, text } from "./_svg.ts";
+import { emptyNote, fixed, INK, MUTED, OKABE_ITO } from "./_svg.ts";
+import { renderChart, type VegaLiteSpec } from "./render_vega_lite.ts";
 
 /** Options of {@linkcode timingPlot}. */
 export interface TimingPlotOptions {
   /** Plot title. Default `"Time per stage"`. */
   title?: string;
-  /** Width in pixels. Default 520. */
+  /** Width of the bars' area in pixels. Default 300. */
   width?: number;
 }
 
@@ -37,59 +39,80 @@ export function formatSeconds(seconds: number): string {
 }
 
 /**
- * Draws one bar per stage with its duration and share of the total.
- * Stages that are not finite numbers are left out.
+ * The Vega-Lite spec of the time per stage: one bar per stage, in the given
+ * order, with its duration and share of the total. Stages that are not
+ * finite, non-negative numbers are left out.
  *
  * @param seconds Seconds per stage, e.g. `{ ingest: 30, train: 600, evaluate: 20 }`.
  * @param options Title and width.
- * @returns An `<svg data-plot="timings">` element.
+ * @returns The spec, with its data inline.
+ *
+ * @example
+ * ```ts
+ * import { timingSpec } from "./timing_plot.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const spec = timingSpec({ ingest: 30, train: 90, broken: NaN });
+ * assertEquals((spec.data as { values: { label: string }[] }).values.map((v) => v.label), ["30.0 s (25%)", "1 min 30 s (75%)"]);
+ * ```
+ */
+export function timingSpec(seconds: Readonly<Record<string, number>>, options: TimingPlotOptions = {}): VegaLiteSpec {
+  const stages = Object.entries(seconds).filter(([, s]) => typeof s === "number" && Number.isFinite(s) && s >= 0);
+  const total = stages.reduce((a, [, s]) => a + s, 0);
+  const values = stages.map(([stage, s]) => ({
+    stage,
+    seconds: s,
+    label: `${formatSeconds(s)} (${total > 0 ? ((s / total) * 100).toFixed(0) : "–"}%)`,
+    tip: `${stage}: ${fixed(s, 1)} s`,
+  }));
+  const y = {
+    field: "stage",
+    type: "nominal",
+    sort: null,
+    scale: { paddingInner: 0.4, paddingOuter: 0.2 },
+    axis: { title: null, ticks: false, domainColor: MUTED, labelFontSize: 12, labelColor: INK, labelPadding: 8 },
+  };
+  const x = {
+    field: "seconds",
+    type: "quantitative",
+    scale: values.length > 0 ? {} : { domain: [0, 1] },
+    axis: { title: "seconds", tickCount: 4, grid: true },
+  };
+  return {
+    title: `${options.title ?? "Time per stage"} (total ${formatSeconds(total)})`,
+    width: options.width ?? 300,
+    height: values.length > 0 ? { step: 30 } : 30,
+    data: { values },
+    layer: [
+      { mark: { type: "bar", color: OKABE_ITO.blue }, encoding: { x, y, description: { field: "tip" } } },
+      { mark: { type: "text", align: "left", dx: 6, aria: false }, encoding: { x, y, text: { field: "label" } } },
+      ...emptyNote(values.length, "no timings recorded"),
+    ],
+  };
+}
+
+/**
+ * Draws one bar per stage with its duration and share of the total ({@linkcode timingSpec}).
+ *
+ * @param seconds Seconds per stage, e.g. `{ ingest: 30, train: 600, evaluate: 20 }`.
+ * @param options Title and width.
+ * @returns An `<svg data-plot="timings">` element and its spec.
  *
  * @example
  * ```ts
  * import { timingPlot } from "./timing_plot.ts";
  * import { assertStringIncludes } from "@std/assert";
  *
- * const svg = timingPlot({ ingest: 30, train: 90 });
+ * const svg = await timingPlot({ ingest: 30, train: 90 });
  * assertStringIncludes(svg, ">1 min 30 s (75%)</text>");
  * ```
  */
-export function timingPlot(seconds: Readonly<Record<string, number>>, options: TimingPlotOptions = {}): string {
-  const title = options.title ?? "Time per stage";
-  const width = options.width ?? 520;
-  const stages = Object.entries(seconds).filter(([, s]) => typeof s === "number" && Number.isFinite(s) && s >= 0);
-  const total = stages.reduce((a, [, s]) => a + s, 0);
-  const left = 96, right = width - 130, top = 40, row = 30;
-  const height = top + Math.max(1, stages.length) * row + 48;
-  const ticks = niceTicks(0, Math.max(1e-9, ...stages.map(([, s]) => s)), 4);
-  const x = linearScale([0, ticks[ticks.length - 1]], [left, right]);
-  const parts: string[] = [text(8, 18, `${title} (total ${formatSeconds(total)})`, { size: 14, weight: "bold" })];
-  const axisY = top + stages.length * row + 4;
-  for (const t of ticks) {
-    parts.push(line(x(t), top - 4, x(t), axisY, "#e3e3e3"));
-    parts.push(text(x(t), axisY + 15, String(t), { anchor: "middle", size: 11, fill: MUTED }));
-  }
-  parts.push(text((left + right) / 2, axisY + 32, "seconds", { anchor: "middle", size: 11, fill: MUTED }));
-  stages.forEach(([stage, s], i) => {
-    const y = top + i * row;
-    const share = total > 0 ? s / total : NaN;
-    parts.push(text(left - 8, y + row / 2 - 2, stage, { anchor: "end", baseline: "middle" }));
-    parts.push(
-      `<rect x="${left}" y="${px(y + 4)}" width="${px(Math.max(1, x(s) - left))}" height="${row - 12}" ` +
-        `fill="${OKABE_ITO.blue}"><title>${escapeXml(`${stage}: ${fixed(s, 1)} s`)}</title></rect>`,
-    );
-    parts.push(
-      text(
-        x(s) + 6,
-        y + row / 2 - 2,
-        `${formatSeconds(s)} (${Number.isFinite(share) ? (share * 100).toFixed(0) : "–"}%)`,
-        {
-          baseline: "middle",
-          size: 11,
-        },
-      ),
-    );
+export function timingPlot(
+  seconds: Readonly<Record<string, number>>,
+  options: TimingPlotOptions = {},
+): Promise<string> {
+  return renderChart(timingSpec(seconds, options), {
+    title: options.title ?? "Time per stage",
+    data: { plot: "timings" },
   });
-  if (stages.length === 0) parts.push(text(left, top + 14, "no timings recorded", { fill: MUTED, italic: true }));
-  parts.push(line(left, top - 4, left, axisY, MUTED));
-  return svgFrame({ plot: "timings", width, height, title }, parts.join(""));
 }

@@ -1,12 +1,13 @@
 /**
  * The study report `study.html`: one self-contained page (inline CSS and
- * SVG, no scripts) answering (b) intra vs cross accuracy per model, (c) the
+ * SVG drawn from Vega-Lite specs, no scripts) answering (b) intra vs cross accuracy per model, (c) the
  * chosen hyper-parameters and their influence, (d) the train/test gap, its
  * likely cause, and the improvements for unseen subjects against the baseline.
  *
  * @module
  */
 import { escapeXml, fixed } from "../reports/_svg.ts";
+import { CHART_CSS } from "../reports/render_vega_lite.ts";
 import { trialScore } from "../tune/best_trial.ts";
 import { influencePlot } from "../tune/influence_plot.ts";
 import { paramKind } from "../tune/search_space.ts";
@@ -74,7 +75,7 @@ function settingsLine(study: Study): string {
     } s) · ${s.maxSamples === null ? "whole recordings" : `first ${s.maxSamples} samples`}`;
 }
 
-function partB(study: Study): string {
+async function partB(study: Study): Promise<string> {
   const groups = study.summary.groups.filter((g) => g.variant === "baseline");
   const models = [...new Set(groups.map((g) => g.model))].filter((m) => study.settings.models.includes(m));
   const find = (task: string, model: string) => groups.find((g) => g.task === task && g.model === model);
@@ -112,7 +113,7 @@ function partB(study: Study): string {
 <tbody>${rows}</tbody></table>
 <p class="note">Mean ± sample standard deviation over seeds. Cross-subject runs validate on test1 and test2 (early stopping,
 best epoch), so test3 is the only untouched test; the mean of the three is what peers report for the real data.</p>
-<div class="plots">${bars("window")}${bars("recording")}</div>
+<div class="plots">${await bars("window")}${await bars("recording")}</div>
 <h3>Cross-subject accuracy per test subject</h3>
 <table><thead><tr><th>model</th><th colspan="2">test1 (window / recording)</th><th colspan="2">test2</th><th colspan="2">test3</th></tr></thead><tbody>${perSplit}</tbody></table>
 </section>`;
@@ -122,7 +123,7 @@ function emptyStat(): Stat {
   return { mean: NaN, sd: null, n: 0, values: [] };
 }
 
-function searchBlock(task: string, search: SearchSummary | undefined, studyOut: string): string {
+async function searchBlock(task: string, search: SearchSummary | undefined, studyOut: string): Promise<string> {
   if (!search) return `<h3>${task}-subject</h3><p class="muted">Not searched.</p>`;
   const chosen = search.chosen
     ? Object.entries(search.chosen).map(([k, v]) =>
@@ -145,25 +146,27 @@ function searchBlock(task: string, search: SearchSummary | undefined, studyOut: 
     `<td class="num">${fixed(i.value)}</td><td>${escapeXml(i.detail)}</td></tr>`
   ).join("");
   const done = search.rows.filter((r) => r.status === "done");
-  const plots = Object.entries(search.settings.space).map(([name, spec]) =>
-    influencePlot(
-      name,
-      done.map((r) => ({
-        value: name === "epochs" ? r.epochs : r.values[name],
-        score: trialScore(r, "window")[0],
-        trial: r.trial,
-        stage: r.stage,
-        best: r.trial === search.bestTrial,
-      })),
-      {
-        kind: paramKind(spec),
-        categories: paramKind(spec) === "choice" ? (spec as { choice: unknown[] }).choice : undefined,
-        chance: 0.25,
-        width: 340,
-        height: 250,
-      },
-    )
-  ).join("");
+  const plots = (await Promise.all(
+    Object.entries(search.settings.space).map(([name, spec]) =>
+      influencePlot(
+        name,
+        done.map((r) => ({
+          value: name === "epochs" ? r.epochs : r.values[name],
+          score: trialScore(r, "window")[0],
+          trial: r.trial,
+          stage: r.stage,
+          best: r.trial === search.bestTrial,
+        })),
+        {
+          kind: paramKind(spec),
+          categories: paramKind(spec) === "choice" ? (spec as { choice: unknown[] }).choice : undefined,
+          chance: 0.25,
+          width: 270,
+          height: 160,
+        },
+      )
+    ),
+  )).join("");
   const link = search.dir.startsWith(studyOut)
     ? `${search.dir.slice(studyOut.length).replace(/^\/+/, "")}/search.html`
     : `${search.dir}/search.html`;
@@ -182,10 +185,10 @@ ${search.trials.done}/${search.trials.planned} trials, ${search.settings.base.ep
 <div class="plots">${plots}</div>`;
 }
 
-function partC(study: Study, out: string): string {
+async function partC(study: Study, out: string): Promise<string> {
   return `<section id="c"><h2>(c) Hyper-parameters and their influence</h2>
-${searchBlock("cross", study.searches.cross, out)}
-${searchBlock("intra", study.searches.intra, out)}
+${await searchBlock("cross", study.searches.cross, out)}
+${await searchBlock("intra", study.searches.intra, out)}
 <p class="note">Trials rank by validation accuracy only (cross: mean of test1 and test2; intra: chunks held out of
 Intra/train); the final test (test3, Intra/test) is evaluated once, on the retrained best configuration. Influence:
 Spearman's rank correlation with validation window accuracy for numeric parameters, the spread of the mean accuracy
@@ -193,7 +196,7 @@ per value for choices; with few trials, hints rather than tests. The runs of par
 settings, not the searched ones, so that all comparisons share them.</p></section>`;
 }
 
-function partD(study: Study): string {
+async function partD(study: Study): Promise<string> {
   const gaps = study.summary.gaps.map((g) =>
     `<tr><td>${escapeXml(g.model)}</td><td class="num">${pm(g.intra)}</td><td class="num">${pm(g.cross)}</td><td>${
       escapeXml(g.cause)
@@ -213,7 +216,7 @@ function partD(study: Study): string {
   const group = (variant: string): GroupSummary | undefined =>
     study.summary.groups.find((g) => g.task === "cross" && g.model === model && g.variant === variant);
   const variants = ["baseline", ...imps.map((i) => i.variant)];
-  const absolute = accuracyBarsPlot(
+  const absolute = await accuracyBarsPlot(
     variants.map((v) => ({
       label: v,
       bars: [
@@ -223,7 +226,7 @@ function partD(study: Study): string {
     })),
     { title: `Cross-subject accuracy of ${model}`, reference: 0.25 },
   );
-  const differences = accuracyBarsPlot(
+  const differences = imps.length === 0 ? "" : await accuracyBarsPlot(
     imps.map((i) => ({
       label: i.variant,
       bars: [
@@ -251,7 +254,7 @@ function partD(study: Study): string {
 <p class="note">Δ = improvement − baseline per seed, then mean ± sd over seeds; "better seeds" counts seeds where the
 test1-3 window accuracy went up. An ensemble is one model made of the baseline runs of all seeds: its Δ is the
 ensemble minus each member, and its bar above has no spread. Why each should help:</p><ul>${rationale}</ul>
-<div class="plots">${absolute}${imps.length ? differences : ""}</div></section>`;
+<div class="plots">${absolute}${differences}</div></section>`;
 }
 
 function runsSection(study: Study): string {
@@ -284,12 +287,12 @@ function runsSection(study: Study): string {
  * @param out The study folder (to link the search reports relatively). Default: none (absolute links).
  * @returns The HTML page.
  */
-export function renderStudyReport(study: Study, out = ""): string {
+export async function renderStudyReport(study: Study, out = ""): Promise<string> {
   const conclusions = study.summary.conclusions.map((c) => `<li>${escapeXml(c)}</li>`).join("");
   const minutes = (study.seconds.total / 60).toFixed(1);
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>megflow study</title><style>${CSS}</style></head><body><main>
+<title>megflow study</title><style>${CSS}${CHART_CSS}</style></head><body><main>
 <header><h1>megflow study: intra vs cross, hyper-parameters, unseen subjects</h1>
 <div class="sub">${escapeXml(settingsLine(study))}</div>
 <div class="sub">data ${escapeXml(study.settings.data)} · ${runCounts(study)} · this invocation
@@ -304,9 +307,9 @@ ${minutes} min (runs ${(study.seconds.runs / 60).toFixed(1)}, searches ${
 <p class="note">On megflow's generated data the numbers show that the pipeline and the methods work; they say nothing
 about real brains. Alignment and subject-wise z-scoring of a test subject use that subject's own unlabelled test
 recordings (transductive adaptation).</p></section>
-${partB(study)}
-${partC(study, out)}
-${partD(study)}
+${await partB(study)}
+${await partC(study, out)}
+${await partD(study)}
 ${runsSection(study)}
 </main></body></html>
 `;

@@ -234,6 +234,6 @@ export async function runStudy(settings: StudySettings, options: RunStudyOptions
     searches,
   };
   await writeFileAtomic(join(out, "study.json"), JSON.stringify(study, null, 2) + "\n");
-  await writeFileAtomic(join(out, "study.html"), renderStudyReport(study, out));
+  await writeFileAtomic(join(out, "study.html"), await renderStudyReport(study, out));
   return study;
 }

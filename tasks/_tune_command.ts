@@ -228,7 +228,7 @@ async function runMerge(command: Extract<TuneCommand, { mode: "merge" }>): Promi
     const rows = rowsOfTable(merged, Object.keys(settings.space));
     await writeFileAtomic(
       join(command.out, "search.html"),
-      renderSearchReport({ settings, rows, best: bestTrial(rows, settings.rankBy) }, {
+      await renderSearchReport({ settings, rows, best: bestTrial(rows, settings.rankBy) }, {
         title: "megflow hyper-parameter search (merged)",
       }),
     );

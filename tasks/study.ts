@@ -9,4 +9,13 @@
 import { runMain } from "./_train_task.ts";
 import { runStudyCommand } from "./_study_command.ts";
 
-if (import.meta.main) await runMain("study", () => runStudyCommand(Deno.args));
+/**
+ * Runs the study task with command-line `args` (`megflow study` calls it too).
+ *
+ * @param args Command-line arguments.
+ */
+export async function main(args: string[]): Promise<void> {
+  await runStudyCommand(args);
+}
+
+if (import.meta.main) await runMain("study", () => main(Deno.args));

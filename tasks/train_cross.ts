@@ -7,4 +7,13 @@
  */
 import { runMain, runTrainTask } from "./_train_task.ts";
 
-if (import.meta.main) await runMain("train-cross", () => runTrainTask("cross", Deno.args));
+/**
+ * Runs the train-cross task with command-line `args` (`megflow train-cross` calls it too).
+ *
+ * @param args Command-line arguments, e.g. `["--epochs", "1"]`.
+ */
+export async function main(args: string[]): Promise<void> {
+  await runTrainTask("cross", args);
+}
+
+if (import.meta.main) await runMain("train-cross", () => main(Deno.args));

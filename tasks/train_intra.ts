@@ -6,4 +6,13 @@
  */
 import { runMain, runTrainTask } from "./_train_task.ts";
 
-if (import.meta.main) await runMain("train-intra", () => runTrainTask("intra", Deno.args));
+/**
+ * Runs the train-intra task with command-line `args` (`megflow train-intra` calls it too).
+ *
+ * @param args Command-line arguments, e.g. `["--epochs", "1"]`.
+ */
+export async function main(args: string[]): Promise<void> {
+  await runTrainTask("intra", args);
+}
+
+if (import.meta.main) await runMain("train-intra", () => main(Deno.args));

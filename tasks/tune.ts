@@ -7,4 +7,13 @@
 import { runMain } from "./_train_task.ts";
 import { runTuneCommand } from "./_tune_command.ts";
 
-if (import.meta.main) await runMain("tune", () => runTuneCommand(Deno.args));
+/**
+ * Runs the tune task with command-line `args` (`megflow tune` calls it too).
+ *
+ * @param args Command-line arguments.
+ */
+export async function main(args: string[]): Promise<void> {
+  await runTuneCommand(args);
+}
+
+if (import.meta.main) await runMain("tune", () => main(Deno.args));

@@ -1,26 +1,14 @@
 /**
  * Influence of one hyper-parameter on validation accuracy: a scatter plot for
  * numeric parameters (log x axis for log-uniform ones), a strip plot for
- * choices, one dot per finished trial, coloured by stage, the best trial ringed.
+ * choices, one dot per finished trial, coloured by stage, the best trial
+ * ringed. Declared as a Vega-Lite spec ({@linkcode influenceSpec}) and
+ * rendered to SVG ({@linkcode influencePlot}).
  *
  * @module
  */
-import {
-  escapeXml,
-  fixed,
-  GRID,
-  legend,
-  type LegendItem,
-  line,
-  linearScale,
-  MUTED,
-  niceTicks,
-  OKABE_ITO,
-  px,
-  svgFrame,
-  text,
-  yAxis,
-} from "../reports/_svg.ts";
+import { emptyNote, fixed, INK, niceTicks, OKABE_ITO } from "../reports/_svg.ts";
+import { renderChart, type VegaLiteSpec } from "../reports/render_vega_lite.ts";
 import { hashSeed } from "../core/random.ts";
 import type { ParamKind } from "./search_space.ts";
 
@@ -50,9 +38,9 @@ export interface InfluencePlotOptions {
   stageLabels?: readonly string[];
   /** Chance level, drawn dashed when inside the y range. Default: none. */
   chance?: number;
-  /** Width in pixels. Default: 400. */
+  /** Width of the plot area in pixels. Default: 320. */
   width?: number;
-  /** Height in pixels. Default: 280. */
+  /** Height of the plot area in pixels. Default: 190. */
   height?: number;
 }
 
@@ -74,24 +62,186 @@ function logTicks(low: number, high: number): number[] {
   return ticks.length >= 2 ? ticks : [low, high];
 }
 
-function tickText(x: number): string {
-  return Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(0) : String(Number(x.toPrecision(3)));
+/** The x encoding of a strip plot: one band per choice, dots jittered sideways by their trial id. */
+function choiceX(name: string, points: readonly InfluencePoint[], options: InfluencePlotOptions, width: number) {
+  const categories = [...(options.categories ?? [])].map(label);
+  for (const p of points) if (!categories.includes(label(p.value))) categories.push(label(p.value));
+  const band = width / Math.max(1, categories.length);
+  const x = {
+    field: "x",
+    type: "nominal",
+    sort: categories,
+    scale: { domain: categories, paddingInner: 0, paddingOuter: 0 },
+    axis: {
+      title: `${name} (choice, jittered sideways)`,
+      labelAngle: 0,
+      labelColor: INK,
+      labelExpr: "length(datum.label) > 14 ? slice(datum.label, 0, 13) + '…' : datum.label",
+    },
+  };
+  const xOffset = { field: "jitter", type: "quantitative", scale: { domain: [-band / 2, band / 2] } };
+  const place = (p: InfluencePoint) => ({
+    x: label(p.value),
+    jitter: ((hashSeed(p.trial, name) % 1000) / 1000 - 0.5) * Math.min(band * 0.5, 40),
+  });
+  return { encoding: { x, xOffset }, place };
+}
+
+/** The x encoding of a scatter plot: linear, or log for log-uniform positive values, with round ticks. */
+function numericX(name: string, points: readonly InfluencePoint[], kind: ParamKind) {
+  const values = points.map((p) => Number(p.value)).filter((v) => Number.isFinite(v));
+  const log = kind === "logUniform" && values.length > 0 && values.every((v) => v > 0);
+  const low = values.length ? Math.min(...values) : 0, high = values.length ? Math.max(...values) : 1;
+  const ticks = log ? logTicks(low, high) : niceTicks(low, high, 4);
+  const note = log ? "log scale" : kind === "int" ? "integer" : "linear scale";
+  const x = {
+    field: "x",
+    type: "quantitative",
+    scale: {
+      type: log ? "log" : "linear",
+      domain: [Math.min(low, ticks[0]), Math.max(high, ticks[ticks.length - 1])],
+      nice: false,
+      ...(log ? {} : { zero: false }),
+      padding: 12,
+    },
+    axis: {
+      title: `${name} (${note})`,
+      values: ticks,
+      tickCount: ticks.length,
+      grid: true,
+      labelExpr: "abs(datum.value) >= 1e4 || (datum.value != 0 && abs(datum.value) < 1e-3)" +
+        " ? format(datum.value, '.0e') : format(datum.value, '.3~r')",
+    },
+  };
+  return { encoding: { x }, place: (p: InfluencePoint) => ({ x: Number(p.value) }) };
+}
+
+/** The dots of the trials and, on top, the best trial ringed, with a legend entry "best". */
+function dotLayers(encoding: Record<string, unknown>): VegaLiteSpec[] {
+  return [
+    {
+      transform: [{ filter: "!datum.best" }],
+      mark: { type: "point", filled: true, size: 81, opacity: 0.85, stroke: "#ffffff", strokeWidth: 1 },
+      encoding,
+    },
+    {
+      name: "best",
+      transform: [{ filter: "datum.best" }],
+      mark: { type: "point", filled: true, size: 196, opacity: 1, strokeWidth: 3 },
+      encoding: {
+        ...encoding,
+        stroke: {
+          datum: "best",
+          scale: { domain: ["best"], range: [BEST] },
+          legend: { orient: "bottom", symbolFillColor: "#ffffff", symbolStrokeWidth: 3, offset: 10 },
+        },
+      },
+    },
+  ];
 }
 
 /**
- * Draws validation accuracy against one hyper-parameter.
+ * The Vega-Lite spec of validation accuracy against one hyper-parameter: one
+ * dot per finished trial (tooltip: trial, value, accuracy), coloured by stage,
+ * the best one ringed; the chance level dashed when inside the y range.
+ *
+ * @param name The parameter's name (title, x axis).
+ * @param points One point per finished trial; those without a finite score are left out.
+ * @param options Kind, categories, stages, size.
+ * @returns The spec, with its data inline.
+ *
+ * @example
+ * ```ts
+ * import { influenceSpec } from "./influence_plot.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const spec = influenceSpec("act", [
+ *   { value: "elu", score: 0.5, trial: "a" }, { value: "relu", score: NaN, trial: "b" },
+ * ], { kind: "choice" });
+ * assertEquals((spec.data as { values: unknown[] }).values.length, 1);
+ * ```
+ */
+export function influenceSpec(
+  name: string,
+  points: readonly InfluencePoint[],
+  options: InfluencePlotOptions,
+): VegaLiteSpec {
+  const width = options.width ?? 320;
+  const finite = points.filter((p) => Number.isFinite(p.score));
+  const scores = finite.map((p) => p.score);
+  const yTicks = scores.length
+    ? niceTicks(Math.max(0, Math.min(...scores) - 0.02), Math.min(1, Math.max(...scores) + 0.02), 4)
+    : [0, 0.5, 1];
+  const stages = options.stageLabels?.length
+    ? [...options.stageLabels]
+    : Array.from({ length: Math.max(0, ...finite.map((p) => p.stage ?? 0)) + 1 }, (_, s) => `stage ${s}`);
+  const { encoding: xEncoding, place } = options.kind === "choice"
+    ? choiceX(name, finite, options, width)
+    : numericX(name, finite, options.kind);
+  const values = finite.map((p) => ({
+    ...place(p),
+    score: p.score,
+    stage: stages[p.stage ?? 0] ?? `stage ${p.stage ?? 0}`,
+    best: p.best ?? false,
+    tip: `${p.trial}: ${name} = ${label(p.value)}, accuracy ${fixed(p.score, 3)}${p.best ? " (best)" : ""}`,
+  }));
+  const encoding = {
+    ...xEncoding,
+    y: {
+      field: "score",
+      type: "quantitative",
+      scale: { domain: [yTicks[0], yTicks[yTicks.length - 1]], nice: false, zero: false },
+      axis: {
+        // A qualifier in parentheses goes on a second line, so that the title fits the plot's height.
+        title: (options.yLabel ?? "validation accuracy").split(/ (?=\()/),
+        values: yTicks,
+        tickCount: yTicks.length,
+        format: ".2f",
+      },
+    },
+    color: {
+      field: "stage",
+      type: "nominal",
+      scale: { domain: stages, range: stages.map((_, s) => STAGE_COLOURS[s % STAGE_COLOURS.length]) },
+      legend: (options.stageLabels ?? []).length > 1 ? { orient: "bottom", offset: 10 } : null,
+    },
+    description: { field: "tip" },
+  };
+  const chance = options.chance;
+  const chanceShown = typeof chance === "number" && chance >= yTicks[0] && chance <= yTicks[yTicks.length - 1];
+  return {
+    title: name,
+    width,
+    height: options.height ?? 190,
+    data: { values },
+    layer: [
+      ...(chanceShown
+        ? [{
+          data: { values: [{ chance }] },
+          mark: { type: "rule", color: "#222222", strokeDash: [5, 4], aria: false },
+          encoding: { y: { field: "chance", type: "quantitative" } },
+        }]
+        : []),
+      ...dotLayers(encoding),
+      ...emptyNote(finite.length, "no finished trial"),
+    ],
+  };
+}
+
+/**
+ * Draws validation accuracy against one hyper-parameter ({@linkcode influenceSpec}).
  *
  * @param name The parameter's name (title, `data-param`).
  * @param points One point per finished trial.
  * @param options Kind, categories, stages, size.
- * @returns An `<svg data-plot="influence" data-param="NAME">` element.
+ * @returns An `<svg data-plot="influence" data-param="NAME">` element and its spec.
  *
  * @example
  * ```ts
  * import { influencePlot } from "./influence_plot.ts";
  * import { assertStringIncludes } from "@std/assert";
  *
- * const svg = influencePlot("learningRate", [
+ * const svg = await influencePlot("learningRate", [
  *   { value: 1e-4, score: 0.4, trial: "t1" },
  *   { value: 1e-3, score: 0.6, trial: "t2", best: true },
  * ], { kind: "logUniform" });
@@ -99,85 +249,13 @@ function tickText(x: number): string {
  * assertStringIncludes(svg, "log scale");
  * ```
  */
-export function influencePlot(name: string, points: readonly InfluencePoint[], options: InfluencePlotOptions): string {
-  const width = options.width ?? 400;
-  const height = options.height ?? 280;
-  const left = 56, right = width - 16, top = 30, bottom = height - 62;
-  const finite = points.filter((p) => Number.isFinite(p.score));
-  const parts: string[] = [text(8, 18, name, { size: 14, weight: "bold" })];
-  const scores = finite.map((p) => p.score);
-  const yTicks = scores.length
-    ? niceTicks(Math.max(0, Math.min(...scores) - 0.02), Math.min(1, Math.max(...scores) + 0.02), 4)
-    : [0, 0.5, 1];
-  const y = linearScale([yTicks[0], yTicks[yTicks.length - 1]], [bottom, top]);
-  parts.push(yAxis({
-    ticks: yTicks,
-    scale: y,
-    left,
-    right,
-    title: options.yLabel ?? "validation accuracy",
-    format: (v) => v.toFixed(2),
-  }));
-  parts.push(line(left, bottom, right, bottom, MUTED));
-  let xOf: (p: InfluencePoint) => number;
-  let axisNote = "";
-  if (options.kind === "choice") {
-    const categories = [...(options.categories ?? [])].map(label);
-    for (const p of finite) if (!categories.includes(label(p.value))) categories.push(label(p.value));
-    const band = (right - left) / Math.max(1, categories.length);
-    categories.forEach((c, i) => {
-      const cx = left + band * (i + 0.5);
-      parts.push(text(cx, bottom + 16, c.length > 14 ? c.slice(0, 13) + "…" : c, { anchor: "middle", size: 11 }));
-    });
-    xOf = (p) => {
-      const jitter = ((hashSeed(p.trial, name) % 1000) / 1000 - 0.5) * Math.min(band * 0.5, 40);
-      return left + band * (categories.indexOf(label(p.value)) + 0.5) + jitter;
-    };
-    axisNote = "choice, jittered sideways";
-  } else {
-    const values = finite.map((p) => Number(p.value)).filter((v) => Number.isFinite(v));
-    const log = options.kind === "logUniform" && values.length > 0 && values.every((v) => v > 0);
-    const low = values.length ? Math.min(...values) : 0, high = values.length ? Math.max(...values) : 1;
-    const ticks = log ? logTicks(low, high) : niceTicks(low, high, 4);
-    const f = log ? Math.log10 : (v: number) => v;
-    const domain: [number, number] = [Math.min(f(low), f(ticks[0])), Math.max(f(high), f(ticks[ticks.length - 1]))];
-    const x = linearScale(domain, [left + 12, right - 12]);
-    for (const t of ticks) {
-      parts.push(line(x(f(t)), top, x(f(t)), bottom, GRID));
-      parts.push(text(x(f(t)), bottom + 16, tickText(t), { anchor: "middle", size: 11, fill: MUTED }));
-    }
-    xOf = (p) => x(f(Number(p.value)));
-    axisNote = log ? "log scale" : options.kind === "int" ? "integer" : "linear scale";
-  }
-  parts.push(
-    text((left + right) / 2, bottom + 32, `${name} (${axisNote})`, { anchor: "middle", size: 11, fill: MUTED }),
-  );
-  if (
-    typeof options.chance === "number" && options.chance >= yTicks[0] && options.chance <= yTicks[yTicks.length - 1]
-  ) {
-    parts.push(line(left, y(options.chance), right, y(options.chance), "#222222", 'stroke-dasharray="5 4"'));
-  }
-  const ordered = [...finite].sort((a, b) => Number(a.best ?? false) - Number(b.best ?? false));
-  for (const p of ordered) {
-    const colour = STAGE_COLOURS[(p.stage ?? 0) % STAGE_COLOURS.length];
-    const tip = escapeXml(
-      `${p.trial}: ${name} = ${label(p.value)}, accuracy ${fixed(p.score, 3)}${p.best ? " (best)" : ""}`,
-    );
-    const [cx, cy] = [px(xOf(p)), px(y(p.score))];
-    parts.push(
-      p.best
-        ? `<circle class="best" cx="${cx}" cy="${cy}" r="7" fill="${colour}" stroke="${BEST}" stroke-width="3"><title>${tip}</title></circle>`
-        : `<circle cx="${cx}" cy="${cy}" r="4.5" fill="${colour}" fill-opacity="0.85" stroke="#fff"><title>${tip}</title></circle>`,
-    );
-  }
-  if (finite.length === 0) {
-    parts.push(text((left + right) / 2, (top + bottom) / 2, "no finished trial", { anchor: "middle", fill: MUTED }));
-  }
-  const items: LegendItem[] = (options.stageLabels ?? []).length > 1
-    ? options.stageLabels!.map((s, i) => ({ label: s, colour: STAGE_COLOURS[i % STAGE_COLOURS.length], shape: "dot" }))
-    : [];
-  items.push({ label: "best", colour: BEST, shape: "ring" });
-  parts.push(legend(items, 8, height - 12));
-  return svgFrame({ plot: "influence", width, height, title: `Validation accuracy against ${name}` }, parts.join(""))
-    .replace('data-plot="influence"', `data-plot="influence" data-param="${escapeXml(name)}"`);
+export function influencePlot(
+  name: string,
+  points: readonly InfluencePoint[],
+  options: InfluencePlotOptions,
+): Promise<string> {
+  return renderChart(influenceSpec(name, points, options), {
+    title: `Validation accuracy against ${name}`,
+    data: { plot: "influence", param: name },
+  });
 }

@@ -1,6 +1,6 @@
 /**
  * The search report `search.html`: one self-contained page (inline CSS and
- * SVG, no scripts) with the best configuration, the final test of its
+ * SVG drawn from Vega-Lite specs, no scripts) with the best configuration, the final test of its
  * retrained model, one influence plot per hyper-parameter and the trials table.
  *
  * @module
@@ -8,6 +8,7 @@
 import type { RunResults, SplitMetrics } from "../evaluation/metrics.ts";
 import { splitKey } from "../core/_split_key.ts";
 import { escapeXml, fixed } from "../reports/_svg.ts";
+import { CHART_CSS } from "../reports/render_vega_lite.ts";
 import { type RankBy, trialScore } from "./best_trial.ts";
 import { influencePlot } from "./influence_plot.ts";
 import type { SearchSettings } from "./plan_search.ts";
@@ -118,33 +119,35 @@ yet (the search is unfinished or ran with --no-retrain).</p></section>`;
   }.</p></section>`;
 }
 
-function influenceSection(input: SearchReportInput, rankBy: RankBy, totalStages: number): string {
+async function influenceSection(input: SearchReportInput, rankBy: RankBy, totalStages: number): Promise<string> {
   const done = input.rows.filter((r) => r.status === "done");
   const stageLabels = Array.from({ length: totalStages }, (_, s) => `stage ${s}`);
   const stageEpochs = stageLabels.map((label, s) => {
     const epochs = input.rows.find((r) => r.stage === s)?.epochs;
     return epochs === undefined ? undefined : `${label}: ${epochs} epoch${epochs === 1 ? "" : "s"}`;
   }).filter((t) => t !== undefined);
-  const plots = Object.entries(input.settings.space).map(([name, spec]) => {
-    const kind = paramKind(spec);
-    return influencePlot(
-      name,
-      done.map((r) => ({
-        value: name === "epochs" ? r.epochs : r.values[name],
-        score: trialScore(r, rankBy)[0],
-        trial: r.trial,
-        stage: r.stage,
-        best: input.best !== undefined && r.trial === input.best.trial && r.stage === input.best.stage,
-      })),
-      {
-        kind,
-        categories: kind === "choice" ? (spec as { choice: unknown[] }).choice : undefined,
-        yLabel: `validation accuracy (${rankBy})`,
-        stageLabels,
-        chance: 0.25,
-      },
-    );
-  });
+  const plots = await Promise.all(
+    Object.entries(input.settings.space).map(([name, spec]) => {
+      const kind = paramKind(spec);
+      return influencePlot(
+        name,
+        done.map((r) => ({
+          value: name === "epochs" ? r.epochs : r.values[name],
+          score: trialScore(r, rankBy)[0],
+          trial: r.trial,
+          stage: r.stage,
+          best: input.best !== undefined && r.trial === input.best.trial && r.stage === input.best.stage,
+        })),
+        {
+          kind,
+          categories: kind === "choice" ? (spec as { choice: unknown[] }).choice : undefined,
+          yLabel: `validation accuracy (${rankBy})`,
+          stageLabels,
+          chance: 0.25,
+        },
+      );
+    }),
+  );
   return `<section id="influence"><h2>Influence of each hyper-parameter</h2>
 <div class="plots">${plots.join("")}</div>
 <p class="note">One dot per finished trial${
@@ -248,11 +251,14 @@ function settingsSection(settings: SearchSettings): string {
  *   valRecordingAccuracy: 0.75, trainWindowAccuracy: 0.9, trainRecordingAccuracy: 1, epochsRun: 3, bestEpoch: 2,
  *   seconds: 10, status: "done" as const, error: null,
  * };
- * const html = renderSearchReport({ settings: settings as never, rows: [row], best: row });
+ * const html = await renderSearchReport({ settings: settings as never, rows: [row], best: row });
  * assertEquals(html.match(/data-plot="influence"/g)?.length, 2); // one plot per hyper-parameter
  * ```
  */
-export function renderSearchReport(input: SearchReportInput, options: SearchReportOptions = {}): string {
+export async function renderSearchReport(
+  input: SearchReportInput,
+  options: SearchReportOptions = {},
+): Promise<string> {
   const { settings } = input;
   const rankBy = settings.rankBy;
   const totalStages = input.totalStages ?? Math.max(0, ...input.rows.map((r) => r.stage)) + 1;
@@ -262,7 +268,7 @@ export function renderSearchReport(input: SearchReportInput, options: SearchRepo
   const date = (options.date ?? new Date()).toISOString().slice(0, 16).replace("T", " ");
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeXml(title)}</title><style>${CSS}</style></head><body><main>
+<title>${escapeXml(title)}</title><style>${CSS}${CHART_CSS}</style></head><body><main>
 <header><h1>${escapeXml(title)}</h1>
 <div class="sub">${escapeXml(settings.base.task)}-subject · model ${escapeXml(settings.base.model)} · ${
     escapeXml(settings.strategy)
@@ -271,7 +277,7 @@ export function renderSearchReport(input: SearchReportInput, options: SearchRepo
   } (${done} done${failed ? `, ${failed} failed` : ""}) · ${escapeXml(date)} UTC</div></header>
 ${bestSection(input, rankBy)}
 ${finalSection(input)}
-${influenceSection(input, rankBy, totalStages)}
+${await influenceSection(input, rankBy, totalStages)}
 ${tableSection(input, rankBy)}
 ${settingsSection(settings)}
 <p class="note" style="text-align:center">megflow · the final test split is never used to choose a configuration.</p>

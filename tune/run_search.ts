@@ -127,7 +127,7 @@ export async function runSearch(settings: SearchSettings, options: RunSearchOpti
   if (best) await writeFileAtomic(join(out, "best.json"), bestFileText(best, final));
   await writeFileAtomic(
     join(out, "search.html"),
-    renderSearchReport({ settings, rows, totalStages: plan.totalStages, best, final: final?.results }),
+    await renderSearchReport({ settings, rows, totalStages: plan.totalStages, best, final: final?.results }),
   );
   return { plan, rows, table, best, final };
 }

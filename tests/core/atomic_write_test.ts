@@ -1,21 +1,7 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import { join } from "node:path";
 import { replaceDirAtomic, writeFileAtomic, writeFileAtomicSync } from "../../core/atomic_write.ts";
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "megflow-atomic-test-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-async function names(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for await (const entry of Deno.readDir(dir)) found.push(entry.name);
-  return found.sort();
-}
+import { namesIn, withTempDir } from "../_temp_dir.ts";
 
 /** A byte stream that yields one chunk and then fails, standing in for a disk that fills up mid-write. */
 function failingStream(): ReadableStream<Uint8Array> {
@@ -37,7 +23,7 @@ Deno.test("writeFileAtomic() writes text and creates the missing parent folders"
     const path = join(dir, "a", "b", "result.json");
     await writeFileAtomic(path, '{"ok":true}');
     assertEquals(await Deno.readTextFile(path), '{"ok":true}');
-    assertEquals(await names(join(dir, "a", "b")), ["result.json"]);
+    assertEquals(await namesIn(join(dir, "a", "b")), ["result.json"]);
   });
 });
 
@@ -57,7 +43,7 @@ Deno.test("writeFileAtomic() replaces an existing file and leaves no temporary f
     await Deno.writeTextFile(path, "a much longer old content that must not survive as a tail");
     await writeFileAtomic(path, "new");
     assertEquals(await Deno.readTextFile(path), "new");
-    assertEquals(await names(dir), ["state.json"]);
+    assertEquals(await namesIn(dir), ["state.json"]);
   });
 });
 
@@ -67,7 +53,7 @@ Deno.test("writeFileAtomic() leaves the old file when the write fails", async ()
     await Deno.writeTextFile(path, "old");
     await assertRejects(() => writeFileAtomic(path, failingStream() as never), Error, "disk full");
     assertEquals(await Deno.readTextFile(path), "old");
-    assertEquals(await names(dir), ["state.json"]);
+    assertEquals(await namesIn(dir), ["state.json"]);
   });
 });
 
@@ -78,7 +64,7 @@ Deno.test("writeFileAtomic() removes its temporary file when the rename fails", 
     await Deno.mkdir(path);
     await Deno.writeTextFile(join(path, "keep.txt"), "kept");
     await assertRejects(() => writeFileAtomic(path, "text"));
-    assertEquals(await names(dir), ["target"]);
+    assertEquals(await namesIn(dir), ["target"]);
     assertEquals(await Deno.readTextFile(join(path, "keep.txt")), "kept");
   });
 });
@@ -90,7 +76,7 @@ Deno.test("writeFileAtomic() from concurrent writers leaves one writer's complet
     await Promise.all(contents.map((text) => writeFileAtomic(path, text)));
     const final = await Deno.readTextFile(path);
     assert(contents.includes(final), `mixed content of length ${final.length}`);
-    assertEquals(await names(dir), ["shared.txt"]);
+    assertEquals(await namesIn(dir), ["shared.txt"]);
   });
 });
 
@@ -122,7 +108,7 @@ Deno.test("writeFileAtomicSync() writes, creates folders and replaces like the a
     assertEquals(await Deno.readTextFile(path), "first");
     writeFileAtomicSync(path, new TextEncoder().encode("second"));
     assertEquals(await Deno.readTextFile(path), "second");
-    assertEquals(await names(join(dir, "sub")), ["exit.json"]);
+    assertEquals(await namesIn(join(dir, "sub")), ["exit.json"]);
   });
 });
 
@@ -131,13 +117,13 @@ Deno.test("replaceDirAtomic() creates the folder from what fill writes into a fr
     const target = join(dir, "deep", "ckpt");
     let seen: string[] | undefined;
     await replaceDirAtomic(target, async (tmp) => {
-      seen = await names(tmp);
+      seen = await namesIn(tmp);
       assert(tmp !== target);
       await Deno.writeTextFile(join(tmp, "model.json"), "{}");
     });
     assertEquals(seen, []);
-    assertEquals(await names(target), ["model.json"]);
-    assertEquals(await names(join(dir, "deep")), ["ckpt"]);
+    assertEquals(await namesIn(target), ["model.json"]);
+    assertEquals(await namesIn(join(dir, "deep")), ["ckpt"]);
   });
 });
 
@@ -149,9 +135,9 @@ Deno.test("replaceDirAtomic() replaces the whole old folder, dropping files the 
       await Deno.writeTextFile(join(tmp, "stale.bin"), "stale");
     });
     await replaceDirAtomic(target, (tmp) => Deno.writeTextFile(join(tmp, "model.json"), "new"));
-    assertEquals(await names(target), ["model.json"]);
+    assertEquals(await namesIn(target), ["model.json"]);
     assertEquals(await Deno.readTextFile(join(target, "model.json")), "new");
-    assertEquals(await names(dir), ["ckpt"]); // neither the temporary folder nor the old one is left
+    assertEquals(await namesIn(dir), ["ckpt"]); // neither the temporary folder nor the old one is left
   });
 });
 
@@ -168,15 +154,15 @@ Deno.test("replaceDirAtomic() leaves the old folder untouched when fill fails", 
       RangeError,
       "fill failed",
     );
-    assertEquals(await names(target), ["model.json"]);
+    assertEquals(await namesIn(target), ["model.json"]);
     assertEquals(await Deno.readTextFile(join(target, "model.json")), "old");
-    assertEquals(await names(dir), ["ckpt"]);
+    assertEquals(await namesIn(dir), ["ckpt"]);
   });
 });
 
 Deno.test("replaceDirAtomic() creates nothing when fill fails and no folder existed", async () => {
   await withTempDir(async (dir) => {
     await assertRejects(() => replaceDirAtomic(join(dir, "ckpt"), () => Promise.reject(new Error("no"))), Error, "no");
-    assertEquals(await names(dir), []);
+    assertEquals(await namesIn(dir), []);
   });
 });

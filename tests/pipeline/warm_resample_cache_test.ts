@@ -6,15 +6,7 @@ import { readResampled } from "../../pipeline/read_resampled.ts";
 import { warmResampleCache } from "../../pipeline/warm_resample_cache.ts";
 import type { Recording } from "../../core/types.ts";
 import { writeRecording } from "../_recordings.ts";
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "megflow-warm-test-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "../_temp_dir.ts";
 
 async function cacheEntries(cacheDir: string): Promise<Map<string, number>> {
   const entries = new Map<string, number>();

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertFalse, assertMatch, assertStringIncludes, assertThrows } from "@std/assert";
+import { assert, assertEquals, assertFalse, assertMatch, assertRejects, assertStringIncludes } from "@std/assert";
 import { evaluatePredictions, type PredictionRow, type RunResults } from "../../evaluation/metrics.ts";
 import { type LearningCurveEpoch, renderReport } from "../../reports/report.ts";
 import { Random } from "../../core/random.ts";
@@ -75,13 +75,13 @@ function assertWellFormedSvg(html: string): void {
   }
 }
 
-Deno.test("renderReport() draws one SVG per expected plot: curves, timings, and per split the six plots", () => {
+Deno.test("renderReport() draws one SVG per expected plot: curves, timings, and per split the six plots", async () => {
   const rows = [
     ...predictions("train", ["1", "2"], 0.9, 1),
     ...predictions("Cross/test1", ["3"], 0.5, 2),
     ...predictions("Cross/test2", ["4"], 0.3, 3),
   ];
-  const html = renderReport({ results: results(rows), history: history(8, true) });
+  const html = await renderReport({ results: results(rows), history: history(8, true) });
   const found = plots(html);
   assertEquals(found.filter((p) => p === "learning-loss").length, 1);
   assertEquals(found.filter((p) => p === "learning-accuracy").length, 1);
@@ -95,9 +95,9 @@ Deno.test("renderReport() draws one SVG per expected plot: curves, timings, and 
   assertWellFormedSvg(html);
 });
 
-Deno.test("renderReport() shows task, model, backend, date, accuracies and the train/test gap sentence", () => {
+Deno.test("renderReport() shows task, model, backend, date, accuracies and the train/test gap sentence", async () => {
   const rows = [...predictions("train", ["1"], 1, 1), ...predictions("Cross/test3", ["9"], 0, 2)];
-  const html = renderReport({ results: results(rows) });
+  const html = await renderReport({ results: results(rows) });
   assertStringIncludes(html, "<h1>cross · cnn · wasm</h1>");
   assertStringIncludes(html, "2025-03-01 10:00 UTC");
   assertStringIncludes(html, "train 1.00 vs Cross/test3");
@@ -107,10 +107,10 @@ Deno.test("renderReport() shows task, model, backend, date, accuracies and the t
   assert(html.indexOf("<h2>Cross/test3</h2>") < html.indexOf("<h2>train</h2>"));
 });
 
-Deno.test("renderReport() escapes HTML in subject, recording, split and config text", () => {
+Deno.test("renderReport() escapes HTML in subject, recording, split and config text", async () => {
   const rows = predictions("<i>split</i>", ['<script>alert("s")</script>'], 0.5, 4)
     .map((r) => ({ ...r, recording: `${r.recording}&<u>` }));
-  const html = renderReport({
+  const html = await renderReport({
     results: results(rows, { model: "<img onerror=x>" }),
     config: { "<key>": "</td><script>x</script>", steps: [{ name: "<resample>", sfreq: 125 }] },
   });
@@ -125,8 +125,8 @@ Deno.test("renderReport() escapes HTML in subject, recording, split and config t
   assertWellFormedSvg(html);
 });
 
-Deno.test("renderReport() needs nothing from outside: no scripts, no URLs, no external resources", () => {
-  const html = renderReport({
+Deno.test("renderReport() needs nothing from outside: no scripts, no URLs, no external resources", async () => {
+  const html = await renderReport({
     results: results(predictions("Intra/test", ["5"], 0.6, 5)),
     history: history(3, true),
     config: { data: { root: "https://example.org/data" } },
@@ -138,18 +138,18 @@ Deno.test("renderReport() needs nothing from outside: no scripts, no URLs, no ex
   assertFalse(/\son[a-z]+=/i.test(html), "no inline event handlers");
 });
 
-Deno.test("renderReport() handles a missing history, a history without validation, and no train split", () => {
+Deno.test("renderReport() handles a missing history, a history without validation, and no train split", async () => {
   const rows = predictions("Cross/test1", ["3"], 0.5, 6);
-  const none = renderReport({ results: results(rows) });
+  const none = await renderReport({ results: results(rows) });
   assertEquals(plots(none).filter((p) => p.startsWith("learning")), []);
   assertStringIncludes(none, "No per-epoch history");
   assertStringIncludes(none, "No training split was evaluated");
   assertStringIncludes(none, "No configuration was given");
 
-  const empty = renderReport({ results: results(rows), history: [] });
+  const empty = await renderReport({ results: results(rows), history: [] });
   assertStringIncludes(empty, "No per-epoch history");
 
-  const trainOnly = renderReport({ results: results(rows), history: history(5, false) });
+  const trainOnly = await renderReport({ results: results(rows), history: history(5, false) });
   assertEquals(plots(trainOnly).filter((p) => p.startsWith("learning")), ["learning-loss", "learning-accuracy"]);
   assertStringIncludes(trainOnly, "no validation recorded");
   assertFalse(trainOnly.includes(">validation</text>"));
@@ -158,13 +158,13 @@ Deno.test("renderReport() handles a missing history, a history without validatio
   assertWellFormedSvg(trainOnly);
 });
 
-Deno.test("renderReport() marks the best epoch: from results, else the highest validation accuracy", () => {
+Deno.test("renderReport() marks the best epoch: from results, else the highest validation accuracy", async () => {
   const rows = predictions("Cross/test1", ["3"], 0.5, 7);
   // valAccuracy = 0.6 - 0.02 (i - 3)^2 is highest at i = 3, epoch 4 (valLoss is lowest at epoch 2).
-  const derived = renderReport({ results: results(rows), history: history(8, true) });
+  const derived = await renderReport({ results: results(rows), history: history(8, true) });
   assertStringIncludes(derived, ">best: epoch 4</text>");
   assertStringIncludes(derived, "best epoch 4 (highest validation accuracy)");
-  const given = renderReport({
+  const given = await renderReport({
     results: results(rows, { bestEpoch: 6, stoppedEpoch: 8 }),
     history: history(8, true),
   });
@@ -172,17 +172,17 @@ Deno.test("renderReport() marks the best epoch: from results, else the highest v
   assertStringIncludes(given, ">early stop: epoch 8</text>");
 });
 
-Deno.test("renderReport() draws a split with one class, leaving the empty confusion rows grey", () => {
+Deno.test("renderReport() draws a split with one class, leaving the empty confusion rows grey", async () => {
   const rows = predictions("Cross/test2", ["4"], 0.5, 8).filter((r) => r.label === 2);
-  const html = renderReport({ results: results(rows) });
+  const html = await renderReport({ results: results(rows) });
   assertStringIncludes(html, "no windows of this class");
   assertStringIncludes(html, "no recordings of this class");
   assertEquals(plots(html).filter((p) => p === "confusion").length, 2);
   assertWellFormedSvg(html);
 });
 
-Deno.test("renderReport() shows preprocessing steps as a chain and nested settings as dotted keys", () => {
-  const html = renderReport({
+Deno.test("renderReport() shows preprocessing steps as a chain and nested settings as dotted keys", async () => {
+  const html = await renderReport({
     results: results(predictions("Cross/test1", ["3"], 0.5, 9)),
     config: {
       training: { batchSize: 32, optimizer: { name: "adam", learningRate: 0.001 } },
@@ -196,8 +196,12 @@ Deno.test("renderReport() shows preprocessing steps as a chain and nested settin
   assertStringIncludes(html, "[Cross/test1, Cross/test2]");
 });
 
-Deno.test("renderReport() rejects results without splits and an unknown train split", () => {
-  assertThrows(() => renderReport({ results: {} as RunResults }), TypeError, "expected results with a splits object");
+Deno.test("renderReport() rejects results without splits and an unknown train split", async () => {
+  await assertRejects(
+    () => renderReport({ results: {} as RunResults }),
+    TypeError,
+    "expected results with a splits object",
+  );
   const r = results(predictions("Cross/test1", ["3"], 0.5, 10));
-  assertThrows(() => renderReport({ results: r }, { trainSplit: "train" }), RangeError, 'train split "train"');
+  await assertRejects(() => renderReport({ results: r }, { trainSplit: "train" }), RangeError, 'train split "train"');
 });

@@ -56,8 +56,8 @@ const STUDY: Study = {
   },
 };
 
-Deno.test("renderStudyReport() answers b, c and d with tables and plots", () => {
-  const html = renderStudyReport(STUDY);
+Deno.test("renderStudyReport() answers b, c and d with tables and plots", async () => {
+  const html = await renderStudyReport(STUDY);
   assertStringIncludes(html, '<td class="num">0.85 ± 0.07</td>'); // intra window, mean ± sd over seeds
   assertStringIncludes(html, "subject shift &lt;dominates&gt;"); // escaped
   assertStringIncludes(html, "(c) Hyper-parameters and their influence");

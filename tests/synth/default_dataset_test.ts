@@ -3,21 +3,7 @@ import { join } from "node:path";
 import { ensureDefaultDataset, SYNTH_MARKER_FILE } from "../../synth/default_dataset.ts";
 import { defaultDatasetDir } from "../../synth/default_dataset_dir.ts";
 import { SYNTH_VERSION } from "../../synth/version.ts";
-
-async function withCache(fn: (cacheDir: string) => Promise<void>): Promise<void> {
-  const cacheDir = await Deno.makeTempDir({ prefix: "megflow-cache-test-" });
-  try {
-    await fn(cacheDir);
-  } finally {
-    await Deno.remove(cacheDir, { recursive: true });
-  }
-}
-
-async function entries(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-  return names.sort();
-}
+import { namesIn, withTempDir } from "../_temp_dir.ts";
 
 Deno.test("defaultDatasetDir() names the folder after preset, seed and generator version", () => {
   assertEquals(defaultDatasetDir("full", 42, { cacheDir: "/c" }), `/c/synth/full-seed42-v${SYNTH_VERSION}`);
@@ -42,7 +28,7 @@ Deno.test("defaultDatasetDir() follows MEGFLOW_CACHE_DIR, then XDG_CACHE_HOME, t
 });
 
 Deno.test("ensureDefaultDataset() generates the requested splits once, then reuses them", async () => {
-  await withCache(async (cacheDir) => {
+  await withTempDir(async (cacheDir) => {
     const messages: string[] = [];
     const options = {
       preset: "small",
@@ -52,7 +38,7 @@ Deno.test("ensureDefaultDataset() generates the requested splits once, then reus
     } as const;
     const dir = await ensureDefaultDataset(options);
     assertEquals(dir, defaultDatasetDir("small", 42, { cacheDir }));
-    assertEquals(await entries(join(dir, "Intra/test")), [
+    assertEquals(await namesIn(join(dir, "Intra/test")), [
       "rest_105923_2.h5",
       "task_motor_105923_2.h5",
       "task_story_math_105923_2.h5",
@@ -63,8 +49,8 @@ Deno.test("ensureDefaultDataset() generates the requested splits once, then reus
     const marker = JSON.parse(await Deno.readTextFile(join(dir, SYNTH_MARKER_FILE)));
     assertEquals([marker.preset, marker.seed, Object.keys(marker.splits)], ["small", 42, ["Intra/test"]]);
     // Nothing temporary is left next to or inside the dataset.
-    assertEquals(await entries(dir), ["Intra", SYNTH_MARKER_FILE]);
-    assertEquals(await entries(join(cacheDir, "synth")), [`small-seed42-v${SYNTH_VERSION}`]);
+    assertEquals(await namesIn(dir), ["Intra", SYNTH_MARKER_FILE]);
+    assertEquals(await namesIn(join(cacheDir, "synth")), [`small-seed42-v${SYNTH_VERSION}`]);
 
     const mtime = (await Deno.stat(join(dir, "Intra/test/rest_105923_2.h5"))).mtime;
     messages.length = 0;
@@ -75,30 +61,30 @@ Deno.test("ensureDefaultDataset() generates the requested splits once, then reus
 });
 
 Deno.test("ensureDefaultDataset() adds missing splits and repairs a split with a deleted file", async () => {
-  await withCache(async (cacheDir) => {
+  await withTempDir(async (cacheDir) => {
     const base = { preset: "small", cacheDir, onProgress: null } as const;
     const dir = await ensureDefaultDataset({ ...base, splits: ["Cross/test1"] });
     const kept = join(dir, "Cross/test1/rest_162935_2.h5");
     const mtime = (await Deno.stat(kept)).mtime;
     await ensureDefaultDataset({ ...base, splits: ["Cross/test1", "Cross/test3"] });
-    assertEquals((await entries(join(dir, "Cross/test3"))).length, 4);
+    assertEquals((await namesIn(join(dir, "Cross/test3"))).length, 4);
     assertEquals((await Deno.stat(kept)).mtime, mtime);
 
     await Deno.remove(join(dir, "Cross/test1/task_motor_162935_2.h5"));
     const messages: string[] = [];
     await ensureDefaultDataset({ ...base, splits: ["Cross/test1"], onProgress: (m) => messages.push(m) });
-    assertEquals((await entries(join(dir, "Cross/test1"))).length, 4);
+    assertEquals((await namesIn(join(dir, "Cross/test1"))).length, 4);
     assertEquals(messages.filter((m) => m.includes(" written ")).length, 1);
     assertEquals(messages.filter((m) => m.includes(" skipped ")).length, 3);
     assertEquals((await Deno.stat(kept)).mtime, mtime);
     const marker = JSON.parse(await Deno.readTextFile(join(dir, SYNTH_MARKER_FILE)));
     assertEquals(Object.keys(marker.splits).sort(), ["Cross/test1", "Cross/test3"]);
-    assertEquals(await entries(dir), ["Cross", SYNTH_MARKER_FILE]);
+    assertEquals(await namesIn(dir), ["Cross", SYNTH_MARKER_FILE]);
   });
 });
 
 Deno.test("ensureDefaultDataset() lets concurrent callers share one generation", async () => {
-  await withCache(async (cacheDir) => {
+  await withTempDir(async (cacheDir) => {
     const written: string[] = [];
     const options = {
       preset: "small",
@@ -109,8 +95,8 @@ Deno.test("ensureDefaultDataset() lets concurrent callers share one generation",
     const [a, b, c] = await Promise.all([1, 2, 3].map(() => ensureDefaultDataset(options)));
     assertEquals(new Set([a, b, c]).size, 1);
     assertEquals(written.length, 4);
-    assertEquals((await entries(join(a, "Cross/test2"))).length, 4);
-    assertEquals(await entries(join(cacheDir, "synth")), [`small-seed42-v${SYNTH_VERSION}`]);
+    assertEquals((await namesIn(join(a, "Cross/test2"))).length, 4);
+    assertEquals(await namesIn(join(cacheDir, "synth")), [`small-seed42-v${SYNTH_VERSION}`]);
   });
 });
 

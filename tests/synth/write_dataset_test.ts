@@ -5,6 +5,7 @@ import { DataFileError } from "../../core/errors.ts";
 import { generateRecording } from "../../synth/generate_recording.ts";
 import { type SynthProgress, writeDataset } from "../../synth/write_dataset.ts";
 import { SYNTH_GENERATOR, SYNTH_VERSION } from "../../synth/version.ts";
+import { withTempDir } from "../_temp_dir.ts";
 
 async function listFiles(dir: string): Promise<string[]> {
   const names: string[] = [];
@@ -13,15 +14,6 @@ async function listFiles(dir: string): Promise<string[]> {
     else names.push(entry.name);
   }
   return names.sort();
-}
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "megflow-synth-test-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 Deno.test("writeDataset() writes every folder of the full layout with the assignment's file names", async () => {

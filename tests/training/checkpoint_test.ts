@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { loadCheckpoint, loadModel, saveCheckpoint, saveModel } from "../../training/checkpoint.ts";
 import { trainStep } from "../../training/train_step.ts";
 import type { Batch } from "../../core/types.ts";
+import { namesIn, withTempDir } from "../_temp_dir.ts";
 
 await tf.setBackend("cpu");
 
@@ -36,21 +37,6 @@ const batch: Batch = {
   shape: [4, 2, 3],
 };
 
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "megflow-checkpoint-test-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-async function names(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for await (const entry of Deno.readDir(dir)) found.push(entry.name);
-  return found.sort();
-}
-
 function weightsOf(model: tfl.LayersModel): number[][] {
   return model.getWeights().map((w) => Array.from(w.dataSync()));
 }
@@ -61,7 +47,7 @@ Deno.test("saveModel() and loadModel() round-trip every weight exactly, moving s
     const bn = model.layers[2];
     bn.setWeights(bn.getWeights().map((w, i) => tf.fill(w.shape, i + 0.5))); // moving mean 2.5, variance 3.5
     await saveModel(join(dir, "model"), model);
-    assertEquals(await names(join(dir, "model")), ["model.json", "weights.bin"]);
+    assertEquals(await namesIn(join(dir, "model")), ["model.json", "weights.bin"]);
     const loaded = await loadModel(join(dir, "model"));
     assertEquals(weightsOf(loaded), weightsOf(model));
     assertEquals(loaded.layers.map((l) => l.getClassName()), model.layers.map((l) => l.getClassName()));
@@ -105,8 +91,8 @@ Deno.test("saveModel() replaces an older model folder and leaves no temporary fo
     await saveModel(join(dir, "model"), first);
     await Deno.writeTextFile(join(dir, "model", "stale.txt"), "from an older run");
     await saveModel(join(dir, "model"), second);
-    assertEquals(await names(join(dir, "model")), ["model.json", "weights.bin"]);
-    assertEquals(await names(dir), ["model"]);
+    assertEquals(await namesIn(join(dir, "model")), ["model.json", "weights.bin"]);
+    assertEquals(await namesIn(dir), ["model"]);
     const loaded = await loadModel(join(dir, "model"));
     assertEquals(weightsOf(loaded), weightsOf(second));
     [first, second, loaded].forEach((m) => m.dispose());
@@ -135,7 +121,7 @@ Deno.test("saveCheckpoint() and loadCheckpoint() round-trip the model, the optim
     await trainStep(model, optimizer, batch, 3);
     const state = { epoch: 1, history: [{ epoch: 1, loss: 1.25 }], best: null };
     await saveCheckpoint(join(dir, "checkpoint"), model, optimizer, state);
-    assertEquals(await names(join(dir, "checkpoint")), [
+    assertEquals(await namesIn(join(dir, "checkpoint")), [
       "model.json",
       "optimizer.bin",
       "optimizer.json",
@@ -207,7 +193,7 @@ Deno.test("saveCheckpoint() keeps the previous checkpoint when writing the new o
       TypeError,
       "BigInt",
     );
-    assertEquals(await names(dir), ["checkpoint"]);
+    assertEquals(await namesIn(dir), ["checkpoint"]);
     const checkpoint = await loadCheckpoint<{ epoch: number }>(join(dir, "checkpoint"));
     assertEquals(checkpoint.state, { epoch: 1 });
     assertEquals(weightsOf(checkpoint.model), saved);

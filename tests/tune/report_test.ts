@@ -63,17 +63,18 @@ const FINAL = {
   },
 } as unknown as RunResults;
 
-Deno.test("renderSearchReport() draws one influence plot per hyper-parameter", () => {
-  const html = renderSearchReport({ settings: SETTINGS, rows: ROWS, best: ROWS[1], final: FINAL });
+Deno.test("renderSearchReport() draws one influence plot per hyper-parameter", async () => {
+  const html = await renderSearchReport({ settings: SETTINGS, rows: ROWS, best: ROWS[1], final: FINAL });
   const params = [...html.matchAll(/data-plot="influence" data-param="([^"]+)"/g)].map((m) => m[1]);
   assertEquals(params, ["learningRate", "dropProb", "temporalFilters", "windowSeconds"]);
 });
 
-Deno.test("renderSearchReport() highlights the best trial and shows the final test on test3", () => {
-  const html = renderSearchReport({ settings: SETTINGS, rows: ROWS, best: ROWS[1], final: FINAL });
+Deno.test("renderSearchReport() highlights the best trial and shows the final test on test3", async () => {
+  const html = await renderSearchReport({ settings: SETTINGS, rows: ROWS, best: ROWS[1], final: FINAL });
   assertEquals(html.match(/<tr class="best">/g)?.length, 1);
   assertStringIncludes(html, '<tr class="best"><td><code>tb</code>');
-  assertEquals(html.match(/class="best" cx=/g)?.length, 4); // ringed in every influence plot
+  // Ringed in every influence plot: one item in the layer named "best", its tooltip saying so.
+  assertEquals(html.match(/role-mark best_marks"[^>]*><path aria-label="tb: [^"]*\(best\)"/g)?.length, 4);
   assertStringIncludes(
     html,
     'final test (never used to choose)</td><td class="num">8</td><td class="num">16</td><td class="num">0.550',
@@ -81,21 +82,21 @@ Deno.test("renderSearchReport() highlights the best trial and shows the final te
   assertStringIncludes(html, "failed: RangeError: out of memory");
 });
 
-Deno.test("renderSearchReport() says when nothing has finished or nothing was retrained", () => {
-  const html = renderSearchReport({ settings: SETTINGS, rows: [row("ta", 1e-4, 0, "pending")] });
+Deno.test("renderSearchReport() says when nothing has finished or nothing was retrained", async () => {
+  const html = await renderSearchReport({ settings: SETTINGS, rows: [row("ta", 1e-4, 0, "pending")] });
   assertStringIncludes(html, "No trial has finished yet");
   assertStringIncludes(html, "has not been retrained");
-  assertEquals(html.match(/no finished trial/g)?.length, 4);
+  assertEquals(html.match(/>no finished trial<\/text>/g)?.length, 4);
 });
 
-Deno.test("influencePlot() uses a log axis for log-uniform parameters and categories for choices", () => {
+Deno.test("influencePlot() uses a log axis for log-uniform parameters and categories for choices", async () => {
   const points = [{ value: 1e-4, score: 0.4, trial: "a" }, { value: 1e-2, score: 0.6, trial: "b" }];
-  const log = influencePlot("learningRate", points, { kind: "logUniform" });
+  const log = await influencePlot("learningRate", points, { kind: "logUniform" });
   assertStringIncludes(log, "learningRate (log scale)");
   for (const tick of [">1e-4<", ">0.001<", ">0.01<"]) assertStringIncludes(log, tick);
-  const linear = influencePlot("learningRate", points, { kind: "uniform" });
+  const linear = await influencePlot("learningRate", points, { kind: "uniform" });
   assertStringIncludes(linear, "(linear scale)");
-  const strip = influencePlot("act", [{ value: "elu", score: 0.5, trial: "a" }], {
+  const strip = await influencePlot("act", [{ value: "elu", score: 0.5, trial: "a" }], {
     kind: "choice",
     categories: ["relu", "elu"],
   });

@@ -4,6 +4,7 @@ import { runConfig } from "../../training/run_config.ts";
 import type { SearchSettings } from "../../tune/plan_search.ts";
 import { runPlannedTrial, runSearch } from "../../tune/run_search.ts";
 import { fakeRunner } from "./_fake_runner.ts";
+import { withTempDir } from "../_temp_dir.ts";
 
 function settings(overrides: Partial<SearchSettings> = {}): SearchSettings {
   return {
@@ -21,15 +22,6 @@ function settings(overrides: Partial<SearchSettings> = {}): SearchSettings {
 /** Higher learning rate, higher validation accuracy. */
 const byRate = (config: { learningRate: number }) => ({ window: config.learningRate * 10, recording: 0.5 });
 const quiet = () => {};
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 Deno.test("runSearch() does not rerun finished trials or the finished final run", () =>
   withTempDir(async (out) => {

@@ -10,15 +10,7 @@ import {
   validatesOnHoldout,
 } from "../../tune/run_trial.ts";
 import type { RunConfig } from "../../training/run_config.ts";
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "megflow-run-trial-test-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "../_temp_dir.ts";
 
 function trial(config: RunConfig = runConfig("cross", "/data", { epochs: 2 })): TrialSpec {
   return { index: 0, trialId: "t1", stage: 0, values: { learningRate: 0.01 }, config };

@@ -5,15 +5,7 @@ import type { TrialSpec } from "../../tune/run_trial.ts";
 import { defaultWorkerArgs, rowSummary, runTrials } from "../../tune/run_trials.ts";
 import type { TrialRow } from "../../tune/trial_row.ts";
 import { fakeRunner, fakeSplit } from "./_fake_runner.ts";
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "megflow-run-trials-test-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "../_temp_dir.ts";
 
 function trials(rates: number[]): TrialSpec[] {
   return rates.map((learningRate, index) => ({

@@ -1,15 +1,7 @@
 import { assert, assertEquals, assertGreaterOrEqual, assertRejects } from "@std/assert";
 import { join } from "node:path";
 import { runWorkers, type WorkerJob } from "../../tune/run_workers.ts";
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "megflow-workers-test-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "../_temp_dir.ts";
 
 /** A job running `code` with `deno eval`. */
 function job(dir: string, label: string, code: string): WorkerJob {
