@@ -17,6 +17,7 @@ import { readBlocks, type ReadBlocksOptions } from "../sources/read_blocks.ts";
 import { writeFileAtomic } from "../core/atomic_write.ts";
 import { RAW_SFREQ } from "../core/types.ts";
 import type { Block, Recording } from "../core/types.ts";
+import type { ResamplePool } from "./resample_pool.ts";
 
 /** Options of {@linkcode readResampled}: those of `readBlocks`, plus the target rate and cache. */
 export interface ReadResampledOptions extends ReadBlocksOptions {
@@ -27,6 +28,12 @@ export interface ReadResampledOptions extends ReadBlocksOptions {
    * not be inside a data folder. Default: none (no cache: always read the raw file).
    */
   cacheDir?: string;
+  /**
+   * Workers that read and resample raw files (see `ResamplePool`): a recording missing
+   * from the cache is then read and resampled on another core; the blocks are the same,
+   * bit for bit. Default: none (this thread reads and resamples).
+   */
+  pool?: ResamplePool;
 }
 
 const MAGIC = "MEGFLOW1";
@@ -140,7 +147,14 @@ function decodeEntry(bytes: Uint8Array, recording: Recording): Block | undefined
  */
 export function readResampled(recording: Recording, options: ReadResampledOptions = {}): Observable<Block> {
   const toHz = options.toHz ?? 125;
-  const fromRaw = () => readBlocks(recording, options).pipe(resample({ toHz, fromHz: options.sfreq ?? RAW_SFREQ }));
+  const { pool } = options;
+  const fromRaw = () =>
+    pool
+      ? pool.read(recording, { ...options, toHz })
+      // resample copies each block as it arrives: borrow the reader's buffer instead of a copy
+      : readBlocks(recording, { ...options, borrow: true }).pipe(
+        resample({ toHz, fromHz: options.sfreq ?? RAW_SFREQ }),
+      );
   const cacheDir = options.cacheDir;
   if (cacheDir === undefined) return defer(fromRaw);
   return from(resampledCacheKey(recording.path, options)).pipe(
