@@ -26,7 +26,7 @@ export interface ReadBlocksOptions {
    * read, so it reads only as fast as the sink releases items. Default: none (the
    * reader emits every block as fast as it can read).
    */
-  gate?: PullGate;
+  gate?: Pick<PullGate, "ready">;
   /** Number of rows (sensors) every file must have. Default {@linkcode N_SENSORS} (248). */
   expectedChannels?: number;
   /** Read only the first `maxSamples` samples of each recording (quick runs). Default: all. */
