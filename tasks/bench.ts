@@ -3,15 +3,15 @@
  * writes a JSON report.
  *
  * ```
- * deno task bench [--data DIR] [--files 16,64] [--repeat N] [--wait-load 0.7] [--train] [--out FILE]
+ * deno task bench [--data DIR] [--files 16,64] [--repeat N] [--wait-load 0.7] [--sink-ms 0] [--train] [--out FILE]
  * ```
  *
  * Ingest (`bench/ingest_suite.ts`): for each `--files` count, megflow from
  * cold (no resample cache), megflow from the cache that run filled, and the
- * Python reference (h5py + scipy `resample_poly` + z-score) on the same
- * h5py-written copies of the files, each timed run in a process of its own, so
- * that every peak RSS is that of one run alone. The `ingest` key holds the
- * cold run with the most files; `ingestRuns` holds everything.
+ * Python reference (h5py + scipy `resample_poly` + z-score) on h5py-written
+ * copies of the same files, each timed run in a fresh child process, so that
+ * every peak RSS is that of one run alone. The `ingest` key holds the cold run
+ * with the most files; `ingestRuns` holds all of them.
  *
  * @module
  */
@@ -27,14 +27,14 @@ const USAGE = `Usage: deno task bench [options]
 
   --data DIR        dataset root holding Cross/train (default: the generated full-size dataset)
   --files LIST      comma-separated file counts, each run in its own process (default: 16,64)
-  --workers N       workers that read and resample in the stream; 0: one thread (default: cores)
-  --concurrency K   recordings read at once (default: max(2, workers))
   --sink-ms N       milliseconds the sink spends per batch, like a training step (default: 0)
+  --concurrency K   recordings read at once (default: max(2, workers))
+  --workers N       workers that read and resample in the stream; 0: one thread (default: cores)
   --repeat N        timed runs of each kind per count; the report has all and the median (default: 1)
   --wait-load X     before each timed run, wait until the 1-minute load average is below X
   --wait-max S      longest such wait in seconds (default: 900)
-  --python CMD      Python with h5py, scipy and numpy for the reference route and the h5py
-                    copies (default: $MEGFLOW_PYTHON, python3 or /usr/bin/python3, the first that has them)
+  --python CMD      Python with h5py, scipy and numpy for the reference route and the h5py copies
+                    (default: $MEGFLOW_PYTHON, python3 or /usr/bin/python3, the first that has them)
   --no-python       skip the Python reference and bench the files as they are
   --h5py-dir DIR    where the h5py-written copies go (default: in the megflow cache)
   --routes LIST     Python routes: exact (resample_poly 125/2034), decimate16 (default: exact)
@@ -45,72 +45,65 @@ const USAGE = `Usage: deno task bench [options]
   --out FILE        JSON report (default: bench/report.json)
   --help            this text`;
 
-const FLAGS = {
-  data: { type: "string" },
-  files: { type: "string", default: "16,64" },
-  workers: { type: "string" },
-  concurrency: { type: "string" },
-  "sink-ms": { type: "string", default: "0" },
-  repeat: { type: "string", default: "1" },
-  "wait-load": { type: "string" },
-  "wait-max": { type: "string", default: "900" },
-  python: { type: "string" },
-  "no-python": { type: "boolean", default: false },
-  "h5py-dir": { type: "string" },
-  routes: { type: "string", default: "exact" },
-  train: { type: "boolean", default: false },
-  backends: { type: "string" },
-  models: { type: "string" },
-  "no-ingest": { type: "boolean", default: false },
-  out: { type: "string", default: "bench/report.json" },
-  help: { type: "boolean", default: false },
-} as const;
-
-function positiveIntegers(flag: string, text: string): number[] {
-  const values = text.split(",").map(Number);
-  if (values.some((v) => !Number.isInteger(v) || v < 1)) {
-    throw new RangeError(`--${flag} must list positive integers, got ${text}`);
-  }
-  return values;
-}
-
-function optionalNumber(flag: string, text: string | undefined): number | undefined {
+/** A flag's number: `undefined` when absent, else a number >= 0 (an integer >= 1 with `positive`). */
+function numberFlag(name: string, text: string | undefined, positive = false): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (!Number.isFinite(value) || value < 0) {
-    throw new RangeError(`--${flag} must be a non-negative number, got ${text}`);
+  if (positive ? !Number.isInteger(value) || value < 1 : !Number.isFinite(value) || value < 0) {
+    throw new RangeError(`--${name} must be a ${positive ? "positive integer" : "non-negative number"}, got ${text}`);
   }
   return value;
 }
 
-async function ingest(values: ReturnType<typeof parse>["values"]): Promise<IngestSuiteReport> {
-  const dataDir = values.data
-    ? resolve(values.data)
+/** The ingest runs of `deno task bench` (bench/ingest_suite.ts), with their table on stderr. */
+async function benchIngestRuns(values: Record<string, string | boolean | undefined>): Promise<IngestSuiteReport> {
+  const text = (name: string) => values[name] as string | undefined;
+  const counts = text("files")!.split(",").map((count) => numberFlag("files", count, true)!);
+  const dataDir = text("data")
+    ? resolve(text("data")!)
     : await ensureDefaultDataset({ preset: "full", splits: ["Cross/train"], onProgress: (m) => console.error(m) });
   const suite = await benchIngestSuite({
     dataDir,
-    counts: positiveIntegers("files", values.files),
-    workers: optionalNumber("workers", values.workers),
-    concurrency: optionalNumber("concurrency", values.concurrency),
-    sinkMs: optionalNumber("sink-ms", values["sink-ms"]),
-    repeat: positiveIntegers("repeat", values.repeat)[0],
-    waitLoad: optionalNumber("wait-load", values["wait-load"]),
-    waitMaxSeconds: optionalNumber("wait-max", values["wait-max"]),
-    python: values["no-python"] ? false : values.python,
-    h5pyDir: values["h5py-dir"],
-    routes: commaList(values.routes) as ("exact" | "decimate16")[],
+    counts,
+    sinkMs: numberFlag("sink-ms", text("sink-ms")),
+    concurrency: numberFlag("concurrency", text("concurrency"), true),
+    workers: numberFlag("workers", text("workers")),
+    repeat: numberFlag("repeat", text("repeat"), true),
+    waitLoad: numberFlag("wait-load", text("wait-load")),
+    waitMaxSeconds: numberFlag("wait-max", text("wait-max")),
+    python: values["no-python"] ? false : text("python"),
+    h5pyDir: text("h5py-dir"),
+    routes: commaList(text("routes")!) as ("exact" | "decimate16")[],
   });
   console.error(`\n${ingestTable(suite)}\n`);
   return suite;
 }
 
-function parse(args: string[]) {
-  return parseArgs({ args, options: FLAGS });
-}
-
 /** Runs the benchmark with command-line `args`. */
 export async function main(args: string[]): Promise<void> {
-  const { values } = parse(args);
+  const { values } = parseArgs({
+    args,
+    options: {
+      data: { type: "string" },
+      files: { type: "string", default: "16,64" },
+      "sink-ms": { type: "string", default: "0" },
+      concurrency: { type: "string" },
+      workers: { type: "string" },
+      repeat: { type: "string", default: "1" },
+      "wait-load": { type: "string" },
+      "wait-max": { type: "string", default: "900" },
+      python: { type: "string" },
+      "no-python": { type: "boolean", default: false },
+      "h5py-dir": { type: "string" },
+      routes: { type: "string", default: "exact" },
+      train: { type: "boolean", default: false },
+      backends: { type: "string" },
+      models: { type: "string" },
+      "no-ingest": { type: "boolean", default: false },
+      out: { type: "string", default: "bench/report.json" },
+      help: { type: "boolean", default: false },
+    },
+  });
   if (values.help) return console.log(USAGE);
   const report: Record<string, unknown> = {
     date: new Date().toISOString(),
@@ -120,17 +113,18 @@ export async function main(args: string[]): Promise<void> {
       os: Deno.build.os,
       arch: Deno.build.arch,
       deno: Deno.version.deno,
-      memoryGB: Deno.systemMemoryInfo().total / 2 ** 30,
       loadavgAtStart: Deno.loadavg(),
     },
   };
   if (!values["no-ingest"]) {
-    const suite = await ingest(values);
-    const largest = suite.counts.reduce((a, b) => (b.files > a.files ? b : a));
-    Object.assign(report, { data: suite.filesDir, ingest: largest.cold.median, ingestRuns: suite });
+    const suite = await benchIngestRuns(values);
+    report.data = suite.filesDir;
+    report.ingest = suite.counts.reduce((a, b) => (b.files > a.files ? b : a)).cold.median;
+    report.ingestRuns = suite;
   }
   if (values.train) {
     const { benchTrain } = await import("../bench/train.ts");
+
     const list = (text?: string) => text === undefined ? undefined : commaList(text);
     report.train = await benchTrain({
       backends: list(values.backends) as TrainBenchBackend[] | undefined,
