@@ -52,7 +52,8 @@ const get = (i: number) => [0x20, ...uleb(i)];
 const set = (i: number) => [0x21, ...uleb(i)];
 const tee = (i: number) => [0x22, ...uleb(i)];
 const i32 = (n: number) => [0x41, ...sleb(n)];
-const ADD = [0x6a], SUB = [0x6b], MUL = [0x6c], SHL = [0x74], GE_S = [0x4e], EQZ = [0x45], AND = [0x71];
+const ADD = [0x6a], SUB = [0x6b], MUL = [0x6c], SHL = [0x74], SHR_U = [0x76], GE_S = [0x4e], EQZ = [0x45];
+const AND = [0x71];
 const i32Load = (offset: number) => [0x28, 2, ...uleb(offset)];
 const f64Load = (offset: number) => [0x2b, 3, ...uleb(offset)];
 const f64Store = (offset: number) => [0x39, 3, ...uleb(offset)];
@@ -161,37 +162,43 @@ function convolveCode(): number[] {
 }
 
 /**
- * `interleave(src, nPairs, n, dst, groupStride)`: copies channel-major float64
- * rows `[2 nPairs, n]` at `src` to the grouped layout at `dst` (row `c`,
- * column `t` to `dst + (c >> 3) * groupStride + 64 t + 8 (c & 7)`), two rows
- * and two columns per step.
+ * `interleave(src, nGroups, n, dst, groupStride)`: copies channel-major
+ * float64 rows `[8 nGroups, n]` at `src` to the grouped layout at `dst` (row
+ * `c`, column `t` to `dst + (c >> 3) * groupStride + 64 t + 8 (c & 7)`), a
+ * group's eight rows two columns at a time, so that every step writes two
+ * whole 64-byte columns.
  */
 function interleaveCode(): number[] {
-  const [SRC, N_PAIRS, N, DST, GROUP_STRIDE] = [0, 1, 2, 3, 4];
-  const [R, PS, PD, K, ROW, HALF] = [5, 6, 7, 8, 9, 10];
-  const [A, B] = [11, 12]; // v128 locals
-  const pair = [
-    // ps = src + 2 r * row; pd = dst + (r >> 2) * groupStride + 16 (r & 3)
-    ...[...get(SRC), ...get(R), ...i32(1), ...SHL, ...get(ROW), ...MUL, ...ADD, ...set(PS)],
-    ...[...get(DST), ...get(R), ...i32(2), ...[0x76], ...get(GROUP_STRIDE), ...MUL, ...ADD], // 0x76: i32.shr_u
-    ...[...get(R), ...i32(3), ...AND, ...i32(4), ...SHL, ...ADD, ...set(PD)],
+  const [SRC, N_GROUPS, N, DST, GROUP_STRIDE] = [0, 1, 2, 3, 4];
+  const [G, PD, K, ROW, HALF] = [5, 6, 7, 8, 9];
+  const P = 10; // P..P+7: the read pointer of each row of the group
+  const [A, B] = [18, 19]; // v128 locals
+  const rows = [0, 1, 2, 3, 4, 5, 6, 7];
+  const pair = (p: number) => [
+    ...[...get(P + 2 * p), ...v128Load(0), ...set(A)],
+    ...[...get(P + 2 * p + 1), ...v128Load(0), ...set(B)],
+    ...[...get(PD), ...get(A), ...get(B), ...pairOf(0), ...v128Store(16 * p)],
+    ...[...get(PD), ...get(A), ...get(B), ...pairOf(1), ...v128Store(64 + 16 * p)],
+  ];
+  const group = [
+    // row pointers: src + (8 g + c) * row; pd = dst + g * groupStride
+    ...rows.flatMap((c) => [
+      ...[...get(SRC), ...get(G), ...i32(3), ...SHL, ...i32(c), ...ADD, ...get(ROW), ...MUL, ...ADD, ...set(P + c)],
+    ]),
+    ...[...get(DST), ...get(G), ...get(GROUP_STRIDE), ...MUL, ...ADD, ...set(PD)],
     ...countedLoop(K, HALF, [
-      ...[...get(PS), ...v128Load(0), ...set(A)],
-      ...[...get(PS), ...get(ROW), ...ADD, ...v128Load(0), ...set(B)],
-      ...[...get(PD), ...get(A), ...get(B), ...pairOf(0), ...v128Store(0)],
-      ...[...get(PD), ...get(A), ...get(B), ...pairOf(1), ...v128Store(64)],
-      ...bump(PS, i32(16)),
+      ...[0, 1, 2, 3].flatMap(pair),
+      ...rows.flatMap((c) => bump(P + c, i32(16))),
       ...bump(PD, i32(128)),
     ]),
     // an odd last column, one float64 at a time
     ...[...get(N), ...i32(1), ...AND, ...IF],
-    ...[...get(PD), ...get(PS), ...f64Load(0), ...f64Store(0)],
-    ...[...get(PD), ...get(PS), ...get(ROW), ...ADD, ...f64Load(0), ...f64Store(8)],
+    ...rows.flatMap((c) => [...get(PD), ...get(P + c), ...f64Load(0), ...f64Store(8 * c)]),
     ...END,
   ];
-  const locals = vec([[...uleb(6), I32], [...uleb(2), V128]]);
-  const setup = [...get(N), ...i32(3), ...SHL, ...set(ROW), ...get(N), ...i32(1), ...[0x76], ...set(HALF)];
-  return [...locals, ...setup, ...countedLoop(R, N_PAIRS, pair), ...END];
+  const locals = vec([[...uleb(13), I32], [...uleb(2), V128]]);
+  const setup = [...get(N), ...i32(3), ...SHL, ...set(ROW), ...get(N), ...i32(1), ...SHR_U, ...set(HALF)];
+  return [...locals, ...setup, ...countedLoop(G, N_GROUPS, group), ...END];
 }
 
 /** The kernel module's bytes: imports `env.memory`, exports `convolve` and `interleave`. */
@@ -229,7 +236,7 @@ interface Kernel {
     out: number,
     outStride: number,
   ): void;
-  interleave(src: number, nPairs: number, n: number, dst: number, groupStride: number): void;
+  interleave(src: number, nGroups: number, n: number, dst: number, groupStride: number): void;
 }
 
 function instantiateKernel(): Kernel {
@@ -385,7 +392,7 @@ export class KernelResampler {
     // rows of the last group beyond nChans: zeros (their outputs are dropped)
     this.#f64.fill(0, stage + this.nChans * n, stage + this.#nGroups * GROUP * n);
     const dst = this.#inputAt + this.#bufferLength * GROUP * 8;
-    this.#kernel.interleave(this.#stageAt, (this.#nGroups * GROUP) / 2, n, dst, this.#capacity * GROUP * 8);
+    this.#kernel.interleave(this.#stageAt, this.#nGroups, n, dst, this.#capacity * GROUP * 8);
     this.#bufferLength += n;
   }
 
