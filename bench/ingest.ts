@@ -18,7 +18,7 @@ import type { Recording } from "../core/types.ts";
 export interface IngestBenchOptions {
   /** Preprocessing steps. Default: DEFAULT_PREPROCESS (125 Hz, z-score, 2 s windows every 1 s). */
   steps?: readonly PreprocessStep[];
-  /** Recordings read at once. Default: `max(2, workers)`, as `streamWindows`. */
+  /** Recordings read at once. Default: `max(2, workers + 1)`, as `streamWindows`. */
   concurrency?: number;
   /** Workers that read and resample (see `streamWindows`); 0: this thread. Default: `navigator.hardwareConcurrency`. */
   workers?: number;
@@ -78,7 +78,7 @@ export async function benchIngest(
   const workers = options.workers ?? Math.max(1, navigator.hardwareConcurrency ?? 1);
   const settings = {
     steps: options.steps ?? DEFAULT_PREPROCESS,
-    concurrency: options.concurrency ?? Math.max(2, workers),
+    concurrency: options.concurrency ?? Math.max(2, workers + 1),
     workers,
     cacheDir: options.cacheDir ?? null,
     batchSize: options.batchSize ?? 32,

@@ -30,7 +30,7 @@ export interface IngestSuiteOptions {
   counts: readonly number[];
   /** Workers of the stream (see `streamWindows`). Default: `navigator.hardwareConcurrency`. */
   workers?: number;
-  /** Recordings read at once. Default: `max(2, workers)`. */
+  /** Recordings read at once. Default: `max(2, workers + 1)`. */
   concurrency?: number;
   /** Milliseconds the sink spends per batch. Default: 0. */
   sinkMs?: number;

@@ -266,8 +266,12 @@ export interface KernelFilter {
 const PAGE = 65536;
 /** Idle resamplers kept per thread for reuse. */
 const MAX_IDLE = 4;
-/** Columns staged (copied in channel-major) per `interleave` call: bounds the staging area to 8 MB for 248 channels. */
-const STAGE_COLUMNS = 4096;
+/**
+ * Input columns handled per step (staged, interleaved, convolved): a push of
+ * any length goes through in steps of this many, so the working set of a step
+ * (2 MB staged and 3.4 MB grouped for 248 channels) stays in the caches.
+ */
+const CHUNK = 1024;
 
 /**
  * The streaming polyphase resampler of `resample` on the SIMD kernel: the
@@ -275,12 +279,15 @@ const STAGE_COLUMNS = 4096;
  * end), with float32 outputs equal bit for bit to `new Float32Array()` of
  * `PolyphaseResampler`'s float64 outputs.
  *
- * Memory: one WebAssembly memory, grown as needed and never shrunk: the taps
- * (325 kB for 2034 -> 125 Hz), a staging area of up to 4096 channel-major
- * columns, the grouped input columns of the largest push plus
- * `maxPhaseLength`, and the outputs of one push; about 17 MB for 248
- * channels and 4096-sample blocks. `flush()` keeps the memory for the next
- * signal, so one resampler can serve many recordings one after another.
+ * A push goes through in steps of 1024 columns: each is copied channel-major
+ * into a staging area, interleaved into the grouped input, and every output
+ * it completes is computed at once, so the input held stays at about 1024 +
+ * 2 `maxPhaseLength` columns whatever the block size. Memory: one
+ * WebAssembly memory, grown as needed and never shrunk: the taps (325 kB for
+ * 2034 -> 125 Hz), the staging area and grouped input (5.4 MB for 248
+ * channels), and the outputs of the largest push (250 kB for 4096-sample
+ * blocks). `flush()` keeps the memory for the next signal, so one resampler
+ * can serve many recordings one after another.
  */
 export class KernelResampler {
   static #idle: KernelResampler[] = [];
@@ -315,6 +322,7 @@ export class KernelResampler {
   #inputAt = 0;
   #outputAt = 0;
   #capacity = 0; // input columns per group
+  #outCapacity = 0; // outputs per channel in the output region
   #bufferStart = 0;
   #bufferLength = 0;
   #samplesIn = 0;
@@ -329,7 +337,8 @@ export class KernelResampler {
     this.nChans = nChans;
     this.#nGroups = Math.ceil(nChans / GROUP);
     this.#kernel = instantiateKernel();
-    this.#layout(2 * filter.maxPhaseLength, 0);
+    const { up, down, maxPhaseLength } = filter;
+    this.#layout(CHUNK + 2 * maxPhaseLength + Math.ceil(down / up) + 2, 0, Math.ceil((CHUNK * up) / down) + 2);
     this.#f64.set(filter.phaseTaps, 0);
     this.#reset();
   }
@@ -352,12 +361,17 @@ export class KernelResampler {
    */
   push(data: Float32Array | Float64Array): Float32Array {
     const nNew = data.length / this.nChans;
-    this.#reserve(this.#bufferLength + nNew);
-    for (let t0 = 0; t0 < nNew; t0 += STAGE_COLUMNS) this.#stage(data, nNew, t0, Math.min(nNew, t0 + STAGE_COLUMNS));
-    this.#samplesIn += nNew;
-    const { up, down, halfLength } = this.filter;
-    const mEnd = Math.max(this.#samplesOut, Math.floor((this.#samplesIn * up - 1 - halfLength) / down) + 1);
-    return this.#emit(mEnd);
+    const first = this.#samplesOut;
+    const nTotal = this.#readyAfter(this.#samplesIn + nNew) - first;
+    this.#reserve(this.#bufferLength + Math.min(nNew, CHUNK), nTotal);
+    for (let t0 = 0; t0 < nNew; t0 += CHUNK) {
+      const t1 = Math.min(nNew, t0 + CHUNK);
+      this.#reserve(this.#bufferLength + t1 - t0, nTotal);
+      this.#stage(data, nNew, t0, t1);
+      this.#samplesIn += t1 - t0;
+      this.#compute(this.#readyAfter(this.#samplesIn), first, nTotal);
+    }
+    return this.#outputs(nTotal);
   }
 
   /**
@@ -368,18 +382,24 @@ export class KernelResampler {
    */
   flush(): Float32Array {
     const { up, down } = this.filter;
-    const nOut = Math.ceil((this.#samplesIn * up) / down);
-    if (nOut > this.#samplesOut) {
-      const nZeros = this.#lastInputIndex(nOut - 1) + 1 - this.#samplesIn;
-      if (nZeros > 0) {
-        this.#reserve(this.#bufferLength + nZeros);
-        this.#zeroColumns(this.#bufferLength, nZeros);
-        this.#bufferLength += nZeros;
-      }
+    const first = this.#samplesOut;
+    const nOut = Math.max(first, Math.ceil((this.#samplesIn * up) / down));
+    const nZeros = nOut > first ? this.#lastInputIndex(nOut - 1) + 1 - this.#samplesIn : 0;
+    this.#reserve(this.#bufferLength + Math.max(0, nZeros), nOut - first);
+    if (nZeros > 0) {
+      this.#zeroColumns(this.#bufferLength, nZeros);
+      this.#bufferLength += nZeros;
     }
-    const out = this.#emit(Math.max(nOut, this.#samplesOut));
+    this.#compute(nOut, first, nOut - first);
+    const out = this.#outputs(nOut - first);
     this.#reset();
     return out;
+  }
+
+  /** Outputs computable once `samplesIn` input samples have arrived (never fewer than already out). */
+  #readyAfter(samplesIn: number): number {
+    const { up, down, halfLength } = this.filter;
+    return Math.max(this.#samplesOut, Math.floor((samplesIn * up - 1 - halfLength) / down) + 1);
   }
 
   /** Copies columns `[t0, t1)` of a channel-major block to the stage, then interleaves them into the input. */
@@ -417,25 +437,32 @@ export class KernelResampler {
     }
   }
 
-  #reserve(columns: number): void {
-    if (columns > this.#capacity) this.#layout(columns + this.filter.maxPhaseLength, this.#bufferLength);
+  /** Grows the regions to hold `columns` input columns and `outputs` outputs per channel. */
+  #reserve(columns: number, outputs: number): void {
+    if (columns > this.#capacity || outputs > this.#outCapacity) {
+      const capacity = columns > this.#capacity ? columns + this.filter.maxPhaseLength : this.#capacity;
+      this.#layout(capacity, this.#bufferLength, Math.max(outputs, this.#outCapacity));
+    }
   }
 
-  /** Places the regions for `capacity` input columns per group, moving the first `keep` columns. */
-  #layout(capacity: number, keep: number): void {
+  /**
+   * Places the regions for `capacity` input columns per group and `outCapacity`
+   * outputs per channel, moving the first `keep` input columns and the outputs.
+   */
+  #layout(capacity: number, keep: number, outCapacity: number): void {
     const { up, down, phaseTaps } = this.filter;
     const rows = this.#nGroups * GROUP;
-    const maxOut = Math.ceil((capacity * up) / down) + 2;
     const tableAt = align(8 * phaseTaps.length);
-    const stageAt = align(tableAt + 12 * maxOut);
-    const inputAt = align(stageAt + 8 * rows * Math.min(capacity, STAGE_COLUMNS));
+    const stageAt = align(tableAt + 12 * (Math.ceil((capacity * up) / down) + 2));
+    const inputAt = align(stageAt + 8 * rows * CHUNK);
     const outputAt = align(inputAt + 8 * rows * capacity);
-    const bytes = outputAt + 4 * rows * maxOut;
+    const bytes = outputAt + 4 * rows * outCapacity;
     const memory = this.#kernel.memory;
     if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE));
     const buffer = memory.buffer as ArrayBuffer;
     const f64 = new Float64Array(buffer);
-    // the regions only move up: move the groups last first
+    // the regions only move up: the outputs first, then the groups last first
+    new Uint8Array(buffer).copyWithin(outputAt, this.#outputAt, this.#outputAt + 4 * rows * this.#outCapacity);
     for (let g = this.#nGroups - 1; g >= 0 && keep > 0; g--) {
       const from = this.#inputAt / 8 + g * this.#capacity * GROUP;
       f64.copyWithin(inputAt / 8 + g * capacity * GROUP, from, from + keep * GROUP);
@@ -443,20 +470,18 @@ export class KernelResampler {
     this.#f64 = f64;
     this.#f32 = new Float32Array(buffer);
     this.#i32 = new Int32Array(buffer);
-    [this.#tableAt, this.#stageAt, this.#inputAt, this.#outputAt, this.#capacity] = [
-      tableAt,
-      stageAt,
-      inputAt,
-      outputAt,
-      capacity,
-    ];
+    [this.#tableAt, this.#stageAt, this.#inputAt, this.#outputAt] = [tableAt, stageAt, inputAt, outputAt];
+    [this.#capacity, this.#outCapacity] = [capacity, outCapacity];
   }
 
-  /** Computes outputs `samplesOut .. mEnd - 1`, then drops the input no longer needed. */
-  #emit(mEnd: number): Float32Array {
+  /**
+   * Computes outputs `samplesOut .. mEnd - 1` into the output region, where
+   * output `m` of a push whose first output is `first` sits at column
+   * `m - first` of rows `nTotal` long; then drops the input no longer needed.
+   */
+  #compute(mEnd: number, first: number, nTotal: number): void {
     const mStart = this.#samplesOut;
-    const n = mEnd - mStart;
-    if (n > 0) {
+    if (mEnd > mStart) {
       const { up, down, halfLength, phaseOffsets, phaseLengths } = this.filter;
       const i32 = this.#i32;
       let t = mStart * down + halfLength;
@@ -468,10 +493,19 @@ export class KernelResampler {
         i32[ti + 1] = phaseOffsets[p];
         i32[ti + 2] = len;
       }
+      const out = this.#outputAt + 4 * (mStart - first);
       const groupStride = this.#capacity * GROUP * 8;
-      this.#kernel.convolve(this.#inputAt, groupStride, this.#nGroups, this.#tableAt, n, 0, this.#outputAt, 4 * n);
+      this.#kernel.convolve(
+        this.#inputAt,
+        groupStride,
+        this.#nGroups,
+        this.#tableAt,
+        mEnd - mStart,
+        0,
+        out,
+        4 * nTotal,
+      );
     }
-    const out = this.#f32.slice(this.#outputAt / 4, this.#outputAt / 4 + this.nChans * n);
     this.#samplesOut = mEnd;
     const keepFrom = this.#lastInputIndex(mEnd) - this.filter.maxPhaseLength + 1;
     const len = this.#bufferLength;
@@ -484,7 +518,11 @@ export class KernelResampler {
       this.#bufferStart += shift;
       this.#bufferLength -= shift;
     }
-    return out;
+  }
+
+  /** The outputs of this push or flush, channel-major `[nChans, nTotal]`, copied out. */
+  #outputs(nTotal: number): Float32Array {
+    return this.#f32.slice(this.#outputAt / 4, this.#outputAt / 4 + this.nChans * nTotal);
   }
 }
 

@@ -21,7 +21,9 @@ export interface StreamWindowsOptions {
   /**
    * Recordings read at the same time. Their windows come out recording after recording,
    * in the order of `recordings`, whatever the speed of each read (the next recordings'
-   * windows wait in memory meanwhile). Default: `max(2, workers)`.
+   * windows wait in memory meanwhile). Default: `workers + 1` (at least 2): one more than the
+   * workers, so that a worker that finishes a recording starts the next at once, while the
+   * finished one is still being stored in the cache.
    */
   concurrency?: number;
   /**
@@ -75,7 +77,7 @@ export function streamWindows(
   if (!Number.isInteger(workers) || workers < 0) {
     throw new RangeError(`Cannot stream windows: workers must be a non-negative integer, got ${workers}`);
   }
-  const concurrency = options.concurrency ?? Math.max(2, workers);
+  const concurrency = options.concurrency ?? Math.max(2, workers + 1);
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new RangeError(`Cannot stream windows: concurrency must be a positive integer, got ${concurrency}`);
   }

@@ -5,7 +5,7 @@
  */
 
 import { Observable } from "rxjs";
-import { type H5Module, h5Module, type OpenRecording, openRecordingFile } from "./_h5.ts";
+import type { H5Module, OpenRecording, openRecordingFile } from "./_h5.ts";
 import { DataFileError } from "../core/errors.ts";
 import { magnes3600Layout } from "../core/layout.ts";
 import type { PullGate } from "../core/pull_gate.ts";
@@ -132,9 +132,15 @@ export function readBlocks(recording: Recording, options: ReadBlocksOptions = {}
       reader = undefined;
     };
     const run = async () => {
-      const module = await h5Module();
+      // h5wasm (about 50 MB resident once loaded) loads with the first read, not with this
+      // module: a process whose reading happens in workers never loads it
+      const h5 = await import("./_h5.ts");
+      const module = await h5.h5Module();
       if (subscriber.closed) return;
-      reader = new BlockReader(module, recording, expectedChannels, blockSamples, { float32, borrow });
+      reader = new BlockReader(module, h5.openRecordingFile, recording, expectedChannels, blockSamples, {
+        float32,
+        borrow,
+      });
       const end = Math.min(reader.nTimes, maxSamples ?? Infinity);
       for (let t0 = 0; t0 < end; t0 += blockSamples) {
         if (gate) {
@@ -176,6 +182,7 @@ class BlockReader {
 
   constructor(
     module: H5Module,
+    open: typeof openRecordingFile,
     recording: Recording,
     nChans: number,
     blockSamples: number,
@@ -186,7 +193,7 @@ class BlockReader {
     this.#nChans = nChans;
     this.#float32 = output.float32;
     this.#borrow = output.borrow;
-    this.#open = openRecordingFile(module, recording.path, {
+    this.#open = open(module, recording.path, {
       datasetName: recording.datasetName,
       expectedChannels: nChans,
     });

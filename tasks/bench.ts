@@ -28,7 +28,7 @@ const USAGE = `Usage: deno task bench [options]
   --data DIR        dataset root holding Cross/train (default: the generated full-size dataset)
   --files LIST      comma-separated file counts, each run in its own process (default: 16,64)
   --sink-ms N       milliseconds the sink spends per batch, like a training step (default: 0)
-  --concurrency K   recordings read at once (default: max(2, workers))
+  --concurrency K   recordings read at once (default: max(2, workers + 1))
   --workers N       workers that read and resample in the stream; 0: one thread (default: cores)
   --repeat N        timed runs of each kind per count; the report has all and the median (default: 1)
   --wait-load X     before each timed run, wait until the 1-minute load average is below X

@@ -62,7 +62,7 @@ Deno.test("benchIngest() reports the settings it used, defaults filled in", asyn
   const workers = navigator.hardwareConcurrency;
   assertEquals(report.settings, {
     steps: DEFAULT_PREPROCESS,
-    concurrency: Math.max(2, workers),
+    concurrency: Math.max(2, workers + 1),
     workers,
     cacheDir: null,
     batchSize: 32,
