@@ -7,6 +7,7 @@
  *
  * @module
  */
+import process from "node:process";
 import { consume } from "../pipeline/consume.ts";
 import { peakRssMB } from "../core/peak_rss.ts";
 import { PullGate } from "../core/pull_gate.ts";
@@ -47,6 +48,11 @@ export interface IngestReport {
   seconds: number;
   /** rawBytes / 1e6 / seconds. */
   rawMBPerSecond: number;
+  /**
+   * CPU seconds of the process over the same span, all threads (workers included):
+   * `cpuSeconds / seconds` is how many cores the stream kept busy.
+   */
+  cpuSeconds: number;
   /** Windows that reached the sink. */
   windows: number;
   /** Batches that reached the sink. */
@@ -92,17 +98,20 @@ export async function benchIngest(
   const batches$ = streamBatches(recordings, { ...settings, cacheDir: options.cacheDir, gate, seed: 1 });
   const loadavg = Deno.loadavg();
   let windows = 0;
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const batches = await consume(batches$, async (batch) => {
     windows += batch.ys.length;
     if (settings.sinkMs > 0) await new Promise((resolve) => setTimeout(resolve, settings.sinkMs));
   }, { gate });
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   return {
     files: recordings.length,
     rawBytes,
     seconds,
     rawMBPerSecond: rawBytes / 1e6 / seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     windows,
     batches,
     peakRssMB: peakRssMB(),

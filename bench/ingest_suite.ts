@@ -237,33 +237,38 @@ async function runChild(spec: IngestChildSpec): Promise<IngestReport> {
 
 /**
  * The suite's results as a Markdown table: per count, raw MB, cold and cached
- * megflow MB/s, Python MB/s and the ratio, peak RSS, windows, load.
+ * megflow MB/s (median and every run), the cores the cold run kept busy (CPU
+ * seconds / wall seconds), Python MB/s and the ratio, peak RSS, windows, load.
  *
  * @param report What {@linkcode benchIngestSuite} returned.
  * @returns The table, one line per count, with its header.
  */
 export function ingestTable(report: IngestSuiteReport): string {
   const mb = (x: number) => x.toFixed(0);
+  const rates = (runs: { rawMBPerSecond: number }[]) => runs.map((r) => mb(r.rawMBPerSecond)).join(", ");
+  const python = (runs: Runs<PythonReport> | undefined) =>
+    runs ? `${mb(runs.median.rawMBPerSecond)} (${rates(runs.runs)})` : "skipped";
   const rows = report.counts.map((c) => {
-    const cold = c.cold.median, cached = c.cached.median;
-    const exact = c.python.exact?.median;
-    const rates = (runs: { rawMBPerSecond: number }[]) => runs.map((r) => mb(r.rawMBPerSecond)).join(", ");
+    const cold = c.cold.median;
     return [
       c.files,
       mb(cold.rawBytes / 1e6),
-      `${cold.seconds.toFixed(1)}`,
+      cold.seconds.toFixed(1),
       `**${mb(cold.rawMBPerSecond)}** (${rates(c.cold.runs)})`,
-      `${mb(cached.rawMBPerSecond)} (${rates(c.cached.runs)})`,
-      exact ? `${mb(exact.rawMBPerSecond)} (${rates(c.python.exact!.runs)})` : "skipped",
+      (cold.cpuSeconds / cold.seconds).toFixed(2),
+      `${mb(c.cached.median.rawMBPerSecond)} (${rates(c.cached.runs)})`,
+      python(c.python.exact),
       c.coldOverPython === undefined ? "-" : `**${c.coldOverPython.toFixed(2)}x**`,
+      python(c.python.decimate16),
       `${mb(Math.max(...c.cold.runs.map((r) => r.peakRssMB)))} MB`,
       `${mb(Math.max(...c.cached.runs.map((r) => r.peakRssMB)))} MB`,
       cold.windows,
       c.cold.runs.map((r) => r.loadavg[0].toFixed(2)).join(", "),
     ].join(" | ");
   });
-  const header = "files | raw MB | cold s | cold MB/s | cached MB/s | Python exact MB/s | cold / Python | " +
-    "peak RSS cold | peak RSS cached | windows | load at start (cold)";
+  const header = "files | raw MB | cold s | cold MB/s (runs) | cores busy | cached MB/s (runs) | " +
+    "Python exact MB/s (runs) | cold / Python | Python decimate16 MB/s | peak RSS cold | peak RSS cached | " +
+    "windows | load at start (cold runs)";
   const rule = header.split(" | ").map(() => "---").join(" | ");
   return [header, rule, ...rows].map((line) => `| ${line} |`).join("\n");
 }

@@ -10,7 +10,8 @@ For each h5 file: h5py reads the one float64 dataset whole, then
   8th-order Chebyshev filter run forwards and backwards),
 then z-scores each channel with the recording's mean and standard deviation.
 Prints one JSON line: files, rawBytes, seconds (wall clock, from the first
-read to the last z-score), rawMBPerSecond, outSamples, peakRssMB.
+read to the last z-score), rawMBPerSecond, cpuSeconds (over the same span),
+outSamples, peakRssMB.
 """
 
 import argparse
@@ -42,9 +43,12 @@ def main() -> None:
     parser.add_argument("files", nargs="+")
     args = parser.parse_args()
     raw_bytes = sum(os.path.getsize(p) for p in args.files)
+    cpu_before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     out_samples = sum(ingest(p, args.route) for p in args.files)
     seconds = time.perf_counter() - started
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_seconds = cpu.ru_utime - cpu_before.ru_utime + cpu.ru_stime - cpu_before.ru_stime
     print(
         json.dumps(
             {
@@ -53,6 +57,7 @@ def main() -> None:
                 "rawBytes": raw_bytes,
                 "seconds": seconds,
                 "rawMBPerSecond": raw_bytes / 1e6 / seconds,
+                "cpuSeconds": cpu_seconds,
                 "outSamples": out_samples,
                 "peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6,
                 "numpy": np.__version__,

@@ -35,6 +35,8 @@ export interface PythonReport {
   seconds: number;
   /** rawBytes / 1e6 / seconds. */
   rawMBPerSecond: number;
+  /** CPU seconds over the same span (about `seconds`: numpy and scipy use one core here). */
+  cpuSeconds: number;
   /** Output samples per channel, all files together. */
   outSamples: number;
   /** Peak resident memory of the Python process, MB. */

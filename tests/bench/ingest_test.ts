@@ -31,6 +31,7 @@ Deno.test("benchIngest() counts the files, bytes, windows and batches it streame
     assertEquals([report.windows, report.batches], [12, 3]); // 5 + 5 + 2
     assert(report.seconds > 0);
     assertAlmostEquals(report.rawMBPerSecond, bytes / 1e6 / report.seconds, 1e-9);
+    assert(report.cpuSeconds > 0 && report.cpuSeconds < 100 * report.seconds);
   });
 });
 
