@@ -98,8 +98,11 @@ function decodeEntry(bytes: Uint8Array, recording: Recording): Block | undefined
   const nChans = view.getUint32(8, true);
   const nTimes = view.getUint32(12, true);
   if (bytes.length !== HEADER_BYTES + 4 * nChans * nTimes) return undefined;
-  const data = new Float32Array(nChans * nTimes);
-  new Uint8Array(data.buffer).set(bytes.subarray(HEADER_BYTES));
+  // the samples as a view of the bytes read (no copy) when they are 4-byte aligned, as readFile gives them
+  const offset = bytes.byteOffset + HEADER_BYTES;
+  const data = offset % 4 === 0
+    ? new Float32Array(bytes.buffer as ArrayBuffer, offset, nChans * nTimes)
+    : new Float32Array(bytes.slice(HEADER_BYTES).buffer);
   return {
     recording,
     startSample: view.getFloat64(24, true),
@@ -169,9 +172,11 @@ export function readResampled(recording: Recording, options: ReadResampledOption
         const store = defer(async () => {
           if (blocks.length === 0) return;
           // A cache that cannot be written only costs speed: warn, do not fail the run.
-          await writeFileAtomic(entry, encodeEntry(blocks)).catch((error) =>
+          const bytes = encodeEntry(blocks);
+          await writeFileAtomic(entry, bytes).catch((error) =>
             console.warn(`megflow: cannot write resample cache ${entry}: ${error}`)
           );
+          (bytes.buffer as ArrayBuffer).transfer(0); // written: free its 2.2 MB now, not at the next major GC
         }).pipe(ignoreElements());
         return concat(fromRaw().pipe(tap((block) => blocks.push(block))), store);
       }));
