@@ -2,10 +2,12 @@
  * The ingest benchmark: streams recordings through
  * read -> resample -> zscore -> window -> shuffle -> batch into a sink that
  * does nothing (or sleeps per batch, like a training step), and reports
- * throughput and the process's peak resident memory.
+ * throughput and the process's peak resident memory (workers included: they
+ * are threads of the process).
  *
  * @module
  */
+import process from "node:process";
 import { consume } from "../pipeline/consume.ts";
 import { peakRssMB } from "../core/peak_rss.ts";
 import { PullGate } from "../core/pull_gate.ts";
@@ -17,8 +19,15 @@ import type { Recording } from "../core/types.ts";
 export interface IngestBenchOptions {
   /** Preprocessing steps. Default: DEFAULT_PREPROCESS (125 Hz, z-score, 2 s windows every 1 s). */
   steps?: readonly PreprocessStep[];
-  /** Recordings read at once. Default: 2. */
+  /** Recordings read at once. Default: `max(2, workers + 1)`, as `streamWindows`. */
   concurrency?: number;
+  /** Workers that read and resample (see `streamWindows`); 0: this thread. Default: `navigator.hardwareConcurrency`. */
+  workers?: number;
+  /**
+   * Resample cache folder: a cold run fills it, a second run reads it (the cached rate).
+   * Default: none (every run reads and resamples the raw files).
+   */
+  cacheDir?: string;
   /** Windows per batch. Default: 32. */
   batchSize?: number;
   /** Shuffle buffer in windows. Default: 256. */
@@ -39,6 +48,11 @@ export interface IngestReport {
   seconds: number;
   /** rawBytes / 1e6 / seconds. */
   rawMBPerSecond: number;
+  /**
+   * CPU seconds of the process over the same span, all threads (workers included):
+   * `cpuSeconds / seconds` is how many cores the stream kept busy.
+   */
+  cpuSeconds: number;
   /** Windows that reached the sink. */
   windows: number;
   /** Batches that reached the sink. */
@@ -47,8 +61,13 @@ export interface IngestReport {
   peakRssMB: number;
   /** Most batches the sink held at once. */
   gatePeak: number;
-  /** Settings used. */
-  settings: Required<Omit<IngestBenchOptions, "steps">> & { steps: readonly PreprocessStep[] };
+  /** 1-, 5- and 15-minute load averages of the machine when the run started. */
+  loadavg: number[];
+  /** Settings used (`cacheDir` null: no cache). */
+  settings: Required<Omit<IngestBenchOptions, "steps" | "cacheDir">> & {
+    steps: readonly PreprocessStep[];
+    cacheDir: string | null;
+  };
 }
 
 /**
@@ -62,9 +81,12 @@ export async function benchIngest(
   recordings: readonly Recording[],
   options: IngestBenchOptions = {},
 ): Promise<IngestReport> {
+  const workers = options.workers ?? Math.max(1, navigator.hardwareConcurrency ?? 1);
   const settings = {
     steps: options.steps ?? DEFAULT_PREPROCESS,
-    concurrency: options.concurrency ?? 2,
+    concurrency: options.concurrency ?? Math.max(2, workers + 1),
+    workers,
+    cacheDir: options.cacheDir ?? null,
     batchSize: options.batchSize ?? 32,
     shuffleBuffer: options.shuffleBuffer ?? 256,
     sinkMs: options.sinkMs ?? 0,
@@ -73,23 +95,28 @@ export async function benchIngest(
   let rawBytes = 0;
   for (const recording of recordings) rawBytes += (await Deno.stat(recording.path)).size;
   const gate = new PullGate(settings.highWaterMark);
-  const batches$ = streamBatches(recordings, { ...settings, gate, seed: 1 });
+  const batches$ = streamBatches(recordings, { ...settings, cacheDir: options.cacheDir, gate, seed: 1 });
+  const loadavg = Deno.loadavg();
   let windows = 0;
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const batches = await consume(batches$, async (batch) => {
     windows += batch.ys.length;
     if (settings.sinkMs > 0) await new Promise((resolve) => setTimeout(resolve, settings.sinkMs));
   }, { gate });
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   return {
     files: recordings.length,
     rawBytes,
     seconds,
     rawMBPerSecond: rawBytes / 1e6 / seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     windows,
     batches,
     peakRssMB: peakRssMB(),
     gatePeak: gate.peak,
+    loadavg,
     settings,
   };
 }

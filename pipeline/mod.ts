@@ -1,11 +1,12 @@
 /**
- * Stream composition: the resample cache, named preprocessing steps, per-subject statistics, and
- * the streams of windows and batches that feed training and evaluation, with the pull-driven
- * sink that consumes them.
+ * Stream composition: the resample cache and the pool of resampling workers, named
+ * preprocessing steps, per-subject statistics, and the streams of windows and batches that
+ * feed training and evaluation, with the pull-driven sink that consumes them.
  *
  * @module
  */
 export { readResampled, type ReadResampledOptions } from "./read_resampled.ts";
+export { ResamplePool, type ResamplePoolOptions, type ResamplePoolReadOptions } from "./resample_pool.ts";
 export {
   warmResampleCache,
   type WarmResampleCacheOptions,

@@ -17,6 +17,7 @@ import { readBlocks, type ReadBlocksOptions } from "../sources/read_blocks.ts";
 import { writeFileAtomic } from "../core/atomic_write.ts";
 import { RAW_SFREQ } from "../core/types.ts";
 import type { Block, Recording } from "../core/types.ts";
+import type { ResamplePool } from "./resample_pool.ts";
 
 /** Options of {@linkcode readResampled}: those of `readBlocks`, plus the target rate and cache. */
 export interface ReadResampledOptions extends ReadBlocksOptions {
@@ -27,6 +28,12 @@ export interface ReadResampledOptions extends ReadBlocksOptions {
    * not be inside a data folder. Default: none (no cache: always read the raw file).
    */
   cacheDir?: string;
+  /**
+   * Workers that read and resample raw files (see `ResamplePool`): a recording missing
+   * from the cache is then read and resampled on another core; the blocks are the same,
+   * bit for bit. Default: none (this thread reads and resamples).
+   */
+  pool?: ResamplePool;
 }
 
 const MAGIC = "MEGFLOW1";
@@ -91,8 +98,11 @@ function decodeEntry(bytes: Uint8Array, recording: Recording): Block | undefined
   const nChans = view.getUint32(8, true);
   const nTimes = view.getUint32(12, true);
   if (bytes.length !== HEADER_BYTES + 4 * nChans * nTimes) return undefined;
-  const data = new Float32Array(nChans * nTimes);
-  new Uint8Array(data.buffer).set(bytes.subarray(HEADER_BYTES));
+  // the samples as a view of the bytes read (no copy) when they are 4-byte aligned, as readFile gives them
+  const offset = bytes.byteOffset + HEADER_BYTES;
+  const data = offset % 4 === 0
+    ? new Float32Array(bytes.buffer as ArrayBuffer, offset, nChans * nTimes)
+    : new Float32Array(bytes.slice(HEADER_BYTES).buffer);
   return {
     recording,
     startSample: view.getFloat64(24, true),
@@ -140,7 +150,14 @@ function decodeEntry(bytes: Uint8Array, recording: Recording): Block | undefined
  */
 export function readResampled(recording: Recording, options: ReadResampledOptions = {}): Observable<Block> {
   const toHz = options.toHz ?? 125;
-  const fromRaw = () => readBlocks(recording, options).pipe(resample({ toHz, fromHz: options.sfreq ?? RAW_SFREQ }));
+  const { pool } = options;
+  const fromRaw = () =>
+    pool
+      ? pool.read(recording, { ...options, toHz })
+      // resample copies each block as it arrives: borrow the reader's buffer instead of a copy
+      : readBlocks(recording, { ...options, borrow: true }).pipe(
+        resample({ toHz, fromHz: options.sfreq ?? RAW_SFREQ }),
+      );
   const cacheDir = options.cacheDir;
   if (cacheDir === undefined) return defer(fromRaw);
   return from(resampledCacheKey(recording.path, options)).pipe(
@@ -155,9 +172,11 @@ export function readResampled(recording: Recording, options: ReadResampledOption
         const store = defer(async () => {
           if (blocks.length === 0) return;
           // A cache that cannot be written only costs speed: warn, do not fail the run.
-          await writeFileAtomic(entry, encodeEntry(blocks)).catch((error) =>
+          const bytes = encodeEntry(blocks);
+          await writeFileAtomic(entry, bytes).catch((error) =>
             console.warn(`megflow: cannot write resample cache ${entry}: ${error}`)
           );
+          (bytes.buffer as ArrayBuffer).transfer(0); // written: free its 2.2 MB now, not at the next major GC
         }).pipe(ignoreElements());
         return concat(fromRaw().pipe(tap((block) => blocks.push(block))), store);
       }));

@@ -1,16 +1,15 @@
 /**
- * Fills the resample cache with several Deno Workers at once, so that the
- * first epoch does not read and filter raw files on the training thread and
- * the machine's other cores do the reading. tfjs trains on one thread under
- * Deno; this is where the second core helps.
+ * Fills the resample cache with several Deno Workers at once, before a run.
+ * The stream itself reads with workers too (`streamWindows`' `workers`), so
+ * this is needed only to have every entry written before the first epoch.
  *
  * @module
  */
-import { DataFileError } from "../core/errors.ts";
+import { finalize, from, ignoreElements, lastValueFrom, mergeMap } from "rxjs";
 import { exists } from "../core/_exists.ts";
-import { type ReadResampledOptions, resampledCacheKey } from "./read_resampled.ts";
+import { readResampled, type ReadResampledOptions, resampledCacheKey } from "./read_resampled.ts";
+import { ResamplePool } from "./resample_pool.ts";
 import type { Recording } from "../core/types.ts";
-import type { WarmJob } from "./_warm_cache_worker.ts";
 import { join } from "node:path";
 
 /** Options of {@linkcode warmResampleCache}. */
@@ -34,9 +33,10 @@ export interface WarmResampleCacheResult {
 }
 
 /**
- * Resamples every recording missing from the cache, `workers` at a time, each
- * in its own Deno Worker (its own h5wasm heap). Rejects with a
- * {@linkcode DataFileError} naming the first bad file; the cache never holds a
+ * Resamples every recording missing from the cache, `workers` at a time, on a
+ * {@linkcode ResamplePool} (each worker with its own h5wasm heap), and stores
+ * each one as `readResampled` does. Rejects with a
+ * `DataFileError` naming the first bad file; the cache never holds a
  * partial entry (entries are written atomically after a complete read).
  *
  * @param recordings Recordings to cache.
@@ -69,40 +69,27 @@ export async function warmResampleCache(
   options: WarmResampleCacheOptions,
 ): Promise<WarmResampleCacheResult> {
   const started = performance.now();
-  const { workers: wanted, onProgress, gate: _gate, ...readOptions } = options;
+  const { workers: wanted, onProgress, gate: _gate, pool: _pool, ...readOptions } = options;
   const missing: Recording[] = [];
   for (const recording of recordings) {
     const entry = join(options.cacheDir, `${await resampledCacheKey(recording.path, readOptions)}.f32`);
     if (!(await exists(entry))) missing.push(recording);
   }
-  const count = Math.max(1, Math.min(wanted ?? navigator.hardwareConcurrency ?? 1, missing.length));
-  let next = 0;
-  let done = 0;
-  let failure: DataFileError | undefined;
-  const runWorker = async () => {
-    const worker = new Worker(new URL("./_warm_cache_worker.ts", import.meta.url), { type: "module" });
+  if (missing.length > 0) {
+    const workers = Math.max(1, Math.min(wanted ?? navigator.hardwareConcurrency ?? 1, missing.length));
+    const pool = new ResamplePool({ workers });
+    let done = 0;
     try {
-      while (next < missing.length && !failure) {
-        const recording = missing[next++];
-        const reply = await new Promise<{ ok: boolean; path: string; message?: string }>((resolve, reject) => {
-          worker.onmessage = (event) => resolve(event.data);
-          worker.onerror = (event) => {
-            event.preventDefault();
-            reject(new DataFileError(recording.path, `worker failed: ${event.message}`));
-          };
-          worker.postMessage({ recording, options: readOptions } satisfies WarmJob);
-        });
-        if (!reply.ok) {
-          failure ??= new DataFileError(recording.path, reply.message?.replace(`${recording.path}: `, "") ?? "failed");
-        }
-        onProgress?.(++done, missing.length);
-      }
+      const store = (recording: Recording) =>
+        readResampled(recording, { ...readOptions, pool }).pipe(
+          ignoreElements(),
+          finalize(() => onProgress?.(++done, missing.length)),
+        );
+      await lastValueFrom(from(missing).pipe(mergeMap(store, workers)), { defaultValue: undefined });
     } finally {
-      worker.terminate();
+      pool.close();
     }
-  };
-  if (missing.length > 0) await Promise.all(Array.from({ length: count }, runWorker));
-  if (failure) throw failure;
+  }
   return {
     written: missing.length,
     cached: recordings.length - missing.length,

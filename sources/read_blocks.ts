@@ -5,7 +5,7 @@
  */
 
 import { Observable } from "rxjs";
-import { type H5Module, h5Module, type OpenRecording, openRecordingFile } from "./_h5.ts";
+import type { H5Module, OpenRecording, openRecordingFile } from "./_h5.ts";
 import { DataFileError } from "../core/errors.ts";
 import { magnes3600Layout } from "../core/layout.ts";
 import type { PullGate } from "../core/pull_gate.ts";
@@ -26,7 +26,7 @@ export interface ReadBlocksOptions {
    * read, so it reads only as fast as the sink releases items. Default: none (the
    * reader emits every block as fast as it can read).
    */
-  gate?: PullGate;
+  gate?: Pick<PullGate, "ready">;
   /** Number of rows (sensors) every file must have. Default {@linkcode N_SENSORS} (248). */
   expectedChannels?: number;
   /** Read only the first `maxSamples` samples of each recording (quick runs). Default: all. */
@@ -37,6 +37,14 @@ export interface ReadBlocksOptions {
    * `Float32Array` for float32 files. Default `false`.
    */
   float32?: boolean;
+  /**
+   * `true`: a block's data is a view of the reader's buffer in the wasm heap instead of a
+   * copy, valid only until the subscriber's `next` returns (the next read overwrites it).
+   * For a consumer that copies each block synchronously, such as `resample`, this saves
+   * one copy (and one allocation) of every block. Ignored when `float32` converts float64
+   * samples (that makes a copy anyway). Default `false`.
+   */
+  borrow?: boolean;
 }
 
 /**
@@ -105,6 +113,7 @@ export function readBlocks(recording: Recording, options: ReadBlocksOptions = {}
     expectedChannels = N_SENSORS,
     maxSamples,
     float32 = false,
+    borrow = false,
   } = options;
   checkPositiveInteger("blockSamples", blockSamples);
   checkPositiveInteger("expectedChannels", expectedChannels);
@@ -123,9 +132,15 @@ export function readBlocks(recording: Recording, options: ReadBlocksOptions = {}
       reader = undefined;
     };
     const run = async () => {
-      const module = await h5Module();
+      // h5wasm (about 50 MB resident once loaded) loads with the first read, not with this
+      // module: a process whose reading happens in workers never loads it
+      const h5 = await import("./_h5.ts");
+      const module = await h5.h5Module();
       if (subscriber.closed) return;
-      reader = new BlockReader(module, recording, expectedChannels, blockSamples, float32);
+      reader = new BlockReader(module, h5.openRecordingFile, recording, expectedChannels, blockSamples, {
+        float32,
+        borrow,
+      });
       const end = Math.min(reader.nTimes, maxSamples ?? Infinity);
       for (let t0 = 0; t0 < end; t0 += blockSamples) {
         if (gate) {
@@ -162,14 +177,23 @@ class BlockReader {
   #recording: Recording;
   #nChans: number;
   #float32: boolean;
+  #borrow: boolean;
   #pointer = 0;
 
-  constructor(module: H5Module, recording: Recording, nChans: number, blockSamples: number, float32: boolean) {
+  constructor(
+    module: H5Module,
+    open: typeof openRecordingFile,
+    recording: Recording,
+    nChans: number,
+    blockSamples: number,
+    output: { float32: boolean; borrow: boolean },
+  ) {
     this.#module = module;
     this.#recording = recording;
     this.#nChans = nChans;
-    this.#float32 = float32;
-    this.#open = openRecordingFile(module, recording.path, {
+    this.#float32 = output.float32;
+    this.#borrow = output.borrow;
+    this.#open = open(module, recording.path, {
       datasetName: recording.datasetName,
       expectedChannels: nChans,
     });
@@ -184,7 +208,7 @@ class BlockReader {
     this.#pointer = pointer;
   }
 
-  /** Reads columns `[t0, t1)` of every channel, checks them and copies them out of the wasm heap. */
+  /** Reads columns `[t0, t1)` of every channel, checks them and copies them out of the wasm heap (unless borrowed). */
   read(t0: number, t1: number): Float32Array | Float64Array {
     const { file, info } = this.#open;
     file.readColumns(info.name, this.#nChans, t0, t1, this.#pointer);
@@ -207,7 +231,7 @@ class BlockReader {
       );
     }
     if (this.#float32 && view instanceof Float64Array) return new Float32Array(view);
-    return view.slice();
+    return this.#borrow ? view : view.slice();
   }
 
   close(): void {

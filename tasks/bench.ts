@@ -3,32 +3,41 @@
  * writes a JSON report.
  *
  * ```
- * deno task bench [--data DIR] [--files 16,64] [--sink-ms 0] [--train] [--serve] [--out FILE]
+ * deno task bench [--data DIR] [--files 16,64] [--repeat N] [--wait-load 0.7] [--sink-ms 0] [--train] [--serve] [--out FILE]
  * ```
  *
- * Each `--files` count runs in a fresh child process, so every peak RSS is
- * that of one run alone. The `ingest` key holds the run with the most files;
- * `ingestRuns` holds all of them.
+ * Ingest (`bench/ingest_suite.ts`): for each `--files` count, megflow from
+ * cold (no resample cache), megflow from the cache that run filled, and the
+ * Python reference (h5py + scipy `resample_poly` + z-score) on h5py-written
+ * copies of the same files, each timed run in a fresh child process, so that
+ * every peak RSS is that of one run alone. The `ingest` key holds the cold run
+ * with the most files; `ingestRuns` holds all of them.
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { join, resolve } from "node:path";
-import { benchIngest, type IngestReport } from "../bench/ingest.ts";
+import { resolve } from "node:path";
+import { benchIngestSuite, type IngestSuiteReport, ingestTable } from "../bench/ingest_suite.ts";
 import type { TrainBenchBackend } from "../bench/train.ts";
-import { catalog, recordingsOf } from "../sources/catalog.ts";
 import { writeFileAtomic } from "../core/atomic_write.ts";
 import { commaList, positiveIntFlag } from "./_flags.ts";
 import { ensureDefaultDataset } from "../synth/default_dataset.ts";
-import type { Recording } from "../core/types.ts";
-import { hashSeed, Random } from "../core/random.ts";
 
 const USAGE = `Usage: deno task bench [options]
 
   --data DIR        dataset root holding Cross/train (default: the generated full-size dataset)
   --files LIST      comma-separated file counts, each run in its own process (default: 16,64)
   --sink-ms N       milliseconds the sink spends per batch, like a training step (default: 0)
-  --concurrency K   recordings read at once (default: 2)
+  --concurrency K   recordings read at once (default: max(2, workers + 1))
+  --workers N       workers that read and resample in the stream; 0: one thread (default: cores)
+  --repeat N        timed runs of each kind per count; the report has all and the median (default: 1)
+  --wait-load X     before each timed run, wait until the 1-minute load average is below X
+  --wait-max S      longest such wait in seconds (default: 900)
+  --python CMD      Python with h5py, scipy and numpy for the reference route and the h5py copies
+                    (default: $MEGFLOW_PYTHON, python3 or /usr/bin/python3, the first that has them)
+  --no-python       skip the Python reference and bench the files as they are
+  --h5py-dir DIR    where the h5py-written copies go (default: in the megflow cache)
+  --routes LIST     Python routes: exact (resample_poly 125/2034), decimate16 (default: exact)
   --train           also benchmark training and inference (bench/train.ts)
   --backends LIST   training backends to measure (default: wasm,webgpu,cpu)
   --models LIST     registered models to measure (default: all)
@@ -39,35 +48,38 @@ const USAGE = `Usage: deno task bench [options]
   --out FILE        JSON report (default: bench/report.json; with --serve bench/serve.json)
   --help            this text`;
 
-/** Picks `n` recordings of Cross/train, balanced across classes, in a fixed order. */
-export function pickRecordings(recordings: readonly Recording[], n: number): Recording[] {
-  if (n > recordings.length) {
-    throw new RangeError(`Cannot benchmark: asked for ${n} files, the folder has ${recordings.length}`);
+/** A flag's number: `undefined` when absent, else a number >= 0 (an integer >= 1 with `positive`). */
+function numberFlag(name: string, text: string | undefined, positive = false): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (positive ? !Number.isInteger(value) || value < 1 : !Number.isFinite(value) || value < 0) {
+    throw new RangeError(`--${name} must be a ${positive ? "positive integer" : "non-negative number"}, got ${text}`);
   }
-  const byLabel = new Map<string, Recording[]>();
-  for (const recording of new Random(hashSeed("bench")).shuffle([...recordings])) {
-    byLabel.set(recording.label, [...(byLabel.get(recording.label) ?? []), recording]);
-  }
-  const queues = [...byLabel.values()];
-  const picked: Recording[] = [];
-  for (let i = 0; picked.length < n; i = (i + 1) % queues.length) {
-    const next = queues[i].shift();
-    if (next) picked.push(next);
-  }
-  return picked;
+  return value;
 }
 
-async function crossTrainRecordings(dataDir: string): Promise<Recording[]> {
-  return recordingsOf(await catalog(join(dataDir, "Cross", "train")));
-}
-
-async function runChild(dataDir: string, files: number, flags: Record<string, string>): Promise<IngestReport> {
-  const args = ["run", "-A", "--v8-flags=--expose-gc", new URL(import.meta.url).pathname, "--child"];
-  args.push("--data", dataDir, "--files", String(files));
-  for (const [name, value] of Object.entries(flags)) args.push(`--${name}`, value);
-  const output = await new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "inherit" }).output();
-  if (!output.success) throw new Error(`bench child for ${files} files failed (exit ${output.code})`);
-  return JSON.parse(new TextDecoder().decode(output.stdout));
+/** The ingest runs of `deno task bench` (bench/ingest_suite.ts), with their table on stderr. */
+async function benchIngestRuns(values: Record<string, string | boolean | undefined>): Promise<IngestSuiteReport> {
+  const text = (name: string) => values[name] as string | undefined;
+  const counts = text("files")!.split(",").map((count) => numberFlag("files", count, true)!);
+  const dataDir = text("data")
+    ? resolve(text("data")!)
+    : await ensureDefaultDataset({ preset: "full", splits: ["Cross/train"], onProgress: (m) => console.error(m) });
+  const suite = await benchIngestSuite({
+    dataDir,
+    counts,
+    sinkMs: numberFlag("sink-ms", text("sink-ms")),
+    concurrency: numberFlag("concurrency", text("concurrency"), true),
+    workers: numberFlag("workers", text("workers")),
+    repeat: numberFlag("repeat", text("repeat"), true),
+    waitLoad: numberFlag("wait-load", text("wait-load")),
+    waitMaxSeconds: numberFlag("wait-max", text("wait-max")),
+    python: values["no-python"] ? false : text("python"),
+    h5pyDir: text("h5py-dir"),
+    routes: commaList(text("routes")!) as ("exact" | "decimate16")[],
+  });
+  console.error(`\n${ingestTable(suite)}\n`);
+  return suite;
 }
 
 /** Runs the benchmark with command-line `args`. */
@@ -78,7 +90,15 @@ export async function main(args: string[]): Promise<void> {
       data: { type: "string" },
       files: { type: "string", default: "16,64" },
       "sink-ms": { type: "string", default: "0" },
-      concurrency: { type: "string", default: "2" },
+      concurrency: { type: "string" },
+      workers: { type: "string" },
+      repeat: { type: "string", default: "1" },
+      "wait-load": { type: "string" },
+      "wait-max": { type: "string", default: "900" },
+      python: { type: "string" },
+      "no-python": { type: "boolean", default: false },
+      "h5py-dir": { type: "string" },
+      routes: { type: "string", default: "exact" },
       train: { type: "boolean", default: false },
       backends: { type: "string" },
       models: { type: "string" },
@@ -87,50 +107,28 @@ export async function main(args: string[]): Promise<void> {
       run: { type: "string" },
       requests: { type: "string", default: "60" },
       out: { type: "string" },
-      child: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
   if (values.help) return console.log(USAGE);
-  const sinkMs = Number(values["sink-ms"]);
-  const concurrency = Number(values.concurrency);
-  if (values.child) {
-    const recordings = pickRecordings(await crossTrainRecordings(values.data!), Number(values.files));
-    const report = await benchIngest(recordings, { sinkMs, concurrency });
-    return console.log(JSON.stringify(report));
-  }
-  const counts = values.files.split(",").map(Number);
-  for (const count of counts) {
-    if (!Number.isInteger(count) || count < 1) {
-      throw new RangeError(`--files must list positive integers, got ${values.files}`);
-    }
-  }
-  const ingestRuns: IngestReport[] = [];
-  const noIngest = values["no-ingest"] || (values.serve && !args.some((arg) => arg.startsWith("--files")));
-  const out = values.out ?? (values.serve ? "bench/serve.json" : "bench/report.json");
-  const dataDir = noIngest
-    ? undefined
-    : values.data
-    ? resolve(values.data)
-    : await ensureDefaultDataset({ preset: "full", splits: ["Cross/train"], onProgress: (m) => console.error(m) });
-  for (const count of dataDir ? counts : []) {
-    console.error(`bench: ingest of ${count} files...`);
-    const run = await runChild(dataDir!, count, { "sink-ms": String(sinkMs), concurrency: String(concurrency) });
-    console.error(
-      `bench: ${run.files} files, ${(run.rawBytes / 1e6).toFixed(0)} MB in ${run.seconds.toFixed(1)} s ` +
-        `(${run.rawMBPerSecond.toFixed(0)} MB/s), ${run.windows} windows, peak RSS ${run.peakRssMB.toFixed(0)} MB`,
-    );
-    ingestRuns.push(run);
-  }
   const report: Record<string, unknown> = {
     date: new Date().toISOString(),
     command: `deno task bench ${args.join(" ")}`.trim(),
-    machine: { cpus: navigator.hardwareConcurrency, os: Deno.build.os, arch: Deno.build.arch, deno: Deno.version.deno },
-    data: dataDir,
+    machine: {
+      cpus: navigator.hardwareConcurrency,
+      os: Deno.build.os,
+      arch: Deno.build.arch,
+      deno: Deno.version.deno,
+      loadavgAtStart: Deno.loadavg(),
+    },
   };
-  if (ingestRuns.length > 0) {
-    report.ingest = ingestRuns.reduce((a, b) => (b.files > a.files ? b : a));
-    report.ingestRuns = ingestRuns;
+  const noIngest = values["no-ingest"] || (values.serve && !args.some((arg) => arg.startsWith("--files")));
+  const out = values.out ?? (values.serve ? "bench/serve.json" : "bench/report.json");
+  if (!noIngest) {
+    const suite = await benchIngestRuns(values);
+    report.data = suite.filesDir;
+    report.ingest = suite.counts.reduce((a, b) => (b.files > a.files ? b : a)).cold.median;
+    report.ingestRuns = suite;
   }
   if (values.train) {
     const { benchTrain } = await import("../bench/train.ts");

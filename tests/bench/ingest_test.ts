@@ -31,6 +31,7 @@ Deno.test("benchIngest() counts the files, bytes, windows and batches it streame
     assertEquals([report.windows, report.batches], [12, 3]); // 5 + 5 + 2
     assert(report.seconds > 0);
     assertAlmostEquals(report.rawMBPerSecond, bytes / 1e6 / report.seconds, 1e-9);
+    assert(report.cpuSeconds > 0 && report.cpuSeconds < 100 * report.seconds);
   });
 });
 
@@ -59,15 +60,28 @@ Deno.test("benchIngest() waits sinkMs per batch, as a training step would", asyn
 
 Deno.test("benchIngest() reports the settings it used, defaults filled in", async () => {
   const report = await benchIngest([]);
+  const workers = navigator.hardwareConcurrency;
   assertEquals(report.settings, {
     steps: DEFAULT_PREPROCESS,
-    concurrency: 2,
+    concurrency: Math.max(2, workers + 1),
+    workers,
+    cacheDir: null,
     batchSize: 32,
     shuffleBuffer: 256,
     sinkMs: 0,
     highWaterMark: 2,
   });
   assertEquals([report.files, report.rawBytes, report.windows, report.batches], [0, 0, 0, 0]);
-  const given = { steps: STEPS, concurrency: 1, batchSize: 4, shuffleBuffer: 8, sinkMs: 1, highWaterMark: 3 };
+  assertEquals(report.loadavg.length, 3);
+  const given = {
+    steps: STEPS,
+    concurrency: 1,
+    workers: 0,
+    cacheDir: "/tmp/cache",
+    batchSize: 4,
+    shuffleBuffer: 8,
+    sinkMs: 1,
+    highWaterMark: 3,
+  };
   assertEquals((await benchIngest([], given)).settings, given);
 });

@@ -1,6 +1,7 @@
 import { assertEquals, assertNotEquals } from "@std/assert";
 import { lastValueFrom, toArray } from "rxjs";
 import { readResampled, resampledCacheKey } from "../../pipeline/read_resampled.ts";
+import { ResamplePool } from "../../pipeline/resample_pool.ts";
 import type { Block } from "../../core/types.ts";
 import { writeRecording } from "../_recordings.ts";
 
@@ -70,6 +71,25 @@ Deno.test("readResampled() writes no cache entry when the recording fails", asyn
     const entries = await Array.fromAsync(Deno.readDir(`${dir}/cache`)).catch(() => []);
     assertEquals(entries.length, 0);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("readResampled() with a pool reads and caches the same samples as on this thread", async () => {
+  const dir = await Deno.makeTempDir();
+  const pool = new ResamplePool({ workers: 1 });
+  try {
+    const recording = await writeRecording(`${dir}/data`, "rest", "1", 1, 5000);
+    const options = { toHz: 125, cacheDir: `${dir}/cache`, blockSamples: 1024 };
+    const here = await lastValueFrom(readResampled(recording, { ...options, cacheDir: undefined }).pipe(toArray()));
+    const pooled = await lastValueFrom(readResampled(recording, { ...options, pool }).pipe(toArray()));
+    assertEquals(pooled.map((b) => [b.startSample, b.nTimes]), here.map((b) => [b.startSample, b.nTimes]));
+    assertEquals(concatenated(pooled), concatenated(here));
+    const cached = await lastValueFrom(readResampled(recording, { ...options, pool }).pipe(toArray()));
+    assertEquals(concatenated(cached), concatenated(here));
+    assertEquals(pool.started, 1);
+  } finally {
+    pool.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

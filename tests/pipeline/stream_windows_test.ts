@@ -1,5 +1,6 @@
-import { assertEquals, assertLessOrEqual, assertNotEquals, assertThrows } from "@std/assert";
-import { lastValueFrom, tap, toArray } from "rxjs";
+import { assertEquals, assertLessOrEqual, assertNotEquals, assertRejects, assertThrows } from "@std/assert";
+import { lastValueFrom, take, tap, toArray } from "rxjs";
+import { ResamplePool } from "../../pipeline/resample_pool.ts";
 import { consume } from "../../pipeline/consume.ts";
 import { PullGate } from "../../core/pull_gate.ts";
 import type { PreprocessStep } from "../../pipeline/preprocess.ts";
@@ -38,31 +39,33 @@ Deno.test("streamWindows() emits every window of every recording with its label"
   }
 });
 
-Deno.test("streamWindows() reads no further while the sink holds a batch (backpressure)", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const recordings = await fourRecordings(dir);
-    let produced = 0;
-    const gate = new PullGate(1);
-    const windows$ = streamWindows(recordings, { steps: STEPS, gate, blockSamples: 512, concurrency: 2 })
-      .pipe(tap(() => produced++));
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let steps = 0;
-    const done = consume(windows$, async () => {
-      if (steps++ === 0) await held; // the first step takes "forever"
-    }, { gate });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    // Without the gate all 8 windows would be out by now; with it, the readers stop after
-    // the blocks already being read (one per concurrent recording).
-    assertLessOrEqual(produced, 2);
-    release();
-    assertEquals(await done, 8);
-    assertEquals(produced, 8);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+for (const workers of [0, 2]) {
+  Deno.test(`streamWindows() reads no further while the sink holds a batch (backpressure), ${workers} workers`, async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const recordings = await fourRecordings(dir);
+      let produced = 0;
+      const gate = new PullGate(1);
+      const windows$ = streamWindows(recordings, { steps: STEPS, gate, blockSamples: 512, concurrency: 2, workers })
+        .pipe(tap(() => produced++));
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let steps = 0;
+      const done = consume(windows$, async () => {
+        if (steps++ === 0) await held; // the first step takes "forever"
+      }, { gate });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Without the gate all 8 windows would be out by now; with it, the readers stop after
+      // the blocks already being read (one per concurrent recording).
+      assertLessOrEqual(produced, 2);
+      release();
+      assertEquals(await done, 8);
+      assertEquals(produced, 8);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
 
 Deno.test("streamWindows() applies normalisation per recording", async () => {
   const dir = await Deno.makeTempDir();
@@ -83,6 +86,83 @@ Deno.test("streamWindows() applies normalisation per recording", async () => {
 
 Deno.test("streamWindows() rejects a concurrency that is not a positive integer", () => {
   assertThrows(() => streamWindows([], { concurrency: 0 }), RangeError, "got 0");
+  assertThrows(() => streamWindows([], { workers: -1 }), RangeError, "workers must be a non-negative integer, got -1");
+});
+
+/** Each window as text: recording, start, label, shape and the bits of its samples. */
+function fingerprints(windows: Window[]): string[] {
+  return windows.map((w) =>
+    `${w.recording.path}@${w.startSample}:${w.label}:${w.shape}:${
+      new Uint32Array(w.data.buffer, w.data.byteOffset, w.data.length).join(",")
+    }`
+  );
+}
+
+Deno.test("streamWindows() gives the same windows with and without workers, bit for bit, in the same order", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const recordings = [
+      await writeRecording(dir, "rest", "1", 1, 9000, (c, t) => 1e-12 * Math.sin(t / 30 + c)),
+      await writeRecording(dir, "task_motor", "1", 1, 4068, (c, t) => 1e-12 * Math.cos(t / 20 + c)),
+      await writeRecording(dir, "task_story_math", "1", 1, 7000, (c, t) => 1e-11 * Math.sin(t / 7 - c)),
+      await writeRecording(dir, "task_working_memory", "1", 1, 5000, (c, t) => 1e-13 * Math.sin(t / 3 + c)),
+    ];
+    const steps: PreprocessStep[] = [
+      { op: "resample", toHz: 125 },
+      { op: "zscore", mode: "running" },
+      { op: "window", windowSeconds: 1, strideSeconds: 0.5 },
+    ];
+    const run = (workers: number, concurrency?: number) =>
+      lastValueFrom(streamWindows(recordings, { steps, workers, concurrency, blockSamples: 1500 }).pipe(toArray()));
+    const single = fingerprints(await run(0));
+    assertEquals(fingerprints(await run(2)), single);
+    assertEquals(fingerprints(await run(2, 3)), single);
+    assertEquals(fingerprints(await run(1, 1)), single);
+    // recording after recording, in the order given, although the second finishes first
+    const paths = single.map((f) => f.split("@")[0]);
+    assertEquals([...new Set(paths)], recordings.map((r) => r.path));
+    assertEquals(
+      paths,
+      [...paths].sort((a, b) => recordings.findIndex((r) => r.path === a) - recordings.findIndex((r) => r.path === b)),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("streamWindows() terminates its workers when it completes, fails or is unsubscribed", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const recordings = await fourRecordings(dir);
+    const bad = await writeRecording(dir, "rest", "2", 1, 4068, (c, t) => (c === 3 && t === 3000 ? NaN : 1e-12));
+    let during = 0;
+    const options = { steps: STEPS, workers: 2 };
+    await lastValueFrom(streamWindows(recordings, options).pipe(tap(() => (during = ResamplePool.liveWorkers))));
+    assertEquals([during, ResamplePool.liveWorkers], [2, 0]);
+    await assertRejects(() => lastValueFrom(streamWindows([recordings[0], bad, recordings[1]], options)), Error, "NaN");
+    assertEquals(ResamplePool.liveWorkers, 0);
+    await lastValueFrom(streamWindows(recordings, options).pipe(take(1)));
+    assertEquals(ResamplePool.liveWorkers, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("streamWindows() starts no worker for recordings it finds in the cache", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const recordings = await fourRecordings(`${dir}/data`);
+    const options = { steps: STEPS, workers: 2, cacheDir: `${dir}/cache` };
+    const first = await lastValueFrom(streamWindows(recordings, options).pipe(toArray()));
+    let live = 0;
+    const second = await lastValueFrom(
+      streamWindows(recordings, options).pipe(tap(() => (live = Math.max(live, ResamplePool.liveWorkers))), toArray()),
+    );
+    assertEquals(live, 0);
+    assertEquals(fingerprints(second), fingerprints(first));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("streamBatches() repeats an epoch's order for the same seed and changes it between epochs", async () => {

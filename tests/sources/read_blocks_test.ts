@@ -1,5 +1,5 @@
 import h5wasm from "h5wasm/node";
-import { lastValueFrom, type Observable, take, toArray } from "rxjs";
+import { lastValueFrom, type Observable, take, tap, toArray } from "rxjs";
 import {
   assert,
   assertAlmostEquals,
@@ -162,6 +162,24 @@ Deno.test("readBlocks() emits fresh arrays that later blocks do not overwrite", 
   assertEquals(blocks[0].data[1], expected(0, 1));
   assertEquals(blocks[1].data[1], expected(0, 101));
   assert(blocks[0].data.buffer !== blocks[1].data.buffer);
+});
+
+Deno.test("readBlocks() with borrow lends views of one buffer, each holding its block while next() runs", async () => {
+  const seen: { buffer: ArrayBufferLike; first: number; last: number }[] = [];
+  await lastValueFrom(
+    readBlocks(recordingOf(CONTIGUOUS), { blockSamples: 128, borrow: true }).pipe(
+      // what a synchronous consumer sees inside next()
+      tap((block) => {
+        assertBlockValues(block, 1e-26);
+        seen.push({ buffer: block.data.buffer, first: block.data[0], last: block.data[block.data.length - 1] });
+      }),
+      toArray(),
+    ),
+  );
+  assertEquals(seen.length, 3);
+  assertEquals(seen.map((s) => s.first), [0, 128, 256].map((t) => expected(0, t)));
+  assertEquals(seen[2].last, expected(247, 299));
+  assert(seen.every((s) => s.buffer === seen[0].buffer), "one buffer, overwritten by each read");
 });
 
 Deno.test("readBlocks() is cold: every subscription reads the file anew", async () => {
