@@ -12,10 +12,18 @@
  *
  * @module
  */
-/// <reference lib="deno.worker" />
 import type { Subscription } from "rxjs";
 import { RAW_SFREQ } from "../core/types.ts";
 import type { Recording } from "../core/types.ts";
+
+/**
+ * The worker's global scope, typed here rather than with a `deno.worker` lib reference, which JSR
+ * refuses in a published module (it would change the globals of every importer).
+ */
+const scope = self as unknown as {
+  onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
+  postMessage(message: unknown, transfer: Transferable[]): void;
+};
 
 // h5wasm (whose wasm compiles in the background) starts loading before rxjs and the rest, not
 // after them: a worker is ready about 40 % sooner.
@@ -86,7 +94,7 @@ interface Job {
 let job: Job | undefined;
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
-  self.postMessage(message, transfer);
+  scope.postMessage(message, transfer);
 }
 
 function serialise(error: unknown): SerialisedError {
@@ -162,6 +170,6 @@ function handle(message: ToWorker): Promise<void> | void {
 
 // Messages are handled one after another, the first once the modules have loaded.
 let handled: Promise<unknown> = modules;
-self.onmessage = (event: MessageEvent<ToWorker>) => {
+scope.onmessage = (event: MessageEvent<ToWorker>) => {
   handled = handled.then(() => handle(event.data));
 };
