@@ -6,9 +6,9 @@
  * @module
  */
 import { finalize, from, ignoreElements, lastValueFrom, mergeMap } from "rxjs";
-import { exists } from "../core/_exists.ts";
 import { readResampled, type ReadResampledOptions, resampledCacheKey } from "./read_resampled.ts";
 import { ResamplePool } from "./resample_pool.ts";
+import { hasWholeEntry } from "./_resample_cache_entry.ts";
 import type { Recording } from "../core/types.ts";
 import { join } from "node:path";
 
@@ -35,9 +35,13 @@ export interface WarmResampleCacheResult {
 /**
  * Resamples every recording missing from the cache, `workers` at a time, on a
  * {@linkcode ResamplePool} (each worker with its own h5wasm heap), and stores
- * each one as `readResampled` does. Rejects with a
- * `DataFileError` naming the first bad file; the cache never holds a
- * partial entry (entries are written atomically after a complete read).
+ * each one as `readResampled` does. An entry whose header or length is wrong
+ * (truncated, overwritten, older format) counts as missing and is rebuilt.
+ * Rejects with a `DataFileError` naming the first bad file (also one that has
+ * vanished or cannot be read); the cache never holds a partial entry (entries
+ * are written atomically after a complete read). Several warmers and readers
+ * may share one cache folder at once: each writes whole entries under a unique
+ * temporary name and renames them into place.
  *
  * @param recordings Recordings to cache.
  * @param options Rates, reading options, cache folder and worker count.
@@ -73,7 +77,7 @@ export async function warmResampleCache(
   const missing: Recording[] = [];
   for (const recording of recordings) {
     const entry = join(options.cacheDir, `${await resampledCacheKey(recording.path, readOptions)}.f32`);
-    if (!(await exists(entry))) missing.push(recording);
+    if (!(await hasWholeEntry(entry))) missing.push(recording);
   }
   if (missing.length > 0) {
     const workers = Math.max(1, Math.min(wanted ?? navigator.hardwareConcurrency ?? 1, missing.length));

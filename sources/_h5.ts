@@ -157,6 +157,14 @@ function readAddress(bytes: Uint8Array, offset: number, size: number): number | 
   return undefinedAddress ? undefined : value;
 }
 
+function openForReading(path: string): Deno.FsFile {
+  try {
+    return Deno.openSync(path, { read: true });
+  } catch (error) {
+    throw new DataFileError(path, `cannot open file: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 /**
  * Checks that `path` is a complete HDF5 file before HDF5 sees it: it exists, is a file,
  * carries the HDF5 signature at byte 0 (or after a user block) and is at least as long
@@ -177,7 +185,7 @@ export function checkHdf5File(path: string): number {
   if (!info.isFile) throw new DataFileError(path, "expected an HDF5 file, found a folder or special file");
   const size = info.size;
   if (size === 0) throw new DataFileError(path, "not an HDF5 file: the file is empty");
-  using file = Deno.openSync(path, { read: true });
+  using file = openForReading(path);
   let base: number | undefined;
   for (let offset = 0; offset + HDF5_SIGNATURE.length <= size; offset = offset === 0 ? 512 : offset * 2) {
     if (hasSignature(readHead(path, file, offset, HDF5_SIGNATURE.length))) {
