@@ -41,7 +41,8 @@ export interface WarmResampleCacheResult {
  * vanished or cannot be read); the cache never holds a partial entry (entries
  * are written atomically after a complete read). Several warmers and readers
  * may share one cache folder at once: each writes whole entries under a unique
- * temporary name and renames them into place.
+ * temporary name and renames them into place. Temporary files an hour old (left
+ * by a writer that was killed) are removed.
  *
  * @param recordings Recordings to cache.
  * @param options Rates, reading options, cache folder and worker count.
@@ -80,6 +81,7 @@ export async function warmResampleCache(
     if (!(await hasWholeEntry(entry))) missing.push(recording);
   }
   if (missing.length > 0) {
+    await removeStaleTemporaries(options.cacheDir);
     const workers = Math.max(1, Math.min(wanted ?? navigator.hardwareConcurrency ?? 1, missing.length));
     const pool = new ResamplePool({ workers });
     let done = 0;
@@ -99,4 +101,26 @@ export async function warmResampleCache(
     cached: recordings.length - missing.length,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** Temporary files older than this are left over from a process that was killed while writing. */
+const STALE_TEMPORARY_MS = 60 * 60 * 1000;
+
+/**
+ * Removes the temporary files (`.<entry>.f32.<suffix>.tmp`, see `writeFileAtomic`) that a
+ * killed writer left in the cache folder, once they are an hour old: a writer that still
+ * runs renames its own within seconds.
+ */
+async function removeStaleTemporaries(cacheDir: string): Promise<void> {
+  const now = Date.now();
+  try {
+    for await (const entry of Deno.readDir(cacheDir)) {
+      if (!entry.isFile || !/^\.[0-9a-f]{64}\.f32\..*\.tmp$/.test(entry.name)) continue;
+      const path = join(cacheDir, entry.name);
+      const mtime = (await Deno.stat(path).catch(() => undefined))?.mtime?.getTime();
+      if (mtime !== undefined && now - mtime > STALE_TEMPORARY_MS) await Deno.remove(path).catch(() => {});
+    }
+  } catch {
+    // no cache folder yet
+  }
 }

@@ -173,3 +173,22 @@ function samples(blocks: { nChans: number; nTimes: number; data: Float32Array | 
   }
   return rows;
 }
+
+Deno.test("warmResampleCache() removes temporary files a killed writer left an hour ago, not recent ones", async () => {
+  await withTempDir(async (dir) => {
+    const recs = await recordings(dir, 1);
+    const cacheDir = join(dir, "cache");
+    await Deno.mkdir(cacheDir);
+    const key = "ab".repeat(32);
+    const old = join(cacheDir, `.${key}.f32.lx1-abc123.tmp`);
+    const recent = join(cacheDir, `.${key}.f32.lx2-def456.tmp`);
+    await Deno.writeFile(old, new Uint8Array(100));
+    await Deno.writeFile(recent, new Uint8Array(100));
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
+    await Deno.utime(old, twoHoursAgo, twoHoursAgo);
+    await warmResampleCache(recs, { cacheDir, workers: 1 });
+    const names = [...(await cacheEntries(cacheDir)).keys()];
+    assert(!names.includes(`.${key}.f32.lx1-abc123.tmp`), names.join(", "));
+    assert(names.includes(`.${key}.f32.lx2-def456.tmp`), names.join(", "));
+  });
+});
