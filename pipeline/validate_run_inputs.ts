@@ -6,9 +6,11 @@
  *
  * @module
  */
+import { DataFileError } from "../core/errors.ts";
 import { N_SENSORS, RAW_SFREQ, type Recording } from "../core/types.ts";
 import { type ValidatedRecording, validateRecordings } from "../sources/validate_recordings.ts";
 import { planPreprocess, type PreprocessStep } from "./preprocess.ts";
+import type { ValidateReply, ValidateRequest } from "./_validate_worker.ts";
 
 /** Options of {@linkcode validateRunInputs}. */
 export interface ValidateRunInputsOptions {
@@ -18,6 +20,11 @@ export interface ValidateRunInputsOptions {
   maxSamples?: number;
   /** Rows every file must have. Default: 248. */
   expectedChannels?: number;
+  /**
+   * Check the files in a Worker that ends with the check, so that h5wasm is not loaded into
+   * this thread for the rest of the run (about 50 MB resident). Default: true.
+   */
+  inWorker?: boolean;
 }
 
 /** Window length and rate of a preprocessing, and how a raw length maps to it. */
@@ -79,7 +86,10 @@ export async function validateRunInputs(
 ): Promise<ValidatedRecording[]> {
   const window = windowPlanOf(options.steps);
   const { maxSamples } = options;
-  const validated = await validateRecordings(recordings, { expectedChannels: options.expectedChannels ?? N_SENSORS });
+  const expectedChannels = options.expectedChannels ?? N_SENSORS;
+  const validated = options.inWorker === false
+    ? await validateRecordings(recordings, { expectedChannels })
+    : await validateInWorker(recordings, expectedChannels);
   const length = (v: ValidatedRecording) => Math.min(v.info.shape[1], maxSamples ?? Infinity);
   const short = validated.filter((v) => window.samplesAt(length(v)) < window.windowSamples);
   if (short.length > 0) throw tooShort(window, short, validated.length, maxSamples);
@@ -110,4 +120,25 @@ function tooShort(
     `Cannot cut windows of ${window.windowSeconds} s (${windowSamples} samples at ${rate} Hz): ` +
       `${short.length} of ${total} recordings are shorter; the shortest, ${shortest.recording.path}, ${lasts}; ${fix}`,
   );
+}
+
+/** `validateRecordings` in a Worker of its own, terminated when it has replied. */
+function validateInWorker(recordings: readonly Recording[], expectedChannels: number): Promise<ValidatedRecording[]> {
+  const worker = new Worker(new URL("./_validate_worker.ts", import.meta.url), { type: "module" });
+  return new Promise<ValidatedRecording[]>((resolve, reject) => {
+    worker.onmessage = ({ data }: MessageEvent<ValidateReply>) => {
+      if (data.ok) return resolve(data.validated);
+      if (data.name === "DataFileError" && data.path !== undefined && data.reason !== undefined) {
+        return reject(new DataFileError(data.path, data.reason));
+      }
+      const Type = data.name === "RangeError" ? RangeError : data.name === "TypeError" ? TypeError : Error;
+      reject(new Type(data.message));
+    };
+    worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      reject(new Error(`Cannot validate the recordings: the worker failed: ${event.message}`));
+    };
+    const request: ValidateRequest = { recordings: [...recordings], expectedChannels };
+    worker.postMessage(request);
+  }).finally(() => worker.terminate());
 }

@@ -47,3 +47,19 @@ Deno.test("validateRunInputs() reports a bad file before the window lengths", as
     assertStringIncludes(error.reason, "expected one dataset named rest_9, found one named rest_2");
   });
 });
+
+Deno.test("validateRunInputs() gives the same results in a worker (default) and in this thread", async () => {
+  await withTempDir(async (dir) => {
+    const recordings = [
+      await writeRecording(dir, "rest", "1", 1, 2100),
+      await writeRecording(dir, "rest", "1", 2, 2500),
+    ];
+    const here = await validateRunInputs(recordings, { steps: steps(1, 125), inWorker: false });
+    assertEquals(await validateRunInputs(recordings, { steps: steps(1, 125) }), here);
+    const bad = { ...recordings[0], datasetName: "rest_9" };
+    for (const inWorker of [true, false]) {
+      const error = await assertRejects(() => validateRunInputs([bad], { steps: steps(1), inWorker }), DataFileError);
+      assertEquals(error.path, bad.path);
+    }
+  });
+});
