@@ -19,6 +19,7 @@ import { DataFileError } from "../../core/errors.ts";
 import type { Recording } from "../../core/types.ts";
 import { readBlocks } from "../../sources/read_blocks.ts";
 import { validateRecordings } from "../../sources/validate_recordings.ts";
+import { ResamplePool } from "../../pipeline/resample_pool.ts";
 import { h5Module, openH5FileCount, recycledH5ModuleCount } from "../../sources/_h5.ts";
 
 const N_TIMES = 96;
@@ -140,6 +141,16 @@ async function readAll(recording: Recording): Promise<Float64Array> {
 
 const print = (value: unknown) => console.log(JSON.stringify(value));
 
+/** "ok", or the name of the error (with a DataFileError, whether it names the file). */
+async function outcomeOf(read: Promise<unknown>): Promise<string> {
+  try {
+    await read;
+    return "ok";
+  } catch (error) {
+    return error instanceof DataFileError ? "DataFileError" : `${(error as Error)?.name}: ${(error as Error)?.message}`;
+  }
+}
+
 async function main([seedText, countText, dir]: string[]): Promise<void> {
   const random = new Random(Number(seedText));
   const bases = [await writeBase(dir, false), await writeBase(dir, true)];
@@ -158,6 +169,7 @@ async function main([seedText, countText, dir]: string[]): Promise<void> {
   const streamsBefore = await openStreams();
   const descriptorsBefore = openDescriptors();
   await Deno.mkdir(`${dir}/mutants`);
+  const pool = new ResamplePool({ workers: 1 });
   for (let i = 0; i < Number(countText); i++) {
     const base = random.int(bases.length);
     const mutation = mutate(random, base, originals[base], stripped[base]);
@@ -176,9 +188,14 @@ async function main([seedText, countText, dir]: string[]): Promise<void> {
       message = error instanceof Error ? error.message.slice(0, 300) : String(error);
       if (error instanceof DataFileError && !error.message.startsWith(`${path}: `)) outcome = "unnamed DataFileError";
     }
-    print({ done: i, outcome, message });
+    // every tenth file also through a resample worker: its errors cross the thread boundary
+    const pooled = i % 10 === 0
+      ? await outcomeOf(lastValueFrom(pool.read(recordingAt(path)).pipe(toArray())))
+      : undefined;
+    print({ done: i, outcome, message, ...(pooled ? { pooled } : {}) });
     await Deno.remove(`${dir}/mutants/${i}`, { recursive: true });
   }
+  pool.close();
   const pristine = await Promise.all(bases.map((b) => readAll(recordingAt(b.path))));
   print({
     summary: {

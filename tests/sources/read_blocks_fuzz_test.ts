@@ -1,7 +1,7 @@
 /**
  * Fuzz test of the h5 reader: a few hundred seeded random mutations of small recordings
  * (bytes flipped, ranges zeroed or overwritten, truncations, attributes removed or garbled),
- * each read as a run reads it, in a child process (`_fuzz_h5.ts`) so that a crash or an abort
+ * each read as a run reads it (every tenth also through a resample worker), in a child process (`_fuzz_h5.ts`) so that a crash or an abort
  * of the wasm is caught as a failure and a hang is stopped by a per-file timeout.
  */
 import { assert, assertEquals } from "@std/assert";
@@ -19,6 +19,7 @@ interface Line {
   done?: number;
   outcome?: string;
   message?: string;
+  pooled?: string;
   summary?: {
     openH5Files: number;
     descriptorsBefore: number;
@@ -80,6 +81,10 @@ Deno.test("mutated h5 files either read correctly or fail with a DataFileError n
     const bad = done.filter((line) => line.outcome !== "ok" && line.outcome !== "DataFileError");
     const described = bad.map((line) => ({ ...started[line.done!], ...line }));
     assertEquals(described, [], "every mutation reads correctly or fails with a DataFileError naming the file");
+    // a resample worker reads every tenth file: the same outcome, its DataFileError rebuilt on this side
+    const pooled = done.filter((line) => line.pooled !== undefined);
+    assertEquals(pooled.length, FILES / 10);
+    assertEquals(pooled.filter((line) => line.pooled !== line.outcome), []);
     const outcomes = new Set(done.map((line) => line.outcome));
     assert(outcomes.has("ok") && outcomes.has("DataFileError"), [...outcomes].join(", "));
     const summary = lines.find((line) => line.summary)?.summary;
