@@ -192,3 +192,30 @@ Deno.test("warmResampleCache() removes temporary files a killed writer left an h
     assert(names.includes(`.${key}.f32.lx2-def456.tmp`), names.join(", "));
   });
 });
+
+Deno.test("two processes warming and reading one cache folder at once both finish with the same samples", async () => {
+  await withTempDir(async (dir) => {
+    await recordings(dir, 6);
+    const cacheDir = join(dir, "cache");
+    const child = () =>
+      new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--config",
+          new URL("../../deno.json", import.meta.url).pathname,
+          new URL("./_cache_run_child.ts", import.meta.url).pathname,
+          dir,
+          cacheDir,
+        ],
+      }).output();
+    const runs = await Promise.all([child(), child()]);
+    const decoder = new TextDecoder();
+    for (const run of runs) assertEquals(run.code, 0, decoder.decode(run.stderr));
+    const [a, b] = runs.map((run) => JSON.parse(decoder.decode(run.stdout)));
+    assertEquals(a, b);
+    assertEquals(a.length, 6);
+    assert(a.every((r: { blocks: number; n: number }) => r.blocks === 1 && r.n === 248 * 125), JSON.stringify(a));
+    assertEquals([...(await cacheEntries(cacheDir)).keys()].filter((name) => !/^[0-9a-f]{64}\.f32$/.test(name)), []);
+  });
+});
