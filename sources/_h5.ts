@@ -88,8 +88,11 @@ const leakedPaths = new WeakMap<H5Module, Set<string>>();
  * after its last close. The descriptor stays open (HDF5's record of the file holds it, and
  * keeps the file's inode from being reused under it) until {@linkcode LEAKED_FILES_LIMIT}
  * such files accumulate in a module: that module is then retired, later reads use a fresh
- * one, and the retired module's leaked descriptors are closed (no later open can find
- * HDF5's stale records there). Where no fresh module can be made, the descriptors stay.
+ * one, and the retired module's leaked descriptors are closed (the reader never opens a
+ * file with the retired module again, so no open of it finds HDF5's stale records; h5wasm's
+ * own module may be retired so while other code writes files with it, which could then meet
+ * a stale record only for a new file that reuses the inode of a leaked one). Where no fresh
+ * module can be made (no local npm files, as from JSR), the descriptors stay open.
  */
 function retire(module: H5Module, path: string): void {
   const leaked = leakedPaths.get(module) ?? new Set<string>();
