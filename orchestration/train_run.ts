@@ -10,7 +10,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { join, resolve } from "node:path";
-import { isInside } from "../core/_is_inside.ts";
+import { assertOutputsOutsideData } from "../core/_is_inside.ts";
 import { exists } from "../core/_exists.ts";
 import { splitKey } from "../core/_split_key.ts";
 import { MODELS } from "../models/registry.ts";
@@ -30,6 +30,7 @@ import { renderReport } from "../reports/report.ts";
 import type { RunConfig } from "../training/run_config.ts";
 import { withSeededRandom } from "../core/with_seeded_random.ts";
 import { warmResampleCache } from "../pipeline/warm_resample_cache.ts";
+import { validateRunInputs } from "../pipeline/validate_run_inputs.ts";
 import { streamBatches } from "../pipeline/stream_batches.ts";
 import { mixup } from "../operators/mixup.ts";
 import { LABELS, N_SENSORS, RAW_SFREQ, type Recording } from "../core/types.ts";
@@ -175,12 +176,13 @@ export function trainRun(config: RunConfig, options: TrainRunOptions): Promise<R
 async function trainRunSeeded(config: RunConfig, options: TrainRunOptions): Promise<RunResults> {
   const log = options.log ?? ((line: string) => console.error(line));
   const runDir = resolve(options.runDir);
-  checkOutsideData(runDir, config);
+  await assertOutputsOutsideData(config.data, { "the run folder": runDir, "the cache": config.cacheDir });
   const startedAt = new Date().toISOString();
   const started = performance.now();
   const steps = stepsForModel(config.preprocess, config.model);
   const signal = signalOf(steps);
   const bySplit = await recordingsBySplit(config);
+  await validateRunInputs([...bySplit.values()].flat(), { steps, maxSamples: config.maxSamples ?? undefined });
   const { train: trainRecordings, validation: validationRecordings } = trainAndValidation(config, bySplit);
   const warmSeconds = await warmCache(config, steps, bySplit, log);
   const backend = await setupBackend(config.backend);
@@ -224,16 +226,6 @@ async function trainRunSeeded(config: RunConfig, options: TrainRunOptions): Prom
   };
   await writeRunOutputs(runDir, results, evaluated.rows, history, config);
   return results;
-}
-
-/** Throws a RangeError when the run folder or the cache lies inside the data folder. */
-function checkOutsideData(runDir: string, config: RunConfig): void {
-  if (isInside(runDir, config.data)) {
-    throw new RangeError(`Refusing to write the run folder ${runDir} inside the data folder ${config.data}`);
-  }
-  if (config.cacheDir && isInside(config.cacheDir, config.data)) {
-    throw new RangeError(`Refusing to put the cache ${config.cacheDir} inside the data folder ${config.data}`);
-  }
 }
 
 /**
