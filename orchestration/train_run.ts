@@ -32,6 +32,7 @@ import { withSeededRandom } from "../core/with_seeded_random.ts";
 import { warmResampleCache } from "../pipeline/warm_resample_cache.ts";
 import { streamBatches } from "../pipeline/stream_batches.ts";
 import { mixup } from "../operators/mixup.ts";
+import { checkTrainRunArguments } from "./_check_train_run.ts";
 import { LABELS, N_SENSORS, RAW_SFREQ, type Recording } from "../core/types.ts";
 
 /** Options of {@linkcode trainRun}. */
@@ -165,11 +166,13 @@ export async function recordingsBySplit(config: RunConfig): Promise<Map<string, 
  * Weight initialisation and dropout are seeded from `config.seed` (see
  * `withSeededRandom`), so a run on the same backend repeats exactly.
  *
- * @throws {DataFileError} for missing or bad data; {@linkcode RangeError} for a
- *   bad config; refuses to write into the data folder.
+ * @throws {DataFileError} for missing or bad data; {@linkcode TypeError} or
+ *   {@linkcode RangeError} for a bad config or options (an unknown key names the known
+ *   ones), before anything is read or written; refuses to write into the data folder.
  */
-export function trainRun(config: RunConfig, options: TrainRunOptions): Promise<RunResults> {
-  return withSeededRandom(config.seed, () => trainRunSeeded(config, options));
+export async function trainRun(config: RunConfig, options: TrainRunOptions): Promise<RunResults> {
+  checkTrainRunArguments(config, options, ["runDir", "resume", "log", "progress"]); // unknown keys, types, ranges
+  return await withSeededRandom(config.seed, () => trainRunSeeded(config, options));
 }
 
 async function trainRunSeeded(config: RunConfig, options: TrainRunOptions): Promise<RunResults> {
