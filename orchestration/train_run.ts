@@ -32,7 +32,7 @@ import { withSeededRandom } from "../core/with_seeded_random.ts";
 import { warmResampleCache } from "../pipeline/warm_resample_cache.ts";
 import { streamBatches } from "../pipeline/stream_batches.ts";
 import { mixup } from "../operators/mixup.ts";
-import { checkTrainRunArguments } from "./_check_train_run.ts";
+import { checkTrainRunArguments, holdOutMessage } from "./_check_train_run.ts";
 import { LABELS, N_SENSORS, RAW_SFREQ, type Recording } from "../core/types.ts";
 
 /** Options of {@linkcode trainRun}. */
@@ -102,11 +102,7 @@ export function holdOut(
   const validation = new Set<Recording>();
   for (const group of groups.values()) {
     if (group.length <= chunks) {
-      throw new RangeError(
-        `Cannot hold out ${chunks} recordings per subject and class: ${group[0].subject}/${
-          group[0].label
-        } has ${group.length}`,
-      );
+      throw new RangeError(holdOutMessage(chunks, group));
     }
     for (const recording of random.shuffle([...group]).slice(0, chunks)) validation.add(recording);
   }
