@@ -33,6 +33,7 @@ import { warmResampleCache } from "../pipeline/warm_resample_cache.ts";
 import { validateRunInputs } from "../pipeline/validate_run_inputs.ts";
 import { streamBatches } from "../pipeline/stream_batches.ts";
 import { mixup } from "../operators/mixup.ts";
+import { checkTrainRunArguments, holdOutMessage } from "./_check_train_run.ts";
 import { LABELS, N_SENSORS, RAW_SFREQ, type Recording } from "../core/types.ts";
 
 /** Options of {@linkcode trainRun}. */
@@ -102,11 +103,7 @@ export function holdOut(
   const validation = new Set<Recording>();
   for (const group of groups.values()) {
     if (group.length <= chunks) {
-      throw new RangeError(
-        `Cannot hold out ${chunks} recordings per subject and class: ${group[0].subject}/${
-          group[0].label
-        } has ${group.length}`,
-      );
+      throw new RangeError(holdOutMessage(chunks, group));
     }
     for (const recording of random.shuffle([...group]).slice(0, chunks)) validation.add(recording);
   }
@@ -166,11 +163,13 @@ export async function recordingsBySplit(config: RunConfig): Promise<Map<string, 
  * Weight initialisation and dropout are seeded from `config.seed` (see
  * `withSeededRandom`), so a run on the same backend repeats exactly.
  *
- * @throws {DataFileError} for missing or bad data; {@linkcode RangeError} for a
- *   bad config; refuses to write into the data folder.
+ * @throws {DataFileError} for missing or bad data; {@linkcode TypeError} or
+ *   {@linkcode RangeError} for a bad config or options (an unknown key names the known
+ *   ones), before anything is read or written; refuses to write into the data folder.
  */
-export function trainRun(config: RunConfig, options: TrainRunOptions): Promise<RunResults> {
-  return withSeededRandom(config.seed, () => trainRunSeeded(config, options));
+export async function trainRun(config: RunConfig, options: TrainRunOptions): Promise<RunResults> {
+  checkTrainRunArguments(config, options, ["runDir", "resume", "log", "progress"]); // unknown keys, types, ranges
+  return await withSeededRandom(config.seed, () => trainRunSeeded(config, options));
 }
 
 async function trainRunSeeded(config: RunConfig, options: TrainRunOptions): Promise<RunResults> {
