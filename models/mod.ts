@@ -16,5 +16,6 @@ export * from "./registry.ts";
 export * from "./cnn.ts";
 export * from "./gru_attention.ts";
 export * from "./vivit.ts";
+export * from "./spectral.ts";
 export * from "./layers/mod.ts";
 export * from "./constraints.ts";

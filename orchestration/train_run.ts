@@ -32,6 +32,7 @@ import { withSeededRandom } from "../core/with_seeded_random.ts";
 import { warmResampleCache } from "../pipeline/warm_resample_cache.ts";
 import { streamBatches } from "../pipeline/stream_batches.ts";
 import { mixup } from "../operators/mixup.ts";
+import { DEFAULT_BANDS } from "../operators/band_power.ts";
 import { LABELS, N_SENSORS, RAW_SFREQ, type Recording } from "../core/types.ts";
 
 /** Options of {@linkcode trainRun}. */
@@ -58,6 +59,7 @@ export function stepsForModel(steps: readonly PreprocessStep[], model: string): 
   if (!entry) throw new RangeError(`Unknown model ${model}: expected one of ${Object.keys(MODELS).join(", ")}`);
   const hasGrid = steps.some((step) => step.op === "gridSensors");
   if (entry.input === "grid" && !hasGrid) return [...steps, { op: "gridSensors" }];
+  if (entry.input === "bands" && !steps.some((step) => step.op === "bandPower")) return [...steps, { op: "bandPower" }];
   if (entry.input === "channels" && hasGrid) {
     throw new TypeError(`Model ${model} takes sensor windows [nChans, nTimes]: remove the gridSensors step`);
   }
@@ -73,6 +75,8 @@ export function signalOf(
   const sfreq = resample?.op === "resample" ? resample.toHz : RAW_SFREQ;
   const nTimes = Math.round(plan.windowStep.windowSeconds * sfreq);
   const grid = plan.windowSteps.find((step) => step.op === "gridSensors");
+  const bands = plan.windowSteps.find((step) => step.op === "bandPower");
+  if (bands?.op === "bandPower") return { nChans: N_SENSORS, nTimes: (bands.bands ?? DEFAULT_BANDS).length, sfreq };
   return grid
     ? { nChans: N_SENSORS, nTimes, gridRows: grid.rows ?? 20, gridCols: grid.cols ?? 20, sfreq }
     : { nChans: N_SENSORS, nTimes, sfreq };
