@@ -33,6 +33,7 @@ import { warmResampleCache } from "../pipeline/warm_resample_cache.ts";
 import { streamBatches } from "../pipeline/stream_batches.ts";
 import { mixup } from "../operators/mixup.ts";
 import { DEFAULT_BANDS } from "../operators/band_power.ts";
+import { readExplanation } from "./_explanation_files.ts";
 import { LABELS, N_SENSORS, RAW_SFREQ, type Recording } from "../core/types.ts";
 
 /** Options of {@linkcode trainRun}. */
@@ -459,7 +460,7 @@ export async function writeRunOutputs(
   await writeFileAtomic(join(runDir, "results.json"), JSON.stringify(results, null, 2) + "\n");
   // Without a training split (an ensemble or evaluation of test folders only) the report has no gap section.
   const report = await renderReport(
-    { results, history, config: config as unknown as Record<string, unknown> },
+    { results, history, config: config as unknown as Record<string, unknown>, inside: await readExplanation(runDir) },
     "train" in results.splits ? { trainSplit: "train" } : {},
   );
   await writeFileAtomic(join(runDir, "report.html"), report);

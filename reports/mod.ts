@@ -15,3 +15,4 @@ export { recordingAccuracySpec } from "./recording_accuracy_plot.ts";
 export { subjectAccuracySpec } from "./subject_accuracy_plot.ts";
 export { timingSpec } from "./timing_plot.ts";
 export * from "./topomap.ts";
+export * from "./inside_model.ts";
