@@ -16,3 +16,4 @@ export { subjectAccuracySpec } from "./subject_accuracy_plot.ts";
 export { timingSpec } from "./timing_plot.ts";
 export * from "./topomap.ts";
 export * from "./inside_model.ts";
+export * from "./embedding_plot.ts";

@@ -1,50 +1,11 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
-import { writeRecording } from "../_recordings.ts";
 import { runConfig } from "../../training/run_config.ts";
 import { trainRun } from "../../orchestration/train_run.ts";
 import { explainRun, spatialFilters } from "../../orchestration/explain_run.ts";
-import { magnes3600Layout } from "../../core/layout.ts";
-import { TASK_TYPES } from "../../core/types.ts";
+import { CENTRES, inRegion, layout, writeToyData } from "./_toy_data.ts";
 import { buildModel } from "../../models/registry.ts";
-import { Random } from "../../core/random.ts";
-
-const layout = magnes3600Layout();
-/** Where each class's source sits (layout units): rest front-left, math front-right, memory back-left, motor back-right. */
-const CENTRES = [[-20, 12], [20, 12], [-22, -30], [22, -30]];
-const RADIUS = 11;
-
-function inRegion(c: number, k: number): boolean {
-  return Math.hypot(layout.x[c] - CENTRES[k][0], layout.y[c] - CENTRES[k][1]) < RADIUS;
-}
-
-/**
- * Toy data: every sensor white noise; the sensors within RADIUS of class k's centre
- * also carry a 12 Hz rhythm, 3x the noise, in class k's recordings only.
- */
-async function writeToyData(root: string): Promise<void> {
-  const splits = { "Cross/train": ["1", [1]], "Cross/test1": ["3", [1]], "Cross/test3": ["5", [1]] } as const;
-  for (const [split, [subject, chunks]] of Object.entries(splits)) {
-    {
-      for (const [k, taskType] of TASK_TYPES.entries()) {
-        for (const chunk of chunks) {
-          const random = new Random(Number(subject) * 100 + k * 10 + chunk);
-          const noise = Float64Array.from({ length: 248 * 2034 }, () => random.normal());
-          await writeRecording(
-            join(root, split),
-            taskType,
-            subject,
-            chunk,
-            2034,
-            (c, t) =>
-              1e-12 * (noise[c * 2034 + t] + (inRegion(c, k) ? 3 * Math.sin(2 * Math.PI * 12 * t / 2034 + c) : 0)),
-          );
-        }
-      }
-    }
-  }
-}
 
 Deno.test("explainRun() puts each class's saliency where the class's source is, writes the files and the report section", async () => {
   const dir = await Deno.makeTempDir();
