@@ -82,7 +82,7 @@ export interface ExplainResult {
  * before the softmax) are taken at `steps` points from the baseline to the
  * window (integrated gradients, right Riemann sums); the baseline is the zero
  * window for sensor windows (after z-scoring: every sensor at its mean) and the
- * split's mean band powers for band-power models. `|attribution|` is summed over
+ * subject's mean band powers in the split for band-power models. `|attribution|` is summed over
  * time (or bands) per sensor and averaged over the class's windows. With the
  * run's `adaptBatchNorm`, each subject is explained with BatchNorm adapted to
  * its own windows, as it was evaluated. Writes into `RUN_DIR/explain/`:
@@ -136,7 +136,7 @@ export async function explainRun(runDir: string, options: ExplainRunOptions = {}
     const files = await writeExplanation(dir, model, sums, {
       split: split.key,
       steps,
-      baseline: bands ? "the split's mean band powers" : "zero (every sensor at its mean)",
+      baseline: bands ? "each subject's mean band powers in the split" : "zero (every sensor at its mean)",
       score: sums.score,
       seconds: (performance.now() - started) / 1000,
     });
