@@ -94,6 +94,11 @@ export interface BatchSaliency {
   integratedGradients: Float32Array;
   /** `sum_t |grad F(x)[c, t] * (x - x0)[c, t]|` (with the zero baseline: gradient x input). */
   gradientTimesInput: Float32Array;
+  /**
+   * `sum_c |IG(x)[c, t]|`: integrated gradients per position of the last axis, `[batch, nTimes]`
+   * row-major; for band-power windows `[batch, nBands]`, the saliency of each band.
+   */
+  integratedGradientsByLast: Float32Array;
 }
 
 /**
@@ -157,9 +162,11 @@ export function batchSaliency(
       [sum, last] = [next, g];
     }
     const perSensor = (t: tf.Tensor) => tf.sum(tf.abs(t), 2).dataSync() as Float32Array;
+    const integrated = tf.mul(delta, tf.div(sum, steps));
     return {
-      integratedGradients: perSensor(tf.mul(delta, tf.div(sum, steps))),
+      integratedGradients: perSensor(integrated),
       gradientTimesInput: perSensor(tf.mul(delta, last)),
+      integratedGradientsByLast: tf.sum(tf.abs(integrated), 1).dataSync() as Float32Array,
     };
   });
 }

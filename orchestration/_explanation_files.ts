@@ -27,6 +27,11 @@ export interface Explanation {
   filters: { name: string; file: string }[];
   /** Files written besides `explain.json`. */
   files: string[];
+  /**
+   * For band-power models: integrated gradients per band (summed over sensors, averaged over
+   * the class's windows), with the band names. Absent for sensor-window models.
+   */
+  perBand?: { bands: string[]; perClass: Record<string, number[]> };
 }
 
 /**

@@ -18,6 +18,7 @@ import { magnes3600Layout } from "../core/layout.ts";
 import { PullGate } from "../core/pull_gate.ts";
 import { splitKey } from "../core/_split_key.ts";
 import { LABELS, type Recording } from "../core/types.ts";
+import { DEFAULT_BANDS } from "../operators/band_power.ts";
 import { catalog, recordingsOf } from "../sources/catalog.ts";
 import { consume } from "../pipeline/consume.ts";
 import { streamBatches } from "../pipeline/stream_batches.ts";
@@ -134,6 +135,7 @@ export async function explainRun(runDir: string, options: ExplainRunOptions = {}
     log(`megflow explain: ${split.key} (${recordings.length} recordings), integrated gradients in ${steps} steps`);
     const sums = await saliencyOf(model, recordings, { ...streamOptions, steps, meanBaseline: bands }, config);
     const files = await writeExplanation(dir, model, sums, {
+      ...(bands ? { perBand: perBandOf(config, sums) } : {}),
       split: split.key,
       steps,
       baseline: bands ? "each subject's mean band powers in the split" : "zero (every sensor at its mean)",
@@ -146,6 +148,16 @@ export async function explainRun(runDir: string, options: ExplainRunOptions = {}
   } finally {
     model.dispose();
   }
+}
+
+/** The band saliency of a band-power model, with the names of its bands. */
+function perBandOf(config: RunConfig, sums: SaliencySums): NonNullable<Explanation["perBand"]> {
+  const step = config.preprocess.find((s) => s.op === "bandPower");
+  const bands = (step?.op === "bandPower" ? step.bands : undefined) ?? DEFAULT_BANDS;
+  return {
+    bands: bands.map((b) => b.name),
+    perClass: Object.fromEntries(LABELS.map((label, k) => [label, sums.byLast.mean(k)])),
+  };
 }
 
 /** `config.json` and `results.json` of a run folder, with errors that say what is missing. */
@@ -206,6 +218,8 @@ interface SaliencyPass {
 interface SaliencySums {
   integrated: SaliencyAccumulator;
   gradInput: SaliencyAccumulator;
+  /** Integrated gradients per position of the last axis (bands, for band-power models). */
+  byLast: SaliencyAccumulator;
   score: string;
 }
 
@@ -220,6 +234,7 @@ async function saliencyOf(
   const sums = {
     integrated: new SaliencyAccumulator(LABELS.length, nChans),
     gradInput: new SaliencyAccumulator(LABELS.length, nChans),
+    byLast: new SaliencyAccumulator(LABELS.length, model.inputs[0].shape[2]!),
     score: "",
   };
   const { steps: nSteps, meanBaseline, ...stream } = pass;
@@ -258,6 +273,7 @@ async function accumulate(
       const out = batchSaliency(score, xs, batch.ys, options);
       sums.integrated.add(out.integratedGradients, batch.ys);
       sums.gradInput.add(out.gradientTimesInput, batch.ys);
+      sums.byLast.add(out.integratedGradientsByLast, batch.ys);
     } finally {
       xs.dispose();
     }

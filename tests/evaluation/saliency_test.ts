@@ -36,6 +36,10 @@ Deno.test("batchSaliency() follows the Riemann sum of integrated gradients and g
   const expected = [5 * 1.25, 0.25 * 1.25, 2 * 9 * 1.25, 2 * 1 * 1.25];
   expected.forEach((v, i) => assertAlmostEquals(out.integratedGradients[i], v, 1e-5));
   [2 * 5, 2 * 0.25, 4 * 9, 4 * 1].forEach((v, i) => assertAlmostEquals(out.gradientTimesInput[i], v, 1e-5));
+  // per sample, summed over sensors: window 0 has x^2 = [1 + 0.25, 4 + 0], window 1 [9 + 0, 0 + 1], times 2 for class 1
+  [1.25 * 1.25, 4 * 1.25, 2 * 9 * 1.25, 2 * 1 * 1.25].forEach((v, i) =>
+    assertAlmostEquals(out.integratedGradientsByLast[i], v, 1e-5)
+  );
 });
 
 Deno.test("batchSaliency() attributes the difference from the baseline", () => {

@@ -68,6 +68,14 @@ Deno.test("explainRun() puts each class's saliency where the class's source is, 
       "saliency_motor.svg",
       "saliency_rest.svg",
     ]);
+    const explanation = JSON.parse(await Deno.readTextFile(join(runDir, "explain", "explain.json")));
+    assertEquals(explanation.perBand.bands, ["delta", "theta", "alpha", "beta", "gamma"]);
+    for (const name of saliency.classes) {
+      // both are |IG| over every (sensor, band), summed one way or the other
+      const total = (values: number[]) => values.reduce((x, y) => x + y, 0);
+      const [byBand, bySensor] = [total(explanation.perBand.perClass[name]), total(saliency.perClass[name])];
+      assert(Math.abs(byBand - bySensor) < 1e-4 * bySensor, `${name}: ${byBand} vs ${bySensor}`);
+    }
     const report = await Deno.readTextFile(join(runDir, "report.html"));
     assertStringIncludes(report, "Inside the model");
     assertStringIncludes(report, "This model has no spatial filters to draw.");
