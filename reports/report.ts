@@ -16,6 +16,7 @@ import { recordingAccuracyPlot } from "./recording_accuracy_plot.ts";
 import { subjectAccuracyPlot } from "./subject_accuracy_plot.ts";
 import { formatSeconds, timingPlot } from "./timing_plot.ts";
 import { CHART_CSS } from "./render_vega_lite.ts";
+import { type InsideModel, insideModelSection } from "./inside_model.ts";
 
 export type { LearningCurveEpoch } from "./learning_curve_plot.ts";
 
@@ -27,6 +28,8 @@ export interface ReportInput {
   history?: readonly LearningCurveEpoch[];
   /** Content of `config.json`: hyper-parameters and preprocessing steps. Default: none. */
   config?: Readonly<Record<string, unknown>>;
+  /** Saliency topomaps and spatial filters from `explain`. Default: none (no "Inside the model" section). */
+  inside?: InsideModel;
 }
 
 /** Options of {@linkcode renderReport}. */
@@ -52,6 +55,7 @@ h1{font-size:28px;margin:2px 0 4px}
 h2{font-size:20px;margin:0 0 12px}
 h3{font-size:15px;margin:16px 0 8px;color:#444}
 .sub{color:#555;font-size:14px}
+.topomaps{display:flex;flex-wrap:wrap;gap:8px}.topomap{margin:0}.topomap figcaption{text-align:center;color:#666;font-size:13px}
 section{background:#fff;border-radius:10px;box-shadow:0 1px 3px rgba(0,0,0,.08);padding:18px 20px;margin:16px 0}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(225px,1fr));gap:14px}
 .card{background:#fff;border-radius:10px;box-shadow:0 1px 3px rgba(0,0,0,.1);padding:14px 16px;border-top:4px solid #0072B2}
@@ -435,6 +439,7 @@ ${labels.length} balanced classes; “majority class” is what always answering
 ${gapSection(results, trainKey)}
 ${await learningSection(results, input.history, chance)}
 ${splits.join("\n")}
+${input.inside ? insideModelSection(input.inside) : ""}
 ${configSection(input.config)}
 ${await timingSection(results)}
 <footer>Made by megflow from ${
