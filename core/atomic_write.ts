@@ -269,4 +269,12 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
     } catch { /* already gone */ }
     throw error;
   }
+  try {
+    const folder = Deno.openSync(dirname(path), { read: true });
+    try {
+      folder.syncSync();
+    } finally {
+      folder.close();
+    }
+  } catch { /* a system that cannot open folders (Windows) */ }
 }

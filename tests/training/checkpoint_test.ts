@@ -304,7 +304,10 @@ Deno.test("saveCheckpoint() and loadModel() leave no tensor behind when they fai
     const before = tf.memory().numTensors;
     await Deno.writeTextFile(join(dir, "file"), "a file where the checkpoint folder should go");
     await assertRejects(() => saveCheckpoint(join(dir, "file"), model, optimizer, {}));
-    assertEquals(tf.memory().numTensors, before); // the iteration count scalar of getWeights() was kept before the fix
+    assertEquals(tf.memory().numTensors, before);
+    // A state JSON cannot hold: before the fix the iteration count scalar of getWeights() stayed allocated.
+    await assertRejects(() => saveCheckpoint(join(dir, "checkpoint"), model, optimizer, { epoch: 1n }), TypeError);
+    assertEquals(tf.memory().numTensors, before);
     // A model.json whose weight names do not match its layers fails after the layers were built.
     await saveModel(join(dir, "model"), model);
     const json = JSON.parse(await Deno.readTextFile(join(dir, "model", "model.json")));
