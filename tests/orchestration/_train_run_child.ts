@@ -26,7 +26,7 @@ const config = runConfig("cross", data, {
     { op: "augment" },
   ],
   validationSplits: ["Cross/test1"],
-  testSplits: ["Cross/test2"],
+  testSplits: ["Cross/test1"],
   cacheDir,
 });
 await trainRun(config, { runDir, resume: resume === "--resume", log: (line) => console.error(line) });
