@@ -16,6 +16,7 @@ import { ensureDefaultDataset } from "../synth/default_dataset.ts";
 import { megflowCacheDir } from "../synth/megflow_cache_dir.ts";
 import { timeStamp } from "./_flags.ts";
 import { resumeTrainCommand } from "./_resume_command.ts";
+import { checkRunFolder } from "../training/run_folder.ts";
 
 /** Flags every training task accepts, in `--help` form. */
 export const COMMON_FLAGS =
@@ -129,6 +130,8 @@ export async function parseTrainCommand(task: RunConfig["task"], args: string[])
       help: false,
     };
   }
+  // A folder that holds a run is refused before any work (trainRun checks again).
+  if (values.out !== undefined) await checkRunFolder(resolve(values.out), {}, false);
 
   const fromFile = values.config ? await readConfigFile(values.config, placeholder) : {};
   const base = { ...runConfig(task, ""), ...fromFile, task };

@@ -73,3 +73,21 @@ Deno.test("--resume accepts flags that agree with the saved config, and --epochs
     assertEquals(changed.config, { ...saved, epochs: 5, backend: "cpu", cacheDir: null });
   });
 });
+
+Deno.test("--out naming a folder that holds a run is refused without --resume; an empty folder is fine", async () => {
+  await withTempDir(async (dir) => {
+    const runDir = await runFolder(dir);
+    const error = await assertRejects(
+      () => parseTrainCommand("cross", ["--data", join(dir, "data"), "--out", runDir]),
+      RangeError,
+    );
+    assertStringIncludes(
+      error.message,
+      `Refusing to start a new run in ${runDir}: it holds a run already (config.json)`,
+    );
+    assertStringIncludes(error.message, `--resume ${runDir}`);
+    await Deno.mkdir(join(dir, "empty"));
+    const command = await parseTrainCommand("cross", ["--data", join(dir, "data"), "--out", join(dir, "empty")]);
+    assertEquals(command.runDir, join(dir, "empty"));
+  });
+});
