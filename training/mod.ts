@@ -10,3 +10,4 @@ export * from "./adapt_batch_norm.ts";
 export * from "./checkpoint.ts";
 export * from "./run_folder.ts";
 export * from "./run_config.ts";
+export * from "./check_run_config.ts";

@@ -8,6 +8,7 @@
 import type { LearningRateSchedule } from "./fit.ts";
 import type { PreprocessStep } from "../pipeline/preprocess.ts";
 import type { BackendChoice } from "../backends/backend.ts";
+import { checkRunConfig } from "./check_run_config.ts";
 
 /** Everything a training run depends on. */
 export interface RunConfig {
@@ -131,7 +132,9 @@ export const TASK_SPLITS: Record<
  * @param task "cross" or "intra".
  * @param data Dataset root.
  * @param overrides Any fields to change.
- * @returns The config.
+ * @returns The config (its default objects are fresh copies, never shared with another call).
+ * @throws {TypeError | RangeError} for an unknown key in `overrides` (naming it and the known
+ *   ones) or a value of the wrong type or out of range (see `checkRunConfig`).
  *
  * @example
  * ```ts
@@ -150,10 +153,13 @@ export const TASK_SPLITS: Record<
  */
 export function runConfig(task: RunConfig["task"], data: string, overrides: Partial<RunConfig> = {}): RunConfig {
   if (task !== "cross" && task !== "intra") throw new RangeError(`Unknown task: expected cross or intra, got ${task}`);
-  const preprocess = RUN_DEFAULTS.preprocess.map((step) =>
-    task === "intra" && step.op === "window" ? { ...step, strideSeconds: INTRA_STRIDE_SECONDS } : { ...step }
+  // A fresh copy of every default object: mutating one config must not change the next.
+  const defaults: RunConfig = structuredClone({ ...RUN_DEFAULTS, ...TASK_SPLITS[task], task, data });
+  defaults.preprocess = defaults.preprocess.map((step) =>
+    task === "intra" && step.op === "window" ? { ...step, strideSeconds: INTRA_STRIDE_SECONDS } : step
   );
-  return { ...RUN_DEFAULTS, preprocess, ...TASK_SPLITS[task], task, data, ...overrides };
+  checkRunConfig("runConfig", overrides, defaults); // unknown keys, types, ranges
+  return { ...defaults, ...overrides };
 }
 
 /**

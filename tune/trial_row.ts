@@ -94,7 +94,9 @@ export async function readTrialRow(searchDir: string, trial: TrialSpec): Promise
   let validation: SplitMetrics[] = [];
   if (results) {
     if (trial.config.validationSplits.length > 0) {
-      validation = trial.config.validationSplits.map((s) => results.splits[splitKey(s)]).filter((m) => m !== undefined);
+      const found = trial.config.validationSplits.map((s) => results.splits[splitKey(s)]);
+      // Done only with the results of every validation split (test1 alone is not the ranking measure).
+      if (found.every((m) => m !== undefined)) validation = found;
     } else {
       const heldOut = await readJson<SplitMetrics>(join(dir, "validation.json"));
       if (heldOut) validation = [heldOut];
