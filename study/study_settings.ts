@@ -74,6 +74,9 @@ export const STUDY_MODEL_OPTIONS: Readonly<Record<string, Record<string, unknown
   cnn: {},
   gru: { units: 32, projectionUnits: 32, attentionUnits: 32, poolSize: 4 },
   vivit: { embedDim: 32, numHeads: 2, keyDim: 16, spatialDepth: 1, temporalDepth: 1 },
+  // Raw or spectral? The same protocol on log band powers (the baseline trains without augmentation,
+  // which the spectral model needs: a dropped sensor's log power is -30).
+  spectral: {},
 };
 
 /** The default (small) search space of a study's searches. */
@@ -96,7 +99,7 @@ export const STUDY_SPACE: SearchSpace = {
  * import { assertEquals } from "@std/assert";
  *
  * const s = defaultStudySettings("/data", null);
- * assertEquals([s.models, s.seeds, s.improvements.length], [["cnn", "gru", "vivit"], [1, 2, 3], 5]);
+ * assertEquals([s.models, s.seeds, s.improvements.length], [["cnn", "gru", "vivit", "spectral"], [1, 2, 3], 5]);
  * ```
  */
 export function defaultStudySettings(data: string, cacheDir: string | null): StudySettings {
@@ -104,7 +107,7 @@ export function defaultStudySettings(data: string, cacheDir: string | null): Stu
   // constants (or with the settings of the next call), so changing one study changes no other.
   return structuredClone({
     data,
-    models: ["cnn", "gru", "vivit"],
+    models: ["cnn", "gru", "vivit", "spectral"],
     seeds: [1, 2, 3],
     epochs: 12,
     batchSize: 16,

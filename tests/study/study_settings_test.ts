@@ -12,7 +12,7 @@ Deno.test("defaultStudySettings() keeps the data folder and cache it is given", 
   assertEquals(defaultStudySettings("rel/data", null).cacheDir, null);
 });
 
-Deno.test("defaultStudySettings() compares the three registered models over three seeds", () => {
+Deno.test("defaultStudySettings() compares every registered model (raw and spectral input) over three seeds", () => {
   const settings = defaultStudySettings("/data", null);
   assertEquals(settings.models, Object.keys(MODELS));
   assertEquals(settings.seeds, [1, 2, 3]);
@@ -61,7 +61,7 @@ Deno.test("defaultStudySettings() returns a new object with new lists each call"
   a.improvements.pop();
   a.modelOptions.extra = { units: 1 };
   const b = defaultStudySettings("/data", null);
-  assertEquals(b.models, ["cnn", "gru", "vivit"]);
+  assertEquals(b.models, ["cnn", "gru", "vivit", "spectral"]);
   assertEquals(b.seeds, [1, 2, 3]);
   assertEquals(b.improvements.length, 5);
   assertEquals("extra" in b.modelOptions, false);

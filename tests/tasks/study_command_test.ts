@@ -38,7 +38,7 @@ Deno.test("parseStudyCommand() keeps the affordable defaults", async () => {
   const command = await parseStudyCommand(DATA);
   if (command.help) throw new Error("unexpected help");
   const s = command.settings;
-  assertEquals([s.models, s.seeds, s.epochs, s.improvements], [["cnn", "gru", "vivit"], [1, 2, 3], 12, [
+  assertEquals([s.models, s.seeds, s.epochs, s.improvements], [["cnn", "gru", "vivit", "spectral"], [1, 2, 3], 12, [
     "align",
     "augment",
     "adaptBatchNorm",
