@@ -356,6 +356,6 @@ export function roleOfSplit(
   if (written === "train" || written === "validation" || written === "test") return written;
   if (key === "train") return "train";
   if (key === VALIDATION_KEY) return "validation";
-  if ((config?.validationSplits ?? []).some((split) => splitKey(split) === key)) return "validation";
+  if ((config?.validationSplits ?? []).some((split) => splitKey(split) === key || split === key)) return "validation";
   return "test";
 }
