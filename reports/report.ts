@@ -153,9 +153,7 @@ async function summaryCard(key: string, m: SplitMetrics, isTrain: boolean, role:
     split: key,
   });
   return `<div class="card${isTrain ? " train" : ""}">
-<h3>${escapeXml(splitName(key, m))}${roleTag(role)}${
-    isTrain ? ` <span class="muted">(training data)</span>` : ""
-  }</h3>
+<h3>${escapeXml(splitName(key, m))}${roleTag(role)}${isTrain ? ` <span class="muted">(training data)</span>` : ""}</h3>
 <div class="meta">${m.subjects ?? "?"} subject${
     m.subjects === 1 ? "" : "s"
   } · ${m.recordings} recordings · ${m.windows} windows</div>

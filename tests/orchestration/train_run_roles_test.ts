@@ -94,7 +94,13 @@ Deno.test("trainRun() with loso and with folders labels what validated as valida
       runDir: join(dir, "loso"),
       log: () => {},
     });
-    assertEquals(roles(loso), { test1: "test", test2: "test", test3: "test", train: "train", validation: "validation" });
+    assertEquals(roles(loso), {
+      test1: "test",
+      test2: "test",
+      test3: "test",
+      train: "train",
+      validation: "validation",
+    });
     // Trained without the left-out subject; validated on all of its recordings.
     const [trained, left] = [loso.splits.train.perSubject, loso.splits.validation.perSubject];
     assertEquals([trained.length, left.length, loso.splits.validation.recordings], [1, 1, 8]);
