@@ -25,6 +25,7 @@ import { writeFileAtomic } from "../core/atomic_write.ts";
 import type { RunResults } from "../evaluation/metrics.ts";
 import type { RunConfig } from "../training/run_config.ts";
 import { bestTrial } from "./best_trial.ts";
+import { roleOfSplit } from "../training/validation_plan.ts";
 import { finalConfig, planSearch, type SearchPlan, type SearchSettings } from "./plan_search.ts";
 import { renderSearchReport } from "./report.ts";
 import { isTrialFinished, runTrial, type TrialRunner, type TrialSpec } from "./run_trial.ts";
@@ -212,6 +213,7 @@ function bestFileText(best: TrialRow, final: SearchResult["final"]): string {
       final: final
         ? Object.fromEntries(
           Object.entries(final.results.splits).map(([k, m]) => [k, {
+            role: roleOfSplit(k, m.role, final.config),
             windowAccuracy: m.windowAccuracy,
             recordingAccuracy: m.recordingAccuracy,
             macroF1: m.macroF1,
