@@ -72,7 +72,8 @@ export interface TrialOutcome {
  * import { runConfig } from "../training/run_config.ts";
  * import { assertEquals } from "@std/assert";
  *
- * assertEquals([validatesOnHoldout(runConfig("intra", "/d")), validatesOnHoldout(runConfig("cross", "/d"))], [true, false]);
+ * const folders = runConfig("cross", "/d", { validationSplits: ["Cross/test1", "Cross/test2"] });
+ * assertEquals([validatesOnHoldout(runConfig("cross", "/d")), validatesOnHoldout(folders)], [true, false]);
  * ```
  */
 export function validatesOnHoldout(config: RunConfig): boolean {
@@ -144,7 +145,7 @@ export async function trainTrial(config: RunConfig, options: TrialRunnerOptions)
  * import { assertEquals } from "@std/assert";
  *
  * const dir = await Deno.makeTempDir();
- * const config = runConfig("cross", "/data");
+ * const config = runConfig("cross", "/data", { validationSplits: ["Cross/test1", "Cross/test2"] });
  * const trial = { index: 0, trialId: "t1", stage: 0, values: {}, config };
  * let runs = 0;
  * const runner = async (_: unknown, o: { runDir: string }) => {
