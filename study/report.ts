@@ -14,6 +14,7 @@ import { paramKind } from "../tune/search_space.ts";
 import { accuracyBarsPlot } from "./accuracy_bars_plot.ts";
 import type { Study } from "./run_study.ts";
 import type { SearchSummary } from "./search_summary.ts";
+import { roleOfSplit, type SplitRole } from "../training/validation_plan.ts";
 import { formatStat, type GroupSummary, isEnsembleId, type Stat, testsLabel } from "./summarise_study.ts";
 
 const CSS = `
@@ -161,9 +162,9 @@ async function searchBlock(task: string, search: SearchSummary | undefined, stud
     : `<tr><td colspan="2" class="muted">no trial finished</td></tr>`;
   const final = search.final
     ? Object.entries(search.final).map(([k, m]) =>
-      `<tr><td>${escapeXml(k)}</td><td class="num">${fixed(m.windowAccuracy)}</td><td class="num">${
-        fixed(m.recordingAccuracy)
-      }</td></tr>`
+      `<tr><td>${escapeXml(k)} (${
+        roleOfSplit(k, (m as { role?: SplitRole }).role, search.settings.base)
+      })</td><td class="num">${fixed(m.windowAccuracy)}</td><td class="num">${fixed(m.recordingAccuracy)}</td></tr>`
     ).join("")
     : `<tr><td colspan="3" class="muted">not retrained</td></tr>`;
   const influence = search.influence.map((i) =>
