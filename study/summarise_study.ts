@@ -453,9 +453,11 @@ function improvementOf(variant: string, runs: readonly StudyRun[]): ImprovementS
     return { window: a.window - b.window, recording: a.recording - b.recording };
   });
   const gapDiff = pairs.map((p) => {
-    const gap = (r: RunResults) => r.splits.train.windowAccuracy - r.splits.test3.windowAccuracy;
+    // An ensemble of members that held out different chunks has no train split of its own.
+    const gap = (r: RunResults) =>
+      r.splits.train && r.splits.test3 ? r.splits.train.windowAccuracy - r.splits.test3.windowAccuracy : NaN;
     return gap(p.run.results!) - gap(p.base!.results!);
-  });
+  }).filter(Number.isFinite);
   const diffMeanTests = accuracy(meanDiff);
   const betterSeeds = meanDiff.filter((d) => d.window > 0).length;
   const info = IMPROVEMENTS[variant];
