@@ -119,6 +119,9 @@ export async function webgpuAdapterInfo(adapter: WebgpuAdapter): Promise<GPUAdap
   return { vendor, architecture, device, description } as GPUAdapterInfo;
 }
 
+/** The priority tfjs-backend-webgpu registers its backend with (above wasm 2 and cpu 1). */
+const WEBGPU_PRIORITY = 3;
+
 /** The default adapter source: `navigator.gpu`, looked up at call time. */
 async function navigatorAdapter(): Promise<WebgpuAdapter | null> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
@@ -162,6 +165,53 @@ export async function registerWebgpuBackend(options: RegisterWebgpuBackendOption
     return new WebGPUBackend(device, info);
   };
   if (tf.findBackendFactory("webgpu") !== null) tf.removeBackend("webgpu");
-  tf.registerBackend("webgpu", factory, 3);
+  tf.registerBackend("webgpu", factory, WEBGPU_PRIORITY);
   registeredDefault = isDefault ? factory : null;
+}
+
+/** The part of tfjs's `WebGPUBackend` this module reads: the device it computes on. */
+interface StartedWebgpuBackend extends tf.KernelBackend {
+  device?: GPUDevice;
+}
+
+/**
+ * Stops the `webgpu` backend if it has started: waits for the work it submitted, disposes its
+ * buffers and destroys its device, and keeps the factory registered (so `tf.setBackend("webgpu")`
+ * starts a fresh one). Other backends are untouched; when `webgpu` was the active backend, tfjs
+ * picks the next one by priority at its next operation, so call `setupBackend` first when more work
+ * follows.
+ *
+ * Why: a process that exits while a WebGPU device is still alive leaves the driver's threads
+ * running while the process tears down. With Mesa's software Vulkan driver (llvmpipe, the adapter
+ * Deno offers without a GPU) that sometimes ends in a heap corruption abort
+ * ("corrupted size vs. prev_size") after all work is done; measured here on the backend tests,
+ * 1 run in 12 without this call (docs/development.md, "WebGPU at exit").
+ *
+ * @returns whether a started backend was released
+ * @throws never for a backend that is not started
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { registerWebgpuBackend, releaseWebgpuBackend } from "./register_webgpu_backend.ts";
+ *
+ * await registerWebgpuBackend();
+ * assertEquals(await releaseWebgpuBackend(), false); // registered, never started
+ * assertEquals(tf.findBackendFactory("webgpu") !== null, true);
+ * ```
+ */
+export async function releaseWebgpuBackend(): Promise<boolean> {
+  const backend = tf.engine().registry["webgpu"] as StartedWebgpuBackend | undefined;
+  if (backend === undefined) return false;
+  const factory = tf.findBackendFactory("webgpu");
+  const device = backend.device;
+  try {
+    await device?.queue.onSubmittedWorkDone();
+  } catch {
+    // A lost device has no work left to wait for.
+  }
+  tf.removeBackend("webgpu");
+  if (factory !== null) tf.registerBackend("webgpu", factory, WEBGPU_PRIORITY);
+  device?.destroy();
+  return true;
 }

@@ -23,7 +23,8 @@ export interface SensorLayout {
  *
  * @param text The TSV text, header first.
  * @returns The layout.
- * @throws {TypeError} when a column is missing or a coordinate is not a number.
+ * @throws {TypeError} when a column is missing, a cell is empty or a coordinate is not a number
+ *   (naming the line, counted from 1 with blank lines, and the column).
  *
  * @example
  * ```ts
@@ -36,8 +37,9 @@ export interface SensorLayout {
  * ```
  */
 export function parseSensorLayout(text: string): SensorLayout {
-  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== "");
-  const header = (lines.shift() ?? "").split("\t");
+  // Line numbers count every line of the text, blank ones included.
+  const lines = text.split(/\r?\n/).map((line, i) => ({ line, number: i + 1 })).filter(({ line }) => line.trim());
+  const header = (lines.shift()?.line ?? "").split("\t");
   const [ci, xi, yi] = ["channel", "x", "y"].map((name) => header.indexOf(name));
   if (ci < 0 || xi < 0 || yi < 0) {
     throw new TypeError(`Cannot parse sensor layout: expected columns channel, x, y, got ${header.join(", ")}`);
@@ -45,13 +47,27 @@ export function parseSensorLayout(text: string): SensorLayout {
   const channels: string[] = [];
   const x = new Float64Array(lines.length);
   const y = new Float64Array(lines.length);
-  lines.forEach((line, i) => {
+  lines.forEach(({ line, number }, i) => {
     const cells = line.split("\t");
-    channels.push(cells[ci]);
-    x[i] = Number(cells[xi]);
-    y[i] = Number(cells[yi]);
-    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) {
-      throw new TypeError(`Cannot parse sensor layout: line ${i + 2} has a non-numeric position: ${line}`);
+    const cell = (column: number): string => {
+      const value = cells[column]?.trim() ?? "";
+      if (value === "") {
+        throw new TypeError(
+          `Cannot parse sensor layout: line ${number}, column ${column + 1} (${header[column]}) is empty: ${line}`,
+        );
+      }
+      return value;
+    };
+    channels.push(cell(ci));
+    for (const [column, out] of [[xi, x], [yi, y]] as const) {
+      out[i] = Number(cell(column));
+      if (!Number.isFinite(out[i])) {
+        throw new TypeError(
+          `Cannot parse sensor layout: line ${number}, column ${column + 1} (${header[column]}) is not a number: ${
+            cells[column]
+          }`,
+        );
+      }
     }
   });
   return { channels, x, y };

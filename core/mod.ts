@@ -14,3 +14,4 @@ export * from "./layout.ts";
 export * from "./pull_gate.ts";
 export * from "./peak_rss.ts";
 export * from "./version.ts";
+export * from "./check_options.ts";

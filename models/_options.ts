@@ -5,6 +5,7 @@
  * @module
  */
 
+import * as tf from "@tensorflow/tfjs-core";
 import { ACTIVATION_NAMES, type SignalShape } from "./types.ts";
 
 /**
@@ -137,5 +138,22 @@ function describe(value: unknown): string {
     return JSON.stringify(value) ?? String(value);
   } catch {
     return String(value);
+  }
+}
+
+/**
+ * Throws megflow's own error unless a tfjs backend is ready to build `model` on: tfjs's own
+ * ("The highest priority backend 'wasm' has not yet been initialized ...") does not say what a
+ * megflow user should do. A backend registered with a synchronous init (cpu) is set up here.
+ */
+export function checkBackend(model: string): void {
+  try {
+    tf.engine().backend; // sets up the best backend that needs no await, or throws
+  } catch (error) {
+    throw new Error(
+      `Cannot build ${model}: no tfjs backend is ready. Choose one first: \`await setupBackend("auto")\` ` +
+        `(or "webgpu", "wasm", "cpu"; exported by megflow's mod.ts), which picks and initialises it ` +
+        `(tfjs said: ${error instanceof Error ? error.message : error})`,
+    );
   }
 }

@@ -9,6 +9,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import {
   channelSignal,
   checkActivation,
+  checkBackend,
   checkInt,
   checkNonNegative,
   checkOutputs,
@@ -133,6 +134,7 @@ export function cnn(signal: SignalShape, nOutputs: number, options?: CnnOptions)
   const [nChans, nTimes] = channelSignal("cnn", signal);
   checkOutputs("cnn", nOutputs);
   const o = resolveOptions<CnnOptions>("cnn", CNN_DEFAULTS, options);
+  checkBackend("cnn");
   checkCnnOptions(o, nTimes);
   const input = tfl.input({ shape: [nChans, nTimes], name: "signal" });
   const spatial = o.spatialFirst ? spatialFirstBlock(input, o) : textbookTemporalSpatial(input, o, nChans, nTimes);

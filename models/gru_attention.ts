@@ -8,7 +8,15 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { Random } from "../core/random.ts";
 import { AttentionPooling } from "./layers/attention_pooling.ts";
-import { channelSignal, checkActivation, checkInt, checkOutputs, checkProb, resolveOptions } from "./_options.ts";
+import {
+  channelSignal,
+  checkActivation,
+  checkBackend,
+  checkInt,
+  checkOutputs,
+  checkProb,
+  resolveOptions,
+} from "./_options.ts";
 import { orthogonalMatrix } from "./_orthogonal.ts";
 import type { ActivationName, SignalShape } from "./types.ts";
 
@@ -84,6 +92,7 @@ export function gruAttention(signal: SignalShape, nOutputs: number, options?: Gr
   const [nChans, nTimes] = channelSignal("gru", signal);
   checkOutputs("gru", nOutputs);
   const o = resolveOptions<GruAttentionOptions>("gru", GRU_ATTENTION_DEFAULTS, options);
+  checkBackend("gru");
   checkInt("gru", "units", o.units, 1);
   checkInt("gru", "projectionUnits", o.projectionUnits, 0);
   checkInt("gru", "poolSize", o.poolSize, 1);

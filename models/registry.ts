@@ -9,6 +9,7 @@ import { cnn, CNN_DEFAULTS, type CnnOptions } from "./cnn.ts";
 import { GRU_ATTENTION_DEFAULTS, gruAttention, type GruAttentionOptions } from "./gru_attention.ts";
 import { vivit, VIVIT_DEFAULTS, type VivitOptions } from "./vivit.ts";
 import type { SignalShape } from "./types.ts";
+import { resolveOptions } from "./_options.ts";
 
 export type { SignalShape } from "./types.ts";
 
@@ -104,4 +105,41 @@ export function buildModel(name: string, signal: SignalShape, nOutputs: number, 
     throw new RangeError(`Unknown model "${name}"; known models: ${Object.keys(MODELS).join(", ")}`);
   }
   return entry.build(signal, nOutputs, options);
+}
+
+/**
+ * Checks a model's options without building it (no tfjs backend needed): `options` must be an
+ * object whose every key is one of the model's options (its `defaultOptions`, documented on
+ * the model's options interface, e.g. `CnnOptions`) with a value of the default's type.
+ * Ranges are checked when the model is built.
+ *
+ * @param name Registry key: `cnn`, `gru` or `vivit`.
+ * @param options The options, e.g. the value of `--model-options` or `RunConfig.modelOptions`.
+ * @throws {RangeError} for an unknown model name (listing the known ones).
+ * @throws {TypeError} for options that are not an object, an unknown key (naming it and the
+ *   model's known options) or a value of the wrong type.
+ *
+ * @example
+ * ```ts
+ * import { checkModelOptions } from "./registry.ts";
+ * import { assertThrows } from "@std/assert";
+ *
+ * checkModelOptions("cnn", { dropProb: 0.25 });
+ * assertThrows(() => checkModelOptions("cnn", { dropout: 0.25 }), TypeError, 'unknown option "dropout"');
+ * assertThrows(() => checkModelOptions("cnn", [0.25]), TypeError, "options must be an object");
+ * ```
+ */
+export function checkModelOptions(name: string, options: unknown): void {
+  const entry = Object.hasOwn(MODELS, name) ? MODELS[name] : undefined;
+  if (entry === undefined) {
+    throw new RangeError(`Unknown model "${name}"; known models: ${Object.keys(MODELS).join(", ")}`);
+  }
+  if (options === undefined || options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new TypeError(
+      `Cannot build ${name}: options must be an object of ${Object.keys(entry.defaultOptions).join(", ")}, got ${
+        JSON.stringify(options) ?? String(options)
+      }`,
+    );
+  }
+  resolveOptions(name, entry.defaultOptions, options);
 }

@@ -10,7 +10,15 @@ import { LayerNorm } from "./layers/layer_norm.ts";
 import { MultiHeadSelfAttention } from "./layers/multi_head_self_attention.ts";
 import { PositionalEmbedding } from "./layers/positional_embedding.ts";
 import { TubeletEmbedding } from "./layers/tubelet_embedding.ts";
-import { checkActivation, checkInt, checkOutputs, checkProb, gridSignal, resolveOptions } from "./_options.ts";
+import {
+  checkActivation,
+  checkBackend,
+  checkInt,
+  checkOutputs,
+  checkProb,
+  gridSignal,
+  resolveOptions,
+} from "./_options.ts";
 import type { ActivationName, SignalShape } from "./types.ts";
 
 /** Hyper-parameters of {@linkcode vivit}; every field is optional. */
@@ -106,6 +114,7 @@ export function vivit(signal: SignalShape, nOutputs: number, options?: VivitOpti
   const [nTimes, gridRows, gridCols] = gridSignal("vivit", signal);
   checkOutputs("vivit", nOutputs);
   const o = resolveOptions<VivitOptions>("vivit", VIVIT_DEFAULTS, options);
+  checkBackend("vivit");
   o.tubelet.forEach((size, i) => checkInt("vivit", `tubelet[${i}]`, size, 1));
   for (const key of ["embedDim", "numHeads", "keyDim", "mlpRatio"] as const) checkInt("vivit", key, o[key], 1);
   checkInt("vivit", "spatialDepth", o.spatialDepth, 0);

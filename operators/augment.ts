@@ -13,6 +13,8 @@
 import { map, type MonoTypeOperatorFunction } from "rxjs";
 import { hashSeed, Random } from "../core/random.ts";
 import type { Window } from "../core/types.ts";
+import { checkOptions } from "../core/check_options.ts";
+import { OPERATOR_OPTIONS } from "./_option_rules.ts";
 
 /** Options of {@linkcode augment} and {@linkcode augmentWindow}. */
 export interface AugmentOptions {
@@ -44,7 +46,8 @@ export const AUGMENT_DEFAULTS: Readonly<Required<Omit<AugmentOptions, "seed">>> 
   noiseStd: 0.1,
 });
 
-function checkOptions(options: AugmentOptions): Required<AugmentOptions> {
+function resolveAugmentOptions(options: AugmentOptions): Required<AugmentOptions> {
+  checkOptions("augment", options, OPERATOR_OPTIONS.augment);
   const o = { seed: 0, ...AUGMENT_DEFAULTS, ...options };
   if (!Number.isSafeInteger(o.seed)) throw new RangeError(`Cannot augment: seed must be an integer, got ${o.seed}`);
   for (const key of ["timeShiftSeconds", "gainStd", "noiseStd"] as const) {
@@ -83,7 +86,7 @@ function checkOptions(options: AugmentOptions): Required<AugmentOptions> {
  * ```
  */
 export function augmentWindow(window: Window, options: AugmentOptions = {}): Window {
-  return augmentWith(window, checkOptions(options));
+  return augmentWith(window, resolveAugmentOptions(options));
 }
 
 const NOISE_TABLE_SIZE = 1 << 16;
@@ -166,6 +169,6 @@ function augmentWith(window: Window, o: Required<AugmentOptions>): Window {
  * ```
  */
 export function augment(options: AugmentOptions = {}): MonoTypeOperatorFunction<Window> {
-  const o = checkOptions(options);
+  const o = resolveAugmentOptions(options);
   return map((window) => augmentWith(window, o));
 }

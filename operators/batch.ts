@@ -5,6 +5,8 @@
  */
 import { bufferCount, defer, filter, map, type Observable, type OperatorFunction, tap } from "rxjs";
 import type { Batch, Window } from "../core/types.ts";
+import { checkOptions } from "../core/check_options.ts";
+import { OPERATOR_OPTIONS } from "./_option_rules.ts";
 
 /** Options of {@linkcode batch}. */
 export interface BatchOptions {
@@ -86,6 +88,7 @@ export function stackWindows(windows: readonly Window[]): Batch {
  * ```
  */
 export function batch(batchSize: number, options: BatchOptions = {}): OperatorFunction<Window, Batch> {
+  checkOptions("batch", options, OPERATOR_OPTIONS.batch);
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`Cannot batch: batchSize must be a positive integer, got ${batchSize}`);
   }

@@ -20,6 +20,8 @@ import type { Block, Recording } from "../core/types.ts";
 import { channelLength } from "./_checks.ts";
 import { inverseSqrtSymmetric } from "./_jacobi.ts";
 import { withRecordingValue } from "./_with_recording_value.ts";
+import { checkOptions } from "../core/check_options.ts";
+import { OPERATOR_OPTIONS } from "./_option_rules.ts";
 
 /**
  * Accumulates the spatial covariance of a channel-major signal block by block:
@@ -159,6 +161,7 @@ export function alignmentMatrix(
   nChans: number,
   options: AlignmentMatrixOptions = {},
 ): Float64Array {
+  checkOptions("alignmentMatrix", options, OPERATOR_OPTIONS.alignmentMatrix);
   const shrinkage = options.shrinkage ?? 0.01;
   if (!(shrinkage >= 0) || !Number.isFinite(shrinkage)) {
     throw new RangeError(`Cannot align: shrinkage must be a finite number >= 0, got ${shrinkage}`);
@@ -277,6 +280,7 @@ export interface EuclideanAlignOptions {
  * ```
  */
 export function euclideanAlign(options: EuclideanAlignOptions): OperatorFunction<Block, Block> {
+  checkOptions("euclideanAlign", options ?? {}, OPERATOR_OPTIONS.euclideanAlign);
   if (typeof options?.matrixOf !== "function") {
     throw new TypeError(`Cannot align: expected options.matrixOf to be a function, got ${typeof options?.matrixOf}`);
   }

@@ -7,6 +7,8 @@
 import { map, type OperatorFunction } from "rxjs";
 import { magnes3600Layout, type SensorLayout } from "../core/layout.ts";
 import type { Window } from "../core/types.ts";
+import { checkOptions } from "../core/check_options.ts";
+import { OPERATOR_OPTIONS } from "./_option_rules.ts";
 
 /** Size of the sensor grid. */
 export interface GridShape {
@@ -74,6 +76,7 @@ export interface SensorGrid {
  * ```
  */
 export function assignSensorsToGrid(layout: SensorLayout, shape: GridShape = {}): Int32Array {
+  checkOptions("gridShape", shape, OPERATOR_OPTIONS.gridShape);
   const { rows, cols } = checkShape(shape, layout.x.length);
   const { r, c } = gridPositions(layout, rows, cols);
   return hungarian(r, c, rows, cols);
@@ -102,6 +105,7 @@ export function assignSensorsToGrid(layout: SensorLayout, shape: GridShape = {})
  * ```
  */
 export function planSensorGrid(options: GridSensorsOptions = {}): SensorGrid {
+  checkOptions("gridSensors", options, OPERATOR_OPTIONS.gridSensors);
   const layout = options.layout ?? magnes3600Layout();
   const { rows, cols } = checkShape(options, layout.x.length);
   const fill = options.fill ?? "zero";

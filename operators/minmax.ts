@@ -7,6 +7,8 @@ import type { OperatorFunction } from "rxjs";
 import type { Block } from "../core/types.ts";
 import { channelLength } from "./_checks.ts";
 import { ChannelStats, checkMode, normaliseOperator } from "./_normalise.ts";
+import { checkOptions } from "../core/check_options.ts";
+import { OPERATOR_OPTIONS } from "./_option_rules.ts";
 
 /** Options of {@linkcode minmax} and {@linkcode minmaxChannels}. */
 export interface MinmaxOptions {
@@ -47,6 +49,7 @@ export function minmaxChannels(
   nChans: number,
   options: MinmaxOptions = {},
 ): Float32Array {
+  checkOptions("minmax", options, OPERATOR_OPTIONS.minmax);
   const [low, high] = checkRange(options.range ?? [0, 1]);
   const nTimes = channelLength("minmaxChannels", data.length, nChans);
   const stats = new ChannelStats(nChans);
@@ -83,6 +86,7 @@ export function minmaxChannels(
  * ```
  */
 export function minmax(options: MinmaxOptions = {}): OperatorFunction<Block, Block> {
+  checkOptions("minmax", options, OPERATOR_OPTIONS.minmax);
   const mode = options.mode ?? "recording";
   checkMode("minmax", mode);
   const [low, high] = checkRange(options.range ?? [0, 1]);

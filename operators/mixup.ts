@@ -18,6 +18,8 @@
 import { map, type OperatorFunction } from "rxjs";
 import { hashSeed, Random } from "../core/random.ts";
 import type { Batch } from "../core/types.ts";
+import { checkOptions } from "../core/check_options.ts";
+import { OPERATOR_OPTIONS } from "./_option_rules.ts";
 
 /** Options of {@linkcode mixup}. */
 export interface MixupOptions {
@@ -108,6 +110,7 @@ export function mixBatch(batch: Batch, lambda: number, partner: readonly number[
  * ```
  */
 export function mixup(options: MixupOptions): OperatorFunction<Batch, Batch> {
+  checkOptions("mixup", options, OPERATOR_OPTIONS.mixup);
   const { alpha, seed = 0 } = options;
   if (!(alpha > 0) || !Number.isFinite(alpha)) throw new RangeError(`Cannot mixup: alpha must be > 0, got ${alpha}`);
   if (!Number.isSafeInteger(seed)) throw new RangeError(`Cannot mixup: seed must be an integer, got ${seed}`);

@@ -9,6 +9,8 @@ import type { Block } from "../core/types.ts";
 import { channelLength } from "./_checks.ts";
 import { perRecording } from "./_per_recording.ts";
 import { KernelResampler } from "./_resample_wasm.ts";
+import { checkOptions } from "../core/check_options.ts";
+import { OPERATOR_OPTIONS } from "./_option_rules.ts";
 
 /** Largest reduced up or down factor accepted (its filter has 2,000,001 taps). */
 const MAX_FACTOR = 100_000;
@@ -156,6 +158,7 @@ export function resamplePoly(
   filter: ResampleFilter,
   options: ResamplePolyOptions = {},
 ): Float64Array {
+  checkOptions("resamplePoly", options, OPERATOR_OPTIONS.resamplePoly);
   const nChans = options.nChans ?? 1;
   const nTimes = channelLength("resamplePoly", data.length, nChans);
   const nOut = resampledLength(nTimes, filter);
@@ -386,6 +389,7 @@ export interface ResampleOptions {
  * ```
  */
 export function resample(options: ResampleOptions = {}): OperatorFunction<Block, Block> {
+  checkOptions("resample", options, OPERATOR_OPTIONS.resample);
   const toHz = options.toHz ?? 125;
   checkRate("target", toHz);
   const fromHz = options.fromHz;

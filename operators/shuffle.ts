@@ -5,6 +5,8 @@
  */
 import { concat, defer, finalize, mergeMap, type MonoTypeOperatorFunction, type Observable } from "rxjs";
 import { Random } from "../core/random.ts";
+import { checkOptions } from "../core/check_options.ts";
+import { OPERATOR_OPTIONS } from "./_option_rules.ts";
 
 /** Options of {@linkcode shuffle}. */
 export interface ShuffleOptions {
@@ -50,6 +52,7 @@ export interface ShuffleOptions {
  * ```
  */
 export function shuffle<T>(options: ShuffleOptions = {}): MonoTypeOperatorFunction<T> {
+  checkOptions("shuffle", options, OPERATOR_OPTIONS.shuffle);
   const bufferSize = options.bufferSize ?? 1024;
   const seed = options.seed ?? 0;
   if (!Number.isSafeInteger(bufferSize) || bufferSize < 1) {

@@ -13,6 +13,8 @@
 import type { OperatorFunction } from "rxjs";
 import type { Block, Recording } from "../core/types.ts";
 import { withRecordingValue } from "./_with_recording_value.ts";
+import { checkOptions } from "../core/check_options.ts";
+import { OPERATOR_OPTIONS } from "./_option_rules.ts";
 
 /** Mean and standard deviation of each channel. */
 export interface ChannelMoments {
@@ -101,6 +103,7 @@ export function zscoreWithMoments(
  * ```
  */
 export function subjectZscore(options: SubjectZscoreOptions): OperatorFunction<Block, Block> {
+  checkOptions("subjectZscore", options ?? {}, OPERATOR_OPTIONS.subjectZscore);
   if (typeof options?.momentsOf !== "function") {
     throw new TypeError(
       `Cannot z-score: expected options.momentsOf to be a function, got ${typeof options?.momentsOf}`,

@@ -6,6 +6,8 @@
 import type { OperatorFunction } from "rxjs";
 import { type Block, LABELS, type Window } from "../core/types.ts";
 import { perRecording } from "./_per_recording.ts";
+import { checkOptions } from "../core/check_options.ts";
+import { OPERATOR_OPTIONS } from "./_option_rules.ts";
 
 /**
  * Options of {@linkcode window}. Give the window length as `windowSamples` or
@@ -85,6 +87,7 @@ export function windowCount(nTimes: number, windowSamples: number, strideSamples
  * ```
  */
 export function window(options: WindowOptions): OperatorFunction<Block, Window> {
+  checkOptions("window", options, OPERATOR_OPTIONS.window);
   const { windowSamples, windowSeconds, strideSamples, strideSeconds } = options ?? {};
   checkWindowOptions(options ?? {});
   return perRecording<WindowState, Window>("window", {

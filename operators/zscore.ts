@@ -7,6 +7,8 @@ import type { OperatorFunction } from "rxjs";
 import type { Block } from "../core/types.ts";
 import { channelLength } from "./_checks.ts";
 import { ChannelStats, checkMode, normaliseOperator } from "./_normalise.ts";
+import { checkOptions } from "../core/check_options.ts";
+import { OPERATOR_OPTIONS } from "./_option_rules.ts";
 
 /** Options of {@linkcode zscore} and {@linkcode zscoreChannels}. */
 export interface ZscoreOptions {
@@ -59,6 +61,7 @@ export function zscoreChannels(
   nChans: number,
   options: ZscoreOptions = {},
 ): Float32Array {
+  checkOptions("zscore", options, OPERATOR_OPTIONS.zscore);
   const epsilon = checkEpsilon(options.epsilon ?? 0);
   const nTimes = channelLength("zscoreChannels", data.length, nChans);
   const stats = new ChannelStats(nChans);
@@ -96,6 +99,7 @@ export function zscoreChannels(
  * ```
  */
 export function zscore(options: ZscoreOptions = {}): OperatorFunction<Block, Block> {
+  checkOptions("zscore", options, OPERATOR_OPTIONS.zscore);
   const mode = options.mode ?? "recording";
   checkMode("zscore", mode);
   const epsilon = checkEpsilon(options.epsilon ?? 0);

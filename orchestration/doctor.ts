@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { describeBackend, probeWebgpuAdapter, setupBackend, type WebgpuAdapterSummary } from "../backends/backend.ts";
+import { releaseWebgpuBackend } from "../backends/register_webgpu_backend.ts";
 import { MEGFLOW_VERSION } from "../core/version.ts";
 import { buildModel } from "../models/registry.ts";
 import { trainStep } from "../training/train_step.ts";
@@ -155,6 +156,8 @@ export async function doctor(options: DoctorOptions = {}): Promise<DoctorReport>
     backends.push(await checkBackend(backend, steps, shape));
   }
   const auto = await setupBackend("auto");
+  // A WebGPU device left alive when the process exits can crash llvmpipe's teardown.
+  if (auto.backend !== "webgpu") await releaseWebgpuBackend();
   return {
     megflow: MEGFLOW_VERSION,
     deno: { ...Deno.version },

@@ -9,7 +9,7 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import { isInside } from "../core/_is_inside.ts";
+import { assertOutsideData, isInsideReal } from "../core/_is_inside.ts";
 import { writeFileAtomic } from "../core/atomic_write.ts";
 import { ensemblePredictions } from "../evaluation/ensemble_predictions.ts";
 import { evaluatePredictions, type PredictionRow, type RunResults, type SplitMetrics } from "../evaluation/metrics.ts";
@@ -140,12 +140,10 @@ export async function ensembleRuns(
   if (options.out) {
     const out = resolve(options.out);
     for (const [i, m] of read.entries()) {
-      if (isInside(out, members[i])) {
+      if (await isInsideReal(out, members[i])) {
         throw new RangeError(`Refusing to write the ensemble ${out} into its member ${members[i]}`);
       }
-      if (isInside(out, m.config.data)) {
-        throw new RangeError(`Refusing to write the ensemble ${out} inside the data folder ${m.config.data}`);
-      }
+      await assertOutsideData(out, m.config.data, "the ensemble");
     }
     await Deno.mkdir(out, { recursive: true });
     const config = { ...read[0].config, model: results.model };

@@ -10,6 +10,8 @@ import { join, resolve } from "node:path";
 import "../models/mod.ts";
 import { type BackendChoice, setupBackend } from "../backends/backend.ts";
 import { peakRssMB } from "../core/peak_rss.ts";
+import { assertOutsideData } from "../core/_is_inside.ts";
+import { validateRunInputs } from "../pipeline/validate_run_inputs.ts";
 import type { RunResults } from "../evaluation/metrics.ts";
 import { loadModel } from "../training/checkpoint.ts";
 import type { EpochMetrics } from "../training/fit.ts";
@@ -75,9 +77,15 @@ export async function reevaluateRun(runDir: string, options: ReevaluateRunOption
     throw new RangeError(`${dir}: no config.json (not a megflow run folder)`);
   });
   if (options.data) config.data = resolve(options.data);
+  const outDir = resolve(options.out ?? dir);
+  await assertOutsideData(outDir, config.data, "the evaluation");
   const backend = await setupBackend(options.backend ?? "auto");
   const model = await loadModel(join(dir, "model"));
   const bySplit = await recordingsBySplit(config);
+  await validateRunInputs([...bySplit.values()].flat(), {
+    steps: config.preprocess,
+    maxSamples: config.maxSamples ?? undefined,
+  });
   const evaluated = await evaluateRun(model, config, config.preprocess, bySplit, { log: options.log });
   model.dispose();
   const previous: Partial<RunResults> = await Deno.readTextFile(join(dir, "results.json")).then(
@@ -95,7 +103,6 @@ export async function reevaluateRun(runDir: string, options: ReevaluateRunOption
     peakRssMB: Math.max(previous.peakRssMB ?? 0, peakRssMB()),
   };
   const history = await readJsonLines<EpochMetrics>(join(dir, "metrics.jsonl"));
-  const outDir = resolve(options.out ?? dir);
   await writeRunOutputs(outDir, results, evaluated.rows, history, config);
   return { results, outDir };
 }

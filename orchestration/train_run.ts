@@ -10,7 +10,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { join, resolve } from "node:path";
-import { isInside } from "../core/_is_inside.ts";
+import { assertOutputsOutsideData } from "../core/_is_inside.ts";
 import { exists } from "../core/_exists.ts";
 import { MODELS } from "../models/registry.ts";
 import { setupBackend } from "../backends/backend.ts";
@@ -30,8 +30,10 @@ import type { RunConfig } from "../training/run_config.ts";
 import { describeValidation, foldersOf, planSplits, type SplitPlan } from "../training/validation_plan.ts";
 import { withSeededRandom } from "../core/with_seeded_random.ts";
 import { warmResampleCache } from "../pipeline/warm_resample_cache.ts";
+import { validateRunInputs } from "../pipeline/validate_run_inputs.ts";
 import { streamBatches } from "../pipeline/stream_batches.ts";
 import { mixup } from "../operators/mixup.ts";
+import { checkTrainRunArguments } from "./_check_train_run.ts";
 import { LABELS, N_SENSORS, RAW_SFREQ, type Recording } from "../core/types.ts";
 
 /** Options of {@linkcode trainRun}. */
@@ -130,22 +132,25 @@ export async function recordingsBySplit(config: RunConfig): Promise<Map<string, 
  * Weight initialisation and dropout are seeded from `config.seed` (see
  * `withSeededRandom`), so a run on the same backend repeats exactly.
  *
- * @throws {DataFileError} for missing or bad data; {@linkcode RangeError} for a
- *   bad config; refuses to write into the data folder.
+ * @throws {DataFileError} for missing or bad data; {@linkcode TypeError} or
+ *   {@linkcode RangeError} for a bad config or options (an unknown key names the known
+ *   ones), before anything is read or written; refuses to write into the data folder.
  */
-export function trainRun(config: RunConfig, options: TrainRunOptions): Promise<RunResults> {
-  return withSeededRandom(config.seed, () => trainRunSeeded(config, options));
+export async function trainRun(config: RunConfig, options: TrainRunOptions): Promise<RunResults> {
+  checkTrainRunArguments(config, options, ["runDir", "resume", "log", "progress"]); // unknown keys, types, ranges
+  return await withSeededRandom(config.seed, () => trainRunSeeded(config, options));
 }
 
 async function trainRunSeeded(config: RunConfig, options: TrainRunOptions): Promise<RunResults> {
   const log = options.log ?? ((line: string) => console.error(line));
   const runDir = resolve(options.runDir);
-  checkOutsideData(runDir, config);
+  await assertOutputsOutsideData(config.data, { "the run folder": runDir, "the cache": config.cacheDir });
   const startedAt = new Date().toISOString();
   const started = performance.now();
   const steps = stepsForModel(config.preprocess, config.model);
   const signal = signalOf(steps);
   const bySplit = await recordingsBySplit(config);
+  await validateRunInputs([...bySplit.values()].flat(), { steps, maxSamples: config.maxSamples ?? undefined });
   const plan = planSplits(config, bySplit);
   const { train: trainRecordings, validation: validationRecordings } = plan;
   const warmSeconds = await warmCache(config, steps, bySplit, log);
@@ -191,16 +196,6 @@ async function trainRunSeeded(config: RunConfig, options: TrainRunOptions): Prom
   };
   await writeRunOutputs(runDir, results, evaluated.rows, history, config);
   return results;
-}
-
-/** Throws a RangeError when the run folder or the cache lies inside the data folder. */
-function checkOutsideData(runDir: string, config: RunConfig): void {
-  if (isInside(runDir, config.data)) {
-    throw new RangeError(`Refusing to write the run folder ${runDir} inside the data folder ${config.data}`);
-  }
-  if (config.cacheDir && isInside(config.cacheDir, config.data)) {
-    throw new RangeError(`Refusing to put the cache ${config.cacheDir} inside the data folder ${config.data}`);
-  }
 }
 
 /**

@@ -38,3 +38,4 @@ export {
 export { streamWindows, type StreamWindowsOptions } from "./stream_windows.ts";
 export { streamBatches, type StreamBatchesOptions } from "./stream_batches.ts";
 export { consume, type ConsumeOptions } from "./consume.ts";
+export { validateRunInputs, type ValidateRunInputsOptions } from "./validate_run_inputs.ts";

@@ -16,6 +16,7 @@ import { subjectZscore } from "../operators/subject_zscore.ts";
 import { augment } from "../operators/augment.ts";
 import { fitSubjectStatistics, type SubjectStatistics } from "./fit_subject_statistics.ts";
 import { hashSeed } from "../core/random.ts";
+import { checkOptions, type OptionRules } from "../core/check_options.ts";
 import { readBlocks } from "../sources/read_blocks.ts";
 import type { Block, Recording, Window } from "../core/types.ts";
 
@@ -160,6 +161,32 @@ export const DEFAULT_PREPROCESS: readonly PreprocessStep[] = [
   { op: "window", windowSeconds: 2, strideSeconds: 1 },
 ];
 
+const number = { type: "number" } as const;
+const normaliseMode = { type: "string", oneOf: ["recording", "running"] } as const;
+
+/** The keys of each step (a typo such as `windowSecond` is refused, not silently ignored). */
+const STEP_RULES: Readonly<Record<PreprocessStep["op"], OptionRules>> = {
+  resample: { op: { type: "string" }, toHz: number, fromHz: number },
+  zscore: { op: { type: "string" }, mode: normaliseMode },
+  minmax: { op: { type: "string" }, mode: normaliseMode },
+  window: { op: { type: "string" }, windowSeconds: number, strideSeconds: number },
+  gridSensors: {
+    op: { type: "string" },
+    rows: number,
+    cols: number,
+    fill: { type: "string", oneOf: ["zero", "interpolate"] },
+  },
+  align: { op: { type: "string" }, shrinkage: number },
+  subjectZscore: { op: { type: "string" } },
+  augment: {
+    op: { type: "string" },
+    timeShiftSeconds: number,
+    sensorDropProb: number,
+    gainStd: number,
+    noiseStd: number,
+  },
+};
+
 /** The block steps, the window step and the window steps of a chain, checked. */
 export interface PreprocessPlan {
   /** Steps that act on blocks, in order (resample, zscore, minmax, align, subjectZscore). */
@@ -176,7 +203,8 @@ export interface PreprocessPlan {
  *
  * @param steps The steps.
  * @returns The steps grouped by stage.
- * @throws {TypeError} for an unknown step or a step in the wrong stage.
+ * @throws {TypeError} for an unknown step, a step in the wrong stage, or an unknown key of a step
+ *   (naming it and the step's known keys).
  * @throws {RangeError} when there is not exactly one window step.
  *
  * @example
@@ -227,6 +255,7 @@ export function planPreprocess(steps: readonly PreprocessStep[]): PreprocessPlan
     }
   }
   if (!plan.windowStep) throw new RangeError(`Cannot preprocess: expected exactly one "window" step, got none`);
+  steps.forEach((step, index) => checkOptions(`preprocess: step ${index} (${step.op})`, step, STEP_RULES[step.op]));
   return plan;
 }
 

@@ -6,7 +6,11 @@
  * modification time) and the parameters that shape its content (rates, filter
  * design, sample limit, expected channels): when any changes, the key changes
  * and the old entry is simply not used. Entries are written atomically, only
- * after the recording was read to its end without error.
+ * after the recording was read to its end without error (a unique temporary
+ * file renamed into place, so runs sharing a cache folder never see each
+ * other's half-written entries). An entry that is truncated or corrupt (its
+ * header's magic, version, length or payload checksum do not match) is never
+ * read as data: it is recomputed from the raw file and rewritten.
  *
  * @module
  */
@@ -17,7 +21,9 @@ import { readBlocks, type ReadBlocksOptions } from "../sources/read_blocks.ts";
 import { writeFileAtomic } from "../core/atomic_write.ts";
 import { RAW_SFREQ } from "../core/types.ts";
 import type { Block, Recording } from "../core/types.ts";
+import { DataFileError } from "../core/errors.ts";
 import type { ResamplePool } from "./resample_pool.ts";
+import { decodeEntry, encodeEntry } from "./_resample_cache_entry.ts";
 
 /** Options of {@linkcode readResampled}: those of `readBlocks`, plus the target rate and cache. */
 export interface ReadResampledOptions extends ReadBlocksOptions {
@@ -36,8 +42,6 @@ export interface ReadResampledOptions extends ReadBlocksOptions {
   pool?: ResamplePool;
 }
 
-const MAGIC = "MEGFLOW1";
-const HEADER_BYTES = 32;
 /** Bump when the resampling code changes what it computes. */
 const RESAMPLE_CACHE_VERSION = 1;
 
@@ -47,10 +51,14 @@ const RESAMPLE_CACHE_VERSION = 1;
  * @param path The h5 file.
  * @param options Rates and reading options.
  * @returns A hex SHA-256 digest.
+ * @throws {DataFileError} when the file does not exist or cannot be read.
  */
 export async function resampledCacheKey(path: string, options: ReadResampledOptions = {}): Promise<string> {
   const absolute = resolve(path);
-  const stat = await Deno.stat(absolute);
+  const stat = await Deno.stat(absolute).catch((error) => {
+    const reason = error instanceof Deno.errors.NotFound ? "file does not exist" : `cannot read file: ${error.message}`;
+    throw new DataFileError(path, reason, { cause: error });
+  });
   const fromHz = options.sfreq ?? RAW_SFREQ;
   const toHz = options.toHz ?? 125;
   const filter = designResampleFilter(toHz, fromHz);
@@ -69,48 +77,6 @@ export async function resampledCacheKey(path: string, options: ReadResampledOpti
   });
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(identity));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function encodeEntry(blocks: Block[]): Uint8Array {
-  const nChans = blocks[0].nChans;
-  const nTimes = blocks.reduce((n, b) => n + b.nTimes, 0);
-  const bytes = new Uint8Array(HEADER_BYTES + 4 * nChans * nTimes);
-  const view = new DataView(bytes.buffer);
-  bytes.set(new TextEncoder().encode(MAGIC), 0);
-  view.setUint32(8, nChans, true);
-  view.setUint32(12, nTimes, true);
-  view.setFloat64(16, blocks[0].sfreq, true);
-  view.setFloat64(24, blocks[0].startSample, true);
-  const data = new Float32Array(bytes.buffer, HEADER_BYTES, nChans * nTimes);
-  let offset = 0;
-  for (const block of blocks) {
-    for (let c = 0; c < nChans; c++) {
-      data.set(block.data.subarray(c * block.nTimes, (c + 1) * block.nTimes), c * nTimes + offset);
-    }
-    offset += block.nTimes;
-  }
-  return bytes;
-}
-
-function decodeEntry(bytes: Uint8Array, recording: Recording): Block | undefined {
-  if (bytes.length < HEADER_BYTES || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) return undefined;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const nChans = view.getUint32(8, true);
-  const nTimes = view.getUint32(12, true);
-  if (bytes.length !== HEADER_BYTES + 4 * nChans * nTimes) return undefined;
-  // the samples as a view of the bytes read (no copy) when they are 4-byte aligned, as readFile gives them
-  const offset = bytes.byteOffset + HEADER_BYTES;
-  const data = offset % 4 === 0
-    ? new Float32Array(bytes.buffer as ArrayBuffer, offset, nChans * nTimes)
-    : new Float32Array(bytes.slice(HEADER_BYTES).buffer);
-  return {
-    recording,
-    startSample: view.getFloat64(24, true),
-    sfreq: view.getFloat64(16, true),
-    nChans,
-    nTimes,
-    data,
-  };
 }
 
 /**

@@ -6,9 +6,9 @@
  * @module
  */
 import { finalize, from, ignoreElements, lastValueFrom, mergeMap } from "rxjs";
-import { exists } from "../core/_exists.ts";
 import { readResampled, type ReadResampledOptions, resampledCacheKey } from "./read_resampled.ts";
 import { ResamplePool } from "./resample_pool.ts";
+import { hasWholeEntry } from "./_resample_cache_entry.ts";
 import type { Recording } from "../core/types.ts";
 import { join } from "node:path";
 
@@ -35,9 +35,14 @@ export interface WarmResampleCacheResult {
 /**
  * Resamples every recording missing from the cache, `workers` at a time, on a
  * {@linkcode ResamplePool} (each worker with its own h5wasm heap), and stores
- * each one as `readResampled` does. Rejects with a
- * `DataFileError` naming the first bad file; the cache never holds a
- * partial entry (entries are written atomically after a complete read).
+ * each one as `readResampled` does. An entry whose header or length is wrong
+ * (truncated, overwritten, older format) counts as missing and is rebuilt.
+ * Rejects with a `DataFileError` naming the first bad file (also one that has
+ * vanished or cannot be read); the cache never holds a partial entry (entries
+ * are written atomically after a complete read). Several warmers and readers
+ * may share one cache folder at once: each writes whole entries under a unique
+ * temporary name and renames them into place. Temporary files an hour old (left
+ * by a writer that was killed) are removed.
  *
  * @param recordings Recordings to cache.
  * @param options Rates, reading options, cache folder and worker count.
@@ -73,9 +78,10 @@ export async function warmResampleCache(
   const missing: Recording[] = [];
   for (const recording of recordings) {
     const entry = join(options.cacheDir, `${await resampledCacheKey(recording.path, readOptions)}.f32`);
-    if (!(await exists(entry))) missing.push(recording);
+    if (!(await hasWholeEntry(entry))) missing.push(recording);
   }
   if (missing.length > 0) {
+    await removeStaleTemporaries(options.cacheDir);
     const workers = Math.max(1, Math.min(wanted ?? navigator.hardwareConcurrency ?? 1, missing.length));
     const pool = new ResamplePool({ workers });
     let done = 0;
@@ -95,4 +101,26 @@ export async function warmResampleCache(
     cached: recordings.length - missing.length,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** Temporary files older than this are left over from a process that was killed while writing. */
+const STALE_TEMPORARY_MS = 60 * 60 * 1000;
+
+/**
+ * Removes the temporary files (`.<entry>.f32.<suffix>.tmp`, see `writeFileAtomic`) that a
+ * killed writer left in the cache folder, once they are an hour old: a writer that still
+ * runs renames its own within seconds.
+ */
+async function removeStaleTemporaries(cacheDir: string): Promise<void> {
+  const now = Date.now();
+  try {
+    for await (const entry of Deno.readDir(cacheDir)) {
+      if (!entry.isFile || !/^\.[0-9a-f]{64}\.f32\..*\.tmp$/.test(entry.name)) continue;
+      const path = join(cacheDir, entry.name);
+      const mtime = (await Deno.stat(path).catch(() => undefined))?.mtime?.getTime();
+      if (mtime !== undefined && now - mtime > STALE_TEMPORARY_MS) await Deno.remove(path).catch(() => {});
+    }
+  } catch {
+    // no cache folder yet
+  }
 }

@@ -15,7 +15,7 @@
  * @module
  */
 import { join } from "node:path";
-import { isInside } from "../core/_is_inside.ts";
+import { isInsideReal } from "../core/_is_inside.ts";
 import { DataFileError } from "../core/errors.ts";
 import { parseRecordingFileName } from "../sources/parse_recording_file_name.ts";
 import { errorResponse, HttpError, jsonResponse } from "./_http_error.ts";
@@ -149,7 +149,7 @@ export async function createPredictionServer(
   try {
     const tempDir = await Deno.makeTempDir({ dir: options.tempDir, prefix: "megflow-serve-" });
     for (const [what, folder] of [["run", run.runDir], ["data", run.config.data]]) {
-      if (folder && isInside(tempDir, folder)) {
+      if (folder && await isInsideReal(tempDir, folder)) {
         await Deno.remove(tempDir);
         throw new RangeError(`Refusing temporary files inside the ${what} folder ${folder}: got tempDir ${tempDir}`);
       }

@@ -11,7 +11,11 @@
  * leaves its temporary file open; {@linkcode callHdf5} closes it. When HDF5 fails
  * after h5wasm has opened an object in the file (a corrupt object header or compressed
  * chunk), the exception skips h5wasm's cleanup of that object, so HDF5 keeps the file
- * open (one descriptor, shared by later opens of the same file) until the process exits.
+ * open (one descriptor, shared by later opens of the same file). h5wasm offers no call
+ * that closes such objects, so once {@linkcode LEAKED_FILES_LIMIT} files are held so,
+ * the module is retired for a fresh instance of the same wasm and their descriptors are
+ * closed (see {@linkcode h5Module}): a long-lived process (the prediction server reading
+ * uploads) holds at most that many, however many corrupt files it is given.
  *
  * Cheap checks come first, in JavaScript, so that the common problems never reach
  * HDF5: missing file, wrong signature, truncated file.
@@ -35,9 +39,81 @@ export function openH5FileCount(): number {
   return openFiles;
 }
 
-/** Resolves to the h5wasm module once its wasm has been compiled. */
+let current: Promise<H5Module> = h5wasm.ready;
+/** Open {@linkcode H5File}s per module and path: a path's stream left after its last one closed is a leak. */
+const openPaths = new WeakMap<H5Module, Map<string, number>>();
+let recycled = 0;
+
+/**
+ * Resolves to the h5wasm module that reads files now: h5wasm's own, until a corrupt file
+ * left HDF5 holding a file open (see {@linkcode H5File.close}); from then on a fresh
+ * instance of the same wasm, so that the stale HDF5 state of that file stays behind.
+ */
 export function h5Module(): Promise<H5Module> {
-  return h5wasm.ready;
+  return current;
+}
+
+/** How many times the reading module was replaced after a leak (for tests and leak checks). */
+export function recycledH5ModuleCount(): number {
+  return recycled;
+}
+
+/** A new instance of h5wasm's module, or `undefined` where its factory cannot be loaded (no local npm files). */
+async function freshModule(): Promise<H5Module | undefined> {
+  try {
+    const url = import.meta.resolve("h5wasm/node");
+    if (!url.startsWith("file:")) return undefined;
+    const factory: (options: object) => Promise<H5Module> = (await import(new URL("./hdf5_util.js", url).href)).default;
+    return await factory({ noInitialRun: true });
+  } catch {
+    return undefined;
+  }
+}
+
+function streamsOf(module: H5Module, path: string): EmscriptenStream[] {
+  const fs = module.FS as unknown as EmscriptenFS;
+  return (fs.streams ?? []).filter((stream): stream is EmscriptenStream => stream?.path === path);
+}
+
+/**
+ * Files HDF5 may keep open after a failure inside them (one descriptor each) before the
+ * module that holds them is retired.
+ */
+export const LEAKED_FILES_LIMIT = 16;
+/** Paths HDF5 keeps open per module after their last close. */
+const leakedPaths = new WeakMap<H5Module, Set<string>>();
+
+/**
+ * HDF5 failed inside an object of `path` and kept the file open (one file descriptor)
+ * after its last close. The descriptor stays open (HDF5's record of the file holds it, and
+ * keeps the file's inode from being reused under it) until {@linkcode LEAKED_FILES_LIMIT}
+ * such files accumulate in a module: that module is then retired, later reads use a fresh
+ * one, and the retired module's leaked descriptors are closed (the reader never opens a
+ * file with the retired module again, so no open of it finds HDF5's stale records; h5wasm's
+ * own module may be retired so while other code writes files with it, which could then meet
+ * a stale record only for a new file that reuses the inode of a leaked one). Where no fresh
+ * module can be made (no local npm files, as from JSR), the descriptors stay open.
+ */
+function retire(module: H5Module, path: string): void {
+  const leaked = leakedPaths.get(module) ?? new Set<string>();
+  leakedPaths.set(module, leaked.add(path));
+  if (leaked.size < LEAKED_FILES_LIMIT) return;
+  leakedPaths.delete(module);
+  current = current.then(async (now) => {
+    if (now !== module) return now;
+    const fresh = await freshModule();
+    if (fresh === undefined) return now;
+    recycled++;
+    const fs = module.FS as unknown as EmscriptenFS;
+    for (const stream of [...leaked].flatMap((p) => streamsOf(module, p))) {
+      try {
+        fs.close(stream);
+      } catch {
+        // already closed
+      }
+    }
+    return fresh;
+  });
 }
 
 /** What the one dataset of a file looks like. */
@@ -157,6 +233,14 @@ function readAddress(bytes: Uint8Array, offset: number, size: number): number | 
   return undefinedAddress ? undefined : value;
 }
 
+function openForReading(path: string): Deno.FsFile {
+  try {
+    return Deno.openSync(path, { read: true });
+  } catch (error) {
+    throw new DataFileError(path, `cannot open file: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 /**
  * Checks that `path` is a complete HDF5 file before HDF5 sees it: it exists, is a file,
  * carries the HDF5 signature at byte 0 (or after a user block) and is at least as long
@@ -177,7 +261,7 @@ export function checkHdf5File(path: string): number {
   if (!info.isFile) throw new DataFileError(path, "expected an HDF5 file, found a folder or special file");
   const size = info.size;
   if (size === 0) throw new DataFileError(path, "not an HDF5 file: the file is empty");
-  using file = Deno.openSync(path, { read: true });
+  using file = openForReading(path);
   let base: number | undefined;
   for (let offset = 0; offset + HDF5_SIGNATURE.length <= size; offset = offset === 0 ? 512 : offset * 2) {
     if (hasSignature(readHead(path, file, offset, HDF5_SIGNATURE.length))) {
@@ -277,6 +361,8 @@ export class H5File {
     if (fileId < 0n) throw new DataFileError(path, "cannot open HDF5 file");
     this.#fileId = fileId;
     openFiles++;
+    const paths = openPaths.get(module) ?? new Map<string, number>();
+    openPaths.set(module, paths.set(path, (paths.get(path) ?? 0) + 1));
   }
 
   /** Whether the file is still open. */
@@ -361,6 +447,13 @@ export class H5File {
     } catch {
       // The file is as closed as HDF5 can make it; a failed close must not hide the
       // error that led here, and reading is over either way.
+    }
+    const paths = openPaths.get(module)!;
+    const left = paths.get(this.path)! - 1;
+    if (left > 0) paths.set(this.path, left);
+    else {
+      paths.delete(this.path);
+      if (streamsOf(module, this.path).length > 0) retire(module, this.path);
     }
   }
 

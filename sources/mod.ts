@@ -8,3 +8,4 @@ export * from "./parse_recording_file_name.ts";
 export * from "./catalog.ts";
 export * from "./read_recording_info.ts";
 export * from "./read_blocks.ts";
+export * from "./validate_recordings.ts";

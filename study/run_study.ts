@@ -17,6 +17,7 @@
  */
 import { join } from "node:path";
 import { writeFileAtomic } from "../core/atomic_write.ts";
+import { assertOutputsOutsideData } from "../core/_is_inside.ts";
 import { ensembleRuns } from "../orchestration/ensemble_runs.ts";
 import type { RunResults } from "../evaluation/metrics.ts";
 import type { SearchSettings } from "../tune/plan_search.ts";
@@ -162,8 +163,8 @@ export async function runStudy(settings: StudySettings, options: RunStudyOptions
   const log = options.log ?? ((line: string) => console.error(line));
   const started = performance.now();
   const startedAt = new Date().toISOString();
+  await assertOutputsOutsideData(settings.data, { "the study folder": out, "the cache": settings.cacheDir });
   await Deno.mkdir(join(out, "trials"), { recursive: true });
-
   const trials = await planStudy(settings);
   const plan: PlanFile = { stage: 0, totalStages: 1, trials };
   await writeFileAtomic(join(out, "trials", "plan.json"), JSON.stringify(plan, null, 2) + "\n");

@@ -109,7 +109,9 @@ export const STUDY_SPACE: SearchSpace = {
  * ```
  */
 export function defaultStudySettings(data: string, cacheDir: string | null): StudySettings {
-  return {
+  // A deep copy: the options of each model and the search space must not be shared with the
+  // constants (or with the settings of the next call), so changing one study changes no other.
+  return structuredClone({
     data,
     models: ["cnn", "gru", "vivit"],
     seeds: [1, 2, 3],
@@ -120,14 +122,14 @@ export function defaultStudySettings(data: string, cacheDir: string | null): Stu
     strideSeconds: 1,
     intraStrideSeconds: INTRA_STRIDE_SECONDS,
     maxSamples: null,
-    modelOptions: { ...STUDY_MODEL_OPTIONS },
+    modelOptions: STUDY_MODEL_OPTIONS,
     improvementModel: "cnn",
     improvements: ["align", "augment", "adaptBatchNorm", "mixup", "ensemble"],
     search: { model: "cnn", strategy: "random", trials: 4, epochs: 6, space: STUDY_SPACE },
     cacheDir,
     backend: "auto",
     validation: "holdout",
-  };
+  });
 }
 
 /**

@@ -11,7 +11,8 @@ import { join, resolve } from "node:path";
 import { INTRA_STRIDE_SECONDS, RUN_DEFAULTS, type RunConfig, runConfig } from "../training/run_config.ts";
 import type { BackendChoice } from "../backends/backend.ts";
 import type { PreprocessStep } from "../pipeline/preprocess.ts";
-import { MODELS } from "../models/registry.ts";
+import { checkModelOptions, MODELS } from "../models/registry.ts";
+import { checkRunConfig } from "../training/check_run_config.ts";
 import { ensureDefaultDataset } from "../synth/default_dataset.ts";
 import { megflowCacheDir } from "../synth/megflow_cache_dir.ts";
 import { timeStamp } from "./_flags.ts";
@@ -76,7 +77,7 @@ export interface TrainCommand {
 }
 
 /** The flags of a training task, as `parseArgs` takes them. */
-const TRAIN_FLAG_OPTIONS = {
+export const TRAIN_FLAG_OPTIONS = {
   data: { type: "string" },
   model: { type: "string" },
   "model-options": { type: "string" },
@@ -167,11 +168,7 @@ async function readConfigFile(file: string, placeholder: RunConfig): Promise<Par
   } catch (error) {
     throw new RangeError(`--config ${file}: cannot read a JSON object: ${error}`);
   }
-  const unknown = Object.keys(fromFile).filter((key) => !(key in placeholder));
-  if (unknown.length > 0) {
-    throw new RangeError(`--config ${file}: unknown keys ${unknown.join(", ")}`);
-  }
-  return fromFile;
+  return checkRunConfig(`read --config ${file}`, fromFile, placeholder); // keys, types, ranges, model options
 }
 
 /** Applies `--model` and `--model-options`. */
@@ -189,6 +186,7 @@ function applyModelFlags(base: RunConfig, values: TrainFlags): void {
       throw new RangeError(`--model-options must be a JSON object, got ${values["model-options"]}`);
     }
   }
+  checkModelOptions(base.model, base.modelOptions); // known options of the model, of the right types
 }
 
 /** Applies the numbers of training (`--epochs`, `--batch`, `--lr`, ...), `--schedule` and `--backend`. */

@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import { BACKEND_CHOICES, type BackendChoice } from "../backends/backend.ts";
-import { MODELS } from "../models/registry.ts";
+import { checkModelOptions, MODELS } from "../models/registry.ts";
 import { ensureDefaultDataset } from "../synth/default_dataset.ts";
 import { megflowCacheDir } from "../synth/megflow_cache_dir.ts";
 import type { Strategy } from "../tune/plan_search.ts";
@@ -78,7 +78,7 @@ function models(name: string, value: string[]): string[] {
 }
 
 /** The flags of `deno task study`, as `parseArgs` takes them. */
-const STUDY_FLAG_OPTIONS = {
+export const STUDY_FLAG_OPTIONS = {
   data: { type: "string" },
   preset: { type: "string" },
   models: { type: "string" },
@@ -204,6 +204,7 @@ function applyModelOptions(settings: StudySettings, value: string | undefined): 
   }
   for (const [model, o] of Object.entries(options)) {
     models("model-options", [model]);
+    checkModelOptions(model, o);
     settings.modelOptions[model] = o as Record<string, unknown>;
   }
 }

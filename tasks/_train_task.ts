@@ -5,6 +5,7 @@
  */
 import { COMMON_FLAGS, parseTrainCommand } from "./_cli.ts";
 import { trainRun } from "../orchestration/train_run.ts";
+import { releaseWebgpuBackend } from "../backends/register_webgpu_backend.ts";
 import type { RunConfig } from "../training/run_config.ts";
 import type { SplitMetrics } from "../evaluation/metrics.ts";
 
@@ -53,11 +54,16 @@ export async function runTrainTask(task: RunConfig["task"], args: string[]): Pro
 
 /** Runs a task's main, printing errors as one line and exiting non-zero. */
 export async function runMain(name: string, main: () => Promise<void>): Promise<void> {
+  let failed = false;
   try {
     await main();
   } catch (error) {
     console.error(`${name}: ${error instanceof Error ? error.message : error}`);
     if (Deno.env.get("MEGFLOW_DEBUG")) console.error(error);
-    Deno.exit(1);
+    failed = true;
   }
+  // A WebGPU device still alive when the process exits can crash the teardown of Mesa's software
+  // driver (see releaseWebgpuBackend); destroy it first.
+  await releaseWebgpuBackend().catch(() => false);
+  if (failed) Deno.exit(1);
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import { COMMON_FLAGS, parseTrainCommand } from "./_cli.ts";
+import { COMMON_FLAGS, parseTrainCommand, TRAIN_FLAG_OPTIONS } from "./_cli.ts";
 import type { RunConfig } from "../training/run_config.ts";
 import { writeFileAtomic } from "../core/atomic_write.ts";
 import { applyParams } from "../tune/apply_params.ts";
@@ -46,7 +46,7 @@ export type TuneCommand =
   | { mode: "run-trial"; out: string; index: number }
   | { mode: "merge"; out: string; dirs: string[] };
 
-const TUNE_OPTIONS: Record<string, "string" | "boolean"> = {
+export const TUNE_OPTIONS: Record<string, "string" | "boolean"> = {
   task: "string",
   strategy: "string",
   space: "string",
@@ -62,8 +62,8 @@ const TUNE_OPTIONS: Record<string, "string" | "boolean"> = {
   help: "boolean",
 };
 
-/** Training flags that take no value. */
-const COMMON_BOOLEANS = ["no-cache", "help"];
+/** Training flags that take no value (all of them: one left out would swallow the next flag). */
+const COMMON_BOOLEANS = Object.entries(TRAIN_FLAG_OPTIONS).filter(([, o]) => o.type === "boolean").map(([n]) => n);
 
 /** Flags that change what is searched (so `--out DIR` alone continues the search in DIR). */
 const DEFINING = ["task", "strategy", "space", "trials", "eta", "rank-by"];

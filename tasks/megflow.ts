@@ -123,11 +123,18 @@ export async function main(args: string[]): Promise<void> {
 
 if (import.meta.main) {
   // As the tasks' runMain, without importing the training code before a subcommand needs it.
+  let failed = false;
   try {
     await main(Deno.args);
   } catch (error) {
     console.error(`${`megflow ${Deno.args[0] ?? ""}`.trim()}: ${error instanceof Error ? error.message : error}`);
     if (Deno.env.get("MEGFLOW_DEBUG")) console.error(error);
-    Deno.exit(1);
+    failed = true;
   }
+  // As runMain: no WebGPU device may outlive the process (see releaseWebgpuBackend).
+  if (globalThis.navigator?.gpu && Object.hasOwn(SUBCOMMANDS, Deno.args[0] ?? "")) {
+    const { releaseWebgpuBackend } = await import("../backends/register_webgpu_backend.ts");
+    await releaseWebgpuBackend().catch(() => false);
+  }
+  if (failed) Deno.exit(1);
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { Observable } from "rxjs";
 import { consume } from "../pipeline/consume.ts";
@@ -138,11 +138,31 @@ export function learningRateAt(
  * accuracy has not improved for `patience` epochs.
  *
  * @param model The model (softmax output).
- * @param optimizer An optimizer with a `learningRate` field (Adam, SGD, ...).
+ * @param optimizer An optimizer with a `learningRate` field (Adam, SGD, ...), or a number: the peak
+ *   learning rate of an Adam optimizer made here (so a script needs no tfjs import), used as
+ *   `options.learningRate` unless that is given.
  * @param options Data, schedule, validation and callbacks.
  * @returns The history and the best epoch.
+ * @throws {RangeError} for a learning rate that is not a positive number, a loss that diverges
+ *   or an epoch without windows.
  */
-export async function fit(model: tfl.LayersModel, optimizer: tf.Optimizer, options: FitOptions): Promise<FitResult> {
+export async function fit(
+  model: tfl.LayersModel,
+  optimizer: tf.Optimizer | number,
+  options: FitOptions,
+): Promise<FitResult> {
+  if (typeof optimizer === "number") {
+    if (!(optimizer > 0) || !Number.isFinite(optimizer)) {
+      throw new RangeError(`Cannot fit: the learning rate must be a positive number, got ${optimizer}`);
+    }
+    options = { ...options, learningRate: options.learningRate ?? optimizer };
+    const adam = tf.train.adam(optimizer);
+    try {
+      return await fit(model, adam, options);
+    } finally {
+      adam.dispose();
+    }
+  }
   const { epochs = 10, patience = 5, nClasses } = options;
   const history = [...(options.history ?? [])];
   const score = (m: EpochMetrics) => m.valAccuracy ?? -m.trainLoss;

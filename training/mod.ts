@@ -9,3 +9,4 @@ export * from "./fit.ts";
 export * from "./adapt_batch_norm.ts";
 export * from "./checkpoint.ts";
 export * from "./run_config.ts";
+export * from "./check_run_config.ts";

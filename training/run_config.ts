@@ -8,6 +8,7 @@
 import type { LearningRateSchedule } from "./fit.ts";
 import type { PreprocessStep } from "../pipeline/preprocess.ts";
 import type { BackendChoice } from "../backends/backend.ts";
+import { checkRunConfig } from "./check_run_config.ts";
 
 /** Everything a training run depends on. */
 export interface RunConfig {
@@ -149,7 +150,9 @@ export const TASK_SPLITS: Record<
  * @param task "cross" or "intra".
  * @param data Dataset root.
  * @param overrides Any fields to change.
- * @returns The config.
+ * @returns The config (its default objects are fresh copies, never shared with another call).
+ * @throws {TypeError | RangeError} for an unknown key in `overrides` (naming it and the known
+ *   ones) or a value of the wrong type or out of range (see `checkRunConfig`).
  *
  * @example
  * ```ts
@@ -168,14 +171,17 @@ export const TASK_SPLITS: Record<
  */
 export function runConfig(task: RunConfig["task"], data: string, overrides: Partial<RunConfig> = {}): RunConfig {
   if (task !== "cross" && task !== "intra") throw new RangeError(`Unknown task: expected cross or intra, got ${task}`);
-  const preprocess = RUN_DEFAULTS.preprocess.map((step) =>
-    task === "intra" && step.op === "window" ? { ...step, strideSeconds: INTRA_STRIDE_SECONDS } : { ...step }
+  // A fresh copy of every default object: mutating one config must not change the next.
+  const defaults: RunConfig = structuredClone({ ...RUN_DEFAULTS, ...TASK_SPLITS[task], task, data });
+  defaults.preprocess = defaults.preprocess.map((step) =>
+    task === "intra" && step.op === "window" ? { ...step, strideSeconds: INTRA_STRIDE_SECONDS } : step
   );
+  checkRunConfig("runConfig", overrides, defaults); // unknown keys, types, ranges
   // Folders given without a `validation` (scripts written before it) validate as before.
   const legacy = overrides.validationSplits?.length && overrides.validation === undefined
     ? { validation: "splits" }
     : {};
-  return { ...RUN_DEFAULTS, preprocess, ...TASK_SPLITS[task], task, data, ...overrides, ...legacy };
+  return { ...defaults, ...overrides, ...legacy };
 }
 
 /**

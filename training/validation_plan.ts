@@ -89,6 +89,29 @@ export function parseValidationFlag(text: string): { validation: string; validat
 }
 
 /**
+ * Throws unless `value` is a `validation` a config can hold: `"holdout"`, `"loso"`,
+ * `"loso:SUBJECT"` or `"splits"`.
+ *
+ * @param value The value.
+ * @throws {RangeError} naming the value and the allowed ones.
+ *
+ * @example
+ * ```ts
+ * import { checkValidationValue } from "./validation_plan.ts";
+ * import { assertThrows } from "@std/assert";
+ *
+ * checkValidationValue("loso:104");
+ * assertThrows(() => checkValidationValue("Cross/test1"), RangeError, "splits");
+ * ```
+ */
+export function checkValidationValue(value: string): void {
+  if (value === "holdout" || value === "loso" || value === "splits" || /^loso:.+/.test(value)) return;
+  throw new RangeError(
+    `validation must be holdout, loso, loso:SUBJECT or splits (folders in validationSplits), got ${value}`,
+  );
+}
+
+/**
  * The validation of a configuration, resolved; old configs without `validation` included.
  *
  * @param config The run's validation fields.
@@ -157,6 +180,22 @@ export function describeValidation(config: ValidationFields): string {
 }
 
 /**
+ * Why `chunks` recordings per subject and class cannot be held out of `group` (one subject and
+ * class), and which option to change: a dataset with one chunk per class (the small synthetic
+ * preset) leaves none to train on.
+ */
+function holdOutMessage(chunks: number, group: readonly Recording[]): string {
+  const { subject, label, split } = group[0];
+  return `Cannot hold out ${chunks} recording${chunks === 1 ? "" : "s"} per subject and class for validation: ` +
+    `${split}, subject ${subject}, ${label} has ${group.length}, which leaves none to train on. ` +
+    `Set holdoutChunks to ${
+      Math.max(0, group.length - 1)
+    } (0: no validation, the last epoch is kept) or give validationSplits, ` +
+    `in a --config file (e.g. {"holdoutChunks": 0}), or use --validation loso (several training subjects), ` +
+    `or data with more chunks per class (deno task synth --intra-train-chunks 2)`;
+}
+
+/**
  * Splits training recordings into train and hold-out validation: for every
  * subject and class, `chunks` recordings (seeded choice) go to validation.
  *
@@ -179,13 +218,7 @@ export function holdOut(
   const random = new Random(hashSeed(seed, "holdout"));
   const validation = new Set<Recording>();
   for (const group of groups.values()) {
-    if (group.length <= chunks) {
-      throw new RangeError(
-        `Cannot hold out ${chunks} recordings per subject and class: ${group[0].subject}/${
-          group[0].label
-        } has ${group.length} (use --validation loso, or data with more chunks per class)`,
-      );
-    }
+    if (group.length <= chunks) throw new RangeError(holdOutMessage(chunks, group));
     for (const recording of random.shuffle([...group]).slice(0, chunks)) validation.add(recording);
   }
   return {

@@ -22,6 +22,7 @@
 import type * as aq from "arquero";
 import { join } from "node:path";
 import { writeFileAtomic } from "../core/atomic_write.ts";
+import { assertOutputsOutsideData } from "../core/_is_inside.ts";
 import type { RunResults } from "../evaluation/metrics.ts";
 import type { RunConfig } from "../training/run_config.ts";
 import { bestTrial } from "./best_trial.ts";
@@ -112,6 +113,7 @@ export async function runSearch(settings: SearchSettings, options: RunSearchOpti
   if (!Number.isSafeInteger(workers) || workers < 1) {
     throw new RangeError(`Cannot search: workers must be a positive integer, got ${workers}`);
   }
+  await assertOutputsOutsideData(settings.base.data, { "the search folder": out, "the cache": settings.base.cacheDir });
   await Deno.mkdir(join(out, "trials"), { recursive: true });
   const file: SearchFile = { version: 1, settings };
   await writeFileAtomic(join(out, "search.json"), JSON.stringify(file, null, 2) + "\n");

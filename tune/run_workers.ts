@@ -42,15 +42,25 @@ export interface RunWorkersOptions {
 async function runOne(job: WorkerJob, options: RunWorkersOptions): Promise<WorkerResult> {
   await Deno.mkdir(dirname(job.logFile), { recursive: true });
   const open = () => Deno.open(job.logFile, { write: true, create: true, append: true });
-  const [out, err] = [await open(), await open()];
+  const out = await open();
+  let err: Deno.FsFile | undefined;
+  let child: Deno.ChildProcess;
   const started = performance.now();
-  const child = new Deno.Command(options.program ?? Deno.execPath(), {
-    args: job.args,
-    cwd: options.cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  try {
+    err = await open();
+    child = new Deno.Command(options.program ?? Deno.execPath(), {
+      args: job.args,
+      cwd: options.cwd,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (error) {
+    // No child to pipe into the log files (e.g. the program does not exist): close them here.
+    out.close();
+    err?.close();
+    throw error;
+  }
   const [status] = await Promise.all([
     child.status,
     child.stdout.pipeTo(out.writable),
@@ -66,6 +76,8 @@ async function runOne(job: WorkerJob, options: RunWorkersOptions): Promise<Worke
  * @param options Pool size, program, folder, progress.
  * @returns One result per job, in the order given.
  * @throws {RangeError} when `workers` is not a positive integer.
+ * @throws the error of a job whose program cannot be spawned (its log files closed), once the
+ *   jobs already running have ended; no further job starts.
  *
  * @example
  * ```ts
@@ -87,14 +99,23 @@ export async function runWorkers(jobs: readonly WorkerJob[], options: RunWorkers
   }
   const results: WorkerResult[] = new Array(jobs.length);
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < jobs.length) {
+    while (next < jobs.length && !failed) {
       const i = next++;
       options.log?.(`${jobs[i].label}: started (log ${jobs[i].logFile})`);
-      results[i] = await runOne(jobs[i], options);
+      try {
+        results[i] = await runOne(jobs[i], options);
+      } catch (error) {
+        failed = true; // start no other job
+        throw error;
+      }
       options.log?.(`${jobs[i].label}: exit code ${results[i].code} after ${results[i].seconds.toFixed(1)} s`);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, worker));
+  // Every worker settles before a failure is reported: no job is left running (or holding its log) behind it.
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(workers, jobs.length) }, worker));
+  const rejected = settled.find((result) => result.status === "rejected");
+  if (rejected) throw rejected.reason;
   return results;
 }

@@ -19,7 +19,8 @@ import { join } from "node:path";
 import { exists } from "../core/_exists.ts";
 import type { RunResults, SplitMetrics } from "../evaluation/metrics.ts";
 import type { TrialSpec } from "./run_trial.ts";
-import { roleOfSplit } from "../training/validation_plan.ts";
+import { roleOfSplit, validationOf } from "../training/validation_plan.ts";
+import { splitKey } from "../core/_split_key.ts";
 
 /** Status of a trial in the table. */
 export type TrialStatus = "done" | "failed" | "interrupted" | "pending";
@@ -68,6 +69,12 @@ function mean(values: number[]): number | null {
 
 /** The validation-role splits of a trial's results (see the module doc). */
 async function validationOfTrial(dir: string, trial: TrialSpec, results: RunResults): Promise<SplitMetrics[]> {
+  const spec = validationOf(trial.config);
+  if (spec.kind === "splits") {
+    const found = spec.splits.map((s) => results.splits?.[splitKey(s)]);
+    // Done only with the results of every validation split (test1 alone is not the ranking measure).
+    return found.every((m) => m !== undefined) ? found as SplitMetrics[] : [];
+  }
   const withRole = Object.entries(results.splits ?? {})
     .filter(([key, m]) => roleOfSplit(key, m.role, trial.config) === "validation")
     .map(([, m]) => m);

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { releaseWebgpuBackend } from "../../backends/register_webgpu_backend.ts";
+
 const gpu = navigator.gpu as GPU | undefined;
 const realRequestAdapter = gpu?.requestAdapter.bind(gpu);
 
@@ -24,7 +26,7 @@ export const H100 = {
  * an error, as in denoland/webgpu-examples#22); creating a device invalidates it, so reading
  * `info` afterwards throws (denoland/deno#28135); and it has no `requestAdapterInfo()`.
  */
-export function hardwareLike(real: GPUAdapter, extraFeatures = ["bgra8unorm-storage"]) {
+export function hardwareLike(real: GPUAdapter, extraFeatures = ["bgra8unorm-storage"], created: GPUDevice[] = []) {
   const features = new Set<string>([...real.features, ...extraFeatures]);
   let invalidated = false;
   return {
@@ -49,23 +51,32 @@ export function hardwareLike(real: GPUAdapter, extraFeatures = ["bgra8unorm-stor
       });
       invalidated = true;
       const onReal = (requested as GPUFeatureName[]).filter((name) => real.features.has(name));
-      return await real.requestDevice({ ...descriptor, requiredFeatures: onReal });
+      const device = await real.requestDevice({ ...descriptor, requiredFeatures: onReal });
+      created.push(device);
+      return device;
     },
   };
 }
 
-/** Runs `fn` while `navigator.gpu.requestAdapter` hands out hardware-like adapters. */
+/**
+ * Runs `fn` while `navigator.gpu.requestAdapter` hands out hardware-like adapters. Afterwards the
+ * `webgpu` backend is released and every device made through those adapters destroyed (also one
+ * a failing factory left behind): a device alive at exit can crash llvmpipe's teardown.
+ */
 export async function withHardwareLikeGpu<T>(fn: () => Promise<T>, extraFeatures?: string[]): Promise<T> {
+  const created: GPUDevice[] = [];
   Object.defineProperty(gpu!, "requestAdapter", {
     configurable: true,
     value: async (options?: GPURequestAdapterOptions) => {
       const real = await realRequestAdapter!(options);
-      return real === null ? null : hardwareLike(real, extraFeatures);
+      return real === null ? null : hardwareLike(real, extraFeatures, created);
     },
   });
   try {
     return await fn();
   } finally {
     delete (gpu as unknown as Record<string, unknown>).requestAdapter;
+    await releaseWebgpuBackend();
+    created.forEach((device) => device.destroy());
   }
 }

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertLess } from "@std/assert";
 import { setupBackend } from "../../backends/backend.ts";
+import { releaseWebgpuBackend } from "../../backends/register_webgpu_backend.ts";
 import { MODELS } from "../../models/registry.ts";
 import { gradientError, makeStepData, missingCases, TINY_SIGNALS, trainingStep } from "./kernels/_model_step.ts";
 
@@ -44,3 +45,17 @@ for (const name of Object.keys(MODELS)) {
     },
   });
 }
+
+// Last: a WebGPU device alive when the test process exits can crash llvmpipe's teardown.
+Deno.test({
+  name: "releaseWebgpuBackend() destroys the device the tests above trained on",
+  ignore: !available,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    await setupBackend("webgpu");
+    await setupBackend("cpu");
+    assertEquals(await releaseWebgpuBackend(), true);
+    assertEquals(await releaseWebgpuBackend(), false);
+  },
+});

@@ -6,6 +6,7 @@ import "@tensorflow/tfjs-backend-webgpu";
 import { describeBackend, probeWebgpuAdapter, setupBackend } from "../../backends/backend.ts";
 import {
   registerWebgpuBackend,
+  releaseWebgpuBackend,
   webgpuAdapterInfo,
   webgpuDeviceDescriptor,
 } from "../../backends/register_webgpu_backend.ts";
@@ -112,4 +113,27 @@ Deno.test("the registered factory says when there is no adapter", async () => {
   } finally {
     await registerWebgpuBackend();
   }
+});
+
+Deno.test({
+  name: "releaseWebgpuBackend() destroys the started backend's device and keeps the factory",
+  ...webgpuTest,
+  fn: async () => {
+    if (!hasAdapter) {
+      assertEquals(await releaseWebgpuBackend(), false);
+      return;
+    }
+    await setupBackend("webgpu");
+    const device = (tf.backend() as unknown as { device: GPUDevice }).device;
+    await setupBackend("cpu");
+    assertEquals(await releaseWebgpuBackend(), true);
+    assertEquals((await device.lost).reason, "destroyed");
+    assert(tf.findBackendFactory("webgpu") !== null);
+    assertEquals(await releaseWebgpuBackend(), false);
+    const again = await setupBackend("webgpu"); // a fresh device from the kept factory
+    assertEquals(tf.tidy(() => tf.add(tf.tensor1d([1, 2]), tf.tensor1d([3, 4])).arraySync()), [4, 6]);
+    assertEquals(again.backend, "webgpu");
+    await setupBackend("cpu");
+    await releaseWebgpuBackend();
+  },
 });

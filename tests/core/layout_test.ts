@@ -58,8 +58,18 @@ Deno.test("parseSensorLayout() names the line of a position that is not a number
   assertThrows(
     () => parseSensorLayout("channel\tx\ty\nA1\t1\t2\nA2\tleft\t3\n"),
     TypeError,
-    "line 3 has a non-numeric position: A2\tleft\t3",
+    "line 3, column 2 (x) is not a number: left",
   );
   assertThrows(() => parseSensorLayout("channel\tx\ty\nA1\tInfinity\t0\n"), TypeError, "line 2");
   assertThrows(() => parseSensorLayout("channel\tx\ty\nA1\t1\n"), TypeError, "line 2"); // y cell missing
+});
+
+Deno.test("parseSensorLayout() refuses an empty cell, naming its line and column, instead of reading 0", () => {
+  const cases: [string, string][] = [
+    ["channel\tx\ty\nA1\t1\t2\nA2\t\t3\n", "line 3, column 2 (x) is empty"],
+    ["channel\tx\ty\nA1\t1\t \n", "line 2, column 3 (y) is empty"],
+    ["x\ty\tchannel\n1\t2\t\n", "line 2, column 3 (channel) is empty"],
+    ["channel\tx\ty\n\nA1\t1\t2\n\nA2\t1\n", "line 5, column 3 (y) is empty"], // blank lines counted
+  ];
+  for (const [text, message] of cases) assertThrows(() => parseSensorLayout(text), TypeError, message);
 });

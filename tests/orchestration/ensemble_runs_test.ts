@@ -87,3 +87,21 @@ Deno.test("ensembleRuns() refuses bad members and unsafe output folders, naming 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("ensembleRuns() refuses an output folder reached through a symlink to the data folder", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(join(dir, "data"));
+    await Deno.symlink(join(dir, "data"), join(dir, "link"));
+    const a = await fakeRun(join(dir, "a"), 1, "cross", join(dir, "data"));
+    const b = await fakeRun(join(dir, "b"), 2, "cross", join(dir, "data"));
+    await assertRejects(
+      () => ensembleRuns([a, b], { out: join(dir, "link", "ensemble") }),
+      RangeError,
+      "inside the data folder",
+    );
+    assertEquals([...Deno.readDirSync(join(dir, "data"))], []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

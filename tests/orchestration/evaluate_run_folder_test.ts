@@ -83,3 +83,22 @@ Deno.test("reevaluateRun() refuses a folder without config.json", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("reevaluateRun() refuses an output folder in the data folder, also through a symlink, before any work", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/data`);
+    await Deno.mkdir(`${dir}/run`);
+    await Deno.symlink(`${dir}/data`, `${dir}/link`);
+    await Deno.writeTextFile(`${dir}/run/config.json`, JSON.stringify(runConfig("cross", `${dir}/data`)));
+    for (const out of [`${dir}/data/eval`, `${dir}/link/eval`]) {
+      await assertRejects(() => reevaluateRun(`${dir}/run`, { out }), RangeError, "inside the data folder");
+    }
+    // a run folder inside the data folder (reached through a symlink) is refused as the default output
+    await Deno.mkdir(`${dir}/data/run`);
+    await Deno.copyFile(`${dir}/run/config.json`, `${dir}/data/run/config.json`);
+    await assertRejects(() => reevaluateRun(`${dir}/link/run`), RangeError, "inside the data folder");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

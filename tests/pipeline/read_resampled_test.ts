@@ -1,4 +1,5 @@
-import { assertEquals, assertNotEquals } from "@std/assert";
+import { assertEquals, assertNotEquals, assertRejects } from "@std/assert";
+import { DataFileError } from "../../core/errors.ts";
 import { lastValueFrom, toArray } from "rxjs";
 import { readResampled, resampledCacheKey } from "../../pipeline/read_resampled.ts";
 import { ResamplePool } from "../../pipeline/resample_pool.ts";
@@ -92,4 +93,47 @@ Deno.test("readResampled() with a pool reads and caches the same samples as on t
     pool.close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+/** Reads `recording` through the cache, then damages its one entry with `damage` and reads it again. */
+async function readAfterDamage(damage: (bytes: Uint8Array) => Uint8Array): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    const recording = await writeRecording(`${dir}/data`, "rest", "1", 1, 5000);
+    const options = { toHz: 125, cacheDir: `${dir}/cache`, blockSamples: 1024 };
+    const uncached = await lastValueFrom(readResampled(recording, { ...options, cacheDir: undefined }).pipe(toArray()));
+    await lastValueFrom(readResampled(recording, options).pipe(toArray()));
+    const entry = `${dir}/cache/${await resampledCacheKey(recording.path, options)}.f32`;
+    const whole = await Deno.readFile(entry);
+    await Deno.writeFile(entry, damage(whole.slice()));
+    const again = await lastValueFrom(readResampled(recording, options).pipe(toArray()));
+    assertEquals(concatenated(again), concatenated(uncached));
+    assertEquals(await Deno.readFile(entry), whole, "the damaged entry was not rebuilt");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("readResampled() rebuilds a cache entry with a flipped payload bit instead of reading it", async () => {
+  await readAfterDamage((bytes) => {
+    bytes[bytes.length >> 1] ^= 0x10;
+    return bytes;
+  });
+});
+
+Deno.test("readResampled() rebuilds a truncated cache entry", async () => {
+  await readAfterDamage((bytes) => bytes.subarray(0, bytes.length - 4000));
+});
+
+Deno.test("readResampled() rebuilds a cache entry whose tail was zeroed (a write cut short)", async () => {
+  await readAfterDamage((bytes) => (bytes.fill(0, bytes.length - 4000), bytes));
+});
+
+Deno.test("readResampled() rebuilds a cache entry of an older format (header version)", async () => {
+  await readAfterDamage((bytes) => (bytes[8] = 1, bytes));
+});
+
+Deno.test("resampledCacheKey() of a missing file is a DataFileError naming it", async () => {
+  const error = await assertRejects(() => resampledCacheKey("/no/such/rest_1_1.h5"), DataFileError);
+  assertEquals([error.path, error.reason], ["/no/such/rest_1_1.h5", "file does not exist"]);
 });

@@ -113,3 +113,109 @@ Deno.test("warmResampleCache() rejects with a DataFileError naming the bad file 
     assert(names.size <= 1, "an entry for the bad file");
   });
 });
+
+Deno.test("warmResampleCache() rebuilds a truncated entry instead of counting it as cached", async () => {
+  await withTempDir(async (dir) => {
+    const recs = await recordings(dir, 2);
+    const cacheDir = join(dir, "cache");
+    await warmResampleCache(recs, { cacheDir, workers: 1 });
+    const [name] = [...(await cacheEntries(cacheDir)).keys()];
+    const whole = await Deno.readFile(join(cacheDir, name));
+    await Deno.writeFile(join(cacheDir, name), whole.subarray(0, 100));
+    const again = await warmResampleCache(recs, { cacheDir, workers: 1 });
+    assertEquals([again.written, again.cached], [1, 1]);
+    assertEquals(await Deno.readFile(join(cacheDir, name)), whole);
+  });
+});
+
+Deno.test("warmResampleCache() of a recording that has vanished rejects with a DataFileError naming it", async () => {
+  await withTempDir(async (dir) => {
+    const recs = await recordings(dir, 2);
+    await Deno.remove(recs[1].path);
+    const error = await assertRejects(
+      () => warmResampleCache(recs, { cacheDir: join(dir, "cache"), workers: 1 }),
+      DataFileError,
+    );
+    assertEquals([error.path, error.reason], [recs[1].path, "file does not exist"]);
+  });
+});
+
+Deno.test("two warmers and two readers sharing one cache folder at once all finish with whole, correct entries", async () => {
+  await withTempDir(async (dir) => {
+    const recs = await recordings(dir, 6);
+    const cacheDir = join(dir, "cache");
+    const uncached = await Promise.all(recs.map((r) => lastValueFrom(readResampled(r).pipe(toArray()))));
+    const readAll = () =>
+      Promise.all(recs.map((r) => lastValueFrom(readResampled(r, { cacheDir, blockSamples: 512 }).pipe(toArray()))));
+    const [warmA, warmB, readA, readB] = await Promise.all([
+      warmResampleCache(recs, { cacheDir, workers: 2 }),
+      warmResampleCache([...recs].reverse(), { cacheDir, workers: 2 }),
+      readAll(),
+      readAll(),
+    ]);
+    assertEquals(warmA.written + warmA.cached, 6);
+    assertEquals(warmB.written + warmB.cached, 6);
+    const names = [...(await cacheEntries(cacheDir)).keys()];
+    assertEquals(names.length, 6, `one whole entry per recording, no temporary left: ${names.join(", ")}`);
+    for (const read of [readA, readB, await readAll()]) {
+      read.forEach((blocks, i) => assertEquals(samples(blocks), samples(uncached[i])));
+    }
+    const cached = await readAll();
+    assert(cached.every((blocks) => blocks.length === 1), "every entry is read back from the cache");
+  });
+});
+
+/** The samples of consecutive blocks, channel by channel. */
+function samples(blocks: { nChans: number; nTimes: number; data: Float32Array | Float64Array }[]): number[][] {
+  const rows: number[][] = Array.from({ length: blocks[0].nChans }, () => []);
+  for (const b of blocks) {
+    for (let c = 0; c < b.nChans; c++) rows[c].push(...b.data.subarray(c * b.nTimes, (c + 1) * b.nTimes));
+  }
+  return rows;
+}
+
+Deno.test("warmResampleCache() removes temporary files a killed writer left an hour ago, not recent ones", async () => {
+  await withTempDir(async (dir) => {
+    const recs = await recordings(dir, 1);
+    const cacheDir = join(dir, "cache");
+    await Deno.mkdir(cacheDir);
+    const key = "ab".repeat(32);
+    const old = join(cacheDir, `.${key}.f32.lx1-abc123.tmp`);
+    const recent = join(cacheDir, `.${key}.f32.lx2-def456.tmp`);
+    await Deno.writeFile(old, new Uint8Array(100));
+    await Deno.writeFile(recent, new Uint8Array(100));
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
+    await Deno.utime(old, twoHoursAgo, twoHoursAgo);
+    await warmResampleCache(recs, { cacheDir, workers: 1 });
+    const names = [...(await cacheEntries(cacheDir)).keys()];
+    assert(!names.includes(`.${key}.f32.lx1-abc123.tmp`), names.join(", "));
+    assert(names.includes(`.${key}.f32.lx2-def456.tmp`), names.join(", "));
+  });
+});
+
+Deno.test("two processes warming and reading one cache folder at once both finish with the same samples", async () => {
+  await withTempDir(async (dir) => {
+    await recordings(dir, 6);
+    const cacheDir = join(dir, "cache");
+    const child = () =>
+      new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--config",
+          new URL("../../deno.json", import.meta.url).pathname,
+          new URL("./_cache_run_child.ts", import.meta.url).pathname,
+          dir,
+          cacheDir,
+        ],
+      }).output();
+    const runs = await Promise.all([child(), child()]);
+    const decoder = new TextDecoder();
+    for (const run of runs) assertEquals(run.code, 0, decoder.decode(run.stderr));
+    const [a, b] = runs.map((run) => JSON.parse(decoder.decode(run.stdout)));
+    assertEquals(a, b);
+    assertEquals(a.length, 6);
+    assert(a.every((r: { blocks: number; n: number }) => r.blocks === 1 && r.n === 248 * 125), JSON.stringify(a));
+    assertEquals([...(await cacheEntries(cacheDir)).keys()].filter((name) => !/^[0-9a-f]{64}\.f32$/.test(name)), []);
+  });
+});

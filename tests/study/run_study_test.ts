@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
 import type { RunConfig } from "../../training/run_config.ts";
 import { runStudy } from "../../study/run_study.ts";
@@ -102,5 +102,34 @@ Deno.test("runStudy() reads given search folders instead of searching", async ()
     }
   } finally {
     await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("runStudy() refuses a study folder or cache in the data folder, also through a symlink", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(join(dir, "data"));
+    await Deno.symlink(join(dir, "data"), join(dir, "link"));
+    const fake = fakeRunner(score);
+    const inData = { ...settings(), data: join(dir, "data") };
+    await assertRejects(
+      () => runStudy(inData, { out: join(dir, "link", "study"), runner: fake.runner, log: () => {} }),
+      RangeError,
+      "Refusing to write the study folder",
+    );
+    await assertRejects(
+      () =>
+        runStudy({ ...inData, cacheDir: join(dir, "link", "cache") }, {
+          out: join(dir, "study"),
+          runner: fake.runner,
+          log: () => {},
+        }),
+      RangeError,
+      "Refusing to write the cache",
+    );
+    assertEquals([...Deno.readDirSync(join(dir, "data"))], []);
+    assertEquals(fake.calls.length, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -26,6 +26,16 @@ function bnModel(): tfl.LayersModel {
   });
 }
 
+function mean(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** `actual` within 1e-5 of `expected`, relative to max(1, |expected|) (float32 statistics). */
+function assertClose(actual: number, expected: number, what: string): void {
+  const error = Math.abs(actual - expected) / Math.max(1, Math.abs(expected));
+  assert(error < 1e-5, `${what}: ${actual} vs ${expected} (relative error ${error.toExponential(2)})`);
+}
+
 async function recordings(dir: string): Promise<Recording[]> {
   return [
     await writeRecording(dir, "rest", "100", 1, 48, (c, t) => c * 1e-3 + Math.sin(t + c)),
@@ -35,7 +45,7 @@ async function recordings(dir: string): Promise<Recording[]> {
   ];
 }
 
-Deno.test("adaptBatchNorm sets the moving statistics to those of the windows, whatever the batching, and restores them", async () => {
+Deno.test("adaptBatchNorm sets the moving mean and variance to those of all the windows, whatever the batching, and restores them", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const recs = (await recordings(dir)).filter((r) => r.subject === "100");
@@ -52,20 +62,27 @@ Deno.test("adaptBatchNorm sets the moving statistics to those of the windows, wh
         windows.push(Array.from({ length: 248 }, (_, c) => Array.from({ length: 16 }, (_, t) => value(c, w * 16 + t))));
       }
     }
-    const { mean } = tf.moments(tf.tensor3d(windows), [0, 2]);
-    const expectedMean = mean.arraySync() as number[];
-    for (const batchSize of [6, 4]) {
+    // Mean and (biased) variance per sensor over all 6 windows and their 16 samples, in float64.
+    const expectedMean = windows[0].map((_, c) => mean(windows.flatMap((w) => w[c])));
+    const expectedVariance = windows[0].map((_, c) =>
+      mean(windows.flatMap((w) => w[c].map((x) => (x - expectedMean[c]) ** 2)))
+    );
+    // Batches of 6 (one batch), 4 + 2, 1 x 6 and 5 + 1: the statistics of all windows each time.
+    const tensors = tf.memory().numTensors;
+    for (const batchSize of [6, 4, 1, 5]) {
       const restore = await adaptBatchNorm(model, recs, { steps: STEPS, batchSize });
       // tfjs orders a BatchNorm's weights gamma, beta, moving mean, moving variance.
       const movingMean = bn.getWeights()[2].arraySync() as number[];
-      // The window-weighted mean of batch means is the mean over all windows.
-      movingMean.forEach((m, c) =>
-        assert(Math.abs(m - expectedMean[c]) < 1e-4, `sensor ${c}: ${m} vs ${expectedMean[c]}`)
+      const movingVariance = bn.getWeights()[3].arraySync() as number[];
+      movingMean.forEach((m, c) => assertClose(m, expectedMean[c], `batch ${batchSize}, mean of sensor ${c}`));
+      movingVariance.forEach((v, c) =>
+        assertClose(v, expectedVariance[c], `batch ${batchSize}, variance of sensor ${c}`)
       );
       assertEquals((model.layers[1] as unknown as { rate: number }).rate, 0.5);
       assertEquals(bn.getConfig().momentum, 0.9);
       restore();
       assertEquals(bn.getWeights().map((w) => w.arraySync()), trained);
+      assertEquals(tf.memory().numTensors, tensors, "no tensor left behind");
     }
     model.dispose();
   } finally {

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
 import { runConfig } from "../../training/run_config.ts";
 import type { SearchSettings } from "../../tune/plan_search.ts";
@@ -127,4 +127,25 @@ Deno.test("runSearch() runs successive halving stage by stage and retrains with 
     assertEquals(result.final?.config.epochs, 4);
     const html = await Deno.readTextFile(join(out, "search.html"));
     assertEquals(html.match(/data-plot="influence"/g)?.length, 2);
+  }));
+
+Deno.test("runSearch() refuses a search folder or cache in the data folder, also through a symlink, writing nothing", () =>
+  withTempDir(async (dir) => {
+    await Deno.mkdir(join(dir, "data"));
+    await Deno.symlink(join(dir, "data"), join(dir, "link"));
+    const fake = fakeRunner(byRate);
+    const base = runConfig("cross", join(dir, "data"), { epochs: 4, model: "gru", cacheDir: null });
+    await assertRejects(
+      () => runSearch(settings({ base }), { out: join(dir, "link", "search"), runner: fake.runner, log: quiet }),
+      RangeError,
+      "inside the data folder",
+    );
+    const cached = { ...base, cacheDir: join(dir, "link", "cache") };
+    await assertRejects(
+      () => runSearch(settings({ base: cached }), { out: join(dir, "search"), runner: fake.runner, log: quiet }),
+      RangeError,
+      "inside the data folder",
+    );
+    assertEquals([...Deno.readDirSync(join(dir, "data"))], []);
+    assertEquals(fake.calls.length, 0);
   }));

@@ -80,11 +80,25 @@ Deno.test("readTrialRow() of a cross-subject trial averages test1 and test2, nev
   });
 });
 
-Deno.test("readTrialRow() averages only the validation splits the results hold", async () => {
+Deno.test("readTrialRow() of a cross trial with the results of only one of test1 and test2 is not done", async () => {
   await withSearchDir(async (searchDir, trialDir) => {
-    await Deno.writeTextFile(join(trialDir, "results.json"), results({ test2: fakeSplit("Cross/test2", 0.4, 0.5) }));
+    for (const only of ["test1", "test2"]) {
+      const splits = { train: fakeSplit("train", 0.9, 1), [only]: fakeSplit(`Cross/${only}`, 0.4, 0.5) };
+      await Deno.writeTextFile(join(trialDir, "results.json"), results(splits));
+      const row = await readTrialRow(searchDir, cross);
+      assertEquals([row.status, row.valWindowAccuracy, row.valRecordingAccuracy], ["pending", null, null], only);
+    }
+    await Deno.writeTextFile(join(trialDir, "config.json"), "{}");
+    assertEquals((await readTrialRow(searchDir, cross)).status, "interrupted");
+  });
+});
+
+Deno.test("readTrialRow() of results with every validation split but no train split or metrics is done", async () => {
+  await withSearchDir(async (searchDir, trialDir) => {
+    const splits = { test1: fakeSplit("Cross/test1", 0.2, 0.25), test2: fakeSplit("Cross/test2", 0.4, 0.5) };
+    await Deno.writeTextFile(join(trialDir, "results.json"), results(splits));
     const row = await readTrialRow(searchDir, cross);
-    assertEquals([row.status, row.valWindowAccuracy, row.valRecordingAccuracy], ["done", 0.4, 0.5]);
+    assertEquals([row.status, row.valWindowAccuracy, row.valRecordingAccuracy], ["done", (0.2 + 0.4) / 2, 0.375]);
     // No train split, no metrics.jsonl: those stay empty.
     assertEquals([row.trainWindowAccuracy, row.trainRecordingAccuracy, row.epochsRun], [null, null, 0]);
   });

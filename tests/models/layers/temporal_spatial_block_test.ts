@@ -57,17 +57,32 @@ function copyWeights(from: tfl.LayersModel, to: tfl.LayersModel): void {
   }));
 }
 
-/** max |a - b| / max |a| over all elements of all pairs. */
-function relativeError(a: tf.Tensor[], b: tf.Tensor[]): number {
+/** max |a - b| / max |a| of one pair of tensors (its own scale, not one pooled with others). */
+function relativeError(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => {
-    let diff = 0;
-    let scale = 0;
-    a.forEach((t, i) => {
-      diff = Math.max(diff, tf.max(tf.abs(tf.sub(t, b[i]))).dataSync()[0]);
-      scale = Math.max(scale, tf.max(tf.abs(t)).dataSync()[0]);
-    });
-    return diff / scale;
+    assertEquals(a.shape, b.shape);
+    const scale = tf.max(tf.abs(a)).dataSync()[0];
+    assert(scale > 0, "a reference tensor of zeros cannot bound a relative error");
+    return tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / scale;
   });
+}
+
+/** The short name of a weight (`conv2d_1/kernel` -> `kernel`), under the textbook's names. */
+function textbookName(name: string): string {
+  const short = name.split("/").pop()!.replace(/_\d+$/, "");
+  return ({ temporal_kernel: "kernel", spatial_kernel: "depthwise_kernel" } as Record<string, string>)[short] ?? short;
+}
+
+/** Asserts each gradient of `b` within `tolerance` of `a`'s gradient of the same weight, relative to its own scale. */
+function assertEachGradientClose(a: tf.NamedTensorMap, b: tf.NamedTensorMap, tolerance: number): void {
+  const byName = (grads: tf.NamedTensorMap) => new Map(Object.entries(grads).map(([k, t]) => [textbookName(k), t]));
+  const [ga, gb] = [byName(a), byName(b)];
+  assertEquals([...gb.keys()].sort(), ["beta", "depthwise_kernel", "gamma", "kernel"]);
+  assertEquals([...ga.keys()].sort(), [...gb.keys()].sort());
+  for (const [name, reference] of ga) {
+    const error = relativeError(reference, gb.get(name)!);
+    assert(error < tolerance, `gradient of ${name} differs by ${error.toExponential(2)} of its own scale`);
+  }
 }
 
 // Odd and even kernels (tfjs pads an even kernel unevenly), multipliers 1-3, kernels longer
@@ -95,7 +110,7 @@ for (const c of CASES) {
     const x = tf.tidy(() =>
       tf.add(tf.mul(tf.randomNormal([c.batch, c.nChans, c.nTimes], 0, 1, "float32", 3), 1.7), 0.4)
     ) as tf.Tensor3D;
-    assert(relativeError([reference.predict(x) as tf.Tensor], [block.predict(x) as tf.Tensor]) < 1e-5, "inference");
+    assert(relativeError(reference.predict(x) as tf.Tensor, block.predict(x) as tf.Tensor) < 1e-5, "inference");
 
     const target = tf.randomNormal([c.batch, 1, c.nTimes, c.filters * c.depthMultiplier], 0, 1, "float32", 4);
     const gradients = (model: tfl.LayersModel) =>
@@ -106,11 +121,12 @@ for (const c of CASES) {
     const a = gradients(reference);
     const b = gradients(block);
     assert(Math.abs(a.value.dataSync()[0] - b.value.dataSync()[0]) < 1e-4 * Math.abs(a.value.dataSync()[0]) + 1e-5);
-    const error = relativeError(Object.values(a.grads), Object.values(b.grads));
-    assert(error < 1e-4, `gradients differ by ${error}`);
+    assertEachGradientClose(a.grads, b.grads, 1e-4);
     // The training pass updated the moving statistics alike.
     const moving = (m: tfl.LayersModel) => m.getWeights().slice(-2);
-    assert(relativeError(moving(reference), moving(block)) < 1e-5, "moving statistics");
+    moving(reference).forEach((statistic, i) =>
+      assert(relativeError(statistic, moving(block)[i]) < 1e-5, `moving ${["mean", "variance"][i]}`)
+    );
     tf.dispose([x, target, a.value, b.value, ...Object.values(a.grads), ...Object.values(b.grads)]);
     reference.dispose();
     block.dispose();
