@@ -63,8 +63,9 @@ export interface TrainBenchResult {
 export type TrainBenchReport = Record<string, Record<string, TrainBenchResult>>;
 
 /** Window shapes of the default preprocessing: 248 sensors, 2 s at 125 Hz, 20 x 20 grids. */
-export const DEFAULT_BENCH_SIGNALS: Readonly<Record<"channels" | "grid", SignalShape>> = Object.freeze({
+export const DEFAULT_BENCH_SIGNALS: Readonly<Record<"channels" | "grid" | "bands", SignalShape>> = Object.freeze({
   channels: { nChans: 248, nTimes: 250 },
+  bands: { nChans: 248, nTimes: 5 },
   grid: { nChans: 248, nTimes: 250, gridRows: 20, gridCols: 20 },
 });
 

@@ -8,6 +8,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import { cnn, CNN_DEFAULTS, type CnnOptions } from "./cnn.ts";
 import { GRU_ATTENTION_DEFAULTS, gruAttention, type GruAttentionOptions } from "./gru_attention.ts";
 import { vivit, VIVIT_DEFAULTS, type VivitOptions } from "./vivit.ts";
+import { spectral, SPECTRAL_DEFAULTS, type SpectralOptions } from "./spectral.ts";
 import type { SignalShape } from "./types.ts";
 import { resolveOptions } from "./_options.ts";
 
@@ -19,9 +20,11 @@ export interface ModelEntry<O> {
   name: string;
   /**
    * Input layout: `"channels"` is `[batch, nChans, nTimes]` (sensor windows),
-   * `"grid"` is `[batch, nTimes, gridRows, gridCols]` (frames from `gridSensors`).
+   * `"grid"` is `[batch, nTimes, gridRows, gridCols]` (frames from `gridSensors`),
+   * `"bands"` is `[batch, nChans, nBands]` (log band powers from `bandPower`; the
+   * signal's `nTimes` is then the number of bands).
    */
-  input: "channels" | "grid";
+  input: "channels" | "grid" | "bands";
   /** One line about the architecture. */
   description: string;
   /** Every hyper-parameter with its default. */
@@ -37,14 +40,14 @@ export interface ModelEntry<O> {
 
 /**
  * The registered models by name: `cnn` (EEGNet-style), `gru` (GRU + attention pooling),
- * `vivit` (factorised video transformer on sensor grids).
+ * `vivit` (factorised video transformer on sensor grids), `spectral` (MLP on band powers).
  *
  * @example
  * ```ts
  * import { MODELS } from "./registry.ts";
  * import { assertEquals } from "@std/assert";
  *
- * assertEquals(Object.keys(MODELS), ["cnn", "gru", "vivit"]);
+ * assertEquals(Object.keys(MODELS), ["cnn", "gru", "vivit", "spectral"]);
  * assertEquals(MODELS.vivit.input, "grid");
  * ```
  */
@@ -71,12 +74,19 @@ export const MODELS: Record<string, ModelEntry<any>> = {
     defaultOptions: VIVIT_DEFAULTS,
     build: vivit,
   } satisfies ModelEntry<Required<VivitOptions>>,
+  spectral: {
+    name: "spectral",
+    input: "bands",
+    description: "log band powers per sensor (Welch), standardised, one hidden layer (0 units: logistic regression)",
+    defaultOptions: SPECTRAL_DEFAULTS,
+    build: spectral,
+  } satisfies ModelEntry<Required<SpectralOptions>>,
 };
 
 /**
  * Builds a registered model by name.
  *
- * @param name Registry key: `cnn`, `gru` or `vivit`.
+ * @param name Registry key: `cnn`, `gru`, `vivit` or `spectral`.
  * @param signal The window shape; grid models also need `gridRows` and `gridCols`.
  * @param nOutputs Number of classes.
  * @param options The model's hyper-parameters (see its `defaultOptions`); omitted ones keep
@@ -96,7 +106,7 @@ export const MODELS: Record<string, ModelEntry<any>> = {
  * await tf.setBackend("cpu");
  * const model = buildModel("cnn", { nChans: 8, nTimes: 64 }, 4);
  * assertEquals(model.outputs[0].shape, [null, 4]);
- * assertThrows(() => buildModel("mamba", { nChans: 8, nTimes: 64 }, 4), RangeError, "cnn, gru, vivit");
+ * assertThrows(() => buildModel("mamba", { nChans: 8, nTimes: 64 }, 4), RangeError, "cnn, gru, vivit, spectral");
  * ```
  */
 export function buildModel(name: string, signal: SignalShape, nOutputs: number, options?: object): tfl.LayersModel {

@@ -32,4 +32,5 @@ export const OPERATOR_OPTIONS = {
   alignmentMatrix: { shrinkage: num },
   subjectZscore: { momentsOf: { type: "function" }, epsilon: num },
   mixup: { alpha: num, seed: num },
+  bandPower: { bands: { type: "array" }, segmentSamples: num, relative: { type: "boolean" }, log: { type: "boolean" } },
 } as const satisfies Record<string, OptionRules>;

@@ -44,3 +44,4 @@ export * from "./euclidean_align.ts";
 export * from "./subject_zscore.ts";
 export * from "./augment.ts";
 export * from "./mixup.ts";
+export * from "./band_power.ts";

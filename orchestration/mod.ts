@@ -8,3 +8,5 @@ export { trainRun, type TrainRunOptions } from "./train_run.ts";
 export * from "./ensemble_runs.ts";
 export * from "./evaluate_run_folder.ts";
 export * from "./doctor.ts";
+export * from "./explain_run.ts";
+export * from "./embed_data.ts";

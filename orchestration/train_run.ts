@@ -34,6 +34,8 @@ import { validateRunInputs } from "../pipeline/validate_run_inputs.ts";
 import { streamBatches } from "../pipeline/stream_batches.ts";
 import { mixup } from "../operators/mixup.ts";
 import { checkTrainRunArguments } from "./_check_train_run.ts";
+import { DEFAULT_BANDS } from "../operators/band_power.ts";
+import { readExplanation } from "./_explanation_files.ts";
 import { LABELS, N_SENSORS, RAW_SFREQ, type Recording } from "../core/types.ts";
 
 /** Options of {@linkcode trainRun}. */
@@ -60,6 +62,7 @@ export function stepsForModel(steps: readonly PreprocessStep[], model: string): 
   if (!entry) throw new RangeError(`Unknown model ${model}: expected one of ${Object.keys(MODELS).join(", ")}`);
   const hasGrid = steps.some((step) => step.op === "gridSensors");
   if (entry.input === "grid" && !hasGrid) return [...steps, { op: "gridSensors" }];
+  if (entry.input === "bands" && !steps.some((step) => step.op === "bandPower")) return [...steps, { op: "bandPower" }];
   if (entry.input === "channels" && hasGrid) {
     throw new TypeError(`Model ${model} takes sensor windows [nChans, nTimes]: remove the gridSensors step`);
   }
@@ -75,6 +78,8 @@ export function signalOf(
   const sfreq = resample?.op === "resample" ? resample.toHz : RAW_SFREQ;
   const nTimes = Math.round(plan.windowStep.windowSeconds * sfreq);
   const grid = plan.windowSteps.find((step) => step.op === "gridSensors");
+  const bands = plan.windowSteps.find((step) => step.op === "bandPower");
+  if (bands?.op === "bandPower") return { nChans: N_SENSORS, nTimes: (bands.bands ?? DEFAULT_BANDS).length, sfreq };
   return grid
     ? { nChans: N_SENSORS, nTimes, gridRows: grid.rows ?? 20, gridCols: grid.cols ?? 20, sfreq }
     : { nChans: N_SENSORS, nTimes, sfreq };
@@ -412,7 +417,7 @@ export async function writeRunOutputs(
   await writeFileAtomic(join(runDir, "results.json"), JSON.stringify(results, null, 2) + "\n");
   // Without a training split (an ensemble or evaluation of test folders only) the report has no gap section.
   const report = await renderReport(
-    { results, history, config: config as unknown as Record<string, unknown> },
+    { results, history, config: config as unknown as Record<string, unknown>, inside: await readExplanation(runDir) },
     "train" in results.splits ? { trainSplit: "train" } : {},
   );
   await writeFileAtomic(join(runDir, "report.html"), report);

@@ -14,6 +14,7 @@ import { gridSensors } from "../operators/grid_sensors.ts";
 import { alignmentMatrix, euclideanAlign } from "../operators/euclidean_align.ts";
 import { subjectZscore } from "../operators/subject_zscore.ts";
 import { augment } from "../operators/augment.ts";
+import { bandPower, type FrequencyBand } from "../operators/band_power.ts";
 import { fitSubjectStatistics, type SubjectStatistics } from "./fit_subject_statistics.ts";
 import { hashSeed } from "../core/random.ts";
 import { checkOptions, type OptionRules } from "../core/check_options.ts";
@@ -111,6 +112,25 @@ export interface AugmentStep {
   noiseStd?: number;
 }
 
+/**
+ * Sensor windows to log band powers `[nChans, nBands]` (see `bandPower`): Welch
+ * PSD (Hann, 50 % overlap) integrated over named bands. Comes last, after
+ * `augment`; not with `gridSensors`. Models that take band powers (`spectral`)
+ * get this step added with its defaults when the config has none.
+ */
+export interface BandPowerStep {
+  /** Step name. */
+  op: "bandPower";
+  /** Bands `{name, loHz, hiHz}`. Default: delta 1-4, theta 4-8, alpha 8-13, beta 13-30, gamma 30-45 Hz. */
+  bands?: FrequencyBand[];
+  /** Samples per Welch segment. Default: the power of two nearest one second (128 at 125 Hz), within the window. */
+  segmentSamples?: number;
+  /** Each band's share of the channel's total over the bands. Default: false. */
+  relative?: boolean;
+  /** log10 of the power. Default: true. */
+  log?: boolean;
+}
+
 /** One serialisable preprocessing step. */
 export type PreprocessStep =
   | ResampleStep
@@ -120,13 +140,14 @@ export type PreprocessStep =
   | GridSensorsStep
   | AlignStep
   | SubjectZscoreStep
-  | AugmentStep;
+  | AugmentStep
+  | BandPowerStep;
 
 /** A step that acts on blocks (before `window`). */
 export type BlockStep = ResampleStep | ZscoreStep | MinmaxStep | AlignStep | SubjectZscoreStep;
 
 /** A step that acts on windows (after `window`). */
-export type WindowLevelStep = GridSensorsStep | AugmentStep;
+export type WindowLevelStep = GridSensorsStep | AugmentStep | BandPowerStep;
 
 /**
  * What the operator chain of a step list may need besides the steps: where the
@@ -178,6 +199,13 @@ const STEP_RULES: Readonly<Record<PreprocessStep["op"], OptionRules>> = {
   },
   align: { op: { type: "string" }, shrinkage: number },
   subjectZscore: { op: { type: "string" } },
+  bandPower: {
+    op: { type: "string" },
+    bands: { type: "array" },
+    segmentSamples: number,
+    relative: { type: "boolean" },
+    log: { type: "boolean" },
+  },
   augment: {
     op: { type: "string" },
     timeShiftSeconds: number,
@@ -240,23 +268,32 @@ export function planPreprocess(steps: readonly PreprocessStep[]): PreprocessPlan
         break;
       case "gridSensors":
       case "augment":
-        if (!plan.windowStep) {
-          throw new TypeError(`Cannot preprocess: ${where} acts on windows and must come after "window"`);
-        }
-        if (step.op === "augment" && plan.windowSteps.some((s) => s.op === "gridSensors")) {
-          throw new TypeError(`Cannot preprocess: ${where} acts on sensor windows and must come before "gridSensors"`);
-        }
+      case "bandPower":
+        checkWindowLevel(plan, where);
         plan.windowSteps.push(step);
         break;
       default:
         throw new TypeError(
-          `Cannot preprocess: unknown ${where}; expected op resample, zscore, minmax, subjectZscore, align, window, augment or gridSensors`,
+          `Cannot preprocess: unknown ${where}; expected op resample, zscore, minmax, subjectZscore, align, window, augment, gridSensors or bandPower`,
         );
     }
   }
   if (!plan.windowStep) throw new RangeError(`Cannot preprocess: expected exactly one "window" step, got none`);
   steps.forEach((step, index) => checkOptions(`preprocess: step ${index} (${step.op})`, step, STEP_RULES[step.op]));
   return plan;
+}
+
+/** Throws when a window-level step comes before `window`, or after a step that changed the sensor windows. */
+function checkWindowLevel(plan: PreprocessPlan, where: string): void {
+  if (!plan.windowStep) {
+    throw new TypeError(`Cannot preprocess: ${where} acts on windows and must come after "window"`);
+  }
+  const reshaped = plan.windowSteps.find((s) => s.op === "gridSensors" || s.op === "bandPower");
+  if (reshaped !== undefined) {
+    throw new TypeError(
+      `Cannot preprocess: ${where} acts on sensor windows [nChans, nTimes] and must come before "${reshaped.op}"`,
+    );
+  }
 }
 
 /**
@@ -376,7 +413,11 @@ export function chainOf(plan: PreprocessPlan, context: PreprocessContext = {}): 
   ];
   for (const step of plan.windowSteps) {
     if (step.op === "gridSensors") ops.push(gridSensors({ rows: step.rows, cols: step.cols, fill: step.fill }));
-    else if (training) {
+    else if (step.op === "bandPower") {
+      ops.push(
+        bandPower({ bands: step.bands, segmentSamples: step.segmentSamples, relative: step.relative, log: step.log }),
+      );
+    } else if (training) {
       const { op: _, ...strengths } = step;
       ops.push(augment({ ...strengths, seed: hashSeed(context.seed ?? 0, context.epoch!, "augment") }));
     }

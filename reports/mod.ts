@@ -14,3 +14,6 @@ export { learningCurveSpec } from "./learning_curve_plot.ts";
 export { recordingAccuracySpec } from "./recording_accuracy_plot.ts";
 export { subjectAccuracySpec } from "./subject_accuracy_plot.ts";
 export { timingSpec } from "./timing_plot.ts";
+export * from "./topomap.ts";
+export * from "./inside_model.ts";
+export * from "./embedding_plot.ts";

@@ -17,6 +17,7 @@ import { subjectAccuracyPlot } from "./subject_accuracy_plot.ts";
 import { formatSeconds, timingPlot } from "./timing_plot.ts";
 import { CHART_CSS } from "./render_vega_lite.ts";
 import { roleOfSplit, type SplitRole } from "../training/validation_plan.ts";
+import { type InsideModel, insideModelSection } from "./inside_model.ts";
 
 export type { LearningCurveEpoch } from "./learning_curve_plot.ts";
 
@@ -28,6 +29,8 @@ export interface ReportInput {
   history?: readonly LearningCurveEpoch[];
   /** Content of `config.json`: hyper-parameters and preprocessing steps. Default: none. */
   config?: Readonly<Record<string, unknown>>;
+  /** Saliency topomaps and spatial filters from `explain`. Default: none (no "Inside the model" section). */
+  inside?: InsideModel;
 }
 
 /** Options of {@linkcode renderReport}. */
@@ -53,6 +56,7 @@ h1{font-size:28px;margin:2px 0 4px}
 h2{font-size:20px;margin:0 0 12px}
 h3{font-size:15px;margin:16px 0 8px;color:#444}
 .sub{color:#555;font-size:14px}
+.topomaps{display:flex;flex-wrap:wrap;gap:8px}.topomap{margin:0}.topomap figcaption{text-align:center;color:#666;font-size:13px}
 section{background:#fff;border-radius:10px;box-shadow:0 1px 3px rgba(0,0,0,.08);padding:18px 20px;margin:16px 0}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(225px,1fr));gap:14px}
 .role{font-size:11px;font-weight:600;text-transform:uppercase;letter-spacing:.04em;padding:1px 6px;border-radius:4px;margin-left:6px;vertical-align:middle}
@@ -476,6 +480,7 @@ ${rolesNote(results, roles)}
 ${gapSection(results, trainKey, roles)}
 ${await learningSection(results, input.history, chance)}
 ${splits.join("\n")}
+${input.inside ? insideModelSection(input.inside) : ""}
 ${configSection(input.config)}
 ${await timingSection(results)}
 <footer>Made by megflow from ${

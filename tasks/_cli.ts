@@ -52,6 +52,7 @@ export const COMMON_FLAGS =
   --config FILE           JSON with any RunConfig keys (flags override it)
   --out RUN_DIR           run folder (default: runs/<time>-<task>-<model>)
   --resume RUN_DIR        continue an interrupted run from its last checkpoint
+  --explain               after training, explain the run on test3 (saliency topomaps; see deno task explain)
   --help                  this text`;
 
 function number(name: string, value: string | undefined, check: (x: number) => boolean, what: string) {

@@ -6,6 +6,7 @@
 import { COMMON_FLAGS, parseTrainCommand } from "./_cli.ts";
 import { trainRun } from "../orchestration/train_run.ts";
 import { releaseWebgpuBackend } from "../backends/register_webgpu_backend.ts";
+import { explainRun } from "../orchestration/explain_run.ts";
 import type { RunConfig } from "../training/run_config.ts";
 import type { SplitMetrics } from "../evaluation/metrics.ts";
 
@@ -25,7 +26,7 @@ function splitLine(key: string, split: SplitMetrics): string {
  * @param args Command-line arguments.
  */
 export async function runTrainTask(task: RunConfig["task"], args: string[]): Promise<void> {
-  const command = await parseTrainCommand(task, args);
+  const command = await parseTrainCommand(task, args.filter((arg) => arg !== "--explain"));
   if (command.help) {
     console.log(`Usage: deno task train-${task} [options]\n\n${COMMON_FLAGS}`);
     return;
@@ -49,6 +50,11 @@ export async function runTrainTask(task: RunConfig["task"], args: string[]): Pro
       `evaluate ${results.seconds.evaluate.toFixed(0)} s), ${results.trainWindowsPerSecond.toFixed(1)} training ` +
       `windows/s, peak RSS ${results.peakRssMB.toFixed(0)} MB`,
   );
+  if (args.includes("--explain")) {
+    const split = Object.keys(results.splits).includes("test3") ? "test3" : undefined;
+    const explained = await explainRun(command.runDir, { split, backend: command.config.backend });
+    console.log(`  explained: ${explained.dir} (saliency.json, topomaps; report.html has "Inside the model")`);
+  }
   console.log(`  run folder: ${command.runDir} (open report.html)`);
 }
 

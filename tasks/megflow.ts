@@ -27,6 +27,8 @@ export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   },
   "train-intra": { file: "train_intra.ts", summary: "train on Intra/train, test on Intra/test" },
   evaluate: { file: "evaluate.ts", summary: "re-evaluate a run's best model, rewrite its report" },
+  explain: { file: "explain.ts", summary: "saliency topomaps per class and spatial filters of a run" },
+  embed: { file: "embed.ts", summary: "sparse-autoencoder codes, UMAP by class and subject, linear probes" },
   ensemble: { file: "ensemble.ts", summary: "average finished runs' probabilities; evaluate and report it" },
   tune: { file: "tune.ts", summary: "hyper-parameter search (--plan-only, --run-trial I, --merge for clusters)" },
   study: { file: "study.ts", summary: "intra vs cross, searches, gap, improvements" },

@@ -41,4 +41,11 @@ export const DEFAULT_SPACES: Readonly<Record<string, SearchSpace>> = {
     spatialDepth: { int: [1, 2] },
     windowSeconds: { choice: [1, 2] },
   },
+  spectral: {
+    learningRate: { logUniform: [3e-4, 3e-3], steps: 3 },
+    dropProb: { uniform: [0.1, 0.5], steps: 3 },
+    hiddenUnits: { choice: [0, 32, 64] },
+    l2: { choice: [0.0001, 0.001, 0.01] },
+    windowSeconds: { choice: [1, 2] },
+  },
 };

@@ -20,11 +20,13 @@ const CASES: Record<string, { signal: SignalShape; options: Record<string, unkno
     signal: { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 },
     options: { tubelet: [5, 4, 4], embedDim: 16, numHeads: 2, keyDim: 8, spatialDepth: 1, temporalDepth: 1 },
   },
+  spectral: { signal: { nChans: 248, nTimes: 5 }, options: { hiddenUnits: 16 } },
 };
 
 /** Default input sizes: 2 s at 125 Hz, 248 sensors or a 16 x 16 grid. */
-const DEFAULT_SIGNAL: Record<"channels" | "grid", SignalShape> = {
+const DEFAULT_SIGNAL: Record<"channels" | "grid" | "bands", SignalShape> = {
   channels: { nChans: 248, nTimes: 250 },
+  bands: { nChans: 248, nTimes: 5 },
   grid: { nChans: 248, nTimes: 250, gridRows: 16, gridCols: 16 },
 };
 

@@ -14,6 +14,7 @@ import { assignSensorsToGrid, gridSensors, planSensorGrid } from "../../operator
 import { alignmentMatrix, euclideanAlign } from "../../operators/euclidean_align.ts";
 import { subjectZscore } from "../../operators/subject_zscore.ts";
 import { mixup } from "../../operators/mixup.ts";
+import { bandPower, bandPowers } from "../../operators/band_power.ts";
 import type { Window } from "../../core/types.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -41,6 +42,8 @@ const CASES: [string, () => unknown, string][] = [
   ["alignmentMatrix", () => alignmentMatrix(Float64Array.of(1), 1, { shrink: 0 } as Loose), "shrinkage"],
   ["subjectZscore", () => subjectZscore({ momentsOf: () => ({}), eps: 1 } as Loose), "epsilon"],
   ["mixup", () => mixup({ alpha: 0.2, sed: 1 } as Loose), "seed"],
+  ["bandPower", () => bandPower({ relativ: true } as Loose), "relative"],
+  ["bandPower", () => bandPowers(new Float64Array(8), [2, 4], 2, { segments: 4 } as Loose), "segmentSamples"],
 ];
 
 Deno.test("every operator refuses an unknown option key, naming it and the known ones", () => {

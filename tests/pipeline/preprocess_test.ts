@@ -1,5 +1,7 @@
-import { assertEquals, assertThrows } from "@std/assert";
-import { DEFAULT_PREPROCESS, planPreprocess, type PreprocessStep } from "../../pipeline/preprocess.ts";
+import { assert, assertEquals, assertThrows } from "@std/assert";
+import { lastValueFrom, of, toArray } from "rxjs";
+import { DEFAULT_PREPROCESS, planPreprocess, preprocess, type PreprocessStep } from "../../pipeline/preprocess.ts";
+import type { Block, Recording } from "../../core/types.ts";
 
 Deno.test("planPreprocess() groups steps into block, window and window-level stages", () => {
   const plan = planPreprocess([
@@ -42,4 +44,41 @@ Deno.test("planPreprocess() rejects steps in the wrong stage and unknown steps",
     TypeError,
     "unknown step 0",
   );
+});
+
+Deno.test("planPreprocess() takes bandPower after window and augment, and nothing sensor-wise after it", () => {
+  const plan = planPreprocess([
+    { op: "window", windowSeconds: 2 },
+    { op: "augment" },
+    { op: "bandPower", relative: true },
+  ]);
+  assertEquals(plan.windowSteps.map((s) => s.op), ["augment", "bandPower"]);
+  assertThrows(
+    () => planPreprocess([{ op: "window", windowSeconds: 2 }, { op: "bandPower" }, { op: "augment" }]),
+    TypeError,
+    `must come before "bandPower"`,
+  );
+  assertThrows(
+    () => planPreprocess([{ op: "window", windowSeconds: 2 }, { op: "bandPower" }, { op: "gridSensors" }]),
+    TypeError,
+    `must come before "bandPower"`,
+  );
+  assertThrows(() => planPreprocess([{ op: "bandPower" }, { op: "window", windowSeconds: 2 }]), TypeError, "after");
+});
+
+Deno.test("preprocess() with a bandPower step emits [nChans, nBands] windows of the band powers", async () => {
+  const recording = { path: "rest_1_1.h5", label: "rest" } as Recording;
+  const data = Float64Array.from({ length: 2 * 500 }, (_, i) => Math.sin(2 * Math.PI * 10 * (i % 500) / 125));
+  const block: Block = { recording, startSample: 0, sfreq: 125, nChans: 2, nTimes: 500, data };
+  const windows = await lastValueFrom(
+    of(block).pipe(
+      preprocess([{ op: "window", windowSeconds: 2 }, {
+        op: "bandPower",
+        bands: [{ name: "alpha", loHz: 8, hiHz: 13 }, { name: "beta", loHz: 13, hiHz: 30 }],
+      }]),
+      toArray(),
+    ),
+  );
+  assertEquals(windows.map((w) => w.shape), [[2, 2], [2, 2]]);
+  assert(windows[0].data[0] > windows[0].data[1] + 2, `alpha > beta: ${Array.from(windows[0].data)}`);
 });

@@ -1,0 +1,52 @@
+import { assert, assertStringIncludes } from "@std/assert";
+import { type InsideModel, insideModelSection } from "../../reports/inside_model.ts";
+import { renderReport } from "../../reports/report.ts";
+import { evaluatePredictions } from "../../evaluation/metrics.ts";
+
+const INSIDE: InsideModel = {
+  method: "integrated-gradients",
+  split: "test3",
+  steps: 16,
+  baseline: "zero <mean>",
+  score: "logit",
+  classes: [{ name: "rest", windows: 32, svg: `<svg data-map="rest"></svg>` }, {
+    name: "math",
+    windows: 30,
+    svg: `<svg data-map="math"></svg>`,
+  }],
+  filters: [{ name: "1_1", svg: `<svg data-map="f11"></svg>` }],
+};
+
+Deno.test("insideModelSection() shows a topomap per class and the spatial filters, and escapes the texts", () => {
+  const html = insideModelSection(INSIDE);
+  assertStringIncludes(html, `<h2>Inside the model</h2>`);
+  assertStringIncludes(html, `<svg data-map="rest"></svg><figcaption>rest (32 windows)</figcaption>`);
+  assertStringIncludes(html, `<svg data-map="math"></svg>`);
+  assertStringIncludes(html, `<h3>Spatial filters</h3>`);
+  assertStringIncludes(html, `filter 1_1`);
+  assertStringIncludes(html, "zero &lt;mean&gt;");
+  assertStringIncludes(insideModelSection({ ...INSIDE, filters: [] }), "no spatial filters");
+});
+
+Deno.test("renderReport() has the Inside the model section only when an explanation is given", async () => {
+  const splits = evaluatePredictions([0, 1, 2, 3].map((label) => ({
+    split: "Cross/test3",
+    subject: "7",
+    recording: `r${label}.h5`,
+    startSample: 0,
+    label,
+    predicted: label,
+    probs: [0, 1, 2, 3].map((k) => (k === label ? 0.7 : 0.1)),
+  })));
+  const results = {
+    task: "cross",
+    model: "cnn",
+    backend: "wasm",
+    splits,
+    seconds: { ingest: 1, train: 2, evaluate: 1 },
+    trainWindowsPerSecond: 50,
+    peakRssMB: 300,
+  };
+  assert(!(await renderReport({ results })).includes("Inside the model"));
+  assertStringIncludes(await renderReport({ results, inside: INSIDE }), `<section id="inside">`);
+});

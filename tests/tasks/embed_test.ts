@@ -1,0 +1,30 @@
+import { assertRejects, assertStringIncludes } from "@std/assert";
+import { main } from "../../tasks/embed.ts";
+
+Deno.test("embed --help lists the flags", async () => {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (line: string) => lines.push(line);
+  try {
+    await main(["--help"]);
+  } finally {
+    console.log = log;
+  }
+  for (const text of ["--data DIR", "--code-size N", "--l1 X", "--epochs N"]) {
+    assertStringIncludes(lines.join("\n"), text);
+  }
+});
+
+Deno.test("embed refuses a bad number and a missing data folder", async () => {
+  await assertRejects(
+    () => main(["--code-size", "2.5", "--data", "."]),
+    RangeError,
+    "--code-size must be a non-negative integer, got 2.5",
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    await assertRejects(() => main(["--data", `${dir}/none`, "--out", `${dir}/out`, "--backend", "cpu"]));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,31 @@
+import { assertRejects, assertStringIncludes } from "@std/assert";
+import { main } from "../../tasks/explain.ts";
+
+Deno.test("explain --help lists the flags and what it writes", async () => {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (line: string) => lines.push(line);
+  try {
+    await main(["--help"]);
+  } finally {
+    console.log = log;
+  }
+  for (const text of ["--run RUN_DIR", "--split NAME", "--steps N", "saliency.json", "spatial_filter_"]) {
+    assertStringIncludes(lines.join("\n"), text);
+  }
+});
+
+Deno.test("explain refuses a missing --run, bad --steps and a folder that is not a run", async () => {
+  await assertRejects(() => main([]), RangeError, "--run RUN_DIR is required");
+  await assertRejects(
+    () => main(["--run", ".", "--steps", "0"]),
+    RangeError,
+    "--steps must be a positive integer, got 0",
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    await assertRejects(() => main(["--run", dir]), RangeError, "not a megflow run folder");
+  } finally {
+    await Deno.remove(dir);
+  }
+});
