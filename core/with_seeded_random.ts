@@ -4,6 +4,11 @@
  * `Math.random` with a seeded generator for the duration of a run makes weight
  * initialisation and dropout repeatable from one integer.
  *
+ * Within a run, `fit({ seed })` nests one call per epoch, seeded from
+ * `(seed, epoch)`: an epoch's dropout masks then do not depend on how many
+ * numbers earlier epochs (or building the model) drew, which is what lets a
+ * run resumed from a checkpoint in a new process repeat the uninterrupted run.
+ *
  * @module
  */
 import { Random } from "./random.ts";

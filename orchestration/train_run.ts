@@ -11,12 +11,12 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { join, resolve } from "node:path";
 import { assertOutputsOutsideData } from "../core/_is_inside.ts";
-import { exists } from "../core/_exists.ts";
 import { MODELS } from "../models/registry.ts";
 import { setupBackend } from "../backends/backend.ts";
 import { writeFileAtomic } from "../core/atomic_write.ts";
 import { catalog, recordingsOf } from "../sources/catalog.ts";
-import { loadCheckpoint, loadModel, saveCheckpoint, saveModel } from "../training/checkpoint.ts";
+import { loadModel, saveCheckpoint, saveModel } from "../training/checkpoint.ts";
+import { checkRunFolder, loadResumeCheckpoint } from "../training/run_folder.ts";
 import { DataFileError } from "../core/errors.ts";
 import { type EpochMetrics, fit, type FitOptions, type FitResult } from "../training/fit.ts";
 import { evaluatePredictions, type PredictionRow, type RunResults, type SplitMetrics } from "../evaluation/metrics.ts";
@@ -42,7 +42,11 @@ import { LABELS, N_SENSORS, RAW_SFREQ, type Recording } from "../core/types.ts";
 export interface TrainRunOptions {
   /** Run folder to write (created). */
   runDir: string;
-  /** Continue from `runDir/checkpoint` when it exists. Default: false. */
+  /**
+   * Continue the run in `runDir` from its newest complete checkpoint (its
+   * config must match `config.json` but for `RESUMABLE_KEYS`). Without it, a
+   * `runDir` that holds a run is refused. Default: false.
+   */
   resume?: boolean;
   /** Receives one line per event (epochs, evaluation). Default: `console.error`. */
   log?: (line: string) => void;
@@ -154,6 +158,7 @@ async function trainRunSeeded(config: RunConfig, options: TrainRunOptions): Prom
   const started = performance.now();
   const steps = stepsForModel(config.preprocess, config.model);
   const signal = signalOf(steps);
+  await checkRunFolder(runDir, { ...config, preprocess: steps }, options.resume ?? false);
   const bySplit = await recordingsBySplit(config);
   await validateRunInputs([...bySplit.values()].flat(), { steps, maxSamples: config.maxSamples ?? undefined });
   const plan = planSplits(config, bySplit);
@@ -260,8 +265,8 @@ async function startTraining(
   const optimizer = tf.train.adam(config.learningRate);
   const state: TrainingState = { history: [], bestEpoch: 0 };
   const session = { config, optimizer, runDir, checkpointDir, log, state };
-  if (resume && (await exists(join(checkpointDir, "state.json")))) {
-    const checkpoint = await loadCheckpoint<TrainingState>(checkpointDir);
+  const checkpoint = resume ? await loadResumeCheckpoint<TrainingState>(runDir, log) : undefined;
+  if (checkpoint) {
     await checkpoint.restoreOptimizer(optimizer);
     log(`megflow: resuming ${runDir} after epoch ${checkpoint.state.history.length}`);
     return { ...session, model: checkpoint.model, state: checkpoint.state };
@@ -286,6 +291,7 @@ function fitRun(
     schedule: config.schedule,
     warmupEpochs: config.warmupEpochs,
     patience: config.patience,
+    seed: config.seed,
     history: session.state.history,
     batches: (epoch, gate) => {
       const batches = streamBatches(train, {

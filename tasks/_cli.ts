@@ -17,6 +17,8 @@ import { ensureDefaultDataset } from "../synth/default_dataset.ts";
 import { megflowCacheDir } from "../synth/megflow_cache_dir.ts";
 import { timeStamp } from "./_flags.ts";
 import { foldersOf, parseValidationFlag, validationOf } from "../training/validation_plan.ts";
+import { resumeTrainCommand } from "./_resume_command.ts";
+import { checkRunFolder } from "../training/run_folder.ts";
 
 /** Flags every training task accepts, in `--help` form. */
 export const COMMON_FLAGS =
@@ -50,8 +52,10 @@ export const COMMON_FLAGS =
   --cache DIR             cache of resampled recordings (default: ~/.cache/megflow/resampled)
   --no-cache              always read and resample the raw files
   --config FILE           JSON with any RunConfig keys (flags override it)
-  --out RUN_DIR           run folder (default: runs/<time>-<task>-<model>)
-  --resume RUN_DIR        continue an interrupted run from its last checkpoint
+  --out RUN_DIR           run folder (default: runs/<time>-<task>-<model>); one that holds a run is refused
+  --resume RUN_DIR        continue an interrupted run from its last complete checkpoint, with its
+                          config.json: other flags must agree with it, but --epochs (to extend),
+                          --backend, --cache and --no-cache may change it
   --explain               after training, explain the run on test3 (saliency topomaps; see deno task explain)
   --help                  this text`;
 
@@ -128,7 +132,15 @@ export async function parseTrainCommand(task: RunConfig["task"], args: string[])
   const values = parseTrainFlags(args);
   const placeholder = runConfig(task, "");
   if (values.help) return { config: placeholder, runDir: "", resume: false, help: true };
-  if (values.resume) return await resumeCommand(values.resume);
+  if (values.resume) {
+    return {
+      ...(await resumeTrainCommand(values.resume, args, (a) => parseTrainCommand(task, a))),
+      resume: true,
+      help: false,
+    };
+  }
+  // A folder that holds a run is refused before any work (trainRun checks again).
+  if (values.out !== undefined) await checkRunFolder(resolve(values.out), {}, false);
 
   const fromFile = values.config ? await readConfigFile(values.config, placeholder) : {};
   const base = { ...runConfig(task, ""), ...fromFile, task };
@@ -150,15 +162,6 @@ export async function parseTrainCommand(task: RunConfig["task"], args: string[])
   }
   const runDir = resolve(values.out ?? join("runs", `${timeStamp()}-${task}-${base.model}`));
   return { config: base, runDir, resume: false, help: false };
-}
-
-/** The command of `--resume RUN_DIR`: the run folder's own `config.json`. */
-async function resumeCommand(resumeDir: string): Promise<TrainCommand> {
-  const runDir = resolve(resumeDir);
-  const text = await Deno.readTextFile(join(runDir, "config.json")).catch(() => {
-    throw new RangeError(`--resume ${resumeDir}: no config.json there (not a megflow run folder)`);
-  });
-  return { config: JSON.parse(text), runDir, resume: true, help: false };
 }
 
 /** The keys of a `--config FILE`; throws unless it is JSON with RunConfig keys only. */

@@ -133,8 +133,9 @@ if (import.meta.main) {
     if (Deno.env.get("MEGFLOW_DEBUG")) console.error(error);
     failed = true;
   }
-  // As runMain: no WebGPU device may outlive the process (see releaseWebgpuBackend).
-  if (globalThis.navigator?.gpu && Object.hasOwn(SUBCOMMANDS, Deno.args[0] ?? "")) {
+  // As runMain: no WebGPU device may outlive the process (see releaseWebgpuBackend). Only a
+  // subcommand that loaded tfjs (its engine is `globalThis._tfengine`) can have started one.
+  if (globalThis.navigator?.gpu && "_tfengine" in globalThis) {
     const { releaseWebgpuBackend } = await import("../backends/register_webgpu_backend.ts");
     await releaseWebgpuBackend().catch(() => false);
   }

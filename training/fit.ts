@@ -11,6 +11,8 @@ import type { Observable } from "rxjs";
 import { consume } from "../pipeline/consume.ts";
 import { PullGate } from "../core/pull_gate.ts";
 import { trainStep } from "./train_step.ts";
+import { hashSeed } from "../core/random.ts";
+import { withSeededRandom } from "../core/with_seeded_random.ts";
 import type { Batch } from "../core/types.ts";
 
 /** Metrics of one epoch, one line of `metrics.jsonl`. */
@@ -77,6 +79,14 @@ export interface FitOptions {
   history?: EpochMetrics[];
   /** Called after each epoch with its metrics and whether it is the best so far. */
   onEpoch?(metrics: EpochMetrics, isBest: boolean): Promise<void> | void;
+  /**
+   * Seed of each epoch's tfjs randomness (dropout masks, random ops): epoch `k`
+   * (training and validation) runs with `Math.random` seeded from
+   * `hashSeed(seed, k, "epoch")`, so its draws do not depend on what ran
+   * before, and a run resumed from a checkpoint draws exactly what the
+   * uninterrupted run drew. Default: none (`Math.random` as it is).
+   */
+  seed?: number;
   /** Called after each batch (progress display). */
   onBatch?(progress: { epoch: number; batch: number; windows: number; loss: number; seconds: number }): void;
 }
@@ -163,7 +173,7 @@ export async function fit(
       adam.dispose();
     }
   }
-  const { epochs = 10, patience = 5, nClasses } = options;
+  const { epochs = 10, patience = 5 } = options;
   const history = [...(options.history ?? [])];
   const score = (m: EpochMetrics) => m.valAccuracy ?? -m.trainLoss;
   let bestEpoch = 0;
@@ -176,47 +186,62 @@ export async function fit(
       break;
     }
     const learningRate = learningRateAt(epoch, options);
-    (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
-    const gate = new PullGate(options.highWaterMark ?? 2);
-    const started = performance.now();
-    let lossSum = 0, correct = 0, windows = 0, trainSeconds = 0, batchIndex = 0;
-    await consume(options.batches(epoch, gate), async (batch) => {
-      const stepStart = performance.now();
-      const result = await trainStep(model, optimizer, batch, nClasses);
-      trainSeconds += (performance.now() - stepStart) / 1000;
-      if (!Number.isFinite(result.loss)) {
-        throw new RangeError(`Training diverged: loss is ${result.loss} at epoch ${epoch}, batch ${batchIndex + 1}`);
-      }
-      lossSum += result.loss * result.count;
-      correct += result.correct;
-      windows += result.count;
-      batchIndex++;
-      options.onBatch?.({
-        epoch,
-        batch: batchIndex,
-        windows,
-        loss: lossSum / windows,
-        seconds: (performance.now() - started) / 1000,
-      });
-    }, { gate });
-    if (windows === 0) throw new RangeError(`Cannot train: epoch ${epoch} produced no windows`);
-    const trainDone = (performance.now() - started) / 1000;
-    const validation = options.validate ? await options.validate(epoch) : undefined;
-    const metrics: EpochMetrics = {
-      epoch,
-      trainLoss: lossSum / windows,
-      trainAccuracy: correct / windows,
-      ...(validation ? { valLoss: validation.loss, valAccuracy: validation.accuracy } : {}),
-      learningRate,
-      windows,
-      seconds: (performance.now() - started) / 1000,
-      ingestSeconds: trainDone - trainSeconds,
-      trainSeconds,
-    };
+    const run = () => trainEpoch(model, optimizer, options, epoch, learningRate);
+    const metrics = options.seed === undefined
+      ? await run()
+      : await withSeededRandom(hashSeed(options.seed, epoch, "epoch"), run);
     history.push(metrics);
     const isBest = bestEpoch === 0 || score(metrics) > score(history[bestEpoch - 1]);
     if (isBest) bestEpoch = epoch;
     await options.onEpoch?.(metrics, isBest);
   }
   return { history, bestEpoch, stoppedEarly };
+}
+
+/** One epoch: training steps over the epoch's batches, then validation; returns its metrics. */
+async function trainEpoch(
+  model: tfl.LayersModel,
+  optimizer: tf.Optimizer,
+  options: FitOptions,
+  epoch: number,
+  learningRate: number,
+): Promise<EpochMetrics> {
+  const { nClasses } = options;
+  (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
+  const gate = new PullGate(options.highWaterMark ?? 2);
+  const started = performance.now();
+  let lossSum = 0, correct = 0, windows = 0, trainSeconds = 0, batchIndex = 0;
+  await consume(options.batches(epoch, gate), async (batch) => {
+    const stepStart = performance.now();
+    const result = await trainStep(model, optimizer, batch, nClasses);
+    trainSeconds += (performance.now() - stepStart) / 1000;
+    if (!Number.isFinite(result.loss)) {
+      throw new RangeError(`Training diverged: loss is ${result.loss} at epoch ${epoch}, batch ${batchIndex + 1}`);
+    }
+    lossSum += result.loss * result.count;
+    correct += result.correct;
+    windows += result.count;
+    batchIndex++;
+    options.onBatch?.({
+      epoch,
+      batch: batchIndex,
+      windows,
+      loss: lossSum / windows,
+      seconds: (performance.now() - started) / 1000,
+    });
+  }, { gate });
+  if (windows === 0) throw new RangeError(`Cannot train: epoch ${epoch} produced no windows`);
+  const trainDone = (performance.now() - started) / 1000;
+  const validation = options.validate ? await options.validate(epoch) : undefined;
+  return {
+    epoch,
+    trainLoss: lossSum / windows,
+    trainAccuracy: correct / windows,
+    ...(validation ? { valLoss: validation.loss, valAccuracy: validation.accuracy } : {}),
+    learningRate,
+    windows,
+    seconds: (performance.now() - started) / 1000,
+    ingestSeconds: trainDone - trainSeconds,
+    trainSeconds,
+  };
 }

@@ -1,6 +1,6 @@
 /**
  * Training: one optimiser step on a batch, epochs with validation and early stopping (fit),
- * per-subject BatchNorm adaptation, checkpoints, and the configuration of a run.
+ * per-subject BatchNorm adaptation, checkpoints, the configuration of a run and the rules of its folder.
  *
  * @module
  */
@@ -8,5 +8,6 @@ export * from "./train_step.ts";
 export * from "./fit.ts";
 export * from "./adapt_batch_norm.ts";
 export * from "./checkpoint.ts";
+export * from "./run_folder.ts";
 export * from "./run_config.ts";
 export * from "./check_run_config.ts";

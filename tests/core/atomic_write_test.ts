@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import { join } from "node:path";
-import { replaceDirAtomic, writeFileAtomic, writeFileAtomicSync } from "../../core/atomic_write.ts";
+import { recoverDir, replaceDirAtomic, writeFileAtomic, writeFileAtomicSync } from "../../core/atomic_write.ts";
 import { namesIn, withTempDir } from "../_temp_dir.ts";
 
 /** A byte stream that yields one chunk and then fails, standing in for a disk that fills up mid-write. */
@@ -164,5 +164,103 @@ Deno.test("replaceDirAtomic() creates nothing when fill fails and no folder exis
   await withTempDir(async (dir) => {
     await assertRejects(() => replaceDirAtomic(join(dir, "ckpt"), () => Promise.reject(new Error("no"))), Error, "no");
     assertEquals(await namesIn(dir), []);
+  });
+});
+
+/** Writes a.txt and b.txt with one tag into a folder: a folder mixing two writers has two tags. */
+function tagged(tag: string) {
+  return async (tmp: string) => {
+    await Deno.writeTextFile(join(tmp, "a.txt"), tag);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    await Deno.writeTextFile(join(tmp, "b.txt"), tag);
+  };
+}
+
+async function tagsIn(dir: string): Promise<string[]> {
+  return [await Deno.readTextFile(join(dir, "a.txt")), await Deno.readTextFile(join(dir, "b.txt"))];
+}
+
+Deno.test("replaceDirAtomic() from concurrent calls in one process: all succeed, the last call's folder stays", async () => {
+  await withTempDir(async (dir) => {
+    const target = join(dir, "model");
+    await replaceDirAtomic(target, tagged("first"));
+    const tags = Array.from({ length: 12 }, (_, i) => `call-${i}`);
+    // Before the fix: ENOTEMPTY from the rename over a folder another call had just put in place.
+    await Promise.all(tags.map((tag) => replaceDirAtomic(target, tagged(tag))));
+    assertEquals(await tagsIn(target), ["call-11", "call-11"]);
+    assertEquals(await namesIn(dir), ["model"]); // no .old or temporary folder left
+    // A failing call among them changes nothing and does not block the later ones.
+    await Promise.all([
+      assertRejects(() => replaceDirAtomic(target, () => Promise.reject(new Error("no")))),
+      replaceDirAtomic(target, tagged("after")),
+    ]);
+    assertEquals(await tagsIn(target), ["after", "after"]);
+    assertEquals(await namesIn(dir), ["model"]);
+  });
+});
+
+Deno.test("replaceDirAtomic() from two processes at once: both finish and one complete folder stays", async () => {
+  await withTempDir(async (dir) => {
+    const target = join(dir, "model");
+    const writer = new URL("./_replace_dir_writer.ts", import.meta.url).pathname;
+    const run = (tag: string) =>
+      new Deno.Command(Deno.execPath(), { args: ["run", "-A", writer, target, tag, "40"], stderr: "piped" }).output();
+    const outputs = await Promise.all([run("x"), run("y")]);
+    for (const output of outputs) assertEquals(output.code, 0, new TextDecoder().decode(output.stderr));
+    const [a, b] = await tagsIn(target);
+    assertEquals(a, b);
+    assert(["x-39", "y-39"].includes(a), a);
+    assertEquals(await namesIn(dir), ["model"]);
+  });
+});
+
+Deno.test("recoverDir() puts back the complete new folder a kill between the two renames left", async () => {
+  await withTempDir(async (dir) => {
+    const target = join(dir, "model");
+    // State after `rename(model, .old)` and before `rename(.new, model)`, as a SIGKILL leaves it.
+    await Deno.mkdir(join(dir, ".model.1.0.old"));
+    await tagged("old")(join(dir, ".model.1.0.old"));
+    await Deno.mkdir(join(dir, ".model.1.new"));
+    await tagged("new")(join(dir, ".model.1.new"));
+    await Deno.mkdir(join(dir, ".model.2.tmp")); // a fill that never finished
+    assertEquals(await recoverDir(target), true);
+    assertEquals(await tagsIn(target), ["new", "new"]);
+    assertEquals(await namesIn(dir), ["model"]);
+    // Nothing to do the second time, and nothing for a folder that is in place.
+    assertEquals(await recoverDir(target), false);
+    assertEquals(await recoverDir(join(dir, "absent")), false);
+  });
+});
+
+Deno.test("recoverDir() puts back the old folder when no complete new one exists (also the old naming)", async () => {
+  await withTempDir(async (dir) => {
+    // The names of the code before the fix: .<name>.<suffix>.tmp (maybe partial) and .<name>.<suffix>.tmp.old.
+    await Deno.mkdir(join(dir, ".checkpoint.mf1x-ab12.tmp.old"));
+    await tagged("old")(join(dir, ".checkpoint.mf1x-ab12.tmp.old"));
+    await Deno.mkdir(join(dir, ".checkpoint.mf1x-ab12.tmp"));
+    await Deno.writeTextFile(join(dir, ".checkpoint.mf1x-ab12.tmp", "a.txt"), "partial");
+    assertEquals(await recoverDir(join(dir, "checkpoint")), true);
+    assertEquals(await tagsIn(join(dir, "checkpoint")), ["old", "old"]);
+    assertEquals(await namesIn(dir), ["checkpoint"]);
+  });
+});
+
+Deno.test("writeFileAtomic() and replaceDirAtomic() flush files and the folder to the disk before and after renaming", async () => {
+  await withTempDir(async (dir) => {
+    const sync = Deno.FsFile.prototype.sync;
+    let calls = 0;
+    Deno.FsFile.prototype.sync = function () {
+      calls++;
+      return sync.call(this);
+    };
+    try {
+      await writeFileAtomic(join(dir, "a.json"), "{}");
+      assert(calls >= 2, `${calls} fsync calls: expected the file's and the folder's`);
+      calls = 0;
+      await replaceDirAtomic(join(dir, "model"), tagged("x"));
+      assert(calls >= 4, `${calls} fsync calls: expected both files', the new folder's and the parent's`);
+    } finally {
+      Deno.FsFile.prototype.sync = sync;
+    }
   });
 });

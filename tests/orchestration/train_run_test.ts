@@ -4,6 +4,7 @@ import { writeDataset } from "../../synth/write_dataset.ts";
 import { type RunConfig, runConfig } from "../../training/run_config.ts";
 import { holdOut, signalOf, stepsForModel, trainRun } from "../../orchestration/train_run.ts";
 import type { Recording } from "../../core/types.ts";
+import { runOutcome } from "../_run_outcome.ts";
 
 const TINY_GRU = { units: 8, projectionUnits: 8, attentionUnits: 8, poolSize: 5 };
 const STEPS = [
@@ -49,7 +50,9 @@ Deno.test("trainRun() writes a complete run folder and resumes where it stopped"
     for (const name of ["config.json", "metrics.jsonl", "predictions.csv", "results.json", "report.html"]) {
       assert((await Deno.stat(join(runDir, name))).isFile, name);
     }
-    for (const name of ["checkpoint/model.json", "checkpoint/optimizer.bin", "model/weights.bin"]) {
+    for (
+      const name of ["checkpoint/step-000002/model.json", "checkpoint/step-000002/optimizer.bin", "model/weights.bin"]
+    ) {
       assert((await Deno.stat(join(runDir, name))).isFile, name);
     }
     assertEquals(Object.keys(results.splits).sort(), ["test1", "test2", "test3", "train", "validation"]);
@@ -68,6 +71,13 @@ Deno.test("trainRun() writes a complete run folder and resumes where it stopped"
     assert(lines.some((line) => line.startsWith("epoch 2/2")));
     assert(progress.some((text) => /^epoch 2\/2 batch \d+\/\d+ .* ETA \d+s$/.test(text)), progress.join("\n"));
 
+    // The same folder again without resume is refused, and so is a resume that changes the seed.
+    await assertRejects(() => trainRun(config, { runDir, log: () => {} }), RangeError, "holds a run already");
+    await assertRejects(
+      () => trainRun({ ...config, seed: 1 }, { runDir, resume: true, log: () => {} }),
+      RangeError,
+      "seed is 1 here but 42 in its config.json",
+    );
     // Resume with a larger budget: epochs 1-2 are kept, epoch 3 is added.
     const resumed = await trainRun({ ...config, epochs: 3 }, { runDir, resume: true, log: () => {} });
     const after = (await Deno.readTextFile(join(runDir, "metrics.jsonl"))).trim().split("\n");
@@ -78,6 +88,32 @@ Deno.test("trainRun() writes a complete run folder and resumes where it stopped"
     const dataFiles: string[] = [];
     for await (const entry of Deno.readDir(`${dir}/data/Cross/train`)) dataFiles.push(entry.name);
     assert(dataFiles.every((name) => name.endsWith(".h5")), dataFiles.join(", "));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("trainRun() resumed from the last good checkpoint, past a damaged newer one, ends bit for bit like an uninterrupted run", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // Mixup and augmentation on, and the GRU's dropout: every random stream of training is exercised.
+    const config = {
+      ...(await tinyCrossRun(dir, 3)),
+      mixupAlpha: 0.4,
+      preprocess: [...STEPS, { op: "augment" as const }],
+    };
+    await trainRun(config, { runDir: `${dir}/whole`, log: () => {} });
+    const interrupted = `${dir}/interrupted`;
+    await trainRun(config, { runDir: interrupted, log: () => {} });
+    // As a kill while epoch 3's checkpoint was written would leave it: its weights cut short.
+    await Deno.truncate(join(interrupted, "checkpoint", "step-000003", "weights.bin"), 100);
+    const lines: string[] = [];
+    await trainRun(config, { runDir: interrupted, resume: true, log: (line) => lines.push(line) });
+    assert(lines.some((line) => line.includes("ignoring an incomplete checkpoint")), lines.join("\n"));
+    assert(lines.includes(`megflow: resuming ${interrupted} after epoch 2`), lines.join("\n"));
+    assertEquals(lines.filter((line) => line.startsWith("epoch ")).map((line) => line.split(":")[0]), ["epoch 3/3"]);
+    // Weights, optimizer state (moments, iteration count, bias corrections), best model, metrics and results.
+    assertEquals(await runOutcome(interrupted), await runOutcome(`${dir}/whole`));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

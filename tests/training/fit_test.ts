@@ -6,6 +6,7 @@ import { from, Observable } from "rxjs";
 import { type EpochMetrics, fit, learningRateAt } from "../../training/fit.ts";
 import { loadCheckpoint, saveCheckpoint } from "../../training/checkpoint.ts";
 import { Random } from "../../core/random.ts";
+import { withSeededRandom } from "../../core/with_seeded_random.ts";
 import type { Batch, Recording } from "../../core/types.ts";
 
 await tf.setBackend("cpu");
@@ -135,10 +136,79 @@ Deno.test("a checkpoint restores weights and optimizer so that resumed training 
     await checkpoint.restoreOptimizer(resumedOptimizer);
     const resumed = await run(checkpoint.model, resumedOptimizer, 3, checkpoint.state.history);
     assertEquals(resumed.history.length, 3);
-    const a = await full.getWeights()[0].data();
-    const b = await checkpoint.model.getWeights()[0].data();
-    for (let i = 0; i < a.length; i++) assertAlmostEquals(a[i], b[i], 1e-6);
+    // Every weight and every optimizer variable, bit for bit.
+    assertEquals(await valuesOf(checkpoint.model.getWeights()), await valuesOf(full.getWeights()));
+    assertEquals(await optimizerValues(resumedOptimizer), await optimizerValues(fullOptimizer));
     tf.dispose(initial);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+async function valuesOf(tensors: tf.Tensor[]): Promise<number[][]> {
+  return await Promise.all(tensors.map(async (t) => Array.from(await t.data())));
+}
+
+/** The optimizer's weights (iteration count, moments) and Adam's accumulated bias corrections. */
+async function optimizerValues(optimizer: tf.Optimizer): Promise<number[][]> {
+  const weights = await optimizer.getWeights();
+  const own = Object.values(optimizer).filter((v) => v instanceof tf.Variable) as tf.Variable[];
+  const values = await valuesOf([...weights.map((w) => w.tensor), ...own]);
+  tf.dispose(weights.filter((w) => !(w.tensor instanceof tf.Variable)).map((w) => w.tensor));
+  return values;
+}
+
+/** A model with dropout: its training steps draw from Math.random (tfjs seeds each mask from it). */
+function dropoutModel(): tfl.LayersModel {
+  return tfl.sequential({
+    layers: [
+      tfl.layers.flatten({ inputShape: [4, 6] }),
+      tfl.layers.dense({ units: 8, activation: "relu" }),
+      tfl.layers.dropout({ rate: 0.5 }),
+      tfl.layers.dense({ units: 2, activation: "softmax" }),
+    ],
+  });
+}
+
+Deno.test("fit() with a seed: a run resumed from a checkpoint draws the same dropout masks and ends bit for bit equal", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const options = (epochs: number, history: EpochMetrics[] = []) => ({
+      nClasses: 2,
+      epochs,
+      history,
+      seed: 7,
+      batches: (epoch: number) => from(batches(epoch)),
+    });
+    // As trainRun does: Math.random seeded once for the run (weight initialisation), then per epoch by fit.
+    const full = await withSeededRandom(1, async () => {
+      const model = dropoutModel();
+      const optimizer = tf.train.adam(0.01);
+      const result = await fit(model, optimizer, options(3));
+      return { model, optimizer, result };
+    });
+    await withSeededRandom(1, async () => {
+      const model = dropoutModel();
+      const optimizer = tf.train.adam(0.01);
+      const partial = await fit(model, optimizer, options(1));
+      await saveCheckpoint(`${dir}/checkpoint`, model, optimizer, { history: partial.history });
+      model.dispose();
+      optimizer.dispose();
+    });
+    // The resumed process: Math.random starts again from the run's seed, no model is built.
+    await withSeededRandom(1, async () => {
+      const checkpoint = await loadCheckpoint<{ history: EpochMetrics[] }>(`${dir}/checkpoint`);
+      const optimizer = tf.train.adam(0.01);
+      await checkpoint.restoreOptimizer(optimizer);
+      const resumed = await fit(checkpoint.model, optimizer, options(3, checkpoint.state.history));
+      assertEquals(resumed.history.map((m) => m.trainLoss), full.result.history.map((m) => m.trainLoss));
+      assertEquals(await valuesOf(checkpoint.model.getWeights()), await valuesOf(full.model.getWeights()));
+      assertEquals(await optimizerValues(optimizer), await optimizerValues(full.optimizer));
+      checkpoint.model.dispose();
+      optimizer.dispose();
+    });
+    full.model.dispose();
+    full.optimizer.dispose();
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
