@@ -24,6 +24,7 @@
  */
 import * as aq from "arquero";
 import { LABELS } from "../core/types.ts";
+import type { SplitRole } from "../training/validation_plan.ts";
 import { argmaxWithTieBreak, classScores, meanOfPresent } from "./_classification.ts";
 
 const op = aq.op;
@@ -124,6 +125,12 @@ export interface ChanceLevels {
 export interface SplitMetrics {
   /** Split name as in the prediction rows, e.g. `Cross/test1`. */
   split: string;
+  /**
+   * What the split was used for in its run: `train`, `validation` (it chose the best epoch,
+   * early stopping or search trials) or `test` (it chose nothing). Set by the run's
+   * evaluation; absent in results written before roles existed (see `roleOfSplit`).
+   */
+  role?: SplitRole;
   /** Class names in index order (rows and columns of the confusion matrices). */
   labels: string[];
   /** Number of windows. */
@@ -178,8 +185,10 @@ export interface RunResults {
   model: string;
   /** tfjs backend, e.g. `wasm`. */
   backend: string;
-  /** Metrics per evaluated split, keyed by a short split name such as `test1`. */
+  /** Metrics per evaluated split, keyed by a short split name such as `test1`, each with its `role`. */
   splits: Record<string, SplitMetrics>;
+  /** Where the run's validation came from, in words; absent in older results. */
+  validation?: string;
   /** Seconds per stage. */
   seconds: RunSeconds;
   /** Training windows per second over the whole training time. */

@@ -8,7 +8,6 @@
 import { checkOptions } from "../core/check_options.ts";
 import { checkRunConfig } from "../training/check_run_config.ts";
 import { type RunConfig, runConfig } from "../training/run_config.ts";
-import type { Recording } from "../core/types.ts";
 
 /**
  * Throws for an unknown key or a bad value in `config` or `options` of `trainRun`.
@@ -29,20 +28,4 @@ export function checkTrainRunArguments(config: RunConfig, options: object, optio
   if (typeof runDir !== "string" || runDir === "") {
     throw new TypeError(`Cannot trainRun: option "runDir" must be a folder path, got ${JSON.stringify(runDir)}`);
   }
-}
-
-/**
- * Why `chunks` recordings per subject and class cannot be held out of `group` (one subject and
- * class), and which option to change: a dataset with one chunk per class (the small synthetic
- * preset's `Intra/train`) leaves none to train on.
- */
-export function holdOutMessage(chunks: number, group: readonly Recording[]): string {
-  const { subject, label, split } = group[0];
-  return `Cannot hold out ${chunks} recording${chunks === 1 ? "" : "s"} per subject and class for validation: ` +
-    `${split}, subject ${subject}, ${label} has ${group.length}, which leaves none to train on. ` +
-    `Set holdoutChunks to ${
-      Math.max(0, group.length - 1)
-    } (0: no validation, the last epoch is kept) or give validationSplits, ` +
-    `in a --config file (e.g. {"holdoutChunks": 0}), or use data with more chunks per class ` +
-    `(deno task synth --intra-train-chunks 2)`;
 }

@@ -12,7 +12,8 @@ import { join, resolve } from "node:path";
 import { assertOutsideData, isInsideReal } from "../core/_is_inside.ts";
 import { writeFileAtomic } from "../core/atomic_write.ts";
 import { ensemblePredictions } from "../evaluation/ensemble_predictions.ts";
-import { evaluatePredictions, type PredictionRow, type RunResults } from "../evaluation/metrics.ts";
+import { evaluatePredictions, type PredictionRow, type RunResults, type SplitMetrics } from "../evaluation/metrics.ts";
+import { roleOfSplit, validationOf } from "../training/validation_plan.ts";
 import { peakRssMB } from "../core/peak_rss.ts";
 import { parsePredictionsCsv } from "../evaluation/predictions_csv.ts";
 import type { RunConfig } from "../training/run_config.ts";
@@ -54,6 +55,36 @@ async function readMember(dir: string): Promise<{ config: RunConfig; rows: Predi
 }
 
 /**
+ * The splits an ensemble can average: the test splits, and the train and validation splits
+ * only when every member drew them alike (same validation, and the same seed where the seed
+ * chooses held-out chunks or a left-out subject); otherwise each member's differ.
+ */
+function sharedSplits(
+  read: ReadonlyArray<{ config: RunConfig; rows: PredictionRow[]; results: RunResults }>,
+): string[] {
+  const planOf = (c: RunConfig) => {
+    const spec = validationOf(c);
+    const seeded = spec.kind === "holdout" || (spec.kind === "loso" && spec.subject === undefined);
+    return JSON.stringify([c.trainSplits, spec, seeded ? c.seed : null]);
+  };
+  const keys = [...new Set(read[0].rows.map((r) => r.split))];
+  if (read.every((m) => planOf(m.config) === planOf(read[0].config))) return keys;
+  return keys.filter((k) => read.every((m) => roleOfSplit(k, m.results.splits?.[k]?.role, m.config) === "test"));
+}
+
+/** The ensemble's splits with the roles its first member gave them. */
+function withMemberRoles(
+  splits: Record<string, SplitMetrics>,
+  first: { config: RunConfig; results: RunResults },
+): Record<string, SplitMetrics> {
+  return Object.fromEntries(
+    Object.entries(splits).map((
+      [k, m],
+    ) => [k, { ...m, role: roleOfSplit(k, first.results.splits?.[k]?.role, first.config) }]),
+  );
+}
+
+/**
  * Ensembles finished run folders and, with `out`, writes the ensemble's folder.
  * The members must have evaluated the same windows (same data, splits and
  * windowing); any model, seed or training option may differ.
@@ -89,7 +120,7 @@ export async function ensembleRuns(
   }
   let rows: PredictionRow[];
   try {
-    rows = ensemblePredictions(read.map((m) => m.rows), { weights: options.weights });
+    rows = ensemblePredictions(read.map((m) => m.rows), { weights: options.weights, splits: sharedSplits(read) });
   } catch (error) {
     const message = (error instanceof Error ? error.message : String(error))
       .replace(/member (\d+)/g, (_, i) => `member ${i} (${members[Number(i)]})`);
@@ -100,7 +131,7 @@ export async function ensembleRuns(
     task,
     model: `ensemble(${models.join(",")})`,
     backend: [...new Set(read.map((m) => m.results.backend))].join(","),
-    splits: evaluatePredictions(rows),
+    splits: withMemberRoles(evaluatePredictions(rows), read[0]),
     seconds: { ingest: 0, train: 0, evaluate: (performance.now() - started) / 1000 },
     trainWindowsPerSecond: 0,
     peakRssMB: peakRssMB(),

@@ -11,7 +11,6 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { join, resolve } from "node:path";
 import { assertOutputsOutsideData } from "../core/_is_inside.ts";
-import { splitKey } from "../core/_split_key.ts";
 import { MODELS } from "../models/registry.ts";
 import { setupBackend } from "../backends/backend.ts";
 import { writeFileAtomic } from "../core/atomic_write.ts";
@@ -25,15 +24,16 @@ import { peakRssMB } from "../core/peak_rss.ts";
 import { predictionsToCsv } from "../evaluation/predictions_csv.ts";
 import { predictRecordings } from "../evaluation/predict.ts";
 import { planPreprocess, type PreprocessStep } from "../pipeline/preprocess.ts";
-import { hashSeed, Random } from "../core/random.ts";
+import { hashSeed } from "../core/random.ts";
 import { renderReport } from "../reports/report.ts";
 import type { RunConfig } from "../training/run_config.ts";
+import { describeValidation, foldersOf, planSplits, type SplitPlan } from "../training/validation_plan.ts";
 import { withSeededRandom } from "../core/with_seeded_random.ts";
 import { warmResampleCache } from "../pipeline/warm_resample_cache.ts";
 import { validateRunInputs } from "../pipeline/validate_run_inputs.ts";
 import { streamBatches } from "../pipeline/stream_batches.ts";
 import { mixup } from "../operators/mixup.ts";
-import { checkTrainRunArguments, holdOutMessage } from "./_check_train_run.ts";
+import { checkTrainRunArguments } from "./_check_train_run.ts";
 import { DEFAULT_BANDS } from "../operators/band_power.ts";
 import { readExplanation } from "./_explanation_files.ts";
 import { LABELS, N_SENSORS, RAW_SFREQ, type Recording } from "../core/types.ts";
@@ -89,38 +89,7 @@ export function signalOf(
     : { nChans: N_SENSORS, nTimes, sfreq };
 }
 
-/**
- * Splits training recordings into train and hold-out validation: for every
- * subject and class, `chunks` recordings (seeded choice) go to validation.
- *
- * @param recordings Training recordings.
- * @param chunks Recordings per subject and class to hold out.
- * @param seed Seed of the choice.
- * @returns The two lists.
- */
-export function holdOut(
-  recordings: readonly Recording[],
-  chunks: number,
-  seed: number,
-): { train: Recording[]; validation: Recording[] } {
-  const groups = new Map<string, Recording[]>();
-  for (const recording of recordings) {
-    const key = `${recording.subject}/${recording.label}`;
-    groups.set(key, [...(groups.get(key) ?? []), recording]);
-  }
-  const random = new Random(hashSeed(seed, "holdout"));
-  const validation = new Set<Recording>();
-  for (const group of groups.values()) {
-    if (group.length <= chunks) {
-      throw new RangeError(holdOutMessage(chunks, group));
-    }
-    for (const recording of random.shuffle([...group]).slice(0, chunks)) validation.add(recording);
-  }
-  return {
-    train: recordings.filter((r) => !validation.has(r)),
-    validation: recordings.filter((r) => validation.has(r)),
-  };
-}
+export { holdOut } from "../training/validation_plan.ts";
 
 /** Seconds as `1h02m`, `3m05s` or `42s`. */
 function formatDuration(seconds: number): string {
@@ -149,7 +118,7 @@ function streamOptionsOf(config: RunConfig, steps: readonly PreprocessStep[]) {
  * @throws {DataFileError} naming a split folder that holds no recordings.
  */
 export async function recordingsBySplit(config: RunConfig): Promise<Map<string, Recording[]>> {
-  const splits = [...new Set([...config.trainSplits, ...config.validationSplits, ...config.testSplits])];
+  const splits = foldersOf(config);
   const table = await catalog(config.data, { splits });
   const all = recordingsOf(table);
   const bySplit = new Map<string, Recording[]>();
@@ -192,7 +161,8 @@ async function trainRunSeeded(config: RunConfig, options: TrainRunOptions): Prom
   await checkRunFolder(runDir, { ...config, preprocess: steps }, options.resume ?? false);
   const bySplit = await recordingsBySplit(config);
   await validateRunInputs([...bySplit.values()].flat(), { steps, maxSamples: config.maxSamples ?? undefined });
-  const { train: trainRecordings, validation: validationRecordings } = trainAndValidation(config, bySplit);
+  const plan = planSplits(config, bySplit);
+  const { train: trainRecordings, validation: validationRecordings } = plan;
   const warmSeconds = await warmCache(config, steps, bySplit, log);
   const backend = await setupBackend(config.backend);
   log(`megflow: backend ${backend.backend} (${backend.reason})`);
@@ -211,7 +181,7 @@ async function trainRunSeeded(config: RunConfig, options: TrainRunOptions): Prom
 
   const best = await loadModel(join(runDir, "model"));
   session.model.dispose();
-  const evaluated = await evaluateRun(best, config, steps, bySplit, { trainRecordings, log });
+  const evaluated = await evaluateRun(best, config, steps, bySplit, { plan, log });
   best.dispose();
   const history = result.history;
   const trainWindows = history.reduce((n, m) => n + m.windows, 0);
@@ -221,6 +191,7 @@ async function trainRunSeeded(config: RunConfig, options: TrainRunOptions): Prom
     model: config.model,
     backend: backend.backend,
     splits: evaluated.splits,
+    validation: evaluated.validation,
     seconds: {
       ingest: warmSeconds + history.reduce((n, m) => n + m.ingestSeconds, 0),
       train: trainSeconds,
@@ -235,20 +206,6 @@ async function trainRunSeeded(config: RunConfig, options: TrainRunOptions): Prom
   };
   await writeRunOutputs(runDir, results, evaluated.rows, history, config);
   return results;
-}
-
-/**
- * The training and validation recordings: the config's splits, or held-out
- * training chunks when it has no validation split.
- */
-function trainAndValidation(
-  config: RunConfig,
-  bySplit: Map<string, Recording[]>,
-): { train: Recording[]; validation: Recording[] } {
-  const train = config.trainSplits.flatMap((split) => bySplit.get(split)!);
-  const validation = config.validationSplits.flatMap((split) => bySplit.get(split)!);
-  if (validation.length === 0 && config.holdoutChunks > 0) return holdOut(train, config.holdoutChunks, config.seed);
-  return { train, validation };
 }
 
 /**
@@ -404,8 +361,10 @@ async function recordEpoch(session: TrainingSession, metrics: EpochMetrics, isBe
 
 /** Predictions and metrics of the final evaluation. */
 export interface RunEvaluation {
-  /** Metrics per split key (`train`, `test1`, ...). */
+  /** Metrics per split key (`train`, `validation`, `test1`, ...), each with its `role`. */
   splits: Record<string, SplitMetrics>;
+  /** Where the validation came from, in words (see `describeValidation`). */
+  validation: string;
   /** Every predicted window. */
   rows: PredictionRow[];
   /** Seconds the evaluation took. */
@@ -413,36 +372,43 @@ export interface RunEvaluation {
 }
 
 /**
- * Evaluates `model` on the training recordings (for the train/test gap) and on
- * every test split of `config`.
+ * Evaluates `model` on the training recordings (for the train/test gap), on the validation
+ * recordings (as during training, AdaBN included) and on every test split of `config`; each
+ * split's metrics carry its role (`train`, `validation` or `test`). A folder that validated
+ * is reported as `validation`, never as a test split.
  */
 export async function evaluateRun(
   model: tfl.LayersModel,
   config: RunConfig,
   steps: readonly PreprocessStep[],
   bySplit: Map<string, Recording[]>,
-  options: { trainRecordings?: Recording[]; log?: (line: string) => void } = {},
+  options: { plan?: SplitPlan; log?: (line: string) => void } = {},
 ): Promise<RunEvaluation> {
   const log = options.log ?? ((line: string) => console.error(line));
   const started = performance.now();
+  const plan = options.plan ?? planSplits(config, bySplit);
   // config.json of runs made before the option existed lacks it.
   const streamOptions = {
     ...streamOptionsOf(config, steps),
     nClasses: LABELS.length,
     adaptBatchNorm: config.adaptBatchNorm ?? false,
   };
-  const parts: Array<[string, Recording[]]> = [
-    ["train", options.trainRecordings ?? config.trainSplits.flatMap((split) => bySplit.get(split) ?? [])],
-    ...config.testSplits.map((split): [string, Recording[]] => [splitKey(split), bySplit.get(split) ?? []]),
-  ];
+  const parts: Array<[string, Recording[]]> = [["train", plan.train], ...plan.validationParts, ...plan.testParts];
   const rows: PredictionRow[] = [];
   for (const [key, recordings] of parts) {
     if (recordings.length === 0) continue;
     const predictions = await predictRecordings(model, recordings, { ...streamOptions, split: key });
-    log(`evaluate ${key}: ${predictions.rows.length} windows, accuracy ${predictions.accuracy.toFixed(3)}`);
+    log(
+      `evaluate ${key} (${plan.roles[key]}): ${predictions.rows.length} windows, accuracy ${
+        predictions.accuracy.toFixed(3)
+      }`,
+    );
     rows.push(...predictions.rows);
   }
-  return { splits: evaluatePredictions(rows), rows, seconds: (performance.now() - started) / 1000 };
+  const splits = Object.fromEntries(
+    Object.entries(evaluatePredictions(rows)).map(([key, m]) => [key, { ...m, role: plan.roles[key] ?? "test" }]),
+  );
+  return { splits, validation: describeValidation(config), rows, seconds: (performance.now() - started) / 1000 };
 }
 
 /** Writes `predictions.csv`, `results.json` and `report.html` of a run, each atomically. */

@@ -16,6 +16,7 @@ import { recordingAccuracyPlot } from "./recording_accuracy_plot.ts";
 import { subjectAccuracyPlot } from "./subject_accuracy_plot.ts";
 import { formatSeconds, timingPlot } from "./timing_plot.ts";
 import { CHART_CSS } from "./render_vega_lite.ts";
+import { roleOfSplit, type SplitRole } from "../training/validation_plan.ts";
 import { type InsideModel, insideModelSection } from "./inside_model.ts";
 
 export type { LearningCurveEpoch } from "./learning_curve_plot.ts";
@@ -58,6 +59,8 @@ h3{font-size:15px;margin:16px 0 8px;color:#444}
 .topomaps{display:flex;flex-wrap:wrap;gap:8px}.topomap{margin:0}.topomap figcaption{text-align:center;color:#666;font-size:13px}
 section{background:#fff;border-radius:10px;box-shadow:0 1px 3px rgba(0,0,0,.08);padding:18px 20px;margin:16px 0}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(225px,1fr));gap:14px}
+.role{font-size:11px;font-weight:600;text-transform:uppercase;letter-spacing:.04em;padding:1px 6px;border-radius:4px;margin-left:6px;vertical-align:middle}
+.role-train{background:#eee;color:#555}.role-validation{background:#fdf0d5;color:#8a5a00}.role-test{background:#dcefe3;color:#1d6b3a}
 .card{background:#fff;border-radius:10px;box-shadow:0 1px 3px rgba(0,0,0,.1);padding:14px 16px;border-top:4px solid #0072B2}
 .card.train{border-top-color:#999}
 .card h3{margin:0;font-size:17px;color:#222}
@@ -126,7 +129,19 @@ function verdict(m: SplitMetrics): string {
   return `${ratio.toFixed(1)}× the chance level of ${fixed(m.chance.uniform)}.`;
 }
 
-async function summaryCard(key: string, m: SplitMetrics, isTrain: boolean): Promise<string> {
+/** What a role means, as the title of its tag. */
+const ROLE_TITLES: Record<SplitRole, string> = {
+  train: "the model was fitted on these recordings",
+  validation: "used to choose (best epoch, early stopping, search trials): not a test result",
+  test: "never used to choose anything: a test result",
+};
+
+/** The tag of a split's role, e.g. `<span class="role role-test">test</span>`. */
+function roleTag(role: SplitRole): string {
+  return `<span class="role role-${role}" title="${escapeXml(ROLE_TITLES[role])}">${role}</span>`;
+}
+
+async function summaryCard(key: string, m: SplitMetrics, isTrain: boolean, role: SplitRole): Promise<string> {
   const correctRecordings = (m.perRecording ?? []).filter((r) => r.correct).length;
   const recordingsText = m.perRecording ? `${correctRecordings}/${m.recordings}` : `${m.recordings}`;
   const facts: [string, string][] = [
@@ -142,7 +157,7 @@ async function summaryCard(key: string, m: SplitMetrics, isTrain: boolean): Prom
     split: key,
   });
   return `<div class="card${isTrain ? " train" : ""}">
-<h3>${escapeXml(splitName(key, m))}${isTrain ? ` <span class="muted">(training data)</span>` : ""}</h3>
+<h3>${escapeXml(splitName(key, m))}${roleTag(role)}${isTrain ? ` <span class="muted">(training data)</span>` : ""}</h3>
 <div class="meta">${m.subjects ?? "?"} subject${
     m.subjects === 1 ? "" : "s"
   } · ${m.recordings} recordings · ${m.windows} windows</div>
@@ -154,7 +169,11 @@ ${gauge}
 </div>`;
 }
 
-function gapSection(results: RunResults, trainKey: string | undefined): string {
+function gapSection(
+  results: RunResults,
+  trainKey: string | undefined,
+  roles: Readonly<Record<string, SplitRole>>,
+): string {
   const body: string[] = [];
   if (trainKey === undefined) {
     body.push(
@@ -163,10 +182,10 @@ function gapSection(results: RunResults, trainKey: string | undefined): string {
     );
   } else {
     const train = results.splits[trainKey];
-    const items = Object.entries(results.splits).filter(([key]) => key !== trainKey).map(([, test]) => {
+    const items = Object.entries(results.splits).filter(([key]) => key !== trainKey).map(([key, test]) => {
       const windows = trainTestGap(train, test);
       const recordings = trainTestGap(train, test, { level: "recording" });
-      return `<li>${escapeXml(windows.sentence)} <span class="note">(recordings: train ${
+      return `<li>${roleTag(roles[key])} ${escapeXml(windows.sentence)} <span class="note">(recordings: train ${
         fixed(recordings.trainAccuracy)
       } vs ${fixed(recordings.testAccuracy)}, gap ${fixed(recordings.gap)})</span></li>`;
     });
@@ -178,7 +197,19 @@ learned what is particular to its training data rather than what the brain state
         : `<p class="muted">Only the training split was evaluated.</p>`,
     );
   }
-  return `<section id="gap"><h2>Train vs test</h2>${body.join("")}</section>`;
+  return `<section id="gap"><h2>Train vs validation and test</h2>${body.join("")}</section>`;
+}
+
+/** What the roles of this run's splits mean, and where its validation came from. */
+function rolesNote(results: RunResults, roles: Readonly<Record<string, SplitRole>>): string {
+  const of = (role: SplitRole) => Object.keys(roles).filter((k) => roles[k] === role);
+  const validation = of("validation"), test = of("test");
+  const source = typeof results.validation === "string" ? ` Validation: ${escapeXml(results.validation)}.` : "";
+  return `<p class="note">Roles: ${roleTag("validation")} ${
+    validation.length ? escapeXml(validation.join(", ")) : "none"
+  } chose the best epoch and early stopping, so its accuracy is not a test result; ${roleTag("test")} ${
+    test.length ? escapeXml(test.join(", ")) : "none"
+  } chose nothing.${source}</p>`;
 }
 
 /** The run's best epoch, else the first epoch of highest validation accuracy (the rule `fit()` uses). */
@@ -239,7 +270,12 @@ function perClassTable(m: SplitMetrics): string {
     `<p class="note">– = undefined (0/0): a class never predicted has no precision; a class without windows has no recall.</p>`;
 }
 
-async function splitSection(key: string, m: SplitMetrics, labels: readonly string[]): Promise<string> {
+async function splitSection(
+  key: string,
+  m: SplitMetrics,
+  labels: readonly string[],
+  role: SplitRole,
+): Promise<string> {
   const name = splitName(key, m);
   const plots: string[] = [];
   if (Array.isArray(m.confusion)) {
@@ -264,7 +300,7 @@ async function splitSection(key: string, m: SplitMetrics, labels: readonly strin
   }
   const tied = (m.perRecording ?? []).filter((r) => r.voteTied).length;
   return `<section class="split" id="split-${escapeXml(key.replace(/[^A-Za-z0-9_-]/g, "-"))}">
-<h2>${escapeXml(name)}</h2>
+<h2>${escapeXml(name)}${roleTag(role)}</h2>
 <div class="plots">${plots.join("")}</div>
 <div class="plots">${more.join("")}<div class="per-class"><h3>Per class (windows)</h3>${perClassTable(m)}</div></div>
 <p class="note">A recording is classified by majority vote over its windows${
@@ -405,14 +441,18 @@ export async function renderReport(input: ReportInput, options: RenderReportOpti
     );
   }
   const ordered = [...keys.filter((k) => k !== trainKey), ...(trainKey === undefined ? [] : [trainKey])];
+  const config = input.config as { validationSplits?: string[] } | undefined;
+  const roles = Object.fromEntries(
+    keys.map((k) => [k, k === trainKey ? "train" : roleOfSplit(k, results.splits[k].role, config)]),
+  ) as Record<string, SplitRole>;
   const chance = 1 / labels.length;
   const headline = `${results.task} · ${results.model} · ${results.backend}`;
   const cards = ordered.length
     ? `<div class="cards">${
-      (await Promise.all(ordered.map((k) => summaryCard(k, results.splits[k], k === trainKey)))).join("")
+      (await Promise.all(ordered.map((k) => summaryCard(k, results.splits[k], k === trainKey, roles[k])))).join("")
     }</div>`
     : `<p class="muted">No split was evaluated.</p>`;
-  const splits = await Promise.all(ordered.map((k) => splitSection(k, results.splits[k], labels)));
+  const splits = await Promise.all(ordered.map((k) => splitSection(k, results.splits[k], labels, roles[k])));
   const total = Object.values(results.seconds ?? {}).filter((s) => Number.isFinite(s)).reduce((a, b) => a + b, 0);
   return `<!DOCTYPE html>
 <html lang="en">
@@ -435,8 +475,9 @@ export async function renderReport(input: ReportInput, options: RenderReportOpti
 <p class="note">Window accuracy: share of windows classified correctly. Recording accuracy: share of recordings whose
 windows, by majority vote, name the right class. Chance is 1/${labels.length} = ${fixed(chance)} for
 ${labels.length} balanced classes; “majority class” is what always answering the most frequent class would score.</p>
+${rolesNote(results, roles)}
 </section>
-${gapSection(results, trainKey)}
+${gapSection(results, trainKey, roles)}
 ${await learningSection(results, input.history, chance)}
 ${splits.join("\n")}
 ${input.inside ? insideModelSection(input.inside) : ""}

@@ -14,7 +14,8 @@ import { paramKind } from "../tune/search_space.ts";
 import { accuracyBarsPlot } from "./accuracy_bars_plot.ts";
 import type { Study } from "./run_study.ts";
 import type { SearchSummary } from "./search_summary.ts";
-import { formatStat, type GroupSummary, isEnsembleId, type Stat } from "./summarise_study.ts";
+import { roleOfSplit, type SplitRole } from "../training/validation_plan.ts";
+import { formatStat, type GroupSummary, isEnsembleId, type Stat, testsLabel } from "./summarise_study.ts";
 
 const CSS = `
 *{box-sizing:border-box}
@@ -87,6 +88,10 @@ async function partB(study: Study): Promise<string> {
       `<td class="num">${pm(cross?.meanTests?.window)}</td><td class="num">${pm(cross?.meanTests?.recording)}</td>` +
       `<td class="num">${intra?.seeds.length ?? 0} / ${cross?.seeds.length ?? 0}</td></tr>`;
   }).join("");
+  const crossGroups = groups.filter((g) => g.task === "cross");
+  const meanLabel = testsLabel(crossGroups[0]?.meanOf ?? ["test1", "test2", "test3"]);
+  const roleOf = (k: string) =>
+    crossGroups.map((g) => g.roles?.[k]).find((r) => r !== undefined && r !== "test") ?? "test";
   const perSplit = models.map((model) => {
     const cross = find("cross", model);
     const cells = ["test1", "test2", "test3"].map((k) =>
@@ -101,22 +106,45 @@ async function partB(study: Study): Promise<string> {
         bars: [
           { label: "intra (test)", stat: find("intra", model)?.test[level] ?? emptyStat() },
           { label: "cross (test3)", stat: find("cross", model)?.test[level] ?? emptyStat() },
-          { label: "cross (test1-3)", stat: find("cross", model)?.meanTests?.[level] ?? emptyStat() },
+          {
+            label: `cross (${meanLabel.split(" (")[0]})`,
+            stat: find("cross", model)?.meanTests?.[level] ?? emptyStat(),
+          },
         ],
       })),
       { title: `Accuracy per ${level}`, yLabel: `${level} accuracy`, reference: 0.25 },
     );
   return `<section id="b"><h2>(b) Intra- vs cross-subject accuracy</h2>
-<table><thead><tr><th rowspan="2">model</th><th colspan="2">intra: Intra/test</th><th colspan="2">cross: test3 (final test)</th>
-<th colspan="2">cross: mean of test1-3</th><th rowspan="2" class="num">seeds<br>intra / cross</th></tr>
+<table><thead><tr><th rowspan="2">model</th><th colspan="2">intra: Intra/test (test)</th><th colspan="2">cross: test3 (test)</th>
+<th colspan="2">cross: ${escapeXml(meanLabel)}</th><th rowspan="2" class="num">seeds<br>intra / cross</th></tr>
 <tr><th class="num">window</th><th class="num">recording</th><th class="num">window</th><th class="num">recording</th><th class="num">window</th><th class="num">recording</th></tr></thead>
 <tbody>${rows}</tbody></table>
-<p class="note">Mean ± sample standard deviation over seeds. Cross-subject runs validate on test1 and test2 (early stopping,
-best epoch), so test3 is the only untouched test; the mean of the three is what peers report for the real data.</p>
+<p class="note">Mean ± sample standard deviation over seeds. ${escapeXml(validationNote(study, roleOf))}</p>
 <div class="plots">${await bars("window")}${await bars("recording")}</div>
 <h3>Cross-subject accuracy per test subject</h3>
-<table><thead><tr><th>model</th><th colspan="2">test1 (window / recording)</th><th colspan="2">test2</th><th colspan="2">test3</th></tr></thead><tbody>${perSplit}</tbody></table>
+<table><thead><tr><th>model</th><th colspan="2">test1 (${
+    roleOf("test1")
+  }; window / recording)</th><th colspan="2">test2 (${roleOf("test2")})</th><th colspan="2">test3 (${
+    roleOf("test3")
+  })</th></tr></thead><tbody>${perSplit}</tbody></table>
 </section>`;
+}
+
+/** What chose the best epochs of the study's runs, and which cross-subject folders are tests. */
+function validationNote(study: Study, roleOf: (key: string) => string): string {
+  const validated = ["test1", "test2", "test3"].filter((k) => roleOf(k) === "validation");
+  const cross = study.settings.validation ?? "holdout";
+  const how = cross === "holdout"
+    ? "held-out chunks of the training subjects"
+    : cross.startsWith("loso")
+    ? "a left-out training subject"
+    : `the folders ${cross}`;
+  return `Early stopping and the best epoch were chosen on validation data: intra-subject runs on chunks held out ` +
+    `of Intra/train, cross-subject runs on ${how}. ` +
+    (validated.length === 0
+      ? "test1, test2 and test3 chose nothing: all three are test splits, and their mean is the headline."
+      : `${validated.join(" and ")} chose (role validation), so they are not test numbers and are left out of the ` +
+        `test mean.`);
 }
 
 function emptyStat(): Stat {
@@ -134,9 +162,9 @@ async function searchBlock(task: string, search: SearchSummary | undefined, stud
     : `<tr><td colspan="2" class="muted">no trial finished</td></tr>`;
   const final = search.final
     ? Object.entries(search.final).map(([k, m]) =>
-      `<tr><td>${escapeXml(k)}</td><td class="num">${fixed(m.windowAccuracy)}</td><td class="num">${
-        fixed(m.recordingAccuracy)
-      }</td></tr>`
+      `<tr><td>${escapeXml(k)} (${
+        roleOfSplit(k, (m as { role?: SplitRole }).role, search.settings.base)
+      })</td><td class="num">${fixed(m.windowAccuracy)}</td><td class="num">${fixed(m.recordingAccuracy)}</td></tr>`
     ).join("")
     : `<tr><td colspan="3" class="muted">not retrained</td></tr>`;
   const influence = search.influence.map((i) =>
@@ -189,8 +217,9 @@ async function partC(study: Study, out: string): Promise<string> {
   return `<section id="c"><h2>(c) Hyper-parameters and their influence</h2>
 ${await searchBlock("cross", study.searches.cross, out)}
 ${await searchBlock("intra", study.searches.intra, out)}
-<p class="note">Trials rank by validation accuracy only (cross: mean of test1 and test2; intra: chunks held out of
-Intra/train); the final test (test3, Intra/test) is evaluated once, on the retrained best configuration. Influence:
+<p class="note">Trials rank by validation accuracy only (the validation of each search's settings: held-out chunks of
+the training subjects unless the study was given another <code>--validation</code>); the test splits are evaluated once,
+on the retrained best configuration. Influence:
 Spearman's rank correlation with validation window accuracy for numeric parameters, the spread of the mean accuracy
 per value for choices; with few trials, hints rather than tests. The runs of parts b and d use the study's fixed
 settings, not the searched ones, so that all comparisons share them.</p></section>`;
@@ -216,12 +245,16 @@ async function partD(study: Study): Promise<string> {
   const group = (variant: string): GroupSummary | undefined =>
     study.summary.groups.find((g) => g.task === "cross" && g.model === model && g.variant === variant);
   const variants = ["baseline", ...imps.map((i) => i.variant)];
+  const tests = testsLabel(group("baseline")?.meanOf ?? ["test1", "test2", "test3"]).split(" (")[0].replace(
+    " mean",
+    "",
+  );
   const absolute = await accuracyBarsPlot(
     variants.map((v) => ({
       label: v,
       bars: [
-        { label: "test1-3 window", stat: group(v)?.meanTests?.window ?? emptyStat() },
-        { label: "test1-3 recording", stat: group(v)?.meanTests?.recording ?? emptyStat() },
+        { label: `${tests} window`, stat: group(v)?.meanTests?.window ?? emptyStat() },
+        { label: `${tests} recording`, stat: group(v)?.meanTests?.recording ?? emptyStat() },
       ],
     })),
     { title: `Cross-subject accuracy of ${model}`, reference: 0.25 },
@@ -235,7 +268,7 @@ async function partD(study: Study): Promise<string> {
       ],
     })),
     {
-      title: "Improvement − baseline (same seeds), test1-3",
+      title: `Improvement − baseline (same seeds), ${tests}`,
       yLabel: "accuracy difference",
       differences: true,
       reference: 0,
@@ -249,10 +282,14 @@ async function partD(study: Study): Promise<string> {
 <details><summary>Per run (pipeline/metrics.ts trainTestGap)</summary><ul>${sentences}</ul></details>
 <h3>Improvements, measured against the baseline with the same seeds (${escapeXml(model)}, cross-subject)</h3>
 <div class="scroll"><table><thead><tr><th>improvement</th><th class="num">Δ test3<br>window</th><th class="num">Δ test3<br>recording</th>
-<th class="num">Δ test1-3<br>window</th><th class="num">Δ test1-3<br>recording</th><th class="num">better<br>seeds</th><th class="num">Δ gap</th></tr></thead>
+<th class="num">Δ ${escapeXml(tests)}<br>window</th><th class="num">Δ ${
+    escapeXml(tests)
+  }<br>recording</th><th class="num">better<br>seeds</th><th class="num">Δ gap</th></tr></thead>
 <tbody>${rows || `<tr><td colspan="7" class="muted">no improvement measured</td></tr>`}</tbody></table></div>
-<p class="note">Δ = improvement − baseline per seed, then mean ± sd over seeds; "better seeds" counts seeds where the
-test1-3 window accuracy went up. An ensemble is one model made of the baseline runs of all seeds: its Δ is the
+<p class="note">Δ = improvement − baseline per seed, then mean ± sd over seeds, on test splits only (never on a split
+that chose the best epoch); "better seeds" counts seeds where the ${
+    escapeXml(tests)
+  } window accuracy went up. An ensemble is one model made of the baseline runs of all seeds: its Δ is the
 ensemble minus each member, and its bar above has no spread. Why each should help:</p><ul>${rationale}</ul>
 <div class="plots">${absolute}${differences}</div></section>`;
 }
@@ -260,7 +297,11 @@ ensemble minus each member, and its bar above has no spread. Why each should hel
 function runsSection(study: Study): string {
   const rows = study.summary.runs.map((r) => {
     const split = (k: string) =>
-      r.splits[k] ? `${fixed(r.splits[k].windowAccuracy)} / ${fixed(r.splits[k].recordingAccuracy)}` : "–";
+      r.splits[k]
+        ? `${fixed(r.splits[k].windowAccuracy)} / ${fixed(r.splits[k].recordingAccuracy)}${
+          r.splits[k].role === "validation" ? " (validation)" : ""
+        }`
+        : "–";
     return `<tr><td><code>${escapeXml(r.id)}</code></td><td>${r.task}</td><td>${escapeXml(r.model)}</td><td>${
       escapeXml(r.variant)
     }</td>` +
@@ -277,7 +318,8 @@ function runsSection(study: Study): string {
   return `<section id="runs"><h2>Every run</h2><div class="scroll"><table><thead><tr><th>run folder (trials/; ensembles: ensembles/)</th><th>task</th><th>model</th><th>variant</th>
 <th class="num">seed</th><th class="num">train</th><th class="num">test / test1</th><th class="num">test2</th><th class="num">test3</th>
 <th class="num">best epoch</th><th class="num">s</th><th>status</th></tr></thead><tbody>${rows}</tbody></table></div>
-<p class="note">Accuracies as window / recording. The ensemble is one folder made of every seed's baseline run.</p></section>`;
+<p class="note">Accuracies as window / recording; “(validation)” marks a folder that chose the run's best epoch (not a
+test number). The ensemble is one folder made of every seed's baseline run.</p></section>`;
 }
 
 /**

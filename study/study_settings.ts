@@ -13,6 +13,7 @@ import type { RunConfig } from "../training/run_config.ts";
 import { INTRA_STRIDE_SECONDS, runConfig } from "../training/run_config.ts";
 import type { Strategy } from "../tune/plan_search.ts";
 import type { SearchSpace } from "../tune/search_space.ts";
+import { parseValidationFlag } from "../training/validation_plan.ts";
 
 /** The hyper-parameter searches of a study (part c). */
 export interface StudySearchSettings {
@@ -66,6 +67,14 @@ export interface StudySettings {
   cacheDir: string | null;
   /** tfjs backend. */
   backend: BackendChoice;
+  /**
+   * What chooses the best epoch of the cross-subject runs (`--validation`: `holdout`, `loso`,
+   * `loso:SUBJECT` or a comma list of folders). Default `holdout`: held-out chunks of the
+   * training subjects, so test1, test2 and test3 are all untouched test splits. Intra-subject
+   * runs always hold out chunks (one subject: no subject to leave out). Absent: `holdout`
+   * (studies made before the field validated on `Cross/test1,Cross/test2`).
+   */
+  validation?: string;
 }
 
 /** Small versions of the gru and vivit models, so that a default study fits on 2 cores. */
@@ -122,6 +131,7 @@ export function defaultStudySettings(data: string, cacheDir: string | null): Stu
     search: { model: "cnn", strategy: "random", trials: 4, epochs: 6, space: STUDY_SPACE },
     cacheDir,
     backend: "auto",
+    validation: "holdout",
   });
 }
 
@@ -140,7 +150,8 @@ export function defaultStudySettings(data: string, cacheDir: string | null): Stu
  * import { assertEquals } from "@std/assert";
  *
  * const config = studyRunConfig(defaultStudySettings("/data", null), "intra", "gru", 2);
- * assertEquals([config.task, config.model, config.seed, config.validationSplits], ["intra", "gru", 2, []]);
+ * assertEquals([config.task, config.model, config.seed, config.validation], ["intra", "gru", 2, "holdout"]);
+ * assertEquals(studyRunConfig(defaultStudySettings("/data", null), "cross", "cnn", 1).validation, "holdout");
  * assertEquals(config.preprocess.map((s) => s.op), ["resample", "zscore", "window"]);
  * ```
  */
@@ -150,7 +161,9 @@ export function studyRunConfig(
   model: string,
   seed: number,
 ): RunConfig {
+  const validation = task === "cross" ? parseValidationFlag(settings.validation ?? "holdout") : {};
   return runConfig(task, settings.data, {
+    ...validation,
     model,
     modelOptions: { ...(settings.modelOptions[model] ?? {}) },
     epochs: settings.epochs,

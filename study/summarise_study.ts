@@ -4,9 +4,14 @@
  * train/test gap and what it says, and each improvement against the baseline
  * with the same seeds (paired differences).
  *
- * Test splits: intra-subject `test` (Intra/test); cross-subject `test3` is the
- * final test (test1 and test2 are the validation splits, used for early
- * stopping and the best epoch), and the mean over test1..test3 is reported too.
+ * Roles: every split of a run is `train`, `validation` (it chose the best epoch or
+ * early stopping) or `test` (it chose nothing), as its `results.json` says (results
+ * written before roles: as its config implies, see `roleOfSplit`). Headline numbers
+ * come from test splits only: intra-subject `test` (Intra/test); cross-subject
+ * `test3`, and the mean over the cross test folders (test1..test3) that are tests
+ * in the run: all three with the default held-out validation, test3 alone for runs
+ * that validated on test1 + test2. A validation split is never averaged into a
+ * test number.
  *
  * @module
  */
@@ -16,6 +21,7 @@ import type { RunConfig } from "../training/run_config.ts";
 import { TASK_TYPES } from "../core/types.ts";
 import { IMPROVEMENTS } from "./improvements.ts";
 import type { StudyRunLabel } from "./plan_study.ts";
+import { roleOfSplit, type SplitRole } from "../training/validation_plan.ts";
 
 /** A statistic over seeds. */
 export interface Stat {
@@ -57,8 +63,8 @@ export interface StudyRunSummary extends StudyRunLabel {
   id: string;
   /** "done" or "failed". */
   status: "done" | "failed";
-  /** Window and recording accuracy and macro-F1 of every evaluated split. */
-  splits: Record<string, { windowAccuracy: number; recordingAccuracy: number; macroF1: number }>;
+  /** Window and recording accuracy, macro-F1 and role of every evaluated split. */
+  splits: Record<string, { windowAccuracy: number; recordingAccuracy: number; macroF1: number; role: SplitRole }>;
   /** Train vs headline test split (window level), with its sentence. */
   gap?: GapStatement;
   /** Train vs headline test split at the recording level. */
@@ -98,8 +104,12 @@ export interface GroupSummary {
   testSplit: string;
   /** Accuracy on the headline test split. */
   test: AccuracyStat;
-  /** Cross-subject: accuracy averaged over test1, test2, test3 per run. */
+  /** Cross-subject: accuracy averaged per run over its test-role folders among test1..test3 (`meanOf`). */
   meanTests?: AccuracyStat;
+  /** The split keys `meanTests` averages: test-role splits only (e.g. test1, test2, test3; or test3 alone). */
+  meanOf?: string[];
+  /** Role of every split key, as in the group's runs (a key that validated in any run counts as validation); absent in older study.json. */
+  roles?: Record<string, SplitRole>;
   /** Accuracy on the training recordings after training. */
   train: AccuracyStat;
   /** Train minus headline-test accuracy. */
@@ -122,8 +132,10 @@ export interface ImprovementSummary {
   seeds: number[];
   /** Improvement minus baseline, per seed: test3 accuracy. */
   diffTest: AccuracyStat;
-  /** Improvement minus baseline, per seed: accuracy averaged over test1..test3. */
+  /** Improvement minus baseline, per seed: accuracy averaged over the test-role splits of test1..test3. */
   diffMeanTests: AccuracyStat;
+  /** The split keys `diffMeanTests` averages (test-role in both runs of every pair); absent in older study.json. */
+  meanOf?: string[];
   /** Improvement minus baseline, per seed: train/test3 gap (window). */
   diffGap: Stat;
   /** Seeds where the mean test1..test3 window accuracy went up. */
@@ -221,8 +233,18 @@ export function testSplitOf(task: RunConfig["task"]): string {
 
 const CROSS_TESTS = ["test1", "test2", "test3"];
 
-function meanOfTests(results: RunResults): { window: number; recording: number } | undefined {
-  const present = CROSS_TESTS.map((k) => results.splits[k]).filter((m) => m !== undefined);
+/** The role of a split of a study run (see the module doc). */
+function roleIn(run: StudyRun, key: string): SplitRole {
+  return roleOfSplit(key, run.results?.splits[key]?.role, run.config);
+}
+
+/** The cross test folders (test1..test3) that are tests, not validation, in every one of `runs`. */
+function testKeysOf(runs: readonly StudyRun[]): string[] {
+  return CROSS_TESTS.filter((k) => runs.every((r) => r.results?.splits[k] !== undefined && roleIn(r, k) === "test"));
+}
+
+function meanOfTests(results: RunResults, keys: readonly string[]): { window: number; recording: number } | undefined {
+  const present = keys.map((k) => results.splits[k]).filter((m) => m !== undefined);
   if (present.length === 0) return undefined;
   return {
     window: present.reduce((s, m) => s + m.windowAccuracy, 0) / present.length,
@@ -238,6 +260,7 @@ function runSummary(run: StudyRun): StudyRunSummary {
       windowAccuracy: m.windowAccuracy,
       recordingAccuracy: m.recordingAccuracy,
       macroF1: m.macroF1,
+      role: roleIn(run, k),
     }]),
   );
   const train = run.results.splits.train;
@@ -275,10 +298,15 @@ function groupOf(task: RunConfig["task"], model: string, variant: string, runs: 
       return { window: train.window - test.window, recording: train.recording - test.recording };
     })),
     splits: Object.fromEntries(keys.map((k) => [k, accuracy(done.map((r) => at(r, k)))])),
+    roles: Object.fromEntries(
+      keys.map((k) => [k, done.map((r) => roleIn(r, k)).find((role) => role !== "test") ?? "test"]),
+    ),
   };
   if (task === "cross") {
-    const means = done.map((r) => meanOfTests(r.results!)).filter((m) => m !== undefined);
+    const meanOf = testKeysOf(done);
+    const means = done.map((r) => meanOfTests(r.results!, meanOf)).filter((m) => m !== undefined);
     group.meanTests = accuracy(means);
+    group.meanOf = meanOf;
   }
   return group;
 }
@@ -366,11 +394,34 @@ export function summariseStudy(runs: readonly StudyRun[]): StudySummary {
   return { runs: distinct.map(runSummary), groups, gaps, improvements, conclusions };
 }
 
+/**
+ * How the mean over test splits is called: `test1-3 mean` when all three are tests, else the
+ * keys it covers, e.g. `test3 (the only test split; test1 and test2 validated)`.
+ *
+ * @param keys The test-role keys averaged.
+ * @returns The label.
+ *
+ * @example
+ * ```ts
+ * import { testsLabel } from "./summarise_study.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(testsLabel(["test1", "test2", "test3"]), "test1-3 mean");
+ * assertEquals(testsLabel(["test3"]), "test3 (the only test split; the others validated)");
+ * ```
+ */
+export function testsLabel(keys: readonly string[]): string {
+  if (keys.join() === CROSS_TESTS.join()) return "test1-3 mean";
+  if (keys.length === 0) return "no test split";
+  if (keys.length === 1) return `${keys[0]} (the only test split; the others validated)`;
+  return `mean of ${keys.join(", ")} (the test splits; the others validated)`;
+}
+
 /** Intra- against cross-subject test accuracy of a model's baseline, over seeds, as one sentence. */
 function accuracySentence(model: string, intra: GroupSummary, cross: GroupSummary): string {
   const pm = (s: Stat) => formatStat(s);
   return `${model}: intra-subject ${pm(intra.test.window)} per window (${pm(intra.test.recording)} per recording) vs ` +
-    `cross-subject test3 ${pm(cross.test.window)} (${pm(cross.test.recording)}), test1-3 mean ` +
+    `cross-subject test3 ${pm(cross.test.window)} (${pm(cross.test.recording)}), ${testsLabel(cross.meanOf ?? [])} ` +
     `${pm(cross.meanTests!.window)} (${
       pm(cross.meanTests!.recording)
     }), over ${intra.seeds.length}/${cross.seeds.length} seeds.`;
@@ -395,14 +446,18 @@ function improvementOf(variant: string, runs: readonly StudyRun[]): ImprovementS
       const a = p.run.results!.splits[key], b = p.base!.results!.splits[key];
       return { window: a.windowAccuracy - b.windowAccuracy, recording: a.recordingAccuracy - b.recordingAccuracy };
     });
+  const meanOf = testKeysOf(pairs.flatMap((p) => [p.run, p.base!]));
   const meanDiff = pairs.map((p) => {
-    const a = meanOfTests(p.run.results!)!, b = meanOfTests(p.base!.results!)!;
+    const a = meanOfTests(p.run.results!, meanOf), b = meanOfTests(p.base!.results!, meanOf);
+    if (!a || !b) return { window: NaN, recording: NaN };
     return { window: a.window - b.window, recording: a.recording - b.recording };
   });
   const gapDiff = pairs.map((p) => {
-    const gap = (r: RunResults) => r.splits.train.windowAccuracy - r.splits.test3.windowAccuracy;
+    // An ensemble of members that held out different chunks has no train split of its own.
+    const gap = (r: RunResults) =>
+      r.splits.train && r.splits.test3 ? r.splits.train.windowAccuracy - r.splits.test3.windowAccuracy : NaN;
     return gap(p.run.results!) - gap(p.base!.results!);
-  });
+  }).filter(Number.isFinite);
   const diffMeanTests = accuracy(meanDiff);
   const betterSeeds = meanDiff.filter((d) => d.window > 0).length;
   const info = IMPROVEMENTS[variant];
@@ -418,11 +473,14 @@ function improvementOf(variant: string, runs: readonly StudyRun[]): ImprovementS
     seeds: pairs.map((p) => p.run.label.seed),
     diffTest: accuracy(diff("test3")),
     diffMeanTests,
+    meanOf,
     diffGap: stat(gapDiff),
     betterSeeds,
     sentence: pairs.length === 0
       ? `${variant}: no pair of finished runs with the baseline to compare.`
-      : `${variant} (${model}, cross-subject): ${signed(diffMeanTests.window)} window accuracy on test1-3 ` +
+      : `${variant} (${model}, cross-subject): ${signed(diffMeanTests.window)} window accuracy on ${
+        meanOf.length === CROSS_TESTS.length ? "test1-3" : testsLabel(meanOf)
+      } ` +
         `(${signed(diffMeanTests.recording)} per recording) ${against}; ` +
         `better in ${betterSeeds} of ${pairs.length} seeds; train-test3 gap ${signed(stat(gapDiff))}.`,
   };

@@ -16,6 +16,7 @@ import { checkRunConfig } from "../training/check_run_config.ts";
 import { ensureDefaultDataset } from "../synth/default_dataset.ts";
 import { megflowCacheDir } from "../synth/megflow_cache_dir.ts";
 import { timeStamp } from "./_flags.ts";
+import { foldersOf, parseValidationFlag, validationOf } from "../training/validation_plan.ts";
 import { resumeTrainCommand } from "./_resume_command.ts";
 import { checkRunFolder } from "../training/run_folder.ts";
 
@@ -41,6 +42,11 @@ export const COMMON_FLAGS =
                           subject's own (default: adapted per subject, AdaBN; labels unused)
   --adapt-bn              adapt BatchNorm per subject (the default; overrides a --config file)
   --mixup ALPHA           mix training batches (mixup, Beta(ALPHA, ALPHA) weights, e.g. 0.2; default: 0, off)
+  --validation WHAT        what chooses the best epoch and stops early: holdout (held-out chunks of
+                          the training subjects, the default: no test subject chooses anything),
+                          loso (leave one training subject out, chosen by --seed; loso:SUBJECT names
+                          it) or a comma list of folders, e.g. Cross/test1,Cross/test2 (reported
+                          as validation, not test)
   --seed N                seed of everything random (default: 42)
   --max-samples N         use only the first N raw samples of each file (quick runs)
   --cache DIR             cache of resampled recordings (default: ~/.cache/megflow/resampled)
@@ -96,6 +102,7 @@ export const TRAIN_FLAG_OPTIONS = {
   "no-cache": { type: "boolean", default: false },
   "adapt-bn": { type: "boolean", default: false },
   mixup: { type: "string" },
+  validation: { type: "string" },
   "no-adapt-bn": { type: "boolean", default: false },
   "no-augment": { type: "boolean", default: false },
   config: { type: "string" },
@@ -137,16 +144,20 @@ export async function parseTrainCommand(task: RunConfig["task"], args: string[])
 
   const fromFile = values.config ? await readConfigFile(values.config, placeholder) : {};
   const base = { ...runConfig(task, ""), ...fromFile, task };
+  // A config.json written before `validation`: its folders validate, as they did.
+  if (fromFile.validationSplits?.length && fromFile.validation === undefined) base.validation = "splits";
   applyModelFlags(base, values);
   applyTrainingFlags(base, values);
   base.preprocess = preprocessFromFlags(base.preprocess, values);
   applyAdaptationFlags(base, values);
+  if (values.validation !== undefined) Object.assign(base, parseValidationFlag(values.validation));
+  validationOf(base); // a contradictory --config fails now, not after the data are made
   if (values["no-cache"]) base.cacheDir = null;
   else base.cacheDir = resolve(values.cache ?? base.cacheDir ?? join(megflowCacheDir(), "resampled"));
   if (values.data !== undefined) {
     base.data = resolve(values.data);
   } else if (!base.data) {
-    const splits = [...new Set([...base.trainSplits, ...base.validationSplits, ...base.testSplits])];
+    const splits = foldersOf(base);
     base.data = await ensureDefaultDataset({ preset: "full", splits, onProgress: (m: string) => console.error(m) });
   }
   const runDir = resolve(values.out ?? join("runs", `${timeStamp()}-${task}-${base.model}`));

@@ -16,6 +16,7 @@ import { runStudy } from "../study/run_study.ts";
 import { defaultStudySettings, type StudySettings } from "../study/study_settings.ts";
 import { commaList, positiveIntFlag, timeStamp } from "./_flags.ts";
 import { readSearchSpaceFile } from "./_read_search_space.ts";
+import { parseValidationFlag } from "../training/validation_plan.ts";
 
 const DEFAULTS: StudySettings = defaultStudySettings("", null);
 
@@ -35,6 +36,9 @@ export const STUDY_FLAGS =
   --stride-seconds X      window stride of cross-subject runs (default: ${DEFAULTS.strideSeconds})
   --intra-stride-seconds X  window stride of intra-subject runs (default: ${DEFAULTS.intraStrideSeconds})
   --max-samples N         use only the first N raw samples of each recording (default: all)
+  --validation WHAT       what chooses the best epoch of cross-subject runs: holdout (chunks held out of
+                          the training subjects; default, so test1-3 are all untouched tests), loso,
+                          loso:SUBJECT or folders (e.g. Cross/test1,Cross/test2: then validation, not test)
   --model-options JSON    options per model, e.g. '{"gru":{}}' for the full-size GRU (default: EEGNet-8,2
                           and small versions of gru and vivit, see study/study_settings.ts)
   --improvement-model M   model the improvements are measured with (default: ${DEFAULTS.improvementModel})
@@ -86,6 +90,7 @@ export const STUDY_FLAG_OPTIONS = {
   "stride-seconds": { type: "string" },
   "intra-stride-seconds": { type: "string" },
   "max-samples": { type: "string" },
+  validation: { type: "string" },
   "model-options": { type: "string" },
   "improvement-model": { type: "string" },
   improvements: { type: "string" },
@@ -169,6 +174,10 @@ function applyRunFlags(settings: StudySettings, values: StudyFlags): void {
   settings.intraStrideSeconds = positive("intra-stride-seconds", values["intra-stride-seconds"]) ??
     settings.intraStrideSeconds;
   settings.maxSamples = positiveIntFlag("max-samples", values["max-samples"]) ?? settings.maxSamples;
+  if (values.validation !== undefined) {
+    const { validation, validationSplits } = parseValidationFlag(values.validation);
+    settings.validation = validation === "splits" ? validationSplits.join(",") : validation;
+  }
 }
 
 /** The seeds of `--seeds N|LIST`: 1..N for a count, else the listed integers. */

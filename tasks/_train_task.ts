@@ -11,7 +11,8 @@ import type { RunConfig } from "../training/run_config.ts";
 import type { SplitMetrics } from "../evaluation/metrics.ts";
 
 function splitLine(key: string, split: SplitMetrics): string {
-  return `  ${key.padEnd(8)} windows ${String(split.windows).padStart(5)}  window acc ${
+  const role = split.role ? `(${split.role})` : "";
+  return `  ${key.padEnd(10)} ${role.padEnd(12)} windows ${String(split.windows).padStart(5)}  window acc ${
     split.windowAccuracy.toFixed(3)
   }  recording acc ${split.recordingAccuracy.toFixed(3)} (${split.recordings} recordings)  macro-F1 ${
     split.macroF1.toFixed(3)
@@ -42,6 +43,7 @@ export async function runTrainTask(task: RunConfig["task"], args: string[]): Pro
     progress: isTty ? (text) => Deno.stderr.writeSync(encoder.encode(`\r\x1b[K${text}`)) : undefined,
   });
   console.log(`\n${task}-subject ${results.model} on ${results.backend}: best epoch ${results.bestEpoch}`);
+  if (results.validation) console.log(`  validation (chose the best epoch): ${results.validation}`);
   for (const [key, split] of Object.entries(results.splits)) console.log(splitLine(key, split));
   console.log(
     `  time: ${results.seconds.total?.toFixed(0)} s (train ${results.seconds.train.toFixed(0)} s, ` +

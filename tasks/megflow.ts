@@ -21,7 +21,10 @@ export interface Subcommand {
 
 /** Every subcommand of `megflow`, in the order `megflow --help` lists them. */
 export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
-  "train-cross": { file: "train_cross.ts", summary: "train on Cross/train, validate on test1+test2, report test1..3" },
+  "train-cross": {
+    file: "train_cross.ts",
+    summary: "train on Cross/train (held-out chunks validate), test on test1, test2, test3",
+  },
   "train-intra": { file: "train_intra.ts", summary: "train on Intra/train, test on Intra/test" },
   evaluate: { file: "evaluate.ts", summary: "re-evaluate a run's best model, rewrite its report" },
   explain: { file: "explain.ts", summary: "saliency topomaps per class and spatial filters of a run" },

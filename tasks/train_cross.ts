@@ -1,7 +1,8 @@
 /**
- * `deno task train-cross`: trains on Cross/train (two subjects), validates on
- * Cross/test1 + test2 after every epoch (early stopping, best epoch), and
- * reports every test split (test3 is the final test) in a run folder.
+ * `deno task train-cross`: trains on Cross/train (two subjects), validates after
+ * every epoch (early stopping, best epoch) on chunks held out of Cross/train
+ * (`--validation holdout`, the default; or `loso`, or folders), and reports
+ * test1, test2 and test3, none of which chose anything, in a run folder.
  *
  * @module
  */

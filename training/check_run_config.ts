@@ -10,6 +10,7 @@ import { checkOptions, describeValue, type OptionRules } from "../core/check_opt
 import { checkModelOptions, MODELS } from "../models/registry.ts";
 import { planPreprocess, type PreprocessStep } from "../pipeline/preprocess.ts";
 import { BACKEND_CHOICES } from "../backends/backend.ts";
+import { checkValidationValue } from "./validation_plan.ts";
 
 const positiveInt = { type: "integer", min: 1 } as const;
 const splitList = { type: "array" } as const;
@@ -32,6 +33,7 @@ export const RUN_CONFIG_RULES: OptionRules = {
   shuffleBuffer: { type: "integer", min: 0 },
   concurrency: positiveInt,
   trainSplits: splitList,
+  validation: { type: "string" },
   validationSplits: splitList,
   holdoutChunks: { type: "integer", min: 0 },
   testSplits: splitList,
@@ -83,6 +85,9 @@ export function checkRunConfig<T extends object>(what: string, config: T, refere
         `Cannot ${what}: option "${key}" must be an array of folder names, got ${describeValue(list)}`,
       );
     }
+  }
+  if (typeof fields.validation === "string") {
+    within(what, "validation", () => checkValidationValue(fields.validation as string));
   }
   if (fields.modelOptions !== undefined) {
     const model = String(fields.model ?? (reference as Record<string, unknown>).model);

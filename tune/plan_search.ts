@@ -71,7 +71,8 @@ export const DEFAULT_TRIALS = 8;
 
 /**
  * The configuration of a trial: `base` with the values applied, the stage's
- * epoch budget, and the final test splits replaced by the validation splits.
+ * epoch budget, and the test splits replaced by the validation folders (none with held-out or
+ * leave-one-subject-out validation): a trial evaluates no test split.
  *
  * @param settings The search.
  * @param values The trial's parameter values.
@@ -86,7 +87,8 @@ export const DEFAULT_TRIALS = 8;
  *
  * const settings = { base: runConfig("cross", "/data"), space: {}, strategy: "random", trials: 1, seed: 1, rankBy: "window", eta: 2 } as const;
  * const config = trialConfig(settings as never, { learningRate: 0.002 }, 2);
- * assertEquals([config.learningRate, config.epochs, config.testSplits], [0.002, 2, ["Cross/test1", "Cross/test2"]]);
+ * // Held-out validation (the default): a trial evaluates no test split.
+ * assertEquals([config.learningRate, config.epochs, config.testSplits], [0.002, 2, []]);
  * ```
  */
 export function trialConfig(settings: SearchSettings, values: Record<string, unknown>, epochs?: number): RunConfig {
@@ -170,7 +172,7 @@ function checkSettings(settings: SearchSettings): void {
  * const plan = await planSearch(settings as never, pending);
  * assertEquals([plan.stages.length, plan.totalStages, plan.complete], [1, 3, false]);
  * assertEquals(plan.stages[0].trials.map((t) => t.config.epochs), [1, 1, 1, 1]);
- * assertEquals(plan.stages[0].trials[0].config.testSplits, ["Cross/test1", "Cross/test2"]); // never test3
+ * assertEquals(plan.stages[0].trials[0].config.testSplits, []); // trials never evaluate a test split
  * ```
  */
 export async function planSearch(

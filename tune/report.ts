@@ -6,6 +6,7 @@
  * @module
  */
 import type { RunResults, SplitMetrics } from "../evaluation/metrics.ts";
+import { describeValidation, roleOfSplit } from "../training/validation_plan.ts";
 import { splitKey } from "../core/_split_key.ts";
 import { escapeXml, fixed } from "../reports/_svg.ts";
 import { CHART_CSS } from "../reports/render_vega_lite.ts";
@@ -93,18 +94,15 @@ function finalSection(input: SearchReportInput): string {
 yet (the search is unfinished or ran with --no-retrain).</p></section>`;
   }
   const splits = Object.entries(input.final.splits);
-  const testKeys = input.settings.base.testSplits.map(splitKey);
-  const finalKey = testKeys[testKeys.length - 1];
-  const validationKeys = input.settings.base.validationSplits.map(splitKey);
+  const roleOf = (key: string, m: SplitMetrics) => roleOfSplit(key, m.role, input.settings.base);
   const line = ([key, m]: [string, SplitMetrics]) => {
-    const role = key === "train"
-      ? "training data"
-      : key === finalKey
-      ? "final test (never used to choose)"
-      : validationKeys.includes(key)
-      ? "validation (used to choose and to stop early)"
-      : "test";
-    return `<tr class="${key === finalKey ? "final" : ""}"><td>${escapeXml(key)}</td><td>${role}</td>` +
+    const role = roleOf(key, m);
+    const text = role === "train"
+      ? "train (training data)"
+      : role === "test"
+      ? "test (never used to choose)"
+      : "validation (used to choose and to stop early; not a test result)";
+    return `<tr class="${role === "test" ? "final" : ""}"><td>${escapeXml(key)}</td><td>${text}</td>` +
       `<td class="num">${m.recordings}</td><td class="num">${m.windows}</td>` +
       `<td class="num">${fixed(m.windowAccuracy, 3)}</td><td class="num">${fixed(m.recordingAccuracy, 3)}</td>` +
       `<td class="num">${fixed(m.macroF1, 3)}</td></tr>`;
@@ -200,11 +198,12 @@ function tableSection(input: SearchReportInput, rankBy: RankBy): string {
   return `<section id="trials"><h2>Trials</h2><div class="scroll"><table><thead><tr>${
     head.map((h) => `<th${numeric.has(h) ? ' class="num"' : ""}>${escapeXml(h)}</th>`).join("")
   }</tr></thead><tbody>${body}</tbody></table></div>
-<p class="note">Validation: ${
+<p class="note">Validation (role <code>validation</code>: it ranks the trials and stops each early; no test split
+is looked at): ${
     input.settings.base.validationSplits.length > 0
       ? `the mean over ${input.settings.base.validationSplits.map(escapeXml).join(" and ")} of each split's accuracy`
-      : "the chunks held out of the training data (one per class and subject)"
-  }. Train: the kept model on its training recordings after training. Also in <code>trials.csv</code> and <code>trials.json</code>.</p></section>`;
+      : escapeXml(describeValidation(input.settings.base))
+  }, evaluated as the trial's early stopping validated it (BatchNorm adapted per subject when the run adapts). Train: the kept model on its training recordings after training. Also in <code>trials.csv</code> and <code>trials.json</code>.</p></section>`;
 }
 
 function settingsSection(settings: SearchSettings): string {
@@ -219,8 +218,11 @@ function settingsSection(settings: SearchSettings): string {
     ["epochs (full budget)", String(base.epochs)],
     ["batch size / learning rate", `${base.batchSize} / ${base.learningRate}`],
     ["preprocessing", base.preprocess.map((s) => JSON.stringify(s)).join(" → ")],
-    ["validation", base.validationSplits.join(", ") || `${base.holdoutChunks} held-out chunk(s) per class`],
-    ["final tests", base.testSplits.join(", ")],
+    ["validation (ranks trials, stops early)", describeValidation(base)],
+    [
+      "final tests (never used to choose)",
+      base.testSplits.filter((s) => roleOfSplit(splitKey(s), undefined, base) === "test").join(", "),
+    ],
     ["max samples per recording", base.maxSamples === null ? "all" : String(base.maxSamples)],
     ["data", base.data],
   ];

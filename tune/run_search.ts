@@ -26,6 +26,7 @@ import { assertOutputsOutsideData } from "../core/_is_inside.ts";
 import type { RunResults } from "../evaluation/metrics.ts";
 import type { RunConfig } from "../training/run_config.ts";
 import { bestTrial } from "./best_trial.ts";
+import { roleOfSplit } from "../training/validation_plan.ts";
 import { finalConfig, planSearch, type SearchPlan, type SearchSettings } from "./plan_search.ts";
 import { renderSearchReport } from "./report.ts";
 import { isTrialFinished, runTrial, type TrialRunner, type TrialSpec } from "./run_trial.ts";
@@ -214,6 +215,7 @@ function bestFileText(best: TrialRow, final: SearchResult["final"]): string {
       final: final
         ? Object.fromEntries(
           Object.entries(final.results.splits).map(([k, m]) => [k, {
+            role: roleOfSplit(k, m.role, final.config),
             windowAccuracy: m.windowAccuracy,
             recordingAccuracy: m.recordingAccuracy,
             macroF1: m.macroF1,

@@ -11,6 +11,8 @@ import { writeFileAtomic } from "../core/atomic_write.ts";
 import type { RunConfig } from "../training/run_config.ts";
 import { trainRun } from "../orchestration/train_run.ts";
 import { validateHoldout } from "./validate_holdout.ts";
+import type { RunResults } from "../evaluation/metrics.ts";
+import { validationOf } from "../training/validation_plan.ts";
 
 /** One planned trial: what `trials/plan.json` lists. */
 export interface TrialSpec {
@@ -58,10 +60,11 @@ export interface TrialOutcome {
 }
 
 /**
- * Whether a run of `config` validates on held-out training chunks (intra-subject).
+ * Whether a run of `config` validates on recordings drawn from its training folders
+ * (held-out chunks, or a left-out subject) rather than on folders of their own.
  *
  * @param config A run configuration.
- * @returns True when it has no validation splits and holds chunks out.
+ * @returns True for validation `holdout` with chunks to hold out, or `loso`.
  *
  * @example
  * ```ts
@@ -69,16 +72,31 @@ export interface TrialOutcome {
  * import { runConfig } from "../training/run_config.ts";
  * import { assertEquals } from "@std/assert";
  *
- * assertEquals([validatesOnHoldout(runConfig("intra", "/d")), validatesOnHoldout(runConfig("cross", "/d"))], [true, false]);
+ * const folders = runConfig("cross", "/d", { validationSplits: ["Cross/test1", "Cross/test2"] });
+ * assertEquals([validatesOnHoldout(runConfig("cross", "/d")), validatesOnHoldout(folders)], [true, false]);
  * ```
  */
 export function validatesOnHoldout(config: RunConfig): boolean {
-  return config.validationSplits.length === 0 && config.holdoutChunks > 0;
+  const spec = validationOf(config);
+  return spec.kind === "loso" || (spec.kind === "holdout" && spec.chunks > 0);
+}
+
+/** Whether a run folder's `results.json` holds a split with the role `validation` (runs written since roles exist). */
+async function resultsHaveValidation(dir: string): Promise<boolean> {
+  const text = await Deno.readTextFile(join(dir, "results.json")).catch(() => undefined);
+  if (text === undefined) return false;
+  try {
+    const results = JSON.parse(text) as RunResults;
+    return Object.values(results.splits ?? {}).some((m) => m.role === "validation");
+  } catch {
+    return false;
+  }
 }
 
 /**
  * Whether the trial folder holds a finished trial: `results.json`, and for
- * hold-out validation `validation.json`.
+ * validation drawn from the training folders its metrics (in `results.json`, or in
+ * the `validation.json` of trials finished before roles existed).
  *
  * @param dir The trial folder.
  * @param config The trial's configuration.
@@ -86,13 +104,15 @@ export function validatesOnHoldout(config: RunConfig): boolean {
  */
 export async function isTrialFinished(dir: string, config: RunConfig): Promise<boolean> {
   if (!(await exists(join(dir, "results.json")))) return false;
-  return !validatesOnHoldout(config) || (await exists(join(dir, "validation.json")));
+  if (!validatesOnHoldout(config)) return true;
+  return (await resultsHaveValidation(dir)) || (await exists(join(dir, "validation.json")));
 }
 
 /**
  * The default trial runner: `trainRun` (unless `results.json` is there
- * already), then, for runs validated on held-out training chunks, their
- * validation metrics per window and per recording in `validation.json`.
+ * already). `trainRun` writes the validation metrics into `results.json` (role
+ * `validation`, evaluated as its early stopping validated, AdaBN included); only a
+ * run finished before that gets them computed again, into `validation.json`.
  *
  * @param config The trial's configuration.
  * @param options Folder, resume, log.
@@ -101,7 +121,7 @@ export async function trainTrial(config: RunConfig, options: TrialRunnerOptions)
   if (!(await exists(join(options.runDir, "results.json")))) {
     await trainRun(config, { runDir: options.runDir, resume: options.resume, log: options.log });
   }
-  if (validatesOnHoldout(config)) {
+  if (validatesOnHoldout(config) && !(await resultsHaveValidation(options.runDir))) {
     const validation = await validateHoldout(config, options.runDir);
     await writeFileAtomic(join(options.runDir, "validation.json"), JSON.stringify(validation, null, 2) + "\n");
   }
@@ -125,7 +145,7 @@ export async function trainTrial(config: RunConfig, options: TrialRunnerOptions)
  * import { assertEquals } from "@std/assert";
  *
  * const dir = await Deno.makeTempDir();
- * const config = runConfig("cross", "/data");
+ * const config = runConfig("cross", "/data", { validationSplits: ["Cross/test1", "Cross/test2"] });
  * const trial = { index: 0, trialId: "t1", stage: 0, values: {}, config };
  * let runs = 0;
  * const runner = async (_: unknown, o: { runDir: string }) => {

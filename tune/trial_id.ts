@@ -41,6 +41,15 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
+ * What a config without `validation` (written before the field) means by its other fields:
+ * `"splits"` when it lists validation folders, else `"holdout"`. A `validation` equal to it
+ * leaves the id unchanged, so searches and studies made before the field resume.
+ */
+function impliedValidation(config: RunConfig): string {
+  return (config.validationSplits ?? []).length > 0 ? "splits" : "holdout";
+}
+
+/**
  * The id of a trial: `t` and the first 12 hex digits of the SHA-256 of the
  * canonical JSON of its configuration without {@linkcode ID_IGNORED_FIELDS}.
  * The same configuration always gets the same id (on any machine), which is
@@ -63,7 +72,8 @@ export function canonicalJson(value: unknown): string {
 export async function trialId(config: RunConfig): Promise<string> {
   const kept = Object.fromEntries(
     Object.entries(config).filter(([key, value]) =>
-      !ID_IGNORED_FIELDS.includes(key) && !(OFF_BY_DEFAULT_FIELDS.includes(key) && !value)
+      !ID_IGNORED_FIELDS.includes(key) && !(OFF_BY_DEFAULT_FIELDS.includes(key) && !value) &&
+      !(key === "validation" && impliedValidation(config) === value)
     ),
   );
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonicalJson(kept)));

@@ -1,14 +1,14 @@
 /**
  * One row of a search's trials table, read from a trial's folder.
  *
- * Validation accuracy (what a search ranks by; never the final test):
- * - cross-subject: the mean over the validation splits (`Cross/test1`,
- *   `Cross/test2`) of each split's accuracy, per recording (majority vote) and
- *   per window, from the trial's `results.json`;
- * - intra-subject: `trainRun` validates on chunks held out of `Intra/train`
- *   (one per class); their accuracy per window and per recording comes from
- *   `validation.json` (the best model evaluated on those chunks again; its window
- *   accuracy equals the best epoch's `valAccuracy` in `metrics.jsonl`).
+ * Validation accuracy (what a search ranks by; never a test split): the mean over
+ * the splits of the trial's `results.json` whose role is `validation` (held-out
+ * chunks or a left-out subject under the key `validation`, or the folders of
+ * `--validation A,B`) of each split's accuracy, per window and per recording
+ * (majority vote). They are evaluated exactly as the run's early stopping validated
+ * (AdaBN included), so the window accuracy equals the best epoch's `valAccuracy` in
+ * `metrics.jsonl`. Trials finished before roles existed: the folders of
+ * `validationSplits`, or `validation.json` for held-out chunks.
  *
  * Train accuracy is that of the best model on the training recordings,
  * evaluated after training (`results.json`, split `train`).
@@ -17,9 +17,10 @@
  */
 import { join } from "node:path";
 import { exists } from "../core/_exists.ts";
-import { splitKey } from "../core/_split_key.ts";
 import type { RunResults, SplitMetrics } from "../evaluation/metrics.ts";
 import type { TrialSpec } from "./run_trial.ts";
+import { roleOfSplit, validationOf } from "../training/validation_plan.ts";
+import { splitKey } from "../core/_split_key.ts";
 
 /** Status of a trial in the table. */
 export type TrialStatus = "done" | "failed" | "interrupted" | "pending";
@@ -66,6 +67,22 @@ function mean(values: number[]): number | null {
   return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
+/** The validation-role splits of a trial's results (see the module doc). */
+async function validationOfTrial(dir: string, trial: TrialSpec, results: RunResults): Promise<SplitMetrics[]> {
+  const spec = validationOf(trial.config);
+  if (spec.kind === "splits") {
+    const found = spec.splits.map((s) => results.splits?.[splitKey(s)]);
+    // Done only with the results of every validation split (test1 alone is not the ranking measure).
+    return found.every((m) => m !== undefined) ? found as SplitMetrics[] : [];
+  }
+  const withRole = Object.entries(results.splits ?? {})
+    .filter(([key, m]) => roleOfSplit(key, m.role, trial.config) === "validation")
+    .map(([, m]) => m);
+  if (withRole.length > 0) return withRole;
+  const heldOut = await readJson<SplitMetrics>(join(dir, "validation.json"));
+  return heldOut ? [heldOut] : [];
+}
+
 /**
  * Reads the row of a planned trial from `<searchDir>/trials/<trialId>/`.
  *
@@ -91,17 +108,7 @@ export async function readTrialRow(searchDir: string, trial: TrialSpec): Promise
     error: null,
   };
   const results = await readJson<RunResults>(join(dir, "results.json"));
-  let validation: SplitMetrics[] = [];
-  if (results) {
-    if (trial.config.validationSplits.length > 0) {
-      const found = trial.config.validationSplits.map((s) => results.splits[splitKey(s)]);
-      // Done only with the results of every validation split (test1 alone is not the ranking measure).
-      if (found.every((m) => m !== undefined)) validation = found;
-    } else {
-      const heldOut = await readJson<SplitMetrics>(join(dir, "validation.json"));
-      if (heldOut) validation = [heldOut];
-    }
-  }
+  const validation = results ? await validationOfTrial(dir, trial, results) : [];
   if (results && validation.length > 0) {
     row.status = "done";
     row.valWindowAccuracy = mean(validation.map((m) => m.windowAccuracy));

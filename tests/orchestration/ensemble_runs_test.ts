@@ -2,12 +2,21 @@ import { assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
 import { ensembleRuns } from "../../orchestration/ensemble_runs.ts";
 import { parsePredictionsCsv, predictionsToCsv } from "../../evaluation/predictions_csv.ts";
-import { runConfig } from "../../training/run_config.ts";
+import { type RunConfig, runConfig } from "../../training/run_config.ts";
 import { fakePredictions } from "../tune/_fake_runner.ts";
 
-async function fakeRun(dir: string, seed: number, task: "cross" | "intra" = "cross", data = "/data"): Promise<string> {
+/** Members validated on the folders test1 and test2: the same training windows whatever the seed. */
+const FOLDERS = { validationSplits: ["Cross/test1", "Cross/test2"] };
+
+async function fakeRun(
+  dir: string,
+  seed: number,
+  task: "cross" | "intra" = "cross",
+  data = "/data",
+  overrides: Partial<RunConfig> = FOLDERS,
+): Promise<string> {
   await Deno.mkdir(dir, { recursive: true });
-  await Deno.writeTextFile(join(dir, "config.json"), JSON.stringify(runConfig(task, data, { seed })));
+  await Deno.writeTextFile(join(dir, "config.json"), JSON.stringify(runConfig(task, data, { seed, ...overrides })));
   await Deno.writeTextFile(join(dir, "results.json"), JSON.stringify({ task, model: "cnn", backend: "wasm" }));
   await Deno.writeTextFile(join(dir, "predictions.csv"), predictionsToCsv(fakePredictions(["train", "test3"], seed)));
   return dir;
@@ -31,6 +40,19 @@ Deno.test("ensembleRuns() evaluates the mean of its members and writes a run-lik
     // Two members tie on the two thirds of windows where one is wrong; a tie goes to the lower class index, which
     // is the wrong one only for motor (3, mistaken for rest): 1 - 2/3 * 1/4 right.
     assertEquals(two.results.splits.test3.windowAccuracy, 5 / 6);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ensembleRuns() of members that held out different chunks averages their test splits only, as tests", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // Held-out validation chosen by each seed: every member trained and validated on other recordings.
+    const runs = await Promise.all([1, 2].map((s) => fakeRun(join(dir, `s${s}`), s, "cross", "/data", {})));
+    const { results } = await ensembleRuns(runs);
+    assertEquals(Object.keys(results.splits), ["test3"]);
+    assertEquals(results.splits.test3.role, "test");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

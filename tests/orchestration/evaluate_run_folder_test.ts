@@ -16,7 +16,7 @@ async function readResults(dir: string): Promise<RunResults> {
 Deno.test("reevaluateRun() evaluates a run's best model again, elsewhere or on other data", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await writeDataset(`${dir}/data`, { preset: "small", nTimes: 4096, splits: SPLITS });
+    await writeDataset(`${dir}/data`, { preset: "small", nTimes: 4096, crossTrainChunks: 2, splits: SPLITS });
     const config = runConfig("cross", `${dir}/data`, {
       model: "gru",
       modelOptions: TINY_GRU,
@@ -50,19 +50,20 @@ Deno.test("reevaluateRun() evaluates a run's best model again, elsewhere or on o
     assert(again.results.peakRssMB >= trained.peakRssMB);
     assertStringIncludes(await Deno.readTextFile(join(dir, "again", "report.html")), "<svg");
     assertEquals(lines.map((l) => l.split(":")[0]), [
-      "evaluate train",
-      "evaluate test1",
-      "evaluate test2",
-      "evaluate test3",
+      "evaluate train (train)",
+      "evaluate validation (validation)",
+      "evaluate test1 (test)",
+      "evaluate test2 (test)",
+      "evaluate test3 (test)",
     ]);
     assertEquals(await readResults(runDir), trained, "the run folder is left as it was");
 
     // Other data of the same layout, written into the run folder itself (the default).
-    await writeDataset(`${dir}/other`, { preset: "small", nTimes: 4096, seed: 7, splits: SPLITS });
+    await writeDataset(`${dir}/other`, { preset: "small", nTimes: 4096, crossTrainChunks: 2, seed: 7, splits: SPLITS });
     const other = await reevaluateRun(runDir, { data: `${dir}/other`, backend: "wasm", log: () => {} });
     assertEquals(other.outDir, runDir);
     assertEquals(await readResults(runDir), other.results);
-    assertEquals(Object.keys(other.results.splits).sort(), ["test1", "test2", "test3", "train"]);
+    assertEquals(Object.keys(other.results.splits).sort(), ["test1", "test2", "test3", "train", "validation"]);
     assertEquals(other.results.splits.test3.windows, trained.splits.test3.windows);
     assertNotEquals(
       await Deno.readTextFile(join(runDir, "predictions.csv")),

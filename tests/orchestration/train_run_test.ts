@@ -17,6 +17,7 @@ async function smallCrossData(dir: string): Promise<void> {
   await writeDataset(dir, {
     preset: "small",
     nTimes: 4096,
+    crossTrainChunks: 2, // one per subject and class is held out to validate
     splits: ["Cross/train", "Cross/test1", "Cross/test2", "Cross/test3"],
   });
 }
@@ -54,7 +55,7 @@ Deno.test("trainRun() writes a complete run folder and resumes where it stopped"
     ) {
       assert((await Deno.stat(join(runDir, name))).isFile, name);
     }
-    assertEquals(Object.keys(results.splits).sort(), ["test1", "test2", "test3", "train"]);
+    assertEquals(Object.keys(results.splits).sort(), ["test1", "test2", "test3", "train", "validation"]);
     // 4096 raw samples -> 252 at 125 Hz -> 3 windows of 1 s every 0.5 s; 4 recordings per test split.
     assertEquals(results.splits.test3.windows, 4 * 3);
     assertEquals(results.splits.train.recordings, 8);
@@ -66,7 +67,7 @@ Deno.test("trainRun() writes a complete run folder and resumes where it stopped"
     assert(JSON.parse(history[0]).valAccuracy !== undefined);
     assertStringIncludes(await Deno.readTextFile(join(runDir, "report.html")), "<svg");
     const csv = (await Deno.readTextFile(join(runDir, "predictions.csv"))).trim().split("\n");
-    assertEquals(csv.length, 1 + 8 * 3 + 3 * 4 * 3);
+    assertEquals(csv.length, 1 + 8 * 3 + 8 * 3 + 3 * 4 * 3);
     assert(lines.some((line) => line.startsWith("epoch 2/2")));
     assert(progress.some((text) => /^epoch 2\/2 batch \d+\/\d+ .* ETA \d+s$/.test(text)), progress.join("\n"));
 
@@ -82,7 +83,7 @@ Deno.test("trainRun() writes a complete run folder and resumes where it stopped"
     const after = (await Deno.readTextFile(join(runDir, "metrics.jsonl"))).trim().split("\n");
     assertEquals(after.length, 3);
     assertEquals(after.slice(0, 2), history);
-    assertEquals(Object.keys(resumed.splits).length, 4);
+    assertEquals(Object.keys(resumed.splits).length, 5);
     // Nothing was written into the data folder.
     const dataFiles: string[] = [];
     for await (const entry of Deno.readDir(`${dir}/data/Cross/train`)) dataFiles.push(entry.name);

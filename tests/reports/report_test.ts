@@ -103,8 +103,32 @@ Deno.test("renderReport() shows task, model, backend, date, accuracies and the t
   assertStringIncludes(html, "train 1.00 vs Cross/test3");
   assertStringIncludes(html, "subject-specific features");
   assertMatch(html, /<div class="big">100%<small>window accuracy<\/small>/);
-  // The test split comes first, the training split last.
-  assert(html.indexOf("<h2>Cross/test3</h2>") < html.indexOf("<h2>train</h2>"));
+  // The test split comes first, the training split last, each with its role.
+  const heading = (name: string, role: string) => html.indexOf(`<h2>${name}<span class="role role-${role}"`);
+  assert(heading("Cross/test3", "test") > 0 && heading("Cross/test3", "test") < heading("train", "train"));
+});
+
+Deno.test("renderReport() labels a split that chose the best epoch validation, never test", async () => {
+  const rows = [
+    ...predictions("train", ["1"], 1, 1),
+    ...predictions("Cross/test1", ["8"], 0.5, 2),
+    ...predictions("Cross/test3", ["9"], 0, 3),
+  ];
+  const base = results(rows);
+  // Results written since roles exist say so; older ones are read with the config's validation folders.
+  const withRoles = {
+    ...base,
+    splits: { ...base.splits, "Cross/test1": { ...base.splits["Cross/test1"], role: "validation" as const } },
+    validation: "the folders Cross/test1",
+  };
+  const old = { results: base, config: { validationSplits: ["Cross/test1"] } };
+  for (const input of [{ results: withRoles }, old]) {
+    const html = await renderReport(input);
+    assertStringIncludes(html, `<h2>Cross/test1<span class="role role-validation"`);
+    assertStringIncludes(html, `<h2>Cross/test3<span class="role role-test"`);
+    assertFalse(html.includes(`<h2>Cross/test1<span class="role role-test"`));
+  }
+  assertStringIncludes(await renderReport({ results: withRoles }), "Validation: the folders Cross/test1.");
 });
 
 Deno.test("renderReport() escapes HTML in subject, recording, split and config text", async () => {

@@ -70,6 +70,30 @@ Deno.test("renderStudyReport() answers b, c and d with tables and plots", async 
   assertStringIncludes(html, "· 0 training runs ·");
 });
 
+Deno.test("renderStudyReport() labels a folder that chose the best epoch validation and names the test splits it averages", async () => {
+  const [intra, cross] = STUDY.summary.groups;
+  const held = await renderStudyReport(STUDY);
+  assertStringIncludes(held, "cross: test1-3 mean");
+  assertStringIncludes(held, "test1, test2 and test3 chose nothing: all three are test splits");
+  const old: Study = {
+    ...STUDY,
+    settings: { ...STUDY.settings, validation: "Cross/test1,Cross/test2" },
+    summary: {
+      ...STUDY.summary,
+      groups: [intra, {
+        ...cross,
+        meanOf: ["test3"],
+        roles: { train: "train", test1: "validation", test2: "validation", test3: "test" },
+      }],
+    },
+  };
+  const html = await renderStudyReport(old);
+  assertStringIncludes(html, "test1 (validation; window / recording)");
+  assertStringIncludes(html, "test3 (test)");
+  assertStringIncludes(html, "cross: test3 (the only test split; the others validated)");
+  assertStringIncludes(html, "test1 and test2 chose (role validation)");
+});
+
 Deno.test("runCounts() tells training runs from ensembles", () => {
   const run = (id: string) => ({
     id,

@@ -64,6 +64,10 @@ Deno.test("runStudy() ensembles the improvement model's cross-subject baselines 
     assertStringIncludes(ensemble.sentence, "against each of its 3 members");
     const results = JSON.parse(await Deno.readTextFile(join(out, "ensembles", "cross-cnn-baseline", "results.json")));
     assertEquals([results.model, results.splits.test3.windowAccuracy], ["ensemble(cnn)", 1]);
+    // The members held out different chunks (one seed each): only their test splits are averaged, as tests.
+    assertEquals(Object.keys(results.splits).sort(), ["test1", "test2", "test3"]);
+    assertEquals(results.splits.test1.role, "test");
+    assertEquals(ensemble.diffGap.n, 0); // no train split of its own: no gap
     const members = JSON.parse(await Deno.readTextFile(join(out, "ensembles", "cross-cnn-baseline", "ensemble.json")));
     assertEquals(members.members.length, 3);
     assertEquals(study.summary.runs.filter((r) => r.variant === "ensemble").length, 1);

@@ -58,7 +58,7 @@ Deno.test("summariseSearch() reads the chosen values and the final test of a sea
     const summary = await summariseSearch(out);
     assertEquals(summary.chosen, result.best!.values);
     assertEquals(summary.trials, { planned: 6, done: 6 });
-    assertEquals(Object.keys(summary.final!).sort(), ["test1", "test2", "test3", "train"]);
+    assertEquals(Object.keys(summary.final!).sort(), ["test1", "test2", "test3", "train", "validation"]);
     assertEquals(summary.influence.find((i) => i.param === "learningRate")!.value, 1);
     assertEquals(summary.bestTrial, result.best!.trial);
   } finally {

@@ -101,6 +101,17 @@ Deno.test("studyRunConfig() strides intra-subject windows by intraStrideSeconds 
   assertEquals(studyRunConfig(settings, "intra", "gru", 1).validationSplits, []);
 });
 
+Deno.test("studyRunConfig() validates cross-subject runs as the study's validation says, intra-subject on held-out chunks", () => {
+  const settings = defaultStudySettings("/data", null);
+  const cross = studyRunConfig(settings, "cross", "cnn", 1);
+  // The default leaves test1, test2 and test3 untouched.
+  assertEquals([cross.validation, cross.validationSplits, cross.testSplits.length], ["holdout", [], 3]);
+  const folders = studyRunConfig({ ...settings, validation: "Cross/test1,Cross/test2" }, "cross", "cnn", 1);
+  assertEquals([folders.validation, folders.validationSplits], ["splits", ["Cross/test1", "Cross/test2"]]);
+  const intra = studyRunConfig({ ...settings, validation: "loso" }, "intra", "cnn", 1);
+  assertEquals(intra.validation, "holdout");
+});
+
 Deno.test("studyRunConfig() passes each model its own options, as a copy", () => {
   const settings = defaultStudySettings("/data", null);
   settings.maxSamples = 4096;

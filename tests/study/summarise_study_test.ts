@@ -115,3 +115,49 @@ Deno.test("summariseStudy() records failed runs and per-run gap sentences", () =
   assertEquals(runs.filter((r) => r.status === "failed").map((r) => r.id), ["cross-cnn-augment-s2"]);
   assertStringIncludes(runs[2].gap!.sentence, "train 0.90 vs test3 0.40: gap 0.50");
 });
+
+Deno.test("summariseStudy() never averages a validation split into the test mean or an improvement's delta", () => {
+  // Runs of the old protocol: test1 and test2 chose the best epoch, test3 alone is a test.
+  const folders = { validationSplits: ["Cross/test1", "Cross/test2"] };
+  // Validation accuracy far above the test's (it was chosen on): averaged in, it would lift the means.
+  const skewed = (test: number, seed: number) => {
+    const r = cross(test);
+    r.splits.test1 = { ...r.splits.test1, windowAccuracy: 0.99, recordingAccuracy: 1 };
+    r.splits.test2 = { ...r.splits.test2, windowAccuracy: 0.9 + seed / 100, recordingAccuracy: 1 };
+    return r;
+  };
+  const old = (variant: string, seed: number, test: number): StudyRun => ({
+    ...run("cross", "cnn", variant, seed, skewed(test, variant === "align" ? seed : 0)),
+    config: runConfig("cross", "/d", folders),
+  });
+  // Results written with roles say so themselves, whatever the config.
+  const withRoles = (variant: string, seed: number, test: number): StudyRun => {
+    const r = skewed(test, variant === "align" ? seed : 0);
+    for (const k of ["test1", "test2"]) r.splits[k] = { ...r.splits[k], role: "validation" };
+    r.splits.test3 = { ...r.splits.test3, role: "test" };
+    return run("cross", "cnn", variant, seed, r);
+  };
+  for (const make of [old, withRoles]) {
+    const summary = summariseStudy([
+      make("baseline", 1, 0.4),
+      make("baseline", 2, 0.5),
+      make("align", 1, 0.5),
+      make("align", 2, 0.55),
+    ]);
+    const base = summary.groups.find((g) => g.variant === "baseline")!;
+    assertEquals(base.meanOf, ["test3"]);
+    // Only test3 counts.
+    assertAlmostEquals(base.meanTests!.window.mean, 0.45);
+    assertAlmostEquals(base.meanTests!.recording.mean, 0.45);
+    const roles = base.roles!;
+    assertEquals([roles.test1, roles.test2, roles.test3], ["validation", "validation", "test"]);
+    const align = summary.improvements.find((i) => i.variant === "align")!;
+    assertEquals(align.meanOf, ["test3"]);
+    assertAlmostEquals(align.diffMeanTests.window.mean, 0.075);
+    assertStringIncludes(align.sentence, "on test3 (the only test split; the others validated)");
+    assertEquals(summary.runs[0].splits.test1.role, "validation");
+  }
+  // With the default held-out validation the three folders are tests and all count.
+  const { groups } = summariseStudy([run("cross", "cnn", "baseline", 1, cross(0.4))]);
+  assertEquals(groups[0].meanOf, ["test1", "test2", "test3"]);
+});

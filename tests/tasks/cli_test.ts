@@ -3,7 +3,7 @@ import { parseTrainCommand } from "../../tasks/_cli.ts";
 
 const DATA = ["--data", "/tmp/megflow-cli-test-data"];
 
-Deno.test("parseTrainCommand() turns flags into a cross config with the seed project's splits", async () => {
+Deno.test("parseTrainCommand() turns flags into a cross config that validates on held-out training chunks", async () => {
   const { config, runDir } = await parseTrainCommand("cross", [
     ...DATA,
     "--model",
@@ -28,7 +28,7 @@ Deno.test("parseTrainCommand() turns flags into a cross config with the seed pro
   assertEquals(config.model, "gru");
   assertEquals(config.adaptBatchNorm, false);
   assertEquals([config.epochs, config.learningRate, config.cacheDir], [3, 0.002, null]);
-  assertEquals(config.validationSplits, ["Cross/test1", "Cross/test2"]);
+  assertEquals([config.validation, config.validationSplits], ["holdout", []]);
   assertEquals(config.testSplits, ["Cross/test1", "Cross/test2", "Cross/test3"]);
   assertEquals(config.preprocess, [
     { op: "resample", toHz: 100 },
@@ -95,6 +95,26 @@ Deno.test("parseTrainCommand() rejects unknown keys in a --config file", async (
   try {
     await Deno.writeTextFile(`${dir}/c.json`, JSON.stringify({ epoch: 7 }));
     await assertRejects(() => parseTrainCommand("cross", [...DATA, "--config", `${dir}/c.json`]), TypeError, "epoch");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("parseTrainCommand() takes --validation holdout, loso, loso:SUBJECT or folders", async () => {
+  const of = async (...args: string[]) => (await parseTrainCommand("cross", [...DATA, ...args])).config;
+  const loso = await of("--validation", "loso:104");
+  assertEquals([loso.validation, loso.validationSplits], ["loso:104", []]);
+  const folders = await of("--validation", "Cross/test1,Cross/test2");
+  assertEquals([folders.validation, folders.validationSplits], ["splits", ["Cross/test1", "Cross/test2"]]);
+  assertEquals((await of("--validation", "holdout")).validation, "holdout");
+  await assertRejects(() => of("--validation", ","), RangeError, "--validation");
+  const dir = await Deno.makeTempDir();
+  try {
+    // A config.json of a run made before `validation`: its folders still validate.
+    await Deno.writeTextFile(`${dir}/old.json`, JSON.stringify({ validationSplits: ["Cross/test1", "Cross/test2"] }));
+    const old = await of("--config", `${dir}/old.json`);
+    assertEquals([old.validation, old.validationSplits], ["splits", ["Cross/test1", "Cross/test2"]]);
+    assertEquals((await of("--config", `${dir}/old.json`, "--validation", "holdout")).validationSplits, []);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

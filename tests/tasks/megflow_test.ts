@@ -98,6 +98,7 @@ Deno.test("deno task install puts megflow on PATH; it trains from a folder outsi
     await writeDataset(join(work, "data"), {
       preset: "small",
       nTimes: 4096,
+      crossTrainChunks: 2, // one per subject and class is held out to validate
       splits: ["Cross/train", "Cross/test1", "Cross/test2", "Cross/test3"],
     });
     const help = await run(megflow, ["train-cross", "--help"], work);
@@ -111,7 +112,7 @@ Deno.test("deno task install puts megflow on PATH; it trains from a folder outsi
     assertStringIncludes(trained.stdout, "cross-subject gru on wasm: best epoch 1");
     assertStringIncludes(trained.stdout, `run folder: ${join(work, "run")}`);
     const results = JSON.parse(await Deno.readTextFile(join(work, "run", "results.json")));
-    assertEquals(Object.keys(results.splits).sort(), ["test1", "test2", "test3", "train"]);
+    assertEquals(Object.keys(results.splits).sort(), ["test1", "test2", "test3", "train", "validation"]);
     const doctor = await run(megflow, [
       "doctor",
       "--backends",

@@ -48,6 +48,19 @@ Deno.test("parseStudyCommand() keeps the affordable defaults", async () => {
   assertEquals([s.windowSeconds, s.strideSeconds, s.intraStrideSeconds], [2, 1, 0.5]);
   assertEquals(command.workers, DEFAULT_STUDY_WORKERS);
   assertEquals(s.search?.strategy, "random");
+  // No test subject chooses anything: cross-subject runs hold out training chunks.
+  assertEquals(s.validation, "holdout");
+});
+
+Deno.test("parseStudyCommand() takes --validation for the cross-subject runs", async () => {
+  const of = async (value: string) => {
+    const command = await parseStudyCommand([...DATA, "--validation", value]);
+    if (command.help) throw new Error("unexpected help");
+    return command.settings.validation;
+  };
+  assertEquals(await of("loso"), "loso");
+  assertEquals(await of("Cross/test1,Cross/test2"), "Cross/test1,Cross/test2");
+  await assertRejects(() => of(","), RangeError, "--validation");
 });
 
 Deno.test("parseStudyCommand() names the flag it rejects", async () => {

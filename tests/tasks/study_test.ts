@@ -9,8 +9,8 @@ Deno.test("deno task study trains, compares and reports on small generated data"
   const dir = await Deno.makeTempDir();
   try {
     const data = join(dir, "data");
-    // Two chunks per class in Intra/train, so that one per class can be held out for validation.
-    await writeDataset(data, { preset: "small", nTimes: 2048, intraTrainChunks: 2 });
+    // Two chunks per class (and training subject), so that one can be held out for validation.
+    await writeDataset(data, { preset: "small", nTimes: 2048, intraTrainChunks: 2, crossTrainChunks: 2 });
     const out = join(dir, "study");
     const output = await new Deno.Command(Deno.execPath(), {
       args: [

@@ -91,3 +91,16 @@ Deno.test("parseTuneCommand() names the flag it rejects", () =>
     await assertRejects(() => parseTuneCommand(["--data", dir, "--epochs", "0"]), RangeError, "--epochs");
     await assertRejects(() => parseTuneCommand(["--data", dir, "stray"]), RangeError, "Unexpected argument stray");
   }));
+
+Deno.test("parseTuneCommand() passes --validation to every trial's configuration (default: held-out chunks)", () =>
+  withDataDir(async (dir) => {
+    const of = async (...args: string[]) => {
+      const command = await parseTuneCommand(["--data", dir, "--no-cache", "--model", "cnn", ...args]);
+      if (command.mode !== "search") throw new Error(`unexpected ${command.mode}`);
+      return command.settings.base;
+    };
+    assertEquals((await of()).validation, "holdout");
+    assertEquals((await of("--validation", "loso")).validation, "loso");
+    const folders = await of("--validation", "Cross/test1,Cross/test2");
+    assertEquals([folders.validation, folders.validationSplits], ["splits", ["Cross/test1", "Cross/test2"]]);
+  }));

@@ -14,6 +14,7 @@ Deno.test("deno task tune searches tiny GRUs on small generated data with two wo
     await writeDataset(data, {
       preset: "small",
       nTimes: 2048, // 1 s per recording: two 0.5 s windows
+      crossTrainChunks: 2, // one per subject and class is held out to validate
       splits: ["Cross/train", "Cross/test1", "Cross/test2", "Cross/test3"],
     });
     const space = join(dir, "space.json");
@@ -58,10 +59,11 @@ Deno.test("deno task tune searches tiny GRUs on small generated data with two wo
       assert(t.valWindowAccuracy >= 0 && t.valWindowAccuracy <= 1);
       assert((await Deno.stat(join(out, "trials", t.trial, "log.txt"))).isFile); // ran as a worker
       const results = JSON.parse(await Deno.readTextFile(join(out, "trials", t.trial, "results.json")));
-      assertEquals(Object.keys(results.splits).sort(), ["test1", "test2", "train"]); // no test3 in trials
+      // Trials validate on held-out training chunks and evaluate no test split.
+      assertEquals(Object.keys(results.splits).sort(), ["train", "validation"]);
     }
     const best = JSON.parse(await Deno.readTextFile(join(out, "best", "results.json")));
-    assertEquals(Object.keys(best.splits).sort(), ["test1", "test2", "test3", "train"]);
+    assertEquals(Object.keys(best.splits).sort(), ["test1", "test2", "test3", "train", "validation"]);
     assertEquals((await Deno.readTextFile(join(out, "search.html"))).match(/data-plot="influence"/g)?.length, 2);
 
     const again = await tune(["--out", out]); // continue: everything is finished

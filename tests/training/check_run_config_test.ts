@@ -50,14 +50,21 @@ Deno.test("runConfig() results share no object: changing one leaves the next unt
   const first = runConfig("cross", "/data");
   first.modelOptions.dropProb = 0.9;
   first.trainSplits.push("Cross/test3");
-  first.validationSplits.length = 0;
+  first.testSplits.length = 0;
   (first.preprocess[0] as { toHz: number }).toHz = 50;
   const second = runConfig("cross", "/data");
   assertEquals(second.modelOptions, {});
   assertEquals(second.trainSplits, ["Cross/train"]);
-  assertEquals(second.validationSplits, ["Cross/test1", "Cross/test2"]);
+  assertEquals(second.testSplits, ["Cross/test1", "Cross/test2", "Cross/test3"]);
   assertEquals(second.preprocess[0], { op: "resample", toHz: 125 });
   assert(runConfig("intra", "/d").testSplits !== runConfig("intra", "/d").testSplits);
+});
+
+Deno.test("checkRunConfig() refuses a validation it does not know, naming it", () => {
+  const reference = runConfig("cross", "/data");
+  checkRunConfig("runConfig", { validation: "loso:104" }, reference);
+  assertThrows(() => checkRunConfig("runConfig", { validation: "kfold" }, reference), RangeError, '"validation"');
+  assertThrows(() => checkRunConfig("runConfig", { validation: 3 }, reference), TypeError, '"validation"');
 });
 
 Deno.test("checkRunConfig() takes the known keys from the reference and infers rules for keys without one", () => {

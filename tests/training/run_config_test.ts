@@ -16,16 +16,23 @@ Deno.test("runConfig() fills every field from the defaults and the task's splits
   assertEquals(config, { ...RUN_DEFAULTS, ...TASK_SPLITS.cross, task: "cross", data: "/data" });
   assertEquals(
     Object.keys(config).sort(),
-    [...Object.keys(RUN_DEFAULTS), "task", "data", "trainSplits", "validationSplits", "testSplits"].sort(),
+    [...Object.keys(RUN_DEFAULTS), "task", "data", "trainSplits", "validation", "validationSplits", "testSplits"]
+      .sort(),
   );
 });
 
-Deno.test("runConfig() validates cross-subject runs on test1 and test2 and tests on all three", () => {
+Deno.test("runConfig() validates cross-subject runs on held-out training chunks and tests on all three test folders", () => {
   const config = runConfig("cross", "/data");
   assertEquals(config.trainSplits, ["Cross/train"]);
-  assertEquals(config.validationSplits, ["Cross/test1", "Cross/test2"]);
+  assertEquals([config.validation, config.validationSplits, config.holdoutChunks], ["holdout", [], 1]);
   assertEquals(config.testSplits, ["Cross/test1", "Cross/test2", "Cross/test3"]);
   assertEquals(window(config), { op: "window", windowSeconds: 2, strideSeconds: 1 });
+});
+
+Deno.test("runConfig() with validationSplits and no validation (scripts written before it) validates on the folders", () => {
+  const config = runConfig("cross", "/data", { validationSplits: ["Cross/test1", "Cross/test2"] });
+  assertEquals([config.validation, config.validationSplits], ["splits", ["Cross/test1", "Cross/test2"]]);
+  assertEquals(runConfig("cross", "/data", { validation: "loso" }).validation, "loso");
 });
 
 Deno.test("runConfig() holds out training chunks for intra-subject runs and strides their windows by 0.5 s", () => {

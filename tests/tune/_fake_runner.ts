@@ -8,7 +8,8 @@ import { join } from "node:path";
 import type { PredictionRow } from "../../evaluation/metrics.ts";
 import { predictionsToCsv } from "../../evaluation/predictions_csv.ts";
 import type { RunConfig } from "../../training/run_config.ts";
-import type { TrialRunnerOptions } from "../../tune/run_trial.ts";
+import { type TrialRunnerOptions, validatesOnHoldout } from "../../tune/run_trial.ts";
+import { roleOfSplit } from "../../training/validation_plan.ts";
 
 /** Accuracy a fake run reports for a config. */
 export type FakeScore = (config: RunConfig) => { window: number; recording: number };
@@ -51,7 +52,7 @@ export function fakePredictions(splits: readonly string[], seed: number): Predic
 /**
  * A runner that counts its calls and writes config.json, metrics.jsonl,
  * results.json, predictions.csv ({@linkcode fakePredictions}; not matching the
- * score) and, for intra-subject runs, validation.json.
+ * score), each split with its role as `trainRun` writes it.
  */
 export function fakeRunner(score: FakeScore) {
   const calls: Array<{ config: RunConfig; resume: boolean; runDir: string }> = [];
@@ -65,13 +66,15 @@ export function fakeRunner(score: FakeScore) {
       (_, i) => JSON.stringify({ epoch: i + 1, valAccuracy: window }),
     );
     await Deno.writeTextFile(join(options.runDir, "metrics.jsonl"), epochs.join("\n") + "\n");
-    const splits: Record<string, unknown> = { train: fakeSplit("train", 0.9, 1) };
-    for (const s of config.testSplits) splits[s.split("/").pop()!] = fakeSplit(s, window, recording);
-    if (config.validationSplits.length === 0) {
-      await Deno.writeTextFile(
-        join(options.runDir, "validation.json"),
-        JSON.stringify(fakeSplit("validation", window, recording)),
-      );
+    // As trainRun writes them: every split with its role; validation drawn from the training
+    // folders (held-out chunks, a left-out subject) under the key "validation".
+    const splits: Record<string, unknown> = { train: { ...fakeSplit("train", 0.9, 1), role: "train" } };
+    if (validatesOnHoldout(config)) {
+      splits.validation = { ...fakeSplit("validation", window, recording), role: "validation" };
+    }
+    for (const s of config.testSplits) {
+      const key = s.split("/").pop()!;
+      splits[key] = { ...fakeSplit(s, window, recording), role: roleOfSplit(key, undefined, config) };
     }
     const results = {
       task: config.task,

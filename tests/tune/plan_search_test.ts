@@ -83,7 +83,17 @@ Deno.test("planSearch() random and grid searches have one stage; grid takes a se
 
 Deno.test("planSearch() trials never evaluate the final test split", async () => {
   const plan = await planSearch(settings({ strategy: "random", trials: 2 }), finishedRows(() => 0.5));
-  for (const t of plan.stages[0].trials) assertEquals(t.config.testSplits, ["Cross/test1", "Cross/test2"]);
+  for (const t of plan.stages[0].trials) assertEquals(t.config.testSplits, []);
+  const folders = await planSearch(
+    settings({
+      strategy: "random",
+      trials: 1,
+      base: runConfig("cross", "/data", { validation: "splits", validationSplits: ["Cross/test1", "Cross/test2"] }),
+    }),
+    finishedRows(() => 0.5),
+  );
+  // Test folders that validate are evaluated as validation, and test3 never.
+  assertEquals(folders.stages[0].trials[0].config.testSplits, ["Cross/test1", "Cross/test2"]);
   const intra = await planSearch(
     settings({ strategy: "random", trials: 1, base: runConfig("intra", "/data") }),
     finishedRows(() => 0.5),

@@ -63,22 +63,36 @@ const FINAL = {
   },
 } as unknown as RunResults;
 
+Deno.test("renderSearchReport() labels test folders that ranked the trials validation, never test", async () => {
+  const settings = {
+    ...SETTINGS,
+    base: runConfig("cross", "/data", { validationSplits: ["Cross/test1", "Cross/test2"] }),
+  };
+  const html = await renderSearchReport({ settings, rows: ROWS, best: ROWS[1], final: FINAL });
+  const roleOf = (key: string) => html.match(new RegExp(`<td>${key}</td><td>([a-z]+) `))?.[1];
+  assertEquals(["train", "test1", "test2", "test3"].map(roleOf), ["train", "validation", "validation", "test"]);
+});
+
 Deno.test("renderSearchReport() draws one influence plot per hyper-parameter", async () => {
   const html = await renderSearchReport({ settings: SETTINGS, rows: ROWS, best: ROWS[1], final: FINAL });
   const params = [...html.matchAll(/data-plot="influence" data-param="([^"]+)"/g)].map((m) => m[1]);
   assertEquals(params, ["learningRate", "dropProb", "temporalFilters", "windowSeconds"]);
 });
 
-Deno.test("renderSearchReport() highlights the best trial and shows the final test on test3", async () => {
+Deno.test("renderSearchReport() highlights the best trial and shows the final test on test1-3", async () => {
   const html = await renderSearchReport({ settings: SETTINGS, rows: ROWS, best: ROWS[1], final: FINAL });
   assertEquals(html.match(/<tr class="best">/g)?.length, 1);
   assertStringIncludes(html, '<tr class="best"><td><code>tb</code>');
   // Ringed in every influence plot: one item in the layer named "best", its tooltip saying so.
   assertEquals(html.match(/role-mark best_marks"[^>]*><path aria-label="tb: [^"]*\(best\)"/g)?.length, 4);
-  assertStringIncludes(
-    html,
-    'final test (never used to choose)</td><td class="num">8</td><td class="num">16</td><td class="num">0.550',
-  );
+  // Held-out validation (the default): test1, test2 and test3 are all tests.
+  for (const accuracy of ["0.700", "0.600", "0.550"]) {
+    assertStringIncludes(
+      html,
+      `test (never used to choose)</td><td class="num">8</td><td class="num">16</td><td class="num">${accuracy}`,
+    );
+  }
+  assertStringIncludes(html, "held-out chunks of the training subjects");
   assertStringIncludes(html, "failed: RangeError: out of memory");
 });
 

@@ -38,19 +38,21 @@ Deno.test("runSearch() does not rerun finished trials or the finished final run"
     assert(!lines.some((l) => l.includes("retraining")), "no retraining is announced");
   }));
 
-Deno.test("runSearch() picks the best validation accuracy and tests only the retrained best on test3", () =>
+Deno.test("runSearch() picks the best validation accuracy and tests only the retrained best on test1-3", () =>
   withTempDir(async (out) => {
     const fake = fakeRunner(byRate);
     const result = await runSearch(settings(), { out, runner: fake.runner, log: quiet });
     const rates = result.rows.map((r) => r.values.learningRate as number);
     assertEquals(result.best?.values.learningRate, Math.max(...rates));
-    for (const call of fake.calls.slice(0, 3)) assertEquals(call.config.testSplits, ["Cross/test1", "Cross/test2"]);
+    // Trials validate on held-out training chunks and evaluate no test split.
+    for (const call of fake.calls.slice(0, 3)) assertEquals(call.config.testSplits, []);
     assertEquals(fake.calls[3].config.testSplits, ["Cross/test1", "Cross/test2", "Cross/test3"]);
     assertEquals(fake.calls[3].runDir, join(out, "best"));
-    assertEquals(Object.keys(result.final!.results.splits).sort(), ["test1", "test2", "test3", "train"]);
+    assertEquals(Object.keys(result.final!.results.splits).sort(), ["test1", "test2", "test3", "train", "validation"]);
     const best = JSON.parse(await Deno.readTextFile(join(out, "best.json")));
     assertEquals(best.trial, result.best?.trial);
-    assertEquals(Object.keys(best.final).sort(), ["test1", "test2", "test3", "train"]);
+    const roles = Object.fromEntries(Object.entries(best.final).map(([k, m]) => [k, (m as { role: string }).role]));
+    assertEquals(roles, { train: "train", validation: "validation", test1: "test", test2: "test", test3: "test" });
     for (const file of ["search.json", "trials.csv", "trials.json", "search.html", "trials/plan.json"]) {
       assert((await Deno.stat(join(out, file))).isFile, file);
     }

@@ -12,7 +12,10 @@ import {
 import type { RunConfig } from "../../training/run_config.ts";
 import { withTempDir } from "../_temp_dir.ts";
 
-function trial(config: RunConfig = runConfig("cross", "/data", { epochs: 2 })): TrialSpec {
+/** The seed project's protocol: test1 and test2 validate. */
+const SPLITS = { validationSplits: ["Cross/test1", "Cross/test2"] };
+
+function trial(config: RunConfig = runConfig("cross", "/data", { epochs: 2, ...SPLITS })): TrialSpec {
   return { index: 0, trialId: "t1", stage: 0, values: { learningRate: 0.01 }, config };
 }
 
@@ -29,17 +32,21 @@ function recordingRunner(options: { validation?: boolean; fail?: unknown } = {})
   return { runner, calls };
 }
 
-Deno.test("validatesOnHoldout() is true only without validation splits and with chunks to hold out", () => {
+Deno.test("validatesOnHoldout() is true for validation drawn from the training folders: held-out chunks or loso", () => {
   assertEquals(validatesOnHoldout(runConfig("intra", "/d")), true);
-  assertEquals(validatesOnHoldout(runConfig("cross", "/d")), false);
+  assertEquals(validatesOnHoldout(runConfig("cross", "/d")), true);
+  assertEquals(validatesOnHoldout(runConfig("cross", "/d", SPLITS)), false);
+  assertEquals(validatesOnHoldout(runConfig("cross", "/d", { validation: "loso" })), true);
   assertEquals(validatesOnHoldout(runConfig("intra", "/d", { holdoutChunks: 0 })), false);
-  assertEquals(validatesOnHoldout(runConfig("cross", "/d", { validationSplits: [] })), true);
   assertEquals(validatesOnHoldout(runConfig("intra", "/d", { validationSplits: ["Intra/test"] })), false);
+  // A config.json written before `validation`: no folders means held-out chunks.
+  const { validation: _, ...old } = runConfig("cross", "/d");
+  assertEquals(validatesOnHoldout(old as RunConfig), true);
 });
 
 Deno.test("isTrialFinished() needs results.json, and validation.json for hold-out validation", async () => {
   await withTempDir(async (dir) => {
-    const cross = runConfig("cross", "/d");
+    const cross = runConfig("cross", "/d", SPLITS);
     const intra = runConfig("intra", "/d");
     assertEquals(await isTrialFinished(join(dir, "absent"), cross), false);
     assertEquals(await isTrialFinished(dir, cross), false);
@@ -47,6 +54,10 @@ Deno.test("isTrialFinished() needs results.json, and validation.json for hold-ou
     assertEquals(await isTrialFinished(dir, cross), true);
     assertEquals(await isTrialFinished(dir, intra), false);
     await Deno.writeTextFile(join(dir, "validation.json"), "{}");
+    assertEquals(await isTrialFinished(dir, intra), true);
+    // Runs written since roles exist hold the validation in results.json.
+    await Deno.remove(join(dir, "validation.json"));
+    await Deno.writeTextFile(join(dir, "results.json"), '{"splits":{"validation":{"role":"validation"}}}');
     assertEquals(await isTrialFinished(dir, intra), true);
   });
 });
@@ -137,7 +148,7 @@ Deno.test("trainTrial() does not train a cross-subject trial whose results.json 
   await withTempDir(async (dir) => {
     await Deno.writeTextFile(join(dir, "results.json"), '{"kept":true}');
     // The data folder does not exist: training would fail.
-    const config = runConfig("cross", join(dir, "no-data"));
+    const config = runConfig("cross", join(dir, "no-data"), SPLITS);
     await trainTrial(config, { runDir: dir, resume: false, log: () => {} });
     assertEquals(await Deno.readTextFile(join(dir, "results.json")), '{"kept":true}');
     const names: string[] = [];

@@ -88,7 +88,7 @@ Deno.test("runTrials() with several workers runs each trial as a child process a
     const workerArgs = (index: number, folder: string) => {
       const dir = join(folder, "trials", `t${index}`);
       const results = {
-        splits: { test1: fakeSplit("Cross/test1", index / 10, 1), test2: fakeSplit("Cross/test2", index / 10, 1) },
+        splits: { validation: { ...fakeSplit("validation", index / 10, 1), role: "validation" } },
         seconds: { total: 1 },
         bestEpoch: 2,
       };

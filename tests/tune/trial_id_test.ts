@@ -20,6 +20,7 @@ const CONFIG: RunConfig = {
   shuffleBuffer: 64,
   concurrency: 2,
   trainSplits: ["Cross/train"],
+  validation: "splits",
   validationSplits: ["Cross/test1", "Cross/test2"],
   holdoutChunks: 1,
   testSplits: ["Cross/test1", "Cross/test2"],
@@ -48,6 +49,10 @@ Deno.test("trialId() ignores the cache folder and changes with anything else", a
   // A switch added later changes the id only when on (older searches resume).
   const { adaptBatchNorm: _, mixupAlpha: __, ...older } = CONFIG;
   assertEquals(await trialId(older as RunConfig), id);
+  // `validation` as an older config implied it leaves the id; another validation changes it.
+  const { validation: ___, ...noValidation } = CONFIG;
+  assertEquals(await trialId(noValidation as RunConfig), id);
+  assertNotEquals(await trialId({ ...CONFIG, validation: "holdout", validationSplits: [] }), id);
   assertNotEquals(await trialId({ ...CONFIG, adaptBatchNorm: true }), id);
   assertEquals(await trialId({ ...CONFIG, mixupAlpha: 0 }), id);
   assertNotEquals(await trialId({ ...CONFIG, mixupAlpha: 0.2 }), id);

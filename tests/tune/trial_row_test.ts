@@ -21,7 +21,8 @@ const cross: TrialSpec = {
   trialId: "t1",
   stage: 2,
   values: { learningRate: 0.003, units: 16 },
-  config: runConfig("cross", "/data", { epochs: 5 }),
+  // The seed project's protocol: test1 and test2 validate (written as scripts did before `validation`).
+  config: runConfig("cross", "/data", { epochs: 5, validationSplits: ["Cross/test1", "Cross/test2"] }),
 };
 const intra: TrialSpec = { ...cross, config: runConfig("intra", "/data", { epochs: 5 }) };
 
@@ -124,6 +125,41 @@ Deno.test("readTrialRow() of an intra-subject trial reads validation.json, the h
     await Deno.writeTextFile(join(trialDir, "validation.json"), JSON.stringify(fakeSplit("validation", 0.8, 0.75)));
     const row = await readTrialRow(searchDir, intra);
     assertEquals([row.status, row.valWindowAccuracy, row.valRecordingAccuracy], ["done", 0.8, 0.75]);
+  });
+});
+
+Deno.test("readTrialRow() ranks on the validation-role split of results.json, evaluated as early stopping was (AdaBN)", async () => {
+  await withSearchDir(async (searchDir, trialDir) => {
+    const adapted: TrialSpec = { ...intra, config: { ...intra.config, adaptBatchNorm: true } };
+    await Deno.writeTextFile(
+      join(trialDir, "results.json"),
+      results({
+        train: { ...fakeSplit("train", 1, 1), role: "train" },
+        validation: { ...fakeSplit("validation", 0.9, 1), role: "validation" },
+        test: { ...fakeSplit("Intra/test", 0.1, 0.1), role: "test" },
+      }),
+    );
+    // A validation.json of the old re-evaluation, without AdaBN: not what the run early-stopped on.
+    await Deno.writeTextFile(join(trialDir, "validation.json"), JSON.stringify(fakeSplit("validation", 0.3, 0.25)));
+    const row = await readTrialRow(searchDir, adapted);
+    assertEquals([row.status, row.valWindowAccuracy, row.valRecordingAccuracy], ["done", 0.9, 1]);
+  });
+});
+
+Deno.test("readTrialRow() of a cross-subject trial with held-out validation never averages a test split", async () => {
+  await withSearchDir(async (searchDir, trialDir) => {
+    const holdout: TrialSpec = { ...cross, config: runConfig("cross", "/data", { epochs: 5 }) };
+    await Deno.writeTextFile(
+      join(trialDir, "results.json"),
+      results({
+        validation: { ...fakeSplit("validation", 0.5, 0.5), role: "validation" },
+        test1: { ...fakeSplit("Cross/test1", 1, 1), role: "test" },
+        test2: { ...fakeSplit("Cross/test2", 1, 1), role: "test" },
+        test3: { ...fakeSplit("Cross/test3", 1, 1), role: "test" },
+      }),
+    );
+    const row = await readTrialRow(searchDir, holdout);
+    assertEquals([row.status, row.valWindowAccuracy, row.valRecordingAccuracy], ["done", 0.5, 0.5]);
   });
 });
 

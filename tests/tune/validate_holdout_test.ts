@@ -10,6 +10,8 @@ import { holdOut } from "../../orchestration/train_run.ts";
 import { catalog, recordingsOf } from "../../sources/catalog.ts";
 import { TASK_TYPES } from "../../core/types.ts";
 import { writeRecording } from "../_recordings.ts";
+import { predictRecordings } from "../../evaluation/predict.ts";
+import { evaluatePredictions } from "../../evaluation/metrics.ts";
 
 await tf.setBackend("cpu");
 
@@ -96,5 +98,45 @@ Deno.test("validateHoldout() fails, naming the folder, when the run has no model
       Error,
       `${join(runDir, "model")}: cannot read the model`,
     );
+  });
+});
+
+/** A model whose BatchNorm, with its trained statistics, pushes every window to "rest"; adapted, to "math". */
+function batchNormModel(): tfl.LayersModel {
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.flatten({ inputShape: [248, 16] }),
+      tfl.layers.batchNormalization({ movingMeanInitializer: "ones" }),
+      tfl.layers.dense({ units: 4, activation: "softmax" }),
+    ],
+  });
+  const n = 248 * 16;
+  const kernel = tf.concat([tf.fill([n, 1], -1e-3), tf.zeros([n, 3])], 1);
+  model.layers[2].setWeights([kernel, tf.tensor1d([0, 0.5, 0, 0])]);
+  return model;
+}
+
+Deno.test("validateHoldout() adapts BatchNorm as the run's early stopping did (AdaBN)", async () => {
+  await withRun(async (data, runDir) => {
+    const model = batchNormModel();
+    await saveModel(join(runDir, "model"), model);
+    const config = runConfig("intra", data, { backend: "cpu", preprocess: STEPS, seed: 7, adaptBatchNorm: true });
+    const recordings = recordingsOf(await catalog(data, { splits: config.trainSplits }));
+    const { validation } = holdOut(recordings, 1, 7);
+    const options = { steps: STEPS, batchSize: 32, nClasses: 4, split: "validation" };
+    const adapted = await predictRecordings(model, validation, { ...options, adaptBatchNorm: true });
+    const plain = await predictRecordings(model, validation, options);
+    model.dispose();
+    const meanProbs = (rows: { probs: number[] }[]) => rows.map((r) => r.probs[0].toFixed(4)).join();
+    // The two differ: with the trained statistics every window is "rest", adapted it is not.
+    assertEquals(meanProbs(adapted.rows) === meanProbs(plain.rows), false);
+    const metrics = await validateHoldout(config, runDir);
+    assertEquals(
+      metrics.perRecording.map((r) => r.meanProb[0].toFixed(4)).sort(),
+      evaluatePredictions(adapted.rows).validation.perRecording.map((r) => r.meanProb[0].toFixed(4)).sort(),
+    );
+    // Without AdaBN in the config, the trained statistics are used.
+    const unadapted = await validateHoldout({ ...config, adaptBatchNorm: false }, runDir);
+    assertEquals(unadapted.windowAccuracy, evaluatePredictions(plain.rows).validation.windowAccuracy);
   });
 });
