@@ -15,3 +15,4 @@ export * from "./pull_gate.ts";
 export * from "./peak_rss.ts";
 export * from "./version.ts";
 export * from "./check_options.ts";
+export * from "./canonical_json.ts";

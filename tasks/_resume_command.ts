@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import type { RunConfig } from "../training/run_config.ts";
 import { RESUMABLE_KEYS } from "../training/run_folder.ts";
+import { canonicalJson } from "../core/canonical_json.ts";
 
 /**
  * Flags that may change a run's configuration on resume (the keys of
@@ -38,17 +39,6 @@ function flagGroups(args: string[]): FlagGroup[] {
     }
   }
   return groups;
-}
-
-/** JSON with sorted object keys, so that equal values compare equal. */
-function canonical(value: unknown): string {
-  return JSON.stringify(
-    value,
-    (_key, v) =>
-      v && typeof v === "object" && !Array.isArray(v)
-        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-        : v,
-  ) ?? "undefined";
 }
 
 /**
@@ -94,8 +84,8 @@ export async function resumeTrainCommand(
     for (const [key, value] of changes) {
       if (!resumable(key)) {
         throw new RangeError(
-          `${spelled} contradicts the run being resumed: it sets ${key} to ${canonical(value)}, ` +
-            `but ${configPath} has ${canonical((saved as unknown as Record<string, unknown>)[key])} ` +
+          `${spelled} contradicts the run being resumed: it sets ${key} to ${canonicalJson(value)}, ` +
+            `but ${configPath} has ${canonicalJson((saved as unknown as Record<string, unknown>)[key])} ` +
             `(only ${RESUMABLE_FLAGS.map((flag) => `--${flag}`).join(", ")} may change on resume)`,
         );
       }
@@ -114,8 +104,8 @@ function flagChanges(
   const flagged = withFlag as unknown as Record<string, unknown>;
   const old = saved as unknown as Record<string, unknown>;
   return Object.keys(flagged)
-    .filter((key) => canonical(flagged[key]) !== canonical(baseline[key]))
-    .filter((key) => canonical(flagged[key]) !== canonical(old[key]))
+    .filter((key) => canonicalJson(flagged[key]) !== canonicalJson(baseline[key]))
+    .filter((key) => canonicalJson(flagged[key]) !== canonicalJson(old[key]))
     .map((key) => [key, flagged[key]]);
 }
 
@@ -128,5 +118,5 @@ async function configFileChanges(file: string, saved: RunConfig): Promise<Array<
     throw new RangeError(`--config ${file}: cannot read a JSON object: ${error}`);
   }
   const old = saved as unknown as Record<string, unknown>;
-  return Object.entries(fromFile).filter(([key, value]) => canonical(value) !== canonical(old[key]));
+  return Object.entries(fromFile).filter(([key, value]) => canonicalJson(value) !== canonicalJson(old[key]));
 }

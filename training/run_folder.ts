@@ -9,6 +9,7 @@
 import { join } from "node:path";
 import { recoverDir } from "../core/atomic_write.ts";
 import { type Checkpoint, loadCheckpoint } from "./checkpoint.ts";
+import { canonicalJson } from "../core/canonical_json.ts";
 
 /** What a run writes into its folder: any of them there means the folder holds a run. */
 export const RUN_FOLDER_ENTRIES: readonly string[] = [
@@ -31,17 +32,6 @@ export const RUN_FOLDER_ENTRIES: readonly string[] = [
  * mean.
  */
 export const RESUMABLE_KEYS: readonly string[] = ["epochs", "backend", "cacheDir"];
-
-/** JSON with sorted object keys, so that equal values compare equal. */
-function canonical(value: unknown): string {
-  return JSON.stringify(
-    value,
-    (_key, v) =>
-      v && typeof v === "object" && !Array.isArray(v)
-        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-        : v,
-  ) ?? "undefined";
-}
 
 /**
  * Checks that a run may use `runDir`: a new run (`resume` false) needs a
@@ -92,8 +82,8 @@ export async function checkRunFolder(runDir: string, config: object, resume: boo
   }
   const given = config as Record<string, unknown>;
   const differing = Object.keys(saved)
-    .filter((key) => !RESUMABLE_KEYS.includes(key) && canonical(given[key]) !== canonical(saved[key]))
-    .map((key) => `${key} is ${canonical(given[key])} here but ${canonical(saved[key])} in its config.json`);
+    .filter((key) => !RESUMABLE_KEYS.includes(key) && canonicalJson(given[key]) !== canonicalJson(saved[key]))
+    .map((key) => `${key} is ${canonicalJson(given[key])} here but ${canonicalJson(saved[key])} in its config.json`);
   if (differing.length > 0) {
     throw new RangeError(
       `Cannot resume ${runDir} with another configuration: ${differing.join("; ")} ` +

@@ -5,6 +5,7 @@
  * @module
  */
 import type { RunConfig } from "../training/run_config.ts";
+import { canonicalJson } from "../core/canonical_json.ts";
 
 /** Fields of a `RunConfig` that do not change a run's result and so are not part of its id. */
 export const ID_IGNORED_FIELDS: readonly string[] = ["cacheDir"];
@@ -15,30 +16,6 @@ export const ID_IGNORED_FIELDS: readonly string[] = ["cacheDir"];
  * one on gets a new id.
  */
 export const OFF_BY_DEFAULT_FIELDS: readonly string[] = ["adaptBatchNorm", "mixupAlpha"];
-
-/**
- * JSON with object keys sorted at every level, so equal values give equal text.
- *
- * @param value Any JSON value.
- * @returns The canonical JSON text.
- *
- * @example
- * ```ts
- * import { canonicalJson } from "./trial_id.ts";
- * import { assertEquals } from "@std/assert";
- *
- * assertEquals(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] }), '{"a":[{"c":3,"d":2}],"b":1}');
- * ```
- */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(
-    value,
-    (_key, v) =>
-      v !== null && typeof v === "object" && !Array.isArray(v)
-        ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
-        : v,
-  );
-}
 
 /**
  * What a config without `validation` (written before the field) means by its other fields:
