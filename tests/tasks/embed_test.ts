@@ -1,17 +1,11 @@
 import { assertRejects, assertStringIncludes } from "@std/assert";
 import { main } from "../../tasks/embed.ts";
+import { printed } from "./_printed.ts";
 
 Deno.test("embed --help lists the flags", async () => {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (line: string) => lines.push(line);
-  try {
-    await main(["--help"]);
-  } finally {
-    console.log = log;
-  }
+  const help = await printed(() => main(["--help"]));
   for (const text of ["--data DIR", "--code-size N", "--l1 X", "--epochs N"]) {
-    assertStringIncludes(lines.join("\n"), text);
+    assertStringIncludes(help, text);
   }
 });
 

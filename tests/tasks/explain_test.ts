@@ -1,17 +1,11 @@
 import { assertRejects, assertStringIncludes } from "@std/assert";
 import { main } from "../../tasks/explain.ts";
+import { printed } from "./_printed.ts";
 
 Deno.test("explain --help lists the flags and what it writes", async () => {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (line: string) => lines.push(line);
-  try {
-    await main(["--help"]);
-  } finally {
-    console.log = log;
-  }
+  const help = await printed(() => main(["--help"]));
   for (const text of ["--run RUN_DIR", "--split NAME", "--steps N", "saliency.json", "spatial_filter_"]) {
-    assertStringIncludes(lines.join("\n"), text);
+    assertStringIncludes(help, text);
   }
 });
 

@@ -6,6 +6,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { SUBCOMMANDS } from "../../tasks/megflow.ts";
+import { printed } from "./_printed.ts";
 
 const WALKED_ELSEWHERE = ["train-cross", "train-intra", "tune", "study"];
 
@@ -23,15 +24,8 @@ Deno.test("every boolean flag of every other subcommand leaves the next flag alo
     assert(flags.includes("help"), `${name}: declares --help as a boolean`);
     const { main } = await import(url.href) as { main(args: string[]): Promise<void> };
     for (const flag of flags.filter((f) => f !== "help")) {
-      const printed: string[] = [];
-      const log = console.log;
-      console.log = (...parts: unknown[]) => void printed.push(parts.join(" "));
-      try {
-        await main([`--${flag}`, "--help"]);
-      } finally {
-        console.log = log;
-      }
-      assertStringIncludes(printed.join("\n"), "--help", `${name} --${flag} --help prints the help`);
+      const help = await printed(() => main([`--${flag}`, "--help"]));
+      assertStringIncludes(help, "--help", `${name} --${flag} --help prints the help`);
       walked.push(`${name} --${flag}`);
     }
   }

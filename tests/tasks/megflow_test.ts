@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { availableSubcommands, main, SUBCOMMANDS } from "../../tasks/megflow.ts";
 import { writeDataset } from "../../synth/write_dataset.ts";
 import { MEGFLOW_VERSION } from "../../core/version.ts";
+import { printed } from "./_printed.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const TASKS = new URL("tasks/", ROOT);
@@ -12,19 +13,6 @@ async function run(program: string, args: string[], cwd: string, env: Record<str
   const output = await new Deno.Command(program, { args, cwd, env, stdout: "piped", stderr: "piped" }).output();
   const decode = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
-}
-
-/** What `fn` prints with console.log. */
-async function printed(fn: () => Promise<void>): Promise<string> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...args: unknown[]) => lines.push(args.join(" "));
-  try {
-    await fn();
-  } finally {
-    console.log = log;
-  }
-  return lines.join("\n");
 }
 
 Deno.test("every megflow subcommand present is a task file exporting main(args), and every deno task has one", async () => {
