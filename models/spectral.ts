@@ -10,6 +10,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import {
   channelSignal,
   checkActivation,
+  checkBackend,
   checkInt,
   checkNonNegative,
   checkOutputs,
@@ -84,6 +85,7 @@ export const SPECTRAL_DEFAULTS: Readonly<Required<SpectralOptions>> = Object.fre
  * ```
  */
 export function spectral(signal: SignalShape, nOutputs: number, options?: SpectralOptions): tfl.LayersModel {
+  checkBackend("spectral");
   const [nChans, nBands] = channelSignal("spectral", signal);
   checkOutputs("spectral", nOutputs);
   const o = resolveOptions<SpectralOptions>("spectral", SPECTRAL_DEFAULTS, options);

@@ -2,9 +2,11 @@
 // registry_backend_test.ts (a fresh tfjs, where the wasm backend is registered but not ready).
 import { buildModel } from "../../mod.ts";
 
-try {
-  buildModel("cnn", { nChans: 8, nTimes: 64 }, 4);
-  console.log("built");
-} catch (error) {
-  console.log(`error: ${(error as Error).message}`);
+for (const name of ["cnn", "gru", "vivit", "spectral"]) {
+  try {
+    buildModel(name, { nChans: 8, nTimes: 64, gridRows: 4, gridCols: 2 }, 4);
+    console.log(`built ${name}`);
+  } catch (error) {
+    console.log(`error: ${(error as Error).message}`);
+  }
 }

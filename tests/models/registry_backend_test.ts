@@ -10,6 +10,8 @@ Deno.test("buildModel() before a backend is chosen says how to choose one, in me
     stderr: "piped",
   }).output();
   const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
-  assertStringIncludes(text, "error: Cannot build cnn: no tfjs backend is ready");
+  for (const name of ["cnn", "gru", "vivit", "spectral"]) {
+    assertStringIncludes(text, `error: Cannot build ${name}: no tfjs backend is ready`);
+  }
   assertStringIncludes(text, 'await setupBackend("auto")');
 });
