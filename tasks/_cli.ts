@@ -143,7 +143,12 @@ export async function parseTrainCommand(task: RunConfig["task"], args: string[])
   if (values.out !== undefined) await checkRunFolder(resolve(values.out), {}, false);
 
   const fromFile = values.config ? await readConfigFile(values.config, placeholder) : {};
-  const base = { ...runConfig(task, ""), ...fromFile, task };
+  // The model's recipe first (training/model_recipes.ts), then the file, then the flags.
+  const model = values.model ?? fromFile.model;
+  if (model !== undefined && !MODELS[model]) {
+    throw new RangeError(`--model must be one of ${Object.keys(MODELS).join(", ")}, got ${model}`);
+  }
+  const base = { ...runConfig(task, "", model === undefined ? {} : { model }), ...fromFile, task };
   // A config.json written before `validation`: its folders validate, as they did.
   if (fromFile.validationSplits?.length && fromFile.validation === undefined) base.validation = "splits";
   applyModelFlags(base, values);

@@ -11,3 +11,4 @@ export * from "./checkpoint.ts";
 export * from "./run_folder.ts";
 export * from "./run_config.ts";
 export * from "./check_run_config.ts";
+export * from "./model_recipes.ts";

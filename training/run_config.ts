@@ -9,6 +9,7 @@ import type { LearningRateSchedule } from "./fit.ts";
 import type { PreprocessStep } from "../pipeline/preprocess.ts";
 import type { BackendChoice } from "../backends/backend.ts";
 import { checkRunConfig } from "./check_run_config.ts";
+import { MODEL_RECIPES, recipeSettings } from "./model_recipes.ts";
 
 /** Everything a training run depends on. */
 export interface RunConfig {
@@ -176,6 +177,17 @@ export function runConfig(task: RunConfig["task"], data: string, overrides: Part
   defaults.preprocess = defaults.preprocess.map((step) =>
     task === "intra" && step.op === "window" ? { ...step, strideSeconds: INTRA_STRIDE_SECONDS } : step
   );
+  // The model's recipe (training/model_recipes.ts) sits between the shared defaults and the overrides.
+  const model = typeof overrides.model === "string" ? overrides.model : defaults.model;
+  const recipe = recipeSettings(model, task);
+  // A recipe's shared steps take the intra stride like the defaults'; its own intra steps are kept as written.
+  const ownIntraSteps = Object.hasOwn(MODEL_RECIPES, model) && MODEL_RECIPES[model].intra?.preprocess !== undefined;
+  if (recipe.preprocess !== undefined && task === "intra" && !ownIntraSteps) {
+    recipe.preprocess = recipe.preprocess.map((step) =>
+      step.op === "window" ? { ...step, strideSeconds: INTRA_STRIDE_SECONDS } : step
+    );
+  }
+  Object.assign(defaults, recipe);
   checkRunConfig("runConfig", overrides, defaults); // unknown keys, types, ranges
   // Folders given without a `validation` (scripts written before it) validate as before.
   const legacy = overrides.validationSplits?.length && overrides.validation === undefined

@@ -1,0 +1,50 @@
+import { assertEquals } from "@std/assert";
+import { MODEL_RECIPES, recipeSettings } from "../../training/model_recipes.ts";
+import { runConfig } from "../../training/run_config.ts";
+import { MODELS } from "../../models/registry.ts";
+
+Deno.test("model_recipes: every recipe names a registered model and says why", () => {
+  for (const [name, recipe] of Object.entries(MODEL_RECIPES)) {
+    assertEquals(Object.hasOwn(MODELS, name), true, `recipe ${name} has no model`);
+    assertEquals(recipe.why.length > 20, true, `recipe ${name} does not say why`);
+  }
+});
+
+Deno.test("model_recipes: every recipe's settings pass runConfig's checks for both tasks", () => {
+  for (const name of Object.keys(MODEL_RECIPES)) {
+    for (const task of ["cross", "intra"] as const) {
+      const config = runConfig(task, "/data", { model: name });
+      const recipe = recipeSettings(name, task);
+      for (const key of ["epochs", "learningRate", "warmupEpochs", "mixupAlpha", "adaptBatchNorm"] as const) {
+        if (recipe[key] !== undefined) assertEquals(config[key], recipe[key], `${name} ${task} ${key}`);
+      }
+    }
+  }
+});
+
+Deno.test("runConfig: a recipe sits between the defaults and the overrides, and the intra stride applies to its steps", () => {
+  const recipes = MODEL_RECIPES as Record<string, unknown>;
+  const saved = recipes.gru;
+  recipes.gru = {
+    why: "a test recipe, removed after the test",
+    settings: {
+      epochs: 7,
+      learningRate: 3e-4,
+      preprocess: [{ op: "resample", toHz: 125 }, { op: "window", windowSeconds: 2, strideSeconds: 1 }],
+    },
+    cross: { warmupEpochs: 2 },
+  };
+  try {
+    const cross = runConfig("cross", "/data", { model: "gru", learningRate: 1e-3 });
+    assertEquals([cross.epochs, cross.learningRate, cross.warmupEpochs], [7, 1e-3, 2]);
+    const intra = runConfig("intra", "/data", { model: "gru" });
+    assertEquals([intra.epochs, intra.warmupEpochs], [7, 0]);
+    assertEquals(intra.preprocess[1], { op: "window", windowSeconds: 2, strideSeconds: 0.5 });
+    assertEquals(cross.preprocess[1], { op: "window", windowSeconds: 2, strideSeconds: 1 });
+    // Another model keeps the shared defaults.
+    assertEquals(runConfig("cross", "/data", { model: "vivit" }).epochs, 30);
+  } finally {
+    if (saved === undefined) delete recipes.gru;
+    else recipes.gru = saved;
+  }
+});

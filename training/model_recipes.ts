@@ -1,0 +1,74 @@
+/**
+ * Training recipes: the settings that suit each registered model, layered between the
+ * shared defaults (`RUN_DEFAULTS`) and what a user overrides. `runConfig(task, data,
+ * { model: "gru" })` starts from the gru recipe; any flag or `--config` key still wins,
+ * and `config.json` records the resolved values, so a run is reproduced without the recipe.
+ *
+ * A recipe is chosen on validation accuracy (held-out chunks of the training folders),
+ * never on a test split; its `why` says what was measured, with the command.
+ *
+ * @module
+ */
+import type { RunConfig } from "./run_config.ts";
+
+/** The settings a recipe may set: how to train, never what data or splits. */
+export type RecipeSettings = Pick<
+  RunConfig,
+  | "modelOptions"
+  | "epochs"
+  | "batchSize"
+  | "learningRate"
+  | "schedule"
+  | "warmupEpochs"
+  | "patience"
+  | "preprocess"
+  | "adaptBatchNorm"
+  | "mixupAlpha"
+  | "shuffleBuffer"
+>;
+
+/** One model's recipe. */
+export interface ModelRecipe {
+  /** Why these settings: what was measured (validation numbers) and the command that measured it. */
+  why: string;
+  /** Settings for both tasks. */
+  settings: Partial<RecipeSettings>;
+  /** Settings of the cross-subject task only (over `settings`). */
+  cross?: Partial<RecipeSettings>;
+  /** Settings of the intra-subject task only (over `settings`). */
+  intra?: Partial<RecipeSettings>;
+}
+
+/**
+ * The recipe of every model that has one; a model without an entry trains with the shared
+ * defaults.
+ */
+export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
+  cnn: {
+    why: "The shared defaults (RUN_DEFAULTS) were chosen for EEGNet; see docs/accuracy.md.",
+    settings: {},
+  },
+};
+
+/**
+ * The settings of `model`'s recipe for `task`: its `settings`, then its task's own
+ * (deep copies, so a caller may change them).
+ *
+ * @param model Registered model name.
+ * @param task "cross" or "intra".
+ * @returns The settings; empty for a model without a recipe.
+ *
+ * @example
+ * ```ts
+ * import { recipeSettings } from "./model_recipes.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(recipeSettings("cnn", "cross"), {});
+ * assertEquals(recipeSettings("no-such-model", "intra"), {});
+ * ```
+ */
+export function recipeSettings(model: string, task: RunConfig["task"]): Partial<RecipeSettings> {
+  const recipe = Object.hasOwn(MODEL_RECIPES, model) ? MODEL_RECIPES[model] : undefined;
+  if (recipe === undefined) return {};
+  return structuredClone({ ...recipe.settings, ...recipe[task] });
+}
