@@ -11,13 +11,22 @@
  * `[reduced, 1]` window, which reads the data once and needs no transpose (~10 ms); a sum is
  * the average times the count. (A matrix product with a row of ones would be as fast on a warm
  * operand but XNNPACK repacks the large operand as weights on every call: ~400 ms.) Everything
- * else (non-float32, innermost or scattered axes) goes to the stock kernel. Both paths
- * accumulate in float32.
+ * else (non-float32, innermost or scattered axes, or more than `MAX_POOL_CHANNELS` kept inner
+ * values: XNNPACK's multipass average pooling then writes out of bounds of the wasm memory,
+ * e.g. summing a `[8, 248 * 10 * 32]` position-embedding gradient over the batch) goes to the
+ * stock kernel. Both paths accumulate in float32.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { callKernel, disposeInfo, fill, type KernelArgs, multiply, reshape, runWasmKernel, WASM } from "./_wasm_ops.ts";
+
+/**
+ * Most kept inner values (channels of the `AvgPool` image) for the fast path: windows of 8 or
+ * more rows failed with "memory access out of bounds" from about 16340 channels on (tfjs-backend-wasm
+ * 4.22), so half of that.
+ */
+const MAX_POOL_CHANNELS = 8192;
 
 /** Reduced axes as one contiguous block `[first, last]` with inner axes left, or null. */
 function middleBlock(shape: number[], axis: number | number[]): [number, number] | null {
@@ -26,7 +35,8 @@ function middleBlock(shape: number[], axis: number | number[]): [number, number]
   for (let i = 1; i < axes.length; i++) if (axes[i] !== axes[i - 1] + 1) return null;
   const first = axes[0];
   const last = axes[axes.length - 1];
-  if (last === shape.length - 1 || tf.util.sizeFromShape(shape.slice(last + 1)) === 1) return null;
+  const inner = tf.util.sizeFromShape(shape.slice(last + 1));
+  if (last === shape.length - 1 || inner === 1 || inner > MAX_POOL_CHANNELS) return null;
   return [first, last];
 }
 

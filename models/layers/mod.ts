@@ -8,5 +8,8 @@ export * from "./attention_pooling.ts";
 export * from "./layer_norm.ts";
 export * from "./multi_head_self_attention.ts";
 export * from "./positional_embedding.ts";
+export * from "./router_attention.ts";
+export * from "./segment_embedding.ts";
+export * from "./segment_merging.ts";
 export * from "./tubelet_embedding.ts";
 export { TemporalSpatialBlock, type TemporalSpatialBlockArgs } from "./temporal_spatial_block.ts";

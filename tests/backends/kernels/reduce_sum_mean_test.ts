@@ -26,6 +26,17 @@ Deno.test("Sum and Mean on wasm match cpu for leading, middle, innermost and sca
   }
 });
 
+Deno.test("Sum and Mean on wasm over the batch of wide rows (a position-embedding gradient) match cpu", async () => {
+  await setupBackends();
+  const random = new Random(72);
+  // 8 rows of 20000: XNNPACK's AvgPool wrote out of bounds for this shape (16340+ channels)
+  const error = await compareBackends(
+    { x: normalInput(random, [8, 20000]) },
+    ({ x }) => [tf.sum(x, 0), tf.mean(x, 0, true)],
+  );
+  assertLess(error, 1e-5);
+});
+
 Deno.test("Sum on wasm keeps int32 sums exact", async () => {
   await setupBackends();
   const values = new Int32Array(24).map((_, i) => i * 1000 + 1);

@@ -1,0 +1,226 @@
+/**
+ * Two-stage-attention transformer classifier (Crossformer, Zhang & Yan 2023, "Crossformer:
+ * Transformer Utilizing Cross-Dimension Dependency for Multivariate Time Series Forecasting";
+ * the backbone of Brainformer) over MEG sensor windows.
+ *
+ * @module
+ */
+
+import * as tfl from "@tensorflow/tfjs-layers";
+import { LayerNorm } from "./layers/layer_norm.ts";
+import { MultiHeadSelfAttention } from "./layers/multi_head_self_attention.ts";
+import { RouterAttention } from "./layers/router_attention.ts";
+import { SegmentEmbedding } from "./layers/segment_embedding.ts";
+import { SegmentMerging } from "./layers/segment_merging.ts";
+import {
+  channelSignal,
+  checkActivation,
+  checkBackend,
+  checkInt,
+  checkOutputs,
+  checkProb,
+  resolveOptions,
+} from "./_options.ts";
+import type { ActivationName, SignalShape } from "./types.ts";
+
+/** Hyper-parameters of {@linkcode tsa}; every field is optional. */
+export interface TsaOptions {
+  /**
+   * Size of a learned linear sensor projection applied before the segment embedding (a
+   * spatial filter bank, `nChans -> sensorProjection` "virtual sensors", the dimensions the
+   * model then attends across); 0 feeds the sensors themselves, as Crossformer does.
+   * @default 0
+   */
+  sensorProjection?: number;
+  /**
+   * Samples per segment; must divide `nTimes`. 25 samples are 0.2 s at 125 Hz (one alpha
+   * cycle, two beta cycles) and divide windows of 1, 2, 3 or 4 s: a 2 s window gives 10
+   * segments per sensor, 2480 tokens for 248 sensors.
+   * @default 25
+   */
+  segLen?: number;
+  /**
+   * Token size. 32 rather than Crossformer's 64: with 2480 tokens per window every activation
+   * is `batch x 2480 x dModel` floats, so time and memory of a training step grow with it.
+   * @default 32
+   */
+  dModel?: number;
+  /** Attention heads of both stages. @default 2 */
+  numHeads?: number;
+  /** Size of each head's queries, keys and values (2 x 16 = `dModel`). @default 16 */
+  keyDim?: number;
+  /** Two-stage attention layers. @default 2 */
+  depth?: number;
+  /**
+   * Router tokens per segment in the cross-sensor stage: they gather from all sensors and the
+   * sensors read back from them, so its cost is routers x sensors. Crossformer uses 10 for
+   * its many-channel data sets; 4 keep the router stage cheap next to the projections.
+   * @default 4
+   */
+  routers?: number;
+  /**
+   * Adjacent segments merged into one token before every layer after the first (Crossformer's
+   * segment merging; 1: none). 2 halves the tokens of the second layer (10 -> 5 segments).
+   * @default 2
+   */
+  mergeWindow?: number;
+  /** Hidden size of every MLP, as a multiple of `dModel`. @default 2 */
+  mlpRatio?: number;
+  /** Dropout rate after the embedding, inside every layer and before the output layer. @default 0.1 */
+  dropProb?: number;
+  /** Dropout rate on the attention weights. @default 0 */
+  attentionDropProb?: number;
+  /** Activation of the MLPs. @default "gelu" */
+  activation?: ActivationName;
+}
+
+/**
+ * The default {@linkcode TsaOptions}, sized for 248 sensors, 2 s at 125 Hz (`nTimes` 250)
+ * and batches of 32: see each option for its reason.
+ */
+export const TSA_DEFAULTS: Readonly<Required<TsaOptions>> = Object.freeze({
+  sensorProjection: 0,
+  segLen: 25,
+  dModel: 32,
+  numHeads: 2,
+  keyDim: 16,
+  depth: 2,
+  routers: 4,
+  mergeWindow: 2,
+  mlpRatio: 2,
+  dropProb: 0.1,
+  attentionDropProb: 0,
+  activation: "gelu",
+});
+
+/**
+ * Builds a two-stage-attention (Crossformer) classifier for sensor windows.
+ *
+ * Input `[batch, nChans, nTimes]`; with `nSegs = nTimes / segLen`:
+ * 0. with `sensorProjection` > 0, a linear map of the sensors to that many virtual sensors
+ *    (dense over the sensor axis between two permutes), which then stand for the sensors below;
+ * 1. {@linkcode SegmentEmbedding}: every segment of `segLen` samples of every sensor projected
+ *    to `dModel`, plus a learned position per (sensor, segment) -> `[batch, nChans, nSegs, dModel]`;
+ *    dropout;
+ * 2. `depth` two-stage layers, each (pre-LayerNorm, as Brainformer):
+ *    cross-time: `x + Dropout(MHSA(LN(x)))` over the segments of each sensor, then an MLP block;
+ *    cross-sensor: `x + Dropout(RouterAttention(LN(x)))` (routers gather from every sensor of a
+ *    segment, the sensors read back), then an MLP block. Before every layer after the first,
+ *    {@linkcode SegmentMerging} concatenates `mergeWindow` adjacent segments, LayerNorm, and a
+ *    dense layer back to `dModel`;
+ * 3. head: mean over sensors and segments -> `[batch, dModel]`; LayerNorm; dropout; dense
+ *    softmax -> `[batch, nOutputs]`.
+ *
+ * An MLP block is `x + Dropout(Dense(Dropout(act(Dense(LN(x))))))` of width `mlpRatio * dModel`.
+ * Ops: matMul, batchMatMul, transpose, reshape, softmax, mean, erf (gelu): all have wasm kernels.
+ *
+ * @param signal The window shape: `nChans` and `nTimes` are used.
+ * @param nOutputs Number of classes.
+ * @param options Hyper-parameters; see {@linkcode TsaOptions} and {@linkcode TSA_DEFAULTS}.
+ * @returns An uncompiled model whose output is softmax probabilities `[batch, nOutputs]`.
+ * @throws {TypeError} for an unknown option, an option of the wrong type or a signal without
+ * `nChans`.
+ * @throws {RangeError} for a non-positive size, a dropout outside [0, 1), an unknown
+ * activation, fewer than 2 outputs, or a `segLen` that does not divide `nTimes`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import "@tensorflow/tfjs-backend-cpu";
+ * import { tsa } from "./tsa.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * await tf.setBackend("cpu");
+ * const model = tsa({ nChans: 6, nTimes: 40 }, 4, { segLen: 10, dModel: 8, keyDim: 4 });
+ * const probabilities = model.predict(tf.randomNormal([2, 6, 40])) as tf.Tensor;
+ * assertEquals(probabilities.shape, [2, 4]);
+ * ```
+ */
+export function tsa(signal: SignalShape, nOutputs: number, options?: TsaOptions): tfl.LayersModel {
+  const [nChans, nTimes] = channelSignal("tsa", signal);
+  checkOutputs("tsa", nOutputs);
+  const o = resolveOptions<TsaOptions>("tsa", TSA_DEFAULTS, options);
+  checkBackend("tsa");
+  for (const key of ["segLen", "dModel", "numHeads", "keyDim", "depth", "routers", "mergeWindow", "mlpRatio"] as const) {
+    checkInt("tsa", key, o[key], 1);
+  }
+  checkInt("tsa", "sensorProjection", o.sensorProjection, 0);
+  checkProb("tsa", "dropProb", o.dropProb);
+  checkProb("tsa", "attentionDropProb", o.attentionDropProb);
+  checkActivation("tsa", o.activation);
+  if (nTimes % o.segLen !== 0) {
+    throw new RangeError(
+      `Cannot build tsa: segLen must divide nTimes, but nTimes ${nTimes} is not a multiple of segLen ${o.segLen}`,
+    );
+  }
+
+  const input = tfl.input({ shape: [nChans, nTimes], name: "windows" });
+  let x: tfl.SymbolicTensor = input;
+  if (o.sensorProjection > 0) {
+    x = tfl.layers.permute({ dims: [2, 1], name: "time_major" }).apply(x) as tfl.SymbolicTensor;
+    x = tfl.layers.dense({ units: o.sensorProjection, useBias: false, name: "sensor_projection" })
+      .apply(x) as tfl.SymbolicTensor;
+    x = tfl.layers.permute({ dims: [2, 1], name: "sensor_major" }).apply(x) as tfl.SymbolicTensor;
+  }
+  x = new SegmentEmbedding({ segLen: o.segLen, dModel: o.dModel, name: "segment_embedding" })
+    .apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.dropout({ rate: o.dropProb, name: "embedding_dropout" }).apply(x) as tfl.SymbolicTensor;
+  for (let i = 0; i < o.depth; i++) {
+    if (i > 0 && o.mergeWindow > 1) x = merge(x, `merge_${i}`, o);
+    x = twoStageLayer(x, `tsa_${i}`, o);
+  }
+  const [nSensors, nSegs] = [x.shape[1] as number, x.shape[2] as number];
+  x = tfl.layers.reshape({ targetShape: [nSensors * nSegs, o.dModel], name: "tokens" }).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.globalAveragePooling1d({ name: "token_mean" }).apply(x) as tfl.SymbolicTensor;
+  x = new LayerNorm({ name: "head_norm" }).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.dropout({ rate: o.dropProb, name: "head_dropout" }).apply(x) as tfl.SymbolicTensor;
+  const output = tfl.layers.dense({ units: nOutputs, activation: "softmax", name: "classifier" })
+    .apply(x) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: input, outputs: output, name: "tsa" });
+}
+
+/** One two-stage layer: cross-time attention + MLP, then cross-sensor router attention + MLP. */
+function twoStageLayer(x: tfl.SymbolicTensor, name: string, o: Required<TsaOptions>): tfl.SymbolicTensor {
+  let y = new LayerNorm({ name: `${name}_time_norm` }).apply(x) as tfl.SymbolicTensor;
+  y = new MultiHeadSelfAttention({
+    numHeads: o.numHeads,
+    keyDim: o.keyDim,
+    dropout: o.attentionDropProb,
+    name: `${name}_time_attention`,
+  }).apply(y) as tfl.SymbolicTensor;
+  x = residual(x, y, `${name}_time_attention`, o);
+  x = mlp(x, `${name}_time`, o);
+  y = new LayerNorm({ name: `${name}_sensor_norm` }).apply(x) as tfl.SymbolicTensor;
+  y = new RouterAttention({
+    routers: o.routers,
+    numHeads: o.numHeads,
+    keyDim: o.keyDim,
+    dropout: o.attentionDropProb,
+    name: `${name}_sensor_attention`,
+  }).apply(y) as tfl.SymbolicTensor;
+  x = residual(x, y, `${name}_sensor_attention`, o);
+  return mlp(x, `${name}_sensor`, o);
+}
+
+/** `x + Dropout(y)`. */
+function residual(x: tfl.SymbolicTensor, y: tfl.SymbolicTensor, name: string, o: Required<TsaOptions>) {
+  y = tfl.layers.dropout({ rate: o.dropProb, name: `${name}_dropout` }).apply(y) as tfl.SymbolicTensor;
+  return tfl.layers.add({ name: `${name}_residual` }).apply([x, y]) as tfl.SymbolicTensor;
+}
+
+/** A pre-LayerNorm MLP block with its residual. */
+function mlp(x: tfl.SymbolicTensor, name: string, o: Required<TsaOptions>): tfl.SymbolicTensor {
+  let y = new LayerNorm({ name: `${name}_mlp_norm` }).apply(x) as tfl.SymbolicTensor;
+  y = tfl.layers.dense({ units: o.mlpRatio * o.dModel, activation: o.activation, name: `${name}_mlp_hidden` })
+    .apply(y) as tfl.SymbolicTensor;
+  y = tfl.layers.dropout({ rate: o.dropProb, name: `${name}_mlp_hidden_dropout` }).apply(y) as tfl.SymbolicTensor;
+  y = tfl.layers.dense({ units: o.dModel, name: `${name}_mlp_output` }).apply(y) as tfl.SymbolicTensor;
+  return residual(x, y, `${name}_mlp`, o);
+}
+
+/** Crossformer's segment merging: concatenate adjacent segments, LayerNorm, dense to `dModel`. */
+function merge(x: tfl.SymbolicTensor, name: string, o: Required<TsaOptions>): tfl.SymbolicTensor {
+  x = new SegmentMerging({ window: o.mergeWindow, name }).apply(x) as tfl.SymbolicTensor;
+  x = new LayerNorm({ name: `${name}_norm` }).apply(x) as tfl.SymbolicTensor;
+  return tfl.layers.dense({ units: o.dModel, name: `${name}_projection` }).apply(x) as tfl.SymbolicTensor;
+}
