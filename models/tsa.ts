@@ -29,7 +29,11 @@ export interface TsaOptions {
    * Size of a learned linear sensor projection applied before the segment embedding (a
    * spatial filter bank, `nChans -> sensorProjection` "virtual sensors", the dimensions the
    * model then attends across); 0 feeds the sensors themselves, as Crossformer does.
-   * @default 0
+   * 32, because 248 sensors x 10 segments are 2480 tokens per window: a batch of 32 took
+   * ~16 s per training step on wasm and ~4 GB of memory with `dModel` 32, 2 layers; 32 virtual
+   * sensors make it 320 tokens (~8x less), and a learned spatial filter bank is what EEGNet
+   * starts with too.
+   * @default 32
    */
   sensorProjection?: number;
   /**
@@ -49,7 +53,7 @@ export interface TsaOptions {
   numHeads?: number;
   /** Size of each head's queries, keys and values (2 x 16 = `dModel`). @default 16 */
   keyDim?: number;
-  /** Two-stage attention layers. @default 2 */
+  /** Two-stage attention layers (1 for speed: a second one costs about half the first again). @default 1 */
   depth?: number;
   /**
    * Router tokens per segment in the cross-sensor stage: they gather from all sensors and the
@@ -64,6 +68,24 @@ export interface TsaOptions {
    * @default 2
    */
   mergeWindow?: number;
+  /**
+   * Adds an MLP block without LayerNorm to every token right after the embedding
+   * (`x + Dense(act(Dense(x)))`, width `mlpRatio * dModel`). Every later block sees its tokens
+   * through a LayerNorm, which divides out each token's amplitude; a segment's power (the main
+   * difference between the classes, e.g. alpha) then reaches the pooled head only through
+   * this rectified, un-normalised path. false: Crossformer's linear embedding alone.
+   * @default true
+   */
+  embedMlp?: boolean;
+  /**
+   * What the head averages: `"all"`, every token (mean over sensors and segments ->
+   * `[dModel]`); `"segments"`, the segments of each sensor, keeping the sensors apart
+   * (`[nChans * dModel]` features), so the classifier can weigh each sensor's (or virtual
+   * sensor's) tokens differently: with `"all"` a class difference confined to some sensors
+   * (posterior alpha) must first be routed by the attention stages.
+   * @default "segments"
+   */
+  headPool?: "all" | "segments";
   /** Hidden size of every MLP, as a multiple of `dModel`. @default 2 */
   mlpRatio?: number;
   /** Dropout rate after the embedding, inside every layer and before the output layer. @default 0.1 */
@@ -79,14 +101,16 @@ export interface TsaOptions {
  * and batches of 32: see each option for its reason.
  */
 export const TSA_DEFAULTS: Readonly<Required<TsaOptions>> = Object.freeze({
-  sensorProjection: 0,
+  sensorProjection: 32,
   segLen: 25,
   dModel: 32,
   numHeads: 2,
   keyDim: 16,
-  depth: 2,
+  depth: 1,
   routers: 4,
   mergeWindow: 2,
+  embedMlp: true,
+  headPool: "segments" as "all" | "segments",
   mlpRatio: 2,
   dropProb: 0.1,
   attentionDropProb: 0,
@@ -101,6 +125,7 @@ export const TSA_DEFAULTS: Readonly<Required<TsaOptions>> = Object.freeze({
  *    (dense over the sensor axis between two permutes), which then stand for the sensors below;
  * 1. {@linkcode SegmentEmbedding}: every segment of `segLen` samples of every sensor projected
  *    to `dModel`, plus a learned position per (sensor, segment) -> `[batch, nChans, nSegs, dModel]`;
+ *    with `embedMlp`, `x + Dense(act(Dense(x)))` on every token (no LayerNorm: keeps amplitude);
  *    dropout;
  * 2. `depth` two-stage layers, each (pre-LayerNorm, as Brainformer):
  *    cross-time: `x + Dropout(MHSA(LN(x)))` over the segments of each sensor, then an MLP block;
@@ -108,8 +133,9 @@ export const TSA_DEFAULTS: Readonly<Required<TsaOptions>> = Object.freeze({
  *    segment, the sensors read back), then an MLP block. Before every layer after the first,
  *    {@linkcode SegmentMerging} concatenates `mergeWindow` adjacent segments, LayerNorm, and a
  *    dense layer back to `dModel`;
- * 3. head: mean over sensors and segments -> `[batch, dModel]`; LayerNorm; dropout; dense
- *    softmax -> `[batch, nOutputs]`.
+ * 3. head: mean over the segments of each sensor -> `[batch, nChans * dModel]` (`headPool`
+ *    "segments"), or over sensors and segments -> `[batch, dModel]` ("all"); LayerNorm;
+ *    dropout; dense softmax -> `[batch, nOutputs]`.
  *
  * An MLP block is `x + Dropout(Dense(Dropout(act(Dense(LN(x))))))` of width `mlpRatio * dModel`.
  * Ops: matMul, batchMatMul, transpose, reshape, softmax, mean, erf (gelu): all have wasm kernels.
@@ -141,13 +167,18 @@ export function tsa(signal: SignalShape, nOutputs: number, options?: TsaOptions)
   checkOutputs("tsa", nOutputs);
   const o = resolveOptions<TsaOptions>("tsa", TSA_DEFAULTS, options);
   checkBackend("tsa");
-  for (const key of ["segLen", "dModel", "numHeads", "keyDim", "depth", "routers", "mergeWindow", "mlpRatio"] as const) {
+  for (
+    const key of ["segLen", "dModel", "numHeads", "keyDim", "depth", "routers", "mergeWindow", "mlpRatio"] as const
+  ) {
     checkInt("tsa", key, o[key], 1);
   }
   checkInt("tsa", "sensorProjection", o.sensorProjection, 0);
   checkProb("tsa", "dropProb", o.dropProb);
   checkProb("tsa", "attentionDropProb", o.attentionDropProb);
   checkActivation("tsa", o.activation);
+  if (o.headPool !== "all" && o.headPool !== "segments") {
+    throw new RangeError(`Cannot build tsa: headPool must be "all" or "segments", got "${o.headPool}"`);
+  }
   if (nTimes % o.segLen !== 0) {
     throw new RangeError(
       `Cannot build tsa: segLen must divide nTimes, but nTimes ${nTimes} is not a multiple of segLen ${o.segLen}`,
@@ -164,14 +195,29 @@ export function tsa(signal: SignalShape, nOutputs: number, options?: TsaOptions)
   }
   x = new SegmentEmbedding({ segLen: o.segLen, dModel: o.dModel, name: "segment_embedding" })
     .apply(x) as tfl.SymbolicTensor;
+  if (o.embedMlp) {
+    let y = tfl.layers.dense({ units: o.mlpRatio * o.dModel, activation: o.activation, name: "embedding_mlp_hidden" })
+      .apply(x) as tfl.SymbolicTensor;
+    y = tfl.layers.dense({ units: o.dModel, name: "embedding_mlp_output" }).apply(y) as tfl.SymbolicTensor;
+    x = tfl.layers.add({ name: "embedding_mlp_residual" }).apply([x, y]) as tfl.SymbolicTensor;
+  }
   x = tfl.layers.dropout({ rate: o.dropProb, name: "embedding_dropout" }).apply(x) as tfl.SymbolicTensor;
   for (let i = 0; i < o.depth; i++) {
     if (i > 0 && o.mergeWindow > 1) x = merge(x, `merge_${i}`, o);
     x = twoStageLayer(x, `tsa_${i}`, o);
   }
   const [nSensors, nSegs] = [x.shape[1] as number, x.shape[2] as number];
-  x = tfl.layers.reshape({ targetShape: [nSensors * nSegs, o.dModel], name: "tokens" }).apply(x) as tfl.SymbolicTensor;
-  x = tfl.layers.globalAveragePooling1d({ name: "token_mean" }).apply(x) as tfl.SymbolicTensor;
+  if (o.headPool === "all") {
+    x = tfl.layers.reshape({ targetShape: [nSensors * nSegs, o.dModel], name: "tokens" }).apply(
+      x,
+    ) as tfl.SymbolicTensor;
+    x = tfl.layers.globalAveragePooling1d({ name: "token_mean" }).apply(x) as tfl.SymbolicTensor;
+  } else {
+    // mean over the segments of each sensor: [batch, nChans, nSegs, dModel] -> [batch, nChans, 1, dModel]
+    x = tfl.layers.averagePooling2d({ poolSize: [1, nSegs], strides: [1, nSegs], name: "segment_mean" })
+      .apply(x) as tfl.SymbolicTensor;
+    x = tfl.layers.flatten({ name: "sensor_features" }).apply(x) as tfl.SymbolicTensor;
+  }
   x = new LayerNorm({ name: "head_norm" }).apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.dropout({ rate: o.dropProb, name: "head_dropout" }).apply(x) as tfl.SymbolicTensor;
   const output = tfl.layers.dense({ units: nOutputs, activation: "softmax", name: "classifier" })

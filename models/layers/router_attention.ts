@@ -128,8 +128,18 @@ export class RouterAttention extends tfl.layers.Layer {
     const glorot = tfl.initializers.glorotUniform({});
     for (const name of PROJECTIONS) {
       const output = name.endsWith("_output");
-      this.kernels[name] = this.addWeight(`${name}_kernel`, output ? [inner, dModel] : [dModel, inner], "float32", glorot);
-      this.biases[name] = this.addWeight(`${name}_bias`, [output ? dModel : inner], "float32", tfl.initializers.zeros());
+      this.kernels[name] = this.addWeight(
+        `${name}_kernel`,
+        output ? [inner, dModel] : [dModel, inner],
+        "float32",
+        glorot,
+      );
+      this.biases[name] = this.addWeight(
+        `${name}_bias`,
+        [output ? dModel : inner],
+        "float32",
+        tfl.initializers.zeros(),
+      );
     }
     this.built = true;
   }
@@ -210,7 +220,12 @@ export class RouterAttention extends tfl.layers.Layer {
     );
     const keys = tf.reshape(sensorHeads("gather_key"), [nSegs * numHeads, batch * nChans, keyDim]);
     const sensorScores = tf.matMul(tf.mul(keys, scale), routerQueries, false, true); // [segs*heads, batch*nChans, routers]
-    const gatherScores = tf.transpose(tf.reshape(sensorScores, [nSegs * numHeads, batch, nChans, routers]), [0, 1, 3, 2]);
+    const gatherScores = tf.transpose(tf.reshape(sensorScores, [nSegs * numHeads, batch, nChans, routers]), [
+      0,
+      1,
+      3,
+      2,
+    ]);
     const gather = this.softmaxWeights(tf.reshape(gatherScores, [groups, routers, nChans]), training);
     const gathered = tf.matMul(gather, sensorHeads("gather_value")); // [groups, routers, keyDim]
     // [nSegs, heads, batch * routers, keyDim] -> [nSegs * batch * routers, heads * keyDim]

@@ -21,7 +21,10 @@ const CASES: Record<string, { signal: SignalShape; options: Record<string, unkno
     options: { tubelet: [5, 4, 4], embedDim: 16, numHeads: 2, keyDim: 8, spatialDepth: 1, temporalDepth: 1 },
   },
   spectral: { signal: { nChans: 248, nTimes: 5 }, options: { hiddenUnits: 16 } },
-  tsa: { signal: { nChans: 12, nTimes: 40 }, options: { segLen: 10, dModel: 8, keyDim: 4, routers: 2 } },
+  tsa: {
+    signal: { nChans: 12, nTimes: 40 },
+    options: { sensorProjection: 6, segLen: 10, dModel: 8, keyDim: 4, routers: 2, depth: 2 },
+  },
 };
 
 /** Default input sizes: 2 s at 125 Hz, 248 sensors or a 16 x 16 grid. */

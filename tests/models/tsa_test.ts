@@ -3,16 +3,17 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { tsa, TSA_DEFAULTS } from "../../models/tsa.ts";
-import { RouterAttention } from "../../models/layers/router_attention.ts";
+import type { RouterAttention } from "../../models/layers/router_attention.ts";
 
 await tf.setBackend("cpu");
 
 Deno.test("tsa() follows the documented layout for 248 sensors, 2 s at 125 Hz", () => {
-  const model = tsa({ nChans: 248, nTimes: 250 }, 4, { sensorProjection: 0 });
+  const model = tsa({ nChans: 248, nTimes: 250 }, 4, { sensorProjection: 0, depth: 2, headPool: "all" });
   const shape = (name: string) => model.getLayer(name).outputShape;
   const d = TSA_DEFAULTS.dModel;
   assertEquals(model.inputs[0].shape, [null, 248, 250]);
   assertEquals(shape("segment_embedding"), [null, 248, 10, d]); // 25-sample segments
+  assertEquals(shape("embedding_mlp_residual"), [null, 248, 10, d]);
   assertEquals(shape("tsa_0_time_attention"), [null, 248, 10, d]);
   assertEquals(shape("tsa_0_sensor_attention"), [null, 248, 10, d]);
   assertEquals(shape("merge_1"), [null, 248, 5, 2 * d]); // adjacent segments concatenated
@@ -23,21 +24,34 @@ Deno.test("tsa() follows the documented layout for 248 sensors, 2 s at 125 Hz", 
   model.dispose();
 });
 
-Deno.test("tsa() with a sensor projection attends across that many virtual sensors", () => {
+Deno.test("tsa() with a sensor projection attends across that many virtual sensors, and its head keeps them apart", () => {
   const model = tsa({ nChans: 248, nTimes: 250 }, 4, { sensorProjection: 16 });
+  const d = TSA_DEFAULTS.dModel;
   assertEquals(model.getLayer("sensor_projection").outputShape, [null, 250, 16]);
-  assertEquals(model.getLayer("segment_embedding").outputShape, [null, 16, 10, TSA_DEFAULTS.dModel]);
+  assertEquals(model.getLayer("segment_embedding").outputShape, [null, 16, 10, d]);
+  assertEquals(model.getLayer("segment_mean").outputShape, [null, 16, 1, d]); // [batch, nChans, 1, dModel] // headPool "segments"
+  assertEquals(model.getLayer("sensor_features").outputShape, [null, 16 * d]);
   model.dispose();
 });
 
+Deno.test("tsa() without embedMlp embeds linearly, as Crossformer", () => {
+  const options = { segLen: 5, dModel: 8, keyDim: 4 };
+  const [plain, mlp] = [false, true].map((embedMlp) => tsa({ nChans: 6, nTimes: 20 }, 4, { ...options, embedMlp }));
+  assertEquals(plain.layers.filter((layer) => layer.name.startsWith("embedding_mlp")).length, 0);
+  assertEquals(mlp.countParams() - plain.countParams(), 8 * 16 + 16 + 16 * 8 + 8); // two dense layers
+  plain.dispose();
+  mlp.dispose();
+});
+
 Deno.test("tsa() has one two-stage layer per depth, merging before all but the first", () => {
-  const model = tsa({ nChans: 6, nTimes: 40 }, 3, { segLen: 5, dModel: 8, keyDim: 4, depth: 3, mergeWindow: 2 });
+  const options = { sensorProjection: 0, segLen: 5, dModel: 8, keyDim: 4 };
+  const model = tsa({ nChans: 6, nTimes: 40 }, 3, { ...options, depth: 3, mergeWindow: 2 });
   const names = model.layers.map((layer) => layer.name);
   assertEquals(names.filter((n) => n.endsWith("_time_attention")).length, 3);
   assertEquals(names.filter((n) => n.endsWith("_sensor_attention")).length, 3);
   assertEquals(names.filter((n) => /^merge_\d+$/.test(n)), ["merge_1", "merge_2"]);
   assertEquals(model.getLayer("tsa_2_time_attention").outputShape, [null, 6, 2, 8]); // 8 -> 4 -> 2 segments
-  const flat = tsa({ nChans: 6, nTimes: 40 }, 3, { segLen: 5, dModel: 8, keyDim: 4, depth: 2, mergeWindow: 1 });
+  const flat = tsa({ nChans: 6, nTimes: 40 }, 3, { ...options, depth: 2, mergeWindow: 1 });
   assertEquals(flat.layers.filter((layer) => layer.name.startsWith("merge_")).length, 0);
   assertEquals(flat.getLayer("tsa_1_time_attention").outputShape, [null, 6, 8, 8]);
   model.dispose();
@@ -45,7 +59,14 @@ Deno.test("tsa() has one two-stage layer per depth, merging before all but the f
 });
 
 Deno.test("tsa()'s router stage holds routers per segment and mixes the sensors of the model", () => {
-  const model = tsa({ nChans: 7, nTimes: 30 }, 4, { segLen: 10, dModel: 8, keyDim: 4, routers: 3, depth: 1 });
+  const model = tsa({ nChans: 7, nTimes: 30 }, 4, {
+    sensorProjection: 0,
+    segLen: 10,
+    dModel: 8,
+    keyDim: 4,
+    routers: 3,
+    depth: 1,
+  });
   const router = model.getLayer("tsa_0_sensor_attention") as RouterAttention;
   assertEquals(router.getWeights()[0].shape, [3, 3, 8]); // [nSegs, routers, dModel]
   // before the router stage each sensor's tokens depend on that sensor alone (embedding, cross-time
@@ -71,6 +92,8 @@ Deno.test("tsa() rejects unknown options, a segLen that does not divide nTimes a
   assertThrows(() => tsa(signal, 4, { dModel: "64" } as never), TypeError, '"dModel" must be a number');
   assertThrows(() => tsa(signal, 4, { dropProb: 1 }), RangeError, "dropProb");
   assertThrows(() => tsa(signal, 4, { activation: "gelu2" as never }), RangeError, "activation");
+  assertThrows(() => tsa(signal, 4, { headPool: "max" as never }), RangeError, "headPool");
+  assertThrows(() => tsa(signal, 4, { embedMlp: 1 } as never), TypeError, '"embedMlp" must be a boolean');
   assertThrows(() => tsa(signal, 1), RangeError, "nOutputs");
   assertThrows(() => tsa({ nTimes: 250 } as never, 4), TypeError, "nChans");
 });

@@ -10,7 +10,9 @@ await tf.setBackend("cpu");
 /** Multi-head attention of `queries [m, d]` over `source [n, d]` with weights `w` (q, k, v, o kernels and biases). */
 function attention(queries: tf.Tensor2D, source: tf.Tensor2D, w: tf.Tensor[], heads: number, keyDim: number) {
   const [qk, qb, kk, kb, vk, vb, ok, ob] = w;
-  const q = tf.add(tf.matMul(queries, qk), qb), k = tf.add(tf.matMul(source, kk), kb), v = tf.add(tf.matMul(source, vk), vb);
+  const q = tf.add(tf.matMul(queries, qk), qb),
+    k = tf.add(tf.matMul(source, kk), kb),
+    v = tf.add(tf.matMul(source, vk), vb);
   const outs = [];
   for (let h = 0; h < heads; h++) {
     const part = (t: tf.Tensor) => tf.slice(t, [0, h * keyDim], [-1, keyDim]) as tf.Tensor2D;
@@ -72,7 +74,11 @@ Deno.test("RouterAttention's attention matrices are routers x sensors, never sen
 Deno.test("RouterAttention keeps the input's shape, symbolically too, and rejects bad arguments", () => {
   const out = new RouterAttention().apply(tfl.input({ shape: [248, 10, 32] })) as tfl.SymbolicTensor;
   assertEquals(out.shape, [null, 248, 10, 32]);
-  assertThrows(() => new RouterAttention().apply(tfl.input({ shape: [10, 32] })), TypeError, "[batch, nChans, nSegs, dModel]");
+  assertThrows(
+    () => new RouterAttention().apply(tfl.input({ shape: [10, 32] })),
+    TypeError,
+    "[batch, nChans, nSegs, dModel]",
+  );
   assertThrows(() => new RouterAttention({ routers: 0 }), RangeError, "routers");
   assertThrows(() => new RouterAttention({ numHeads: 1.5 }), RangeError, "numHeads");
   assertThrows(() => new RouterAttention({ keyDim: 0 }), RangeError, "keyDim");
@@ -101,7 +107,10 @@ Deno.test("RouterAttention apply() and training steps leak no tensors", () => {
   const before = tf.memory().numTensors;
   tf.dispose(layer.apply(x) as tf.Tensor);
   const variables = layer.trainableWeights.map((w) => w.read() as tf.Variable);
-  const { value, grads } = tf.variableGrads(() => tf.sum(layer.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, variables);
+  const { value, grads } = tf.variableGrads(
+    () => tf.sum(layer.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+    variables,
+  );
   assertEquals(Object.keys(grads).length, 17);
   tf.dispose([value, ...Object.values(grads)]);
   assertEquals(tf.memory().numTensors, before);

@@ -45,7 +45,11 @@ Deno.test("SegmentEmbedding rejects a segLen that does not divide nTimes and bad
     RangeError,
     "nTimes 20 is not a multiple of 7",
   );
-  assertThrows(() => new SegmentEmbedding().apply(tfl.input({ shape: [4, 5, 25] })), TypeError, "[batch, nChans, nTimes]");
+  assertThrows(
+    () => new SegmentEmbedding().apply(tfl.input({ shape: [4, 5, 25] })),
+    TypeError,
+    "[batch, nChans, nTimes]",
+  );
   assertThrows(() => new SegmentEmbedding({ segLen: 0 }), RangeError, "segLen");
   assertThrows(() => new SegmentEmbedding({ dModel: 2.5 }), RangeError, "dModel");
   assertThrows(() => new SegmentEmbedding({ positionStddev: -1 }), RangeError, "positionStddev");

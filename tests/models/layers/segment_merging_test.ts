@@ -44,7 +44,11 @@ Deno.test("SegmentMerging computes its output shape symbolically and rejects bad
   const out = new SegmentMerging({ window: 2 }).apply(tfl.input({ shape: [248, 5, 32] })) as tfl.SymbolicTensor;
   assertEquals(out.shape, [null, 248, 3, 64]);
   assertEquals((new SegmentMerging({ window: 1 }).apply(numbered(3)) as tf.Tensor).shape, [1, 2, 3, 1]);
-  assertThrows(() => new SegmentMerging().apply(tfl.input({ shape: [5, 32] })), TypeError, "[batch, nChans, nSegs, dModel]");
+  assertThrows(
+    () => new SegmentMerging().apply(tfl.input({ shape: [5, 32] })),
+    TypeError,
+    "[batch, nChans, nSegs, dModel]",
+  );
   assertThrows(() => new SegmentMerging({ window: 0 }), RangeError, "window");
 });
 
