@@ -48,4 +48,11 @@ export const DEFAULT_SPACES: Readonly<Record<string, SearchSpace>> = {
     l2: { choice: [0.0001, 0.001, 0.01] },
     windowSeconds: { choice: [1, 2] },
   },
+  tsa: {
+    learningRate: { logUniform: [3e-4, 3e-3], steps: 3 },
+    dropProb: { uniform: [0, 0.3], steps: 3 },
+    sensorProjection: { choice: [16, 32] },
+    depth: { int: [1, 2] },
+    windowSeconds: { choice: [1, 2] },
+  },
 };
