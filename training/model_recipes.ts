@@ -50,6 +50,11 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
     why: "The shared defaults (RUN_DEFAULTS) were chosen for EEGNet; see docs/accuracy.md.",
     settings: {},
   },
+  tsa: {
+    why:
+      "Chosen on validation (held-out Cross/train chunks, seed 42, TSA_DEFAULTS otherwise): `deno task train-cross --model tsa --epochs 8` (lr 1e-3, dropProb 0.1) reached validation 0.359 (train 0.44: underfitting); `--model-options '{\"dropProb\":0}' --lr 3e-3 --epochs 8` 0.422; the same with `--epochs 15` 0.695 (best epoch 13; the model starts learning around epoch 6). No other setting was tried; it does not yet transfer (test1-3 per window 0.54 / 0.25 / 0.23 in that run).",
+    settings: { learningRate: 3e-3, modelOptions: { dropProb: 0 }, epochs: 15 },
+  },
 };
 
 /**
