@@ -177,6 +177,17 @@ export interface RunSeconds {
   [stage: string]: number;
 }
 
+/**
+ * The label-free per-subject adaptations a run's validation and evaluation made: each true only
+ * when asked for and the model has the layers it adapts.
+ */
+export interface RunAdaptation {
+  /** AdaBN: BatchNorm statistics of each subject's windows (`adaptBatchNorm`, a model with BatchNorm). */
+  batchNorm: boolean;
+  /** TENT: LayerNorm gains and offsets fitted by entropy minimisation (`testTimeAdaptation: "entropy"`, a model with LayerNorm). */
+  entropy: boolean;
+}
+
 /** Content of a run folder's `results.json`. */
 export interface RunResults {
   /** Task name, e.g. `cross` or `intra`. */
@@ -189,6 +200,8 @@ export interface RunResults {
   splits: Record<string, SplitMetrics>;
   /** Where the run's validation came from, in words; absent in older results. */
   validation?: string;
+  /** The per-subject, label-free adaptations that ran in validation and evaluation; absent in older results. */
+  adaptation?: RunAdaptation;
   /** Seconds per stage. */
   seconds: RunSeconds;
   /** Training windows per second over the whole training time. */

@@ -1,0 +1,162 @@
+/**
+ * Label-free test-time adaptation of a model's LayerNorm parameters to one subject by entropy
+ * minimisation (TENT, Wang et al., ICLR 2021, "Tent: Fully test-time adaptation by entropy
+ * minimization"): the counterpart of AdaBN (`adapt_batch_norm.ts`) for models normalised by
+ * LayerNorm, whose statistics are per window and so cannot be re-estimated on a subject.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { consume } from "../pipeline/consume.ts";
+import { PullGate } from "../core/pull_gate.ts";
+import { streamBatches, type StreamBatchesOptions } from "../pipeline/stream_batches.ts";
+import { hashSeed } from "../core/random.ts";
+import type { Recording } from "../core/types.ts";
+
+/** Test-time adaptations a run may ask for (`RunConfig.testTimeAdaptation`). */
+export const TEST_TIME_ADAPTATIONS = ["none", "entropy"] as const;
+
+/** A test-time adaptation: `"none"` or `"entropy"` (TENT on LayerNorm gains and offsets). */
+export type TestTimeAdaptation = typeof TEST_TIME_ADAPTATIONS[number];
+
+/** Options of {@linkcode adaptEntropy}. */
+export interface EntropyAdaptationOptions extends Omit<StreamBatchesOptions, "shuffleBuffer" | "gate" | "epoch"> {
+  /** Passes over the subject's windows, one Adam step per batch. Default: {@linkcode ENTROPY_DEFAULTS}. */
+  passes?: number;
+  /** Learning rate of the Adam steps. Default: {@linkcode ENTROPY_DEFAULTS}. */
+  learningRate?: number;
+}
+
+/**
+ * The defaults of {@linkcode adaptEntropy}: 2 passes over the subject's windows in batches of the
+ * run's batch size (32: 4 steps a pass for a 128-window test subject), Adam at 1e-3 (TENT's
+ * rate for Adam, whose first steps move each parameter by about the rate whatever the gradient's
+ * scale), windows shuffled through a 128-window buffer, seeded per pass (never by the subject's
+ * order among others).
+ */
+export const ENTROPY_DEFAULTS = { passes: 2, learningRate: 1e-3, shuffleBuffer: 128 } as const;
+
+const NORM_CLASSES = new Set(["LayerNorm", "LayerNormalization"]);
+const EPSILON = 1e-7;
+
+/**
+ * The variables {@linkcode adaptEntropy} changes: the gains and offsets (`gamma`, `beta`) of every
+ * LayerNorm of `model` (megflow's `LayerNorm` or tfjs' `LayerNormalization`); nothing else.
+ *
+ * @param model A model.
+ * @returns The variables, empty for a model without LayerNorm.
+ */
+export function layerNormVariables(model: tfl.LayersModel): tf.Variable[] {
+  return model.layers.filter((layer) => NORM_CLASSES.has(layer.getClassName())).flatMap((layer) =>
+    layer.trainableWeights.map((w) => w.read() as tf.Variable)
+  );
+}
+
+/** Whether `model` has LayerNorm parameters that {@linkcode adaptEntropy} would change. */
+export function hasLayerNorm(model: tfl.LayersModel): boolean {
+  return layerNormVariables(model).length > 0;
+}
+
+/**
+ * Adapts the LayerNorm gains and offsets of `model` to the windows of `recordings` (one
+ * subject's; their labels are never read) and returns a function that restores the trained
+ * values.
+ *
+ * Why: a model trained on a few subjects sees an unseen subject's windows shifted as a whole
+ * and spreads its predictions thinly or piles them onto one class. AdaBN re-estimates BatchNorm
+ * statistics on the subject; a LayerNorm model has no such statistics, but its per-feature gains
+ * and offsets can be re-fitted: TENT takes a few gradient steps that make the model's
+ * predictions on the subject's own windows confident (low entropy), changing only these
+ * affine parameters (a few hundred numbers), so the features the model learnt stay as they were.
+ *
+ * How: a fresh Adam optimizer; `passes` passes over the windows (shuffled, seeded per pass), each
+ * batch one step on the mean entropy `-sum p log p` of the model's softmax output in inference
+ * mode (dropout off), gradients for the LayerNorm variables only. The result depends only on the
+ * subject's windows and the options, not on any subject adapted before (`restore()` undoes
+ * everything). A model without LayerNorm is left as it is.
+ *
+ * @param model A trained model (softmax output).
+ * @param recordings The recordings to adapt to.
+ * @param options Preprocessing (as in training), batch size, passes, learning rate.
+ * @returns `restore()`, which puts the trained gains and offsets back.
+ * @throws {RangeError} when the recordings yield no window, or for passes or a learning rate that
+ *   is not positive.
+ *
+ * @example
+ * ```ts ignore
+ * // A trained vivit, the unseen subject's recordings, the run's preprocessing:
+ * const restore = await adaptEntropy(model, subjectRecordings, { steps, batchSize: 32 });
+ * const predictions = await predictRecordings(model, subjectRecordings, { steps, nClasses: 4 });
+ * restore();
+ * // Or in one call, subject by subject: predictRecordings(model, recordings, { ..., testTimeAdaptation: "entropy" }).
+ * ```
+ */
+export async function adaptEntropy(
+  model: tfl.LayersModel,
+  recordings: readonly Recording[],
+  options: EntropyAdaptationOptions,
+): Promise<() => void> {
+  const { passes = ENTROPY_DEFAULTS.passes, learningRate = ENTROPY_DEFAULTS.learningRate, ...stream } = options;
+  if (!(Number.isInteger(passes) && passes > 0)) {
+    throw new RangeError(`Cannot adapt by entropy: passes must be a positive integer, got ${passes}`);
+  }
+  if (!(learningRate > 0 && Number.isFinite(learningRate))) {
+    throw new RangeError(`Cannot adapt by entropy: the learning rate must be a positive number, got ${learningRate}`);
+  }
+  const variables = layerNormVariables(model);
+  if (variables.length === 0) return () => {};
+  const saved = variables.map((v) => [v, tf.clone(v)] as const);
+  const restore = () => {
+    for (const [variable, value] of saved) {
+      variable.assign(value);
+      value.dispose();
+    }
+    saved.length = 0;
+  };
+  const optimizer = tf.train.adam(learningRate);
+  let seen = 0;
+  try {
+    for (let pass = 1; pass <= passes; pass++) {
+      const gate = new PullGate(2);
+      // A seed per pass, but no `epoch`: training-only steps (augment) stay off.
+      const batches = streamBatches(recordings, {
+        ...stream,
+        shuffleBuffer: ENTROPY_DEFAULTS.shuffleBuffer,
+        seed: hashSeed(stream.seed ?? 0, pass, "entropy"),
+        gate,
+      });
+      await consume(batches, (batch) => {
+        entropyStep(model, optimizer, tf.tensor(batch.xs, batch.shape), variables);
+        seen += batch.ys.length;
+      }, { gate });
+    }
+  } catch (error) {
+    restore();
+    throw error;
+  } finally {
+    optimizer.dispose();
+  }
+  if (seen === 0) {
+    restore();
+    throw new RangeError(`Cannot adapt by entropy: ${recordings.length} recordings gave no window`);
+  }
+  return restore;
+}
+
+/** One Adam step of `variables` on the mean prediction entropy of `xs` (disposed here). */
+function entropyStep(model: tfl.LayersModel, optimizer: tf.Optimizer, xs: tf.Tensor, variables: tf.Variable[]): void {
+  try {
+    const cost = optimizer.minimize(
+      () => {
+        const probs = tf.clipByValue(model.apply(xs, { training: false }) as tf.Tensor, EPSILON, 1);
+        return tf.neg(tf.mean(tf.sum(tf.mul(probs, tf.log(probs)), -1))) as tf.Scalar;
+      },
+      false,
+      variables,
+    );
+    cost?.dispose();
+  } finally {
+    xs.dispose();
+  }
+}
