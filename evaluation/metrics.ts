@@ -184,7 +184,10 @@ export interface RunSeconds {
 export interface RunAdaptation {
   /** AdaBN: BatchNorm statistics of each subject's windows (`adaptBatchNorm`, a model with BatchNorm). */
   batchNorm: boolean;
-  /** TENT: LayerNorm gains and offsets fitted by entropy minimisation (`testTimeAdaptation: "entropy"`, a model with LayerNorm). */
+  /**
+   * TENT: normalisation gains and offsets fitted by entropy minimisation (`testTimeAdaptation:
+   * "entropy"`, a model with LayerNorm or BatchNorm).
+   */
   entropy: boolean;
 }
 

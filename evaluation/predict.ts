@@ -12,7 +12,7 @@ import { PullGate } from "../core/pull_gate.ts";
 import { streamBatches, type StreamBatchesOptions } from "../pipeline/stream_batches.ts";
 import { predictBatch } from "../training/train_step.ts";
 import { adaptBatchNorm, hasBatchNorm } from "../training/adapt_batch_norm.ts";
-import { adaptEntropy, hasLayerNorm, type TestTimeAdaptation } from "../training/adapt_entropy.ts";
+import { adaptEntropy, hasNormAffine, type TestTimeAdaptation } from "../training/adapt_entropy.ts";
 import type { Recording } from "../core/types.ts";
 
 /** What {@linkcode predictRecordings} returns. */
@@ -39,7 +39,7 @@ export interface PredictOptions extends Omit<StreamBatchesOptions, "shuffleBuffe
    */
   adaptBatchNorm?: boolean;
   /**
-   * Adapt each subject's LayerNorm gains and offsets to its own windows by entropy minimisation
+   * Adapt each subject's normalisation gains and offsets to its own windows by entropy minimisation
    * (`"entropy"`, see {@linkcode adaptEntropy}; after AdaBN when both apply) before predicting it;
    * the trained values are restored afterwards. Default: `"none"`.
    */
@@ -53,7 +53,7 @@ export function adaptationsOf(
 ): { batchNorm: boolean; entropy: boolean } {
   return {
     batchNorm: (options.adaptBatchNorm ?? false) && hasBatchNorm(model),
-    entropy: options.testTimeAdaptation === "entropy" && hasLayerNorm(model),
+    entropy: options.testTimeAdaptation === "entropy" && hasNormAffine(model),
   };
 }
 

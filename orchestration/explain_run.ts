@@ -87,7 +87,7 @@ export interface ExplainResult {
  * subject's mean band powers in the split for band-power models. `|attribution|` is summed over
  * time (or bands) per sensor and averaged over the class's windows. With the
  * run's `adaptBatchNorm` (and `testTimeAdaptation`), each subject is explained with
- * BatchNorm (and LayerNorm) adapted to its own windows, as it was evaluated. Writes into `RUN_DIR/explain/`:
+ * BatchNorm statistics (and normalisation gains and offsets) adapted to its own windows, as it was evaluated. Writes into `RUN_DIR/explain/`:
  * `saliency.json`, `saliency_gradient_x_input.json`, `explain.json`,
  * `saliency_<class>.svg` and, for models with spatial filters (EEGNet's
  * depthwise `[nChans, 1, F1, D]` kernel), `spatial_filter_<f>_<d>.svg`; then

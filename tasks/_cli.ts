@@ -43,9 +43,10 @@ export const COMMON_FLAGS =
                           subject's own (default: adapted per subject, AdaBN; labels unused)
   --adapt-bn              adapt BatchNorm per subject (the default; overrides a --config file)
   --tta NAME              test-time adaptation of each validated and tested subject, labels unused:
-                          entropy (TENT: a few Adam steps of the LayerNorm gains and offsets that
-                          make the predictions on the subject's windows confident; models with
-                          LayerNorm only) | none (default: none, or the model's recipe)
+                          entropy (TENT: a few Adam steps of the LayerNorm and BatchNorm gains and
+                          offsets that make the predictions on the subject's windows confident; for
+                          LayerNorm models, which AdaBN cannot adapt) | none (default: none, or the
+                          model's recipe)
   --mixup ALPHA           mix training batches (mixup, Beta(ALPHA, ALPHA) weights, e.g. 0.2; default: 0, off)
   --label-smoothing X     smooth the training targets: (1 - X) one-hot + X / classes, 0 <= X <= 0.99,
                           e.g. 0.1 (default: 0, off; validation and test losses use the plain labels)

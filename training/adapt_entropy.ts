@@ -1,8 +1,9 @@
 /**
- * Label-free test-time adaptation of a model's LayerNorm parameters to one subject by entropy
- * minimisation (TENT, Wang et al., ICLR 2021, "Tent: Fully test-time adaptation by entropy
+ * Label-free test-time adaptation of a model's normalisation gains and offsets to one subject by
+ * entropy minimisation (TENT, Wang et al., ICLR 2021, "Tent: Fully test-time adaptation by entropy
  * minimization"): the counterpart of AdaBN (`adapt_batch_norm.ts`) for models normalised by
- * LayerNorm, whose statistics are per window and so cannot be re-estimated on a subject.
+ * LayerNorm, whose statistics are per window and so cannot be re-estimated on a subject; on a
+ * BatchNorm model it adapts the BatchNorm gains and offsets too (after AdaBN when that runs).
  *
  * @module
  */
@@ -17,7 +18,7 @@ import type { Recording } from "../core/types.ts";
 /** Test-time adaptations a run may ask for (`RunConfig.testTimeAdaptation`). */
 export const TEST_TIME_ADAPTATIONS = ["none", "entropy"] as const;
 
-/** A test-time adaptation: `"none"` or `"entropy"` (TENT on LayerNorm gains and offsets). */
+/** A test-time adaptation: `"none"` or `"entropy"` (TENT on the normalisation gains and offsets). */
 export type TestTimeAdaptation = typeof TEST_TIME_ADAPTATIONS[number];
 
 /** Options of {@linkcode adaptEntropy}. */
@@ -37,31 +38,33 @@ export interface EntropyAdaptationOptions extends Omit<StreamBatchesOptions, "sh
  */
 export const ENTROPY_DEFAULTS = { passes: 2, learningRate: 1e-3, shuffleBuffer: 128 } as const;
 
-const NORM_CLASSES = new Set(["LayerNorm", "LayerNormalization"]);
+const NORM_CLASSES = new Set(["LayerNorm", "LayerNormalization", "BatchNormalization", "TemporalSpatialBlock"]);
 const EPSILON = 1e-7;
 
 /**
  * The variables {@linkcode adaptEntropy} changes: the gains and offsets (`gamma`, `beta`) of every
- * LayerNorm of `model` (megflow's `LayerNorm` or tfjs' `LayerNormalization`); nothing else.
+ * normalisation layer of `model`: megflow's `LayerNorm`, tfjs' `LayerNormalization` and
+ * `BatchNormalization`, and the BatchNorm inside EEGNet's `TemporalSpatialBlock`. Nothing else:
+ * no kernel, bias, embedding or moving statistic.
  *
  * @param model A model.
- * @returns The variables, empty for a model without LayerNorm.
+ * @returns The variables, empty for a model without normalisation layers.
  */
-export function layerNormVariables(model: tfl.LayersModel): tf.Variable[] {
+export function normAffineVariables(model: tfl.LayersModel): tf.Variable[] {
   return model.layers.filter((layer) => NORM_CLASSES.has(layer.getClassName())).flatMap((layer) =>
-    layer.trainableWeights.map((w) => w.read() as tf.Variable)
+    layer.trainableWeights.filter((w) => /(^|\/)(gamma|beta)$/.test(w.originalName)).map((w) => w.read() as tf.Variable)
   );
 }
 
-/** Whether `model` has LayerNorm parameters that {@linkcode adaptEntropy} would change. */
-export function hasLayerNorm(model: tfl.LayersModel): boolean {
-  return layerNormVariables(model).length > 0;
+/** Whether `model` has normalisation gains or offsets that {@linkcode adaptEntropy} would change. */
+export function hasNormAffine(model: tfl.LayersModel): boolean {
+  return normAffineVariables(model).length > 0;
 }
 
 /**
- * Adapts the LayerNorm gains and offsets of `model` to the windows of `recordings` (one
- * subject's; their labels are never read) and returns a function that restores the trained
- * values.
+ * Adapts the normalisation gains and offsets of `model` (see {@linkcode normAffineVariables}) to
+ * the windows of `recordings` (one subject's; their labels are never read) and returns a function
+ * that restores the trained values.
  *
  * Why: a model trained on a few subjects sees an unseen subject's windows shifted as a whole
  * and spreads its predictions thinly or piles them onto one class. AdaBN re-estimates BatchNorm
@@ -72,9 +75,10 @@ export function hasLayerNorm(model: tfl.LayersModel): boolean {
  *
  * How: a fresh Adam optimizer; `passes` passes over the windows (shuffled, seeded per pass), each
  * batch one step on the mean entropy `-sum p log p` of the model's softmax output in inference
- * mode (dropout off), gradients for the LayerNorm variables only. The result depends only on the
- * subject's windows and the options, not on any subject adapted before (`restore()` undoes
- * everything). A model without LayerNorm is left as it is.
+ * mode (dropout off; BatchNorm with its moving statistics, the subject's own after AdaBN), gradients
+ * for the normalisation gains and offsets only. The result depends only on the subject's windows and
+ * the options, not on any subject adapted before (`restore()` undoes everything). A model without
+ * normalisation layers is left as it is.
  *
  * @param model A trained model (softmax output).
  * @param recordings The recordings to adapt to.
@@ -104,7 +108,7 @@ export async function adaptEntropy(
   if (!(learningRate > 0 && Number.isFinite(learningRate))) {
     throw new RangeError(`Cannot adapt by entropy: the learning rate must be a positive number, got ${learningRate}`);
   }
-  const variables = layerNormVariables(model);
+  const variables = normAffineVariables(model);
   if (variables.length === 0) return () => {};
   const saved = variables.map((v) => [v, tf.clone(v)] as const);
   const restore = () => {

@@ -93,9 +93,10 @@ export interface RunConfig {
   weightDecay: number;
   /**
    * Label-free adaptation of each validated and tested subject after training (and after AdaBN):
-   * `"entropy"` takes a few Adam steps of the LayerNorm gains and offsets minimising the mean
-   * prediction entropy on the subject's own windows (TENT, see `adaptEntropy`), restored after the
-   * subject; no effect on models without LayerNorm. `"none"`: off. A config.json without it means
+   * `"entropy"` takes a few Adam steps of the normalisation gains and offsets (LayerNorm, and
+   * BatchNorm's after AdaBN) minimising the mean prediction entropy on the subject's own windows
+   * (TENT, see `adaptEntropy`), restored after the subject: the per-subject adaptation of models
+   * with LayerNorm, which AdaBN cannot adapt. `"none"`: off. A config.json without it means
    * `"none"`.
    */
   testTimeAdaptation: TestTimeAdaptation;

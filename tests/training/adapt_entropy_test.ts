@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
 import { assert, assertEquals, assertNotEquals, assertRejects } from "@std/assert";
-import { adaptEntropy, hasLayerNorm, layerNormVariables } from "../../training/adapt_entropy.ts";
+import { adaptEntropy, hasNormAffine, normAffineVariables } from "../../training/adapt_entropy.ts";
 import { adaptationsOf, predictRecordings } from "../../evaluation/predict.ts";
 import { LayerNorm } from "../../models/layers/layer_norm.ts";
 import type { PreprocessStep } from "../../pipeline/preprocess.ts";
@@ -64,7 +64,7 @@ async function meanEntropy(model: tfl.LayersModel, recs: Recording[]): Promise<n
     rows.length;
 }
 
-Deno.test("adaptEntropy changes only the LayerNorm gains and offsets, lowers the prediction entropy, and restore() undoes it", async () => {
+Deno.test("adaptEntropy changes only the LayerNorm gains and offsets of a LayerNorm model, lowers the prediction entropy, and restore() undoes it", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const subject = (await recordings(dir)).filter((r) => r.subject === "100");
@@ -79,6 +79,43 @@ Deno.test("adaptEntropy changes only the LayerNorm gains and offsets, lowers the
       else assertEquals(adapted[i], before[i], names[i]);
     }
     assert(await meanEntropy(model, subject) < entropyBefore);
+    restore();
+    assertEquals(weightsOf(model), before);
+    model.dispose();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("adaptEntropy changes a BatchNorm model's gains and offsets only, never its moving statistics", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const subject = (await recordings(dir)).filter((r) => r.subject === "100");
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.dense({
+          inputShape: [248, 16],
+          units: 4,
+          kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }),
+        }),
+        tfl.layers.batchNormalization({ name: "bn", axis: -1 }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({
+          units: 4,
+          activation: "softmax",
+          kernelInitializer: tfl.initializers.glorotUniform({ seed: 2 }),
+        }),
+      ],
+    });
+    assert(hasNormAffine(model));
+    const names = model.weights.map((w) => w.originalName);
+    const before = weightsOf(model);
+    const restore = await adaptEntropy(model, subject, OPTIONS);
+    const adapted = weightsOf(model);
+    for (let i = 0; i < names.length; i++) {
+      if (/^bn\/(gamma|beta)$/.test(names[i])) assertNotEquals(adapted[i], before[i], names[i]);
+      else assertEquals(adapted[i], before[i], names[i]);
+    }
     restore();
     assertEquals(weightsOf(model), before);
     model.dispose();
@@ -135,14 +172,14 @@ Deno.test("predictRecordings with testTimeAdaptation adapts each subject on its 
   }
 });
 
-Deno.test("adaptEntropy leaves a model without LayerNorm alone; adaptationsOf says what would run", async () => {
+Deno.test("adaptEntropy leaves a model without normalisation layers alone; adaptationsOf says what would run", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const recs = await recordings(dir);
     const plain = tfl.sequential({
       layers: [tfl.layers.flatten({ inputShape: [248, 16] }), tfl.layers.dense({ units: 4, activation: "softmax" })],
     });
-    assertEquals([hasLayerNorm(plain), layerNormVariables(plain).length], [false, 0]);
+    assertEquals([hasNormAffine(plain), normAffineVariables(plain).length], [false, 0]);
     const before = weightsOf(plain);
     (await adaptEntropy(plain, recs, OPTIONS))();
     assertEquals(weightsOf(plain), before);
