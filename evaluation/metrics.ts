@@ -185,10 +185,11 @@ export interface RunAdaptation {
   /** AdaBN: BatchNorm statistics of each subject's windows (`adaptBatchNorm`, a model with BatchNorm). */
   batchNorm: boolean;
   /**
-   * TENT: normalisation gains and offsets fitted by entropy minimisation (`testTimeAdaptation:
-   * "entropy"`, a model with LayerNorm or BatchNorm).
+   * The test-time adaptation of the normalisation gains and offsets (`testTimeAdaptation`):
+   * `"entropy"` (TENT) or `"im"` (information maximisation) for a model with LayerNorm or
+   * BatchNorm, else `"none"`.
    */
-  entropy: boolean;
+  testTime: "none" | "entropy" | "im";
 }
 
 /** Content of a run folder's `results.json`. */

@@ -7,12 +7,12 @@
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { basename } from "node:path";
 import { consume } from "../pipeline/consume.ts";
-import type { PredictionRow } from "./metrics.ts";
+import type { PredictionRow, RunAdaptation } from "./metrics.ts";
 import { PullGate } from "../core/pull_gate.ts";
 import { streamBatches, type StreamBatchesOptions } from "../pipeline/stream_batches.ts";
 import { predictBatch } from "../training/train_step.ts";
 import { adaptBatchNorm, hasBatchNorm } from "../training/adapt_batch_norm.ts";
-import { adaptEntropy, hasNormAffine, type TestTimeAdaptation } from "../training/adapt_entropy.ts";
+import { adaptEntropy, hasNormAffine, type TestTimeAdaptation, testTimeOptions } from "../training/adapt_entropy.ts";
 import type { Recording } from "../core/types.ts";
 
 /** What {@linkcode predictRecordings} returns. */
@@ -40,7 +40,8 @@ export interface PredictOptions extends Omit<StreamBatchesOptions, "shuffleBuffe
   adaptBatchNorm?: boolean;
   /**
    * Adapt each subject's normalisation gains and offsets to its own windows by entropy minimisation
-   * (`"entropy"`, see {@linkcode adaptEntropy}; after AdaBN when both apply) before predicting it;
+   * (`"entropy"`, or `"im"` with a diversity term, see {@linkcode adaptEntropy}; after AdaBN when
+   * both apply) before predicting it;
    * the trained values are restored afterwards. Default: `"none"`.
    */
   testTimeAdaptation?: TestTimeAdaptation;
@@ -50,10 +51,11 @@ export interface PredictOptions extends Omit<StreamBatchesOptions, "shuffleBuffe
 export function adaptationsOf(
   model: tfl.LayersModel,
   options: Pick<PredictOptions, "adaptBatchNorm" | "testTimeAdaptation">,
-): { batchNorm: boolean; entropy: boolean } {
+): RunAdaptation {
+  const testTime = options.testTimeAdaptation ?? "none";
   return {
     batchNorm: (options.adaptBatchNorm ?? false) && hasBatchNorm(model),
-    entropy: options.testTimeAdaptation === "entropy" && hasNormAffine(model),
+    testTime: testTime !== "none" && hasNormAffine(model) ? testTime : "none",
   };
 }
 
@@ -72,7 +74,7 @@ export async function predictRecordings(
   options: PredictOptions,
 ): Promise<Predictions> {
   const adapt = adaptationsOf(model, options);
-  if (adapt.batchNorm || adapt.entropy) return predictEachSubject(model, recordings, options, adapt);
+  if (adapt.batchNorm || adapt.testTime !== "none") return predictEachSubject(model, recordings, options, adapt);
   const { nClasses } = options;
   const gate = new PullGate(2);
   const rows: PredictionRow[] = [];
@@ -106,7 +108,7 @@ async function predictEachSubject(
   model: tfl.LayersModel,
   recordings: readonly Recording[],
   options: PredictOptions,
-  adapt: { batchNorm: boolean; entropy: boolean },
+  adapt: RunAdaptation,
 ): Promise<Predictions> {
   const started = performance.now();
   const subjects = [...new Set(recordings.map((r) => r.subject))];
@@ -118,7 +120,10 @@ async function predictEachSubject(
     const restores: Array<() => void> = [];
     try {
       if (adapt.batchNorm) restores.push(await adaptBatchNorm(model, own, options));
-      if (adapt.entropy) restores.push(await adaptEntropy(model, own, options));
+      const testTime = adapt.testTime;
+      if (testTime !== "none") {
+        restores.push(await adaptEntropy(model, own, { ...options, ...testTimeOptions(testTime) }));
+      }
       const part = await predictRecordings(model, own, {
         ...options,
         adaptBatchNorm: false,

@@ -24,7 +24,7 @@ import { consume } from "../pipeline/consume.ts";
 import { streamBatches } from "../pipeline/stream_batches.ts";
 import { loadModel } from "../training/checkpoint.ts";
 import { adaptBatchNorm, hasBatchNorm } from "../training/adapt_batch_norm.ts";
-import { adaptEntropy } from "../training/adapt_entropy.ts";
+import { adaptEntropy, testTimeOptions } from "../training/adapt_entropy.ts";
 import type { RunConfig } from "../training/run_config.ts";
 import type { RunResults } from "../evaluation/metrics.ts";
 import { batchSaliency, type ClassScore, classScore, SaliencyAccumulator } from "../evaluation/saliency.ts";
@@ -245,7 +245,10 @@ async function saliencyOf(
     const restores: Array<() => void> = [];
     try {
       if (config.adaptBatchNorm && hasBatchNorm(model)) restores.push(await adaptBatchNorm(model, own, streamOptions));
-      if (config.testTimeAdaptation === "entropy") restores.push(await adaptEntropy(model, own, streamOptions));
+      const testTime = config.testTimeAdaptation ?? "none";
+      if (testTime !== "none") {
+        restores.push(await adaptEntropy(model, own, { ...streamOptions, ...testTimeOptions(testTime) }));
+      }
       const score = classScore(model);
       sums.score = score.kind;
       const baseline = meanBaseline ? await meanWindow(own, streamOptions) : undefined;

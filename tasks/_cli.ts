@@ -45,8 +45,9 @@ export const COMMON_FLAGS =
   --tta NAME              test-time adaptation of each validated and tested subject, labels unused:
                           entropy (TENT: a few Adam steps of the LayerNorm and BatchNorm gains and
                           offsets that make the predictions on the subject's windows confident; for
-                          LayerNorm models, which AdaBN cannot adapt) | none (default: none, or the
-                          model's recipe)
+                          LayerNorm models, which AdaBN cannot adapt) | im (the same steps, keeping
+                          the subject's predictions spread over the classes) | none (default: none,
+                          or the model's recipe)
   --mixup ALPHA           mix training batches (mixup, Beta(ALPHA, ALPHA) weights, e.g. 0.2; default: 0, off)
   --label-smoothing X     smooth the training targets: (1 - X) one-hot + X / classes, 0 <= X <= 0.99,
                           e.g. 0.1 (default: 0, off; validation and test losses use the plain labels)
@@ -250,7 +251,7 @@ function applyAdaptationFlags(base: RunConfig, values: TrainFlags): void {
   if (values["no-adapt-bn"]) base.adaptBatchNorm = false;
   if (values.tta !== undefined) {
     if (!(TEST_TIME_ADAPTATIONS as readonly string[]).includes(values.tta)) {
-      throw new RangeError(`--tta must be ${TEST_TIME_ADAPTATIONS.join(" or ")}, got ${values.tta}`);
+      throw new RangeError(`--tta must be one of ${TEST_TIME_ADAPTATIONS.join(", ")}, got ${values.tta}`);
     }
     base.testTimeAdaptation = values.tta as RunConfig["testTimeAdaptation"];
   }

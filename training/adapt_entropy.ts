@@ -16,10 +16,24 @@ import { hashSeed } from "../core/random.ts";
 import type { Recording } from "../core/types.ts";
 
 /** Test-time adaptations a run may ask for (`RunConfig.testTimeAdaptation`). */
-export const TEST_TIME_ADAPTATIONS = ["none", "entropy"] as const;
+export const TEST_TIME_ADAPTATIONS = ["none", "entropy", "im"] as const;
 
-/** A test-time adaptation: `"none"` or `"entropy"` (TENT on the normalisation gains and offsets). */
+/**
+ * A test-time adaptation: `"none"`; `"entropy"` (TENT: the normalisation gains and offsets
+ * minimise the mean prediction entropy); `"im"` (the same steps on SHOT's information
+ * maximisation: mean entropy minus the entropy of the mean prediction, `diversity` 1).
+ */
 export type TestTimeAdaptation = typeof TEST_TIME_ADAPTATIONS[number];
+
+/**
+ * The {@linkcode adaptEntropy} options of a test-time adaptation other than `"none"`.
+ *
+ * @param kind `"entropy"` or `"im"`.
+ * @returns Its `diversity`.
+ */
+export function testTimeOptions(kind: Exclude<TestTimeAdaptation, "none">): { diversity: number } {
+  return { diversity: kind === "im" ? 1 : 0 };
+}
 
 /** Options of {@linkcode adaptEntropy}. */
 export interface EntropyAdaptationOptions extends Omit<StreamBatchesOptions, "shuffleBuffer" | "gate" | "epoch"> {
@@ -27,6 +41,12 @@ export interface EntropyAdaptationOptions extends Omit<StreamBatchesOptions, "sh
   passes?: number;
   /** Learning rate of the Adam steps. Default: {@linkcode ENTROPY_DEFAULTS}. */
   learningRate?: number;
+  /**
+   * Weight of the diversity term: the loss becomes the mean entropy minus `diversity` times the
+   * entropy of the batch's mean prediction (SHOT's information maximisation, Liang et al. 2020, at
+   * 1), which keeps the adapted model from piling every window onto one class. Default: 0 (TENT).
+   */
+  diversity?: number;
 }
 
 /**
@@ -102,6 +122,7 @@ export async function adaptEntropy(
   options: EntropyAdaptationOptions,
 ): Promise<() => void> {
   const { passes = ENTROPY_DEFAULTS.passes, learningRate = ENTROPY_DEFAULTS.learningRate, ...stream } = options;
+  const diversity = options.diversity ?? 0;
   if (!(Number.isInteger(passes) && passes > 0)) {
     throw new RangeError(`Cannot adapt by entropy: passes must be a positive integer, got ${passes}`);
   }
@@ -131,7 +152,7 @@ export async function adaptEntropy(
         gate,
       });
       await consume(batches, (batch) => {
-        entropyStep(model, optimizer, tf.tensor(batch.xs, batch.shape), variables);
+        entropyStep(model, optimizer, tf.tensor(batch.xs, batch.shape), variables, diversity);
         seen += batch.ys.length;
       }, { gate });
     }
@@ -148,13 +169,29 @@ export async function adaptEntropy(
   return restore;
 }
 
-/** One Adam step of `variables` on the mean prediction entropy of `xs` (disposed here). */
-function entropyStep(model: tfl.LayersModel, optimizer: tf.Optimizer, xs: tf.Tensor, variables: tf.Variable[]): void {
+/** Entropy of each row of `probs` (clipped away from 0). */
+function entropyOf(probs: tf.Tensor): tf.Tensor {
+  const clipped = tf.clipByValue(probs, EPSILON, 1);
+  return tf.neg(tf.sum(tf.mul(clipped, tf.log(clipped)), -1));
+}
+
+/**
+ * One Adam step of `variables` on the mean prediction entropy of `xs` (disposed here), less
+ * `diversity` times the entropy of the mean prediction.
+ */
+function entropyStep(
+  model: tfl.LayersModel,
+  optimizer: tf.Optimizer,
+  xs: tf.Tensor,
+  variables: tf.Variable[],
+  diversity: number,
+): void {
   try {
     const cost = optimizer.minimize(
       () => {
-        const probs = tf.clipByValue(model.apply(xs, { training: false }) as tf.Tensor, EPSILON, 1);
-        return tf.neg(tf.mean(tf.sum(tf.mul(probs, tf.log(probs)), -1))) as tf.Scalar;
+        const probs = model.apply(xs, { training: false }) as tf.Tensor;
+        const mean = tf.mean(entropyOf(probs)) as tf.Scalar;
+        return diversity > 0 ? tf.sub(mean, tf.mul(entropyOf(tf.mean(probs, 0)), diversity)) as tf.Scalar : mean;
       },
       false,
       variables,

@@ -232,9 +232,9 @@ Deno.test("trainRun() with testTimeAdaptation entropy adapts a LayerNorm model p
       runDir: `${dir}/tta`,
       log: () => {},
     });
-    assertEquals(plain.adaptation, { batchNorm: false, entropy: false });
-    assertEquals(adapted.adaptation, { batchNorm: false, entropy: true });
-    assertEquals(JSON.parse(await Deno.readTextFile(join(dir, "tta", "results.json"))).adaptation.entropy, true);
+    assertEquals(plain.adaptation, { batchNorm: false, testTime: "none" });
+    assertEquals(adapted.adaptation, { batchNorm: false, testTime: "entropy" });
+    assertEquals(JSON.parse(await Deno.readTextFile(join(dir, "tta", "results.json"))).adaptation.testTime, "entropy");
     // The same training (validation only reads): the same best model, evaluated with and without adaptation.
     assertEquals(
       await Deno.readFile(join(dir, "tta", "model", "weights.bin")),

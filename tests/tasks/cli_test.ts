@@ -81,6 +81,7 @@ Deno.test("parseTrainCommand() sets the test-time adaptation with --tta (none by
   assertEquals((await parseTrainCommand("cross", DATA)).config.testTimeAdaptation, "none");
   assertEquals((await parseTrainCommand("cross", [...DATA, "--tta", "entropy"])).config.testTimeAdaptation, "entropy");
   assertEquals((await parseTrainCommand("cross", [...DATA, "--tta=none"])).config.testTimeAdaptation, "none");
+  assertEquals((await parseTrainCommand("cross", [...DATA, "--tta", "im"])).config.testTimeAdaptation, "im");
   await assertRejects(() => parseTrainCommand("cross", [...DATA, "--tta", "tent"]), RangeError, "--tta must be");
 });
 

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
 import { assert, assertEquals, assertNotEquals, assertRejects } from "@std/assert";
-import { adaptEntropy, hasNormAffine, normAffineVariables } from "../../training/adapt_entropy.ts";
+import { adaptEntropy, hasNormAffine, normAffineVariables, testTimeOptions } from "../../training/adapt_entropy.ts";
 import { adaptationsOf, predictRecordings } from "../../evaluation/predict.ts";
 import { LayerNorm } from "../../models/layers/layer_norm.ts";
 import type { PreprocessStep } from "../../pipeline/preprocess.ts";
@@ -124,6 +124,31 @@ Deno.test("adaptEntropy changes a BatchNorm model's gains and offsets only, neve
   }
 });
 
+Deno.test("adaptEntropy with a diversity term (im) keeps the subject's mean prediction more spread than TENT", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const subject = (await recordings(dir)).filter((r) => r.subject === "100");
+    const model = lnModel();
+    const meanPredictionEntropy = async () => {
+      const { rows } = await predictRecordings(model, subject, { steps: STEPS, batchSize: 2, nClasses: 4 });
+      const mean = [0, 1, 2, 3].map((k) => rows.reduce((s, row) => s + row.probs[k], 0) / rows.length);
+      return -mean.reduce((s, p) => s + p * Math.log(p), 0);
+    };
+    const strong = { ...OPTIONS, learningRate: 0.2, passes: 5 };
+    const restoreTent = await adaptEntropy(model, subject, strong);
+    const tent = await meanPredictionEntropy();
+    restoreTent();
+    const restoreIm = await adaptEntropy(model, subject, { ...strong, ...testTimeOptions("im") });
+    const im = await meanPredictionEntropy();
+    restoreIm();
+    assert(im > tent, `mean-prediction entropy: im ${im}, entropy ${tent}`);
+    assertEquals(testTimeOptions("entropy"), { diversity: 0 });
+    model.dispose();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("adaptEntropy uses no labels: the same windows with other labels give the same adapted weights", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -185,11 +210,12 @@ Deno.test("adaptEntropy leaves a model without normalisation layers alone; adapt
     assertEquals(weightsOf(plain), before);
     assertEquals(adaptationsOf(plain, { testTimeAdaptation: "entropy", adaptBatchNorm: true }), {
       batchNorm: false,
-      entropy: false,
+      testTime: "none",
     });
     const model = lnModel();
-    assertEquals(adaptationsOf(model, { testTimeAdaptation: "entropy" }), { batchNorm: false, entropy: true });
-    assertEquals(adaptationsOf(model, {}), { batchNorm: false, entropy: false });
+    assertEquals(adaptationsOf(model, { testTimeAdaptation: "entropy" }), { batchNorm: false, testTime: "entropy" });
+    assertEquals(adaptationsOf(model, { testTimeAdaptation: "im" }), { batchNorm: false, testTime: "im" });
+    assertEquals(adaptationsOf(model, {}), { batchNorm: false, testTime: "none" });
     plain.dispose();
     model.dispose();
   } finally {
