@@ -25,7 +25,10 @@ interface Activation {
   dfOfY: (y: number) => number;
 }
 
-const hardSigmoid = (x: number): number => Math.min(1, Math.max(0, 0.2 * x + 0.5));
+function hardSigmoid(x: number): number {
+  const y = 0.2 * x + 0.5;
+  return y < 0 ? 0 : y > 1 ? 1 : y;
+}
 const hardSigmoidGrad = (y: number): number => (y > 0 && y < 1 ? 0.2 : 0);
 
 const ACTIVATIONS: Record<FusedActivation, Activation> = {
@@ -76,6 +79,8 @@ function forward(xw: Float32Array, rZr: tf.Tensor2D, rH: tf.Tensor2D, d: Dims, a
     hh: new Float32Array(size),
     rh: new Float32Array(size),
   };
+  const { out, z: zs, r: rs, hh: hhs, rh: rhs } = s;
+  const f = act.f;
   const h = new Float32Array(batch * units);
   const rhStep = new Float32Array(batch * units);
   for (let t = 0; t < steps; t++) {
@@ -83,25 +88,28 @@ function forward(xw: Float32Array, rZr: tf.Tensor2D, rH: tf.Tensor2D, d: Dims, a
     for (let b = 0; b < batch; b++) {
       const xo = (b * steps + t) * g;
       const so = (b * steps + t) * units;
+      const ao = b * 2 * units;
+      const ho = b * units;
       for (let j = 0; j < units; j++) {
-        const z = hardSigmoid(xw[xo + j] + a[b * 2 * units + j]);
-        const r = hardSigmoid(xw[xo + units + j] + a[b * 2 * units + units + j]);
-        s.z[so + j] = z;
-        s.r[so + j] = r;
-        s.rh[so + j] = rhStep[b * units + j] = r * h[b * units + j];
+        const z = hardSigmoid(xw[xo + j] + a[ao + j]);
+        const r = hardSigmoid(xw[xo + units + j] + a[ao + units + j]);
+        zs[so + j] = z;
+        rs[so + j] = r;
+        rhs[so + j] = rhStep[ho + j] = r * h[ho + j];
       }
     }
     const c = matMulRows(rhStep, batch, rH); // [batch, units]
     for (let b = 0; b < batch; b++) {
       const xo = (b * steps + t) * g + 2 * units;
       const so = (b * steps + t) * units;
+      const ho = b * units;
       for (let j = 0; j < units; j++) {
-        const hh = act.f(xw[xo + j] + c[b * units + j]);
-        const z = s.z[so + j];
-        const next = z * h[b * units + j] + (1 - z) * hh;
-        s.hh[so + j] = hh;
-        s.out[so + j] = next;
-        h[b * units + j] = next;
+        const hh = f(xw[xo + j] + c[ho + j]);
+        const z = zs[so + j];
+        const next = z * h[ho + j] + (1 - z) * hh;
+        hhs[so + j] = hh;
+        out[so + j] = next;
+        h[ho + j] = next;
       }
     }
   }
