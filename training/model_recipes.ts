@@ -53,10 +53,12 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
   gru: {
     why: "Chosen on held-out validation (Cross/train chunks), 8-epoch runs, seed 42, 2026-12-06: " +
       "the shared defaults reached val 0.414 (`deno task train-cross --model gru --epochs 8`); " +
-      "projectionNorm 0.461; + lr 3e-3 0.461; + per-subject alignment (`align`) 0.563 (train 0.96: " +
+      "projectionNorm 0.461; + lr 3e-3 0.461; + per-subject alignment (`align`) 0.563 (train 0.98: " +
       "it learns fast, then overfits); + projection 32 with dropout 0.3, weight decay 0.01 and " +
       "mixup 0.2 0.656 (best epoch 4, this recipe; `--config` of these keys). Test splits chose " +
-      "nothing. The model's own defaults stay the network the speed is compared on.",
+      "nothing. The model's own defaults stay the network the speed is compared on. It learns the " +
+      "training subjects but does not transfer yet: `train-cross --model gru --seed 1` gave test1-3 " +
+      "0.27 / 0.25 / 0.33 per window (docs/accuracy.md).",
     settings: {
       modelOptions: { projectionNorm: true, projectionUnits: 32, projectionDropout: 0.3 },
       epochs: 8,
