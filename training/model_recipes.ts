@@ -58,8 +58,8 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "it learns fast, then overfits); + projection 32 with dropout 0.3, weight decay 0.01 and " +
       "mixup 0.2 0.656 (best epoch 4, this recipe; `--config` of these keys). Test splits chose " +
       "nothing. The model's own defaults stay the network the speed is compared on. It learns the " +
-      "training subjects but does not transfer yet: `train-cross --model gru --seed 1` gave test1-3 " +
-      "0.27 / 0.25 / 0.33 per window (docs/accuracy.md).",
+      "training subjects but does not transfer yet: `train-cross --model gru` gave test1-3 " +
+      "0.27 / 0.25 / 0.33 (seed 1) and 0.30 / 0.34 / 0.41 (seed 2) per window (docs/accuracy.md).",
     settings: {
       modelOptions: { projectionNorm: true, projectionUnits: 32, projectionDropout: 0.3 },
       epochs: 8,
