@@ -26,6 +26,7 @@ export type RecipeSettings = Pick<
   | "mixupAlpha"
   | "labelSmoothing"
   | "weightDecay"
+  | "testTimeAdaptation"
   | "shuffleBuffer"
 >;
 
