@@ -59,7 +59,8 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "mixup 0.2 0.656 (best epoch 4, this recipe; `--config` of these keys). Test splits chose " +
       "nothing. The model's own defaults stay the network the speed is compared on. It learns the " +
       "training subjects but does not transfer yet: `train-cross --model gru` gave test1-3 " +
-      "0.27 / 0.25 / 0.33 (seed 1) and 0.30 / 0.34 / 0.41 (seed 2) per window (docs/accuracy.md).",
+      "0.27 / 0.25 / 0.33 (seed 1), 0.30 / 0.34 / 0.41 (seed 2), 0.38 / 0.34 / 0.27 (seed 3) per window " +
+      "(docs/accuracy.md).",
     settings: {
       modelOptions: { projectionNorm: true, projectionUnits: 32, projectionDropout: 0.3 },
       epochs: 8,
@@ -74,6 +75,15 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
         { op: "augment" },
       ],
     },
+  },
+  vivit: {
+    why: "One warm-up epoch (transformer practice; not compared against none) with the shared " +
+      "defaults and VIVIT_DEFAULTS (energy stem, token BatchNorm for AdaBN, zero classifier, 10 x 10-cell " +
+      "tubelets). Measured: `deno task train-cross --model vivit` (seed 42, 2 cores shared with other jobs): " +
+      "validation 0.461 per window at best epoch 24 (train 0.578), peak RSS 796 MB, 509 s of CPU time; the " +
+      "earlier defaults stayed at ln 4 for 12 epochs. Below EEGNet's validation (0.80): no recipe search " +
+      "was affordable on the shared machine.",
+    settings: { warmupEpochs: 1 },
   },
 };
 
