@@ -37,16 +37,16 @@ export interface CascadeOptions {
    * 62.5 Hz ones (a two-sample mean has its zero at 62.5 Hz, so 60 Hz line noise all but
    * vanishes) and halves the frame CNN's work; the last `nTimes mod framePool` frames are
    * dropped.
-   * @default 1
+   * @default 2
    */
   framePool?: number;
   /**
-   * Consecutive frames stacked as the channels of one CNN input (the paper's `depth`); the
-   * sequence has `floor(nTimes / frameDepth)` steps and the last `nTimes mod frameDepth`
-   * frames are dropped. 10 frames are 80 ms at 125 Hz: 25 steps per 2 s window, so the CNN
-   * sees every sample (its first convolution learns spatio-temporal filters) while the
+   * Consecutive (pooled) frames stacked as the channels of one CNN input (the paper's
+   * `depth`); the sequence has `floor(nTimes / framePool / frameDepth)` steps, and frames after
+   * the last full stack are dropped. 5 frames of 62.5 Hz are 80 ms: 25 steps per 2 s window,
+   * so the CNN sees every frame (its first stage learns spatio-temporal filters) while the
    * recurrent layer runs 25 steps, not 250.
-   * @default 10
+   * @default 5
    */
   frameDepth?: number;
   /**
@@ -83,8 +83,8 @@ export interface CascadeOptions {
 
 /** The default {@linkcode CascadeOptions}, sized for 2 s at 125 Hz on a 20 x 20 grid. */
 export const CASCADE_DEFAULTS: Readonly<Required<CascadeOptions>> = Object.freeze({
-  framePool: 1,
-  frameDepth: 10,
+  framePool: 2,
+  frameDepth: 5,
   filters: [16, 32] as [number, number],
   blockSize: 2,
   frameUnits: 64,

@@ -7,14 +7,15 @@ import { hasBatchNorm } from "../../training/adapt_batch_norm.ts";
 
 await tf.setBackend("cpu");
 
-const SMALL = { frameDepth: 5, filters: [4, 8] as [number, number], frameUnits: 8, units: 8, keyDim: 4 };
+const SMALL = { framePool: 1, frameDepth: 5, filters: [4, 8] as [number, number], frameUnits: 8, units: 8, keyDim: 4 };
 
 Deno.test("cascade() follows the documented layout on a 20 x 20 grid at its defaults", () => {
   const model = cascade({ nChans: 248, nTimes: 250, gridRows: 20, gridCols: 20 }, 4);
   const shape = (name: string) => model.getLayer(name).outputShape;
   assertEquals(model.inputs[0].shape, [null, 250, 20, 20]);
-  assertEquals(shape("frame_stacks"), [null, 20, 20, 10]);
-  assertEquals(shape("stage_1_blocks"), [null, 10, 10, 40]);
+  assertEquals(shape("pooled_frames"), [null, 125, 20, 20]);
+  assertEquals(shape("frame_stacks"), [null, 20, 20, 5]);
+  assertEquals(shape("stage_1_blocks"), [null, 10, 10, 20]);
   assertEquals(shape("stage_1_conv"), [null, 10, 10, 16]);
   assertEquals(shape("stage_2_conv"), [null, 5, 5, 32]);
   assertEquals(shape("frame_features"), [null, 64]);
