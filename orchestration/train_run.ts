@@ -292,6 +292,9 @@ function fitRun(
     warmupEpochs: config.warmupEpochs,
     patience: config.patience,
     seed: config.seed,
+    // config.json of runs made before the options existed lacks them.
+    labelSmoothing: config.labelSmoothing ?? 0,
+    weightDecay: config.weightDecay ?? 0,
     history: session.state.history,
     batches: (epoch, gate) => {
       const batches = streamBatches(train, {

@@ -72,10 +72,10 @@ export async function planStudy(settings: StudySettings): Promise<TrialSpec[]> {
     if (IMPROVEMENTS[variant].kind === "ensemble") continue; // computed from the baseline runs, no training
     for (const seed of settings.seeds) {
       const base = studyRunConfig(settings, "cross", settings.improvementModel, seed);
-      runs.push({
-        label: { task: "cross", model: settings.improvementModel, variant, seed },
-        config: IMPROVEMENTS[variant].apply(base),
-      });
+      const config = IMPROVEMENTS[variant].apply(base);
+      // A recipe that already has the improvement: the baseline run is that run.
+      if (await trialId(config) === await trialId(base)) continue;
+      runs.push({ label: { task: "cross", model: settings.improvementModel, variant, seed }, config });
     }
   }
   const trials: TrialSpec[] = [];

@@ -68,6 +68,12 @@ function signed(s: Stat | undefined): string {
 
 function settingsLine(study: Study): string {
   const s = study.settings;
+  if (s.recipes) {
+    return `${s.models.join(", ")} · seeds ${s.seeds.join(", ")} · every model with its own recipe ` +
+      `(the settings of train-cross / train-intra --model M; training/model_recipes.ts) · ${
+        s.maxSamples === null ? "whole recordings" : `first ${s.maxSamples} samples`
+      }`;
+  }
   return `${s.models.join(", ")} · seeds ${
     s.seeds.join(", ")
   } · ${s.epochs} epochs · batch ${s.batchSize} · lr ${s.learningRate} · ` +

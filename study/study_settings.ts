@@ -75,6 +75,14 @@ export interface StudySettings {
    * (studies made before the field validated on `Cross/test1,Cross/test2`).
    */
   validation?: string;
+  /**
+   * Part b trains every model with its own recipe (`training/model_recipes.ts`: the settings of
+   * `train-cross --model M` / `train-intra --model M`, augmentation and AdaBN included) instead of
+   * the shared budget above (`epochs`, `batchSize`, `learningRate`, `modelOptions` and the
+   * windows are then not used). The improvements are measured against the same recipe runs; an
+   * improvement the recipe already has trains nothing. Absent: false (the shared budget).
+   */
+  recipes?: boolean;
 }
 
 /** Small versions of the gru and vivit models, so that a default study fits on 2 cores. */
@@ -144,7 +152,8 @@ export function defaultStudySettings(data: string, cacheDir: string | null): Stu
  * @param task "cross" or "intra".
  * @param model Model name.
  * @param seed Seed of the run.
- * @returns The configuration: 125 Hz, z-score per recording, the study's windows, epochs and model options.
+ * @returns The configuration: 125 Hz, z-score per recording, the study's windows, epochs and model options;
+ *   with `settings.recipes`, the model's recipe (the `train-*` defaults of that model) instead.
  *
  * @example
  * ```ts
@@ -155,6 +164,8 @@ export function defaultStudySettings(data: string, cacheDir: string | null): Stu
  * assertEquals([config.task, config.model, config.seed, config.validation], ["intra", "gru", 2, "holdout"]);
  * assertEquals(studyRunConfig(defaultStudySettings("/data", null), "cross", "cnn", 1).validation, "holdout");
  * assertEquals(config.preprocess.map((s) => s.op), ["resample", "zscore", "window"]);
+ * const recipe = studyRunConfig({ ...defaultStudySettings("/data", null), recipes: true }, "cross", "cnn", 1);
+ * assertEquals([recipe.epochs, recipe.adaptBatchNorm], [30, true]); // train-cross's own settings
  * ```
  */
 export function studyRunConfig(
@@ -164,6 +175,11 @@ export function studyRunConfig(
   seed: number,
 ): RunConfig {
   const validation = task === "cross" ? parseValidationFlag(settings.validation ?? "holdout") : {};
+  if (settings.recipes) {
+    // The model's own recipe and the task's defaults, as `train-cross --model M` would run it.
+    const { data, backend, maxSamples, cacheDir } = settings;
+    return runConfig(task, data, { ...validation, model, seed, backend, maxSamples, cacheDir });
+  }
   return runConfig(task, settings.data, {
     ...validation,
     model,

@@ -42,6 +42,10 @@ export const COMMON_FLAGS =
                           subject's own (default: adapted per subject, AdaBN; labels unused)
   --adapt-bn              adapt BatchNorm per subject (the default; overrides a --config file)
   --mixup ALPHA           mix training batches (mixup, Beta(ALPHA, ALPHA) weights, e.g. 0.2; default: 0, off)
+  --label-smoothing X     smooth the training targets: (1 - X) one-hot + X / classes, 0 <= X <= 0.99,
+                          e.g. 0.1 (default: 0, off; validation and test losses use the plain labels)
+  --weight-decay X        decoupled weight decay (AdamW): kernels shrink by lr * X each step, biases,
+                          norm parameters and embeddings do not; e.g. 0.05 (default: 0, plain Adam)
   --validation WHAT        what chooses the best epoch and stops early: holdout (held-out chunks of
                           the training subjects, the default: no test subject chooses anything),
                           loso (leave one training subject out, chosen by --seed; loso:SUBJECT names
@@ -102,6 +106,8 @@ export const TRAIN_FLAG_OPTIONS = {
   "no-cache": { type: "boolean", default: false },
   "adapt-bn": { type: "boolean", default: false },
   mixup: { type: "string" },
+  "label-smoothing": { type: "string" },
+  "weight-decay": { type: "string" },
   validation: { type: "string" },
   "no-adapt-bn": { type: "boolean", default: false },
   "no-augment": { type: "boolean", default: false },
@@ -198,13 +204,20 @@ function applyModelFlags(base: RunConfig, values: TrainFlags): void {
   checkModelOptions(base.model, base.modelOptions); // known options of the model, of the right types
 }
 
-/** Applies the numbers of training (`--epochs`, `--batch`, `--lr`, ...), `--schedule` and `--backend`. */
+/**
+ * Applies the numbers of training (`--epochs`, `--batch`, `--lr`, `--label-smoothing`,
+ * `--weight-decay`, ...), `--schedule` and `--backend`.
+ */
 function applyTrainingFlags(base: RunConfig, values: TrainFlags): void {
   base.epochs = number("epochs", values.epochs, positiveInt, "a positive integer") ?? base.epochs;
   base.batchSize = number("batch", values.batch, positiveInt, "a positive integer") ?? base.batchSize;
   base.learningRate = number("lr", values.lr, positive, "a positive number") ?? base.learningRate;
   base.patience = number("patience", values.patience, positiveInt, "a positive integer") ?? base.patience;
   base.seed = number("seed", values.seed, Number.isInteger, "an integer") ?? base.seed;
+  const smoothing = number("label-smoothing", values["label-smoothing"], (x) => x >= 0 && x <= 0.99, "in [0, 0.99]");
+  if (smoothing !== undefined) base.labelSmoothing = smoothing;
+  const decay = number("weight-decay", values["weight-decay"], (x) => Number.isFinite(x) && x >= 0, "a number >= 0");
+  if (decay !== undefined) base.weightDecay = decay;
   const maxSamples = number("max-samples", values["max-samples"], positiveInt, "a positive integer");
   if (maxSamples !== undefined) base.maxSamples = maxSamples;
   if (values.schedule !== undefined) {

@@ -39,6 +39,10 @@ export const STUDY_FLAGS =
   --validation WHAT       what chooses the best epoch of cross-subject runs: holdout (chunks held out of
                           the training subjects; default, so test1-3 are all untouched tests), loso,
                           loso:SUBJECT or folders (e.g. Cross/test1,Cross/test2: then validation, not test)
+  --recipes               train every model with its own recipe (what train-cross/train-intra --model M
+                          run: its epochs, learning rate, options, augmentation, AdaBN; see
+                          training/model_recipes.ts) instead of the shared budget below; the
+                          improvements are measured against those runs
   --model-options JSON    options per model, e.g. '{"gru":{}}' for the full-size GRU (default: EEGNet-8,2
                           and small versions of gru and vivit, see study/study_settings.ts)
   --improvement-model M   model the improvements are measured with (default: ${DEFAULTS.improvementModel})
@@ -91,6 +95,7 @@ export const STUDY_FLAG_OPTIONS = {
   "intra-stride-seconds": { type: "string" },
   "max-samples": { type: "string" },
   validation: { type: "string" },
+  recipes: { type: "boolean", default: false },
   "model-options": { type: "string" },
   "improvement-model": { type: "string" },
   improvements: { type: "string" },
@@ -148,6 +153,7 @@ export async function parseStudyCommand(args: readonly string[]): Promise<StudyC
   const settings = defaultStudySettings(data, cacheDir);
   applyRunFlags(settings, values);
   applyModelOptions(settings, values["model-options"]);
+  if (values.recipes) applyRecipes(settings, values);
   applyImprovementFlags(settings, values);
   if (values["no-search"]) settings.search = null;
   else await applySearchFlags(settings.search!, values);
@@ -178,6 +184,30 @@ function applyRunFlags(settings: StudySettings, values: StudyFlags): void {
     const { validation, validationSplits } = parseValidationFlag(values.validation);
     settings.validation = validation === "splits" ? validationSplits.join(",") : validation;
   }
+}
+
+/** The flags of the shared budget, which `--recipes` replaces by each model's recipe. */
+const SHARED_BUDGET_FLAGS = [
+  "epochs",
+  "batch",
+  "lr",
+  "window-seconds",
+  "stride-seconds",
+  "intra-stride-seconds",
+  "model-options",
+] as const;
+
+/** `--recipes`: every model trains with its own recipe; the shared budget's flags contradict it. */
+function applyRecipes(settings: StudySettings, values: StudyFlags): void {
+  const given = SHARED_BUDGET_FLAGS.filter((flag) => values[flag] !== undefined);
+  if (given.length > 0) {
+    throw new RangeError(
+      `--recipes trains every model with its own recipe (training/model_recipes.ts), so --${
+        given.join(", --")
+      } cannot apply: drop ${given.length === 1 ? "it" : "them"} or --recipes`,
+    );
+  }
+  settings.recipes = true;
 }
 
 /** The seeds of `--seeds N|LIST`: 1..N for a count, else the listed integers. */

@@ -41,6 +41,8 @@ export const RUN_CONFIG_RULES: OptionRules = {
   cacheDir: { type: "string", nullable: true },
   adaptBatchNorm: { type: "boolean" },
   mixupAlpha: { type: "finite", min: 0 },
+  labelSmoothing: { type: "finite", min: 0, max: 0.99 },
+  weightDecay: { type: "finite", min: 0 },
 };
 
 /**

@@ -10,7 +10,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import type { Observable } from "rxjs";
 import { consume } from "../pipeline/consume.ts";
 import { PullGate } from "../core/pull_gate.ts";
-import { trainStep } from "./train_step.ts";
+import { trainStep, type TrainStepOptions } from "./train_step.ts";
 import { hashSeed } from "../core/random.ts";
 import { withSeededRandom } from "../core/with_seeded_random.ts";
 import type { Batch } from "../core/types.ts";
@@ -50,8 +50,8 @@ export interface Validation {
 /** Learning-rate schedules. */
 export type LearningRateSchedule = "constant" | "cosine" | "step";
 
-/** Options of {@linkcode fit}. */
-export interface FitOptions {
+/** Options of {@linkcode fit} (`labelSmoothing` and `weightDecay` go to each `trainStep`). */
+export interface FitOptions extends TrainStepOptions {
   /** Batches of one epoch; called once per epoch with the epoch number (from 1). */
   batches(epoch: number, gate: PullGate): Observable<Batch>;
   /** Number of classes. */
@@ -213,7 +213,10 @@ async function trainEpoch(
   let lossSum = 0, correct = 0, windows = 0, trainSeconds = 0, batchIndex = 0;
   await consume(options.batches(epoch, gate), async (batch) => {
     const stepStart = performance.now();
-    const result = await trainStep(model, optimizer, batch, nClasses);
+    const result = await trainStep(model, optimizer, batch, nClasses, {
+      labelSmoothing: options.labelSmoothing,
+      weightDecay: options.weightDecay,
+    });
     trainSeconds += (performance.now() - stepStart) / 1000;
     if (!Number.isFinite(result.loss)) {
       throw new RangeError(`Training diverged: loss is ${result.loss} at epoch ${epoch}, batch ${batchIndex + 1}`);

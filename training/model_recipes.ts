@@ -24,6 +24,8 @@ export type RecipeSettings = Pick<
   | "preprocess"
   | "adaptBatchNorm"
   | "mixupAlpha"
+  | "labelSmoothing"
+  | "weightDecay"
   | "shuffleBuffer"
 >;
 

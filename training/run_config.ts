@@ -77,6 +77,19 @@ export interface RunConfig {
    * weight, e.g. 0.2; 0: off. Validation and test windows are never mixed.
    */
   mixupAlpha: number;
+  /**
+   * Label smoothing of the training loss (see `trainStep`): targets
+   * `(1 - labelSmoothing) * oneHot + labelSmoothing / nClasses`, e.g. 0.1; 0: off. Validation
+   * and evaluation losses use the plain labels. A config.json without it (older runs) means 0.
+   */
+  labelSmoothing: number;
+  /**
+   * Decoupled weight decay (AdamW, see `training/weight_decay.ts`): each step multiplies every
+   * kernel by `1 - lr * weightDecay`, `lr` that epoch's learning rate; biases, norm gains and
+   * offsets and embeddings do not decay. E.g. 0.05; 0: off (plain Adam). A config.json without it
+   * means 0.
+   */
+  weightDecay: number;
 }
 
 /**
@@ -118,6 +131,8 @@ export const RUN_DEFAULTS: Omit<
   cacheDir: null,
   adaptBatchNorm: true,
   mixupAlpha: 0,
+  labelSmoothing: 0,
+  weightDecay: 0,
 };
 
 /**

@@ -3,7 +3,7 @@
  *
  * | name | sets |
  * | --- | --- |
- * | `epochs`, `batchSize`, `learningRate`, `schedule`, `warmupEpochs`, `patience`, `shuffleBuffer`, `concurrency`, `holdoutChunks`, `maxSamples`, `seed`, `adaptBatchNorm`, `mixupAlpha` | the `RunConfig` field of that name |
+ * | `epochs`, `batchSize`, `learningRate`, `schedule`, `warmupEpochs`, `patience`, `shuffleBuffer`, `concurrency`, `holdoutChunks`, `maxSamples`, `seed`, `adaptBatchNorm`, `mixupAlpha`, `labelSmoothing`, `weightDecay` | the `RunConfig` field of that name |
  * | `windowSeconds`, `strideSeconds` | the `window` step |
  * | `sfreq` | the `resample` step's `toHz` (a resample step is added first if there is none) |
  * | `normalise` | `zscore`, `minmax`, `subjectZscore` or `none`: replaces the normalisation step |
@@ -32,6 +32,8 @@ export const RUN_CONFIG_PARAMS: readonly string[] = [
   "seed",
   "adaptBatchNorm",
   "mixupAlpha",
+  "labelSmoothing",
+  "weightDecay",
 ];
 
 /** Names that change the preprocessing steps. */
@@ -140,7 +142,9 @@ export function applyParams(base: RunConfig, values: Readonly<Record<string, unk
   const modelEntry = MODELS[config.model];
   for (const [name, value] of Object.entries(values)) {
     if (RUN_CONFIG_PARAMS.includes(name)) {
-      const integer = !["learningRate", "schedule", "seed", "mixupAlpha"].includes(name);
+      const integer = !["learningRate", "schedule", "seed", "mixupAlpha", "labelSmoothing", "weightDecay"].includes(
+        name,
+      );
       if (name === "schedule") {
         if (!["cosine", "constant", "step"].includes(value as string)) {
           throw new RangeError(`Parameter schedule must be cosine, constant or step, got ${JSON.stringify(value)}`);
@@ -156,8 +160,10 @@ export function applyParams(base: RunConfig, values: Readonly<Record<string, unk
           throw new RangeError(`Parameter adaptBatchNorm must be true or false, got ${JSON.stringify(value)}`);
         }
         config.adaptBatchNorm = value;
-      } else if ((name === "warmupEpochs" || name === "mixupAlpha") && value === 0) {
-        config[name] = 0;
+      } else if (["warmupEpochs", "mixupAlpha", "labelSmoothing", "weightDecay"].includes(name) && value === 0) {
+        (config as unknown as Record<string, number>)[name] = 0;
+      } else if (name === "labelSmoothing" && !((value as number) <= 0.99)) {
+        throw new RangeError(`Parameter labelSmoothing must be in [0, 0.99], got ${JSON.stringify(value)}`);
       } else {
         (config as unknown as Record<string, number>)[name] = positiveNumber(name, value, integer);
       }

@@ -15,7 +15,12 @@ export const ID_IGNORED_FIELDS: readonly string[] = ["cacheDir"];
  * the trials of an earlier search keep their ids (and resume) and only a trial that turns
  * one on gets a new id.
  */
-export const OFF_BY_DEFAULT_FIELDS: readonly string[] = ["adaptBatchNorm", "mixupAlpha"];
+export const OFF_BY_DEFAULT_FIELDS: readonly string[] = [
+  "adaptBatchNorm",
+  "mixupAlpha",
+  "labelSmoothing",
+  "weightDecay",
+];
 
 /**
  * What a config without `validation` (written before the field) means by its other fields:

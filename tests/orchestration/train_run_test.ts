@@ -96,10 +96,13 @@ Deno.test("trainRun() writes a complete run folder and resumes where it stopped"
 Deno.test("trainRun() resumed from the last good checkpoint, past a damaged newer one, ends bit for bit like an uninterrupted run", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    // Mixup and augmentation on, and the GRU's dropout: every random stream of training is exercised.
+    // Mixup and augmentation on, and the GRU's dropout: every random stream of training is exercised;
+    // label smoothing and weight decay on (decay follows the schedule, which resumes with the run).
     const config = {
       ...(await tinyCrossRun(dir, 3)),
       mixupAlpha: 0.4,
+      labelSmoothing: 0.1,
+      weightDecay: 0.5,
       preprocess: [...STEPS, { op: "augment" as const }],
     };
     await trainRun(config, { runDir: `${dir}/whole`, log: () => {} });
@@ -133,6 +136,33 @@ Deno.test("trainRun() with mixupAlpha mixes the training batches only", async ()
     // Evaluation windows are never mixed: every test window is predicted once, with its own label.
     assertEquals(mixed.splits.test3.windows, plain.splits.test3.windows);
     assertEquals(JSON.parse(await Deno.readTextFile(join(dir, "mixed", "config.json"))).mixupAlpha, 0.4);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("trainRun() with labelSmoothing and weightDecay trains with them and records them; a config.json without them resumes", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const config = await tinyCrossRun(dir, 1);
+    await trainRun(config, { runDir: `${dir}/plain`, log: () => {} });
+    await trainRun({ ...config, labelSmoothing: 0.2 }, { runDir: `${dir}/smooth`, log: () => {} });
+    await trainRun({ ...config, weightDecay: 1 }, { runDir: `${dir}/decay`, log: () => {} });
+    const epoch = async (run: string) => JSON.parse(await Deno.readTextFile(join(dir, run, "metrics.jsonl")));
+    const saved = async (run: string) => JSON.parse(await Deno.readTextFile(join(dir, run, "config.json")));
+    // The same initial weights and batches: smoothing changes the training loss of the first step on.
+    assertNotEquals((await epoch("smooth")).trainLoss, (await epoch("plain")).trainLoss);
+    assertEquals([(await saved("smooth")).labelSmoothing, (await saved("decay")).weightDecay], [0.2, 1]);
+    // Decay shrinks the kernels: the classifier kernel ends smaller than without it.
+    const weightsOf = async (run: string) =>
+      new Float32Array(await Deno.readFile(join(dir, run, "model", "weights.bin")));
+    const norm = (w: Float32Array) => Math.hypot(...w);
+    assert(norm(await weightsOf("decay")) < norm(await weightsOf("plain")));
+    // A run whose config.json predates the keys (as older versions wrote it) resumes with them off.
+    const { labelSmoothing: _, weightDecay: __, ...older } = await saved("plain");
+    await Deno.writeTextFile(join(dir, "plain", "config.json"), JSON.stringify(older));
+    await trainRun({ ...older, epochs: 2 }, { runDir: `${dir}/plain`, resume: true, log: () => {} });
+    assertEquals((await Deno.readTextFile(join(dir, "plain", "metrics.jsonl"))).trim().split("\n").length, 2);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

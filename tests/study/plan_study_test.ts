@@ -71,3 +71,19 @@ Deno.test("planStudy() rejects an unknown improvement", async () => {
     "Unknown improvement dropout",
   );
 });
+
+Deno.test("planStudy() with recipes trains each model as train-* would and skips improvements the recipe has", async () => {
+  const runs = await planStudy({ ...SETTINGS, models: ["cnn"], recipes: true });
+  const variants = [...new Set(runs.map((r) => r.values.variant))];
+  // The defaults already augment and adapt BatchNorm: only align and mixup train runs of their own.
+  assertEquals(variants, ["baseline", "align", "mixup"]);
+  const cross = runs.find((r) => r.values.task === "cross" && r.values.variant === "baseline")!;
+  assertEquals([cross.config.epochs, cross.config.adaptBatchNorm], [30, true]);
+  assertEquals(cross.config.preprocess.map((s) => s.op), ["resample", "zscore", "window", "augment"]);
+  const intra = runs.find((r) => r.values.task === "intra")!;
+  assertEquals(intra.config.preprocess.find((s) => s.op === "window"), {
+    op: "window",
+    windowSeconds: 2,
+    strideSeconds: 0.5,
+  });
+});

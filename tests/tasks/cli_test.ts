@@ -64,6 +64,19 @@ Deno.test("parseTrainCommand() switches mixup on with its alpha", async () => {
   await assertRejects(() => parseTrainCommand("cross", [...DATA, "--mixup=-1"]), RangeError, "--mixup must be");
 });
 
+Deno.test("parseTrainCommand() sets label smoothing and weight decay (off by default)", async () => {
+  const plain = (await parseTrainCommand("cross", DATA)).config;
+  assertEquals([plain.labelSmoothing, plain.weightDecay], [0, 0]);
+  const { config } = await parseTrainCommand("cross", [...DATA, "--label-smoothing", "0.1", "--weight-decay", "0.05"]);
+  assertEquals([config.labelSmoothing, config.weightDecay], [0.1, 0.05]);
+  await assertRejects(
+    () => parseTrainCommand("cross", [...DATA, "--label-smoothing", "1"]),
+    RangeError,
+    "--label-smoothing",
+  );
+  await assertRejects(() => parseTrainCommand("cross", [...DATA, "--weight-decay=-1"]), RangeError, "--weight-decay");
+});
+
 Deno.test("parseTrainCommand() lets flags override a --config file", async () => {
   const dir = await Deno.makeTempDir();
   try {

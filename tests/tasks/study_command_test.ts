@@ -77,3 +77,15 @@ Deno.test("parseStudyCommand() names the flag it rejects", async () => {
   await assertRejects(() => parseStudyCommand([...DATA, "--model-options", "[]"]), RangeError, "keyed by model");
   await assertRejects(() => parseStudyCommand([...DATA, "--bogus"]), TypeError);
 });
+
+Deno.test("parseStudyCommand() --recipes trains each model's recipe and refuses the shared budget's flags", async () => {
+  const command = await parseStudyCommand([...DATA, "--recipes"]);
+  assertEquals(command.help ? null : command.settings.recipes, true);
+  const plain = await parseStudyCommand([...DATA]);
+  assertEquals(plain.help ? null : plain.settings.recipes, undefined);
+  await assertRejects(
+    () => parseStudyCommand([...DATA, "--recipes", "--epochs", "5", "--lr", "0.01"]),
+    RangeError,
+    "--epochs, --lr cannot apply",
+  );
+});

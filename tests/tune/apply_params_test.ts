@@ -47,6 +47,15 @@ Deno.test("applyParams() switches BatchNorm adaptation", () => {
   assertThrows(() => applyParams(BASE, { mixupAlpha: -1 }), RangeError, "mixupAlpha");
 });
 
+Deno.test("applyParams() sets label smoothing and weight decay, 0 turning them off", () => {
+  const on = applyParams(BASE, { labelSmoothing: 0.1, weightDecay: 0.05 });
+  assertEquals([on.labelSmoothing, on.weightDecay], [0.1, 0.05]);
+  const off = applyParams(on, { labelSmoothing: 0, weightDecay: 0 });
+  assertEquals([off.labelSmoothing, off.weightDecay], [0, 0]);
+  assertThrows(() => applyParams(BASE, { labelSmoothing: 1 }), RangeError, "labelSmoothing");
+  assertThrows(() => applyParams(BASE, { weightDecay: -1 }), RangeError, "weightDecay");
+});
+
 Deno.test("applyParams() sends other names to the model's options and rejects unknown ones", () => {
   assertEquals(applyParams(BASE, { units: 16, "modelOptions.dropProb": 0.3 }).modelOptions, {
     units: 16,
