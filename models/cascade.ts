@@ -61,6 +61,12 @@ export interface CascadeOptions {
   blockSize?: number;
   /** Size of each frame stack's feature vector (a dense layer on the flattened CNN output). @default 64 */
   frameUnits?: number;
+  /**
+   * BatchNorm on the frame features too (dense without bias -> BatchNorm -> activation), so
+   * that AdaBN also re-centres what the recurrent layer sees for a new subject.
+   * @default false
+   */
+  featureNorm?: boolean;
   /** Recurrent layer over the frame features: `"gru"` or `"lstm"` (the paper's). @default "gru" */
   recurrent?: string;
   /** Size of the recurrent layer's state. @default 64 */
@@ -88,6 +94,7 @@ export const CASCADE_DEFAULTS: Readonly<Required<CascadeOptions>> = Object.freez
   filters: [16, 32] as [number, number],
   blockSize: 2,
   frameUnits: 64,
+  featureNorm: false,
   recurrent: "gru",
   units: 64,
   numHeads: 2,
@@ -107,7 +114,8 @@ export const CASCADE_DEFAULTS: Readonly<Required<CascadeOptions>> = Object.freez
  * 2. frame CNN, shared by all stacks (run over the whole batch at once, no per-step loop): two
  *    stages of {@linkcode SpaceToDepth} (`blockSize`) -> dense `filters[i]` without bias (together
  *    a convolution with kernel = stride = `blockSize`) -> BatchNorm -> activation; flatten; dense
- *    `frameUnits` with the activation; dropout;
+ *    `frameUnits` with the activation (with `featureNorm`: dense without bias -> BatchNorm ->
+ *    activation); dropout;
  * 3. {@linkcode BatchToSequence} -> `[batch, nSteps, frameUnits]`; GRU or LSTM (`units`, every
  *    step returned) -> `[batch, nSteps, units]`;
  * 4. self-attention over the steps: `x + Dropout(MHSA(LayerNorm(x)))` (skipped when
@@ -231,8 +239,14 @@ function frameCnn(x: tfl.SymbolicTensor, o: Required<CascadeOptions>): tfl.Symbo
       .apply(x) as tfl.SymbolicTensor;
   });
   x = tfl.layers.flatten({ name: "flatten" }).apply(x) as tfl.SymbolicTensor;
-  x = tfl.layers.dense({ units: o.frameUnits, activation: o.activation, name: "frame_features" })
-    .apply(x) as tfl.SymbolicTensor;
+  if (o.featureNorm) {
+    x = tfl.layers.dense({ units: o.frameUnits, useBias: false, name: "frame_linear" }).apply(x) as tfl.SymbolicTensor;
+    x = tfl.layers.batchNormalization({ axis: -1, name: "frame_batch_norm" }).apply(x) as tfl.SymbolicTensor;
+    x = tfl.layers.activation({ activation: o.activation, name: "frame_features" }).apply(x) as tfl.SymbolicTensor;
+  } else {
+    x = tfl.layers.dense({ units: o.frameUnits, activation: o.activation, name: "frame_features" })
+      .apply(x) as tfl.SymbolicTensor;
+  }
   return tfl.layers.dropout({ rate: o.dropProb, name: "frame_dropout" }).apply(x) as tfl.SymbolicTensor;
 }
 

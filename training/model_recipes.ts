@@ -50,6 +50,15 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
     why: "The shared defaults (RUN_DEFAULTS) were chosen for EEGNet; see docs/accuracy.md.",
     settings: {},
   },
+  cascade: {
+    why: "Chosen on the held-out validation chunks (seed 42, train-cross, shared 2-core machine). " +
+      "8 epochs: lr 1e-3 with 10 stacked 125 Hz frames per step reached validation 0.27 (best epoch 1), " +
+      "lr 2e-3 with frames averaged in pairs (framePool 2, frameDepth 5, now the model's defaults) 0.48. " +
+      "20 epochs, lr 2e-3: validation 0.656 at the defaults (best epoch 14); dropProb 0.5 with frameUnits 32 " +
+      "0.648 (best epoch 10), so the defaults stay. Command: deno task train-cross --model cascade --epochs 20 " +
+      "--lr 2e-3 (train 0.83 window accuracy: it overfits its two training subjects).",
+    settings: { epochs: 20, learningRate: 2e-3 },
+  },
 };
 
 /**

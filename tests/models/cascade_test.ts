@@ -129,3 +129,11 @@ Deno.test("cascade() with framePool averages frames before stacking them", () =>
   x.dispose();
   model.dispose();
 });
+
+Deno.test("cascade() with featureNorm normalises the frame features with a third BatchNorm", () => {
+  const model = cascade({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 4, { ...SMALL, featureNorm: true });
+  assertEquals(model.layers.filter((layer) => layer.getClassName() === "BatchNormalization").length, 3);
+  assertEquals(model.getLayer("frame_batch_norm").outputShape, [null, 8]);
+  assertEquals(model.getLayer("frame_features").outputShape, [null, 8]);
+  model.dispose();
+});
