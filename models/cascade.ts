@@ -43,10 +43,10 @@ export interface CascadeOptions {
   /**
    * Consecutive (pooled) frames stacked as the channels of one CNN input (the paper's
    * `depth`); the sequence has `floor(nTimes / framePool / frameDepth)` steps, and frames after
-   * the last full stack are dropped. 5 frames of 62.5 Hz are 80 ms: 25 steps per 2 s window,
-   * so the CNN sees every frame (its first stage learns spatio-temporal filters) while the
-   * recurrent layer runs 25 steps, not 250.
-   * @default 5
+   * the last full stack are dropped. 10 frames of 62.5 Hz are 160 ms (more than a cycle of
+   * alpha): 12 steps per 2 s window, so the CNN sees every frame (its first stage learns
+   * spatio-temporal filters over 160 ms) while the recurrent layer runs 12 steps, not 250.
+   * @default 10
    */
   frameDepth?: number;
   /**
@@ -64,7 +64,7 @@ export interface CascadeOptions {
   /**
    * BatchNorm on the frame features too (dense without bias -> BatchNorm -> activation), so
    * that AdaBN also re-centres what the recurrent layer sees for a new subject.
-   * @default false
+   * @default true
    */
   featureNorm?: boolean;
   /** Recurrent layer over the frame features: `"gru"` or `"lstm"` (the paper's). @default "gru" */
@@ -90,11 +90,11 @@ export interface CascadeOptions {
 /** The default {@linkcode CascadeOptions}, sized for 2 s at 125 Hz on a 20 x 20 grid. */
 export const CASCADE_DEFAULTS: Readonly<Required<CascadeOptions>> = Object.freeze({
   framePool: 2,
-  frameDepth: 5,
+  frameDepth: 10,
   filters: [16, 32] as [number, number],
   blockSize: 2,
   frameUnits: 64,
-  featureNorm: false,
+  featureNorm: true,
   recurrent: "gru",
   units: 64,
   numHeads: 2,

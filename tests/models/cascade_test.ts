@@ -7,21 +7,30 @@ import { hasBatchNorm } from "../../training/adapt_batch_norm.ts";
 
 await tf.setBackend("cpu");
 
-const SMALL = { framePool: 1, frameDepth: 5, filters: [4, 8] as [number, number], frameUnits: 8, units: 8, keyDim: 4 };
+const SMALL = {
+  framePool: 1,
+  featureNorm: false,
+  frameDepth: 5,
+  filters: [4, 8] as [number, number],
+  frameUnits: 8,
+  units: 8,
+  keyDim: 4,
+};
 
 Deno.test("cascade() follows the documented layout on a 20 x 20 grid at its defaults", () => {
   const model = cascade({ nChans: 248, nTimes: 250, gridRows: 20, gridCols: 20 }, 4);
   const shape = (name: string) => model.getLayer(name).outputShape;
   assertEquals(model.inputs[0].shape, [null, 250, 20, 20]);
   assertEquals(shape("pooled_frames"), [null, 125, 20, 20]);
-  assertEquals(shape("frame_stacks"), [null, 20, 20, 5]);
-  assertEquals(shape("stage_1_blocks"), [null, 10, 10, 20]);
+  assertEquals(shape("frame_stacks"), [null, 20, 20, 10]);
+  assertEquals(shape("stage_1_blocks"), [null, 10, 10, 40]);
   assertEquals(shape("stage_1_conv"), [null, 10, 10, 16]);
   assertEquals(shape("stage_2_conv"), [null, 5, 5, 32]);
+  assertEquals(shape("frame_batch_norm"), [null, 64]);
   assertEquals(shape("frame_features"), [null, 64]);
-  assertEquals(shape("frame_sequence"), [null, 25, 64]);
-  assertEquals(shape("gru"), [null, 25, 64]);
-  assertEquals(shape("attention_residual"), [null, 25, 64]);
+  assertEquals(shape("frame_sequence"), [null, 12, 64]);
+  assertEquals(shape("gru"), [null, 12, 64]);
+  assertEquals(shape("attention_residual"), [null, 12, 64]);
   assertEquals(shape("attention_pooling"), [null, 64]);
   assertEquals(shape("classifier"), [null, 4]);
   model.dispose();
@@ -105,7 +114,7 @@ Deno.test("cascade() rejects bad options and signals, naming the option", () => 
   assertThrows(
     () => cascade({ ...grid, nTimes: 8 }, 4),
     RangeError,
-    "nTimes must be at least framePool x frameDepth = 10, got 8",
+    "nTimes must be at least framePool x frameDepth = 20, got 8",
   );
   assertThrows(() => cascade(grid, 4, { filters: [16] as never }), TypeError, "filters");
   assertThrows(() => cascade(grid, 4, { filters: [16, 0] }), RangeError, "filters[1]");

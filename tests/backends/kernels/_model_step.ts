@@ -14,7 +14,7 @@ export const SMALL_SIGNALS: Record<string, SignalShape> = {
   gru: { nChans: 6, nTimes: 24 },
   vivit: { nChans: 64, nTimes: 50, gridRows: 8, gridCols: 8 },
   spectral: { nChans: 6, nTimes: 5 },
-  cascade: { nChans: 64, nTimes: 30, gridRows: 8, gridCols: 8 },
+  cascade: { nChans: 64, nTimes: 60, gridRows: 8, gridCols: 8 },
 };
 
 /** Even smaller signals for the (slow) software-WebGPU test. */
@@ -23,7 +23,7 @@ export const TINY_SIGNALS: Record<string, SignalShape> = {
   gru: { nChans: 3, nTimes: 8 },
   vivit: { nChans: 16, nTimes: 25, gridRows: 4, gridCols: 4 },
   spectral: { nChans: 3, nTimes: 5 },
-  cascade: { nChans: 16, nTimes: 20, gridRows: 4, gridCols: 4 },
+  cascade: { nChans: 16, nTimes: 40, gridRows: 4, gridCols: 4 },
 };
 
 /** The names of the registered models that lack an entry in `signals`. */
