@@ -177,6 +177,21 @@ export interface RunSeconds {
   [stage: string]: number;
 }
 
+/**
+ * The label-free per-subject adaptations a run's validation and evaluation made: each true only
+ * when asked for and the model has the layers it adapts.
+ */
+export interface RunAdaptation {
+  /** AdaBN: BatchNorm statistics of each subject's windows (`adaptBatchNorm`, a model with BatchNorm). */
+  batchNorm: boolean;
+  /**
+   * The test-time adaptation of the normalisation gains and offsets (`testTimeAdaptation`):
+   * `"entropy"` (TENT) or `"im"` (information maximisation) for a model with LayerNorm or
+   * BatchNorm, else `"none"`.
+   */
+  testTime: "none" | "entropy" | "im";
+}
+
 /** Content of a run folder's `results.json`. */
 export interface RunResults {
   /** Task name, e.g. `cross` or `intra`. */
@@ -189,6 +204,8 @@ export interface RunResults {
   splits: Record<string, SplitMetrics>;
   /** Where the run's validation came from, in words; absent in older results. */
   validation?: string;
+  /** The per-subject, label-free adaptations that ran in validation and evaluation; absent in older results. */
+  adaptation?: RunAdaptation;
   /** Seconds per stage. */
   seconds: RunSeconds;
   /** Training windows per second over the whole training time. */

@@ -7,11 +7,12 @@
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { basename } from "node:path";
 import { consume } from "../pipeline/consume.ts";
-import type { PredictionRow } from "./metrics.ts";
+import type { PredictionRow, RunAdaptation } from "./metrics.ts";
 import { PullGate } from "../core/pull_gate.ts";
 import { streamBatches, type StreamBatchesOptions } from "../pipeline/stream_batches.ts";
 import { predictBatch } from "../training/train_step.ts";
 import { adaptBatchNorm, hasBatchNorm } from "../training/adapt_batch_norm.ts";
+import { adaptEntropy, hasNormAffine, type TestTimeAdaptation, testTimeOptions } from "../training/adapt_entropy.ts";
 import type { Recording } from "../core/types.ts";
 
 /** What {@linkcode predictRecordings} returns. */
@@ -37,6 +38,25 @@ export interface PredictOptions extends Omit<StreamBatchesOptions, "shuffleBuffe
    * {@linkcode adaptBatchNorm}); the trained statistics are restored afterwards. Default: false.
    */
   adaptBatchNorm?: boolean;
+  /**
+   * Adapt each subject's normalisation gains and offsets to its own windows by entropy minimisation
+   * (`"entropy"`, or `"im"` with a diversity term, see {@linkcode adaptEntropy}; after AdaBN when
+   * both apply) before predicting it;
+   * the trained values are restored afterwards. Default: `"none"`.
+   */
+  testTimeAdaptation?: TestTimeAdaptation;
+}
+
+/** Which per-subject adaptations `options` make on `model` (those the model has the layers for). */
+export function adaptationsOf(
+  model: tfl.LayersModel,
+  options: Pick<PredictOptions, "adaptBatchNorm" | "testTimeAdaptation">,
+): RunAdaptation {
+  const testTime = options.testTimeAdaptation ?? "none";
+  return {
+    batchNorm: (options.adaptBatchNorm ?? false) && hasBatchNorm(model),
+    testTime: testTime !== "none" && hasNormAffine(model) ? testTime : "none",
+  };
 }
 
 /**
@@ -53,7 +73,8 @@ export async function predictRecordings(
   recordings: readonly Recording[],
   options: PredictOptions,
 ): Promise<Predictions> {
-  if (options.adaptBatchNorm && hasBatchNorm(model)) return predictEachSubject(model, recordings, options);
+  const adapt = adaptationsOf(model, options);
+  if (adapt.batchNorm || adapt.testTime !== "none") return predictEachSubject(model, recordings, options, adapt);
   const { nClasses } = options;
   const gate = new PullGate(2);
   const rows: PredictionRow[] = [];
@@ -82,11 +103,12 @@ export async function predictRecordings(
   return summarise(rows, lossSum, started);
 }
 
-/** {@linkcode predictRecordings} one subject at a time, adapting BatchNorm to each; rows in catalogue order. */
+/** {@linkcode predictRecordings} one subject at a time, adapting the model to each; rows in catalogue order. */
 async function predictEachSubject(
   model: tfl.LayersModel,
   recordings: readonly Recording[],
   options: PredictOptions,
+  adapt: RunAdaptation,
 ): Promise<Predictions> {
   const started = performance.now();
   const subjects = [...new Set(recordings.map((r) => r.subject))];
@@ -95,13 +117,22 @@ async function predictEachSubject(
   let lossSum = 0;
   for (const subject of subjects) {
     const own = recordings.filter((r) => r.subject === subject);
-    const restore = await adaptBatchNorm(model, own, options);
+    const restores: Array<() => void> = [];
     try {
-      const part = await predictRecordings(model, own, { ...options, adaptBatchNorm: false });
+      if (adapt.batchNorm) restores.push(await adaptBatchNorm(model, own, options));
+      const testTime = adapt.testTime;
+      if (testTime !== "none") {
+        restores.push(await adaptEntropy(model, own, { ...options, ...testTimeOptions(testTime) }));
+      }
+      const part = await predictRecordings(model, own, {
+        ...options,
+        adaptBatchNorm: false,
+        testTimeAdaptation: "none",
+      });
       rows.push(...part.rows);
       lossSum += part.loss * part.rows.length;
     } finally {
-      restore();
+      for (const restore of restores.reverse()) restore();
     }
   }
   // Stable: windows of one recording keep their order.

@@ -98,6 +98,7 @@ export async function reevaluateRun(runDir: string, options: ReevaluateRunOption
     model: config.model,
     backend: backend.backend,
     splits: evaluated.splits,
+    adaptation: evaluated.adaptation,
     seconds: { ingest: 0, train: 0, ...previous.seconds, evaluate: evaluated.seconds },
     trainWindowsPerSecond: previous.trainWindowsPerSecond ?? 0,
     peakRssMB: Math.max(previous.peakRssMB ?? 0, peakRssMB()),

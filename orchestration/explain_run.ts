@@ -24,6 +24,7 @@ import { consume } from "../pipeline/consume.ts";
 import { streamBatches } from "../pipeline/stream_batches.ts";
 import { loadModel } from "../training/checkpoint.ts";
 import { adaptBatchNorm, hasBatchNorm } from "../training/adapt_batch_norm.ts";
+import { adaptEntropy, testTimeOptions } from "../training/adapt_entropy.ts";
 import type { RunConfig } from "../training/run_config.ts";
 import type { RunResults } from "../evaluation/metrics.ts";
 import { batchSaliency, type ClassScore, classScore, SaliencyAccumulator } from "../evaluation/saliency.ts";
@@ -85,8 +86,8 @@ export interface ExplainResult {
  * window for sensor windows (after z-scoring: every sensor at its mean) and the
  * subject's mean band powers in the split for band-power models. `|attribution|` is summed over
  * time (or bands) per sensor and averaged over the class's windows. With the
- * run's `adaptBatchNorm`, each subject is explained with BatchNorm adapted to
- * its own windows, as it was evaluated. Writes into `RUN_DIR/explain/`:
+ * run's `adaptBatchNorm` (and `testTimeAdaptation`), each subject is explained with
+ * BatchNorm statistics (and normalisation gains and offsets) adapted to its own windows, as it was evaluated. Writes into `RUN_DIR/explain/`:
  * `saliency.json`, `saliency_gradient_x_input.json`, `explain.json`,
  * `saliency_<class>.svg` and, for models with spatial filters (EEGNet's
  * depthwise `[nChans, 1, F1, D]` kernel), `spatial_filter_<f>_<d>.svg`; then
@@ -241,17 +242,20 @@ async function saliencyOf(
   const streamOptions = { ...stream, steps: config.preprocess };
   for (const subject of [...new Set(recordings.map((r) => r.subject))]) {
     const own = recordings.filter((r) => r.subject === subject);
-    const restore = config.adaptBatchNorm && hasBatchNorm(model)
-      ? await adaptBatchNorm(model, own, streamOptions)
-      : () => {};
+    const restores: Array<() => void> = [];
     try {
+      if (config.adaptBatchNorm && hasBatchNorm(model)) restores.push(await adaptBatchNorm(model, own, streamOptions));
+      const testTime = config.testTimeAdaptation ?? "none";
+      if (testTime !== "none") {
+        restores.push(await adaptEntropy(model, own, { ...streamOptions, ...testTimeOptions(testTime) }));
+      }
       const score = classScore(model);
       sums.score = score.kind;
       const baseline = meanBaseline ? await meanWindow(own, streamOptions) : undefined;
       await accumulate(score, own, streamOptions, sums, { steps: nSteps, baseline });
       baseline?.dispose();
     } finally {
-      restore();
+      for (const restore of restores.reverse()) restore();
     }
   }
   return sums;

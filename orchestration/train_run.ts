@@ -19,10 +19,16 @@ import { loadModel, saveCheckpoint, saveModel } from "../training/checkpoint.ts"
 import { checkRunFolder, loadResumeCheckpoint } from "../training/run_folder.ts";
 import { DataFileError } from "../core/errors.ts";
 import { type EpochMetrics, fit, type FitOptions, type FitResult } from "../training/fit.ts";
-import { evaluatePredictions, type PredictionRow, type RunResults, type SplitMetrics } from "../evaluation/metrics.ts";
+import {
+  evaluatePredictions,
+  type PredictionRow,
+  type RunAdaptation,
+  type RunResults,
+  type SplitMetrics,
+} from "../evaluation/metrics.ts";
 import { peakRssMB } from "../core/peak_rss.ts";
 import { predictionsToCsv } from "../evaluation/predictions_csv.ts";
-import { predictRecordings } from "../evaluation/predict.ts";
+import { adaptationsOf, predictRecordings } from "../evaluation/predict.ts";
 import { planPreprocess, type PreprocessStep } from "../pipeline/preprocess.ts";
 import { hashSeed } from "../core/random.ts";
 import { renderReport } from "../reports/report.ts";
@@ -192,6 +198,7 @@ async function trainRunSeeded(config: RunConfig, options: TrainRunOptions): Prom
     backend: backend.backend,
     splits: evaluated.splits,
     validation: evaluated.validation,
+    adaptation: evaluated.adaptation,
     seconds: {
       ingest: warmSeconds + history.reduce((n, m) => n + m.ingestSeconds, 0),
       train: trainSeconds,
@@ -313,6 +320,7 @@ function fitRun(
         ...streamOptions,
         nClasses,
         adaptBatchNorm: config.adaptBatchNorm,
+        testTimeAdaptation: config.testTimeAdaptation ?? "none",
       }),
     onBatch: options.progress && progressReporter(session, options.progress),
     onEpoch: (metrics, isBest) => recordEpoch(session, metrics, isBest),
@@ -368,6 +376,8 @@ export interface RunEvaluation {
   splits: Record<string, SplitMetrics>;
   /** Where the validation came from, in words (see `describeValidation`). */
   validation: string;
+  /** The per-subject adaptations that ran in validation and evaluation (see `adaptationsOf`). */
+  adaptation: RunAdaptation;
   /** Every predicted window. */
   rows: PredictionRow[];
   /** Seconds the evaluation took. */
@@ -395,6 +405,7 @@ export async function evaluateRun(
     ...streamOptionsOf(config, steps),
     nClasses: LABELS.length,
     adaptBatchNorm: config.adaptBatchNorm ?? false,
+    testTimeAdaptation: config.testTimeAdaptation ?? "none",
   };
   const parts: Array<[string, Recording[]]> = [["train", plan.train], ...plan.validationParts, ...plan.testParts];
   const rows: PredictionRow[] = [];
@@ -411,7 +422,9 @@ export async function evaluateRun(
   const splits = Object.fromEntries(
     Object.entries(evaluatePredictions(rows)).map(([key, m]) => [key, { ...m, role: plan.roles[key] ?? "test" }]),
   );
-  return { splits, validation: describeValidation(config), rows, seconds: (performance.now() - started) / 1000 };
+  const adaptation = adaptationsOf(model, streamOptions);
+  const seconds = (performance.now() - started) / 1000;
+  return { splits, validation: describeValidation(config), adaptation, rows, seconds };
 }
 
 /** Writes `predictions.csv`, `results.json` and `report.html` of a run, each atomically. */

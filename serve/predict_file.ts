@@ -140,6 +140,7 @@ export async function predictFile(
     maxSamples: config.maxSamples ?? undefined,
     nClasses: LABELS.length,
     adaptBatchNorm: config.adaptBatchNorm ?? false,
+    testTimeAdaptation: config.testTimeAdaptation ?? "none",
     split: "upload",
   }).catch((error) => {
     if (error instanceof RangeError && /gave no window/.test(error.message)) {

@@ -13,6 +13,7 @@ import type { BackendChoice } from "../backends/backend.ts";
 import type { PreprocessStep } from "../pipeline/preprocess.ts";
 import { checkModelOptions, MODELS } from "../models/registry.ts";
 import { checkRunConfig } from "../training/check_run_config.ts";
+import { TEST_TIME_ADAPTATIONS } from "../training/adapt_entropy.ts";
 import { ensureDefaultDataset } from "../synth/default_dataset.ts";
 import { megflowCacheDir } from "../synth/megflow_cache_dir.ts";
 import { timeStamp } from "./_flags.ts";
@@ -41,6 +42,12 @@ export const COMMON_FLAGS =
   --no-adapt-bn           validate and test with the training BatchNorm statistics instead of each
                           subject's own (default: adapted per subject, AdaBN; labels unused)
   --adapt-bn              adapt BatchNorm per subject (the default; overrides a --config file)
+  --tta NAME              test-time adaptation of each validated and tested subject, labels unused:
+                          entropy (TENT: a few Adam steps of the LayerNorm and BatchNorm gains and
+                          offsets that make the predictions on the subject's windows confident; for
+                          LayerNorm models, which AdaBN cannot adapt) | im (the same steps, keeping
+                          the subject's predictions spread over the classes) | none (default: none,
+                          or the model's recipe)
   --mixup ALPHA           mix training batches (mixup, Beta(ALPHA, ALPHA) weights, e.g. 0.2; default: 0, off)
   --label-smoothing X     smooth the training targets: (1 - X) one-hot + X / classes, 0 <= X <= 0.99,
                           e.g. 0.1 (default: 0, off; validation and test losses use the plain labels)
@@ -110,6 +117,7 @@ export const TRAIN_FLAG_OPTIONS = {
   "weight-decay": { type: "string" },
   validation: { type: "string" },
   "no-adapt-bn": { type: "boolean", default: false },
+  tta: { type: "string" },
   "no-augment": { type: "boolean", default: false },
   config: { type: "string" },
   out: { type: "string" },
@@ -234,13 +242,19 @@ function applyTrainingFlags(base: RunConfig, values: TrainFlags): void {
   }
 }
 
-/** Applies `--adapt-bn` / `--no-adapt-bn`, `--mixup` and `--no-augment`. */
+/** Applies `--adapt-bn` / `--no-adapt-bn`, `--tta`, `--mixup` and `--no-augment`. */
 function applyAdaptationFlags(base: RunConfig, values: TrainFlags): void {
   if (values["adapt-bn"] && values["no-adapt-bn"]) {
     throw new RangeError("--adapt-bn and --no-adapt-bn exclude each other");
   }
   if (values["adapt-bn"]) base.adaptBatchNorm = true;
   if (values["no-adapt-bn"]) base.adaptBatchNorm = false;
+  if (values.tta !== undefined) {
+    if (!(TEST_TIME_ADAPTATIONS as readonly string[]).includes(values.tta)) {
+      throw new RangeError(`--tta must be one of ${TEST_TIME_ADAPTATIONS.join(", ")}, got ${values.tta}`);
+    }
+    base.testTimeAdaptation = values.tta as RunConfig["testTimeAdaptation"];
+  }
   const mixup = number("mixup", values.mixup, (x) => Number.isFinite(x) && x >= 0, "a number >= 0 (0: off)");
   if (mixup !== undefined) base.mixupAlpha = mixup;
   if (values["no-augment"]) base.preprocess = base.preprocess.filter((step) => step.op !== "augment");

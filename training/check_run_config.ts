@@ -11,6 +11,7 @@ import { checkModelOptions, MODELS } from "../models/registry.ts";
 import { planPreprocess, type PreprocessStep } from "../pipeline/preprocess.ts";
 import { BACKEND_CHOICES } from "../backends/backend.ts";
 import { checkValidationValue } from "./validation_plan.ts";
+import { TEST_TIME_ADAPTATIONS } from "./adapt_entropy.ts";
 
 const positiveInt = { type: "integer", min: 1 } as const;
 const splitList = { type: "array" } as const;
@@ -43,6 +44,7 @@ export const RUN_CONFIG_RULES: OptionRules = {
   mixupAlpha: { type: "finite", min: 0 },
   labelSmoothing: { type: "finite", min: 0, max: 0.99 },
   weightDecay: { type: "finite", min: 0 },
+  testTimeAdaptation: { type: "string", oneOf: TEST_TIME_ADAPTATIONS },
 };
 
 /**

@@ -8,6 +8,7 @@ export * from "./train_step.ts";
 export * from "./weight_decay.ts";
 export * from "./fit.ts";
 export * from "./adapt_batch_norm.ts";
+export * from "./adapt_entropy.ts";
 export * from "./checkpoint.ts";
 export * from "./run_folder.ts";
 export * from "./run_config.ts";

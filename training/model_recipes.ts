@@ -26,6 +26,7 @@ export type RecipeSettings = Pick<
   | "mixupAlpha"
   | "labelSmoothing"
   | "weightDecay"
+  | "testTimeAdaptation"
   | "shuffleBuffer"
 >;
 
@@ -49,6 +50,15 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
   cnn: {
     why: "The shared defaults (RUN_DEFAULTS) were chosen for EEGNet; see docs/accuracy.md.",
     settings: {},
+  },
+  vivit: {
+    why: "One warm-up epoch (transformer practice; not compared against none) with the shared " +
+      "defaults and VIVIT_DEFAULTS (energy stem, token BatchNorm for AdaBN, zero classifier, 10 x 10-cell " +
+      "tubelets). Measured: `deno task train-cross --model vivit` (seed 42, 2 cores shared with other jobs): " +
+      "validation 0.461 per window at best epoch 24 (train 0.578), peak RSS 796 MB, 509 s of CPU time; the " +
+      "earlier defaults stayed at ln 4 for 12 epochs. Below EEGNet's validation (0.80): no recipe search " +
+      "was affordable on the shared machine.",
+    settings: { warmupEpochs: 1 },
   },
   cascade: {
     why: "Chosen on the held-out validation chunks (seed 42, deno task train-cross --model cascade, shared " +

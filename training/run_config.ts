@@ -10,6 +10,7 @@ import type { PreprocessStep } from "../pipeline/preprocess.ts";
 import type { BackendChoice } from "../backends/backend.ts";
 import { checkRunConfig } from "./check_run_config.ts";
 import { MODEL_RECIPES, recipeSettings } from "./model_recipes.ts";
+import type { TestTimeAdaptation } from "./adapt_entropy.ts";
 
 /** Everything a training run depends on. */
 export interface RunConfig {
@@ -90,6 +91,15 @@ export interface RunConfig {
    * means 0.
    */
   weightDecay: number;
+  /**
+   * Label-free adaptation of each validated and tested subject after training (and after AdaBN):
+   * `"entropy"` takes a few Adam steps of the normalisation gains and offsets (LayerNorm, and
+   * BatchNorm's after AdaBN) minimising the mean prediction entropy on the subject's own windows
+   * (TENT, see `adaptEntropy`), restored after the subject: the per-subject adaptation of models
+   * with LayerNorm, which AdaBN cannot adapt. `"none"`: off. A config.json without it means
+   * `"none"`.
+   */
+  testTimeAdaptation: TestTimeAdaptation;
 }
 
 /**
@@ -133,6 +143,7 @@ export const RUN_DEFAULTS: Omit<
   mixupAlpha: 0,
   labelSmoothing: 0,
   weightDecay: 0,
+  testTimeAdaptation: "none",
 };
 
 /**

@@ -3,7 +3,7 @@
  *
  * | name | sets |
  * | --- | --- |
- * | `epochs`, `batchSize`, `learningRate`, `schedule`, `warmupEpochs`, `patience`, `shuffleBuffer`, `concurrency`, `holdoutChunks`, `maxSamples`, `seed`, `adaptBatchNorm`, `mixupAlpha`, `labelSmoothing`, `weightDecay` | the `RunConfig` field of that name |
+ * | `epochs`, `batchSize`, `learningRate`, `schedule`, `warmupEpochs`, `patience`, `shuffleBuffer`, `concurrency`, `holdoutChunks`, `maxSamples`, `seed`, `adaptBatchNorm`, `mixupAlpha`, `labelSmoothing`, `weightDecay`, `testTimeAdaptation` | the `RunConfig` field of that name |
  * | `windowSeconds`, `strideSeconds` | the `window` step |
  * | `sfreq` | the `resample` step's `toHz` (a resample step is added first if there is none) |
  * | `normalise` | `zscore`, `minmax`, `subjectZscore` or `none`: replaces the normalisation step |
@@ -16,6 +16,7 @@
 import { MODELS } from "../models/registry.ts";
 import type { BlockStep, PreprocessStep } from "../pipeline/preprocess.ts";
 import type { RunConfig } from "../training/run_config.ts";
+import { TEST_TIME_ADAPTATIONS } from "../training/adapt_entropy.ts";
 
 /** Names that set the `RunConfig` field of the same name. */
 export const RUN_CONFIG_PARAMS: readonly string[] = [
@@ -34,6 +35,7 @@ export const RUN_CONFIG_PARAMS: readonly string[] = [
   "mixupAlpha",
   "labelSmoothing",
   "weightDecay",
+  "testTimeAdaptation",
 ];
 
 /** Names that change the preprocessing steps. */
@@ -155,6 +157,13 @@ export function applyParams(base: RunConfig, values: Readonly<Record<string, unk
           throw new RangeError(`Parameter seed must be an integer, got ${JSON.stringify(value)}`);
         }
         config.seed = value as number;
+      } else if (name === "testTimeAdaptation") {
+        if (!(TEST_TIME_ADAPTATIONS as readonly unknown[]).includes(value)) {
+          throw new RangeError(
+            `Parameter testTimeAdaptation must be ${TEST_TIME_ADAPTATIONS.join(" or ")}, got ${JSON.stringify(value)}`,
+          );
+        }
+        config.testTimeAdaptation = value as RunConfig["testTimeAdaptation"];
       } else if (name === "adaptBatchNorm") {
         if (typeof value !== "boolean") {
           throw new RangeError(`Parameter adaptBatchNorm must be true or false, got ${JSON.stringify(value)}`);

@@ -13,13 +13,14 @@ export const ID_IGNORED_FIELDS: readonly string[] = ["cacheDir"];
 /**
  * Switches added to `RunConfig` after searches were run: left out of the id while off, so
  * the trials of an earlier search keep their ids (and resume) and only a trial that turns
- * one on gets a new id.
+ * one on gets a new id (off: false, 0 or `"none"`).
  */
 export const OFF_BY_DEFAULT_FIELDS: readonly string[] = [
   "adaptBatchNorm",
   "mixupAlpha",
   "labelSmoothing",
   "weightDecay",
+  "testTimeAdaptation",
 ];
 
 /**
@@ -54,7 +55,7 @@ function impliedValidation(config: RunConfig): string {
 export async function trialId(config: RunConfig): Promise<string> {
   const kept = Object.fromEntries(
     Object.entries(config).filter(([key, value]) =>
-      !ID_IGNORED_FIELDS.includes(key) && !(OFF_BY_DEFAULT_FIELDS.includes(key) && !value) &&
+      !ID_IGNORED_FIELDS.includes(key) && !(OFF_BY_DEFAULT_FIELDS.includes(key) && (!value || value === "none")) &&
       !(key === "validation" && impliedValidation(config) === value)
     ),
   );

@@ -54,6 +54,7 @@ export async function validateHoldout(config: RunConfig, runDir: string): Promis
       nClasses: LABELS.length,
       // As the run's early stopping validated (config.json of older runs lacks the option).
       adaptBatchNorm: config.adaptBatchNorm ?? false,
+      testTimeAdaptation: config.testTimeAdaptation ?? "none",
       split: "validation",
     });
     return evaluatePredictions(predictions.rows).validation;

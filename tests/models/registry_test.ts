@@ -27,11 +27,11 @@ const CASES: Record<string, { signal: SignalShape; options: Record<string, unkno
   },
 };
 
-/** Default input sizes: 2 s at 125 Hz, 248 sensors or a 16 x 16 grid. */
+/** Default input sizes: 2 s at 125 Hz, 248 sensors or the default 20 x 20 grid. */
 const DEFAULT_SIGNAL: Record<"channels" | "grid" | "bands", SignalShape> = {
   channels: { nChans: 248, nTimes: 250 },
   bands: { nChans: 248, nTimes: 5 },
-  grid: { nChans: 248, nTimes: 250, gridRows: 16, gridCols: 16 },
+  grid: { nChans: 248, nTimes: 250, gridRows: 20, gridCols: 20 },
 };
 
 /** The input shape of one example of a model, from its signal. */

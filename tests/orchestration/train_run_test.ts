@@ -210,3 +210,40 @@ Deno.test("stepsForModel() adds a sensor grid for video models and signalOf() gi
   assertEquals(signalOf(steps), { nChans: 248, nTimes: 125, gridRows: 20, gridCols: 20, sfreq: 125 });
   assertEquals(signalOf([...STEPS]), { nChans: 248, nTimes: 125, sfreq: 125 });
 });
+
+Deno.test("trainRun() with testTimeAdaptation entropy adapts a LayerNorm model per subject and says so in results.json", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await smallCrossData(`${dir}/data`);
+    const config = runConfig("cross", `${dir}/data`, {
+      model: "vivit",
+      modelOptions: { tubelet: [25, 5, 5], embedDim: 8, numHeads: 2, keyDim: 4, spatialDepth: 1, temporalDepth: 1 },
+      epochs: 1,
+      backend: "wasm",
+      preprocess: [{ op: "resample", toHz: 125 }, { op: "zscore" }, {
+        op: "window",
+        windowSeconds: 0.8,
+        strideSeconds: 0.8,
+      }],
+      cacheDir: `${dir}/cache`,
+    });
+    const plain = await trainRun(config, { runDir: `${dir}/plain`, log: () => {} });
+    const adapted = await trainRun({ ...config, testTimeAdaptation: "entropy" }, {
+      runDir: `${dir}/tta`,
+      log: () => {},
+    });
+    assertEquals(plain.adaptation, { batchNorm: false, testTime: "none" });
+    assertEquals(adapted.adaptation, { batchNorm: false, testTime: "entropy" });
+    assertEquals(JSON.parse(await Deno.readTextFile(join(dir, "tta", "results.json"))).adaptation.testTime, "entropy");
+    // The same training (validation only reads): the same best model, evaluated with and without adaptation.
+    assertEquals(
+      await Deno.readFile(join(dir, "tta", "model", "weights.bin")),
+      await Deno.readFile(join(dir, "plain", "model", "weights.bin")),
+    );
+    const probs = async (run: string) =>
+      (await Deno.readTextFile(join(dir, run, "predictions.csv"))).split("\n").filter((l) => l.includes("test3"));
+    assertNotEquals(await probs("tta"), await probs("plain"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -77,6 +77,14 @@ Deno.test("parseTrainCommand() sets label smoothing and weight decay (off by def
   await assertRejects(() => parseTrainCommand("cross", [...DATA, "--weight-decay=-1"]), RangeError, "--weight-decay");
 });
 
+Deno.test("parseTrainCommand() sets the test-time adaptation with --tta (none by default)", async () => {
+  assertEquals((await parseTrainCommand("cross", DATA)).config.testTimeAdaptation, "none");
+  assertEquals((await parseTrainCommand("cross", [...DATA, "--tta", "entropy"])).config.testTimeAdaptation, "entropy");
+  assertEquals((await parseTrainCommand("cross", [...DATA, "--tta=none"])).config.testTimeAdaptation, "none");
+  assertEquals((await parseTrainCommand("cross", [...DATA, "--tta", "im"])).config.testTimeAdaptation, "im");
+  await assertRejects(() => parseTrainCommand("cross", [...DATA, "--tta", "tent"]), RangeError, "--tta must be");
+});
+
 Deno.test("parseTrainCommand() lets flags override a --config file", async () => {
   const dir = await Deno.makeTempDir();
   try {

@@ -29,6 +29,7 @@ Deno.test("runConfig() checks the type and range of every value", () => {
     [{ labelSmoothing: 1 }, RangeError, '"labelSmoothing" must be <= 0.99'],
     [{ weightDecay: -1 }, RangeError, '"weightDecay" must be >= 0'],
     [{ weightDecay: "0.1" }, TypeError, '"weightDecay" must be'],
+    [{ testTimeAdaptation: "tent" }, RangeError, "none, entropy"],
     [{ trainSplits: "Cross/train" }, TypeError, '"trainSplits" must be an array'],
     [{ testSplits: [1] }, TypeError, "array of folder names"],
     [{ modelOptions: { dropout: 0.5 } }, TypeError, 'unknown option "dropout"'],

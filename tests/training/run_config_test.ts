@@ -52,7 +52,7 @@ Deno.test("runConfig() defaults name a registered model and backend and augment 
   assertEquals(config.preprocess.map((s) => s.op), ["resample", "zscore", "window", "augment"]);
   assertEquals([config.epochs, config.batchSize, config.learningRate, config.schedule], [30, 32, 1e-3, "cosine"]);
   assertEquals([config.concurrency, config.seed, config.adaptBatchNorm, config.mixupAlpha], [1, 42, true, 0]);
-  assertEquals([config.labelSmoothing, config.weightDecay], [0, 0]);
+  assertEquals([config.labelSmoothing, config.weightDecay, config.testTimeAdaptation], [0, 0, "none"]);
   assertEquals([config.maxSamples, config.cacheDir], [null, null]);
 });
 

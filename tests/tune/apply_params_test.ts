@@ -56,6 +56,12 @@ Deno.test("applyParams() sets label smoothing and weight decay, 0 turning them o
   assertThrows(() => applyParams(BASE, { weightDecay: -1 }), RangeError, "weightDecay");
 });
 
+Deno.test("applyParams() sets the test-time adaptation", () => {
+  assertEquals(applyParams(BASE, { testTimeAdaptation: "entropy" }).testTimeAdaptation, "entropy");
+  assertEquals(applyParams(BASE, { testTimeAdaptation: "none" }).testTimeAdaptation, "none");
+  assertThrows(() => applyParams(BASE, { testTimeAdaptation: "tent" }), RangeError, "testTimeAdaptation");
+});
+
 Deno.test("applyParams() sends other names to the model's options and rejects unknown ones", () => {
   assertEquals(applyParams(BASE, { units: 16, "modelOptions.dropProb": 0.3 }).modelOptions, {
     units: 16,
