@@ -109,8 +109,9 @@ export const CASCADE_DEFAULTS: Readonly<Required<CascadeOptions>> = Object.freez
  *
  * Input `[batch, nTimes, gridRows, gridCols]` (frames from `gridSensors`), with
  * `nSteps = floor(floor(nTimes / framePool) / frameDepth)`:
- * 1. mean of every `framePool` frames (when above 1); {@linkcode FramesToBatch}: stacks of `frameDepth` frames as channels, every stack of
- *    every example in the batch axis -> `[batch * nSteps, gridRows, gridCols, frameDepth]`;
+ * 1. mean of every `framePool` frames (when above 1); {@linkcode FramesToBatch}: stacks of
+ *    `frameDepth` frames as channels, every stack of every example in the batch axis ->
+ *    `[batch * nSteps, gridRows, gridCols, frameDepth]`;
  * 2. frame CNN, shared by all stacks (run over the whole batch at once, no per-step loop): two
  *    stages of {@linkcode SpaceToDepth} (`blockSize`) -> dense `filters[i]` without bias (together
  *    a convolution with kernel = stride = `blockSize`) -> BatchNorm -> activation; flatten; dense
