@@ -85,6 +85,15 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "was affordable on the shared machine.",
     settings: { warmupEpochs: 1 },
   },
+  cascade: {
+    why: "Chosen on the held-out validation chunks (seed 42, deno task train-cross --model cascade, shared " +
+      "2-core machine). 8 epochs: lr 1e-3 with stacks of 10 frames at 125 Hz reached validation 0.27 (best " +
+      "epoch 1); lr 2e-3 with frames averaged in pairs (framePool 2) and stacks of 5 reached 0.48. 20 epochs, " +
+      "lr 2e-3: stacks of 5, 0.656 (best epoch 14); dropProb 0.5 with frameUnits 32, 0.648; stacks of 10 with " +
+      "BatchNorm on the frame features (frameDepth 10, featureNorm, now the model's defaults), 0.688 (best " +
+      "epoch 17, train 0.84: it overfits its two training subjects).",
+    settings: { epochs: 20, learningRate: 2e-3 },
+  },
 };
 
 /**

@@ -49,4 +49,11 @@ export const DEFAULT_SPACES: Readonly<Record<string, SearchSpace>> = {
     l2: { choice: [0.0001, 0.001, 0.01] },
     windowSeconds: { choice: [1, 2] },
   },
+  cascade: {
+    learningRate: { logUniform: [1e-3, 3e-3], steps: 3 },
+    dropProb: { uniform: [0.1, 0.5], steps: 3 },
+    frameDepth: { choice: [5, 10] },
+    units: { choice: [32, 64] },
+    windowSeconds: { choice: [1, 2] },
+  },
 };

@@ -21,6 +21,10 @@ const CASES: Record<string, { signal: SignalShape; options: Record<string, unkno
     options: { tubelet: [5, 4, 4], embedDim: 16, numHeads: 2, keyDim: 8, spatialDepth: 1, temporalDepth: 1 },
   },
   spectral: { signal: { nChans: 248, nTimes: 5 }, options: { hiddenUnits: 16 } },
+  cascade: {
+    signal: { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 },
+    options: { frameDepth: 5, filters: [4, 8], frameUnits: 16, units: 16, keyDim: 8, attentionUnits: 8 },
+  },
 };
 
 /** Default input sizes: 2 s at 125 Hz, 248 sensors or the default 20 x 20 grid. */

@@ -14,6 +14,7 @@ export const SMALL_SIGNALS: Record<string, SignalShape> = {
   gru: { nChans: 6, nTimes: 24 },
   vivit: { nChans: 248, nTimes: 50, gridRows: 20, gridCols: 20 }, // the default tubelet [25, 10, 10] divides it
   spectral: { nChans: 6, nTimes: 5 },
+  cascade: { nChans: 64, nTimes: 60, gridRows: 8, gridCols: 8 },
 };
 
 /** Even smaller signals for the (slow) software-WebGPU test. */
@@ -22,6 +23,7 @@ export const TINY_SIGNALS: Record<string, SignalShape> = {
   gru: { nChans: 3, nTimes: 8 },
   vivit: { nChans: 100, nTimes: 25, gridRows: 10, gridCols: 10 }, // one default tubelet
   spectral: { nChans: 3, nTimes: 5 },
+  cascade: { nChans: 16, nTimes: 40, gridRows: 4, gridCols: 4 },
 };
 
 /** The names of the registered models that lack an entry in `signals`. */
