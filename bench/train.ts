@@ -77,6 +77,7 @@ export const DEFAULT_BENCH_SIGNALS: Readonly<Record<"channels" | "grid" | "bands
  */
 export const BENCH_VARIANTS: Readonly<Record<string, { model: string; options: object }>> = Object.freeze({
   cnn_textbook: { model: "cnn", options: { spatialFirst: false } },
+  gru_stock: { model: "gru", options: { fused: false } },
 });
 
 // webgpu on a software adapter (llvmpipe) and cpu take minutes per EEGNet step: one each.

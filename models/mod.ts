@@ -17,6 +17,7 @@ export * from "./cnn.ts";
 export * from "./gru_attention.ts";
 export * from "./vivit.ts";
 export * from "./spectral.ts";
+export * from "./cascade.ts";
 export * from "./tsa.ts";
 export * from "./sparse_autoencoder.ts";
 export * from "./layers/mod.ts";

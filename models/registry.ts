@@ -9,6 +9,7 @@ import { cnn, CNN_DEFAULTS, type CnnOptions } from "./cnn.ts";
 import { GRU_ATTENTION_DEFAULTS, gruAttention, type GruAttentionOptions } from "./gru_attention.ts";
 import { vivit, VIVIT_DEFAULTS, type VivitOptions } from "./vivit.ts";
 import { spectral, SPECTRAL_DEFAULTS, type SpectralOptions } from "./spectral.ts";
+import { cascade, CASCADE_DEFAULTS, type CascadeOptions } from "./cascade.ts";
 import { tsa, TSA_DEFAULTS, type TsaOptions } from "./tsa.ts";
 import type { SignalShape } from "./types.ts";
 import { resolveOptions } from "./_options.ts";
@@ -42,6 +43,7 @@ export interface ModelEntry<O> {
 /**
  * The registered models by name: `cnn` (EEGNet-style), `gru` (GRU + attention pooling),
  * `vivit` (factorised video transformer on sensor grids), `spectral` (MLP on band powers),
+ * `cascade` (AA-CascadeNet: frame CNN, GRU, attention over time, on sensor grids),
  * `tsa` (Crossformer two-stage attention over sensor segments).
  *
  * @example
@@ -49,7 +51,7 @@ export interface ModelEntry<O> {
  * import { MODELS } from "./registry.ts";
  * import { assertEquals } from "@std/assert";
  *
- * assertEquals(Object.keys(MODELS), ["cnn", "gru", "vivit", "spectral", "tsa"]);
+ * assertEquals(Object.keys(MODELS), ["cnn", "gru", "vivit", "spectral", "cascade", "tsa"]);
  * assertEquals(MODELS.vivit.input, "grid");
  * ```
  */
@@ -83,6 +85,14 @@ export const MODELS: Record<string, ModelEntry<any>> = {
     defaultOptions: SPECTRAL_DEFAULTS,
     build: spectral,
   } satisfies ModelEntry<Required<SpectralOptions>>,
+  cascade: {
+    name: "cascade",
+    input: "grid",
+    description:
+      "AA-CascadeNet (Abdellaoui et al. 2020): CNN per stack of grid frames, GRU, self-attention and attention pooling over time",
+    defaultOptions: CASCADE_DEFAULTS,
+    build: cascade,
+  } satisfies ModelEntry<Required<CascadeOptions>>,
   tsa: {
     name: "tsa",
     input: "channels",
@@ -96,7 +106,7 @@ export const MODELS: Record<string, ModelEntry<any>> = {
 /**
  * Builds a registered model by name.
  *
- * @param name Registry key: `cnn`, `gru`, `vivit`, `spectral` or `tsa`.
+ * @param name Registry key: `cnn`, `gru`, `vivit`, `spectral`, `cascade` or `tsa`.
  * @param signal The window shape; grid models also need `gridRows` and `gridCols`.
  * @param nOutputs Number of classes.
  * @param options The model's hyper-parameters (see its `defaultOptions`); omitted ones keep
@@ -116,7 +126,7 @@ export const MODELS: Record<string, ModelEntry<any>> = {
  * await tf.setBackend("cpu");
  * const model = buildModel("cnn", { nChans: 8, nTimes: 64 }, 4);
  * assertEquals(model.outputs[0].shape, [null, 4]);
- * assertThrows(() => buildModel("mamba", { nChans: 8, nTimes: 64 }, 4), RangeError, "cnn, gru, vivit, spectral, tsa");
+ * assertThrows(() => buildModel("mamba", { nChans: 8, nTimes: 64 }, 4), RangeError, "cnn, gru, vivit, spectral, cascade, tsa");
  * ```
  */
 export function buildModel(name: string, signal: SignalShape, nOutputs: number, options?: object): tfl.LayersModel {
@@ -133,7 +143,7 @@ export function buildModel(name: string, signal: SignalShape, nOutputs: number, 
  * the model's options interface, e.g. `CnnOptions`) with a value of the default's type.
  * Ranges are checked when the model is built.
  *
- * @param name Registry key: `cnn`, `gru`, `vivit`, `spectral` or `tsa`.
+ * @param name Registry key: `cnn`, `gru`, `vivit`, `spectral`, `cascade` or `tsa`.
  * @param options The options, e.g. the value of `--model-options` or `RunConfig.modelOptions`.
  * @throws {RangeError} for an unknown model name (listing the known ones).
  * @throws {TypeError} for options that are not an object, an unknown key (naming it and the

@@ -51,6 +51,49 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
     why: "The shared defaults (RUN_DEFAULTS) were chosen for EEGNet; see docs/accuracy.md.",
     settings: {},
   },
+  gru: {
+    why: "Chosen on held-out validation (Cross/train chunks), 8-epoch runs, seed 42, 2026-12-06: " +
+      "the shared defaults reached val 0.414 (`deno task train-cross --model gru --epochs 8`); " +
+      "projectionNorm 0.461; + lr 3e-3 0.461; + per-subject alignment (`align`) 0.563 (train 0.98: " +
+      "it learns fast, then overfits); + projection 32 with dropout 0.3, weight decay 0.01 and " +
+      "mixup 0.2 0.656 (best epoch 4, this recipe; `--config` of these keys). Test splits chose " +
+      "nothing. The model's own defaults stay the network the speed is compared on. It learns the " +
+      "training subjects but does not transfer yet: `train-cross --model gru` gave test1-3 " +
+      "0.27 / 0.25 / 0.33 (seed 1), 0.30 / 0.34 / 0.41 (seed 2), 0.38 / 0.34 / 0.27 (seed 3) per window " +
+      "(docs/accuracy.md).",
+    settings: {
+      modelOptions: { projectionNorm: true, projectionUnits: 32, projectionDropout: 0.3 },
+      epochs: 8,
+      learningRate: 3e-3,
+      weightDecay: 0.01,
+      mixupAlpha: 0.2,
+      preprocess: [
+        { op: "resample", toHz: 125 },
+        { op: "zscore", mode: "recording" },
+        { op: "align" },
+        { op: "window", windowSeconds: 2, strideSeconds: 1 },
+        { op: "augment" },
+      ],
+    },
+  },
+  vivit: {
+    why: "One warm-up epoch (transformer practice; not compared against none) with the shared " +
+      "defaults and VIVIT_DEFAULTS (energy stem, token BatchNorm for AdaBN, zero classifier, 10 x 10-cell " +
+      "tubelets). Measured: `deno task train-cross --model vivit` (seed 42, 2 cores shared with other jobs): " +
+      "validation 0.461 per window at best epoch 24 (train 0.578), peak RSS 796 MB, 509 s of CPU time; the " +
+      "earlier defaults stayed at ln 4 for 12 epochs. Below EEGNet's validation (0.80): no recipe search " +
+      "was affordable on the shared machine.",
+    settings: { warmupEpochs: 1 },
+  },
+  cascade: {
+    why: "Chosen on the held-out validation chunks (seed 42, deno task train-cross --model cascade, shared " +
+      "2-core machine). 8 epochs: lr 1e-3 with stacks of 10 frames at 125 Hz reached validation 0.27 (best " +
+      "epoch 1); lr 2e-3 with frames averaged in pairs (framePool 2) and stacks of 5 reached 0.48. 20 epochs, " +
+      "lr 2e-3: stacks of 5, 0.656 (best epoch 14); dropProb 0.5 with frameUnits 32, 0.648; stacks of 10 with " +
+      "BatchNorm on the frame features (frameDepth 10, featureNorm, now the model's defaults), 0.688 (best " +
+      "epoch 17, train 0.84: it overfits its two training subjects).",
+    settings: { epochs: 20, learningRate: 2e-3 },
+  },
   tsa: {
     why:
       "Chosen on validation (held-out Cross/train chunks, seed 42, TSA_DEFAULTS otherwise): `deno task train-cross --model tsa --epochs 8` (lr 1e-3, dropProb 0.1) reached validation 0.359 (train 0.44: underfitting); `--model-options '{\"dropProb\":0}' --lr 3e-3 --epochs 8` 0.422; the same with `--epochs 15` 0.695 (best epoch 13; the model starts learning around epoch 6). No other setting was tried; it does not yet transfer (test1-3 per window 0.54 / 0.25 / 0.23 in that run).",

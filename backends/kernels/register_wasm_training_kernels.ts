@@ -19,6 +19,7 @@ import { fastMeanConfig, fastSumConfig } from "./reduce_sum_mean.ts";
 import { fastSliceConfig } from "./slice.ts";
 import { fastSplitVConfig } from "./split_v.ts";
 import { fastTileConfig } from "./tile.ts";
+import { fastTransposeConfig } from "./transpose.ts";
 import { unsortedSegmentSumConfig } from "./unsorted_segment_sum.ts";
 import { fastUnpackConfig } from "./unpack.ts";
 import { WIDE_BROADCAST_KERNELS, wideBroadcastConfig } from "./wide_broadcast.ts";
@@ -35,6 +36,7 @@ const MISSING: readonly tf.KernelConfig[] = [
 /** Stock wasm kernels replaced by faster ones (each wraps or replaces the stock config). */
 const OVERRIDES: ReadonlyArray<[string, (stock: tf.KernelConfig) => tf.KernelConfig]> = [
   [tf.Tile, fastTileConfig],
+  [tf.Transpose, fastTransposeConfig],
   [tf.Slice, fastSliceConfig],
   [tf.Unpack, fastUnpackConfig],
   [tf.SplitV, fastSplitVConfig],
@@ -58,7 +60,7 @@ const installed = new Set<tf.KernelFunc>();
  * (`Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter`,
  * `DepthwiseConv2dNativeBackpropInput`, `UnsortedSegmentSum`; each built from existing wasm
  * kernels) and replaces stock kernels that are slow on training shapes (`Tile`, `Slice`,
- * `Unpack`, `SplitV`, `BatchMatMul`, `Identity`, `Cast`, `Sum`, `Mean`,
+ * `Unpack`, `SplitV`, `Transpose`, `BatchMatMul`, `Identity`, `Cast`, `Sum`, `Mean`,
  * `Conv2DBackpropInput`, `FusedBatchNorm`, `Conv2D`, `FusedConv2D` and the broadcasting binary
  * kernels; each file in `models/kernels/` says why). Missing kernels that some other code
  * already registered for wasm are left alone. Safe to call any number of times, before or

@@ -13,3 +13,6 @@ export * from "./segment_embedding.ts";
 export * from "./segment_merging.ts";
 export * from "./tubelet_embedding.ts";
 export { TemporalSpatialBlock, type TemporalSpatialBlockArgs } from "./temporal_spatial_block.ts";
+export * from "./batch_to_sequence.ts";
+export * from "./frames_to_batch.ts";
+export * from "./space_to_depth.ts";

@@ -2,7 +2,7 @@
 // registry_backend_test.ts (a fresh tfjs, where the wasm backend is registered but not ready).
 import { buildModel } from "../../mod.ts";
 
-for (const name of ["cnn", "gru", "vivit", "spectral", "tsa"]) {
+for (const name of ["cnn", "gru", "vivit", "spectral", "cascade", "tsa"]) {
   try {
     buildModel(name, { nChans: 8, nTimes: 64, gridRows: 4, gridCols: 2 }, 4);
     console.log(`built ${name}`);

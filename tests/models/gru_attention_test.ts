@@ -54,4 +54,48 @@ Deno.test("gruAttention() rejects bad options with errors that name them", () =>
   assertThrows(() => gruAttention(signal, 4, { units: 0 }), RangeError, "units");
   assertThrows(() => gruAttention(signal, 4, { hidden: 3 } as never), TypeError, `unknown option "hidden"`);
   assertThrows(() => gruAttention(signal, 4, { activation: "tan" as never }), RangeError, "activation");
+  assertThrows(() => gruAttention(signal, 4, { projectionDropout: 1 }), RangeError, "projectionDropout");
+  const bare = { projectionUnits: 0, projectionNorm: true };
+  assertThrows(() => gruAttention(signal, 4, bare), RangeError, "need projectionUnits > 0");
+});
+
+Deno.test("gruAttention() runs the fused GRU by default, tfjs's GRU with fused: false or an unfused activation", () => {
+  const signal = { nChans: 6, nTimes: 8 };
+  const className = (options: object) => {
+    const model = gruAttention(signal, 4, { units: 3, ...options });
+    const name = model.getLayer("gru").getClassName();
+    model.dispose();
+    return name;
+  };
+  assertEquals(className({}), "FusedGru");
+  assertEquals(className({ fused: false }), "GRU");
+  assertEquals(className({ activation: "gelu" }), "GRU");
+});
+
+Deno.test("gruAttention() fused and tfjs GRU models compute the same function with the same weights", () => {
+  const signal = { nChans: 6, nTimes: 8 };
+  const fused = gruAttention(signal, 4, { units: 5, projectionUnits: 4 });
+  const stock = gruAttention(signal, 4, { units: 5, projectionUnits: 4, fused: false });
+  stock.setWeights(fused.getWeights());
+  const x = tf.randomNormal([3, 6, 8], 0, 1, "float32", 5);
+  const [a, b] = [fused.predict(x) as tf.Tensor, stock.predict(x) as tf.Tensor];
+  const diff = tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
+  assertEquals(diff < 1e-5, true, `max difference ${diff}`);
+  tf.dispose([fused, stock, x, a, b] as never);
+});
+
+Deno.test("gruAttention() with projectionNorm and projectionDropout adds BatchNorm and dropout after the projection", () => {
+  const model = gruAttention({ nChans: 12, nTimes: 20 }, 4, {
+    units: 4,
+    projectionUnits: 6,
+    projectionNorm: true,
+    projectionDropout: 0.2,
+  });
+  const names = model.layers.map((layer) => layer.name);
+  const at = names.indexOf("sensor_projection");
+  assertEquals(names.slice(at, at + 4), ["sensor_projection", "projection_norm", "projection_dropout", "gru"]);
+  assertEquals(model.getLayer("projection_norm").getClassName(), "BatchNormalization");
+  assertEquals(model.getLayer("projection_dropout").getConfig().rate, 0.2);
+  assertEquals(model.getLayer("projection_norm").getWeights()[0].shape, [6]);
+  model.dispose();
 });

@@ -10,7 +10,7 @@ Deno.test("buildModel() before a backend is chosen says how to choose one, in me
     stderr: "piped",
   }).output();
   const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
-  for (const name of ["cnn", "gru", "vivit", "spectral", "tsa"]) {
+  for (const name of ["cnn", "gru", "vivit", "spectral", "cascade", "tsa"]) {
     assertStringIncludes(text, `error: Cannot build ${name}: no tfjs backend is ready`);
   }
   assertStringIncludes(text, 'await setupBackend("auto")');

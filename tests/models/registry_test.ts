@@ -21,17 +21,21 @@ const CASES: Record<string, { signal: SignalShape; options: Record<string, unkno
     options: { tubelet: [5, 4, 4], embedDim: 16, numHeads: 2, keyDim: 8, spatialDepth: 1, temporalDepth: 1 },
   },
   spectral: { signal: { nChans: 248, nTimes: 5 }, options: { hiddenUnits: 16 } },
+  cascade: {
+    signal: { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 },
+    options: { frameDepth: 5, filters: [4, 8], frameUnits: 16, units: 16, keyDim: 8, attentionUnits: 8 },
+  },
   tsa: {
     signal: { nChans: 12, nTimes: 40 },
     options: { sensorProjection: 6, segLen: 10, dModel: 8, keyDim: 4, routers: 2, depth: 2 },
   },
 };
 
-/** Default input sizes: 2 s at 125 Hz, 248 sensors or a 16 x 16 grid. */
+/** Default input sizes: 2 s at 125 Hz, 248 sensors or the default 20 x 20 grid. */
 const DEFAULT_SIGNAL: Record<"channels" | "grid" | "bands", SignalShape> = {
   channels: { nChans: 248, nTimes: 250 },
   bands: { nChans: 248, nTimes: 5 },
-  grid: { nChans: 248, nTimes: 250, gridRows: 16, gridCols: 16 },
+  grid: { nChans: 248, nTimes: 250, gridRows: 20, gridCols: 20 },
 };
 
 /** The input shape of one example of a model, from its signal. */

@@ -2,15 +2,17 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { assertEquals, assertThrows } from "@std/assert";
 import { vivit, VIVIT_DEFAULTS } from "../../models/vivit.ts";
+import { hasBatchNorm } from "../../training/adapt_batch_norm.ts";
 
 await tf.setBackend("cpu");
 
-Deno.test("vivit() follows the documented layout on a 16 x 16 and a 20 x 20 grid", () => {
-  for (const [side, nPatches] of [[16, 16], [20, 25]]) {
-    const model = vivit({ nChans: 248, nTimes: 250, gridRows: side, gridCols: side }, 4);
+Deno.test("vivit() follows the documented layout on a 20 x 20 grid (defaults) and a 16 x 16 grid (4 x 4 cells)", () => {
+  for (const [side, nPatches] of [[16, 16], [20, 4]]) {
+    const tubelet: [number, number, number] = side === 16 ? [25, 4, 4] : VIVIT_DEFAULTS.tubelet;
+    const model = vivit({ nChans: 248, nTimes: 250, gridRows: side, gridCols: side }, 4, { tubelet });
     const shape = (name: string) => model.getLayer(name).outputShape;
     assertEquals(model.inputs[0].shape, [null, 250, side, side]);
-    assertEquals(shape("tubelet_embedding"), [null, 10, nPatches, 64]);
+    assertEquals(shape("tubelet_norm"), [null, 10, nPatches, 64]);
     assertEquals(shape("spatial_1_mlp_residual"), [null, 10, nPatches, 64]);
     assertEquals(shape("group_tokens"), [null, 10, 64]);
     assertEquals(shape("temporal_1_mlp_residual"), [null, 10, 64]);
@@ -23,6 +25,7 @@ Deno.test("vivit() follows the documented layout on a 16 x 16 and a 20 x 20 grid
 Deno.test("vivit() has one block per depth and its parameter count follows the hyper-parameters", () => {
   const model = vivit({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 4, {
     tubelet: [5, 4, 4],
+    stem: "linear",
     embedDim: 8,
     numHeads: 2,
     keyDim: 3,
@@ -37,6 +40,7 @@ Deno.test("vivit() has one block per depth and its parameter count follows the h
     (e * 3 * hk + 3 * hk + hk * e + e) + // attention
     (e * m + m + m * e + e); // MLP
   const expected = (80 * e + e) + // tubelet projection (5 x 4 x 4 = 80 values per patch)
+    4 * e + // tubelet BatchNorm (gamma, beta, moving mean and variance)
     4 * e + // spatial positions (4 patches)
     4 * block +
     2 * e + // spatial norm
@@ -55,9 +59,9 @@ Deno.test("vivit() rejects a signal without a grid and a tubelet that does not d
     "nTimes 250 is not a multiple of 20",
   );
   assertThrows(
-    () => vivit({ nChans: 256, nTimes: 250, gridRows: 18, gridCols: 16 }, 4),
+    () => vivit({ nChans: 256, nTimes: 250, gridRows: 18, gridCols: 20 }, 4),
     RangeError,
-    "gridRows 18 is not a multiple of 4",
+    "gridRows 18 is not a multiple of 10",
   );
   assertThrows(
     () => vivit({ nChans: 256, nTimes: 250, gridRows: 16, gridCols: 16 }, 4, { tubelet: [25, 4] as never }),
@@ -82,4 +86,41 @@ Deno.test("vivit() builds without transformer blocks and leaves VIVIT_DEFAULTS u
   assertEquals(model.layers.some((layer) => layer.name.endsWith("_attention")), false);
   assertEquals(JSON.stringify(VIVIT_DEFAULTS), before);
   model.dispose();
+});
+
+Deno.test("vivit() starts at the uniform prediction: its classifier kernel is zero by default", () => {
+  const model = vivit({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 4, { tubelet: [5, 4, 4], embedDim: 8 });
+  const probs = tf.tidy(() =>
+    (model.predict(tf.randomNormal([3, 20, 8, 8], 0, 3, "float32", 7)) as tf.Tensor).arraySync()
+  );
+  for (const row of probs as number[][]) for (const p of row) assertEquals(Math.abs(p - 0.25) < 1e-6, true);
+  model.dispose();
+  const random = vivit({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 4, {
+    tubelet: [5, 4, 4],
+    embedDim: 8,
+    zeroHead: false,
+  });
+  const kernel = random.getLayer("classifier").getWeights()[0];
+  assertEquals(tf.tidy(() => tf.max(tf.abs(kernel)).dataSync()[0]) > 0, true);
+  random.dispose();
+});
+
+Deno.test("vivit() stem options: BatchNorm on the tokens (AdaBN adapts it), none, energy; bad values are refused", () => {
+  const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
+  const base = { tubelet: [5, 4, 4] as [number, number, number], embedDim: 8 };
+  const withNorm = vivit(signal, 4, base);
+  assertEquals(withNorm.getLayer("tubelet_norm").getClassName(), "BatchNormalization");
+  assertEquals(hasBatchNorm(withNorm), true);
+  withNorm.dispose();
+  const plain = vivit(signal, 4, { ...base, stemNorm: "none" });
+  assertEquals(hasBatchNorm(plain), false);
+  plain.dispose();
+  const energy = vivit(signal, 4, { ...base, stem: "energy", stemActivation: "gelu" });
+  assertEquals(energy.getLayer("tubelet_embedding").outputShape, [null, 4, 4, 16]);
+  assertEquals(energy.getLayer("tubelet_energy").outputShape, [null, 4, 4, 8]);
+  assertEquals(energy.getLayer("tubelet_activation").outputShape, [null, 4, 4, 8]);
+  energy.dispose();
+  assertThrows(() => vivit(signal, 4, { ...base, stemNorm: "layer" as never }), RangeError, "stemNorm");
+  assertThrows(() => vivit(signal, 4, { ...base, stem: "conv" as never }), RangeError, "stem");
+  assertThrows(() => vivit(signal, 4, { ...base, stemActivation: "cube" as never }), RangeError, "activation");
 });

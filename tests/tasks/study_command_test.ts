@@ -38,13 +38,18 @@ Deno.test("parseStudyCommand() keeps the affordable defaults", async () => {
   const command = await parseStudyCommand(DATA);
   if (command.help) throw new Error("unexpected help");
   const s = command.settings;
-  assertEquals([s.models, s.seeds, s.epochs, s.improvements], [["cnn", "gru", "vivit", "spectral"], [1, 2, 3], 12, [
-    "align",
-    "augment",
-    "adaptBatchNorm",
-    "mixup",
-    "ensemble",
-  ]]);
+  assertEquals([s.models, s.seeds, s.epochs, s.improvements], [
+    ["cnn", "gru", "vivit", "spectral", "cascade"],
+    [1, 2, 3],
+    12,
+    [
+      "align",
+      "augment",
+      "adaptBatchNorm",
+      "mixup",
+      "ensemble",
+    ],
+  ]);
   assertEquals([s.windowSeconds, s.strideSeconds, s.intraStrideSeconds], [2, 1, 0.5]);
   assertEquals(command.workers, DEFAULT_STUDY_WORKERS);
   assertEquals(s.search?.strategy, "random");

@@ -2,7 +2,8 @@ import { assertEquals, assertThrows } from "@std/assert";
 import { runConfig } from "../../training/run_config.ts";
 import { applyParams } from "../../tune/apply_params.ts";
 
-const BASE = runConfig("cross", "/data", { model: "gru" });
+// The shared defaults with model gru (not gru's recipe: these tests are about applyParams).
+const BASE = { ...runConfig("cross", "/data"), model: "gru" };
 
 Deno.test("applyParams() sets run settings by name", () => {
   const config = applyParams(BASE, { learningRate: 3e-4, batchSize: 16, epochs: 4, schedule: "step", warmupEpochs: 0 });

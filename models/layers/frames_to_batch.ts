@@ -1,0 +1,103 @@
+/**
+ * Frames to a batch of frame stacks: lets one 2-D convolution run over every time step of
+ * a sequence of sensor-grid frames at once (shared weights, no per-step loop).
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { knownDim, layerInt, singleShape, singleTensor } from "./_layer.ts";
+import type { LayerArgs } from "../types.ts";
+
+/** Arguments of {@linkcode FramesToBatch}. */
+export interface FramesToBatchArgs extends LayerArgs {
+  /** Consecutive frames stacked as the channels of one image. @default 1 */
+  depth?: number;
+}
+
+/**
+ * Cuts a sequence of frames into stacks of `depth` consecutive frames and puts every stack
+ * in the batch axis, its frames as image channels (channels last).
+ *
+ * Input layout `[batch, nTimes, rows, cols]`; output `[batch * nSteps, rows, cols, depth]`
+ * with `nSteps = floor(nTimes / depth)`: example `b`'s stack `s` (frames
+ * `s * depth .. s * depth + depth - 1`) is row `b * nSteps + s`. The last
+ * `nTimes - nSteps * depth` frames (fewer than `depth`) are dropped. A convolution applied to
+ * the output is a convolution applied to every stack with shared weights;
+ * {@linkcode BatchToSequence} with the same `nSteps` turns its per-stack features back into
+ * `[batch, nSteps, features]`. No weights.
+ *
+ * Serialisable: registered with `tf.serialization.registerClass`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import "@tensorflow/tfjs-backend-cpu";
+ * import { FramesToBatch } from "./frames_to_batch.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * await tf.setBackend("cpu");
+ * const frames = tf.randomNormal([2, 25, 20, 20]); // [batch, nTimes, rows, cols]
+ * const stacks = new FramesToBatch({ depth: 10 }).apply(frames) as tf.Tensor;
+ * assertEquals(stacks.shape, [4, 20, 20, 10]); // 2 stacks per example, the last 5 frames dropped
+ * ```
+ */
+export class FramesToBatch extends tfl.layers.Layer {
+  /** Name under which the class is registered for serialisation. */
+  static className = "FramesToBatch";
+  /** Consecutive frames per stack. */
+  readonly depth: number;
+
+  /**
+   * Creates the layer.
+   *
+   * @param args Layer arguments; see {@linkcode FramesToBatchArgs}.
+   * @throws {RangeError} when `depth` is not a positive integer.
+   */
+  constructor(args: FramesToBatchArgs = {}) {
+    super(args);
+    this.depth = layerInt("FramesToBatch", "depth", args.depth ?? 1, 1);
+  }
+
+  /** `[batch, nTimes, rows, cols]` -> `[batch * nSteps, rows, cols, depth]`. */
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const shape = singleShape("FramesToBatch", inputShape);
+    const nSteps = this.steps(shape);
+    const batch = shape[0] === null ? null : shape[0] * nSteps;
+    return [batch, shape[2], shape[3], this.depth];
+  }
+
+  /** Stacks the frames. */
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Record<string, unknown>): tf.Tensor {
+    return tf.tidy(() => {
+      let x = singleTensor("FramesToBatch", inputs);
+      const nSteps = this.steps(x.shape);
+      const [batch, nTimes, rows, cols] = x.shape;
+      if (nSteps * this.depth < nTimes) x = tf.slice(x, [0, 0, 0, 0], [batch, nSteps * this.depth, rows, cols]);
+      if (this.depth === 1) return tf.reshape(x, [batch * nSteps, rows, cols, 1]);
+      const stacks = tf.transpose(tf.reshape(x, [batch * nSteps, this.depth, rows * cols]), [0, 2, 1]);
+      return tf.reshape(stacks, [batch * nSteps, rows, cols, this.depth]);
+    });
+  }
+
+  /** The layer's configuration, merged with the base layer's. */
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), depth: this.depth };
+  }
+
+  /** `nSteps` of an input shape, or an error naming what is wrong. */
+  private steps(shape: tfl.Shape | number[]): number {
+    if (shape.length !== 4) {
+      throw new TypeError(`FramesToBatch expects [batch, nTimes, rows, cols], got shape [${shape.join(", ")}]`);
+    }
+    const nTimes = knownDim("FramesToBatch", shape as tfl.Shape, 1, "nTimes");
+    knownDim("FramesToBatch", shape as tfl.Shape, 2, "rows");
+    knownDim("FramesToBatch", shape as tfl.Shape, 3, "cols");
+    if (nTimes < this.depth) {
+      throw new RangeError(`FramesToBatch: nTimes ${nTimes} is shorter than one stack of depth ${this.depth}`);
+    }
+    return Math.floor(nTimes / this.depth);
+  }
+}
+tf.serialization.registerClass(FramesToBatch);

@@ -1,0 +1,148 @@
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import "@tensorflow/tfjs-backend-cpu";
+import { assert, assertEquals, assertNotEquals, assertThrows } from "@std/assert";
+import { cascade, CASCADE_DEFAULTS } from "../../models/cascade.ts";
+import { hasBatchNorm } from "../../training/adapt_batch_norm.ts";
+
+await tf.setBackend("cpu");
+
+const SMALL = {
+  framePool: 1,
+  featureNorm: false,
+  frameDepth: 5,
+  filters: [4, 8] as [number, number],
+  frameUnits: 8,
+  units: 8,
+  keyDim: 4,
+};
+
+Deno.test("cascade() follows the documented layout on a 20 x 20 grid at its defaults", () => {
+  const model = cascade({ nChans: 248, nTimes: 250, gridRows: 20, gridCols: 20 }, 4);
+  const shape = (name: string) => model.getLayer(name).outputShape;
+  assertEquals(model.inputs[0].shape, [null, 250, 20, 20]);
+  assertEquals(shape("pooled_frames"), [null, 125, 20, 20]);
+  assertEquals(shape("frame_stacks"), [null, 20, 20, 10]);
+  assertEquals(shape("stage_1_blocks"), [null, 10, 10, 40]);
+  assertEquals(shape("stage_1_conv"), [null, 10, 10, 16]);
+  assertEquals(shape("stage_2_conv"), [null, 5, 5, 32]);
+  assertEquals(shape("frame_batch_norm"), [null, 64]);
+  assertEquals(shape("frame_features"), [null, 64]);
+  assertEquals(shape("frame_sequence"), [null, 12, 64]);
+  assertEquals(shape("gru"), [null, 12, 64]);
+  assertEquals(shape("attention_residual"), [null, 12, 64]);
+  assertEquals(shape("attention_pooling"), [null, 64]);
+  assertEquals(shape("classifier"), [null, 4]);
+  model.dispose();
+});
+
+Deno.test("cascade() has the parameters its options say", () => {
+  const model = cascade({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 4, { ...SMALL, numHeads: 2 });
+  const [d, f1, f2, fu, u, hk, a] = [5, 4, 8, 8, 8, 2 * 4, 64];
+  const expected = 4 * d * f1 + 4 * f1 + // stage 1: 2 x 2 x depth -> f1 (no bias), BatchNorm (gamma, beta, moving mean, variance)
+    4 * f1 * f2 + 4 * f2 + // stage 2
+    2 * 2 * f2 * fu + fu + // 8 x 8 -> 4 x 4 -> 2 x 2 cells, flattened, to the frame features
+    3 * (fu * u + u * u + u) + // GRU
+    2 * u + (u * 3 * hk + 3 * hk + hk * u + u) + // LayerNorm, self-attention
+    (u * a + a + a) + // attention pooling
+    (u * 4 + 4);
+  assertEquals(model.countParams(), expected);
+  model.dispose();
+});
+
+Deno.test("cascade() shares one frame CNN over the stacks: a stack's features depend on its own frames only", () => {
+  const model = cascade({ nChans: 64, nTimes: 15, gridRows: 8, gridCols: 8 }, 4, SMALL);
+  const features = tfl.model({ inputs: model.inputs, outputs: model.getLayer("frame_sequence").output });
+  const x = tf.randomNormal([2, 15, 8, 8], 0, 1, "float32", 1);
+  // change frames 5..9 (stack 1) of example 1 only
+  const mask = tf.buffer([2, 15, 8, 8]);
+  for (let t = 5; t < 10; t++) for (let r = 0; r < 8; r++) for (let c = 0; c < 8; c++) mask.set(1, 1, t, r, c);
+  const changed = tf.add(x, mask.toTensor());
+  const [a, b] = [features.predict(x) as tf.Tensor, features.predict(changed) as tf.Tensor];
+  const [before, after] = [a.arraySync() as number[][][], b.arraySync() as number[][][]];
+  assertEquals(before[0], after[0]);
+  assertEquals(before[1][0], after[1][0]);
+  assertNotEquals(before[1][1], after[1][1]);
+  assertEquals(before[1][2], after[1][2]);
+  // the same frames give the same features in any stack and any example
+  const repeated = tf.tile(tf.slice(x, [0, 0, 0, 0], [1, 5, 8, 8]), [1, 3, 1, 1]);
+  const same = (features.predict(repeated) as tf.Tensor).arraySync() as number[][][];
+  same[0].forEach((step) => step.forEach((v, i) => assert(Math.abs(v - before[0][0][i]) < 1e-5)));
+  tf.dispose([x, changed, a, b, repeated]);
+  model.dispose();
+});
+
+Deno.test("cascade() has BatchNorm layers, so AdaBN adapts it to a new subject", () => {
+  const model = cascade({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 4, SMALL);
+  assert(hasBatchNorm(model));
+  assertEquals(model.layers.filter((layer) => layer.getClassName() === "BatchNormalization").length, 2);
+  model.dispose();
+});
+
+Deno.test("cascade() builds an LSTM, no self-attention with numHeads 0, and leaves CASCADE_DEFAULTS untouched", () => {
+  const before = JSON.stringify(CASCADE_DEFAULTS);
+  const model = cascade({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 3, {
+    ...SMALL,
+    recurrent: "lstm",
+    numHeads: 0,
+  });
+  assertEquals(model.outputs[0].shape, [null, 3]);
+  assertEquals(model.getLayer("lstm").getClassName(), "LSTM");
+  assertEquals(model.layers.some((layer) => layer.name === "self_attention"), false);
+  const y = model.predict(tf.randomNormal([2, 20, 8, 8])) as tf.Tensor;
+  assertEquals(y.shape, [2, 3]);
+  y.dispose();
+  model.dispose();
+  assertEquals(JSON.stringify(CASCADE_DEFAULTS), before);
+});
+
+Deno.test("cascade() drops the frames after the last full stack", () => {
+  const model = cascade({ nChans: 64, nTimes: 23, gridRows: 8, gridCols: 8 }, 4, SMALL);
+  assertEquals(model.getLayer("frame_sequence").outputShape, [null, 4, 8]);
+  model.dispose();
+});
+
+Deno.test("cascade() rejects bad options and signals, naming the option", () => {
+  const grid = { nChans: 248, nTimes: 250, gridRows: 20, gridCols: 20 };
+  assertThrows(() => cascade({ nChans: 248, nTimes: 250 }, 4), TypeError, "gridRows");
+  assertThrows(
+    () => cascade(grid, 4, { recurrent: "rnn" }),
+    RangeError,
+    'recurrent must be one of gru, lstm, got "rnn"',
+  );
+  assertThrows(() => cascade(grid, 4, { frameDepth: 0 }), RangeError, "frameDepth");
+  assertThrows(
+    () => cascade({ ...grid, nTimes: 8 }, 4),
+    RangeError,
+    "nTimes must be at least framePool x frameDepth = 20, got 8",
+  );
+  assertThrows(() => cascade(grid, 4, { filters: [16] as never }), TypeError, "filters");
+  assertThrows(() => cascade(grid, 4, { filters: [16, 0] }), RangeError, "filters[1]");
+  assertThrows(() => cascade(grid, 4, { blockSize: 0 }), RangeError, "blockSize");
+  assertThrows(() => cascade(grid, 4, { numHeads: -1 }), RangeError, "numHeads");
+  assertThrows(() => cascade(grid, 4, { dropProb: 1 }), RangeError, "dropProb");
+  assertThrows(() => cascade(grid, 4, { activation: "swishy" as never }), RangeError, "activation");
+  assertThrows(() => cascade(grid, 1), RangeError, "nOutputs");
+  assertThrows(() => cascade(grid, 4, { dropout: 0.1 } as never), TypeError, 'unknown option "dropout"');
+});
+
+Deno.test("cascade() with framePool averages frames before stacking them", () => {
+  const model = cascade({ nChans: 64, nTimes: 21, gridRows: 8, gridCols: 8 }, 4, { ...SMALL, framePool: 2 });
+  assertEquals(model.getLayer("pooled_frames").outputShape, [null, 10, 8, 8]);
+  assertEquals(model.getLayer("frame_sequence").outputShape, [null, 2, 8]);
+  const pooled = tfl.model({ inputs: model.inputs, outputs: model.getLayer("pooled_frames").output });
+  const x = tf.randomNormal([1, 21, 8, 8], 0, 1, "float32", 5);
+  const y = (pooled.predict(x) as tf.Tensor).arraySync() as number[][][][];
+  const frames = x.arraySync() as number[][][][];
+  assert(Math.abs(y[0][3][2][5] - (frames[0][6][2][5] + frames[0][7][2][5]) / 2) < 1e-6);
+  x.dispose();
+  model.dispose();
+});
+
+Deno.test("cascade() with featureNorm normalises the frame features with a third BatchNorm", () => {
+  const model = cascade({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 4, { ...SMALL, featureNorm: true });
+  assertEquals(model.layers.filter((layer) => layer.getClassName() === "BatchNormalization").length, 3);
+  assertEquals(model.getLayer("frame_batch_norm").outputShape, [null, 8]);
+  assertEquals(model.getLayer("frame_features").outputShape, [null, 8]);
+  model.dispose();
+});

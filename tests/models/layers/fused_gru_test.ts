@@ -1,0 +1,111 @@
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-backend-wasm";
+import { assertEquals, assertLess, assertThrows } from "@std/assert";
+import { type FusedActivation, FusedGru } from "../../../models/layers/fused_gru.ts";
+import { registerWasmTrainingKernels } from "../../../backends/kernels/mod.ts";
+import { Random } from "../../../core/random.ts";
+import { assertConfigRoundTrip } from "./_config.ts";
+
+registerWasmTrainingKernels();
+
+/** max |a - b| / max |b|. */
+function relativeError(a: Float32Array, b: Float32Array): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
+
+function normals(random: Random, n: number, scale = 1): Float32Array {
+  return Float32Array.from({ length: n }, () => scale * random.normal());
+}
+
+/** Output, input gradient and weight gradients of `layer` on `x` for the loss sum(y * w). */
+function outputsAndGradients(layer: tfl.layers.Layer, x: tf.Tensor, w: tf.Tensor): Float32Array[] {
+  const y = layer.apply(x) as tf.Tensor;
+  const vars = layer.trainableWeights.map((v) => v.read() as tf.Variable);
+  const loss = (input: tf.Tensor) => tf.sum(tf.mul(layer.apply(input) as tf.Tensor, w)) as tf.Scalar;
+  const dx = tf.grad(loss)(x);
+  const { grads } = tf.variableGrads(() => loss(x), vars);
+  const out = [y, dx, ...vars.map((v) => grads[v.name])].map((t) => t.dataSync() as Float32Array);
+  tf.dispose([y, dx, ...Object.values(grads)]);
+  return out;
+}
+
+/** The stock GRU and the fused one with the same weights, on `backend`. */
+async function compare(backend: string, activation: FusedActivation, seed: number) {
+  await tf.setBackend(backend);
+  const random = new Random(seed);
+  const [batch, steps, features, units] = [3, 7, 5, 4];
+  const stock = tfl.layers.gru({ units, activation, returnSequences: true, recurrentInitializer: "glorotUniform" });
+  const fused = new FusedGru({ units, activation });
+  const x = tf.tensor3d(normals(random, batch * steps * features), [batch, steps, features]);
+  stock.apply(x);
+  fused.apply(x);
+  // Biases away from 0 so that some hard-sigmoid gates saturate and the r/z paths all matter.
+  const weights = [
+    tf.tensor2d(normals(random, features * 3 * units, 0.8), [features, 3 * units]),
+    tf.tensor2d(normals(random, units * 3 * units, 0.8), [units, 3 * units]),
+    tf.tensor1d(normals(random, 3 * units, 0.5)),
+  ];
+  stock.setWeights(weights);
+  fused.setWeights(weights);
+  const w = tf.tensor3d(normals(random, batch * steps * units), [batch, steps, units]);
+  const expected = outputsAndGradients(stock, x, w);
+  const actual = outputsAndGradients(fused, x, w);
+  tf.dispose([x, w, ...weights]);
+  return { expected, actual };
+}
+
+const NAMES = ["output", "input gradient", "kernel gradient", "recurrent kernel gradient", "bias gradient"];
+
+for (const backend of ["cpu", "wasm"]) {
+  Deno.test(`FusedGru matches tfjs's GRU on ${backend}: outputs and every gradient (relative error < 1e-4)`, async () => {
+    for (const [i, activation] of ["tanh", "relu", "linear", "sigmoid"].entries()) {
+      const { expected, actual } = await compare(backend, activation as "tanh", 17 + i);
+      assertEquals(actual.length, expected.length);
+      for (let k = 0; k < expected.length; k++) {
+        assertLess(relativeError(actual[k], expected[k]), 1e-4, `${activation}: ${NAMES[k]}`);
+      }
+    }
+  });
+}
+
+Deno.test("FusedGru names and shapes its weights like tfjs's GRU, and round-trips its config", async () => {
+  await tf.setBackend("cpu");
+  const stock = tfl.layers.gru({ units: 3, returnSequences: true, recurrentInitializer: "glorotUniform", name: "gru" });
+  const fused = new FusedGru({ units: 3, name: "gru" });
+  const x = tf.zeros([1, 2, 4]);
+  stock.apply(x);
+  fused.apply(x);
+  // Names are made unique per process (`gru/kernel_1` for the second layer named "gru").
+  const named = (layer: tfl.layers.Layer) => layer.weights.map((v) => [v.name.replace(/_\d+$/, ""), v.shape]);
+  assertEquals(named(fused), named(stock));
+  assertEquals(named(fused).map(([name]) => name), ["gru/kernel", "gru/recurrent_kernel", "gru/bias"]);
+  assertConfigRoundTrip(FusedGru, fused);
+  x.dispose();
+});
+
+Deno.test("FusedGru leaves no tensor behind in a training step", async () => {
+  await tf.setBackend("cpu");
+  const layer = new FusedGru({ units: 3 });
+  const x = tf.randomNormal([2, 4, 5]);
+  layer.apply(x);
+  const before = tf.memory().numTensors;
+  const vars = layer.trainableWeights.map((v) => v.read() as tf.Variable);
+  const { value, grads } = tf.variableGrads(() => tf.sum(layer.apply(x) as tf.Tensor) as tf.Scalar, vars);
+  tf.dispose([value, ...Object.values(grads)]);
+  assertEquals(tf.memory().numTensors, before);
+  x.dispose();
+});
+
+Deno.test("FusedGru rejects bad units, an activation it does not fuse and a non-sequence input", () => {
+  assertThrows(() => new FusedGru({ units: 0 }), RangeError, "units");
+  assertThrows(() => new FusedGru({ units: 2, activation: "gelu" as never }), RangeError, "tanh");
+  assertThrows(() => new FusedGru({ units: 2 }).apply(tf.zeros([2, 3])), TypeError, "[batch, nSteps, features]");
+});
