@@ -42,7 +42,7 @@ export interface StudyRunLabel {
  * import { assertEquals, assertMatch } from "@std/assert";
  *
  * const runs = await planStudy(defaultStudySettings("/data", null));
- * assertEquals(runs.length, 5 * 2 * 3 + 4 * 3); // models x tasks x seeds + trained improvements x seeds
+ * assertEquals(runs.length, 6 * 2 * 3 + 4 * 3); // models x tasks x seeds + trained improvements x seeds
  * assertMatch(runs[0].trialId, /^intra-cnn-baseline-s1-[0-9a-f]{8}$/);
  * ```
  */

@@ -96,6 +96,8 @@ export const STUDY_MODEL_OPTIONS: Readonly<Record<string, Record<string, unknown
   spectral: {},
   // AA-CascadeNet at its defaults: it trains about as fast as EEGNet-8,2.
   cascade: {},
+  // The Crossformer at its defaults (32 virtual sensors, one two-stage layer).
+  tsa: {},
 };
 
 /** The default (small) search space of a study's searches. */
@@ -118,7 +120,7 @@ export const STUDY_SPACE: SearchSpace = {
  * import { assertEquals } from "@std/assert";
  *
  * const s = defaultStudySettings("/data", null);
- * assertEquals([s.models, s.seeds, s.improvements.length], [["cnn", "gru", "vivit", "spectral", "cascade"], [1, 2, 3], 5]);
+ * assertEquals([s.models, s.seeds, s.improvements.length], [["cnn", "gru", "vivit", "spectral", "cascade", "tsa"], [1, 2, 3], 5]);
  * ```
  */
 export function defaultStudySettings(data: string, cacheDir: string | null): StudySettings {
@@ -126,7 +128,7 @@ export function defaultStudySettings(data: string, cacheDir: string | null): Stu
   // constants (or with the settings of the next call), so changing one study changes no other.
   return structuredClone({
     data,
-    models: ["cnn", "gru", "vivit", "spectral", "cascade"],
+    models: ["cnn", "gru", "vivit", "spectral", "cascade", "tsa"],
     seeds: [1, 2, 3],
     epochs: 12,
     batchSize: 16,

@@ -7,7 +7,7 @@ const SETTINGS = defaultStudySettings("/data", null);
 Deno.test("planStudy() runs every model in both settings and every improvement with the same seeds", async () => {
   const runs = await planStudy(SETTINGS);
   const labels = runs.map((r) => `${r.values.task}/${r.values.model}/${r.values.variant}/${r.values.seed}`);
-  assertEquals(labels.length, 5 * 2 * 3 + 4 * 3); // 5 models; the ensemble trains nothing of its own
+  assertEquals(labels.length, 6 * 2 * 3 + 4 * 3); // 6 models; the ensemble trains nothing of its own
   assertEquals(labels.slice(0, 6), [
     "intra/cnn/baseline/1",
     "intra/cnn/baseline/2",

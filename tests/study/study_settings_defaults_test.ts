@@ -12,7 +12,7 @@ Deno.test("defaultStudySettings() results share no object with each other or wit
   const second = defaultStudySettings("/data", null);
   assertEquals(second.modelOptions, optionsBefore);
   assertEquals(second.search!.space, spaceBefore);
-  assertEquals(second.models, ["cnn", "gru", "vivit", "spectral", "cascade"]);
+  assertEquals(second.models, ["cnn", "gru", "vivit", "spectral", "cascade", "tsa"]);
   assertEquals([STUDY_MODEL_OPTIONS, STUDY_SPACE], [optionsBefore, spaceBefore]);
 });
 

@@ -61,7 +61,7 @@ Deno.test("defaultStudySettings() returns a new object with new lists each call"
   a.improvements.pop();
   a.modelOptions.extra = { units: 1 };
   const b = defaultStudySettings("/data", null);
-  assertEquals(b.models, ["cnn", "gru", "vivit", "spectral", "cascade"]);
+  assertEquals(b.models, ["cnn", "gru", "vivit", "spectral", "cascade", "tsa"]);
   assertEquals(b.seeds, [1, 2, 3]);
   assertEquals(b.improvements.length, 5);
   assertEquals("extra" in b.modelOptions, false);

@@ -39,7 +39,7 @@ Deno.test("parseStudyCommand() keeps the affordable defaults", async () => {
   if (command.help) throw new Error("unexpected help");
   const s = command.settings;
   assertEquals([s.models, s.seeds, s.epochs, s.improvements], [
-    ["cnn", "gru", "vivit", "spectral", "cascade"],
+    ["cnn", "gru", "vivit", "spectral", "cascade", "tsa"],
     [1, 2, 3],
     12,
     [
