@@ -283,11 +283,12 @@ function preprocessFromFlags(
     return step;
   });
   if (normalise !== undefined) {
-    result = result.filter((step) => step.op !== "zscore" && step.op !== "minmax");
-    if (normalise !== "none") {
-      const at = result.findIndex((step) => step.op === "window");
-      result.splice(at, 0, { op: normalise as "zscore" | "minmax", mode: "recording" });
-    }
+    // In the place of the normalisation it replaces (a recipe may align after it), else before the windows.
+    const isNormalisation = (step: PreprocessStep) => step.op === "zscore" || step.op === "minmax";
+    const existing = result.findIndex(isNormalisation);
+    const at = existing >= 0 ? existing : result.findIndex((step) => step.op === "window");
+    result = result.filter((step) => !isNormalisation(step));
+    if (normalise !== "none") result.splice(at, 0, { op: normalise as "zscore" | "minmax", mode: "recording" });
   }
   return result;
 }

@@ -244,3 +244,51 @@ export function gruSequence(
     return { value, gradFunc };
   }) as (xw: tf.Tensor3D, recurrentKernel: tf.Tensor2D) => tf.Tensor3D;
 }
+
+/** The candidate activations as tfjs ops, for {@linkcode gruSequenceWithOps}. */
+const ACTIVATION_OPS: Record<FusedActivation, (x: tf.Tensor) => tf.Tensor> = {
+  tanh: tf.tanh,
+  sigmoid: tf.sigmoid,
+  hardSigmoid: (x) => tf.clipByValue(tf.add(tf.mul(x, 0.2), 0.5), 0, 1),
+  relu: tf.relu,
+  relu6: tf.relu6,
+  linear: (x) => x,
+  elu: tf.elu,
+};
+
+/**
+ * The same recurrence as {@linkcode gruSequence}, step by step with tfjs ops (tfjs's autodiff
+ * takes the gradients). For backends whose data cannot be read synchronously (webgpu): the
+ * fused op reads every step's values on the CPU.
+ *
+ * @param xw The input projection of every step, `[batch, nSteps, 3 * units]` (gates z, r, h).
+ * @param recurrentKernel `[units, 3 * units]`.
+ * @param activation The candidate activation.
+ * @returns Every step's state, `[batch, nSteps, units]`.
+ */
+export function gruSequenceWithOps(
+  xw: tf.Tensor3D,
+  recurrentKernel: tf.Tensor2D,
+  activation: FusedActivation,
+): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [batch, steps, g] = xw.shape;
+    const units = g / 3;
+    const act = ACTIVATION_OPS[activation];
+    const gate = ACTIVATION_OPS.hardSigmoid;
+    const rZr = tf.slice(recurrentKernel, [0, 0], [units, 2 * units]);
+    const rH = tf.slice(recurrentKernel, [0, 2 * units], [units, units]);
+    let h: tf.Tensor = tf.zeros([batch, units]);
+    const states: tf.Tensor[] = [];
+    for (const x of tf.unstack(xw, 1)) {
+      const [xz, xr, xh] = tf.split(x, 3, 1);
+      const [hz, hr] = tf.split(tf.matMul(h, rZr), 2, 1);
+      const z = gate(tf.add(xz, hz));
+      const r = gate(tf.add(xr, hr));
+      const candidate = act(tf.add(xh, tf.matMul(tf.mul(r, h), rH)));
+      h = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), candidate));
+      states.push(h);
+    }
+    return tf.stack(states, 1) as tf.Tensor3D;
+  });
+}

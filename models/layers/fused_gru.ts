@@ -8,7 +8,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { knownDim, layerInt, singleShape, singleTensor } from "./_layer.ts";
-import { FUSED_ACTIVATIONS, type FusedActivation, gruSequence } from "./_gru_sequence.ts";
+import { FUSED_ACTIVATIONS, type FusedActivation, gruSequence, gruSequenceWithOps } from "./_gru_sequence.ts";
 import type { LayerArgs } from "../types.ts";
 
 export { FUSED_ACTIVATIONS, type FusedActivation } from "./_gru_sequence.ts";
@@ -112,7 +112,13 @@ export class FusedGru extends tfl.layers.Layer {
         this.bias!.read(),
       );
       const xw = tf.reshape(projected, [batch, steps, 3 * this.units]) as tf.Tensor3D;
-      return this.sequence(xw, this.recurrentKernel!.read() as tf.Tensor2D);
+      const recurrentKernel = this.recurrentKernel!.read() as tf.Tensor2D;
+      // The fused op reads values synchronously: webgpu (and any other asynchronous backend) runs the same
+      // recurrence with tfjs ops instead.
+      if (!SYNCHRONOUS_BACKENDS.includes(tf.getBackend())) {
+        return gruSequenceWithOps(xw, recurrentKernel, this.activation);
+      }
+      return this.sequence(xw, recurrentKernel);
     });
   }
 
@@ -122,6 +128,9 @@ export class FusedGru extends tfl.layers.Layer {
   }
 }
 tf.serialization.registerClass(FusedGru);
+
+/** Backends whose tensors `dataSync()` reads: the fused recurrence runs on these. */
+const SYNCHRONOUS_BACKENDS: readonly string[] = ["cpu", "wasm"];
 
 function checkRank3<S extends tfl.Shape>(shape: S): S {
   if (shape.length !== 3) {

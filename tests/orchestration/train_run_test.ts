@@ -217,7 +217,15 @@ Deno.test("trainRun() with testTimeAdaptation entropy adapts a LayerNorm model p
     await smallCrossData(`${dir}/data`);
     const config = runConfig("cross", `${dir}/data`, {
       model: "vivit",
-      modelOptions: { tubelet: [25, 5, 5], embedDim: 8, numHeads: 2, keyDim: 4, spatialDepth: 1, temporalDepth: 1 },
+      modelOptions: {
+        tubelet: [25, 5, 5],
+        embedDim: 8,
+        numHeads: 2,
+        keyDim: 4,
+        spatialDepth: 1,
+        temporalDepth: 1,
+        stemNorm: "none",
+      },
       epochs: 1,
       backend: "wasm",
       preprocess: [{ op: "resample", toHz: 125 }, { op: "zscore" }, {

@@ -33,6 +33,7 @@ Deno.test("parseTrainCommand() turns flags into a cross config that validates on
   assertEquals(config.preprocess, [
     { op: "resample", toHz: 100 },
     { op: "minmax", mode: "recording" },
+    { op: "align" }, // gru's recipe aligns each subject after normalising; --normalise keeps that order
     { op: "window", windowSeconds: 4, strideSeconds: 2 },
     { op: "augment" },
   ]);

@@ -48,11 +48,12 @@ Deno.test("every boolean flag of tune, its own and the training ones, leaves the
 Deno.test("every boolean flag of study leaves the next flag's value alone", async () => {
   const booleans = booleansOf(STUDY_FLAG_OPTIONS);
   assertEquals(booleans.includes("no-search"), true);
+  // --max-samples, a valued flag every study takes (--recipes refuses --epochs).
   for (const flag of booleans) {
-    const before = await parseStudyCommand([...DATA, `--${flag}`, "--epochs", "4"]);
-    const after = await parseStudyCommand([...DATA, "--epochs", "4", `--${flag}`]);
+    const before = await parseStudyCommand([...DATA, `--${flag}`, "--max-samples", "4000"]);
+    const after = await parseStudyCommand([...DATA, "--max-samples", "4000", `--${flag}`]);
     if (before.help) throw new Error(`--${flag}: unexpected help`);
-    assertEquals(before.settings.epochs, 4, `--${flag} --epochs 4`);
-    assertEquals(before, after, `--${flag} parses the same before and after --epochs 4`);
+    assertEquals(before.settings.maxSamples, 4000, `--${flag} --max-samples 4000`);
+    assertEquals(before, after, `--${flag} parses the same before and after --max-samples 4000`);
   }
 });

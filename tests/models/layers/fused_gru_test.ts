@@ -7,6 +7,7 @@ import { type FusedActivation, FusedGru } from "../../../models/layers/fused_gru
 import { registerWasmTrainingKernels } from "../../../backends/kernels/mod.ts";
 import { Random } from "../../../core/random.ts";
 import { assertConfigRoundTrip } from "./_config.ts";
+import { gruSequence, gruSequenceWithOps } from "../../../models/layers/_gru_sequence.ts";
 
 registerWasmTrainingKernels();
 
@@ -108,4 +109,28 @@ Deno.test("FusedGru rejects bad units, an activation it does not fuse and a non-
   assertThrows(() => new FusedGru({ units: 0 }), RangeError, "units");
   assertThrows(() => new FusedGru({ units: 2, activation: "gelu" as never }), RangeError, "tanh");
   assertThrows(() => new FusedGru({ units: 2 }).apply(tf.zeros([2, 3])), TypeError, "[batch, nSteps, features]");
+});
+
+Deno.test("gruSequenceWithOps (webgpu's path) gives the fused op's states and gradients", async () => {
+  await tf.setBackend("cpu");
+  const random = new Random(7);
+  const values = (n: number) => Float32Array.from({ length: n }, () => random.normal() * 0.5);
+  const xw = tf.tensor3d(values(2 * 5 * 12), [2, 5, 12]);
+  const kernel = tf.tensor2d(values(4 * 12), [4, 12]);
+  for (const activation of ["tanh", "relu", "hardSigmoid"] as const) {
+    const loss = (f: (a: tf.Tensor3D, b: tf.Tensor2D) => tf.Tensor3D) => (a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(f(a as tf.Tensor3D, b as tf.Tensor2D), tf.reshape(tf.linspace(-1, 1, 40), [2, 5, 4])));
+    const fused = gruSequence(activation);
+    const ops = (a: tf.Tensor3D, b: tf.Tensor2D) => gruSequenceWithOps(a, b, activation);
+    const [gf, go] = [tf.grads(loss(fused))([xw, kernel]), tf.grads(loss(ops))([xw, kernel])];
+    assertLess(
+      relativeError(ops(xw, kernel).dataSync() as Float32Array, fused(xw, kernel).dataSync() as Float32Array),
+      1e-5,
+    );
+    for (let i = 0; i < 2; i++) {
+      assertLess(relativeError(go[i].dataSync() as Float32Array, gf[i].dataSync() as Float32Array), 1e-4, activation);
+    }
+    tf.dispose([...gf, ...go]);
+  }
+  tf.dispose([xw, kernel]);
 });
