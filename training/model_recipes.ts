@@ -94,6 +94,18 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "epoch 17, train 0.84: it overfits its two training subjects).",
     settings: { epochs: 20, learningRate: 2e-3 },
   },
+  spectral: {
+    why: "The shared defaults without augmentation: sensor dropout zeroes a sensor, whose log band power is " +
+      "then -30, far outside what the per-sensor standardisation saw (README, Look inside). Not searched; " +
+      "the study's spectral runs (no augmentation, docs/study.md) are what measured it.",
+    settings: {
+      preprocess: [
+        { op: "resample", toHz: 125 },
+        { op: "zscore", mode: "recording" },
+        { op: "window", windowSeconds: 2, strideSeconds: 1 },
+      ],
+    },
+  },
   tsa: {
     why:
       "Chosen on validation (held-out Cross/train chunks, seed 42, TSA_DEFAULTS otherwise): `deno task train-cross --model tsa --epochs 8` (lr 1e-3, dropProb 0.1) reached validation 0.359 (train 0.44: underfitting); `--model-options '{\"dropProb\":0}' --lr 3e-3 --epochs 8` 0.422; the same with `--epochs 15` 0.695 (best epoch 13; the model starts learning around epoch 6). No other setting was tried; it does not yet transfer (test1-3 per window 0.54 / 0.25 / 0.23 in that run).",
