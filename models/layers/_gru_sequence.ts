@@ -272,7 +272,7 @@ export function gruSequenceWithOps(
   activation: FusedActivation,
 ): tf.Tensor3D {
   return tf.tidy(() => {
-    const [batch, steps, g] = xw.shape;
+    const [batch, , g] = xw.shape;
     const units = g / 3;
     const act = ACTIVATION_OPS[activation];
     const gate = ACTIVATION_OPS.hardSigmoid;
