@@ -196,12 +196,7 @@ async function readConfigFile(file: string, placeholder: RunConfig): Promise<Par
 
 /** Applies `--model` and `--model-options`. */
 function applyModelFlags(base: RunConfig, values: TrainFlags): void {
-  if (values.model !== undefined) {
-    if (!MODELS[values.model]) {
-      throw new RangeError(`--model must be one of ${Object.keys(MODELS).join(", ")}, got ${values.model}`);
-    }
-    base.model = values.model;
-  }
+  if (values.model !== undefined) base.model = values.model; // checked by parseTrainCommand, before the recipe
   if (values["model-options"] !== undefined) {
     try {
       base.modelOptions = JSON.parse(values["model-options"]);

@@ -200,20 +200,16 @@ export function runConfig(task: RunConfig["task"], data: string, overrides: Part
   if (task !== "cross" && task !== "intra") throw new RangeError(`Unknown task: expected cross or intra, got ${task}`);
   // A fresh copy of every default object: mutating one config must not change the next.
   const defaults: RunConfig = structuredClone({ ...RUN_DEFAULTS, ...TASK_SPLITS[task], task, data });
-  defaults.preprocess = defaults.preprocess.map((step) =>
-    task === "intra" && step.op === "window" ? { ...step, strideSeconds: INTRA_STRIDE_SECONDS } : step
-  );
   // The model's recipe (training/model_recipes.ts) sits between the shared defaults and the overrides.
   const model = typeof overrides.model === "string" ? overrides.model : defaults.model;
-  const recipe = recipeSettings(model, task);
-  // A recipe's shared steps take the intra stride like the defaults'; its own intra steps are kept as written.
+  Object.assign(defaults, recipeSettings(model, task));
+  // The intra stride applies to the shared steps and a recipe's shared steps; a recipe's own intra steps are kept as written.
   const ownIntraSteps = Object.hasOwn(MODEL_RECIPES, model) && MODEL_RECIPES[model].intra?.preprocess !== undefined;
-  if (recipe.preprocess !== undefined && task === "intra" && !ownIntraSteps) {
-    recipe.preprocess = recipe.preprocess.map((step) =>
+  if (task === "intra" && !ownIntraSteps) {
+    defaults.preprocess = defaults.preprocess.map((step) =>
       step.op === "window" ? { ...step, strideSeconds: INTRA_STRIDE_SECONDS } : step
     );
   }
-  Object.assign(defaults, recipe);
   checkRunConfig("runConfig", overrides, defaults); // unknown keys, types, ranges
   // Folders given without a `validation` (scripts written before it) validate as before.
   const legacy = overrides.validationSplits?.length && overrides.validation === undefined
