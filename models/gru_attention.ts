@@ -19,10 +19,21 @@ import {
   resolveOptions,
 } from "./_options.ts";
 import { orthogonalMatrix } from "./_orthogonal.ts";
+import { checkStem, STEM_DEFAULTS, type StemOptions, temporalSpatialStem } from "./_stem.ts";
+import { applyConstraints } from "./constraints.ts";
 import type { ActivationName, SignalShape } from "./types.ts";
 
-/** Hyper-parameters of {@linkcode gruAttention}; every field is optional. */
-export interface GruAttentionOptions {
+/**
+ * Hyper-parameters of {@linkcode gruAttention}; every field is optional.
+ *
+ * The `stem*` fields choose the front end (see `StemOptions` in `models/_stem.ts`):
+ * `stem: "temporalSpatial"` starts with EEGNet's first block (`stemFilters` 8 temporal
+ * band-pass filters of `stemKernLength` 64 samples, `stemDepthMultiplier` 2 spatial filters
+ * each, BatchNorm, ELU, average pooling by `stemPool` 5, dropout `stemDropout` 0.25) instead of
+ * raw samples, so the GRU runs over `stemFilters * stemDepthMultiplier` band-power-like
+ * features whose BatchNorms AdaBN re-estimates per unseen subject. Default `stem: "none"`.
+ */
+export interface GruAttentionOptions extends Partial<StemOptions> {
   /** Size of the GRU's hidden state. @default 64 */
   units?: number;
   /**
@@ -75,14 +86,19 @@ export const GRU_ATTENTION_DEFAULTS: Readonly<Required<GruAttentionOptions>> = O
   dropProb: 0.25,
   activation: "tanh",
   fused: true,
+  ...STEM_DEFAULTS,
 });
 
 /**
  * Builds a GRU with attention pooling over time for sensor windows.
  *
  * Input `[batch, nChans, nTimes]` (channel-major windows), then:
- * 1. permute to `[batch, nTimes, nChans]` (sensors as features of each time step);
- * 2. average pooling over time by `poolSize` (stride `poolSize`) -> `[batch, nTimes / poolSize, nChans]`;
+ * 1. permute to `[batch, nTimes, nChans]` (sensors as features of each time step); or, with
+ *    `stem: "temporalSpatial"`, EEGNet's front end instead (layers `stem_*`): temporal conv and
+ *    depthwise spatial conv as one `TemporalSpatialBlock`, BatchNorm, ELU, average pooling by
+ *    `stemPool`, dropout -> `[batch, nTimes / stemPool, stemFilters * stemDepthMultiplier]`
+ *    (these features stand for the sensors below);
+ * 2. average pooling over time by `poolSize` (stride `poolSize`) -> `[batch, nSteps, nChans]`;
  * 3. dense projection over the sensor axis -> `[batch, nSteps, projectionUnits]` (skipped when 0),
  *    then optionally BatchNorm (`projectionNorm`) and dropout (`projectionDropout`);
  * 4. GRU, `units`, all steps returned -> `[batch, nSteps, units]`;
@@ -96,7 +112,7 @@ export const GRU_ATTENTION_DEFAULTS: Readonly<Required<GruAttentionOptions>> = O
  * @returns An uncompiled model whose output is softmax probabilities `[batch, nOutputs]`.
  * @throws {TypeError} for an unknown option or an option of the wrong type.
  * @throws {RangeError} for a non-positive size, a dropout outside [0, 1), an unknown
- * activation, fewer than 2 outputs, or `nTimes < poolSize`.
+ * activation, an unknown stem, fewer than 2 outputs, or fewer time steps than `poolSize`.
  *
  * @example
  * ```ts
@@ -116,35 +132,16 @@ export function gruAttention(signal: SignalShape, nOutputs: number, options?: Gr
   checkOutputs("gru", nOutputs);
   const o = resolveOptions<GruAttentionOptions>("gru", GRU_ATTENTION_DEFAULTS, options);
   checkBackend("gru");
-  checkInt("gru", "units", o.units, 1);
-  checkInt("gru", "projectionUnits", o.projectionUnits, 0);
-  checkInt("gru", "poolSize", o.poolSize, 1);
-  checkInt("gru", "attentionUnits", o.attentionUnits, 1);
-  checkProb("gru", "dropProb", o.dropProb);
-  checkProb("gru", "projectionDropout", o.projectionDropout);
-  if (o.projectionUnits === 0 && (o.projectionNorm || o.projectionDropout > 0)) {
-    throw new RangeError("Cannot build gru: projectionNorm and projectionDropout need projectionUnits > 0");
-  }
-  checkActivation("gru", o.activation);
-  if (nTimes < o.poolSize) {
-    throw new RangeError(`Cannot build gru: nTimes must be at least poolSize = ${o.poolSize}, got ${nTimes}`);
-  }
-
+  checkGruOptions(o, nTimes);
   const input = tfl.input({ shape: [nChans, nTimes], name: "signal" });
-  let x = tfl.layers.permute({ dims: [2, 1], name: "time_major" }).apply(input) as tfl.SymbolicTensor;
+  let x = o.stem === "temporalSpatial"
+    ? temporalSpatialStem(input, o)
+    : tfl.layers.permute({ dims: [2, 1], name: "time_major" }).apply(input) as tfl.SymbolicTensor;
   if (o.poolSize > 1) {
     x = tfl.layers.averagePooling1d({ poolSize: o.poolSize, strides: o.poolSize, name: "time_pool" })
       .apply(x) as tfl.SymbolicTensor;
   }
-  if (o.projectionUnits > 0) {
-    x = tfl.layers.dense({ units: o.projectionUnits, name: "sensor_projection" }).apply(x) as tfl.SymbolicTensor;
-    if (o.projectionNorm) {
-      x = tfl.layers.batchNormalization({ axis: -1, name: "projection_norm" }).apply(x) as tfl.SymbolicTensor;
-    }
-    if (o.projectionDropout > 0) {
-      x = tfl.layers.dropout({ rate: o.projectionDropout, name: "projection_dropout" }).apply(x) as tfl.SymbolicTensor;
-    }
-  }
+  if (o.projectionUnits > 0) x = projection(x, o);
   const gru = gruLayer(o.units, o.activation, o.fused);
   x = gru.apply(x) as tfl.SymbolicTensor;
   x = new AttentionPooling({ units: o.attentionUnits, name: "attention_pooling" }).apply(x) as tfl.SymbolicTensor;
@@ -156,7 +153,40 @@ export function gruAttention(signal: SignalShape, nOutputs: number, options?: Gr
   const orthogonal = tf.tensor2d(orthogonalMatrix(o.units, 3 * o.units, random), [o.units, 3 * o.units]);
   gru.weights[1].write(orthogonal); // [kernel, recurrent_kernel, bias]: assigns a copy
   orthogonal.dispose();
+  applyConstraints(model); // the stem's max-norm spatial filters
   return model;
+}
+
+/** Throws for a non-positive size, a bad rate, activation or stem, or too few time steps to pool. */
+function checkGruOptions(o: Required<GruAttentionOptions>, nTimes: number): void {
+  checkInt("gru", "units", o.units, 1);
+  checkInt("gru", "projectionUnits", o.projectionUnits, 0);
+  checkInt("gru", "poolSize", o.poolSize, 1);
+  checkInt("gru", "attentionUnits", o.attentionUnits, 1);
+  checkProb("gru", "dropProb", o.dropProb);
+  checkProb("gru", "projectionDropout", o.projectionDropout);
+  if (o.projectionUnits === 0 && (o.projectionNorm || o.projectionDropout > 0)) {
+    throw new RangeError("Cannot build gru: projectionNorm and projectionDropout need projectionUnits > 0");
+  }
+  checkActivation("gru", o.activation);
+  checkStem("gru", o, nTimes);
+  const steps = o.stem === "none" ? nTimes : Math.floor(nTimes / o.stemPool);
+  if (steps < o.poolSize) {
+    const what = o.stem === "none" ? "nTimes" : `nTimes / stemPool (${nTimes} / ${o.stemPool})`;
+    throw new RangeError(`Cannot build gru: ${what} must be at least poolSize = ${o.poolSize}, got ${steps}`);
+  }
+}
+
+/** Step 3: the dense projection, with its optional BatchNorm and dropout. */
+function projection(x: tfl.SymbolicTensor, o: Required<GruAttentionOptions>): tfl.SymbolicTensor {
+  x = tfl.layers.dense({ units: o.projectionUnits, name: "sensor_projection" }).apply(x) as tfl.SymbolicTensor;
+  if (o.projectionNorm) {
+    x = tfl.layers.batchNormalization({ axis: -1, name: "projection_norm" }).apply(x) as tfl.SymbolicTensor;
+  }
+  if (o.projectionDropout > 0) {
+    x = tfl.layers.dropout({ rate: o.projectionDropout, name: "projection_dropout" }).apply(x) as tfl.SymbolicTensor;
+  }
+  return x;
 }
 
 /**

@@ -22,9 +22,22 @@ import {
   resolveOptions,
 } from "./_options.ts";
 import type { ActivationName, SignalShape } from "./types.ts";
+import { checkStem, STEM_DEFAULTS, type StemOptions, temporalSpatialStem } from "./_stem.ts";
+import { applyConstraints } from "./constraints.ts";
 
-/** Hyper-parameters of {@linkcode tsa}; every field is optional. */
-export interface TsaOptions {
+/**
+ * Hyper-parameters of {@linkcode tsa}; every field is optional.
+ *
+ * The `stem*` fields choose the front end (see `StemOptions` in `models/_stem.ts`):
+ * `stem: "temporalSpatial"` starts with EEGNet's first block (`stemFilters` 8 temporal
+ * band-pass filters of `stemKernLength` 64 samples, `stemDepthMultiplier` 2 spatial filters
+ * each, BatchNorm, ELU, average pooling by `stemPool` 5, dropout `stemDropout` 0.25), whose
+ * `stemFilters * stemDepthMultiplier` band-power-like series (BatchNorm-adapted per unseen
+ * subject by AdaBN) are then the "sensors" the two stages attend across; `segLen` then counts
+ * pooled steps (`segLen` 5 at `stemPool` 5: 0.2 s segments at 125 Hz) and must divide
+ * `floor(nTimes / stemPool)`. Default `stem: "none"`.
+ */
+export interface TsaOptions extends Partial<StemOptions> {
   /**
    * Size of a learned linear sensor projection applied before the segment embedding (a
    * spatial filter bank, `nChans -> sensorProjection` "virtual sensors", the dimensions the
@@ -115,13 +128,17 @@ export const TSA_DEFAULTS: Readonly<Required<TsaOptions>> = Object.freeze({
   dropProb: 0.1,
   attentionDropProb: 0,
   activation: "gelu",
+  ...STEM_DEFAULTS,
 });
 
 /**
  * Builds a two-stage-attention (Crossformer) classifier for sensor windows.
  *
  * Input `[batch, nChans, nTimes]`; with `nSegs = nTimes / segLen`:
- * 0. with `sensorProjection` > 0, a linear map of the sensors to that many virtual sensors
+ * 0. with `stem: "temporalSpatial"`, EEGNet's front end first (layers `stem_*`: temporal conv and
+ *    depthwise spatial conv as one `TemporalSpatialBlock`, BatchNorm, ELU, average pooling by
+ *    `stemPool`, dropout): its `stemFilters * stemDepthMultiplier` series of `nTimes / stemPool`
+ *    steps stand for the sensors and samples below. With `sensorProjection` > 0, a linear map of the sensors to that many virtual sensors
  *    (dense over the sensor axis between two permutes), which then stand for the sensors below;
  * 1. {@linkcode SegmentEmbedding}: every segment of `segLen` samples of every sensor projected
  *    to `dModel`, plus a learned position per (sensor, segment) -> `[batch, nChans, nSegs, dModel]`;
@@ -147,7 +164,8 @@ export const TSA_DEFAULTS: Readonly<Required<TsaOptions>> = Object.freeze({
  * @throws {TypeError} for an unknown option, an option of the wrong type or a signal without
  * `nChans`.
  * @throws {RangeError} for a non-positive size, a dropout outside [0, 1), an unknown
- * activation, fewer than 2 outputs, or a `segLen` that does not divide `nTimes`.
+ * activation or stem, fewer than 2 outputs, or a `segLen` that does not divide `nTimes` (with a
+ * stem, `floor(nTimes / stemPool)`).
  *
  * @example
  * ```ts
@@ -167,30 +185,17 @@ export function tsa(signal: SignalShape, nOutputs: number, options?: TsaOptions)
   checkOutputs("tsa", nOutputs);
   const o = resolveOptions<TsaOptions>("tsa", TSA_DEFAULTS, options);
   checkBackend("tsa");
-  for (
-    const key of ["segLen", "dModel", "numHeads", "keyDim", "depth", "routers", "mergeWindow", "mlpRatio"] as const
-  ) {
-    checkInt("tsa", key, o[key], 1);
-  }
-  checkInt("tsa", "sensorProjection", o.sensorProjection, 0);
-  checkProb("tsa", "dropProb", o.dropProb);
-  checkProb("tsa", "attentionDropProb", o.attentionDropProb);
-  checkActivation("tsa", o.activation);
-  if (o.headPool !== "all" && o.headPool !== "segments") {
-    throw new RangeError(`Cannot build tsa: headPool must be "all" or "segments", got "${o.headPool}"`);
-  }
-  if (nTimes % o.segLen !== 0) {
-    throw new RangeError(
-      `Cannot build tsa: segLen must divide nTimes, but nTimes ${nTimes} is not a multiple of segLen ${o.segLen}`,
-    );
-  }
-
+  checkTsaOptions(o, nTimes);
   const input = tfl.input({ shape: [nChans, nTimes], name: "windows" });
   let x: tfl.SymbolicTensor = input;
-  if (o.sensorProjection > 0) {
-    x = tfl.layers.permute({ dims: [2, 1], name: "time_major" }).apply(x) as tfl.SymbolicTensor;
-    x = tfl.layers.dense({ units: o.sensorProjection, useBias: false, name: "sensor_projection" })
-      .apply(x) as tfl.SymbolicTensor;
+  if (o.stem === "temporalSpatial" || o.sensorProjection > 0) {
+    x = o.stem === "temporalSpatial"
+      ? temporalSpatialStem(x, o)
+      : tfl.layers.permute({ dims: [2, 1], name: "time_major" }).apply(x) as tfl.SymbolicTensor;
+    if (o.sensorProjection > 0) {
+      x = tfl.layers.dense({ units: o.sensorProjection, useBias: false, name: "sensor_projection" })
+        .apply(x) as tfl.SymbolicTensor;
+    }
     x = tfl.layers.permute({ dims: [2, 1], name: "sensor_major" }).apply(x) as tfl.SymbolicTensor;
   }
   x = new SegmentEmbedding({ segLen: o.segLen, dModel: o.dModel, name: "segment_embedding" })
@@ -222,7 +227,33 @@ export function tsa(signal: SignalShape, nOutputs: number, options?: TsaOptions)
   x = tfl.layers.dropout({ rate: o.dropProb, name: "head_dropout" }).apply(x) as tfl.SymbolicTensor;
   const output = tfl.layers.dense({ units: nOutputs, activation: "softmax", name: "classifier" })
     .apply(x) as tfl.SymbolicTensor;
-  return tfl.model({ inputs: input, outputs: output, name: "tsa" });
+  const model = tfl.model({ inputs: input, outputs: output, name: "tsa" });
+  applyConstraints(model); // the stem's max-norm spatial filters
+  return model;
+}
+
+/** Throws for a non-positive size, a bad rate, activation, head or stem, or a segLen that does not divide the steps. */
+function checkTsaOptions(o: Required<TsaOptions>, nTimes: number): void {
+  for (
+    const key of ["segLen", "dModel", "numHeads", "keyDim", "depth", "routers", "mergeWindow", "mlpRatio"] as const
+  ) {
+    checkInt("tsa", key, o[key], 1);
+  }
+  checkInt("tsa", "sensorProjection", o.sensorProjection, 0);
+  checkProb("tsa", "dropProb", o.dropProb);
+  checkProb("tsa", "attentionDropProb", o.attentionDropProb);
+  checkActivation("tsa", o.activation);
+  checkStem("tsa", o, nTimes);
+  if (o.headPool !== "all" && o.headPool !== "segments") {
+    throw new RangeError(`Cannot build tsa: headPool must be "all" or "segments", got "${o.headPool}"`);
+  }
+  const steps = o.stem === "none" ? nTimes : Math.floor(nTimes / o.stemPool);
+  if (steps % o.segLen !== 0) {
+    const what = o.stem === "none" ? `nTimes ${nTimes}` : `nTimes / stemPool (${nTimes} / ${o.stemPool} = ${steps})`;
+    throw new RangeError(
+      `Cannot build tsa: segLen must divide nTimes, but ${what} is not a multiple of segLen ${o.segLen}`,
+    );
+  }
 }
 
 /** One two-stage layer: cross-time attention + MLP, then cross-sensor router attention + MLP. */

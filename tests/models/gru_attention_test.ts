@@ -99,3 +99,30 @@ Deno.test("gruAttention() with projectionNorm and projectionDropout adds BatchNo
   assertEquals(model.getLayer("projection_norm").getWeights()[0].shape, [6]);
   model.dispose();
 });
+
+Deno.test("gruAttention() with stem temporalSpatial runs the GRU over EEGNet's pooled band features", () => {
+  const model = gruAttention({ nChans: 248, nTimes: 250 }, 4, { stem: "temporalSpatial", projectionUnits: 0 });
+  const shape = (name: string) => model.getLayer(name).outputShape;
+  assertEquals(model.getLayer("stem_temporal_spatial").getClassName(), "TemporalSpatialBlock");
+  assertEquals(shape("stem_temporal_spatial"), [null, 1, 250, 16]); // 8 temporal x 2 spatial filters
+  assertEquals(model.getLayer("stem_bn").getClassName(), "BatchNormalization");
+  assertEquals(shape("stem_pool"), [null, 1, 50, 16]); // stemPool 5
+  assertEquals(shape("stem_steps"), [null, 50, 16]);
+  assertEquals(shape("time_pool"), [null, 25, 16]); // poolSize 2 on top
+  assertEquals(model.getLayer("gru").getWeights()[0].shape, [16, 3 * 64]);
+  assertEquals(shape("classifier"), [null, 4]);
+  assertEquals(model.layers.some((layer) => layer.name === "time_major"), false);
+  model.dispose();
+});
+
+Deno.test("gruAttention() rejects bad stem options with errors that name them", () => {
+  const signal = { nChans: 8, nTimes: 20 };
+  assertThrows(() => gruAttention(signal, 4, { stem: "eegnet" as never }), RangeError, `stem must be "none" or`);
+  assertThrows(() => gruAttention(signal, 4, { stem: "temporalSpatial", stemPool: 0 }), RangeError, "stemPool");
+  assertThrows(() => gruAttention(signal, 4, { stem: "temporalSpatial", stemDropout: 1 }), RangeError, "stemDropout");
+  assertThrows(
+    () => gruAttention(signal, 4, { stem: "temporalSpatial", stemPool: 5, poolSize: 8 }),
+    RangeError,
+    "nTimes / stemPool (20 / 5) must be at least poolSize = 8, got 4",
+  );
+});

@@ -31,6 +31,25 @@ const CASES: Record<string, { signal: SignalShape; options: Record<string, unkno
   },
 };
 
+/**
+ * Model options that change the layers enough to need their own round trip and training step:
+ * the EEGNet front end of the sequence models (`stem: "temporalSpatial"`).
+ */
+const OPTION_CASES: { label: string; name: string; signal: SignalShape; options: Record<string, unknown> }[] = [
+  {
+    label: "gru with stem temporalSpatial",
+    name: "gru",
+    signal: CASES.gru.signal,
+    options: { ...CASES.gru.options, stem: "temporalSpatial", stemKernLength: 8, stemPool: 2 },
+  },
+  {
+    label: "tsa with stem temporalSpatial",
+    name: "tsa",
+    signal: CASES.tsa.signal,
+    options: { ...CASES.tsa.options, stem: "temporalSpatial", stemKernLength: 8, stemPool: 2, segLen: 5 },
+  },
+];
+
 /** Default input sizes: 2 s at 125 Hz, 248 sensors or the default 20 x 20 grid. */
 const DEFAULT_SIGNAL: Record<"channels" | "grid" | "bands", SignalShape> = {
   channels: { nChans: 248, nTimes: 250 },
@@ -92,17 +111,34 @@ Deno.test("buildModel() rejects an unknown option with a TypeError naming it", (
 
 for (const name of Object.keys(MODELS)) {
   const { signal, options } = CASES[name] ?? { signal: { nChans: 1, nTimes: 1 }, options: {} };
+  modelTests(name, name, signal, options, {});
+}
+for (const { label, name, signal, options } of OPTION_CASES) {
+  modelTests(label, name, signal, options, { stem: options.stem });
+}
+
+/**
+ * The tests every model gets, labelled `label`: `name` built with `options` on `signal`, and
+ * with `defaults` (default options otherwise) at the default input size.
+ */
+function modelTests(
+  label: string,
+  name: string,
+  signal: SignalShape,
+  options: Record<string, unknown>,
+  defaults: Record<string, unknown>,
+): void {
   const shape = exampleShape(name, signal);
 
-  Deno.test(`${name}: builds with its default options at the default input size`, () => {
+  Deno.test(`${label}: builds with its default options at the default input size`, () => {
     const entry = MODELS[name];
-    const model = entry.build(DEFAULT_SIGNAL[entry.input], N_OUTPUTS);
+    const model = entry.build(DEFAULT_SIGNAL[entry.input], N_OUTPUTS, defaults);
     assertEquals(model.inputs[0].shape, [null, ...exampleShape(name, DEFAULT_SIGNAL[entry.input])]);
     assertEquals(model.outputs[0].shape, [null, N_OUTPUTS]);
     model.dispose();
   });
 
-  Deno.test(`${name}: outputs [batch, 4] probabilities whose rows sum to 1`, () => {
+  Deno.test(`${label}: outputs [batch, 4] probabilities whose rows sum to 1`, () => {
     const model = buildModel(name, signal, N_OUTPUTS, options);
     const x = tf.randomNormal([3, ...shape], 0, 1, "float32", 7);
     const y = model.predict(x) as tf.Tensor;
@@ -115,7 +151,7 @@ for (const name of Object.keys(MODELS)) {
     model.dispose();
   });
 
-  Deno.test(`${name}: predict() leaks no tensors`, () => {
+  Deno.test(`${label}: predict() leaks no tensors`, () => {
     const model = buildModel(name, signal, N_OUTPUTS, options);
     const x = tf.randomNormal([2, ...shape], 0, 1, "float32", 3);
     tf.dispose(model.predict(x) as tf.Tensor); // warm-up
@@ -130,7 +166,7 @@ for (const name of Object.keys(MODELS)) {
     model.dispose();
   });
 
-  Deno.test(`${name}: a saved and reloaded model predicts exactly the same`, async () => {
+  Deno.test(`${label}: a saved and reloaded model predicts exactly the same`, async () => {
     const model = buildModel(name, signal, N_OUTPUTS, options);
     let saved: tf.io.ModelArtifacts | undefined;
     await model.save(tf.io.withSaveHandler((artifacts) => {
@@ -155,7 +191,7 @@ for (const name of Object.keys(MODELS)) {
     loaded.dispose();
   });
 
-  Deno.test(`${name}: a training step gives a finite loss and leaks no tensors`, async () => {
+  Deno.test(`${label}: a training step gives a finite loss and leaks no tensors`, async () => {
     const model = buildModel(name, signal, N_OUTPUTS, options);
     compile(model, 1e-3);
     const { xs, ys } = separableBatch(shape, 5);
@@ -168,7 +204,7 @@ for (const name of Object.keys(MODELS)) {
     model.dispose();
   });
 
-  Deno.test(`${name}: a few training steps lower the loss on separable data`, async () => {
+  Deno.test(`${label}: a few training steps lower the loss on separable data`, async () => {
     const model = buildModel(name, signal, N_OUTPUTS, { ...options, dropProb: 0 });
     compile(model, 1e-2);
     const { xs, ys } = separableBatch(shape, 9);

@@ -104,3 +104,29 @@ Deno.test("tsa() leaves TSA_DEFAULTS untouched and TSA_DEFAULTS is frozen", () =
   assertEquals(JSON.stringify(TSA_DEFAULTS), before);
   assert(Object.isFrozen(TSA_DEFAULTS));
 });
+
+Deno.test("tsa() with stem temporalSpatial attends across EEGNet's band-spatial series, segLen counting pooled steps", () => {
+  const options = { stem: "temporalSpatial", sensorProjection: 0, segLen: 5 } as const;
+  const model = tsa({ nChans: 248, nTimes: 250 }, 4, options);
+  const shape = (name: string) => model.getLayer(name).outputShape;
+  const d = TSA_DEFAULTS.dModel;
+  assertEquals(model.getLayer("stem_temporal_spatial").getClassName(), "TemporalSpatialBlock");
+  assertEquals(shape("stem_steps"), [null, 50, 16]); // stemPool 5, 8 x 2 filters
+  assertEquals(shape("sensor_major"), [null, 16, 50]);
+  assertEquals(shape("segment_embedding"), [null, 16, 10, d]);
+  assertEquals(shape("classifier"), [null, 4]);
+  const projected = tsa({ nChans: 248, nTimes: 250 }, 4, { ...options, sensorProjection: 6 });
+  assertEquals(projected.getLayer("sensor_projection").outputShape, [null, 50, 6]);
+  assertEquals(projected.getLayer("segment_embedding").outputShape, [null, 6, 10, d]);
+  model.dispose();
+  projected.dispose();
+});
+
+Deno.test("tsa() rejects a stem whose pooled steps segLen does not divide, naming both", () => {
+  assertThrows(
+    () => tsa({ nChans: 8, nTimes: 250 }, 4, { stem: "temporalSpatial", stemPool: 4 }),
+    RangeError,
+    "nTimes / stemPool (250 / 4 = 62) is not a multiple of segLen 25",
+  );
+  assertThrows(() => tsa({ nChans: 8, nTimes: 250 }, 4, { stem: "none", stemFilters: 0 }), RangeError, "stemFilters");
+});

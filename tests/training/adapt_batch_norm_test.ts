@@ -8,6 +8,8 @@ import type { PreprocessStep } from "../../pipeline/preprocess.ts";
 import type { Recording } from "../../core/types.ts";
 import { writeRecording } from "../_recordings.ts";
 import { cnn } from "../../models/cnn.ts";
+import { gruAttention } from "../../models/gru_attention.ts";
+import { tsa } from "../../models/tsa.ts";
 
 await tf.setBackend("cpu");
 
@@ -144,6 +146,41 @@ Deno.test("adaptBatchNorm covers EEGNet's first block and leaves a model without
     await assertRejects(() => adaptBatchNorm(eegnet, [], { steps: STEPS }), RangeError, "no window");
     eegnet.dispose();
     plain.dispose();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("adaptBatchNorm re-estimates the EEGNet stem of gru and tsa (stem temporalSpatial), which have no BatchNorm without it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const recs = (await recordings(dir)).slice(0, 2);
+    const signal = { nChans: 248, nTimes: 16 };
+    const stem = { stem: "temporalSpatial", stemKernLength: 4, stemPool: 2 } as const;
+    const models = {
+      gru: [gruAttention(signal, 4, { units: 4, projectionUnits: 4 }), gruAttention(signal, 4, { units: 4, ...stem })],
+      tsa: [
+        tsa(signal, 4, { segLen: 4, dModel: 8, keyDim: 4 }),
+        tsa(signal, 4, { segLen: 4, dModel: 8, keyDim: 4, ...stem }),
+      ],
+    };
+    for (const [name, [plain, stemmed]] of Object.entries(models)) {
+      assertEquals(hasBatchNorm(plain), false, `${name} without a stem`);
+      assert(hasBatchNorm(stemmed), `${name} with the stem`);
+      const layers = [stemmed.getLayer("stem_temporal_spatial"), stemmed.getLayer("stem_bn")];
+      const moving = () => layers.flatMap((l) => l.nonTrainableWeights.map((w) => w.read().arraySync()));
+      const trainable = () => layers.flatMap((l) => l.trainableWeights.map((w) => w.read().arraySync()));
+      const [movingBefore, trainableBefore] = [moving(), trainable()];
+      assertEquals(movingBefore.length, 4, `${name}: moving mean and variance of both BatchNorms`);
+      const restore = await adaptBatchNorm(stemmed, recs, { steps: STEPS, batchSize: 4 });
+      const adapted = moving();
+      movingBefore.forEach((w, i) => assert(JSON.stringify(adapted[i]) !== JSON.stringify(w), `${name} moving ${i}`));
+      assertEquals(trainable(), trainableBefore);
+      restore();
+      assertEquals(moving(), movingBefore);
+      plain.dispose();
+      stemmed.dispose();
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -61,8 +61,8 @@ export interface StepResult {
 }
 
 /**
- * Builds `name` on the active backend without dropout, loads `weights` (or keeps its random
- * initialisation when none are given), and computes the categorical cross-entropy of one batch
+ * Builds `name` on the active backend without dropout (with `options` besides), loads `weights`
+ * (or keeps its random initialisation when none are given), and computes the categorical cross-entropy of one batch
  * in training mode (BatchNorm on batch statistics) and its gradients.
  */
 export async function trainingStep(
@@ -70,8 +70,9 @@ export async function trainingStep(
   signal: SignalShape,
   data: StepData,
   weights?: Float32Array[],
+  options: Record<string, unknown> = {},
 ): Promise<StepResult> {
-  const model: tfl.LayersModel = buildModel(name, signal, 4, { dropProb: 0 });
+  const model: tfl.LayersModel = buildModel(name, signal, 4, { ...options, dropProb: 0 });
   try {
     if (weights !== undefined) {
       const tensors = model.getWeights().map((w, i) => tf.tensor(weights[i], w.shape));

@@ -28,20 +28,39 @@ Deno.test("every registered model has a small test signal", () => {
   assertEquals(missingCases(SMALL_SIGNALS), []);
 });
 
-for (const name of Object.keys(MODELS)) {
-  Deno.test(`one training step of ${name} gives the same loss and gradients on wasm and cpu`, async () => {
+/** Options that change a model's layers, checked on wasm too: the EEGNet front end of gru and tsa. */
+const OPTION_CASES: { label: string; name: string; options: Record<string, unknown> }[] = [
+  {
+    label: "gru with stem temporalSpatial",
+    name: "gru",
+    options: { stem: "temporalSpatial", stemKernLength: 8, stemPool: 2, stemDropout: 0 },
+  },
+  {
+    label: "tsa with stem temporalSpatial",
+    name: "tsa",
+    options: { stem: "temporalSpatial", stemKernLength: 8, stemPool: 5, segLen: 5, stemDropout: 0 },
+  },
+];
+
+for (
+  const { label, name, options } of [
+    ...Object.keys(MODELS).map((name) => ({ label: name, name, options: {} })),
+    ...OPTION_CASES,
+  ]
+) {
+  Deno.test(`one training step of ${label} gives the same loss and gradients on wasm and cpu`, async () => {
     await setupBackends();
     const signal = SMALL_SIGNALS[name];
     const data = makeStepData(name, signal, 4, 7);
     await tf.setBackend("cpu");
-    const cpu = await trainingStep(name, signal, data);
+    const cpu = await trainingStep(name, signal, data, undefined, options);
     await tf.setBackend("wasm");
-    const wasm = await trainingStep(name, signal, data, cpu.weights);
+    const wasm = await trainingStep(name, signal, data, cpu.weights, options);
     assert(Number.isFinite(cpu.loss) && cpu.loss > 0, `cpu loss ${cpu.loss}`);
     assertLess(Math.abs(wasm.loss - cpu.loss) / cpu.loss, 1e-4, `loss wasm ${wasm.loss} cpu ${cpu.loss}`);
     assertEquals(wasm.grads.length, cpu.grads.length);
     for (let i = 0; i < cpu.grads.length; i++) {
-      assertLess(gradientError(wasm.grads[i], cpu.grads[i], cpu.grads), 1e-4, `${name} gradient ${i}`);
+      assertLess(gradientError(wasm.grads[i], cpu.grads[i], cpu.grads), 1e-4, `${label} gradient ${i}`);
     }
   });
 }
