@@ -46,8 +46,12 @@ export interface SourceMatch {
    * field of its sources in that band (bands without a saliency map are left out).
    */
   own: Record<string, Record<string, number>>;
-  /** `cross[mapClass][sourceClass]`: r of a class's saliency map with another class's sources (all bands). */
-  cross: Record<string, Record<string, number>>;
+  /**
+   * `cross[sourceClass][band][mapClass]`: r of every class's map (all bands, or the same band)
+   * with one class's sources. A map that sits on its own class's sources, and not merely on
+   * sources every class's map sits on, has `own` above the other classes' r in its column.
+   */
+  cross: Record<string, Record<string, Record<string, number>>>;
 }
 
 /**
@@ -64,9 +68,10 @@ export interface SourceMatch {
  * import { assertAlmostEquals } from "@std/assert";
  *
  * const fields = { a: { all: [1, 0, 0], alpha: [1, 0, 0] }, b: { all: [0, 0, 1] } };
- * const match = sourceMatch({ a: [3, 1, 1], b: [0, 1, 2] }, { a: { alpha: [2, 1, 0] } }, fields);
+ * const match = sourceMatch({ a: [3, 1, 1], b: [0, 0, 2] }, { a: { alpha: [2, 1, 0] } }, fields);
  * assertAlmostEquals(match.own.a.all, 1); // the map is brightest where a's source is
- * assertAlmostEquals(match.cross.a.b, -0.5); // and dark where b's is
+ * assertAlmostEquals(match.cross.b.all.a, -0.5); // and dark where b's is
+ * assertAlmostEquals(match.cross.b.all.b, 1);
  * ```
  */
 export function sourceMatch(
@@ -74,16 +79,22 @@ export function sourceMatch(
   perBand: Record<string, Record<string, ArrayLike<number>>>,
   fields: Record<string, Record<string, ArrayLike<number>>>,
 ): SourceMatch {
-  const own: SourceMatch["own"] = {}, cross: SourceMatch["cross"] = {};
-  for (const [name, map] of Object.entries(perClass)) {
-    const sources = fields[name];
-    if (sources === undefined) continue;
-    own[name] = { all: pearson(map, sources.all) };
-    for (const [band, field] of Object.entries(sources)) {
-      const bandMap = perBand[name]?.[band];
-      if (band !== "all" && bandMap !== undefined) own[name][band] = pearson(bandMap, field);
+  const mapOf = (name: string, band: string) => (band === "all" ? perClass[name] : perBand[name]?.[band]);
+  const cross: SourceMatch["cross"] = {};
+  for (const [source, bands] of Object.entries(fields)) {
+    cross[source] = {};
+    for (const [band, field] of Object.entries(bands)) {
+      const maps = Object.keys(perClass).filter((name) => mapOf(name, band) !== undefined);
+      if (maps.length > 0) {
+        cross[source][band] = Object.fromEntries(maps.map((m) => [m, pearson(mapOf(m, band)!, field)]));
+      }
     }
-    cross[name] = Object.fromEntries(Object.entries(fields).map(([other, f]) => [other, pearson(map, f.all)]));
+  }
+  const own: SourceMatch["own"] = {};
+  for (const name of Object.keys(perClass).filter((n) => n in cross)) {
+    own[name] = Object.fromEntries(
+      Object.entries(cross[name]).filter(([, r]) => name in r).map(([band, r]) => [band, r[name]]),
+    );
   }
   return { own, cross };
 }

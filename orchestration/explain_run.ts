@@ -485,8 +485,10 @@ async function matchSources(
   files.explanation.sourceMatch = { seed: marker.seed, subject: subject ?? "nominal geometry", ...match };
   await writeFileAtomic(join(files.dir, "explain.json"), JSON.stringify(files.explanation, null, 2) + "\n");
   for (const [name, r] of Object.entries(match.own)) {
-    const bands = Object.entries(r).map(([band, v]) => `${band} ${v.toFixed(2)}`).join(", ");
-    log(`megflow explain: ${name} saliency vs its sources' field (Pearson r): ${bands}`);
+    const others = (band: string) =>
+      Math.max(...Object.entries(match.cross[name][band]).filter(([m]) => m !== name).map(([, v]) => v)).toFixed(2);
+    const bands = Object.entries(r).map(([band, v]) => `${band} ${v.toFixed(2)} (others <= ${others(band)})`);
+    log(`megflow explain: ${name} saliency vs its sources' field (Pearson r): ${bands.join(", ")}`);
   }
 }
 

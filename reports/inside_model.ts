@@ -29,9 +29,14 @@ export interface InsideModel {
   bands?: { names: string[]; classes: { name: string; shares: number[]; svgs: string[] }[] };
   /**
    * On generated data: Pearson r of each class's saliency with its sources' field, `all` and
-   * per band of its sources (`own`), at `subject`. Absent: no table.
+   * per band of its sources (`own`), at `subject`, and of the other classes' maps with the same
+   * sources (`cross[sourceClass][band][mapClass]`). Absent: no table.
    */
-  sourceMatch?: { subject: string; own: Record<string, Record<string, number>> };
+  sourceMatch?: {
+    subject: string;
+    own: Record<string, Record<string, number>>;
+    cross: Record<string, Record<string, Record<string, number>>>;
+  };
 }
 
 /**
@@ -101,16 +106,21 @@ ${rows}</table>
 
 /** Where the generator put each class's sources, against the saliency: Pearson r per class and band. */
 function sourceSection(match: NonNullable<InsideModel["sourceMatch"]>): string {
+  const others = (name: string, band: string) => {
+    const rs = Object.entries(match.cross[name]?.[band] ?? {}).filter(([m]) => m !== name).map(([, v]) => v);
+    return rs.length === 0 ? "" : ` (others ${Math.min(...rs).toFixed(2)} to ${Math.max(...rs).toFixed(2)})`;
+  };
   const rows = Object.entries(match.own).map(([name, r]) =>
     `<tr><th>${escapeXml(name)}</th><td>${
-      Object.entries(r).map(([band, v]) => `${escapeXml(band)} ${v.toFixed(2)}`).join(", ")
+      Object.entries(r).map(([band, v]) => `${escapeXml(band)} ${v.toFixed(2)}${others(name, band)}`).join(", ")
     }</td></tr>`
   ).join("");
   return `<h3>Saliency against the generator's sources</h3>
 <p class="note">Pearson r over the 248 sensors of each class's saliency (all bands, and the band of each group of its
 sources) with the summed |field| of the sources the generator put in that class, at subject ${
     escapeXml(match.subject)
-  }'s own source geometry.</p>
+  }'s own source geometry; in brackets, the same for the other classes' maps: a map on its own class's sources scores
+above them.</p>
 <table class="bands">${rows}</table>
 `;
 }

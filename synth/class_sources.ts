@@ -16,14 +16,14 @@ import { ANATOMY, SOURCE_AMPLITUDE, type SourceName, subjectParams } from "./_su
  * - `math`: left and right auditory cortex, speech following at the syllable rate (4-6 Hz,
  *   theta) and auditory evoked fields (delta-theta);
  * - `memory`: frontal-midline theta (x1.1, rising after each picture) and the visual evoked
- *   fields of the pictures (occipital, fusiform, parietal: delta-theta);
+ *   fields of the pictures (occipital, fusiform, parietal; slow waves, listed under delta);
  * - `motor`: movement-evoked fields over the hand areas and the vertex (delta), mu
  *   (alpha) and beta suppression over the hand areas.
  */
 export const CLASS_SOURCES: Readonly<Record<Label, Readonly<Record<string, readonly SourceName[]>>>> = {
   rest: { alpha: ["alphaL", "alphaR", "alphaP"] },
   math: { delta: ["audL", "audR"], theta: ["audL", "audR"] },
-  memory: { delta: ["v1", "fusL", "fusR", "parietal"], theta: ["thetaFM", "v1", "fusL", "fusR", "parietal"] },
+  memory: { delta: ["v1", "fusL", "fusR", "parietal"], theta: ["thetaFM"] },
   motor: { delta: ["mefL", "mefR", "mefFoot"], alpha: ["muL", "muR"], beta: ["betaL", "betaR"] },
 };
 

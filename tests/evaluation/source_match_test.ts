@@ -18,11 +18,17 @@ Deno.test("sourceMatch() gives r = 1 to maps that are the sources' fields, and t
   const match = sourceMatch(perClass, perBand, fields);
   for (const [name, r] of Object.entries(match.own)) {
     for (const [band, v] of Object.entries(r)) assertAlmostEquals(v, 1, 1e-9, `${name} ${band}`);
-    assertAlmostEquals(match.cross[name][name], 1, 1e-9);
+    assertAlmostEquals(match.cross[name].all[name], 1, 1e-9);
   }
   assertEquals(Object.keys(match.own.motor), ["all", "delta", "alpha", "beta"]);
   // the math (auditory) sources sit at the sides of the helmet, far from posterior alpha
-  assertEquals(match.cross.math.rest < 0.5, true);
+  assertEquals(match.cross.rest.all.math < 0.5, true);
+  // per band, every class's map of that band is scored against each class's sources of that band
+  assertEquals(Object.keys(match.cross.rest.alpha), ["rest", "motor"]); // the classes with an alpha map
+  const onlyRest = sourceMatch(perClass, { rest: perBand.rest }, fields);
+  assertEquals(Object.keys(onlyRest.cross.rest.alpha), ["rest"]);
+  assertEquals(Object.keys(onlyRest.cross.motor), ["all", "alpha"]); // motor's delta and beta: no map of those bands
+  assertAlmostEquals(onlyRest.cross.motor.alpha.rest, pearson(fields.rest.alpha, fields.motor.alpha), 1e-12);
   // without band maps only `all` is scored
   assertEquals(Object.keys(sourceMatch(perClass, {}, fields).own.rest), ["all"]);
 });
