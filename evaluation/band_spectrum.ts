@@ -9,9 +9,11 @@
  * with `w_k = 1/T` for `k = 0` and (even `T`) `k = T/2`, `2/T` otherwise. The part
  * of the sum over the bins of one band is `sum_t g(t) x_b(t)`, where `x_b` is `x`
  * band-passed by masking its spectrum to that band (an ideal, zero-phase filter
- * over the window); the bins of no named band form a last band, `other` (below
- * the lowest band, between bands, above the highest, up to Nyquist), so the
- * bands' parts sum to `sum_t g(t) x(t)` exactly.
+ * over the window); the bins of no named band form up to three more bands, each
+ * present when it holds a bin: `below` (under the lowest band: drifts and the
+ * mean), `between` (in gaps between bands) and `above` (over the highest band, up
+ * to Nyquist: e.g. 60 Hz line noise), so the bands' parts sum to
+ * `sum_t g(t) x(t)` exactly.
  *
  * The transforms are matrix products with cosine and sine tables of the window's
  * own length (exact for any `T`, not only powers of two, and differentiable on
@@ -22,12 +24,12 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DEFAULT_BANDS, type FrequencyBand } from "../operators/band_power.ts";
 
-/** Name of the band that holds the bins of no named band. */
-export const OTHER_BAND = "other";
+/** Names of the bands that hold the bins of no named band: under the lowest, in gaps, over the highest. */
+export const REMAINDER_BANDS = ["below", "between", "above"] as const;
 
 /** The DFT tables of one window length and the bins of each band. */
 export interface BandSpectrum {
-  /** Band names, the named bands in order, then {@linkcode OTHER_BAND}. */
+  /** Band names: the named bands in order, then those of {@linkcode REMAINDER_BANDS} that hold a bin. */
   names: string[];
   /** Samples per window. */
   nTimes: number;
@@ -44,7 +46,7 @@ export interface BandSpectrum {
 /**
  * The tables of {@linkcode bandInnerProducts} for windows of `nTimes` samples at
  * `sfreq` Hz. Bin `k` lies at `k * sfreq / nTimes` Hz and belongs to the band
- * with `loHz <= f < hiHz` (the first such band), else to `other`.
+ * with `loHz <= f < hiHz` (the first such band), else to `below`, `between` or `above`.
  *
  * @param nTimes Samples per window (>= 2).
  * @param sfreq Sampling rate in Hz (> 0).
@@ -58,7 +60,7 @@ export interface BandSpectrum {
  * import { assertEquals } from "@std/assert";
  *
  * const spectrum = bandSpectrum(250, 125); // 2 s at 125 Hz: bins every 0.5 Hz
- * assertEquals(spectrum.names, ["delta", "theta", "alpha", "beta", "gamma", "other"]);
+ * assertEquals(spectrum.names, ["delta", "theta", "alpha", "beta", "gamma", "below", "above"]);
  * ```
  */
 export function bandSpectrum(
@@ -72,7 +74,8 @@ export function bandSpectrum(
     );
   }
   const nBins = Math.floor(nTimes / 2) + 1;
-  const names = [...bands.map((b) => b.name), OTHER_BAND];
+  const bandOf = binBands(nTimes, sfreq, bands);
+  const names = [...bands.map((b) => b.name), ...REMAINDER_BANDS.filter((_, r) => bandOf.includes(bands.length + r))];
   const cos = new Float32Array(nTimes * nBins), sin = new Float32Array(nTimes * nBins);
   for (let t = 0; t < nTimes; t++) {
     for (let k = 0; k < nBins; k++) {
@@ -82,16 +85,12 @@ export function bandSpectrum(
     }
   }
   const weights = new Float32Array(nBins * names.length);
-  const used = new Int32Array(bands.length);
+  const column = (band: number) => (band < bands.length ? band : names.indexOf(REMAINDER_BANDS[band - bands.length]));
   for (let k = 0; k < nBins; k++) {
-    const f = (k * sfreq) / nTimes;
-    const found = bands.findIndex((b) => b.loHz <= f && f < b.hiHz);
-    const band = found < 0 ? bands.length : found;
-    if (found >= 0) used[found]++;
     const edge = k === 0 || 2 * k === nTimes;
-    weights[k * names.length + band] = (edge ? 1 : 2) / nTimes;
+    weights[k * names.length + column(bandOf[k])] = (edge ? 1 : 2) / nTimes;
   }
-  const empty = bands.filter((_, b) => used[b] === 0).map((b) => `${b.name} ${b.loHz}-${b.hiHz} Hz`);
+  const empty = bands.filter((_, b) => !bandOf.includes(b)).map((b) => `${b.name} ${b.loHz}-${b.hiHz} Hz`);
   if (empty.length > 0) {
     throw new RangeError(
       `Cannot split saliency into bands: no frequency bin of a ${nTimes}-sample window at ${sfreq} Hz (every ${
@@ -102,6 +101,17 @@ export function bandSpectrum(
   return { names, nTimes, sfreq, cos, sin, weights };
 }
 
+/** The band of every bin: a named band's index, or `bands.length + r` for remainder band `r`. */
+function binBands(nTimes: number, sfreq: number, bands: readonly FrequencyBand[]): number[] {
+  const lowest = Math.min(...bands.map((b) => b.loHz)), highest = Math.max(...bands.map((b) => b.hiHz));
+  return Array.from({ length: Math.floor(nTimes / 2) + 1 }, (_, k) => {
+    const f = (k * sfreq) / nTimes;
+    const found = bands.findIndex((b) => b.loHz <= f && f < b.hiHz);
+    if (found >= 0) return found;
+    return bands.length + (f < lowest ? 0 : f >= highest ? 2 : 1);
+  });
+}
+
 /**
  * The inner products over time of `a` and `b` per band: `sum_t a(t) b_band(t)` for
  * every window and sensor, exact (see the module). Summed over the bands they
@@ -110,7 +120,7 @@ export function bandSpectrum(
  * @param a `[batch, nChans, nTimes]`, e.g. a gradient.
  * @param b Same shape, e.g. the input minus its baseline.
  * @param spectrum Tables of the windows' length.
- * @returns `[batch, nChans, nBands]` (the last band is `other`).
+ * @returns `[batch, nChans, nBands]`, bands in the order of `spectrum.names`.
  * @throws {RangeError} when the shapes differ or the windows are not `spectrum.nTimes` long.
  *
  * @example

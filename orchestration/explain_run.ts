@@ -74,8 +74,8 @@ export interface SaliencyFile {
   /**
    * Per class and frequency band, per sensor: the mean over the class's windows of
    * `|sum_t g(t) (x - x0)_b(t)|`, the attribution carried by the band-passed input (see
-   * `evaluation/band_spectrum.ts`); bands delta..gamma and `other` (the rest of the spectrum)
-   * for sensor windows, the model's own bands for band-power input.
+   * `evaluation/band_spectrum.ts`); bands delta..gamma, `below` and `above` (the spectrum under
+   * 1 Hz and over 45 Hz up to Nyquist) for sensor windows, the model's own bands for band-power input.
    */
   perBand: Record<string, Record<string, number[]>>;
 }

@@ -97,8 +97,8 @@ function bandSection(bands: NonNullable<InsideModel["bands"]>): string {
   }).join("\n");
   return `<h3>Per frequency band</h3>
 <p class="note">Each band's attribution: |sum over time of the path-averaged gradient times the band-passed input|
-per sensor (an exact split of the gradient-input product by frequency), averaged over the class's windows; "other" is
-the rest of the spectrum. The percentage is the band's share of the class's total; each map has its own colour scale.</p>
+per sensor (an exact split of the gradient-input product by frequency), averaged over the class's windows; "below" and
+"above" are the spectrum under and over the named bands (drifts; line noise). The percentage is the band's share of the class's total; each map has its own colour scale.</p>
 <table class="bands"><tr><th></th>${head}</tr>
 ${rows}</table>
 `;

@@ -5,7 +5,7 @@ import { trainRun } from "../../orchestration/train_run.ts";
 import { explainRun } from "../../orchestration/explain_run.ts";
 import { writeToyData } from "./_toy_data.ts";
 
-const BANDS = ["delta", "theta", "alpha", "beta", "gamma", "other"];
+const BANDS = ["delta", "theta", "alpha", "beta", "gamma", "below", "above"];
 
 Deno.test("explainRun() explains a grid model per sensor and per band, and matches generated data's sources", async () => {
   const dir = await Deno.makeTempDir();
@@ -48,7 +48,7 @@ Deno.test("explainRun() explains a grid model per sensor and per band, and match
     assertEquals(Object.keys(explanation.sourceMatch!.own.motor), ["all", "delta", "alpha", "beta"]);
     assert(Math.abs(explanation.sourceMatch!.own.rest.alpha) <= 1);
     const files = [...Deno.readDirSync(join(runDir, "explain"))].map((e) => e.name);
-    assert(files.includes("saliency_rest_alpha.svg") && files.includes("saliency_motor_other.svg"));
+    assert(files.includes("saliency_rest_alpha.svg") && files.includes("saliency_motor_above.svg"));
     const report = await Deno.readTextFile(join(runDir, "report.html"));
     assertStringIncludes(report, "Per frequency band");
     assertStringIncludes(report, "Saliency against the generator's sources");
