@@ -121,6 +121,6 @@ sources) with the summed |field| of the sources the generator put in that class,
     escapeXml(match.subject)
   }'s own source geometry; in brackets, the same for the other classes' maps: a map on its own class's sources scores
 above them.</p>
-<table class="bands">${rows}</table>
+<table class="sources">${rows}</table>
 `;
 }
