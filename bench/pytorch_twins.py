@@ -7,7 +7,10 @@ The check that it is the same network: its parameter count (trainable + non-trai
 parameters plus BatchNorm running statistics, without `num_batches_tracked`) must equal
 megflow's; a twin whose count differs is refused (no timing). The expected counts come from
 `--expect name=count,...` (bench/pytorch_reference.ts passes those of the models it has just
-built) or, run by hand, from MEGFLOW_PARAMS below.
+built) or, run by hand, from MEGFLOW_PARAMS below. A stronger check, `--check FILE`: the twins
+load megflow's (random) weights from a file bench/_twin_check.ts writes and must give megflow's
+inference output for the same input (all six agree to float32 precision, log-probabilities within
+2e-5); tests/bench/pytorch_reference_test.ts runs it where torch is installed.
 
 Timing as bench/train.ts: a fixed random batch (`[batch, 248, 250]` sensor windows,
 `[batch, 250, 20, 20]` grid frames, `[batch, 248, 5]` band powers), Adam lr 1e-3, cross-entropy,
@@ -36,14 +39,17 @@ Prints one JSON object on stdout (last line):
 
 Usage: python3 bench/pytorch_twins.py [--models cnn,gru] [--steps 5] [--warmup 2]
        [--batch 32] [--expect cnn=5604,gru=45188] [--threads N] [--count-only]
+       python3 bench/pytorch_twins.py --check FILE
 
 Not run in CI (CI has no torch); bench/pytorch_reference.ts, which runs it, is tested with a
 stand-in Python.
 """
 
 import argparse
+import base64
 import json
 import math
+import re
 import statistics
 import sys
 import time
@@ -83,12 +89,31 @@ class Gru(nn.Module):
         nn.init.orthogonal_(self.weight_hh)
         self.units = units
         self.zero_bias = torch.zeros(3 * units)  # not a parameter: megflow's GRU has one bias
+        self.keras = False  # --check: megflow's formula (gates z, r, h; hard sigmoid; reset before the product)
 
     def forward(self, x):
+        if self.keras:
+            return self.keras_forward(x)
         h0 = torch.zeros(1, x.shape[0], self.units)
         params = [self.weight_ih, self.weight_hh, self.bias, self.zero_bias]
         out, _ = torch.gru(x, h0, params, True, 1, 0.0, self.training, False, True)
         return out
+
+
+    def keras_forward(self, x):
+        """megflow's GRU step by step, with the weights in its gate order (z, r, h): for --check only."""
+        u = self.units
+        xw = x @ self.weight_ih.T + self.bias
+        h = torch.zeros(x.shape[0], u)
+        out = []
+        for t in range(x.shape[1]):
+            a = h @ self.weight_hh[: 2 * u].T
+            z = torch.clamp(0.2 * (xw[:, t, :u] + a[:, :u]) + 0.5, 0, 1)
+            r = torch.clamp(0.2 * (xw[:, t, u : 2 * u] + a[:, u:]) + 0.5, 0, 1)
+            hh = torch.tanh(xw[:, t, 2 * u :] + (r * h) @ self.weight_hh[2 * u :].T)
+            h = z * h + (1 - z) * hh
+            out.append(h)
+        return torch.stack(out, 1)
 
 
 class AttentionPooling(nn.Module):
@@ -442,6 +467,186 @@ def bench_model(name, expected, steps, warmup, batch, count_only):
     return result
 
 
+# ---------------------------------------------------------------------------------------------
+# --check: megflow's weights into the twin, same output (bench/_twin_check.ts writes the file)
+
+
+def unpack(packed):
+    """bench/_twin_check.ts' `{shape, float32}` (base64 of little-endian float32) as a tensor."""
+    return torch.frombuffer(bytearray(base64.b64decode(packed["float32"])), dtype=torch.float32).reshape(packed["shape"])
+
+
+class Weights:
+    """megflow's weights by name (`layer/weight`, without tfjs' `_N` suffixes), copied into a twin."""
+
+    def __init__(self, weights):
+        self.w = {re.sub(r"_\d+$", "", k): unpack(v) for k, v in weights.items()}
+        self.used = set()
+
+    def __getitem__(self, key):
+        self.used.add(key)
+        return self.w[key]
+
+    def dense(self, linear, prefix, kernel=None):
+        linear.weight.copy_((self[prefix + "/kernel"] if kernel is None else kernel).T)
+        if linear.bias is not None:
+            linear.bias.copy_(self[prefix + "/bias"])
+
+    def norm(self, module, prefix):
+        module.weight.copy_(self[prefix + "/gamma"])
+        module.bias.copy_(self[prefix + "/beta"])
+        if getattr(module, "running_mean", None) is not None:
+            module.running_mean.copy_(self[prefix + "/moving_mean"])
+            module.running_var.copy_(self[prefix + "/moving_variance"])
+
+    def attention(self, module, prefix):
+        module.qkv.weight.copy_(self[prefix + "/qkv_kernel"].T)
+        module.qkv.bias.copy_(self[prefix + "/qkv_bias"])
+        module.out.weight.copy_(self[prefix + "/output_kernel"].T)
+        module.out.bias.copy_(self[prefix + "/output_bias"])
+
+    def gru(self, module, prefix):
+        module.weight_ih.copy_(self[prefix + "/kernel"].T)
+        module.weight_hh.copy_(self[prefix + "/recurrent_kernel"].T)
+        module.bias.copy_(self[prefix + "/bias"])
+        module.keras = True
+
+    def pooling(self, module, prefix):
+        self.dense(module.hidden, prefix)
+        module.context.copy_(self[prefix + "/context"])
+
+    def mlp(self, module, prefix):
+        self.norm(module.norm, prefix + "_mlp_norm")
+        self.dense(module.hidden, prefix + "_mlp_hidden")
+        self.dense(module.output, prefix + "_mlp_output")
+
+    def block(self, module, prefix):
+        self.norm(module.norm, prefix + "_attention_norm")
+        self.attention(module.attention, prefix + "_attention")
+        self.mlp(module.mlp, prefix)
+
+
+def load_cnn(m, w):
+    m.temporal.weight.copy_(w["temporal_spatial/temporal_kernel"].permute(3, 2, 0, 1))
+    w.norm(m.temporal_bn, "temporal_spatial")
+    spatial = w["temporal_spatial/spatial_kernel"]  # [sensors, 1, F1, D]: filter f * D + d
+    m.spatial.weight.copy_(spatial.reshape(spatial.shape[0], -1).T.reshape(-1, 1, spatial.shape[0], 1))
+    w.norm(m.spatial_bn, "spatial_bn")
+    m.depthwise.weight.copy_(w["separable_conv/depthwise_kernel"].permute(2, 3, 0, 1))
+    m.pointwise.weight.copy_(w["separable_conv/pointwise_kernel"].permute(3, 2, 0, 1))
+    w.norm(m.separable_bn, "separable_bn")
+    kernel = w["classifier/kernel"]  # rows (time, filter), channels last; the twin flattens (filter, time)
+    w.dense(m.classifier, "classifier", kernel.reshape(7, 16, -1).permute(1, 0, 2).reshape(112, -1))
+
+
+def load_gru(m, w):
+    w.dense(m.projection, "sensor_projection")
+    w.gru(m.gru, "gru")
+    w.pooling(m.pooling, "attention_pooling")
+    w.dense(m.classifier, "classifier")
+
+
+def load_vivit(m, w):
+    w.dense(m.embedding, "tubelet_embedding")
+    w.dense(m.energy, "tubelet_energy")
+    w.norm(m.stem_norm, "tubelet_norm")
+    m.spatial_position.copy_(w["spatial_position/embeddings"])
+    for i, block in enumerate(m.spatial):
+        w.block(block, f"spatial_{i}")
+    w.norm(m.spatial_norm, "spatial_norm")
+    m.temporal_position.copy_(w["temporal_position/embeddings"])
+    for i, block in enumerate(m.temporal):
+        w.block(block, f"temporal_{i}")
+    w.norm(m.head_norm, "head_norm")
+    w.dense(m.classifier, "classifier")
+
+
+def load_spectral(m, w):
+    w.norm(m.standardise, "standardise")
+    w.dense(m.hidden, "hidden")
+    w.dense(m.classifier, "classifier")
+
+
+def load_cascade(m, w):
+    for i, (conv, bn) in enumerate([(m.conv1, m.bn1), (m.conv2, m.bn2)], 1):
+        kernel = w[f"stage_{i}_conv/kernel"]  # rows (block row, block col, channel): space to depth
+        conv.weight.copy_(kernel.reshape(2, 2, conv.in_channels, -1).permute(3, 2, 0, 1))
+        w.norm(bn, f"stage_{i}_batch_norm")
+    kernel = w["frame_linear/kernel"]  # rows (row, col, channel), channels last
+    w.dense(m.frame_linear, "frame_linear", kernel.reshape(5, 5, 32, -1).permute(2, 0, 1, 3).reshape(800, -1))
+    w.norm(m.frame_bn, "frame_batch_norm")
+    w.gru(m.gru, "gru")
+    w.norm(m.attention_norm, "attention_norm")
+    w.attention(m.attention, "self_attention")
+    w.pooling(m.pooling, "attention_pooling")
+    w.dense(m.classifier, "classifier")
+
+
+def load_tsa(m, w):
+    w.dense(m.projection, "sensor_projection")
+    w.dense(m.segment, "segment_embedding")
+    m.position.copy_(w["segment_embedding/position"])
+    w.dense(m.embed_hidden, "embedding_mlp_hidden")
+    w.dense(m.embed_output, "embedding_mlp_output")
+    w.norm(m.time_norm, "tsa_0_time_norm")
+    w.attention(m.time_attention, "tsa_0_time_attention")
+    w.mlp(m.time_mlp, "tsa_0_time")
+    w.norm(m.sensor_norm, "tsa_0_sensor_norm")
+    router = m.sensor_attention
+    router.routers.copy_(w["tsa_0_sensor_attention/routers"])
+    for name, linear in list(router.proj.items()) + [
+        ("gather_output", router.gather_output),
+        ("distribute_output", router.distribute_output),
+    ]:
+        linear.weight.copy_(w[f"tsa_0_sensor_attention/{name}_kernel"].T)
+        linear.bias.copy_(w[f"tsa_0_sensor_attention/{name}_bias"])
+    w.mlp(m.sensor_mlp, "tsa_0_sensor")
+    w.norm(m.head_norm, "head_norm")
+    w.dense(m.classifier, "classifier")
+
+
+LOADERS = {
+    "cnn": load_cnn,
+    "gru": load_gru,
+    "vivit": load_vivit,
+    "spectral": load_spectral,
+    "cascade": load_cascade,
+    "tsa": load_tsa,
+}
+
+
+def check(path):
+    """Each twin with megflow's weights: its weight count and the largest difference of the softmax outputs."""
+    with open(path) as file:
+        models = json.load(file)["models"]
+    report = {}
+    for name, data in models.items():
+        torch.manual_seed(0)
+        model = TWINS[name][1]()
+        weights = Weights(data["weights"])
+        with torch.no_grad():
+            LOADERS[name](model, weights)
+            model.eval()
+            x = unpack(data["input"])
+            probs = torch.softmax(model(x), -1)
+        expected = unpack(data["output"])
+        unused = sorted(set(weights.w) - weights.used)
+        # log-probabilities too: a saturated softmax hides differences in its small entries
+        log_diff = (probs.clamp_min(1e-30).log() - expected.clamp_min(1e-30).log()).abs().max().item()
+        report[name] = {
+            "params": sum(count_params(model)),
+            "expectedParams": data["params"],
+            "maxAbsDiff": (probs - expected).abs().max().item(),
+            "maxLogDiff": log_diff,
+            "unusedWeights": unused,
+        }
+        print(
+            f"check {name}: max |twin - megflow| = {report[name]['maxAbsDiff']:.2e}, of log-probabilities {log_diff:.2e}, unused {unused}",
+            file=sys.stderr,
+        )
+    print(json.dumps({"models": report}))
+
+
 def parse_expect(text):
     expected = {}
     for item in filter(None, (text or "").split(",")):
@@ -458,8 +663,11 @@ def main(argv):
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--expect", default=None, help="name=count,...: megflow's parameter counts (default: MEGFLOW_PARAMS)")
     parser.add_argument("--count-only", action="store_true", help="count parameters, time nothing")
+    parser.add_argument("--check", metavar="FILE", help="load megflow's weights (bench/_twin_check.ts) and compare outputs")
     parser.add_argument("--threads", type=int, default=0, help="torch.set_num_threads(N) (default: PyTorch's own)")
     args = parser.parse_args(argv)
+    if args.check:
+        return check(args.check)
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     expected = parse_expect(args.expect) if args.expect is not None else dict(MEGFLOW_PARAMS)

@@ -8,9 +8,10 @@ import {
   runPytorchTwins,
   type TwinResult,
 } from "../../bench/pytorch_reference.ts";
-import { DEFAULT_BENCH_SIGNALS, type TrainBenchResult } from "../../bench/train.ts";
-import { buildModel, MODELS } from "../../models/registry.ts";
-import * as tf from "@tensorflow/tfjs-core";
+import type { TrainBenchResult } from "../../bench/train.ts";
+import { writeTwinCheck } from "../../bench/_twin_check.ts";
+import { setupBackend } from "../../backends/backend.ts";
+import { MODELS } from "../../models/registry.ts";
 import { fileURLToPath } from "node:url";
 
 /** A stand-in for python3: a shell script (no Python or torch needed). */
@@ -205,31 +206,38 @@ Deno.test("benchTrainAgainstPytorch() without wasm among the backends skips the 
   assertEquals(Object.keys(train), ["cpu"]);
 });
 
-// Runs only where a Python with torch is installed (CI has none): the twins' own check.
+// Runs only where a Python with torch is installed (CI has none): the twins' own checks.
 const torchProbe = await findTorchPython();
 
 Deno.test({
-  name: "every PyTorch twin has the parameter count of its megflow model at the benchmark sizes (needs torch)",
+  name:
+    "every PyTorch twin has its megflow model's weight count and, given its weights, the same outputs (needs torch)",
   ignore: !("found" in torchProbe),
   fn: async () => {
-    await tf.setBackend("cpu");
-    const expect: Record<string, number> = {};
-    for (const [name, entry] of Object.entries(MODELS)) {
-      const model = buildModel(name, DEFAULT_BENCH_SIGNALS[entry.input as "channels"], 4);
-      expect[name] = model.countParams();
-      model.dispose();
-    }
-    const script = fileURLToPath(new URL("../../bench/pytorch_twins.py", import.meta.url));
-    const expected = Object.entries(expect).map(([name, count]) => `${name}=${count}`).join(",");
-    const python = "found" in torchProbe ? torchProbe.found.command : "";
-    const output = await new Deno.Command(python, {
-      args: [script, "--count-only", "--models", Object.keys(expect).join(","), "--expect", expected],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    const report = parseTwinReport(new TextDecoder().decode(output.stdout));
-    for (const name of Object.keys(expect)) {
-      assertEquals([name, report.models[name].params, report.models[name].refused], [name, expect[name], undefined]);
+    await setupBackend("wasm");
+    const dir = await Deno.makeTempDir({ prefix: "megflow-twin-check-" });
+    try {
+      const file = join(dir, "check.json");
+      const models = Object.keys(MODELS);
+      await writeTwinCheck(file, models);
+      const script = fileURLToPath(new URL("../../bench/pytorch_twins.py", import.meta.url));
+      const python = "found" in torchProbe ? torchProbe.found.command : "";
+      const output = await new Deno.Command(python, {
+        args: [script, "--check", file],
+        stdout: "piped",
+        stderr: "null",
+      })
+        .output();
+      const report = JSON.parse(new TextDecoder().decode(output.stdout)) as {
+        models: Record<string, { params: number; expectedParams: number; maxLogDiff: number; unusedWeights: string[] }>;
+      };
+      assertEquals(Object.keys(report.models), models);
+      for (const [name, result] of Object.entries(report.models)) {
+        assertEquals([name, result.params, result.unusedWeights], [name, result.expectedParams, []]);
+        assert(result.maxLogDiff < 1e-4, `${name}: log-probabilities differ by ${result.maxLogDiff}`);
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });
