@@ -52,28 +52,21 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
     settings: {},
   },
   gru: {
-    why: "Chosen on held-out validation (Cross/train chunks), 8-epoch runs, seed 42, 2026-12-06: " +
-      "the shared defaults reached val 0.414 (`deno task train-cross --model gru --epochs 8`); " +
-      "projectionNorm 0.461; + lr 3e-3 0.461; + per-subject alignment (`align`) 0.563 (train 0.98: " +
-      "it learns fast, then overfits); + projection 32 with dropout 0.3, weight decay 0.01 and " +
-      "mixup 0.2 0.656 (best epoch 4, this recipe; `--config` of these keys). Test splits chose " +
-      "nothing. The model's own defaults stay the network the speed is compared on. It learns the " +
-      "training subjects but does not transfer yet: `train-cross --model gru` gave test1-3 " +
-      "0.27 / 0.25 / 0.33 (seed 1), 0.30 / 0.34 / 0.41 (seed 2), 0.38 / 0.34 / 0.27 (seed 3) per window " +
-      "(docs/accuracy.md).",
+    why: "Chosen on leave-one-subject-out validation (`--validation loso`: train on one Cross/train subject, " +
+      "validate on every recording of the other, AdaBN on; no test split evaluated: `--config` with " +
+      '`"testSplits": []`), `--max-samples 20000`, 2026-12-06, window accuracy (left out 164636 / 113922): ' +
+      "the previous recipe (per-subject alignment, lr 3e-3, 8 epochs, chosen on held-out chunks) 0.266 / 0.316 " +
+      '(0.318 on full recordings, left out 164636); + EEGNet\'s front end (`stem: "temporalSpatial"`) with that ' +
+      "recipe 0.316 / 0.289 (0.271 full); the front end without alignment, lr 1e-3, 20 epochs (this recipe) " +
+      "0.449 / 0.453, best epochs 13 / 18 (`deno task train-cross --model gru --validation loso --max-samples 20000 --epochs 20 --lr 1e-3 " +
+      "--config F` with the shared preprocessing in F); the same without the front end 0.258 (left out 164636). " +
+      "Test splits chose nothing.",
     settings: {
-      modelOptions: { projectionNorm: true, projectionUnits: 32, projectionDropout: 0.3 },
-      epochs: 8,
-      learningRate: 3e-3,
+      modelOptions: { projectionNorm: true, projectionUnits: 32, projectionDropout: 0.3, stem: "temporalSpatial" },
+      epochs: 20,
+      learningRate: 1e-3,
       weightDecay: 0.01,
       mixupAlpha: 0.2,
-      preprocess: [
-        { op: "resample", toHz: 125 },
-        { op: "zscore", mode: "recording" },
-        { op: "align" },
-        { op: "window", windowSeconds: 2, strideSeconds: 1 },
-        { op: "augment" },
-      ],
     },
   },
   vivit: {
