@@ -32,6 +32,9 @@ import type { ActivationName, SignalShape } from "./types.ts";
  * each, BatchNorm, ELU, average pooling by `stemPool` 5, dropout `stemDropout` 0.25) instead of
  * raw samples, so the GRU runs over `stemFilters * stemDepthMultiplier` band-power-like
  * features whose BatchNorms AdaBN re-estimates per unseen subject. Default `stem: "none"`.
+ * Measured on leave-one-subject-out validation (docs/models.md): with the stem, without per-subject
+ * alignment, lr 1e-3 and 20 epochs the left-out subject reached 0.449 / 0.453 (both folds), the
+ * same without the stem 0.258, the earlier recipe 0.27-0.32; gru's recipe uses it.
  */
 export interface GruAttentionOptions extends Partial<StemOptions> {
   /** Size of the GRU's hidden state. @default 64 */
