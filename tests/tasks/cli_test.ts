@@ -4,8 +4,20 @@ import { parseTrainCommand } from "../../tasks/_cli.ts";
 const DATA = ["--data", "/tmp/megflow-cli-test-data"];
 
 Deno.test("parseTrainCommand() turns flags into a cross config that validates on held-out training chunks", async () => {
+  // A preprocessing list with per-subject alignment after the normalisation (as gru's recipe had).
+  const dir = await Deno.makeTempDir();
+  const preprocess = [
+    { op: "resample", toHz: 125 },
+    { op: "zscore", mode: "recording" },
+    { op: "align" },
+    { op: "window", windowSeconds: 2, strideSeconds: 1 },
+    { op: "augment" },
+  ];
+  await Deno.writeTextFile(`${dir}/c.json`, JSON.stringify({ preprocess }));
   const { config, runDir } = await parseTrainCommand("cross", [
     ...DATA,
+    "--config",
+    `${dir}/c.json`,
     "--model",
     "gru",
     "--epochs",
@@ -33,11 +45,12 @@ Deno.test("parseTrainCommand() turns flags into a cross config that validates on
   assertEquals(config.preprocess, [
     { op: "resample", toHz: 100 },
     { op: "minmax", mode: "recording" },
-    { op: "align" }, // gru's recipe aligns each subject after normalising; --normalise keeps that order
+    { op: "align" }, // aligned after normalising; --normalise keeps that order
     { op: "window", windowSeconds: 4, strideSeconds: 2 },
     { op: "augment" },
   ]);
   assertEquals(runDir, "/tmp/run-x");
+  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("parseTrainCommand() switches augmentation and BatchNorm adaptation off and on", async () => {
