@@ -59,7 +59,7 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       '(0.318 on full recordings, left out 164636); + EEGNet\'s front end (`stem: "temporalSpatial"`) with that ' +
       "recipe 0.316 / 0.289 (0.271 full); the front end without alignment, lr 1e-3, 20 epochs (this recipe) " +
       "0.449 / 0.453, best epochs 13 / 18 (`deno task train-cross --model gru --validation loso --max-samples 20000 --epochs 20 --lr 1e-3 " +
-      "--config F` with the shared preprocessing in F); the same without the front end 0.258 (left out 164636). " +
+      "--model-options M --config F`, M: these modelOptions, F: the shared preprocessing and no test splits); the same without the front end 0.258 (left out 164636). " +
       "Test splits chose nothing.",
     settings: {
       modelOptions: { projectionNorm: true, projectionUnits: 32, projectionDropout: 0.3, stem: "temporalSpatial" },
