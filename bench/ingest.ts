@@ -1,7 +1,8 @@
 /**
  * The ingest benchmark: streams recordings through
  * read -> resample -> zscore -> window -> shuffle -> batch into a sink that
- * does nothing (or sleeps per batch, like a training step), and reports
+ * does nothing (or sleeps per batch, like a training step) and then hands the
+ * batch back (`releaseBatch`, as `fit` does after each step), and reports
  * throughput and the process's peak resident memory (workers included: they
  * are threads of the process).
  *
