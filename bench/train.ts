@@ -57,6 +57,8 @@ export interface TrainBenchResult {
   inferenceWindowsPerSecond: number;
   /** Timed training steps the median is over. */
   steps: number;
+  /** Weights of the model (trainable and non-trainable), `model.countParams()`. */
+  params: number;
 }
 
 /** Results by backend, then by model. */
@@ -80,9 +82,10 @@ export const BENCH_VARIANTS: Readonly<Record<string, { model: string; options: o
   gru_stock: { model: "gru", options: { fused: false } },
 });
 
-// webgpu on a software adapter (llvmpipe) and cpu take minutes per EEGNet step: one each.
-const DEFAULT_STEPS: Required<PerBackend> = { wasm: 5, webgpu: 1, cpu: 1 };
-const DEFAULT_WARMUP: Required<PerBackend> = { wasm: 2, webgpu: 1, cpu: 0 };
+/** Default timed training steps per backend (webgpu on a software adapter and cpu take minutes per EEGNet step). */
+export const DEFAULT_STEPS: Readonly<Required<PerBackend>> = Object.freeze({ wasm: 5, webgpu: 1, cpu: 1 });
+/** Default untimed warm-up steps per backend. */
+export const DEFAULT_WARMUP: Readonly<Required<PerBackend>> = Object.freeze({ wasm: 2, webgpu: 1, cpu: 0 });
 
 /** A fixed random batch for `signal` in the layout of `model`. */
 function randomBatch(model: string, signal: SignalShape, batchSize: number, nClasses: number): Batch {
@@ -118,7 +121,7 @@ function count(name: string, value: number, min: number): number {
  * medians. The machine's load shows up in the numbers: run it on an otherwise idle machine.
  *
  * @param options Backends, models, step counts and shapes; see {@linkcode TrainBenchOptions}.
- * @returns `{ [backend]: { [model]: { windowsPerSecond, msPerStep, inferenceWindowsPerSecond, steps } } }`
+ * @returns `{ [backend]: { [model]: { windowsPerSecond, msPerStep, inferenceWindowsPerSecond, steps, params } } }`
  * @throws {RangeError} for an unknown model or backend, or a step count below its minimum
  * @throws {Error} when a backend cannot start (e.g. no WebGPU adapter)
  * @example
@@ -192,6 +195,7 @@ export async function benchTrain(options: TrainBenchOptions = {}): Promise<Train
           msPerStep,
           inferenceWindowsPerSecond: batchSize / (median(inferMs) / 1000),
           steps,
+          params: model.countParams(),
         };
         report[backend][name] = result;
         progress(

@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { bandInnerProducts, type BandSpectrum } from "./band_spectrum.ts";
 
 /** The score whose gradients are taken: the logit before the softmax, or the log-probability. */
 export type ScoreKind = "logit" | "log-probability";
@@ -86,6 +87,13 @@ export interface BatchSaliencyOptions {
   steps?: number;
   /** Baseline `x0`, one example `[...input]` broadcast over the batch. Default: zeros. */
   baseline?: tf.Tensor;
+  /**
+   * Also split the attributions by frequency band: a {@linkcode BandSpectrum} of the
+   * windows' length for sensor windows `[nChans, nTimes]` (see `band_spectrum.ts`), or
+   * `"last-axis"` for windows whose last axis already is the bands (`[nChans, nBands]`,
+   * band-power input). Default: no split.
+   */
+  bands?: BandSpectrum | "last-axis";
 }
 
 /** Per window and sensor attributions of one batch, `[batch, nChans]` row-major. */
@@ -99,6 +107,15 @@ export interface BatchSaliency {
    * row-major; for band-power windows `[batch, nBands]`, the saliency of each band.
    */
   integratedGradientsByLast: Float32Array;
+  /**
+   * With `bands`: `|sum_t IG(x)[c, t] restricted to band b|`, i.e. `|sum_t gbar(t) (x - x0)_b(t)|`
+   * with `gbar` the path-averaged gradient and `(x - x0)_b` the band-passed difference from the
+   * baseline, `[batch, nChans, nBands]` row-major; for `"last-axis"` `|IG(x)[c, b]|`. Signed, the
+   * bands of a sensor sum to `sum_t IG(x)[c, t]`, the sensor's share of `F(x) - F(x0)`.
+   */
+  integratedGradientsByBand?: Float32Array;
+  /** With `bands`: the same with the gradient at `x` (gradient x input per band). */
+  gradientTimesInputByBand?: Float32Array;
 }
 
 /**
@@ -107,7 +124,11 @@ export interface BatchSaliency {
  * last axis (time samples, or bands) per sensor. Both come from the same
  * `steps` gradient evaluations: the last one is at `x` itself. The scores of
  * different windows do not interact (inference mode), so one gradient of
- * their sum gives every window's own.
+ * their sum gives every window's own. With `bands`, each sensor's attribution is
+ * also split by frequency band: the absolute value of the band's *signed* sum
+ * over time, `|sum_t gbar(t) (x - x0)_b(t)|` (exact, by Parseval: see
+ * `band_spectrum.ts`), rather than a sum of absolute values, so that a band the
+ * score does not use gets (almost) nothing however much power it has.
  *
  * @param score The differentiable class score (see {@linkcode classScore}).
  * @param xs A batch `[batch, nChans, nTimes]` (or `[batch, nChans, nBands]`).
@@ -162,13 +183,24 @@ export function batchSaliency(
       [sum, last] = [next, g];
     }
     const perSensor = (t: tf.Tensor) => tf.sum(tf.abs(t), 2).dataSync() as Float32Array;
-    const integrated = tf.mul(delta, tf.div(sum, steps));
+    const mean = tf.div(sum, steps);
+    const integrated = tf.mul(delta, mean);
     return {
       integratedGradients: perSensor(integrated),
       gradientTimesInput: perSensor(tf.mul(delta, last)),
       integratedGradientsByLast: tf.sum(tf.abs(integrated), 1).dataSync() as Float32Array,
+      ...(options.bands === undefined ? {} : {
+        integratedGradientsByBand: byBand(mean, delta, options.bands),
+        gradientTimesInputByBand: byBand(last, delta, options.bands),
+      }),
     };
   });
+}
+
+/** `|sum_t gradient(t) delta_b(t)|` per window, sensor and band, `[batch, nChans, nBands]` row-major. */
+function byBand(gradient: tf.Tensor, delta: tf.Tensor, bands: BandSpectrum | "last-axis"): Float32Array {
+  const signed = bands === "last-axis" ? tf.mul(gradient, delta) : bandInnerProducts(gradient, delta, bands);
+  return tf.abs(signed).dataSync() as Float32Array;
 }
 
 /** Sums of per-sensor attributions per class, and the windows counted. */

@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import type { InsideModel } from "../reports/inside_model.ts";
+import type { SourceMatch } from "../evaluation/source_match.ts";
 
 /** The content of `explain/explain.json`. */
 export interface Explanation {
@@ -32,6 +33,17 @@ export interface Explanation {
    * the class's windows), with the band names. Absent for sensor-window models.
    */
   perBand?: { bands: string[]; perClass: Record<string, number[]> };
+  /**
+   * Saliency per frequency band (`saliency.json`'s `perBand`): the band names and, per class,
+   * each band's share of the class's band saliency (summed over sensors) and its topomap files
+   * (none when the sensors cannot be drawn). Absent in explanations written before it existed.
+   */
+  bands?: { names: string[]; classes: { name: string; shares: number[]; files: string[] }[] };
+  /**
+   * On generated data: Pearson r of each class's saliency with the field of the sources the
+   * generator put in that class (`evaluation/source_match.ts`), at the split's subject.
+   */
+  sourceMatch?: SourceMatch & { seed: number; subject: string };
 }
 
 /**
@@ -56,5 +68,16 @@ export async function readExplanation(runDir: string): Promise<InsideModel | und
       explanation.classes.map(async (c) => ({ name: c.name, windows: c.windows, svg: await svgOf(c.file) })),
     ),
     filters: await Promise.all(explanation.filters.map(async (f) => ({ name: f.name, svg: await svgOf(f.file) }))),
+    ...(explanation.bands === undefined ? {} : {
+      bands: {
+        names: explanation.bands.names,
+        classes: await Promise.all(explanation.bands.classes.map(async (c) => ({
+          name: c.name,
+          shares: c.shares,
+          svgs: await Promise.all(c.files.map(svgOf)),
+        }))),
+      },
+    }),
+    ...(explanation.sourceMatch === undefined ? {} : { sourceMatch: explanation.sourceMatch }),
   };
 }

@@ -25,6 +25,7 @@ import { consume } from "../pipeline/consume.ts";
 import type { PreprocessStep } from "../pipeline/preprocess.ts";
 import { streamBatches } from "../pipeline/stream_batches.ts";
 import { embeddingScatterSvg, renderEmbedPage } from "../reports/embedding_plot.ts";
+import { loadModelFeatures, type ModelFeatures } from "./_model_features.ts";
 
 /** Options of {@linkcode embedData}. */
 export interface EmbedOptions {
@@ -42,6 +43,12 @@ export interface EmbedOptions {
   seed?: number;
   /** Steps that make the features; the last must be `bandPower`. Default: {@linkcode FEATURE_STEPS}. */
   preprocess?: PreprocessStep[];
+  /**
+   * Features from a trained run instead of band powers: the penultimate-layer activations (the
+   * input of the final softmax layer) of the run folder's model, in inference mode, over windows
+   * preprocessed with the run's own `preprocess` (`preprocess` above is then ignored). Default: none.
+   */
+  modelRun?: string;
   /** Cache of resampled recordings. Default: none. */
   cacheDir?: string;
   /** Read only the first raw samples of each file. Default: all. */
@@ -67,6 +74,8 @@ export interface EmbedSummary {
   windows: Record<string, number>;
   /** Final reconstruction loss (mean squared error on standardised features) and mean active code units. */
   autoencoder: { loss: number; activeUnits: number; codeSize: number; l1: number; epochs: number };
+  /** What was embedded: `bandpower`, or `model:<run folder>` (penultimate-layer activations). */
+  features: string;
   /** Preprocessing of the features. */
   preprocess: PreprocessStep[];
   /** Seconds it took. */
@@ -94,7 +103,8 @@ interface Windows {
 /**
  * Embeds the windows of a dataset folder and writes `embed.html`, `embed.json`
  * and `codes.csv` (split, subject, recording, chunk, label, code values) into
- * `options.out`. Features are the log band powers (`FEATURE_STEPS`), standardised
+ * `options.out`. Features are the log band powers (`FEATURE_STEPS`) or, with
+ * `modelRun`, a trained run's penultimate-layer activations; either is standardised
  * with the first split's mean and deviation; the sparse autoencoder (ReLU code,
  * L1 on the code) is trained on the first split's windows only, with Adam
  * (1e-3, batches of 64, seeded).
@@ -121,8 +131,16 @@ export async function embedData(data: string, options: EmbedOptions): Promise<Em
   const started = performance.now();
   const splits = options.splits ?? ["Cross/train", "Cross/test1", "Cross/test2", "Cross/test3"];
   await setupBackend(options.backend ?? "auto");
-  const windows = await readFeatures(data, splits, options);
-  log(`megflow embed: ${windows.labels.length} windows of ${windows.features[0].length} band powers`);
+  const model = options.modelRun === undefined ? undefined : await loadModelFeatures(options.modelRun);
+  const steps = model?.steps ?? options.preprocess ?? FEATURE_STEPS;
+  let windows: Windows;
+  try {
+    windows = await readFeatures(data, splits, { ...options, preprocess: steps }, model);
+  } finally {
+    model?.dispose();
+  }
+  const what = model ? "penultimate-layer activations" : "band powers";
+  log(`megflow embed: ${windows.labels.length} windows of ${windows.features[0].length} ${what}`);
   standardise(windows, splits[0]);
   const seed = options.seed ?? 42;
   const ae = await withSeededRandom(seed, () => trainAutoencoder(windows, splits[0], options));
@@ -150,15 +168,21 @@ export async function embedData(data: string, options: EmbedOptions): Promise<Em
     subjectChance: 1 / subjects.length,
     windows: Object.fromEntries(splits.map((s) => [splitKey(s), windows.splits.filter((x) => x === s).length])),
     autoencoder: { ...ae.about, loss: ae.loss, activeUnits: ae.activeUnits },
-    preprocess: options.preprocess ?? FEATURE_STEPS,
+    features: model?.name ?? "bandpower",
+    preprocess: steps,
     seconds: 0,
   };
   await writeOutputs(out, windows, ae.codes, summary, seed, started);
   return summary;
 }
 
-/** Streams the band powers of every window of every split. */
-async function readFeatures(data: string, splits: string[], options: EmbedOptions): Promise<Windows> {
+/** Streams the features (band powers, or a model's activations) of every window of every split. */
+async function readFeatures(
+  data: string,
+  splits: string[],
+  options: EmbedOptions,
+  model: ModelFeatures | undefined,
+): Promise<Windows> {
   const all = recordingsOf(await catalog(data, { splits }));
   const windows: Windows = { features: [], labels: [], subjects: [], chunks: [], splits: [], recordings: [] };
   for (const split of splits) {
@@ -174,9 +198,10 @@ async function readFeatures(data: string, splits: string[], options: EmbedOption
       maxSamples: options.maxSamples,
     });
     await consume(stream, (batch) => {
-      const size = batch.xs.length / batch.ys.length;
+      const xs = model ? model.of(batch) : batch.xs;
+      const size = xs.length / batch.ys.length;
       for (let i = 0; i < batch.ys.length; i++) {
-        windows.features.push(batch.xs.slice(i * size, (i + 1) * size));
+        windows.features.push(xs.slice(i * size, (i + 1) * size));
         windows.labels.push(batch.ys[i]);
         windows.subjects.push(batch.recordings[i].subject);
         windows.chunks.push(batch.recordings[i].chunk);
@@ -317,16 +342,19 @@ async function writeOutputs(
     ): [string, string] => [`class probe ${k} (chance 0.25)`, v.toFixed(3)]),
     [`subject probe (chance ${summary.subjectChance.toFixed(3)})`, summary.subjectProbe.toFixed(3)],
   ];
+  const raw = summary.features === "bandpower" ? "band powers" : "model features";
   const intro =
     `UMAP (seeded) of the sparse autoencoder's codes (${summary.autoencoder.codeSize} units, L1 ${summary.autoencoder.l1}) ` +
-    `and of the standardised log band powers, one point per window. Probes: logistic regression on the codes.`;
+    `and of the standardised ${
+      summary.features === "bandpower" ? "log band powers" : `penultimate-layer activations of ${summary.features}`
+    }, one point per window. Probes: logistic regression on the codes.`;
   await writeFileAtomic(
     join(out, "embed.html"),
     renderEmbedPage("megflow embeddings", intro, rows, [
       scatter(codeMap, "class", "codes"),
       scatter(codeMap, "subject", "codes"),
-      scatter(rawMap, "class", "band powers"),
-      scatter(rawMap, "subject", "band powers"),
+      scatter(rawMap, "class", raw),
+      scatter(rawMap, "subject", raw),
     ]),
   );
 }

@@ -11,14 +11,14 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { join, resolve } from "node:path";
 import "../models/mod.ts";
-import { MODELS } from "../models/registry.ts";
+import { SYNTH_MARKER_FILE } from "../synth/default_dataset.ts";
+import { classSourceFields } from "../synth/class_sources.ts";
 import { type BackendChoice, setupBackend } from "../backends/backend.ts";
 import { writeFileAtomic } from "../core/atomic_write.ts";
 import { magnes3600Layout } from "../core/layout.ts";
 import { PullGate } from "../core/pull_gate.ts";
 import { splitKey } from "../core/_split_key.ts";
 import { LABELS, type Recording } from "../core/types.ts";
-import { DEFAULT_BANDS } from "../operators/band_power.ts";
 import { catalog, recordingsOf } from "../sources/catalog.ts";
 import { consume } from "../pipeline/consume.ts";
 import { streamBatches } from "../pipeline/stream_batches.ts";
@@ -27,10 +27,17 @@ import { adaptBatchNorm, hasBatchNorm } from "../training/adapt_batch_norm.ts";
 import { adaptEntropy, testTimeOptions } from "../training/adapt_entropy.ts";
 import type { RunConfig } from "../training/run_config.ts";
 import type { RunResults } from "../evaluation/metrics.ts";
-import { batchSaliency, type ClassScore, classScore, SaliencyAccumulator } from "../evaluation/saliency.ts";
+import {
+  batchSaliency,
+  type BatchSaliencyOptions,
+  type ClassScore,
+  SaliencyAccumulator,
+} from "../evaluation/saliency.ts";
+import { sourceMatch } from "../evaluation/source_match.ts";
 import { topomapSvg } from "../reports/topomap.ts";
 import { renderReport } from "../reports/report.ts";
 import { type Explanation, readExplanation } from "./_explanation_files.ts";
+import { type ExplainInput, explainInput } from "./_explain_input.ts";
 
 export type { Explanation } from "./_explanation_files.ts";
 
@@ -64,6 +71,13 @@ export interface SaliencyFile {
   channels: string[];
   /** Mean over the class's windows of `sum_t |attribution|`, per sensor. */
   perClass: Record<string, number[]>;
+  /**
+   * Per class and frequency band, per sensor: the mean over the class's windows of
+   * `|sum_t g(t) (x - x0)_b(t)|`, the attribution carried by the band-passed input (see
+   * `evaluation/band_spectrum.ts`); bands delta..gamma, `below` and `above` (the spectrum under
+   * 1 Hz and over 45 Hz up to Nyquist) for sensor windows, the model's own bands for band-power input.
+   */
+  perBand: Record<string, Record<string, number[]>>;
 }
 
 /** What {@linkcode explainRun} returns. */
@@ -85,20 +99,28 @@ export interface ExplainResult {
  * window (integrated gradients, right Riemann sums); the baseline is the zero
  * window for sensor windows (after z-scoring: every sensor at its mean) and the
  * subject's mean band powers in the split for band-power models. `|attribution|` is summed over
- * time (or bands) per sensor and averaged over the class's windows. With the
+ * time (or bands) per sensor and averaged over the class's windows; the same
+ * attributions are also split by frequency band (`saliency.json`'s `perBand`, see
+ * `evaluation/band_spectrum.ts`). Models that take sensor grids (`vivit`,
+ * `cascade`) are differentiated with respect to the sensor window, the gridding
+ * composed into the score (`evaluation/gridded_score.ts`), so every model gets
+ * one value per sensor. With the
  * run's `adaptBatchNorm` (and `testTimeAdaptation`), each subject is explained with
  * BatchNorm statistics (and normalisation gains and offsets) adapted to its own windows, as it was evaluated. Writes into `RUN_DIR/explain/`:
  * `saliency.json`, `saliency_gradient_x_input.json`, `explain.json`,
- * `saliency_<class>.svg` and, for models with spatial filters (EEGNet's
+ * `saliency_<class>.svg`, `saliency_<class>_<band>.svg` and, for models with spatial filters (EEGNet's
  * depthwise `[nChans, 1, F1, D]` kernel), `spatial_filter_<f>_<d>.svg`; then
- * rewrites `report.html` with an "Inside the model" section. Every file is
+ * rewrites `report.html` with an "Inside the model" section. On data made by
+ * megflow's generator, `explain.json` also says how well each class's saliency
+ * matches the field of the sources the generator put in that class
+ * (`sourceMatch`). Every file is
  * written atomically.
  *
  * @param runDir A run folder written by `trainRun`.
  * @param options Split, steps, backend, batch size, log.
  * @returns The saliency files, the explanation and the folder.
  * @throws {RangeError} when `runDir` is not a run folder (no `config.json` or no
- *   `model/`), the split was not evaluated by the run, or the model takes sensor grids.
+ *   `model/`), or the split was not evaluated by the run.
  *
  * @example
  * ```ts
@@ -115,18 +137,14 @@ export async function explainRun(runDir: string, options: ExplainRunOptions = {}
   const dir = resolve(runDir);
   const { config, results } = await readRun(dir);
   const split = chooseSplit(dir, config, results, options.split);
-  if (MODELS[config.model]?.input === "grid") {
-    throw new RangeError(
-      `Cannot explain ${dir}: model ${config.model} takes sensor grids; explain needs sensor windows`,
-    );
-  }
   const started = performance.now();
   await setupBackend(options.backend ?? config.backend ?? "auto");
   const model = await loadModel(join(dir, "model"));
   try {
     const recordings = await splitRecordings(config, split.folder);
     const steps = options.steps ?? 16;
-    const bands = MODELS[config.model]?.input === "bands";
+    const input = explainInput(config, model);
+    const bands = input.kind === "bands";
     const streamOptions = {
       steps: config.preprocess,
       batchSize: options.batchSize ?? 16,
@@ -134,15 +152,16 @@ export async function explainRun(runDir: string, options: ExplainRunOptions = {}
       maxSamples: config.maxSamples ?? undefined,
     };
     log(`megflow explain: ${split.key} (${recordings.length} recordings), integrated gradients in ${steps} steps`);
-    const sums = await saliencyOf(model, recordings, { ...streamOptions, steps, meanBaseline: bands }, config);
+    const sums = await saliencyOf(model, recordings, { ...streamOptions, steps, meanBaseline: bands }, config, input);
     const files = await writeExplanation(dir, model, sums, {
-      ...(bands ? { perBand: perBandOf(config, sums) } : {}),
+      ...(bands ? { perBand: perBandOf(input, sums) } : {}),
       split: split.key,
       steps,
       baseline: bands ? "each subject's mean band powers in the split" : "zero (every sensor at its mean)",
       score: sums.score,
       seconds: (performance.now() - started) / 1000,
     });
+    await matchSources(files, config, recordings, log);
     await rewriteReport(dir, config, results);
     log(`megflow explain: wrote ${files.dir} in ${files.explanation.seconds.toFixed(1)} s`);
     return files;
@@ -152,11 +171,9 @@ export async function explainRun(runDir: string, options: ExplainRunOptions = {}
 }
 
 /** The band saliency of a band-power model, with the names of its bands. */
-function perBandOf(config: RunConfig, sums: SaliencySums): NonNullable<Explanation["perBand"]> {
-  const step = config.preprocess.find((s) => s.op === "bandPower");
-  const bands = (step?.op === "bandPower" ? step.bands : undefined) ?? DEFAULT_BANDS;
+function perBandOf(input: ExplainInput, sums: SaliencySums): NonNullable<Explanation["perBand"]> {
   return {
-    bands: bands.map((b) => b.name),
+    bands: input.bandNames,
     perClass: Object.fromEntries(LABELS.map((label, k) => [label, sums.byLast.mean(k)])),
   };
 }
@@ -221,6 +238,11 @@ interface SaliencySums {
   gradInput: SaliencyAccumulator;
   /** Integrated gradients per position of the last axis (bands, for band-power models). */
   byLast: SaliencyAccumulator;
+  /** Both methods per sensor and band, `[nChans, nBands]` row-major per class. */
+  bandIntegrated: SaliencyAccumulator;
+  bandGradInput: SaliencyAccumulator;
+  /** Band names of the band sums. */
+  bandNames: string[];
   score: string;
 }
 
@@ -230,12 +252,16 @@ async function saliencyOf(
   recordings: Recording[],
   pass: SaliencyPass,
   config: RunConfig,
+  input: ExplainInput,
 ): Promise<SaliencySums> {
-  const nChans = model.inputs[0].shape[1]!;
+  const { nChans, bandNames } = input;
   const sums = {
     integrated: new SaliencyAccumulator(LABELS.length, nChans),
     gradInput: new SaliencyAccumulator(LABELS.length, nChans),
-    byLast: new SaliencyAccumulator(LABELS.length, model.inputs[0].shape[2]!),
+    byLast: new SaliencyAccumulator(LABELS.length, input.nLast),
+    bandIntegrated: new SaliencyAccumulator(LABELS.length, nChans * bandNames.length),
+    bandGradInput: new SaliencyAccumulator(LABELS.length, nChans * bandNames.length),
+    bandNames,
     score: "",
   };
   const { steps: nSteps, meanBaseline, ...stream } = pass;
@@ -249,10 +275,11 @@ async function saliencyOf(
       if (testTime !== "none") {
         restores.push(await adaptEntropy(model, own, { ...streamOptions, ...testTimeOptions(testTime) }));
       }
-      const score = classScore(model);
+      const score = input.score(model);
       sums.score = score.kind;
-      const baseline = meanBaseline ? await meanWindow(own, streamOptions) : undefined;
-      await accumulate(score, own, streamOptions, sums, { steps: nSteps, baseline });
+      const sensorStream = { ...streamOptions, steps: input.steps };
+      const baseline = meanBaseline ? await meanWindow(own, sensorStream) : undefined;
+      await accumulate(score, own, sensorStream, sums, { steps: nSteps, baseline, bands: input.bands });
       baseline?.dispose();
     } finally {
       for (const restore of restores.reverse()) restore();
@@ -268,7 +295,7 @@ async function accumulate(
   // deno-lint-ignore no-explicit-any
   streamOptions: any,
   sums: SaliencySums,
-  options: { steps: number; baseline?: tf.Tensor },
+  options: BatchSaliencyOptions,
 ): Promise<void> {
   const gate = new PullGate(2);
   await consume(streamBatches(recordings, { ...streamOptions, shuffleBuffer: 0, gate }), (batch) => {
@@ -278,6 +305,8 @@ async function accumulate(
       sums.integrated.add(out.integratedGradients, batch.ys);
       sums.gradInput.add(out.gradientTimesInput, batch.ys);
       sums.byLast.add(out.integratedGradientsByLast, batch.ys);
+      sums.bandIntegrated.add(out.integratedGradientsByBand!, batch.ys);
+      sums.bandGradInput.add(out.gradientTimesInputByBand!, batch.ys);
     } finally {
       xs.dispose();
     }
@@ -323,60 +352,144 @@ async function writeExplanation(
   dir: string,
   model: tfl.LayersModel,
   sums: SaliencySums,
-  about: Omit<Explanation, "method" | "classes" | "filters" | "files">,
+  about: Omit<Explanation, "method" | "classes" | "filters" | "files" | "bands">,
 ): Promise<ExplainResult> {
   const out = join(dir, "explain");
   await Deno.mkdir(out, { recursive: true });
   const layout = magnes3600Layout();
-  const channels = model.inputs[0].shape[1] === layout.channels.length
+  const nChans = sums.integrated.nChans;
+  const channels = nChans === layout.channels.length
     ? [...layout.channels]
-    : Array.from({ length: model.inputs[0].shape[1]! }, (_, c) => `A${c + 1}`);
-  const fileOf = (method: string, acc: SaliencyAccumulator): SaliencyFile => ({
+    : Array.from({ length: nChans }, (_, c) => `A${c + 1}`);
+  const fileOf = (method: string, acc: SaliencyAccumulator, byBand: SaliencyAccumulator): SaliencyFile => ({
     method,
     split: about.split,
     classes: [...LABELS],
     channels,
     perClass: Object.fromEntries(LABELS.map((label, k) => [label, acc.mean(k)])),
+    perBand: Object.fromEntries(LABELS.map((label, k) => [label, bandMaps(byBand.mean(k), sums.bandNames)])),
   });
-  const saliency = fileOf("integrated-gradients", sums.integrated);
-  const gradientTimesInput = fileOf("gradient-x-input", sums.gradInput);
+  const saliency = fileOf("integrated-gradients", sums.integrated, sums.bandIntegrated);
+  const gradientTimesInput = fileOf("gradient-x-input", sums.gradInput, sums.bandGradInput);
   await writeFileAtomic(join(out, "saliency.json"), JSON.stringify(saliency) + "\n");
   await writeFileAtomic(join(out, "saliency_gradient_x_input.json"), JSON.stringify(gradientTimesInput) + "\n");
   const drawable = channels.length === layout.channels.length;
+  const drawn = drawable ? await drawMaps(out, model, saliency, sums) : undefined;
   const classes = LABELS.map((label, k) => ({
     name: label,
     windows: sums.integrated.counts[k],
     file: `saliency_${label}.svg`,
   }));
-  const filters = drawable ? spatialFilters(model).map((f) => ({ ...f, file: `spatial_filter_${f.name}.svg` })) : [];
-  if (drawable) {
-    for (const c of classes) {
-      const svg = topomapSvg(saliency.perClass[c.name], {
-        title: `${c.name}: integrated gradients (${c.windows} windows)`,
-        label: "|IG|",
-        colours: "sequential",
-      });
-      await writeFileAtomic(join(out, c.file), svg);
-    }
-    for (const f of filters) {
-      const svg = topomapSvg(f.weights, {
-        title: `spatial filter ${f.name}`,
-        colours: "diverging",
-        size: 200,
-        resolution: 64,
-      });
-      await writeFileAtomic(join(out, f.file), svg);
-    }
-  }
   const explanation: Explanation = {
     ...about,
     method: "integrated-gradients",
     classes,
-    filters: filters.map(({ name, file }) => ({ name, file })),
-    files: ["saliency.json", "saliency_gradient_x_input.json", ...(drawable ? classes.map((c) => c.file) : [])],
+    filters: drawn?.filters ?? [],
+    bands: {
+      names: sums.bandNames,
+      classes: LABELS.map((label) => ({
+        name: label,
+        shares: bandShares(saliency.perBand[label], sums.bandNames),
+        files: drawable ? sums.bandNames.map((band) => `saliency_${label}_${band}.svg`) : [],
+      })),
+    },
+    files: ["saliency.json", "saliency_gradient_x_input.json", ...(drawn?.files ?? [])],
   };
   await writeFileAtomic(join(out, "explain.json"), JSON.stringify(explanation, null, 2) + "\n");
   return { saliency, gradientTimesInput, explanation, dir: out };
+}
+
+/** `[nChans, nBands]` row-major means to one map per band. */
+function bandMaps(means: number[], names: string[]): Record<string, number[]> {
+  const nChans = means.length / names.length;
+  return Object.fromEntries(
+    names.map((band, b) => [band, Array.from({ length: nChans }, (_, c) => means[c * names.length + b])]),
+  );
+}
+
+/** Each band's share of a class's per-band saliency, summed over the sensors. */
+function bandShares(perBand: Record<string, number[]>, names: string[]): number[] {
+  const totals = names.map((band) => perBand[band].reduce((a, b) => a + b, 0));
+  const all = totals.reduce((a, b) => a + b, 0);
+  return totals.map((t) => (all > 0 ? t / all : 0));
+}
+
+/**
+ * Draws the topomaps: one per class, one per (class, band), and the spatial filters.
+ * Returns the filters drawn and every file written.
+ */
+async function drawMaps(
+  out: string,
+  model: tfl.LayersModel,
+  saliency: SaliencyFile,
+  sums: SaliencySums,
+): Promise<{ filters: { name: string; file: string }[]; files: string[] }> {
+  const files: string[] = [];
+  const write = async (file: string, svg: string) => {
+    await writeFileAtomic(join(out, file), svg);
+    files.push(file);
+  };
+  for (const [k, label] of LABELS.entries()) {
+    const windows = sums.integrated.counts[k];
+    await write(
+      `saliency_${label}.svg`,
+      topomapSvg(saliency.perClass[label], {
+        title: `${label}: integrated gradients (${windows} windows)`,
+        label: "|IG|",
+        colours: "sequential",
+      }),
+    );
+    const shares = bandShares(saliency.perBand[label], sums.bandNames);
+    for (const [b, band] of sums.bandNames.entries()) {
+      await write(
+        `saliency_${label}_${band}.svg`,
+        topomapSvg(saliency.perBand[label][band], {
+          title: `${label} ${band} ${(100 * shares[b]).toFixed(0)}%`,
+          colours: "sequential",
+          size: 120,
+          resolution: 40,
+          levels: 6,
+          sensors: false,
+        }),
+      );
+    }
+  }
+  const filters = spatialFilters(model).map((f) => ({ ...f, file: `spatial_filter_${f.name}.svg` }));
+  for (const f of filters) {
+    await write(
+      f.file,
+      topomapSvg(f.weights, { title: `spatial filter ${f.name}`, colours: "diverging", size: 200, resolution: 64 }),
+    );
+  }
+  return { filters: filters.map(({ name, file }) => ({ name, file })), files };
+}
+
+/**
+ * On data made by megflow's generator (a `megflow-synth.json` marker in the data folder)
+ * and a split of one subject: correlates each class's saliency (all bands, and each band
+ * of its sources) with the field of the sources the generator put in that class, at that
+ * subject's own source geometry and head placement, and adds it to `explain.json`.
+ */
+async function matchSources(
+  files: ExplainResult,
+  config: RunConfig,
+  recordings: Recording[],
+  log: (line: string) => void,
+): Promise<void> {
+  const marker = await Deno.readTextFile(join(config.data, SYNTH_MARKER_FILE)).then(JSON.parse, () => undefined);
+  const subjects = [...new Set(recordings.map((r) => r.subject))];
+  if (typeof marker?.seed !== "number" || files.saliency.channels.length !== 248) return;
+  const subject = subjects.length === 1 ? subjects[0] : undefined;
+  const fields = classSourceFields({ seed: marker.seed, subject });
+  const match = sourceMatch(files.saliency.perClass, files.saliency.perBand, fields);
+  files.explanation.sourceMatch = { seed: marker.seed, subject: subject ?? "nominal geometry", ...match };
+  await writeFileAtomic(join(files.dir, "explain.json"), JSON.stringify(files.explanation, null, 2) + "\n");
+  for (const [name, r] of Object.entries(match.own)) {
+    const others = (band: string) =>
+      Math.max(...Object.entries(match.cross[name][band]).filter(([m]) => m !== name).map(([, v]) => v)).toFixed(2);
+    const bands = Object.entries(r).map(([band, v]) => `${band} ${v.toFixed(2)} (others <= ${others(band)})`);
+    log(`megflow explain: ${name} saliency vs its sources' field (Pearson r): ${bands.join(", ")}`);
+  }
 }
 
 /** Renders `report.html` again from the run's files, with the explanation. */

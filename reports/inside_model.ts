@@ -22,6 +22,21 @@ export interface InsideModel {
   classes: { name: string; windows: number; svg: string }[];
   /** Spatial filter topomaps (may be empty). */
   filters: { name: string; svg: string }[];
+  /**
+   * Saliency per frequency band: band names and, per class, each band's share of the class's
+   * band saliency and one small topomap per band (or none). Absent: no band row.
+   */
+  bands?: { names: string[]; classes: { name: string; shares: number[]; svgs: string[] }[] };
+  /**
+   * On generated data: Pearson r of each class's saliency with its sources' field, `all` and
+   * per band of its sources (`own`), at `subject`, and of the other classes' maps with the same
+   * sources (`cross[sourceClass][band][mapClass]`). Absent: no table.
+   */
+  sourceMatch?: {
+    subject: string;
+    own: Record<string, Record<string, number>>;
+    cross: Record<string, Record<string, Record<string, number>>>;
+  };
 }
 
 /**
@@ -63,6 +78,49 @@ are opposite signs; a filter that weighs two regions with opposite signs contras
   }), |attribution| summed over time per sensor and averaged over the windows. Darker red: the class's score depends
 more on that sensor. Nose up, left on the left. Files: explain/ in the run folder.</p>
 <div class="topomaps">${classes}</div>
+${inside.bands ? bandSection(inside.bands) : ""}${inside.sourceMatch ? sourceSection(inside.sourceMatch) : ""}
 ${filters}
 </section>`;
+}
+
+/** The per-band maps: a table of classes by bands, each class's strongest band in bold. */
+function bandSection(bands: NonNullable<InsideModel["bands"]>): string {
+  const head = bands.names.map((b) => `<th>${escapeXml(b)}</th>`).join("");
+  const rows = bands.classes.map((c) => {
+    const top = c.shares.indexOf(Math.max(...c.shares));
+    const cells = bands.names.map((_, b) => {
+      const share = `${(100 * c.shares[b]).toFixed(0)} %`;
+      const text = b === top ? `<b>${share}</b>` : share;
+      return `<td>${c.svgs[b] ? `<div class="band-map">${c.svgs[b]}</div>` : ""}${text}</td>`;
+    }).join("");
+    return `<tr><th>${escapeXml(c.name)}</th>${cells}</tr>`;
+  }).join("\n");
+  return `<h3>Per frequency band</h3>
+<p class="note">Each band's attribution: |sum over time of the path-averaged gradient times the band-passed input|
+per sensor (an exact split of the gradient-input product by frequency), averaged over the class's windows; "below" and
+"above" are the spectrum under and over the named bands (drifts; line noise). The percentage is the band's share of the class's total; each map has its own colour scale.</p>
+<table class="bands"><tr><th></th>${head}</tr>
+${rows}</table>
+`;
+}
+
+/** Where the generator put each class's sources, against the saliency: Pearson r per class and band. */
+function sourceSection(match: NonNullable<InsideModel["sourceMatch"]>): string {
+  const others = (name: string, band: string) => {
+    const rs = Object.entries(match.cross[name]?.[band] ?? {}).filter(([m]) => m !== name).map(([, v]) => v);
+    return rs.length === 0 ? "" : ` (others ${Math.min(...rs).toFixed(2)} to ${Math.max(...rs).toFixed(2)})`;
+  };
+  const rows = Object.entries(match.own).map(([name, r]) =>
+    `<tr><th>${escapeXml(name)}</th><td>${
+      Object.entries(r).map(([band, v]) => `${escapeXml(band)} ${v.toFixed(2)}${others(name, band)}`).join(", ")
+    }</td></tr>`
+  ).join("");
+  return `<h3>Saliency against the generator's sources</h3>
+<p class="note">Pearson r over the 248 sensors of each class's saliency (all bands, and the band of each group of its
+sources) with the summed |field| of the sources the generator put in that class, at subject ${
+    escapeXml(match.subject)
+  }'s own source geometry; in brackets, the same for the other classes' maps: a map on its own class's sources scores
+above them.</p>
+<table class="sources">${rows}</table>
+`;
 }

@@ -56,7 +56,7 @@ h1{font-size:28px;margin:2px 0 4px}
 h2{font-size:20px;margin:0 0 12px}
 h3{font-size:15px;margin:16px 0 8px;color:#444}
 .sub{color:#555;font-size:14px}
-.topomaps{display:flex;flex-wrap:wrap;gap:8px}.topomap{margin:0}.topomap figcaption{text-align:center;color:#666;font-size:13px}
+.topomaps{display:flex;flex-wrap:wrap;gap:8px}.topomap{margin:0}.topomap figcaption{text-align:center;color:#666;font-size:13px}table.bands td{text-align:center;vertical-align:top;padding:2px}table.bands .band-map svg{width:150px;height:auto}
 section{background:#fff;border-radius:10px;box-shadow:0 1px 3px rgba(0,0,0,.08);padding:18px 20px;margin:16px 0}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(225px,1fr));gap:14px}
 .role{font-size:11px;font-weight:600;text-transform:uppercase;letter-spacing:.04em;padding:1px 6px;border-radius:4px;margin-left:6px;vertical-align:middle}

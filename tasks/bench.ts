@@ -42,6 +42,9 @@ const USAGE = `Usage: deno task bench [options]
   --backends LIST   training backends to measure (default: wasm,webgpu,cpu)
   --models LIST     registered models to measure (default: all)
   --no-ingest       skip the ingest runs (with --train)
+  --pytorch         with --train: each model on wasm, then its PyTorch twin (bench/pytorch_twins.py,
+                    a Python with torch: --python CMD or the first candidate that imports it)
+  --pytorch-threads N  PyTorch's threads (default: PyTorch's own default)
   --serve           benchmark the prediction server instead (bench/serve.ts; ingest too only with --files)
   --run RUN_DIR     with --serve: the run to serve (default: one trained for the benchmark)
   --requests N      with --serve: uploads one after the other (default: 60), then 4 clients x 10
@@ -103,6 +106,8 @@ export async function main(args: string[]): Promise<void> {
       backends: { type: "string" },
       models: { type: "string" },
       "no-ingest": { type: "boolean", default: false },
+      pytorch: { type: "boolean", default: false },
+      "pytorch-threads": { type: "string" },
       serve: { type: "boolean", default: false },
       run: { type: "string" },
       requests: { type: "string", default: "60" },
@@ -111,6 +116,7 @@ export async function main(args: string[]): Promise<void> {
     },
   });
   if (values.help) return console.log(USAGE);
+  if (values.pytorch && !values.train) throw new RangeError("--pytorch compares training speed: use it with --train");
   const report: Record<string, unknown> = {
     date: new Date().toISOString(),
     command: `deno task bench ${args.join(" ")}`.trim(),
@@ -134,10 +140,18 @@ export async function main(args: string[]): Promise<void> {
     const { benchTrain } = await import("../bench/train.ts");
 
     const list = (text?: string) => text === undefined ? undefined : commaList(text);
-    report.train = await benchTrain({
+    const trainOptions = {
       backends: list(values.backends) as TrainBenchBackend[] | undefined,
       models: list(values.models),
-    });
+    };
+    if (values.pytorch) {
+      const { benchTrainAgainstPytorch } = await import("../bench/pytorch_reference.ts");
+      const threads = numberFlag("pytorch-threads", values["pytorch-threads"], true);
+      Object.assign(
+        report,
+        await benchTrainAgainstPytorch({ ...trainOptions, python: values.python, threads, onProgress: console.error }),
+      );
+    } else report.train = await benchTrain(trainOptions);
   }
   if (values.serve) {
     const { runServeBench } = await import("../bench/serve.ts");

@@ -1,6 +1,7 @@
 /**
- * `deno task embed [--data DIR] [--out DIR] [--code-size N] [--l1 X] [--epochs N]`:
- * a sparse autoencoder of every window's log band powers, trained on
+ * `deno task embed [--data DIR] [--out DIR] [--features bandpower|model:RUN_DIR] [--code-size N] [--l1 X] [--epochs N]`:
+ * a sparse autoencoder of every window's log band powers (or a trained run's
+ * penultimate-layer activations), trained on
  * Cross/train; UMAP of the codes and of the band powers by class and by subject
  * (`embed.html`); linear probes of class (test1-3) and subject (`embed.json`);
  * the codes (`codes.csv`). The work is {@linkcode embedData}'s.
@@ -22,6 +23,8 @@ const USAGE = `Usage: deno task embed [options]
 
   --data DIR        dataset root with Cross/ (default: the generated dataset)
   --out DIR         output folder (default: runs/<time>-embed)
+  --features WHAT   bandpower (default), or model:RUN_DIR: the penultimate-layer activations of
+                    that run's model over windows preprocessed as the run was
   --code-size N     code units of the sparse autoencoder (default: 32)
   --l1 X            L1 penalty on the code (default: 0.001)
   --epochs N        autoencoder epochs (default: 40)
@@ -51,6 +54,7 @@ export async function main(args: string[]): Promise<void> {
     options: {
       data: { type: "string" },
       out: { type: "string" },
+      features: { type: "string", default: "bandpower" },
       "code-size": { type: "string" },
       l1: { type: "string" },
       epochs: { type: "string" },
@@ -62,6 +66,10 @@ export async function main(args: string[]): Promise<void> {
     },
   });
   if (values.help) return console.log(USAGE);
+  const features = values.features!;
+  if (features !== "bandpower" && !(features.startsWith("model:") && features.length > "model:".length)) {
+    throw new RangeError(`--features must be bandpower or model:RUN_DIR, got ${features}\n\n${USAGE}`);
+  }
   const options = {
     codeSize: positive("code-size", values["code-size"], true),
     l1: positive("l1", values.l1, false),
@@ -79,6 +87,7 @@ export async function main(args: string[]): Promise<void> {
     splits: [...SPLITS],
     cacheDir,
     backend: values.backend as BackendChoice,
+    ...(features === "bandpower" ? {} : { modelRun: features.slice("model:".length) }),
   });
   console.log(JSON.stringify({ classProbe: summary.classProbe, subjectProbe: summary.subjectProbe }));
   console.log(`written to ${out} (open embed.html)`);

@@ -21,8 +21,12 @@ const USAGE = `Usage: deno task explain --run RUN_DIR [options]
   --help            this text
 
 Writes RUN_DIR/explain/: saliency.json (integrated gradients, one value per sensor A1..A248
-and class), saliency_gradient_x_input.json, explain.json, saliency_<class>.svg and, for
-EEGNet (cnn), spatial_filter_<f>_<d>.svg; rewrites RUN_DIR/report.html with "Inside the model".`;
+and class, and per frequency band), saliency_gradient_x_input.json, explain.json,
+saliency_<class>.svg, saliency_<class>_<band>.svg and, for EEGNet (cnn),
+spatial_filter_<f>_<d>.svg; rewrites RUN_DIR/report.html with "Inside the model". Every model
+is explained per sensor, grid models (vivit, cascade) included. On data made by megflow's
+generator, explain.json also correlates each class's saliency with the field of the sources
+the generator put in that class (sourceMatch), printed as it runs.`;
 
 /**
  * Runs the explain task with command-line `args`.

@@ -3,6 +3,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import { assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
 import { batchSaliency, type ClassScore, classScore, SaliencyAccumulator } from "../../evaluation/saliency.ts";
 import { buildModel } from "../../models/registry.ts";
+import { bandSpectrum } from "../../evaluation/band_spectrum.ts";
 
 await tf.setBackend("cpu");
 
@@ -69,4 +70,32 @@ Deno.test("SaliencyAccumulator averages each class's windows and gives zeros to 
   acc.add(Float32Array.of(5, 7), Int32Array.of(0));
   assertEquals([acc.mean(0), acc.mean(1), acc.mean(2)], [[5, 7], [0, 0], [2, 3]]);
   assertEquals(Array.from(acc.counts), [1, 0, 2]);
+});
+
+Deno.test("batchSaliency() splits attributions by band: a band the score ignores gets nothing, whatever its power", () => {
+  // class 0 scores the inner product with a 10 Hz template on sensor 0; sensor 1 carries 10 and 20 Hz too.
+  const n = 250, sfreq = 125;
+  const wave = (hz: number) => Array.from({ length: n }, (_, t) => Math.sin(2 * Math.PI * hz * t / sfreq));
+  const template = tf.tensor2d([wave(10), new Array(n).fill(0)]);
+  const score: ClassScore = {
+    kind: "logit",
+    apply: (x) => tf.stack([tf.sum(tf.mul(x, template), [1, 2]), tf.sum(x, [1, 2])], 1) as tf.Tensor2D,
+  };
+  const signal = wave(10).map((v, t) => v + 3 * wave(20)[t]);
+  const xs = tf.tensor3d([[signal, signal]]);
+  const spectrum = bandSpectrum(n, sfreq);
+  const out = batchSaliency(score, xs, Int32Array.of(0), { steps: 4, bands: spectrum });
+  const nBands = spectrum.names.length;
+  const at = (c: number, band: string) => out.integratedGradientsByBand![c * nBands + spectrum.names.indexOf(band)];
+  assertAlmostEquals(at(0, "alpha"), 125, 0.05); // sum_t sin^2(10 Hz)
+  assertAlmostEquals(at(0, "beta"), 0, 1e-3); // 3x the power at 20 Hz, but orthogonal to the gradient
+  for (const band of spectrum.names) assertAlmostEquals(at(1, band), 0, 1e-3); // sensor 1 does not move class 0
+  assertAlmostEquals(out.gradientTimesInputByBand![spectrum.names.indexOf("alpha")], 125, 0.05); // linear: GxI = IG
+  const lastAxis = batchSaliency(SQUARES, tf.tensor3d([[[1, -2], [0.5, 0]]]), Int32Array.of(0), {
+    steps: 4,
+    bands: "last-axis",
+  });
+  [1.25, 4 * 1.25, 0.25 * 1.25, 0].forEach((v, i) =>
+    assertAlmostEquals(lastAxis.integratedGradientsByBand![i], v, 1e-5)
+  );
 });

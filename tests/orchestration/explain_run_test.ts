@@ -36,7 +36,7 @@ Deno.test("explainRun() puts each class's saliency where the class's source is, 
       steps: 8,
       log: () => {},
     });
-    assertEquals(Object.keys(saliency), ["method", "split", "classes", "channels", "perClass"]);
+    assertEquals(Object.keys(saliency), ["method", "split", "classes", "channels", "perClass", "perBand"]);
     assertEquals([saliency.method, saliency.split, gradientTimesInput.method], [
       "integrated-gradients",
       "test3",
@@ -59,17 +59,28 @@ Deno.test("explainRun() puts each class's saliency where the class's source is, 
       assertEquals(means.indexOf(Math.max(...means)), k, `${name}: mean saliency per region ${means}`);
     }
     const files = [...Deno.readDirSync(join(runDir, "explain"))].map((e) => e.name).sort();
-    assertEquals(files, [
-      "explain.json",
-      "saliency.json",
-      "saliency_gradient_x_input.json",
-      "saliency_math.svg",
-      "saliency_memory.svg",
-      "saliency_motor.svg",
-      "saliency_rest.svg",
-    ]);
+    const bandNames = ["delta", "theta", "alpha", "beta", "gamma"];
+    assertEquals(
+      files,
+      [
+        "explain.json",
+        "saliency.json",
+        "saliency_gradient_x_input.json",
+        ...saliency.classes.flatMap((c) => [`saliency_${c}.svg`, ...bandNames.map((b) => `saliency_${c}_${b}.svg`)]),
+      ].sort(),
+    );
     const explanation = JSON.parse(await Deno.readTextFile(join(runDir, "explain", "explain.json")));
-    assertEquals(explanation.perBand.bands, ["delta", "theta", "alpha", "beta", "gamma"]);
+    assertEquals(explanation.perBand.bands, bandNames);
+    for (const name of saliency.classes) {
+      // the band-power model's input is per (sensor, band): its band maps add up to the sensor map
+      assertEquals(Object.keys(saliency.perBand[name]), bandNames);
+      const summed = saliency.perClass[name].map((_, c) =>
+        bandNames.reduce((a, b) => a + saliency.perBand[name][b][c], 0)
+      );
+      summed.forEach((v, c) =>
+        assert(Math.abs(v - saliency.perClass[name][c]) < 1e-5 * (1 + v), `${name} sensor ${c}`)
+      );
+    }
     for (const name of saliency.classes) {
       // both are |IG| over every (sensor, band), summed one way or the other
       const total = (values: number[]) => values.reduce((x, y) => x + y, 0);

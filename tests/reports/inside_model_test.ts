@@ -50,3 +50,29 @@ Deno.test("renderReport() has the Inside the model section only when an explanat
   assert(!(await renderReport({ results })).includes("Inside the model"));
   assertStringIncludes(await renderReport({ results, inside: INSIDE }), `<section id="inside">`);
 });
+
+Deno.test("insideModelSection() shows the per-band maps with each band's share, the top band bold, and the source match", () => {
+  const html = insideModelSection({
+    ...INSIDE,
+    bands: {
+      names: ["theta", "alpha"],
+      classes: [{
+        name: "rest",
+        shares: [0.25, 0.75],
+        svgs: [`<svg data-map="rest-theta"></svg>`, `<svg data-map="rest-alpha"></svg>`],
+      }],
+    },
+    sourceMatch: {
+      subject: "725751",
+      own: { rest: { all: 0.123, alpha: 0.456 } },
+      cross: { rest: { all: { rest: 0.123 }, alpha: { rest: 0.456, math: 0.2, motor: -0.1 } } },
+    },
+  });
+  assertStringIncludes(html, "<h3>Per frequency band</h3>");
+  assertStringIncludes(html, `<th>theta</th><th>alpha</th>`);
+  assertStringIncludes(html, `<div class="band-map"><svg data-map="rest-theta"></svg></div>25 %`);
+  assertStringIncludes(html, `<div class="band-map"><svg data-map="rest-alpha"></svg></div><b>75 %</b>`);
+  assertStringIncludes(html, "subject 725751");
+  assertStringIncludes(html, "all 0.12, alpha 0.46 (others -0.10 to 0.20)");
+  assert(!insideModelSection(INSIDE).includes("Per frequency band"));
+});
