@@ -1,7 +1,8 @@
 /**
  * The ingest benchmark: streams recordings through
  * read -> resample -> zscore -> window -> shuffle -> batch into a sink that
- * does nothing (or sleeps per batch, like a training step), and reports
+ * does nothing (or sleeps per batch, like a training step) and then hands the
+ * batch back (`releaseBatch`, as `fit` does after each step), and reports
  * throughput and the process's peak resident memory (workers included: they
  * are threads of the process).
  *
@@ -13,6 +14,7 @@ import { peakRssMB } from "../core/peak_rss.ts";
 import { PullGate } from "../core/pull_gate.ts";
 import { DEFAULT_PREPROCESS, type PreprocessStep } from "../pipeline/preprocess.ts";
 import { streamBatches } from "../pipeline/stream_batches.ts";
+import { releaseBatch } from "../operators/shuffle_into_batches.ts";
 import type { Recording } from "../core/types.ts";
 
 /** Options of {@linkcode benchIngest}. */
@@ -103,6 +105,7 @@ export async function benchIngest(
   const batches = await consume(batches$, async (batch) => {
     windows += batch.ys.length;
     if (settings.sinkMs > 0) await new Promise((resolve) => setTimeout(resolve, settings.sinkMs));
+    releaseBatch(batch); // done with it, as fit() is after each training step
   }, { gate });
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);

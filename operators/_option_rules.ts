@@ -14,12 +14,19 @@ const mode = { type: "string" } as const;
 export const OPERATOR_OPTIONS = {
   resample: { fromHz: num, toHz: num },
   resamplePoly: { nChans: num },
-  window: { windowSamples: num, windowSeconds: num, strideSamples: num, strideSeconds: num },
+  window: {
+    windowSamples: num,
+    windowSeconds: num,
+    strideSamples: num,
+    strideSeconds: num,
+    release: { type: "boolean" },
+  },
   zscore: { mode, epsilon: num },
   minmax: { mode, range: { type: "array" } },
   augment: { seed: num, timeShiftSeconds: num, sensorDropProb: num, gainStd: num, noiseStd: num },
   batch: { dropRemainder: { type: "boolean" } },
   shuffle: { bufferSize: num, seed: num },
+  shuffleIntoBatches: { bufferSize: num, seed: num, dropRemainder: { type: "boolean" }, release: { type: "boolean" } },
   gridSensors: {
     rows: num,
     cols: num,

@@ -7,6 +7,7 @@ import { bufferCount, defer, filter, map, type Observable, type OperatorFunction
 import type { Batch, Window } from "../core/types.ts";
 import { checkOptions } from "../core/check_options.ts";
 import { OPERATOR_OPTIONS } from "./_option_rules.ts";
+import { checkWindow as checkShape } from "./_window_shape.ts";
 
 /** Options of {@linkcode batch}. */
 export interface BatchOptions {
@@ -105,17 +106,6 @@ export function batch(batchSize: number, options: BatchOptions = {}): OperatorFu
     });
 }
 
-/** Number of samples of a window of `shape`; throws when `w` does not have that shape or its data does not fill it. */
 function checkWindow(w: Window, shape: readonly number[]): number {
-  const same = w.shape.length === shape.length && w.shape.every((d, i) => d === shape[i]);
-  if (!same) {
-    throw new TypeError(`Cannot batch: expected windows of shape [${shape}], got a window of shape [${w.shape}]`);
-  }
-  const size = shape.reduce((a, b) => a * b, 1);
-  if (!(w.data instanceof Float32Array) || w.data.length !== size) {
-    throw new TypeError(
-      `Cannot batch: expected a Float32Array of ${size} samples for shape [${shape}], got ${w.data?.length} samples`,
-    );
-  }
-  return size;
+  return checkShape(w, shape, "batch");
 }

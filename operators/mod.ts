@@ -40,6 +40,7 @@ export * from "./window.ts";
 export * from "./grid_sensors.ts";
 export * from "./shuffle.ts";
 export * from "./batch.ts";
+export * from "./shuffle_into_batches.ts";
 export * from "./euclidean_align.ts";
 export * from "./subject_zscore.ts";
 export * from "./augment.ts";

@@ -25,6 +25,12 @@ export interface WindowOptions {
   strideSamples?: number;
   /** Seconds from one window start to the next (positive). Default: the window length. */
   strideSeconds?: number;
+  /**
+   * Free each block's samples (`ArrayBuffer.transfer(0)`) as soon as no later window needs
+   * them, for blocks that nothing else holds (a chain's own intermediate blocks); a block whose
+   * array is a view of a larger buffer is left alone. Default: false (blocks are left as they are).
+   */
+  release?: boolean;
 }
 
 /**
@@ -88,7 +94,8 @@ export function windowCount(nTimes: number, windowSamples: number, strideSamples
  */
 export function window(options: WindowOptions): OperatorFunction<Block, Window> {
   checkOptions("window", options, OPERATOR_OPTIONS.window);
-  const { windowSamples, windowSeconds, strideSamples, strideSeconds } = options ?? {};
+  const { windowSamples, windowSeconds, strideSamples, strideSeconds, release = false } = options ?? {};
+  const done = release ? releaseSamples : () => {};
   checkWindowOptions(options ?? {});
   return perRecording<WindowState, Window>("window", {
     open(first) {
@@ -120,11 +127,11 @@ export function window(options: WindowOptions): OperatorFunction<Block, Window> 
         state.nextStart += state.stride;
       }
       while (state.queue.length > 0 && state.queue[0].startSample + state.queue[0].nTimes <= state.nextStart) {
-        state.queue.shift();
+        done(state.queue.shift()!.data);
       }
     },
     close(state) {
-      state.queue.length = 0;
+      for (const block of state.queue.splice(0)) done(block.data);
     },
   });
 }
@@ -191,6 +198,16 @@ function cut(state: WindowState, start: number): Float32Array {
     }
   }
   return data;
+}
+
+/** Frees an array's buffer when the array is all of it (nothing else can see it then). */
+function releaseSamples(data: Float32Array | Float64Array): void {
+  const buffer = data.buffer;
+  if (
+    buffer instanceof ArrayBuffer && !buffer.detached && data.byteOffset === 0 && data.byteLength === buffer.byteLength
+  ) {
+    buffer.transfer(0);
+  }
 }
 
 function checkSamples(name: string, samples: number): void {

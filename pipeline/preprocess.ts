@@ -409,7 +409,8 @@ export function chainOf(plan: PreprocessPlan, context: PreprocessContext = {}): 
   // deno-lint-ignore no-explicit-any
   const ops: OperatorFunction<any, any>[] = [
     ...plan.blockSteps.map((step, i) => blockOperator(step, context, plan.blockSteps.slice(0, i))),
-    window({ windowSeconds, strideSeconds }),
+    // every block step makes new arrays, which only this chain sees: free each once windowed
+    window({ windowSeconds, strideSeconds, release: plan.blockSteps.length > 0 }),
   ];
   for (const step of plan.windowSteps) {
     if (step.op === "gridSensors") ops.push(gridSensors({ rows: step.rows, cols: step.cols, fill: step.fill }));

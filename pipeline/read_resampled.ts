@@ -40,6 +40,13 @@ export interface ReadResampledOptions extends ReadBlocksOptions {
    * bit for bit. Default: none (this thread reads and resamples).
    */
   pool?: ResamplePool;
+  /**
+   * A cached entry is read only once this promise has settled; a missing one is computed at
+   * once. `streamWindows` passes the end of the recording before, since reading a cached
+   * recording ahead of its turn gains nothing (the stream's thread does all its work) and only
+   * holds its windows in memory. Default: none (read at once).
+   */
+  cachedAfter?: Promise<unknown>;
 }
 
 /** Bump when the resampling code changes what it computes. */
@@ -130,6 +137,9 @@ export function readResampled(recording: Recording, options: ReadResampledOption
     switchMap((key) => {
       const entry = join(cacheDir, `${key}.f32`);
       return defer(async () => {
+        if (options.cachedAfter && await Deno.stat(entry).then(() => true, () => false)) {
+          await options.cachedAfter.catch(() => {}); // an entry to read: wait for its turn
+        }
         const bytes = await Deno.readFile(entry).catch(() => undefined);
         return bytes && decodeEntry(bytes, recording);
       }).pipe(switchMap((cached) => {

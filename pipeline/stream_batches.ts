@@ -6,7 +6,7 @@
  */
 import { defer, type Observable, tap } from "rxjs";
 import { batch } from "../operators/batch.ts";
-import { shuffle } from "../operators/shuffle.ts";
+import { shuffleIntoBatches } from "../operators/shuffle_into_batches.ts";
 import { hashSeed, Random } from "../core/random.ts";
 import { streamWindows, type StreamWindowsOptions } from "./stream_windows.ts";
 import type { Batch, Recording, Window } from "../core/types.ts";
@@ -69,11 +69,16 @@ export function streamBatches(recordings: readonly Recording[], options: StreamB
   const epochSeed = hashSeed(seed, epoch);
   const order = shuffleBuffer > 0 ? new Random(epochSeed).shuffle([...recordings]) : recordings;
   const windows = streamWindows(order, options);
-  const mixed = shuffleBuffer > 0 ? windows.pipe(shuffle({ bufferSize: shuffleBuffer, seed: epochSeed })) : windows;
+  // Shuffled: the buffer is one block of slots reused in place, each window freed once copied in.
+  if (shuffleBuffer > 0) {
+    return windows.pipe(
+      shuffleIntoBatches(batchSize, { bufferSize: shuffleBuffer, seed: epochSeed, dropRemainder, release: true }),
+    );
+  }
   const stack = batch(batchSize, { dropRemainder });
   return defer(() => {
     const stacked: Window[] = [];
-    return mixed.pipe(
+    return windows.pipe(
       tap((window) => stacked.push(window)),
       stack,
       tap(() => releaseWindows(stacked.splice(0))),

@@ -104,13 +104,20 @@ export function streamWindows(
     });
     return defer(() => {
       const pool = workers > 0 ? new ResamplePool({ workers }) : undefined;
+      let previous: Promise<void> = Promise.resolve(); // settles when the recording before has ended
       const read = (recording: Recording) =>
         defer(() => {
           const blocks: Block[] = [];
-          return readResampled(recording, { ...resampleOptions, cacheDir: options.cacheDir, pool }).pipe(
+          const cachedAfter = previous;
+          let ended = () => {};
+          previous = new Promise<void>((resolve) => (ended = resolve));
+          return readResampled(recording, { ...resampleOptions, cacheDir: options.cacheDir, pool, cachedAfter }).pipe(
             tap((block) => blocks.push(block)),
             chain,
-            finalize(() => releaseBlocks(blocks)),
+            finalize(() => {
+              releaseBlocks(blocks);
+              ended();
+            }),
           );
         });
       return from(recordings).pipe(mergeMapOrdered(read, concurrency), finalize(() => pool?.close()));

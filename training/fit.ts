@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { Observable } from "rxjs";
 import { consume } from "../pipeline/consume.ts";
+import { releaseBatch } from "../operators/shuffle_into_batches.ts";
 import { PullGate } from "../core/pull_gate.ts";
 import { trainStep, type TrainStepOptions } from "./train_step.ts";
 import { hashSeed } from "../core/random.ts";
@@ -218,6 +219,7 @@ async function trainEpoch(
       weightDecay: options.weightDecay,
     });
     trainSeconds += (performance.now() - stepStart) / 1000;
+    releaseBatch(batch); // its array serves a later batch (a batch of streamBatches; others are left alone)
     if (!Number.isFinite(result.loss)) {
       throw new RangeError(`Training diverged: loss is ${result.loss} at epoch ${epoch}, batch ${batchIndex + 1}`);
     }

@@ -162,3 +162,27 @@ Deno.test("window() fails when seconds round to no sample or the label is unknow
   const bad = makeBlocks(x, 3, 100, { recording: { ...makeRecording(), label: "sleep" as "rest" } });
   await assertRejects(() => collect(bad, { windowSamples: 10 }), TypeError, 'got "sleep"');
 });
+
+Deno.test("window({ release }) frees each block once no later window needs it, and leaves views alone", () => {
+  for (const release of [true, false]) {
+    const blocks = makeBlocks(signal(2, 40, (c, t) => c * 100 + t), 2, 10).map((b) => ({ ...b, data: b.data.slice() }));
+    const view = new Float64Array(2 * 10 + 4).subarray(4); // the last block views a larger buffer
+    view.set(blocks[3].data);
+    blocks[3].data = view;
+    const source = new Subject<Block>();
+    const seen: Window[] = [];
+    source.pipe(window({ windowSamples: 15, strideSamples: 10, release })).subscribe((w) => seen.push(w));
+    const detached = () => blocks.map((b) => (b.data.buffer as ArrayBuffer).detached);
+    source.next(blocks[0]);
+    source.next(blocks[1]); // window [0, 15) cut: block 0 is no longer needed
+    assertEquals(detached(), [release, false, false, false]);
+    source.next(blocks[2]); // window [10, 25) cut: block 1 is done, block 2 still needed by [20, 35)
+    assertEquals(detached(), [release, release, false, false]);
+    source.next(blocks[3]); // window [20, 35) cut: block 2 is done; the view is never freed
+    assertEquals(detached(), [release, release, release, false]);
+    source.complete();
+    assertEquals(detached(), [release, release, release, false]);
+    assertEquals(seen.map((w) => w.startSample), [0, 10, 20]);
+    assertEquals(Array.from(seen[1].data.subarray(0, 3)), [10, 11, 12]);
+  }
+});

@@ -137,3 +137,26 @@ Deno.test("resampledCacheKey() of a missing file is a DataFileError naming it", 
   const error = await assertRejects(() => resampledCacheKey("/no/such/rest_1_1.h5"), DataFileError);
   assertEquals([error.path, error.reason], ["/no/such/rest_1_1.h5", "file does not exist"]);
 });
+
+Deno.test("readResampled({ cachedAfter }) reads a cached entry only once it settles, a missing one at once", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const cached = await writeRecording(`${dir}/data`, "rest", "1", 1, 3000);
+    const missing = await writeRecording(`${dir}/data`, "task_motor", "1", 1, 3000);
+    const options = { toHz: 125, cacheDir: `${dir}/cache` };
+    await lastValueFrom(readResampled(cached, options).pipe(toArray())); // fills the cache
+    let turn = () => {};
+    const cachedAfter = new Promise<void>((resolve) => (turn = resolve));
+    const order: string[] = [];
+    const read = (recording: typeof cached, name: string) =>
+      lastValueFrom(readResampled(recording, { ...options, cachedAfter }).pipe(toArray())).then(() => order.push(name));
+    const reads = [read(cached, "cached"), read(missing, "missing")];
+    await reads[1]; // computed from the raw file while the cached one waits for its turn
+    assertEquals(order, ["missing"]);
+    turn();
+    await reads[0];
+    assertEquals(order, ["missing", "cached"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

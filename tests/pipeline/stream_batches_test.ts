@@ -6,6 +6,9 @@ import type { PreprocessStep } from "../../pipeline/preprocess.ts";
 import { streamBatches, type StreamBatchesOptions } from "../../pipeline/stream_batches.ts";
 import { streamWindows } from "../../pipeline/stream_windows.ts";
 import type { Batch, Recording } from "../../core/types.ts";
+import { shuffle } from "../../operators/shuffle.ts";
+import { batch } from "../../operators/batch.ts";
+import { hashSeed, Random } from "../../core/random.ts";
 import { writeRecording } from "../_recordings.ts";
 
 // No resampling: windows of 16 raw samples, 64 samples per recording give 4 windows.
@@ -89,6 +92,26 @@ Deno.test("streamBatches() shuffles every window exactly once, the same way for 
     const catalogue = keys(await collect(recordings, { batchSize: 4, shuffleBuffer: 0, concurrency: 1 }));
     assertNotEquals(first, catalogue);
     assertEquals([...first].sort(), [...catalogue].sort());
+  });
+});
+
+Deno.test("streamBatches() gives the batches of shuffle() then batch() over its seeded recording order", async () => {
+  // The shuffle buffer is one block of slots reused in place; the batches are those of the two plain steps.
+  await withRecordings(async (recordings) => {
+    for (const [batchSize, shuffleBuffer, dropRemainder] of [[4, 8, false], [3, 5, false], [5, 16, true]] as const) {
+      const options = { batchSize, shuffleBuffer, seed: 9, epoch: 2, dropRemainder };
+      const seed = hashSeed(9, 2);
+      const order = new Random(seed).shuffle([...recordings]);
+      const expected = await lastValueFrom(
+        streamWindows(order, { steps: STEPS }).pipe(
+          shuffle({ bufferSize: shuffleBuffer, seed }),
+          batch(batchSize, { dropRemainder }),
+          toArray(),
+        ),
+      );
+      const plain = (batches: Batch[]) => batches.map((b) => ({ ...b, xs: Array.from(b.xs) }));
+      assertEquals(plain(await collect(recordings, options)), plain(expected));
+    }
   });
 });
 

@@ -2,12 +2,14 @@ import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { assertAlmostEquals, assertEquals, assertGreater, assertLess, assertRejects } from "@std/assert";
-import { from, Observable } from "rxjs";
+import { concatMap, from, Observable, range, tap } from "rxjs";
+import { shuffleIntoBatches } from "../../operators/shuffle_into_batches.ts";
 import { type EpochMetrics, fit, learningRateAt } from "../../training/fit.ts";
 import { loadCheckpoint, saveCheckpoint } from "../../training/checkpoint.ts";
 import { Random } from "../../core/random.ts";
+import type { PullGate } from "../../core/pull_gate.ts";
 import { withSeededRandom } from "../../core/with_seeded_random.ts";
-import type { Batch, Recording } from "../../core/types.ts";
+import type { Batch, Recording, Window } from "../../core/types.ts";
 
 await tf.setBackend("cpu");
 
@@ -219,4 +221,35 @@ Deno.test("learningRateAt() follows warm-up, step and constant schedules", () =>
   assertAlmostEquals(learningRateAt(2, { learningRate: 1, warmupEpochs: 1, schedule: "constant" }), 1);
   assertAlmostEquals(learningRateAt(6, { learningRate: 1, schedule: "step", stepEpochs: 5 }), 0.5);
   assertAlmostEquals(learningRateAt(11, { learningRate: 1, schedule: "step", stepEpochs: 5 }), 0.25);
+});
+
+Deno.test("fit() hands each batch of a shuffled stream back once its step is done, for the next batch", async () => {
+  const model = tinyModel();
+  const optimizer = tf.train.adam(0.05);
+  const arrays = new Set<ArrayBufferLike>();
+  const random = new Random(4);
+  // windows read as the sink's gate lets them, as streamWindows reads
+  const windows = (gate: PullGate) =>
+    range(0, 80).pipe(concatMap(async (i): Promise<Window> => (await gate.ready(), {
+      recording,
+      startSample: i,
+      sfreq: 125,
+      shape: [4, 6],
+      data: Float32Array.from({ length: 24 }, (_, j) => random.normal() * 0.5 + (j === 0 ? (i % 2 ? -1 : 1) : 0)),
+      label: i % 2,
+    })));
+  const result = await fit(model, optimizer, {
+    nClasses: 2,
+    epochs: 1,
+    schedule: "constant",
+    learningRate: 0.05,
+    batches: (_, gate) =>
+      windows(gate).pipe(shuffleIntoBatches(8, { bufferSize: 16 }), tap((b) => arrays.add(b.xs.buffer))),
+  });
+  assertEquals(result.history[0].windows, 80);
+  // 10 batches: while streaming, arrays handed back serve the next batches (a few, as many as the
+  // sink's queue holds); the last 2 are the buffer's own chunks
+  assertLess(arrays.size, 6, `${arrays.size} arrays for 10 batches`);
+  model.dispose();
+  optimizer.dispose();
 });
