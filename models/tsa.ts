@@ -35,9 +35,9 @@ import { applyConstraints } from "./constraints.ts";
  * `stemFilters * stemDepthMultiplier` band-power-like series (BatchNorm-adapted per unseen
  * subject by AdaBN) are then the "sensors" the two stages attend across; `segLen` then counts
  * pooled steps (`segLen` 5 at `stemPool` 5: 0.2 s segments at 125 Hz) and must divide
- * `floor(nTimes / stemPool)`. Default `stem: "none"`. Measured on one leave-one-subject-out fold
- * (docs/models.md), tsa's recipe at 10 epochs: 0.281 with the stem, 0.250 without (within noise),
- * so tsa's recipe does not use it.
+ * `floor(nTimes / stemPool)`. Default `stem: "none"`. Measured on leave-one-subject-out validation
+ * (docs/models.md): lr 1e-3, 20 epochs, 0.328 / 0.305 with the stem (both folds), 0.262 without
+ * (one fold): within noise, so tsa's recipe does not use it.
  */
 export interface TsaOptions extends Partial<StemOptions> {
   /**
