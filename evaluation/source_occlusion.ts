@@ -1,0 +1,253 @@
+/**
+ * Source occlusion: a causal check of what a model uses that needs no
+ * gradients. The span of a group of sensor fields `F = [f_1 .. f_k]` is
+ * projected out of every time sample of a window, `x' = (I - F (F^T F)^-1 F^T) x`
+ * (through an orthonormal basis of the span, so near-collinear fields are
+ * handled), optionally only in one frequency band (the removed part is
+ * band-passed first, see `band_spectrum.ts`: the projection acts on sensors and
+ * the band-pass on time, so they commute); the model is run on the occluded
+ * windows, and each class's mean own-class probability and recall are compared
+ * with those on the intact windows.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { BandSpectrum } from "./band_spectrum.ts";
+
+/**
+ * An orthonormal basis of the span of `vectors` (modified Gram-Schmidt, applied twice),
+ * each vector first multiplied element-wise by `scale` when given. A vector that adds less
+ * than `1e-9` of its own norm to the span of the ones before it is dropped.
+ *
+ * @param vectors Equally long vectors (e.g. sensor fields).
+ * @param scale Per-element factors (e.g. `1 / sd` per sensor, for z-scored windows). Default: none.
+ * @returns The basis, at most `vectors.length` unit vectors.
+ * @throws {RangeError} when the vectors (or `scale`) differ in length.
+ *
+ * @example
+ * ```ts
+ * import { orthonormalBasis } from "./source_occlusion.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const basis = orthonormalBasis([[3, 0, 0], [3, 4, 0], [6, 4, 0]]); // the third is in the span
+ * assertEquals(basis.map((b) => Array.from(b)), [[1, 0, 0], [0, 1, 0]]);
+ * ```
+ */
+export function orthonormalBasis(vectors: ArrayLike<number>[], scale?: ArrayLike<number>): Float64Array[] {
+  const n = vectors[0]?.length ?? 0;
+  if (vectors.some((v) => v.length !== n) || (scale !== undefined && scale.length !== n)) {
+    throw new RangeError(
+      `Cannot build a basis: expected vectors (and scale) of one length, got ${vectors.map((v) => v.length)}${
+        scale ? ` and scale ${scale.length}` : ""
+      }`,
+    );
+  }
+  const basis: Float64Array[] = [];
+  const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, v, i) => s + v * b[i], 0);
+  for (const vector of vectors) {
+    const v = Float64Array.from(vector, (x, i) => x * (scale ? scale[i] : 1));
+    const norm = Math.sqrt(dot(v, v));
+    for (let pass = 0; pass < 2; pass++) {
+      for (const b of basis) {
+        const p = dot(v, b);
+        for (let i = 0; i < n; i++) v[i] -= p * b[i];
+      }
+    }
+    const rest = Math.sqrt(dot(v, v));
+    if (norm > 0 && rest > 1e-9 * norm) basis.push(v.map((x) => x / rest));
+  }
+  return basis;
+}
+
+/** Restricts an occlusion to one frequency band of the windows. */
+export interface OcclusionBand {
+  /** DFT tables of the windows' length (`bandSpectrum(nTimes, sfreq)`). */
+  spectrum: BandSpectrum;
+  /** Name of the band, one of `spectrum.names`. */
+  band: string;
+}
+
+/**
+ * Projects the span of `basis` out of every time sample of every window:
+ * `x' = x - U U^T x` (`U` the orthonormal basis, `[nChans, k]`), or with `band` only the
+ * band-passed part of `U U^T x` (an ideal zero-phase filter over the window: its DFT bins
+ * in the band kept, the others zeroed).
+ *
+ * @param xs Windows `[batch, nChans, nTimes]`.
+ * @param basis Orthonormal vectors of `nChans` values ({@linkcode orthonormalBasis}); none: `xs` unchanged.
+ * @param band Band restriction. Default: all frequencies.
+ * @returns The occluded windows, a new tensor.
+ * @throws {RangeError} when the basis vectors are not `nChans` long, the windows are not
+ *   `spectrum.nTimes` long, or the band is not one of the spectrum's.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import "@tensorflow/tfjs-backend-cpu";
+ * import { orthonormalBasis, projectOut } from "./source_occlusion.ts";
+ * import { assertAlmostEquals } from "@std/assert";
+ *
+ * await tf.setBackend("cpu");
+ * const field = [1, 1, 0];
+ * const x = tf.tensor3d([[[2, -2], [2, -2], [5, 1]]]); // the field times (2, -2), plus sensor 3
+ * const [a, b, c, d, e, f] = projectOut(x, orthonormalBasis([field])).dataSync();
+ * assertAlmostEquals(Math.abs(a) + Math.abs(b) + Math.abs(c) + Math.abs(d), 0, 1e-6);
+ * assertAlmostEquals(e, 5, 1e-6);
+ * assertAlmostEquals(f, 1, 1e-6);
+ * ```
+ */
+export function projectOut(xs: tf.Tensor, basis: Float64Array[], band?: OcclusionBand): tf.Tensor3D {
+  if (xs.rank !== 3) {
+    throw new RangeError(`Cannot occlude: expected windows [batch, nChans, nTimes], got [${xs.shape}]`);
+  }
+  const [batch, nChans, nTimes] = xs.shape;
+  if (basis.some((b) => b.length !== nChans)) {
+    throw new RangeError(`Cannot occlude: basis vectors of ${basis[0].length} values for windows of ${nChans} sensors`);
+  }
+  if (basis.length === 0) return tf.clone(xs) as tf.Tensor3D;
+  return tf.tidy(() => {
+    const u = tf.transpose(tf.tensor2d(basis.flatMap((b) => Array.from(b)), [basis.length, nChans])) as tf.Tensor2D;
+    const columns = tf.reshape(tf.transpose(xs, [1, 0, 2]), [nChans, batch * nTimes]) as tf.Tensor2D;
+    const inSpan = tf.matMul(u, tf.matMul(u, columns, true, false));
+    let removed = tf.transpose(tf.reshape(inSpan, [nChans, batch, nTimes]), [1, 0, 2]);
+    if (band !== undefined) removed = bandPass(removed, band);
+    return tf.sub(xs, removed) as tf.Tensor3D;
+  });
+}
+
+/** The part of `xs` `[batch, nChans, nTimes]` in one band: its DFT bins outside the band zeroed. */
+function bandPass(xs: tf.Tensor, { spectrum, band }: OcclusionBand): tf.Tensor {
+  const { nTimes, names } = spectrum;
+  const b = names.indexOf(band);
+  if (b < 0 || xs.shape[2] !== nTimes) {
+    throw new RangeError(
+      `Cannot occlude in band "${band}": expected one of ${
+        names.join(", ")
+      } and windows of ${nTimes} samples, got [${xs.shape}]`,
+    );
+  }
+  const nBins = Math.floor(nTimes / 2) + 1;
+  const w = Float32Array.from({ length: nBins }, (_, k) => spectrum.weights[k * names.length + b]);
+  const cos = tf.tensor2d(spectrum.cos, [nTimes, nBins]), sin = tf.tensor2d(spectrum.sin, [nTimes, nBins]);
+  const rows = tf.reshape(xs, [-1, nTimes]) as tf.Tensor2D;
+  const weights = tf.tensor1d(w);
+  const part = tf.add(
+    tf.matMul(tf.mul(tf.matMul(rows, cos), weights) as tf.Tensor2D, cos, false, true),
+    tf.matMul(tf.mul(tf.matMul(rows, sin), weights) as tf.Tensor2D, sin, false, true),
+  );
+  return tf.reshape(part, xs.shape);
+}
+
+/** Mean own-class probability and recall of one class's windows. */
+export interface ClassOutcome {
+  /** Mean over the class's windows of the probability the model gives the class. */
+  meanProbability: number;
+  /** Share of the class's windows the model assigns to the class (arg max). */
+  recall: number;
+  /**
+   * Share of all windows (of every class) the model assigns to the class: rises when an
+   * occlusion makes other classes' windows look like this one (e.g. removing a rhythm that
+   * this class is recognised by the absence of).
+   */
+  share: number;
+}
+
+/** Counts, per class, the own-class probabilities and correct arg maxes of windows. */
+export class OutcomeTally {
+  /** Sum of own-class probabilities per class. */
+  readonly probabilities: Float64Array;
+  /** Windows assigned to their own class, per class. */
+  readonly correct: Int32Array;
+  /** Windows per class. */
+  readonly counts: Int32Array;
+  /** Windows assigned to each class (arg max), whatever their own class. */
+  readonly assigned: Int32Array;
+
+  /** @param nClasses Number of classes. */
+  constructor(readonly nClasses: number) {
+    this.probabilities = new Float64Array(nClasses);
+    this.correct = new Int32Array(nClasses);
+    this.counts = new Int32Array(nClasses);
+    this.assigned = new Int32Array(nClasses);
+  }
+
+  /**
+   * Adds a batch of class probabilities.
+   *
+   * @param probabilities `[batch, nClasses]` row-major.
+   * @param labels The class of each window.
+   */
+  add(probabilities: ArrayLike<number>, labels: ArrayLike<number>): void {
+    const n = this.nClasses;
+    for (let i = 0; i < labels.length; i++) {
+      const row = Array.from({ length: n }, (_, k) => probabilities[i * n + k]);
+      const k = labels[i];
+      this.counts[k]++;
+      this.probabilities[k] += row[k];
+      const predicted = row.indexOf(Math.max(...row));
+      this.assigned[predicted]++;
+      if (predicted === k) this.correct[k]++;
+    }
+  }
+
+  /**
+   * The outcome of each class (zeros for a class without windows).
+   *
+   * @param names Class names, in index order.
+   * @returns `{name: {meanProbability, recall, share}}`.
+   *
+   * @example
+   * ```ts
+   * import { OutcomeTally } from "./source_occlusion.ts";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const tally = new OutcomeTally(2);
+   * tally.add([0.75, 0.25, 0.5, 0.5, 0.25, 0.75], [0, 0, 1]);
+   * assertEquals(tally.outcomes(["a", "b"]), {
+   *   a: { meanProbability: 0.625, recall: 1, share: 2 / 3 },
+   *   b: { meanProbability: 0.75, recall: 1, share: 1 / 3 },
+   * });
+   * ```
+   */
+  outcomes(names: readonly string[]): Record<string, ClassOutcome> {
+    const total = this.counts.reduce((a, b) => a + b, 0);
+    return Object.fromEntries(names.map((name, k) => {
+      const n = this.counts[k];
+      return [name, {
+        meanProbability: n > 0 ? this.probabilities[k] / n : 0,
+        recall: n > 0 ? this.correct[k] / n : 0,
+        share: total > 0 ? this.assigned[k] / total : 0,
+      }];
+    }));
+  }
+}
+
+/** One occluded group of sources and what removing it did. */
+export interface OcclusionCondition {
+  /** `<class>:<band>`, `band` `all` for every source of the class in every band. */
+  name: string;
+  /** The class whose sources were removed. */
+  class: string;
+  /** The band removed (`all`: no band restriction). */
+  band: string;
+  /** The sources removed. */
+  sources: string[];
+  /** Per class, after removing the group. */
+  perClass: Record<string, ClassOutcome>;
+  /** Per class, after removing as many random dipole fields in the same band, mean over the draws. */
+  random: Record<string, ClassOutcome>;
+}
+
+/** `explain.json`'s `sourceOcclusion`. */
+export interface SourceOcclusion {
+  /** What was done, in words. */
+  method: string;
+  /** Random draws per condition. */
+  randomDraws: number;
+  /** Seconds the occlusion pass took. */
+  seconds: number;
+  /** Per class, on the intact windows. */
+  baseline: Record<string, ClassOutcome & { windows: number }>;
+  /** One entry per occluded group. */
+  conditions: OcclusionCondition[];
+}
