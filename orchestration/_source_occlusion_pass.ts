@@ -86,7 +86,7 @@ export async function addSourceOcclusion(
   const tallies = groups.map(() => ({ own: new OutcomeTally(LABELS.length), random: new OutcomeTally(LABELS.length) }));
   const context = { model, config, input, pass, groups, baseline, tallies, seed: marker.seed, scaling };
   for (const subject of [...new Set(recordings.map((r) => r.subject))]) {
-    await withAdaptation(model, config, input, pass, recordings.filter((r) => r.subject === subject), async (own) => {
+    await withAdaptation(model, config, pass, recordings.filter((r) => r.subject === subject), async (own) => {
       for (const recording of own) await occludeRecording(recording, context);
     });
   }
@@ -135,7 +135,6 @@ function groupsOf(spectrum: BandSpectrum): Group[] {
 async function withAdaptation(
   model: tfl.LayersModel,
   config: RunConfig,
-  input: ExplainInput,
   pass: OcclusionPass,
   own: Recording[],
   body: (own: Recording[]) => Promise<void>,
