@@ -11,7 +11,6 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
 import type { BandSpectrum } from "./band_spectrum.ts";
 
 /**
@@ -71,71 +70,89 @@ export interface OcclusionBand {
  * Projects the span of `basis` out of every time sample of every window:
  * `x' = x - U U^T x` (`U` the orthonormal basis, `[nChans, k]`), or with `band` only the
  * band-passed part of `U U^T x` (an ideal zero-phase filter over the window: its DFT bins
- * in the band kept, the others zeroed).
+ * in the band kept, the others zeroed; the `k` coefficient series `U^T x` are filtered,
+ * since filtering in time and projecting over sensors commute).
  *
- * @param xs Windows `[batch, nChans, nTimes]`.
- * @param basis Orthonormal vectors of `nChans` values ({@linkcode orthonormalBasis}); none: `xs` unchanged.
+ * @param xs Windows `[batch, nChans, nTimes]`, row-major.
+ * @param shape `[batch, nChans, nTimes]`.
+ * @param basis Orthonormal vectors of `nChans` values ({@linkcode orthonormalBasis}); none: a copy of `xs`.
  * @param band Band restriction. Default: all frequencies.
- * @returns The occluded windows, a new tensor.
- * @throws {RangeError} when the basis vectors are not `nChans` long, the windows are not
- *   `spectrum.nTimes` long, or the band is not one of the spectrum's.
+ * @returns The occluded windows, a new array.
+ * @throws {RangeError} when `xs` does not hold `shape`, the basis vectors are not `nChans`
+ *   long, the windows are not `spectrum.nTimes` long, or the band is not one of the spectrum's.
  *
  * @example
  * ```ts
- * import * as tf from "@tensorflow/tfjs-core";
- * import "@tensorflow/tfjs-backend-cpu";
  * import { orthonormalBasis, projectOut } from "./source_occlusion.ts";
  * import { assertAlmostEquals } from "@std/assert";
  *
- * await tf.setBackend("cpu");
  * const field = [1, 1, 0];
- * const x = tf.tensor3d([[[2, -2], [2, -2], [5, 1]]]); // the field times (2, -2), plus sensor 3
- * const [a, b, c, d, e, f] = projectOut(x, orthonormalBasis([field])).dataSync();
- * assertAlmostEquals(Math.abs(a) + Math.abs(b) + Math.abs(c) + Math.abs(d), 0, 1e-6);
- * assertAlmostEquals(e, 5, 1e-6);
- * assertAlmostEquals(f, 1, 1e-6);
+ * const x = Float32Array.of(2, -2, 2, -2, 5, 1); // the field times (2, -2), plus sensor 3's (5, 1)
+ * const y = projectOut(x, [1, 3, 2], orthonormalBasis([field]));
+ * [0, 0, 0, 0, 5, 1].forEach((v, i) => assertAlmostEquals(y[i], v, 1e-6));
  * ```
  */
-export function projectOut(xs: tf.Tensor, basis: Float64Array[], band?: OcclusionBand): tf.Tensor3D {
-  if (xs.rank !== 3) {
-    throw new RangeError(`Cannot occlude: expected windows [batch, nChans, nTimes], got [${xs.shape}]`);
+export function projectOut(
+  xs: Float32Array,
+  shape: readonly number[],
+  basis: Float64Array[],
+  band?: OcclusionBand,
+): Float32Array {
+  const [batch, nChans, nTimes] = shape;
+  if (shape.length !== 3 || xs.length !== batch * nChans * nTimes) {
+    throw new RangeError(
+      `Cannot occlude: expected windows [batch, nChans, nTimes], got ${xs.length} values for [${shape}]`,
+    );
   }
-  const [batch, nChans, nTimes] = xs.shape;
   if (basis.some((b) => b.length !== nChans)) {
     throw new RangeError(`Cannot occlude: basis vectors of ${basis[0].length} values for windows of ${nChans} sensors`);
   }
-  if (basis.length === 0) return tf.clone(xs) as tf.Tensor3D;
-  return tf.tidy(() => {
-    const u = tf.transpose(tf.tensor2d(basis.flatMap((b) => Array.from(b)), [basis.length, nChans])) as tf.Tensor2D;
-    const columns = tf.reshape(tf.transpose(xs, [1, 0, 2]), [nChans, batch * nTimes]) as tf.Tensor2D;
-    const inSpan = tf.matMul(u, tf.matMul(u, columns, true, false));
-    let removed = tf.transpose(tf.reshape(inSpan, [nChans, batch, nTimes]), [1, 0, 2]);
-    if (band !== undefined) removed = bandPass(removed, band);
-    return tf.sub(xs, removed) as tf.Tensor3D;
-  });
+  const out = Float32Array.from(xs);
+  const filter = band === undefined ? undefined : bandFilter(band, nTimes);
+  const coefficients = new Float64Array(nTimes);
+  for (let w = 0; w < batch; w++) {
+    const offset = w * nChans * nTimes;
+    for (const u of basis) {
+      coefficients.fill(0);
+      for (let c = 0; c < nChans; c++) {
+        const row = offset + c * nTimes;
+        for (let t = 0; t < nTimes; t++) coefficients[t] += u[c] * xs[row + t];
+      }
+      const removed = filter ? filter(coefficients) : coefficients;
+      for (let c = 0; c < nChans; c++) {
+        const row = offset + c * nTimes;
+        for (let t = 0; t < nTimes; t++) out[row + t] -= u[c] * removed[t];
+      }
+    }
+  }
+  return out;
 }
 
-/** The part of `xs` `[batch, nChans, nTimes]` in one band: its DFT bins outside the band zeroed. */
-function bandPass(xs: tf.Tensor, { spectrum, band }: OcclusionBand): tf.Tensor {
-  const { nTimes, names } = spectrum;
+/** The band-pass of one series of `nTimes` samples: its DFT bins outside the band zeroed. */
+function bandFilter({ spectrum, band }: OcclusionBand, nTimes: number): (y: Float64Array) => Float64Array {
+  const { names } = spectrum;
   const b = names.indexOf(band);
-  if (b < 0 || xs.shape[2] !== nTimes) {
+  if (b < 0 || spectrum.nTimes !== nTimes) {
     throw new RangeError(
       `Cannot occlude in band "${band}": expected one of ${
         names.join(", ")
-      } and windows of ${nTimes} samples, got [${xs.shape}]`,
+      } and windows of ${spectrum.nTimes} samples, got ${nTimes}`,
     );
   }
   const nBins = Math.floor(nTimes / 2) + 1;
-  const w = Float32Array.from({ length: nBins }, (_, k) => spectrum.weights[k * names.length + b]);
-  const cos = tf.tensor2d(spectrum.cos, [nTimes, nBins]), sin = tf.tensor2d(spectrum.sin, [nTimes, nBins]);
-  const rows = tf.reshape(xs, [-1, nTimes]) as tf.Tensor2D;
-  const weights = tf.tensor1d(w);
-  const part = tf.add(
-    tf.matMul(tf.mul(tf.matMul(rows, cos), weights) as tf.Tensor2D, cos, false, true),
-    tf.matMul(tf.mul(tf.matMul(rows, sin), weights) as tf.Tensor2D, sin, false, true),
-  );
-  return tf.reshape(part, xs.shape);
+  const bins = Array.from({ length: nBins }, (_, k) => k).filter((k) => spectrum.weights[k * names.length + b] > 0);
+  const { cos, sin } = spectrum;
+  const out = new Float64Array(nTimes);
+  return (y) => {
+    out.fill(0);
+    for (const k of bins) {
+      let [re, im] = [0, 0];
+      for (let t = 0; t < nTimes; t++) [re, im] = [re + y[t] * cos[t * nBins + k], im + y[t] * sin[t * nBins + k]];
+      const w = spectrum.weights[k * names.length + b];
+      for (let t = 0; t < nTimes; t++) out[t] += w * (re * cos[t * nBins + k] + im * sin[t * nBins + k]);
+    }
+    return out;
+  };
 }
 
 /** Mean own-class probability and recall of one class's windows. */

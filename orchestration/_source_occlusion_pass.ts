@@ -197,7 +197,7 @@ async function occludeRecording(recording: Recording, ctx: PassContext): Promise
       p.dispose();
     };
     const occluded = (basis: Float64Array[], band: OcclusionBand | undefined, tally: OutcomeTally) => {
-      const x = projectOut(xs, basis, band);
+      const x = tf.tensor(projectOut(batch.xs, batch.shape, basis, band), batch.shape);
       tallyOf(tally, x);
       x.dispose();
     };
