@@ -3,7 +3,7 @@
  * gradients. The span of a group of sensor fields `F = [f_1 .. f_k]` is
  * projected out of every time sample of a window, `x' = (I - F (F^T F)^-1 F^T) x`
  * (through an orthonormal basis of the span, so near-collinear fields are
- * handled), optionally only in one frequency band (the removed part is
+ * handled), optionally only in some frequency bands (the removed part is
  * band-passed first, see `band_spectrum.ts`: the projection acts on sensors and
  * the band-pass on time, so they commute); the model is run on the occluded
  * windows, and each class's mean own-class probability and recall are compared
@@ -58,12 +58,12 @@ export function orthonormalBasis(vectors: ArrayLike<number>[], scale?: ArrayLike
   return basis;
 }
 
-/** Restricts an occlusion to one frequency band of the windows. */
+/** Restricts an occlusion to some frequency bands of the windows. */
 export interface OcclusionBand {
   /** DFT tables of the windows' length (`bandSpectrum(nTimes, sfreq)`). */
   spectrum: BandSpectrum;
-  /** Name of the band, one of `spectrum.names`. */
-  band: string;
+  /** Name of the band, one of `spectrum.names`, or several (their union). */
+  band: string | readonly string[];
 }
 
 /**
@@ -128,19 +128,21 @@ export function projectOut(
   return out;
 }
 
-/** The band-pass of one series of `nTimes` samples: its DFT bins outside the band zeroed. */
+/** The band-pass of one series of `nTimes` samples: its DFT bins outside the band(s) zeroed. */
 function bandFilter({ spectrum, band }: OcclusionBand, nTimes: number): (y: Float64Array) => Float64Array {
   const { names } = spectrum;
-  const b = names.indexOf(band);
-  if (b < 0 || spectrum.nTimes !== nTimes) {
+  const wanted = typeof band === "string" ? [band] : band;
+  const columns = wanted.map((name) => names.indexOf(name));
+  if (columns.some((b) => b < 0) || spectrum.nTimes !== nTimes) {
     throw new RangeError(
-      `Cannot occlude in band "${band}": expected one of ${
+      `Cannot occlude in band "${wanted.join(", ")}": expected some of ${
         names.join(", ")
       } and windows of ${spectrum.nTimes} samples, got ${nTimes}`,
     );
   }
   const nBins = Math.floor(nTimes / 2) + 1;
-  const bins = Array.from({ length: nBins }, (_, k) => k).filter((k) => spectrum.weights[k * names.length + b] > 0);
+  const weightOf = (k: number) => columns.reduce((sum, b) => sum + spectrum.weights[k * names.length + b], 0);
+  const bins = Array.from({ length: nBins }, (_, k) => k).filter((k) => weightOf(k) > 0);
   const { cos, sin } = spectrum;
   const out = new Float64Array(nTimes);
   return (y) => {
@@ -148,7 +150,7 @@ function bandFilter({ spectrum, band }: OcclusionBand, nTimes: number): (y: Floa
     for (const k of bins) {
       let [re, im] = [0, 0];
       for (let t = 0; t < nTimes; t++) [re, im] = [re + y[t] * cos[t * nBins + k], im + y[t] * sin[t * nBins + k]];
-      const w = spectrum.weights[k * names.length + b];
+      const w = weightOf(k);
       for (let t = 0; t < nTimes; t++) out[t] += w * (re * cos[t * nBins + k] + im * sin[t * nBins + k]);
     }
     return out;
@@ -241,11 +243,15 @@ export class OutcomeTally {
 
 /** One occluded group of sources and what removing it did. */
 export interface OcclusionCondition {
-  /** `<class>:<band>`, `band` `all` for every source of the class in every band. */
+  /**
+   * `<class>:<band>`: `all` for every source of the class in every band, a band name for the
+   * class's sources in that band, `outside` for every source of the class in every band but
+   * the bands of its sources (what the class's sources' span carries at other frequencies).
+   */
   name: string;
   /** The class whose sources were removed. */
   class: string;
-  /** The band removed (`all`: no band restriction). */
+  /** The band removed (`all`: no band restriction; `outside`: every band but the sources' bands). */
   band: string;
   /** The sources removed. */
   sources: string[];

@@ -39,6 +39,8 @@ import type { ExplainInput } from "./_explain_input.ts";
 interface Group {
   class: string;
   band: string;
+  /** Bands removed; none: every frequency. */
+  bands: string[];
   sources: string[];
 }
 
@@ -118,15 +120,21 @@ function scalingOf(input: ExplainInput): { resample?: { toHz: number; fromHz?: n
   return { resample, zscore };
 }
 
-/** Every class's sources in all bands, then each of its band groups, in the bands the windows have. */
+/**
+ * Every class's sources in all bands, then each of its band groups in its band (those the
+ * windows have), then all its sources in every other band (`outside`).
+ */
 function groupsOf(spectrum: BandSpectrum): Group[] {
   const groups: Group[] = [];
   for (const label of LABELS) {
     const bands = Object.entries(CLASS_SOURCES[label]);
-    groups.push({ class: label, band: "all", sources: [...new Set(bands.flatMap(([, names]) => names))] });
+    const all = [...new Set(bands.flatMap(([, names]) => names))];
+    groups.push({ class: label, band: "all", bands: [], sources: all });
     for (const [band, names] of bands) {
-      if (spectrum.names.includes(band)) groups.push({ class: label, band, sources: [...names] });
+      if (spectrum.names.includes(band)) groups.push({ class: label, band, bands: [band], sources: [...names] });
     }
+    const outside = spectrum.names.filter((name) => !(name in CLASS_SOURCES[label]));
+    groups.push({ class: label, band: "outside", bands: outside, sources: all });
   }
   return groups;
 }
@@ -174,7 +182,7 @@ async function occludeRecording(recording: Recording, ctx: PassContext): Promise
   const id = { seed, subject: recording.subject, taskType: recording.taskType, chunk: recording.chunk };
   const spectrum = input.bands as BandSpectrum;
   const plans = groups.map((g) => ({
-    band: g.band === "all" ? undefined : { spectrum, band: g.band } as OcclusionBand,
+    band: g.bands.length === 0 ? undefined : { spectrum, band: g.bands } as OcclusionBand,
     own: orthonormalBasis(sourceFieldVectors(g.sources, id), scale),
     random: Array.from(
       { length: pass.draws },
@@ -254,7 +262,8 @@ function summary(
   return {
     method: "each group's sensor fields (the generator's own, at each recording's head position and sensor gains, " +
       "scaled by 1/sd per sensor as the z-scoring did) projected out of every time sample of every window " +
-      "(all frequencies, or only the group's band); control: as many random dipole fields, same band",
+      "(all frequencies, only the group's band, or every band but the class's sources' bands: outside); " +
+      "control: as many random dipole fields, same bands",
     randomDraws: draws,
     seconds,
     baseline: Object.fromEntries(LABELS.map((l, k) => [l, { ...base[l], windows: baseline.counts[k] }])),

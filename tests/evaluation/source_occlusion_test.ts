@@ -41,13 +41,15 @@ Deno.test("projectOut() turns a window made of the group's fields into ~0 and le
   assert(maxAbs(minus(projectOut(mixed, SHAPE, basis), orthogonal)) < 1e-4 * maxAbs(mixed));
 });
 
-Deno.test("projectOut() with a band removes only that band of the group's fields", () => {
+Deno.test("projectOut() with a band (or several) removes only that band of the group's fields", () => {
   const field = vector();
   const basis = orthonormalBasis([field]);
   const x = windowOf([field], [wave(10).map((v, t) => v + wave(20)[t])]); // alpha + beta on the field
   const left = projectOut(x, SHAPE, basis, { spectrum: bandSpectrum(N_TIMES, SFREQ), band: "alpha" });
   const beta = windowOf([field], [wave(20)]);
   assert(maxAbs(minus(left, beta)) < 1e-4 * maxAbs(x), "more or less than the alpha part was removed");
+  const both = projectOut(x, SHAPE, basis, { spectrum: bandSpectrum(N_TIMES, SFREQ), band: ["alpha", "beta"] });
+  assert(maxAbs(both) < 1e-4 * maxAbs(x), "a union of bands removes each");
   assertThrows(
     () => projectOut(x, SHAPE, basis, { spectrum: bandSpectrum(N_TIMES, SFREQ), band: "mu" }),
     RangeError,

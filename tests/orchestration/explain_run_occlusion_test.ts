@@ -43,18 +43,22 @@ Deno.test("explainRun() occludes each class's sources on generated data only, in
     assertEquals(occlusion.conditions.map((c) => c.name), [
       "rest:all",
       "rest:alpha",
+      "rest:outside",
       "math:all",
       "math:delta",
       "math:theta",
+      "math:outside",
       "memory:all",
       "memory:delta",
       "memory:theta",
+      "memory:outside",
       "motor:all",
       "motor:delta",
       "motor:alpha",
       "motor:beta",
+      "motor:outside",
     ]);
-    assertEquals(occlusion.conditions[8].sources, ["mefL", "mefR", "mefFoot", "muL", "muR", "betaL", "betaR"]);
+    assertEquals(occlusion.conditions[11].sources, ["mefL", "mefR", "mefFoot", "muL", "muR", "betaL", "betaR"]);
     assertEquals(Object.keys(occlusion.baseline), CLASSES);
     assert(CLASSES.every((c) => occlusion.baseline[c].windows > 0), JSON.stringify(occlusion.baseline));
     for (const c of occlusion.conditions) {
@@ -66,7 +70,7 @@ Deno.test("explainRun() occludes each class's sources on generated data only, in
       }
     }
     const saved = JSON.parse(await Deno.readTextFile(join(runDir, "explain", "explain.json")));
-    assertEquals(saved.sourceOcclusion.conditions.length, 12);
+    assertEquals(saved.sourceOcclusion.conditions.length, 16);
     assertStringIncludes(await report(), "Removing each class's sources");
     assert(lines.some((l) => l.includes("removing motor:alpha (muL, muR): motor recall")), lines.join("\n"));
   } finally {
