@@ -153,7 +153,8 @@ function occlusionSection(occlusion: SourceOcclusion): string {
   return `<h3>Removing each class's sources</h3>
 <p class="note">Source occlusion, a check that needs no gradients: the span of the sensor fields of a class's sources
 (the generator's own, at each recording's head position) is projected out of every time sample of every window, in all
-frequencies or only in the band of the group, and the model is run again. Bold: the class's recall and mean probability
+frequencies ("all"), only in the band of the group, or in every band but its sources' bands ("outside"), and the model
+is run again. Bold: the class's recall and mean probability
 of its own class with its sources removed; in brackets, with as many random dipole fields removed in the same band
 (mean of ${occlusion.randomDraws} draws). "Share called so": the share of all windows the model assigns to the class
 (it rises when a removal makes other classes' windows look like this one). The last column: how the other classes'
