@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import type { InsideModel } from "../reports/inside_model.ts";
 import type { SourceMatch } from "../evaluation/source_match.ts";
+import type { SourceOcclusion } from "../evaluation/source_occlusion.ts";
 
 /** The content of `explain/explain.json`. */
 export interface Explanation {
@@ -44,6 +45,12 @@ export interface Explanation {
    * generator put in that class (`evaluation/source_match.ts`), at the split's subject.
    */
   sourceMatch?: SourceMatch & { seed: number; subject: string };
+  /**
+   * On generated data: each class's mean own-class probability and recall with its sources
+   * projected out of the windows, and with as many random fields projected out
+   * (`evaluation/source_occlusion.ts`).
+   */
+  sourceOcclusion?: SourceOcclusion & { seed: number };
 }
 
 /**
@@ -79,5 +86,6 @@ export async function readExplanation(runDir: string): Promise<InsideModel | und
       },
     }),
     ...(explanation.sourceMatch === undefined ? {} : { sourceMatch: explanation.sourceMatch }),
+    ...(explanation.sourceOcclusion === undefined ? {} : { sourceOcclusion: explanation.sourceOcclusion }),
   };
 }

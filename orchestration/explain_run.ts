@@ -38,6 +38,7 @@ import { topomapSvg } from "../reports/topomap.ts";
 import { renderReport } from "../reports/report.ts";
 import { type Explanation, readExplanation } from "./_explanation_files.ts";
 import { type ExplainInput, explainInput } from "./_explain_input.ts";
+import { addSourceOcclusion } from "./_source_occlusion_pass.ts";
 
 export type { Explanation } from "./_explanation_files.ts";
 
@@ -57,6 +58,8 @@ export interface ExplainRunOptions {
   batchSize?: number;
   /** Receives one line per step. Default: `console.error`. */
   log?: (line: string) => void;
+  /** Random draws of the source-occlusion control (generated data only); 0: no occlusion. Default: 3. */
+  occlusionDraws?: number;
 }
 
 /** The content of `explain/saliency.json`: one value per sensor (A1..A248) and class. */
@@ -113,7 +116,9 @@ export interface ExplainResult {
  * rewrites `report.html` with an "Inside the model" section. On data made by
  * megflow's generator, `explain.json` also says how well each class's saliency
  * matches the field of the sources the generator put in that class
- * (`sourceMatch`). Every file is
+ * (`sourceMatch`), and what removing each class's sources from the windows does to
+ * the class's probability and recall, against removing as many random fields
+ * (`sourceOcclusion`, see `evaluation/source_occlusion.ts`). Every file is
  * written atomically.
  *
  * @param runDir A run folder written by `trainRun`.
@@ -162,6 +167,8 @@ export async function explainRun(runDir: string, options: ExplainRunOptions = {}
       seconds: (performance.now() - started) / 1000,
     });
     await matchSources(files, config, recordings, log);
+    const draws = options.occlusionDraws ?? 3;
+    if (draws > 0) await addSourceOcclusion(files, model, config, recordings, input, { ...streamOptions, draws }, log);
     await rewriteReport(dir, config, results);
     log(`megflow explain: wrote ${files.dir} in ${files.explanation.seconds.toFixed(1)} s`);
     return files;

@@ -5,6 +5,7 @@
  * @module
  */
 import { escapeXml } from "./_svg.ts";
+import type { SourceOcclusion } from "../evaluation/source_occlusion.ts";
 
 /** What the section shows: the explanation's settings and its topomaps as SVG text. */
 export interface InsideModel {
@@ -37,6 +38,12 @@ export interface InsideModel {
     own: Record<string, Record<string, number>>;
     cross: Record<string, Record<string, Record<string, number>>>;
   };
+  /**
+   * On generated data: each class's recall and mean own-class probability with its sources
+   * projected out of the windows, against as many random fields (`evaluation/source_occlusion.ts`).
+   * Absent: no table.
+   */
+  sourceOcclusion?: SourceOcclusion;
 }
 
 /**
@@ -78,7 +85,9 @@ are opposite signs; a filter that weighs two regions with opposite signs contras
   }), |attribution| summed over time per sensor and averaged over the windows. Darker red: the class's score depends
 more on that sensor. Nose up, left on the left. Files: explain/ in the run folder.</p>
 <div class="topomaps">${classes}</div>
-${inside.bands ? bandSection(inside.bands) : ""}${inside.sourceMatch ? sourceSection(inside.sourceMatch) : ""}
+${inside.bands ? bandSection(inside.bands) : ""}${inside.sourceMatch ? sourceSection(inside.sourceMatch) : ""}${
+    inside.sourceOcclusion ? occlusionSection(inside.sourceOcclusion) : ""
+  }
 ${filters}
 </section>`;
 }
@@ -122,5 +131,36 @@ sources) with the summed |field| of the sources the generator put in that class,
   }'s own source geometry; in brackets, the same for the other classes' maps: a map on its own class's sources scores
 above them.</p>
 <table class="sources">${rows}</table>
+`;
+}
+
+/** What removing each class's sources does: its recall and probability, intact, removed, and random fields removed. */
+function occlusionSection(occlusion: SourceOcclusion): string {
+  const f = (v: number) => v.toFixed(2);
+  const rows = occlusion.conditions.map((c) => {
+    const [base, own, random] = [occlusion.baseline[c.class], c.perClass[c.class], c.random[c.class]];
+    const others = Object.keys(c.perClass).filter((m) => m !== c.class)
+      .map((m) => c.perClass[m].recall - occlusion.baseline[m].recall);
+    const range = others.length === 0 ? "" : `${f(Math.min(...others))} to ${f(Math.max(...others))}`;
+    return `<tr><th>${escapeXml(c.class)}</th><td>${escapeXml(c.band)}</td><td>${
+      escapeXml(c.sources.join(", "))
+    }</td>` +
+      `<td>${f(base.recall)} &rarr; <b>${f(own.recall)}</b> (${f(random.recall)})</td>` +
+      `<td>${f(base.meanProbability)} &rarr; <b>${f(own.meanProbability)}</b> (${f(random.meanProbability)})</td>` +
+      `<td>${f(base.share)} &rarr; <b>${f(own.share)}</b> (${f(random.share)})</td>` +
+      `<td>${range}</td></tr>`;
+  }).join("\n");
+  return `<h3>Removing each class's sources</h3>
+<p class="note">Source occlusion, a check that needs no gradients: the span of the sensor fields of a class's sources
+(the generator's own, at each recording's head position) is projected out of every time sample of every window, in all
+frequencies ("all"), only in the band of the group, or in every band but its sources' bands ("outside"), and the model
+is run again. Bold: the class's recall and mean probability
+of its own class with its sources removed; in brackets, with as many random dipole fields removed in the same band
+(mean of ${occlusion.randomDraws} draws). "Share called so": the share of all windows the model assigns to the class
+(it rises when a removal makes other classes' windows look like this one). The last column: how the other classes'
+recall changed.</p>
+<table class="occlusion"><tr><th>class</th><th>band</th><th>sources removed</th><th>recall</th><th>probability</th>
+<th>share called so</th><th>other classes' recall</th></tr>
+${rows}</table>
 `;
 }

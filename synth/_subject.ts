@@ -123,7 +123,8 @@ function clamp(value: number, low: number, high: number): number {
   return Math.min(high, Math.max(low, value));
 }
 
-function randomDipole(random: Random, radius: number, depthLow: number, depthHigh: number): Dipole {
+/** A dipole at a random place within `radius`, at a random depth (spread) between the two. */
+export function randomDipole(random: Random, radius: number, depthLow: number, depthHigh: number): Dipole {
   const r = radius * Math.sqrt(random.next());
   const phi = random.uniform(0, 2 * Math.PI);
   const depth = random.uniform(depthLow, depthHigh);

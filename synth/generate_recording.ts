@@ -8,6 +8,7 @@ import { hashSeed, Random } from "../core/random.ts";
 import { N_SENSORS, RAW_SFREQ, TASK_TYPES, type TaskType } from "../core/types.ts";
 import { taskTimeline, type Timeline } from "./_events.ts";
 import { GaussianStream } from "./_gauss.ts";
+import { runHead } from "./_run_head.ts";
 import { SourceMixer } from "./_mix.ts";
 import { type Dipole, dipolePattern, type HeadPlacement, placeDipole, polynomialPattern } from "./_patterns.ts";
 import {
@@ -221,12 +222,7 @@ function startRecording(spec: RecordingSpec): RecordingContext {
   const subjectP = subjectParams(seed, subject);
   const random = new Random(hashSeed(seed, "chunk", subject, taskType, chunk));
   let streamIndex = 0;
-  const head: HeadPlacement = {
-    rotation: subjectP.head.rotation + 0.012 * random.normal(),
-    scale: subjectP.head.scale,
-    shiftU: subjectP.head.shiftU + 0.012 * random.normal(),
-    shiftV: subjectP.head.shiftV + 0.012 * random.normal(),
-  };
+  const head: HeadPlacement = runHead(subjectP.head, random);
   return {
     nTimes,
     sfreq,

@@ -26,7 +26,9 @@ saliency_<class>.svg, saliency_<class>_<band>.svg and, for EEGNet (cnn),
 spatial_filter_<f>_<d>.svg; rewrites RUN_DIR/report.html with "Inside the model". Every model
 is explained per sensor, grid models (vivit, cascade) included. On data made by megflow's
 generator, explain.json also correlates each class's saliency with the field of the sources
-the generator put in that class (sourceMatch), printed as it runs.`;
+the generator put in that class (sourceMatch), and removes each class's sources from the
+windows (their fields projected out, all bands and per band) to see what that does to the
+class's recall, against removing as many random fields (sourceOcclusion); both printed as it runs.`;
 
 /**
  * Runs the explain task with command-line `args`.

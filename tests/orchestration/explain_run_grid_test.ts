@@ -30,7 +30,11 @@ Deno.test("explainRun() explains a grid model per sensor and per band, and match
     });
     const runDir = join(dir, "run");
     await trainRun(config, { runDir, log: () => {} });
-    const { saliency, gradientTimesInput, explanation } = await explainRun(runDir, { steps: 2, log: () => {} });
+    const { saliency, gradientTimesInput, explanation } = await explainRun(runDir, {
+      steps: 2,
+      occlusionDraws: 0, // no source occlusion here (explain_run_occlusion_test.ts has it)
+      log: () => {},
+    });
     assertEquals(saliency.channels.length, 248);
     for (const file of [saliency, gradientTimesInput]) {
       for (const name of file.classes) {
@@ -47,6 +51,7 @@ Deno.test("explainRun() explains a grid model per sensor and per band, and match
     assertEquals(Object.keys(explanation.sourceMatch!.own.rest), ["all", "alpha"]);
     assertEquals(Object.keys(explanation.sourceMatch!.own.motor), ["all", "delta", "alpha", "beta"]);
     assert(Math.abs(explanation.sourceMatch!.own.rest.alpha) <= 1);
+    assertEquals(explanation.sourceOcclusion, undefined);
     const files = [...Deno.readDirSync(join(runDir, "explain"))].map((e) => e.name);
     assert(files.includes("saliency_rest_alpha.svg") && files.includes("saliency_motor_above.svg"));
     const report = await Deno.readTextFile(join(runDir, "report.html"));

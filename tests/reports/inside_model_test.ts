@@ -76,3 +76,32 @@ Deno.test("insideModelSection() shows the per-band maps with each band's share, 
   assertStringIncludes(html, "all 0.12, alpha 0.46 (others -0.10 to 0.20)");
   assert(!insideModelSection(INSIDE).includes("Per frequency band"));
 });
+
+Deno.test("insideModelSection() tabulates the source occlusion: recall, probability and share, removed and random", () => {
+  const outcome = (recall: number, meanProbability: number, share: number) => ({ recall, meanProbability, share });
+  const html = insideModelSection({
+    ...INSIDE,
+    sourceOcclusion: {
+      method: "projection",
+      randomDraws: 3,
+      seconds: 1,
+      baseline: { rest: { ...outcome(0.9, 0.6, 0.5), windows: 10 }, motor: { ...outcome(0.8, 0.5, 0.5), windows: 10 } },
+      conditions: [{
+        name: "motor:alpha",
+        class: "motor",
+        band: "alpha",
+        sources: ["muL", "muR"],
+        perClass: { rest: outcome(0.7, 0.5, 0.6), motor: outcome(0.1, 0.2, 0.4) },
+        random: { rest: outcome(0.9, 0.6, 0.5), motor: outcome(0.75, 0.45, 0.5) },
+      }],
+    },
+  });
+  assertStringIncludes(html, "Removing each class's sources");
+  assertStringIncludes(html, "mean of 3 draws");
+  assertStringIncludes(
+    html,
+    "<tr><th>motor</th><td>alpha</td><td>muL, muR</td><td>0.80 &rarr; <b>0.10</b> (0.75)</td>" +
+      "<td>0.50 &rarr; <b>0.20</b> (0.45)</td><td>0.50 &rarr; <b>0.40</b> (0.50)</td><td>-0.20 to -0.20</td></tr>",
+  );
+  assert(!insideModelSection(INSIDE).includes("Removing each class's sources"));
+});

@@ -4,7 +4,9 @@ import { printed } from "./_printed.ts";
 
 Deno.test("explain --help lists the flags and what it writes", async () => {
   const help = await printed(() => main(["--help"]));
-  for (const text of ["--run RUN_DIR", "--split NAME", "--steps N", "saliency.json", "spatial_filter_"]) {
+  for (
+    const text of ["--run RUN_DIR", "--split NAME", "--steps N", "saliency.json", "spatial_filter_", "sourceOcclusion"]
+  ) {
     assertStringIncludes(help, text);
   }
 });
