@@ -1,33 +1,19 @@
 import { assertEquals, assertRejects } from "@std/assert";
 import { join } from "node:path";
 import { copyThroughH5py, findPython, pythonCandidates, runPythonReference } from "../../bench/python_reference.ts";
+import { fakePython, withDir } from "./_fake_python.ts";
 
-/** A stand-in for python3: a shell script (no Python needed). */
-async function fakePython(dir: string, body: string): Promise<string> {
-  const path = join(dir, "python3");
-  await Deno.writeTextFile(path, `#!/bin/sh\n${body}\n`);
-  await Deno.chmod(path, 0o755);
-  return path;
-}
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "megflow-python-test-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const PREFIX = "megflow-python-test-";
 
 Deno.test("findPython() returns undefined when no candidate runs or has h5py, scipy and numpy", async () => {
-  await withDir(async (dir) => {
+  await withDir(PREFIX, async (dir) => {
     const broken = await fakePython(dir, "exit 1");
     assertEquals(await findPython([join(dir, "missing"), broken]), undefined);
   });
 });
 
 Deno.test("findPython() reports the first candidate that imports h5py, scipy and numpy, with their versions", async () => {
-  await withDir(async (dir) => {
+  await withDir(PREFIX, async (dir) => {
     const python = await fakePython(dir, 'echo "3.11.2 3.7.0 1.10.1 1.24.2"');
     assertEquals(await findPython([join(dir, "missing"), python]), {
       command: python,
@@ -52,7 +38,7 @@ Deno.test("pythonCandidates() tries $MEGFLOW_PYTHON first", () => {
 });
 
 Deno.test("runPythonReference() and copyThroughH5py() pass their arguments and parse the last JSON line", async () => {
-  await withDir(async (dir) => {
+  await withDir(PREFIX, async (dir) => {
     // prints a progress line, then the arguments after the script's path as JSON
     const python = await fakePython(dir, 'shift; echo progress; printf \'{"args": "%s"}\\n\' "$*"');
     const run = await runPythonReference(python, ["/d/a.h5", "/d/b.h5"], "decimate16");
@@ -64,7 +50,7 @@ Deno.test("runPythonReference() and copyThroughH5py() pass their arguments and p
 });
 
 Deno.test("runPythonReference() fails with the script's last error line", async () => {
-  await withDir(async (dir) => {
+  await withDir(PREFIX, async (dir) => {
     const python = await fakePython(
       dir,
       'echo "Traceback" >&2; echo "ModuleNotFoundError: No module named h5py" >&2; exit 1',

@@ -13,23 +13,9 @@ import { writeTwinCheck } from "../../bench/_twin_check.ts";
 import { setupBackend } from "../../backends/backend.ts";
 import { MODELS } from "../../models/registry.ts";
 import { fileURLToPath } from "node:url";
+import { fakePython, withDir } from "./_fake_python.ts";
 
-/** A stand-in for python3: a shell script (no Python or torch needed). */
-async function fakePython(dir: string, body: string): Promise<string> {
-  const path = join(dir, "python3");
-  await Deno.writeTextFile(path, `#!/bin/sh\n${body}\n`);
-  await Deno.chmod(path, 0o755);
-  return path;
-}
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "megflow-pytorch-test-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const PREFIX = "megflow-pytorch-test-";
 
 /** The probe's answer, then for the twins' script: the arguments to `args.txt` and `report` on stdout. */
 function twinsScript(dir: string, report: string): string {
@@ -58,7 +44,7 @@ const TWIN: TwinResult = {
 };
 
 Deno.test("findTorchPython() says clearly why there is no PyTorch: each candidate's reason and how to install it", async () => {
-  await withDir(async (dir) => {
+  await withDir(PREFIX, async (dir) => {
     const noTorch = await fakePython(dir, NO_TORCH);
     const probe = await findTorchPython([join(dir, "missing"), noTorch]);
     assert("missing" in probe);
@@ -70,7 +56,7 @@ Deno.test("findTorchPython() says clearly why there is no PyTorch: each candidat
 });
 
 Deno.test("findTorchPython() returns the first candidate that imports torch, with the versions", async () => {
-  await withDir(async (dir) => {
+  await withDir(PREFIX, async (dir) => {
     const python = await fakePython(dir, 'echo "3.11.2 1.13.1"');
     assertEquals(await findTorchPython([join(dir, "missing"), python]), {
       found: { command: python, python: "3.11.2", torch: "1.13.1" },
@@ -111,7 +97,7 @@ Deno.test("compareToPytorch() gives no ratio for a refused, missing, untimed or 
 });
 
 Deno.test("runPytorchTwins() passes models, expected counts, steps, batch and threads, and reports the script's error", async () => {
-  await withDir(async (dir) => {
+  await withDir(PREFIX, async (dir) => {
     const python = await fakePython(dir, twinsScript(dir, '{"threads": 1, "models": {}}'));
     const report = await runPytorchTwins(python, {
       models: ["gru", "cnn"],
@@ -138,7 +124,7 @@ Deno.test("runPytorchTwins() passes models, expected counts, steps, batch and th
 const TINY = { steps: { wasm: 1 }, warmupSteps: { wasm: 0 }, inferenceSteps: { wasm: 1 }, batchSize: 2 };
 
 Deno.test("benchTrainAgainstPytorch() without torch says so, skips the twins and still benchmarks megflow", async () => {
-  await withDir(async (dir) => {
+  await withDir(PREFIX, async (dir) => {
     const lines: string[] = [];
     const { train, pytorch } = await benchTrainAgainstPytorch({
       ...TINY,
@@ -156,7 +142,7 @@ Deno.test("benchTrainAgainstPytorch() without torch says so, skips the twins and
 });
 
 Deno.test("benchTrainAgainstPytorch() checks each twin against the megflow model it just measured and reports the ratio", async () => {
-  await withDir(async (dir) => {
+  await withDir(PREFIX, async (dir) => {
     const twin = { ...TWIN, params: 44804, expectedParams: 44804, windowsPerSecond: 1000 };
     const report = JSON.stringify({ torch: "1.13.1", threads: 1, models: { spectral: twin } });
     const lines: string[] = [];
@@ -181,7 +167,7 @@ Deno.test("benchTrainAgainstPytorch() checks each twin against the megflow model
 });
 
 Deno.test("benchTrainAgainstPytorch() compares a bench variant with the twin of its model", async () => {
-  await withDir(async (dir) => {
+  await withDir(PREFIX, async (dir) => {
     const report = JSON.stringify({ models: { spectral: { ...TWIN, refused: "counts differ" } } });
     const { pytorch } = await benchTrainAgainstPytorch({
       ...TINY,

@@ -8,6 +8,7 @@ import { writeRecording } from "../_recordings.ts";
 import { magnes3600Layout } from "../../core/layout.ts";
 import { TASK_TYPES } from "../../core/types.ts";
 import { Random } from "../../core/random.ts";
+import type { RunConfig } from "../../training/run_config.ts";
 
 export const layout = magnes3600Layout();
 /** Where each class's source sits (layout units): rest front-left, math front-right, memory back-left, motor back-right. */
@@ -43,4 +44,18 @@ export async function writeToyData(root: string): Promise<void> {
       }
     }
   }
+}
+
+/** Toy runs' settings shared by the explain tests: cpu, test1 validates, test3 is explained, 0.5 s windows. */
+export function toyRunSettings(): Partial<RunConfig> {
+  return {
+    backend: "cpu",
+    validationSplits: ["Cross/test1"],
+    testSplits: ["Cross/test3"],
+    preprocess: [{ op: "resample", toHz: 125 }, { op: "zscore" }, {
+      op: "window",
+      windowSeconds: 0.5,
+      strideSeconds: 0.25,
+    }],
+  };
 }

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { runConfig } from "../../training/run_config.ts";
 import { trainRun } from "../../orchestration/train_run.ts";
 import { explainRun } from "../../orchestration/explain_run.ts";
-import { writeToyData } from "./_toy_data.ts";
+import { toyRunSettings, writeToyData } from "./_toy_data.ts";
 
 const BANDS = ["delta", "theta", "alpha", "beta", "gamma", "below", "above"];
 
@@ -19,14 +19,7 @@ Deno.test("explainRun() explains a grid model per sensor and per band, and match
       epochs: 1,
       cacheDir: join(dir, "cache"),
       batchSize: 8,
-      backend: "cpu",
-      validationSplits: ["Cross/test1"],
-      testSplits: ["Cross/test3"],
-      preprocess: [{ op: "resample", toHz: 125 }, { op: "zscore" }, {
-        op: "window",
-        windowSeconds: 0.5,
-        strideSeconds: 0.25,
-      }],
+      ...toyRunSettings(),
     });
     const runDir = join(dir, "run");
     await trainRun(config, { runDir, log: () => {} });

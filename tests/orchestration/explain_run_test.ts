@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { runConfig } from "../../training/run_config.ts";
 import { trainRun } from "../../orchestration/train_run.ts";
 import { explainRun, spatialFilters } from "../../orchestration/explain_run.ts";
-import { CENTRES, inRegion, layout, writeToyData } from "./_toy_data.ts";
+import { CENTRES, inRegion, layout, toyRunSettings, writeToyData } from "./_toy_data.ts";
 import { buildModel } from "../../models/registry.ts";
 
 Deno.test("explainRun() puts each class's saliency where the class's source is, writes the files and the report section", async () => {
@@ -19,14 +19,7 @@ Deno.test("explainRun() puts each class's saliency where the class's source is, 
       adaptBatchNorm: false,
       batchSize: 16,
       learningRate: 0.03,
-      backend: "cpu",
-      validationSplits: ["Cross/test1"],
-      testSplits: ["Cross/test3"],
-      preprocess: [{ op: "resample", toHz: 125 }, { op: "zscore" }, {
-        op: "window",
-        windowSeconds: 0.5,
-        strideSeconds: 0.25,
-      }],
+      ...toyRunSettings(),
     });
     const runDir = join(dir, "run");
     const results = await trainRun(config, { runDir, log: () => {} });
