@@ -13,6 +13,7 @@ import { lastValueFrom, tap } from "rxjs";
 import { writeFileAtomic } from "../core/atomic_write.ts";
 import { PullGate } from "../core/pull_gate.ts";
 import { LABELS, type Recording } from "../core/types.ts";
+import { ChannelStats } from "../operators/_normalise.ts";
 import { readBlocks } from "../sources/read_blocks.ts";
 import { SYNTH_MARKER_FILE } from "../synth/default_dataset.ts";
 import { CLASS_SOURCES } from "../synth/class_sources.ts";
@@ -228,25 +229,17 @@ async function inverseSd(recording: Recording, ctx: PassContext): Promise<Float6
   const blocks = resample
     ? readResampled(recording, { toHz: resample.toHz, sfreq: resample.fromHz, maxSamples, cacheDir })
     : readBlocks(recording, { maxSamples });
-  let sum: Float64Array | undefined, squares: Float64Array | undefined, n = 0;
+  let stats: ChannelStats | undefined;
   await lastValueFrom(
     blocks.pipe(tap((block) => {
-      sum ??= new Float64Array(block.nChans);
-      squares ??= new Float64Array(block.nChans);
-      for (let c = 0; c < block.nChans; c++) {
-        for (let t = 0; t < block.nTimes; t++) {
-          const v = block.data[c * block.nTimes + t];
-          sum[c] += v;
-          squares[c] += v * v;
-        }
-      }
-      n += block.nTimes;
+      stats ??= new ChannelStats(block.nChans);
+      stats.update(block.data, block.nTimes);
     })),
     { defaultValue: undefined },
   );
-  return Float64Array.from(sum!, (s, c) => {
-    const variance = squares![c] / n - (s / n) ** 2;
-    return variance > 0 ? 1 / Math.sqrt(variance) : 0;
+  return Float64Array.from({ length: stats!.nChans }, (_, c) => {
+    const sd = stats!.sd(c);
+    return sd > 0 ? 1 / sd : 0;
   });
 }
 
