@@ -60,7 +60,10 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "recipe 0.316 / 0.289 (0.271 full); the front end without alignment, lr 1e-3, 20 epochs (this recipe) " +
       "0.449 / 0.453, best epochs 13 / 18 (`deno task train-cross --model gru --validation loso --max-samples 20000 --epochs 20 --lr 1e-3 " +
       "--model-options M --config F`, M: these modelOptions, F: the shared preprocessing and no test splits); the same without the front end 0.258 (left out 164636). " +
-      "Test splits chose nothing.",
+      "Test splits chose nothing. Cross-subject only, since 2026-12-06 (session 14, same command and folds, " +
+      "docs/models.md): 30 epochs (EEGNet's) with label smoothing 0.1, 0.500 / 0.496 against this recipe's 0.449 / 0.453 " +
+      "(30 epochs alone 0.469 / 0.492, smoothing alone 0.465 / 0.461; no mixup or weight decay 0.449, poolSize 5 0.410, " +
+      "dropout 0.5 0.383, stemFilters 16 0.320, left out 164636). Intra keeps 20 epochs, no smoothing (not searched).",
     settings: {
       modelOptions: { projectionNorm: true, projectionUnits: 32, projectionDropout: 0.3, stem: "temporalSpatial" },
       epochs: 20,
@@ -68,6 +71,7 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       weightDecay: 0.01,
       mixupAlpha: 0.2,
     },
+    cross: { epochs: 30, labelSmoothing: 0.1 },
   },
   vivit: {
     why: "One warm-up epoch (transformer practice; not compared against none) with the shared " +

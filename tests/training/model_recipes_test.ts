@@ -48,3 +48,12 @@ Deno.test("runConfig: a recipe sits between the defaults and the overrides, and 
     else recipes.gru = saved;
   }
 });
+
+Deno.test("model_recipes: gru trains 30 epochs with label smoothing 0.1 across subjects, within one subject as measured before", () => {
+  // Chosen on leave-one-subject-out validation (docs/models.md, session 14); intra was not searched.
+  const cross = runConfig("cross", "/data", { model: "gru" });
+  assertEquals([cross.epochs, cross.labelSmoothing, cross.learningRate, cross.mixupAlpha], [30, 0.1, 1e-3, 0.2]);
+  assertEquals(cross.modelOptions.stem, "temporalSpatial");
+  const intra = runConfig("intra", "/data", { model: "gru" });
+  assertEquals([intra.epochs, intra.labelSmoothing], [20, 0]);
+});
