@@ -86,7 +86,7 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "BatchNorm on the frame features (frameDepth 10, featureNorm, now the model's defaults), 0.688 (best " +
       "epoch 17, train 0.84: it overfits its two training subjects). Cross-subject: 30 epochs at lr 3e-3, chosen on " +
       "leave-one-subject-out validation (`deno task train-cross --model cascade --validation loso:SUBJECT " +
-      "--max-samples 20000 --config F`, F: `{\"testSplits\": []}`, 2026-12-06, shared machine, load 4-7), window " +
+      '--max-samples 20000 --config F`, F: `{"testSplits": []}`, 2026-12-06, shared machine, load 4-7), window ' +
       "accuracy of the left-out subject 164636 / 113922: the 20-epoch lr 2e-3 settings 0.398 / 0.359 (seed 42), " +
       "0.297 / 0.402 (seed 2); `--lr 3e-3 --epochs 30` 0.445 / 0.391 (seed 42), 0.355 / 0.422 (seed 2); lr 3e-3 or 30 " +
       "epochs alone 0.418 / 0.387 and 0.422 / 0.383; lr 1e-3 + weight decay 0.01 + mixup 0.2, smaller or wider frame " +
