@@ -8,6 +8,12 @@
  * ViViT training step these products took most of the time. This kernel transposes the marked
  * operands with the wasm `Transpose` kernel (one memory pass) and runs the XNNPACK product.
  *
+ * XNNPACK packs the second operand as "weights" on every call (tfjs caches the packing per tensor,
+ * but a gradient is a new tensor each step), and packing costs more than a transpose: a
+ * `[4000, 192]` operand ~13 ms. So `a^T @ b` (a dense layer's weight gradient `x^T @ dy`) with
+ * `a` narrower than `b` is computed as `(b^T @ a)^T`, packing the smaller `a`: gru's recurrence
+ * and projection gradients (`[4000, 64]^T x [4000, 192]`).
+ *
  * A product `a @ b^T` (`transposeB` only: the shape of a dense layer's input gradient
  * `dy @ W^T`) is deferred (`_deferred.ts`): computed when something first reads it, never when
  * it is disposed unread. tfjs-core's fused `matMul` (which every tfjs-layers `Dense` calls) has a
@@ -56,6 +62,13 @@ export function transposingBatchMatMulConfig(stock: tf.KernelConfig): tf.KernelC
     if (transposeB && !transposeA && sameBatch(a, b)) {
       const shape = [...a.shape.slice(0, -1), b.shape[b.shape.length - 2]];
       return deferOutput(backend, shape, [a, b], () => product(backend, a, b, false, true));
+    }
+    if (transposeA && !transposeB && sameBatch(a, b) && a.shape[a.shape.length - 1] < b.shape[b.shape.length - 1]) {
+      // a^T b = (b^T a)^T: XNNPACK then packs `a` (the smaller) as the weights operand.
+      const swapped = product(backend, b, a, true, false);
+      const out = swapLast(backend, swapped);
+      disposeInfo(backend, swapped);
+      return out;
     }
     return product(backend, a, b, transposeA, transposeB);
   }

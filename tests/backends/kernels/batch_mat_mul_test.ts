@@ -11,6 +11,8 @@ const SHAPES: Array<[number[], number[]]> = [
   [[1, 6, 9], [3, 9, 5]], // broadcast batch
   [[2, 3, 4, 5], [2, 3, 5, 6]], // rank 4
   [[33, 17], [17, 20]],
+  [[6, 40], [40, 24]], // a^T b with m < n: computed as (b^T a)^T
+  [[2, 5, 30], [2, 30, 11]],
 ];
 
 Deno.test("matMul on wasm matches cpu for every transpose combination and batch layout", async () => {
