@@ -75,11 +75,13 @@ export const DEFAULT_BENCH_SIGNALS: Readonly<Record<"channels" | "grid" | "bands
  * Extra names the benchmark accepts besides the registered models: a registered model with
  * other options. `cnn_textbook` is EEGNet-8,2 in the textbook layer order (temporal conv on
  * every sensor, BatchNorm, then the spatial conv), to compare with the default `cnn`, which
- * computes the same network spatial filter first.
+ * computes the same network spatial filter first. `gru_stock` and `cascade_stock` run tfjs's `GRU` where
+ * the defaults run the fused one.
  */
 export const BENCH_VARIANTS: Readonly<Record<string, { model: string; options: object }>> = Object.freeze({
   cnn_textbook: { model: "cnn", options: { spatialFirst: false } },
   gru_stock: { model: "gru", options: { fused: false } },
+  cascade_stock: { model: "cascade", options: { fused: false } },
 });
 
 /** Default timed training steps per backend (webgpu on a software adapter and cpu take minutes per EEGNet step). */
