@@ -9,10 +9,10 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
 import { setupBackend } from "../backends/backend.ts";
 import { buildModel, MODELS, type SignalShape } from "../models/registry.ts";
 import { predictBatch, trainStep } from "../training/train_step.ts";
+import { adam } from "../training/fused_adam.ts";
 import { Random } from "../core/random.ts";
 import type { Batch } from "../core/types.ts";
 
@@ -175,7 +175,7 @@ export async function benchTrain(options: TrainBenchOptions = {}): Promise<Train
       const signal = options.signals?.[name] ?? DEFAULT_BENCH_SIGNALS[MODELS[variant.model].input];
       const batch = randomBatch(variant.model, signal, batchSize, nClasses);
       const model = buildModel(variant.model, signal, nClasses, variant.options);
-      const optimizer = tf.train.adam(1e-3);
+      const optimizer = adam(1e-3);
       try {
         for (let i = 0; i < warmup; i++) await trainStep(model, optimizer, batch, nClasses);
         const stepMs: number[] = [];
