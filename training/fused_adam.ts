@@ -50,7 +50,7 @@ type Gradients = Parameters<tf.AdamOptimizer["applyGradients"]>[0];
  * await tf.setBackend("cpu");
  * const w = tf.variable(tf.tensor1d([1, -2]));
  * const adam = new FusedAdam(0.1);
- * adam.applyGradients({ [w.name]: tf.tensor1d([0.5, -0.5]) });
+ * adam.applyGradients([{ name: w.name, tensor: tf.tensor1d([0.5, -0.5]) }]);
  * const [a, b] = w.dataSync();
  * assertAlmostEquals(a, 0.9, 1e-6); // the first Adam step moves by about the learning rate
  * assertAlmostEquals(b, -1.9, 1e-6);
