@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { fileURLToPath } from "node:url";
+import { probePython, runPythonScript } from "./_python_process.ts";
 
 /** A Python that can run the reference. */
 export interface PythonInfo {
@@ -59,26 +59,15 @@ const PROBE =
  * @returns Its command and versions, or `undefined` when none works.
  */
 export async function findPython(candidates: readonly string[] = pythonCandidates()): Promise<PythonInfo | undefined> {
-  for (const command of candidates) {
-    try {
-      const output = await new Deno.Command(command, { args: ["-c", PROBE], stdout: "piped", stderr: "null" }).output();
-      if (!output.success) continue;
-      const [version, h5py, scipy, numpy] = new TextDecoder().decode(output.stdout).trim().split(/\s+/);
-      if (numpy) return { command, version, h5py, scipy, numpy };
-    } catch {
-      // not installed
-    }
-  }
-  return undefined;
+  const probe = await probePython(candidates, PROBE, 4);
+  if (!("command" in probe)) return undefined;
+  const [version, h5py, scipy, numpy] = probe.words;
+  return { command: probe.command, version, h5py, scipy, numpy };
 }
 
 /** Runs a script of this folder with `python` and parses the JSON line it prints last. */
 async function runScript<T>(python: string, script: string, args: readonly string[]): Promise<T> {
-  const path = fileURLToPath(new URL(script, import.meta.url));
-  const output = await new Deno.Command(python, { args: [path, ...args], stdout: "piped", stderr: "piped" }).output();
-  const stderr = new TextDecoder().decode(output.stderr).trim();
-  if (!output.success) throw new Error(`${python} ${script} failed (exit ${output.code}): ${stderr.split("\n").pop()}`);
-  const lines = new TextDecoder().decode(output.stdout).trim().split("\n");
+  const lines = (await runPythonScript(python, script, args)).trim().split("\n");
   return JSON.parse(lines[lines.length - 1]);
 }
 

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { fileURLToPath } from "node:url";
+import { probePython, runPythonScript } from "./_python_process.ts";
 import { BENCH_VARIANTS, benchTrain, DEFAULT_STEPS, DEFAULT_WARMUP } from "./train.ts";
 import type { TrainBenchOptions, TrainBenchReport, TrainBenchResult } from "./train.ts";
 import { pythonCandidates } from "./python_reference.ts";
@@ -115,7 +115,6 @@ export interface PytorchBenchOptions extends Omit<TrainBenchOptions, "signals" |
   threads?: number;
 }
 
-const TWINS_SCRIPT = fileURLToPath(new URL("./pytorch_twins.py", import.meta.url));
 const PROBE = "import sys, torch; print(sys.version.split()[0], torch.__version__)";
 const INSTALL_HINT = "install PyTorch (Debian: apt install python3-torch; else pip install torch), " +
   "or name a Python that has it with --python CMD or $MEGFLOW_PYTHON";
@@ -128,23 +127,14 @@ const INSTALL_HINT = "install PyTorch (Debian: apt install python3-torch; else p
  * @returns `{ found }` or `{ missing }`.
  */
 export async function findTorchPython(candidates: readonly string[] = pythonCandidates()): Promise<TorchProbe> {
-  const reasons: string[] = [];
-  for (const command of candidates) {
-    try {
-      const output = await new Deno.Command(command, { args: ["-c", PROBE], stdout: "piped", stderr: "piped" })
-        .output();
-      const [python, torch] = new TextDecoder().decode(output.stdout).trim().split(/\s+/);
-      if (output.success && torch) return { found: { command, python, torch } };
-      reasons.push(`${command}: ${lastLine(output.stderr) || `exit ${output.code}`}`);
-    } catch {
-      reasons.push(`${command}: not found`);
-    }
+  const probe = await probePython(candidates, PROBE, 2);
+  if ("reasons" in probe) {
+    return {
+      missing: `PyTorch comparison skipped: no Python with torch (${probe.reasons.join("; ")}); ${INSTALL_HINT}`,
+    };
   }
-  return { missing: `PyTorch comparison skipped: no Python with torch (${reasons.join("; ")}); ${INSTALL_HINT}` };
-}
-
-function lastLine(bytes: Uint8Array): string {
-  return new TextDecoder().decode(bytes).trim().split("\n").pop() ?? "";
+  const [python, torch] = probe.words;
+  return { found: { command: probe.command, python, torch } };
 }
 
 /**
@@ -203,7 +193,6 @@ export interface TwinRunOptions {
  */
 export async function runPytorchTwins(python: string, options: TwinRunOptions): Promise<TwinReport> {
   const args = [
-    TWINS_SCRIPT,
     "--models",
     options.models.join(","),
     "--expect",
@@ -216,11 +205,7 @@ export async function runPytorchTwins(python: string, options: TwinRunOptions): 
     String(options.batchSize ?? 32),
     ...(options.threads ? ["--threads", String(options.threads)] : []),
   ];
-  const output = await new Deno.Command(python, { args, stdout: "piped", stderr: "piped" }).output();
-  if (!output.success) {
-    throw new Error(`${python} bench/pytorch_twins.py failed (exit ${output.code}): ${lastLine(output.stderr)}`);
-  }
-  return parseTwinReport(new TextDecoder().decode(output.stdout));
+  return parseTwinReport(await runPythonScript(python, "./pytorch_twins.py", args));
 }
 
 /**

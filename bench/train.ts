@@ -9,10 +9,10 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
 import { setupBackend } from "../backends/backend.ts";
 import { buildModel, MODELS, type SignalShape } from "../models/registry.ts";
 import { predictBatch, trainStep } from "../training/train_step.ts";
+import { adam } from "../training/fused_adam.ts";
 import { Random } from "../core/random.ts";
 import type { Batch } from "../core/types.ts";
 
@@ -75,11 +75,13 @@ export const DEFAULT_BENCH_SIGNALS: Readonly<Record<"channels" | "grid" | "bands
  * Extra names the benchmark accepts besides the registered models: a registered model with
  * other options. `cnn_textbook` is EEGNet-8,2 in the textbook layer order (temporal conv on
  * every sensor, BatchNorm, then the spatial conv), to compare with the default `cnn`, which
- * computes the same network spatial filter first.
+ * computes the same network spatial filter first. `gru_stock` and `cascade_stock` run tfjs's `GRU` where
+ * the defaults run the fused one.
  */
 export const BENCH_VARIANTS: Readonly<Record<string, { model: string; options: object }>> = Object.freeze({
   cnn_textbook: { model: "cnn", options: { spatialFirst: false } },
   gru_stock: { model: "gru", options: { fused: false } },
+  cascade_stock: { model: "cascade", options: { fused: false } },
 });
 
 /** Default timed training steps per backend (webgpu on a software adapter and cpu take minutes per EEGNet step). */
@@ -173,7 +175,7 @@ export async function benchTrain(options: TrainBenchOptions = {}): Promise<Train
       const signal = options.signals?.[name] ?? DEFAULT_BENCH_SIGNALS[MODELS[variant.model].input];
       const batch = randomBatch(variant.model, signal, batchSize, nClasses);
       const model = buildModel(variant.model, signal, nClasses, variant.options);
-      const optimizer = tf.train.adam(1e-3);
+      const optimizer = adam(1e-3);
       try {
         for (let i = 0; i < warmup; i++) await trainStep(model, optimizer, batch, nClasses);
         const stepMs: number[] = [];

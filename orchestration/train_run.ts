@@ -7,7 +7,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { join, resolve } from "node:path";
 import { assertOutputsOutsideData } from "../core/_is_inside.ts";
@@ -19,6 +19,7 @@ import { loadModel, saveCheckpoint, saveModel } from "../training/checkpoint.ts"
 import { checkRunFolder, loadResumeCheckpoint } from "../training/run_folder.ts";
 import { DataFileError } from "../core/errors.ts";
 import { type EpochMetrics, fit, type FitOptions, type FitResult } from "../training/fit.ts";
+import { adam } from "../training/fused_adam.ts";
 import {
   evaluatePredictions,
   type PredictionRow,
@@ -269,7 +270,7 @@ async function startTraining(
   log: (line: string) => void,
 ): Promise<TrainingSession> {
   const checkpointDir = join(runDir, "checkpoint");
-  const optimizer = tf.train.adam(config.learningRate);
+  const optimizer = adam(config.learningRate);
   const state: TrainingState = { history: [], bestEpoch: 0 };
   const session = { config, optimizer, runDir, checkpointDir, log, state };
   const checkpoint = resume ? await loadResumeCheckpoint<TrainingState>(runDir, log) : undefined;

@@ -16,13 +16,14 @@
  */
 import { concat, defer, from, ignoreElements, type Observable, switchMap, tap } from "rxjs";
 import { join, resolve } from "node:path";
-import { designResampleFilter, resample } from "../operators/resample.ts";
-import { readBlocks, type ReadBlocksOptions } from "../sources/read_blocks.ts";
+import { designResampleFilter } from "../operators/resample.ts";
+import type { ReadBlocksOptions } from "../sources/read_blocks.ts";
 import { writeFileAtomic } from "../core/atomic_write.ts";
 import { RAW_SFREQ } from "../core/types.ts";
 import type { Block, Recording } from "../core/types.ts";
 import { DataFileError } from "../core/errors.ts";
 import type { ResamplePool } from "./resample_pool.ts";
+import { readAndResample } from "./_read_and_resample.ts";
 import { decodeEntry, encodeEntry } from "./_resample_cache_entry.ts";
 
 /** Options of {@linkcode readResampled}: those of `readBlocks`, plus the target rate and cache. */
@@ -125,12 +126,7 @@ export function readResampled(recording: Recording, options: ReadResampledOption
   const toHz = options.toHz ?? 125;
   const { pool } = options;
   const fromRaw = () =>
-    pool
-      ? pool.read(recording, { ...options, toHz })
-      // resample copies each block as it arrives: borrow the reader's buffer instead of a copy
-      : readBlocks(recording, { ...options, borrow: true }).pipe(
-        resample({ toHz, fromHz: options.sfreq ?? RAW_SFREQ }),
-      );
+    pool ? pool.read(recording, { ...options, toHz }) : readAndResample(recording, { ...options, toHz });
   const cacheDir = options.cacheDir;
   if (cacheDir === undefined) return defer(fromRaw);
   return from(resampledCacheKey(recording.path, options)).pipe(

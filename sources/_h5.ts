@@ -126,6 +126,8 @@ export interface H5DatasetInfo {
   dtype: string;
   /** Bytes per element. */
   elementBytes: number;
+  /** Whether the elements are stored little-endian. */
+  littleEndian: boolean;
   /** Chunk dimensions, or `null` for contiguous storage. */
   chunks: number[] | null;
   /** Names of the filters of a chunked dataset, e.g. `["shuffle", "deflate"]`. */
@@ -401,6 +403,7 @@ export class H5File {
         shape: metadata.shape ?? [],
         dtype: dtypeName(module, metadata.type, metadata.size, metadata.signed),
         elementBytes: metadata.size,
+        littleEndian: metadata.littleEndian,
         chunks: metadata.chunks,
         filters: filters.map((filter) => filter.name || FILTER_NAMES[filter.id] || `filter ${filter.id}`),
       };
@@ -408,10 +411,10 @@ export class H5File {
   }
 
   /**
-   * Reads rows `[0, nRows)` and columns `[t0, t1)` of the 2-D dataset `name` into the
-   * wasm heap at `pointer`, which must hold `nRows * (t1 - t0) * elementBytes` bytes.
+   * Reads rows `[firstRow, firstRow + nRows)` and columns `[t0, t1)` of the 2-D dataset `name`
+   * into the wasm heap at `pointer`, which must hold `nRows * (t1 - t0) * elementBytes` bytes.
    */
-  readColumns(name: string, nRows: number, t0: number, t1: number, pointer: number): void {
+  readColumns(name: string, nRows: number, t0: number, t1: number, pointer: number, firstRow = 0): void {
     this.#assertOpen();
     const module = this.#module;
     const status = callHdf5(
@@ -423,7 +426,7 @@ export class H5File {
           this.#fileId,
           `/${name}`,
           [BigInt(nRows), BigInt(t1 - t0)],
-          [0n, BigInt(t0)],
+          [BigInt(firstRow), BigInt(t0)],
           [1n, 1n],
           BigInt(pointer),
         ),

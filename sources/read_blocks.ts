@@ -6,6 +6,7 @@
 
 import { Observable } from "rxjs";
 import type { H5Module, OpenRecording, openRecordingFile } from "./_h5.ts";
+import type { DirectDataset, openDirect, readDirect } from "./_direct_read.ts";
 import { DataFileError } from "../core/errors.ts";
 import { magnes3600Layout } from "../core/layout.ts";
 import type { PullGate } from "../core/pull_gate.ts";
@@ -45,6 +46,20 @@ export interface ReadBlocksOptions {
    * samples (that makes a copy anyway). Default `false`.
    */
   borrow?: boolean;
+  /**
+   * `true`: a contiguous, unfiltered, little-endian dataset (h5py's and megflow's files) is
+   * read with plain file reads at its byte offset, found in its layout message and checked
+   * against samples read through HDF5; any other dataset is read through h5wasm. The values
+   * are the same either way. `false`: always through h5wasm. Default `true`.
+   */
+  direct?: boolean;
+  /**
+   * `false`: blocks are not checked for NaN or infinite values. For a consumer that checks
+   * something cheaper instead and reads the recording again with the check on to name the
+   * bad sample (as the resampling readers do: a non-finite input always makes a non-finite
+   * resampled output). Default `true`.
+   */
+  checkFinite?: boolean;
 }
 
 /**
@@ -114,6 +129,8 @@ export function readBlocks(recording: Recording, options: ReadBlocksOptions = {}
     maxSamples,
     float32 = false,
     borrow = false,
+    direct = true,
+    checkFinite = true,
   } = options;
   checkPositiveInteger("blockSamples", blockSamples);
   checkPositiveInteger("expectedChannels", expectedChannels);
@@ -134,12 +151,14 @@ export function readBlocks(recording: Recording, options: ReadBlocksOptions = {}
     const run = async () => {
       // h5wasm (about 50 MB resident once loaded) loads with the first read, not with this
       // module: a process whose reading happens in workers never loads it
-      const h5 = await import("./_h5.ts");
+      const [h5, plain] = await Promise.all([import("./_h5.ts"), import("./_direct_read.ts")]);
       const module = await h5.h5Module();
       if (subscriber.closed) return;
       reader = new BlockReader(module, h5.openRecordingFile, recording, expectedChannels, blockSamples, {
         float32,
         borrow,
+        direct: direct ? plain : undefined,
+        checkFinite,
       });
       const end = Math.min(reader.nTimes, maxSamples ?? Infinity);
       for (let t0 = 0; t0 < end; t0 += blockSamples) {
@@ -178,6 +197,9 @@ class BlockReader {
   #nChans: number;
   #float32: boolean;
   #borrow: boolean;
+  #checkFinite: boolean;
+  #direct: DirectDataset | undefined;
+  #readDirect: typeof readDirect | undefined;
   #pointer = 0;
 
   constructor(
@@ -186,13 +208,19 @@ class BlockReader {
     recording: Recording,
     nChans: number,
     blockSamples: number,
-    output: { float32: boolean; borrow: boolean },
+    output: {
+      float32: boolean;
+      borrow: boolean;
+      direct?: { openDirect: typeof openDirect; readDirect: typeof readDirect };
+      checkFinite: boolean;
+    },
   ) {
     this.#module = module;
     this.#recording = recording;
     this.#nChans = nChans;
     this.#float32 = output.float32;
     this.#borrow = output.borrow;
+    this.#checkFinite = output.checkFinite;
     this.#open = open(module, recording.path, {
       datasetName: recording.datasetName,
       expectedChannels: nChans,
@@ -206,19 +234,29 @@ class BlockReader {
       throw new RangeError(`Cannot read blocks: the wasm heap cannot hold a block of ${bytes} bytes`);
     }
     this.#pointer = pointer;
+    try {
+      this.#direct = output.direct?.openDirect(module, this.#open);
+      this.#readDirect = output.direct?.readDirect;
+    } catch (error) {
+      this.close();
+      throw error;
+    }
   }
 
   /** Reads columns `[t0, t1)` of every channel, checks them and copies them out of the wasm heap (unless borrowed). */
   read(t0: number, t1: number): Float32Array | Float64Array {
     const { file, info } = this.#open;
-    file.readColumns(info.name, this.#nChans, t0, t1, this.#pointer);
     const n = this.#nChans * (t1 - t0);
+    if (this.#direct && this.#readDirect) {
+      const bytes = new Uint8Array(this.#module.HEAPU8.buffer, this.#pointer, n * info.elementBytes);
+      this.#readDirect(this.#direct, file.path, this.#nChans, t0, t1, bytes);
+    } else file.readColumns(info.name, this.#nChans, t0, t1, this.#pointer);
     // The heap may have grown (and its buffer been replaced) during the read.
     const heap = this.#module.HEAPU8.buffer;
     const view = info.elementBytes === 8
       ? new Float64Array(heap, this.#pointer, n)
       : new Float32Array(heap, this.#pointer, n);
-    const bad = firstNonFinite(view);
+    const bad = this.#checkFinite ? firstNonFinite(view) : -1;
     if (bad >= 0) {
       const channel = Math.floor(bad / (t1 - t0));
       const sample = t0 + (bad % (t1 - t0));
@@ -235,6 +273,8 @@ class BlockReader {
   }
 
   close(): void {
+    this.#direct?.handle.close();
+    this.#direct = undefined;
     if (this.#pointer !== 0) {
       this.#module._free(this.#pointer);
       this.#pointer = 0;

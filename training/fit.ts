@@ -5,13 +5,14 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { Observable } from "rxjs";
 import { consume } from "../pipeline/consume.ts";
 import { releaseBatch } from "../operators/shuffle_into_batches.ts";
 import { PullGate } from "../core/pull_gate.ts";
 import { trainStep, type TrainStepOptions } from "./train_step.ts";
+import { adam } from "./fused_adam.ts";
 import { hashSeed } from "../core/random.ts";
 import { withSeededRandom } from "../core/with_seeded_random.ts";
 import type { Batch } from "../core/types.ts";
@@ -167,11 +168,11 @@ export async function fit(
       throw new RangeError(`Cannot fit: the learning rate must be a positive number, got ${optimizer}`);
     }
     options = { ...options, learningRate: options.learningRate ?? optimizer };
-    const adam = tf.train.adam(optimizer);
+    const fused = adam(optimizer);
     try {
-      return await fit(model, adam, options);
+      return await fit(model, fused, options);
     } finally {
-      adam.dispose();
+      fused.dispose();
     }
   }
   const { epochs = 10, patience = 5 } = options;

@@ -5,6 +5,7 @@
  * @module
  */
 export * from "./train_step.ts";
+export * from "./fused_adam.ts";
 export * from "./weight_decay.ts";
 export * from "./fit.ts";
 export * from "./adapt_batch_norm.ts";

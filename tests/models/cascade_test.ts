@@ -146,3 +146,47 @@ Deno.test("cascade() with featureNorm normalises the frame features with a third
   assertEquals(model.getLayer("frame_features").outputShape, [null, 8]);
   model.dispose();
 });
+
+Deno.test("cascade() runs its GRU as the fused layer by default, tfjs's GRU with fused: false", () => {
+  const className = (options: object) => {
+    const model = cascade({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 3, { ...SMALL, ...options });
+    const name = model.getLayer("gru").getClassName();
+    model.dispose();
+    return name;
+  };
+  assertEquals(className({}), "FusedGru");
+  assertEquals(className({ fused: false }), "GRU");
+});
+
+Deno.test("cascade() fused and tfjs GRU models give the same outputs and weight gradients with the same weights", () => {
+  const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
+  const fused = cascade(signal, 3, { ...SMALL, featureNorm: true });
+  const stock = cascade(signal, 3, { ...SMALL, featureNorm: true, fused: false });
+  stock.setWeights(fused.getWeights());
+  const x = tf.randomNormal([3, 20, 8, 8], 0, 1, "float32", 7);
+  const run = (model: tfl.LayersModel) => {
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const { value, grads } = tf.variableGrads(() => {
+      // Inference mode: no dropout, so both models see the same function.
+      const probs = model.apply(x, { training: false }) as tf.Tensor;
+      return tf.sum(tf.mul(tf.log(probs), tf.range(1, 4)));
+    }, variables);
+    return { value: value.dataSync()[0], grads: variables.map((v) => grads[v.name].dataSync()) };
+  };
+  const a = run(fused);
+  const b = run(stock);
+  assert(Math.abs(a.value - b.value) < 1e-5 * Math.abs(b.value), `loss ${a.value} vs ${b.value}`);
+  assertEquals(a.grads.length, b.grads.length);
+  a.grads.forEach((g, i) => {
+    let diff = 0;
+    let norm = 0;
+    for (let j = 0; j < g.length; j++) {
+      diff = Math.max(diff, Math.abs(g[j] - b.grads[i][j]));
+      norm = Math.max(norm, Math.abs(b.grads[i][j]));
+    }
+    assert(diff <= 1e-4 * norm + 1e-7, `gradient ${i} (${fused.trainableWeights[i].name}): ${diff} of ${norm}`);
+  });
+  tf.dispose([x] as never);
+  fused.dispose();
+  stock.dispose();
+});

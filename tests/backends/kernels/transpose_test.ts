@@ -1,7 +1,7 @@
 import { assertEquals } from "@std/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { Random } from "../../../core/random.ts";
-import { transposeBlocked } from "../../../backends/kernels/transpose.ts";
+import { MIN_STREAM_VALUES, transposeBlocked, transposeStreamed } from "../../../backends/kernels/transpose.ts";
 import { compareBackends, normalInput, runOn, setupBackends } from "./_parity.ts";
 
 Deno.test("Transpose on wasm matches cpu for batched matrix transposes (tiled) and other permutations (stock)", async () => {
@@ -12,6 +12,8 @@ Deno.test("Transpose on wasm matches cpu for batched matrix transposes (tiled) a
     { x: [2, 260, 257], perm: [0, 2, 1] }, // a batch of matrices
     { x: [2, 1, 256, 290], perm: [0, 1, 3, 2] },
     { x: [5, 6], perm: [1, 0] }, // small: stock kernel
+    { x: [Math.ceil(MIN_STREAM_VALUES / 40) + 3, 40], perm: [1, 0] }, // tall and narrow: streamed rows
+    { x: [2, MIN_STREAM_VALUES / 64, 64], perm: [0, 2, 1] },
     { x: [4, 50, 3, 40], perm: [0, 2, 1, 3] }, // not a last-two swap: stock kernel
   ];
   for (const c of cases) {
@@ -31,4 +33,12 @@ Deno.test("transposeBlocked transposes every matrix of a batch", () => {
   assertEquals(Array.from(dst.subarray(0, 12)), [0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]);
   assertEquals(dst[12], 12);
   assertEquals(dst[13], 16);
+});
+
+Deno.test("transposeStreamed transposes every matrix of a batch", () => {
+  const src = Float32Array.from({ length: 2 * 5 * 2 }, (_, i) => i);
+  const dst = new Float32Array(src.length);
+  transposeStreamed(src, dst, 2, 5, 2);
+  assertEquals(Array.from(dst.subarray(0, 10)), [0, 2, 4, 6, 8, 1, 3, 5, 7, 9]);
+  assertEquals(Array.from(dst.subarray(10, 12)), [10, 12]);
 });
