@@ -8,7 +8,6 @@
 
 import * as tfl from "@tensorflow/tfjs-layers";
 import { LayerNorm } from "./layers/layer_norm.ts";
-import { denseGelu } from "./layers/fused_gelu.ts";
 import { MultiHeadSelfAttention } from "./layers/multi_head_self_attention.ts";
 import { RouterAttention } from "./layers/router_attention.ts";
 import { SegmentEmbedding } from "./layers/segment_embedding.ts";
@@ -204,7 +203,7 @@ export function tsa(signal: SignalShape, nOutputs: number, options?: TsaOptions)
   x = new SegmentEmbedding({ segLen: o.segLen, dModel: o.dModel, name: "segment_embedding" })
     .apply(x) as tfl.SymbolicTensor;
   if (o.embedMlp) {
-    let y = denseGelu({ units: o.mlpRatio * o.dModel, activation: o.activation, name: "embedding_mlp_hidden" })
+    let y = tfl.layers.dense({ units: o.mlpRatio * o.dModel, activation: o.activation, name: "embedding_mlp_hidden" })
       .apply(x) as tfl.SymbolicTensor;
     y = tfl.layers.dense({ units: o.dModel, name: "embedding_mlp_output" }).apply(y) as tfl.SymbolicTensor;
     x = tfl.layers.add({ name: "embedding_mlp_residual" }).apply([x, y]) as tfl.SymbolicTensor;
@@ -291,7 +290,7 @@ function residual(x: tfl.SymbolicTensor, y: tfl.SymbolicTensor, name: string, o:
 /** A pre-LayerNorm MLP block with its residual. */
 function mlp(x: tfl.SymbolicTensor, name: string, o: Required<TsaOptions>): tfl.SymbolicTensor {
   let y = new LayerNorm({ name: `${name}_mlp_norm` }).apply(x) as tfl.SymbolicTensor;
-  y = denseGelu({ units: o.mlpRatio * o.dModel, activation: o.activation, name: `${name}_mlp_hidden` })
+  y = tfl.layers.dense({ units: o.mlpRatio * o.dModel, activation: o.activation, name: `${name}_mlp_hidden` })
     .apply(y) as tfl.SymbolicTensor;
   y = tfl.layers.dropout({ rate: o.dropProb, name: `${name}_mlp_hidden_dropout` }).apply(y) as tfl.SymbolicTensor;
   y = tfl.layers.dense({ units: o.dModel, name: `${name}_mlp_output` }).apply(y) as tfl.SymbolicTensor;

@@ -7,7 +7,6 @@
 
 import * as tfl from "@tensorflow/tfjs-layers";
 import { LayerNorm } from "./layers/layer_norm.ts";
-import { denseGelu } from "./layers/fused_gelu.ts";
 import { MultiHeadSelfAttention } from "./layers/multi_head_self_attention.ts";
 import { PositionalEmbedding } from "./layers/positional_embedding.ts";
 import { TubeletEmbedding } from "./layers/tubelet_embedding.ts";
@@ -250,7 +249,7 @@ function block(x: tfl.SymbolicTensor, name: string, o: Required<VivitOptions>): 
   y = tfl.layers.dropout({ rate: o.dropProb, name: `${name}_attention_dropout` }).apply(y) as tfl.SymbolicTensor;
   x = tfl.layers.add({ name: `${name}_attention_residual` }).apply([x, y]) as tfl.SymbolicTensor;
   y = new LayerNorm({ name: `${name}_mlp_norm` }).apply(x) as tfl.SymbolicTensor;
-  y = denseGelu({ units: o.mlpRatio * o.embedDim, activation: o.activation, name: `${name}_mlp_hidden` })
+  y = tfl.layers.dense({ units: o.mlpRatio * o.embedDim, activation: o.activation, name: `${name}_mlp_hidden` })
     .apply(y) as tfl.SymbolicTensor;
   y = tfl.layers.dropout({ rate: o.dropProb, name: `${name}_mlp_dropout` }).apply(y) as tfl.SymbolicTensor;
   y = tfl.layers.dense({ units: o.embedDim, name: `${name}_mlp_output` }).apply(y) as tfl.SymbolicTensor;
