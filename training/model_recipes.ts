@@ -63,7 +63,9 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "Test splits chose nothing. Cross-subject only, since 2026-12-06 (session 14, same command and folds, " +
       "docs/models.md): 30 epochs (EEGNet's) with label smoothing 0.1, 0.500 / 0.496 against this recipe's 0.449 / 0.453 " +
       "(30 epochs alone 0.469 / 0.492, smoothing alone 0.465 / 0.461; no mixup or weight decay 0.449, poolSize 5 0.410, " +
-      "dropout 0.5 0.383, stemFilters 16 0.320, left out 164636). Intra keeps 20 epochs, no smoothing (not searched).",
+      "dropout 0.5 0.383, stemFilters 16 0.320, left out 164636). Intra keeps 20 epochs, no smoothing: on train-intra's held-out Intra/train chunks (seeds 1-3, `deno task " +
+      "train-intra --model gru --seed S --config F --epochs 30 --label-smoothing 0.1`) the cross recipe reached 0.548 / 0.798 / " +
+      "0.960 against 0.532 / 0.806 / 0.960, within noise (docs/models.md).",
     settings: {
       modelOptions: { projectionNorm: true, projectionUnits: 32, projectionDropout: 0.3, stem: "temporalSpatial" },
       epochs: 20,
