@@ -49,7 +49,7 @@ function swapsLastTwo(perm: number[]): boolean {
 
 /**
  * Transposes `batch` row-major `[rows, cols]` matrices of `src` into `dst` (`[cols, rows]`
- * each), tile by tile.
+ * each), tile by tile (`tileRows` x `tileCols`, default 32 x 32).
  */
 export function transposeBlocked(
   src: Float32Array | Int32Array | Uint8Array,
@@ -57,14 +57,16 @@ export function transposeBlocked(
   batch: number,
   rows: number,
   cols: number,
+  tileRows = TILE,
+  tileCols = TILE,
 ): void {
   const size = rows * cols;
   for (let e = 0; e < batch; e++) {
     const off = e * size;
-    for (let r0 = 0; r0 < rows; r0 += TILE) {
-      const r1 = Math.min(r0 + TILE, rows);
-      for (let c0 = 0; c0 < cols; c0 += TILE) {
-        const c1 = Math.min(c0 + TILE, cols);
+    for (let r0 = 0; r0 < rows; r0 += tileRows) {
+      const r1 = Math.min(r0 + tileRows, rows);
+      for (let c0 = 0; c0 < cols; c0 += tileCols) {
+        const c1 = Math.min(c0 + tileCols, cols);
         for (let r = r0; r < r1; r++) {
           const s = off + r * cols;
           for (let c = c0; c < c1; c++) dst[off + c * rows + r] = src[s + c];
@@ -76,7 +78,7 @@ export function transposeBlocked(
 
 /**
  * Transposes `batch` row-major `[rows, cols]` matrices of `src` into `dst` (`[cols, rows]`
- * each) reading `src` in order: for tall matrices with few columns.
+ * each) reading `src` in order (one tile per matrix): for tall matrices with few columns.
  */
 export function transposeStreamed(
   src: Float32Array | Int32Array | Uint8Array,
@@ -85,14 +87,7 @@ export function transposeStreamed(
   rows: number,
   cols: number,
 ): void {
-  const size = rows * cols;
-  for (let e = 0; e < batch; e++) {
-    const off = e * size;
-    for (let r = 0; r < rows; r++) {
-      const s = off + r * cols;
-      for (let c = 0; c < cols; c++) dst[off + c * rows + r] = src[s + c];
-    }
-  }
+  transposeBlocked(src, dst, batch, rows, cols, Math.max(rows, 1), Math.max(cols, 1));
 }
 
 /** Which copy suits a `[rows, cols]` matrix: tiles, row-by-row streams, or the stock kernel. */

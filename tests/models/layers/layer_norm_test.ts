@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
-import { assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
+import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
 import { LayerNorm } from "../../../models/layers/layer_norm.ts";
 import { assertConfigRoundTrip } from "./_config.ts";
 
@@ -60,4 +60,73 @@ Deno.test("LayerNorm apply() leaks no tensors", () => {
   tf.dispose(layer.apply(x) as tf.Tensor);
   assertEquals(tf.memory().numTensors, before);
   x.dispose();
+});
+
+/** The stock formula of LayerNorm with tfjs ops. */
+function stockLayerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): tf.Tensor {
+  const axis = x.rank - 1;
+  const centred = tf.sub(x, tf.mean(x, axis, true));
+  const variance = tf.mean(tf.square(centred), axis, true);
+  return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, epsilon))), gamma), beta);
+}
+
+/** Asserts `a` and `b` agree within `relative` of the largest magnitude in `b` (or absolutely, for a zero `b`). */
+function assertRelativelyClose(a: tf.Tensor, b: tf.Tensor, relative: number, what: string): void {
+  assertEquals(a.shape, b.shape, what);
+  const [x, y] = [a.dataSync(), b.dataSync()];
+  const scale = Math.max(1, ...Array.from(y, Math.abs));
+  x.forEach((v, i) => assertAlmostEquals(v, y[i], relative * scale, `${what} at ${i}`));
+}
+
+Deno.test("LayerNorm's fused computation on cpu matches the stock formula: outputs and the gradients of x, gamma and beta", () => {
+  for (const [shape, seed] of [[[5, 7], 1], [[2, 3, 8], 2], [[2, 3, 4, 16], 3], [[4, 1], 4], [[3, 64], 5]] as const) {
+    const n = shape[shape.length - 1];
+    const x = tf.randomNormal([...shape], 2, 3, "float32", seed);
+    const gamma = tf.randomNormal([n], 1, 0.3, "float32", seed + 10);
+    const beta = tf.randomNormal([n], 0, 0.3, "float32", seed + 20);
+    const layer = new LayerNorm({ epsilon: 1e-3 });
+    layer.apply(x);
+    layer.setWeights([gamma, beta]);
+    const weight = tf.randomNormal([...shape], 0, 1, "float32", seed + 30);
+    const fusedLoss = (input: tf.Tensor) => tf.sum(tf.mul(layer.apply(input) as tf.Tensor, weight)) as tf.Scalar;
+    const stockLoss = (input: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(stockLayerNorm(input, g, b, 1e-3), weight)) as tf.Scalar;
+    assertRelativelyClose(layer.apply(x) as tf.Tensor, stockLayerNorm(x, gamma, beta, 1e-3), 1e-5, `output ${shape}`);
+    const [gammaVar, betaVar] = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+    const dxFused = tf.grad(fusedLoss)(x);
+    const byVariable = tf.variableGrads(() => fusedLoss(x), [gammaVar, betaVar]);
+    const [dxStock, dgStock, dbStock] = tf.grads(stockLoss)([x, gamma, beta]);
+    assertRelativelyClose(dxFused, dxStock, 1e-5, `dx ${shape}`);
+    assertRelativelyClose(byVariable.grads[gammaVar.name], dgStock, 1e-5, `dgamma ${shape}`);
+    assertRelativelyClose(byVariable.grads[betaVar.name], dbStock, 1e-5, `dbeta ${shape}`);
+  }
+});
+
+Deno.test("LayerNorm runs forward and backward as a few kernels on cpu, not ~30", async () => {
+  const layer = new LayerNorm();
+  const x = tf.randomNormal([2, 3, 8]);
+  layer.apply(x);
+  const profile = await tf.profile(() => {
+    tf.dispose(tf.grad((input: tf.Tensor) => tf.sum(layer.apply(input) as tf.Tensor))(x));
+  });
+  // sum and its gradient, plus at most a few identities around the custom gradient
+  assert(profile.kernelNames.length <= 8, `${profile.kernelNames.length} kernels: ${profile.kernelNames.join(", ")}`);
+});
+
+Deno.test("a model with LayerNorm saves and loads back with the same config, weights and outputs", async () => {
+  const input = tfl.input({ shape: [3, 6] });
+  const output = new LayerNorm({ epsilon: 1e-4, name: "norm" }).apply(input) as tfl.SymbolicTensor;
+  const model = tfl.model({ inputs: input, outputs: output });
+  const norm = model.getLayer("norm");
+  norm.setWeights([tf.randomNormal([6], 1, 0.3, "float32", 7), tf.randomNormal([6], 0, 0.3, "float32", 8)]);
+  let saved: tf.io.ModelArtifacts | undefined;
+  await model.save(tf.io.withSaveHandler((artifacts) => {
+    saved = artifacts;
+    return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } });
+  }));
+  const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
+  assertEquals(loaded.getLayer("norm").getConfig(), norm.getConfig());
+  loaded.getWeights().forEach((w, i) => assertClose(w, model.getWeights()[i], 0));
+  const x = tf.randomNormal([2, 3, 6], 0, 2, "float32", 9);
+  assertClose(loaded.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor, 0);
 });
