@@ -42,6 +42,21 @@ export interface CascadeOptions {
    */
   framePool?: number;
   /**
+   * A per-sensor temporal filter bank before the frame CNN (EEGNet's temporal convolution on
+   * the grid; 0 = none): every grid cell's (pooled) series goes through the same
+   * `temporalFilters` learned FIR filters of `temporalKernel` taps ('same' padding, no bias),
+   * then BatchNorm (re-estimated per subject by AdaBN); each frame then has `temporalFilters`
+   * band images, and the frame CNN's stacks have `temporalFilters * frameDepth` channels.
+   * @default 0
+   */
+  temporalFilters?: number;
+  /**
+   * Taps of the temporal filters, in pooled frames: 32 at 62.5 Hz (`framePool` 2) span 0.51 s,
+   * EEGNet's 64 taps at 128 Hz.
+   * @default 32
+   */
+  temporalKernel?: number;
+  /**
    * Consecutive (pooled) frames stacked as the channels of one CNN input (the paper's
    * `depth`); the sequence has `floor(nTimes / framePool / frameDepth)` steps, and frames after
    * the last full stack are dropped. 10 frames of 62.5 Hz are 160 ms (more than a cycle of
@@ -98,6 +113,8 @@ export interface CascadeOptions {
 /** The default {@linkcode CascadeOptions}, sized for 2 s at 125 Hz on a 20 x 20 grid. */
 export const CASCADE_DEFAULTS: Readonly<Required<CascadeOptions>> = Object.freeze({
   framePool: 2,
+  temporalFilters: 0,
+  temporalKernel: 32,
   frameDepth: 10,
   filters: [16, 32] as [number, number],
   blockSize: 2,
@@ -196,7 +213,14 @@ export function cascade(signal: SignalShape, nOutputs: number, options?: Cascade
     x = tfl.layers.reshape({ targetShape: [nFrames, gridRows, gridCols], name: "pooled_frames" })
       .apply(x) as tfl.SymbolicTensor;
   }
+  if (o.temporalFilters > 0) x = temporalFilterBank(x, o);
   x = new FramesToBatch({ depth: o.frameDepth, name: "frame_stacks" }).apply(x) as tfl.SymbolicTensor;
+  if (o.temporalFilters > 0) {
+    x = tfl.layers.reshape({
+      targetShape: [gridRows, gridCols, o.temporalFilters * o.frameDepth],
+      name: "band_stacks",
+    }).apply(x) as tfl.SymbolicTensor;
+  }
   x = frameCnn(x, o);
   x = new BatchToSequence({ nSteps, name: "frame_sequence" }).apply(x) as tfl.SymbolicTensor;
   const recurrent = recurrentLayer(o);
@@ -215,6 +239,31 @@ export function cascade(signal: SignalShape, nOutputs: number, options?: Cascade
   return model;
 }
 
+/**
+ * The temporal filter bank on `[batch, nFrames, rows, cols]`: every cell's series through the
+ * same `temporalFilters` FIR filters (`temporal_conv`, 'same', no bias) and BatchNorm
+ * (`temporal_batch_norm`) -> `[batch, nFrames, rows, cols * temporalFilters]` (`band_frames`:
+ * each cell's bands side by side, so that {@linkcode FramesToBatch} stacks them and the
+ * `band_stacks` reshape gives `temporalFilters * frameDepth` channels per cell).
+ */
+function temporalFilterBank(x: tfl.SymbolicTensor, o: Required<CascadeOptions>): tfl.SymbolicTensor {
+  const [nFrames, rows, cols] = x.shape.slice(1) as number[];
+  const layers: { apply(x: tfl.SymbolicTensor): unknown }[] = [
+    tfl.layers.reshape({ targetShape: [nFrames, rows * cols, 1], name: "cell_series" }),
+    tfl.layers.conv2d({
+      filters: o.temporalFilters,
+      kernelSize: [o.temporalKernel, 1],
+      padding: "same",
+      useBias: false,
+      name: "temporal_conv",
+    }),
+    tfl.layers.batchNormalization({ axis: -1, name: "temporal_batch_norm" }),
+    tfl.layers.reshape({ targetShape: [nFrames, rows, cols * o.temporalFilters], name: "band_frames" }),
+  ];
+  for (const layer of layers) x = layer.apply(x) as tfl.SymbolicTensor;
+  return x;
+}
+
 /** The recurrent layer over the frame features (`[batch, nSteps, units]`, every step returned). */
 function recurrentLayer(o: Required<CascadeOptions>): tfl.layers.Layer {
   if (o.recurrent === "gru" && o.fused) return new FusedGru({ units: o.units, name: "gru" });
@@ -231,6 +280,8 @@ function recurrentLayer(o: Required<CascadeOptions>): tfl.layers.Layer {
 function checkCascadeOptions(o: Required<CascadeOptions>): void {
   checkInt("cascade", "framePool", o.framePool, 1);
   checkInt("cascade", "frameDepth", o.frameDepth, 1);
+  checkInt("cascade", "temporalFilters", o.temporalFilters, 0);
+  checkInt("cascade", "temporalKernel", o.temporalKernel, 1);
   o.filters.forEach((n, i) => checkInt("cascade", `filters[${i}]`, n, 1));
   for (const key of ["blockSize", "frameUnits", "units", "keyDim", "attentionUnits"] as const) {
     checkInt("cascade", key, o[key], 1);

@@ -190,3 +190,60 @@ Deno.test("cascade() fused and tfjs GRU models give the same outputs and weight 
   fused.dispose();
   stock.dispose();
 });
+
+Deno.test("cascade() with temporalFilters filters every cell's series and stacks the bands as channels", () => {
+  const options = { ...SMALL, temporalFilters: 3, temporalKernel: 4 };
+  const model = cascade({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 4, options);
+  const shape = (name: string) => model.getLayer(name).outputShape;
+  assertEquals(shape("temporal_conv"), [null, 20, 64, 3]);
+  assertEquals(shape("band_frames"), [null, 20, 8, 24]);
+  assertEquals(shape("band_stacks"), [null, 8, 8, 15]);
+  assertEquals(shape("stage_1_blocks"), [null, 4, 4, 60]);
+  // the filter bank adds 4 taps x 3 filters and a BatchNorm of 3; stage 1 sees 3 x 5 channels, not 5
+  const plain = cascade({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 4, SMALL);
+  assertEquals(model.countParams() - plain.countParams(), 4 * 3 + 4 * 3 + 4 * (15 - 5) * 4);
+  // a cell's bands depend on its own series only: change cell (2, 5) of example 1
+  const bands = tfl.model({ inputs: model.inputs, outputs: model.getLayer("band_frames").output });
+  const x = tf.randomNormal([2, 20, 8, 8], 0, 1, "float32", 3);
+  const mask = tf.buffer([2, 20, 8, 8]);
+  for (let t = 0; t < 20; t++) mask.set(1, 1, t, 2, 5);
+  const changed = tf.add(x, mask.toTensor());
+  const [a, b] = [bands.predict(x) as tf.Tensor, bands.predict(changed) as tf.Tensor];
+  const [before, after] = [a.arraySync() as number[][][][], b.arraySync() as number[][][][]];
+  assertEquals(before[0], after[0]);
+  for (let t = 0; t < 20; t++) {
+    for (let r = 0; r < 8; r++) {
+      for (let c = 0; c < 24; c++) {
+        const own = r === 2 && Math.floor(c / 3) === 5;
+        if (!own) assertEquals(before[1][t][r][c], after[1][t][r][c]);
+      }
+    }
+  }
+  assertNotEquals(before[1][10][2].slice(15, 18), after[1][10][2].slice(15, 18));
+  tf.dispose([x, changed, a, b]);
+  model.dispose();
+  plain.dispose();
+});
+
+Deno.test("cascade() with temporalFilters has a third BatchNorm, on the bands, that AdaBN re-estimates", () => {
+  const model = cascade({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 4, { ...SMALL, temporalFilters: 2 });
+  assert(hasBatchNorm(model));
+  const norms = model.layers.filter((layer) => layer.getClassName() === "BatchNormalization").map((l) => l.name);
+  assertEquals(norms, ["temporal_batch_norm", "stage_1_batch_norm", "stage_2_batch_norm"]);
+  const y = model.predict(tf.randomNormal([2, 20, 8, 8])) as tf.Tensor;
+  assertEquals(y.shape, [2, 4]);
+  y.dispose();
+  model.dispose();
+  assertEquals(CASCADE_DEFAULTS.temporalFilters, 0);
+});
+
+Deno.test("cascade() rejects a negative temporalFilters and a zero temporalKernel, naming the option", () => {
+  const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
+  assertThrows(() => cascade(signal, 4, { ...SMALL, temporalFilters: -1 }), RangeError, "temporalFilters");
+  assertThrows(
+    () => cascade(signal, 4, { ...SMALL, temporalFilters: 2, temporalKernel: 0 }),
+    RangeError,
+    "temporalKernel",
+  );
+  assertThrows(() => cascade(signal, 4, { ...SMALL, temporalFilters: 1.5 }), RangeError, "temporalFilters");
+});

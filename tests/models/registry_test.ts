@@ -33,20 +33,36 @@ const CASES: Record<string, { signal: SignalShape; options: Record<string, unkno
 
 /**
  * Model options that change the layers enough to need their own round trip and training step:
- * the EEGNet front end of the sequence models (`stem: "temporalSpatial"`).
+ * the EEGNet front end of the sequence models (`stem: "temporalSpatial"`), cascade's temporal filter bank.
  */
-const OPTION_CASES: { label: string; name: string; signal: SignalShape; options: Record<string, unknown> }[] = [
+const OPTION_CASES: {
+  label: string;
+  name: string;
+  signal: SignalShape;
+  options: Record<string, unknown>;
+  /** The options of the build at the default input size (the case's own option on the model's defaults). */
+  defaults: Record<string, unknown>;
+}[] = [
   {
     label: "gru with stem temporalSpatial",
     name: "gru",
     signal: CASES.gru.signal,
     options: { ...CASES.gru.options, stem: "temporalSpatial", stemKernLength: 8, stemPool: 2 },
+    defaults: { stem: "temporalSpatial" },
   },
   {
     label: "tsa with stem temporalSpatial",
     name: "tsa",
     signal: CASES.tsa.signal,
     options: { ...CASES.tsa.options, stem: "temporalSpatial", stemKernLength: 8, stemPool: 2, segLen: 5 },
+    defaults: { stem: "temporalSpatial" },
+  },
+  {
+    label: "cascade with a temporal filter bank",
+    name: "cascade",
+    signal: CASES.cascade.signal,
+    options: { ...CASES.cascade.options, temporalFilters: 3, temporalKernel: 4 },
+    defaults: { temporalFilters: 4 },
   },
 ];
 
@@ -113,8 +129,8 @@ for (const name of Object.keys(MODELS)) {
   const { signal, options } = CASES[name] ?? { signal: { nChans: 1, nTimes: 1 }, options: {} };
   modelTests(name, name, signal, options, {});
 }
-for (const { label, name, signal, options } of OPTION_CASES) {
-  modelTests(label, name, signal, options, { stem: options.stem });
+for (const { label, name, signal, options, defaults } of OPTION_CASES) {
+  modelTests(label, name, signal, options, defaults);
 }
 
 /**
