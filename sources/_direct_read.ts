@@ -5,21 +5,21 @@
  * instead of going through HDF5 (about half the time of an h5wasm hyperslab read).
  *
  * The dataset's byte offset comes from its data layout message (version 3 or 4, class 1
- * "contiguous": address, then size), found by scanning the file's first 64 kB for one
- * whose size is the dataset's exact byte count; a candidate is used only once samples
+ * "contiguous": address, then size), found by scanning the 64 kB from the superblock on
+ * (its start and address sizes as `checkHdf5File` read them when the file was opened) for
+ * one whose size is the dataset's exact byte count; a candidate is used only once samples
  * read through HDF5 at three places (the first row's start, a middle row, the last row's
  * end) equal the bytes at the offset it gives. Anything else (chunked or filtered
- * storage, big-endian samples, a layout message beyond the first 64 kB, a failed check)
+ * storage, big-endian samples, a layout message beyond those 64 kB, a failed check)
  * gives `undefined`, and the reader keeps to HDF5.
  *
  * @module
  */
 
-import { DataFileError } from "../core/errors.ts";
-import { type H5Module, HDF5_SIGNATURE, type OpenRecording } from "./_h5.ts";
+import { type H5Module, type OpenRecording, readAddress, readExactly } from "./_h5.ts";
 
 const LITTLE_ENDIAN_PLATFORM = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-/** Bytes scanned for the layout message (h5py's and h5wasm's files have it within the first 2 kB). */
+/** Bytes scanned for the layout message from the superblock on (h5py's and h5wasm's files have it within the first 2 kB). */
 const SCAN_BYTES = 65536;
 /** Samples compared per probe. */
 const PROBE_SAMPLES = 64;
@@ -74,24 +74,13 @@ export function readDirect(direct: DirectDataset, path: string, rows: number, t0
   const { handle, offset, columns, elementBytes } = direct;
   const rowBytes = (t1 - t0) * elementBytes;
   for (let c = 0; c < rows; c++) {
-    readFully(handle, offset + (c * columns + t0) * elementBytes, out.subarray(c * rowBytes, (c + 1) * rowBytes), path);
+    readExactly(
+      path,
+      handle,
+      offset + (c * columns + t0) * elementBytes,
+      out.subarray(c * rowBytes, (c + 1) * rowBytes),
+    );
   }
-}
-
-function readFully(handle: Deno.FsFile, position: number, out: Uint8Array, path: string): void {
-  handle.seekSync(position, Deno.SeekMode.Start);
-  let filled = 0;
-  while (filled < out.length) {
-    const n = handle.readSync(out.subarray(filled));
-    if (n === null || n === 0) throw new DataFileError(path, `truncated file: ends at byte ${position + filled}`);
-    filled += n;
-  }
-}
-
-function readUint(bytes: Uint8Array, at: number, size: number): number {
-  let value = 0;
-  for (let i = size - 1; i >= 0; i--) value = value * 256 + bytes[at + i];
-  return value;
 }
 
 /** The verified absolute offset of the dataset's samples, or `undefined`. */
@@ -99,26 +88,17 @@ function contiguousOffset(module: H5Module, open: OpenRecording, handle: Deno.Fs
   const { file, info } = open;
   const [rows, columns] = info.shape;
   const dataBytes = rows * columns * info.elementBytes;
-  const head = new Uint8Array(Math.min(file.size, SCAN_BYTES));
-  readFully(handle, 0, head, file.path);
-  let base = -1;
-  for (let at = 0; at + 16 <= head.length; at = at === 0 ? 512 : at * 2) {
-    if (HDF5_SIGNATURE.every((byte, i) => head[at + i] === byte)) {
-      base = at;
-      break;
-    }
-  }
-  if (base < 0) return undefined;
-  const version = head[base + 8];
-  const [offsetBytes, lengthBytes] = version <= 1
-    ? [head[base + 13], head[base + 14]]
-    : [head[base + 9], head[base + 10]];
-  if (!(offsetBytes >= 2 && offsetBytes <= 8 && lengthBytes >= 2 && lengthBytes <= 8)) return undefined;
+  const { base, offsetBytes, lengthBytes } = file.superblock;
+  if (!(lengthBytes >= 2 && lengthBytes <= 8)) return undefined;
+  const head = new Uint8Array(Math.min(file.size - base, SCAN_BYTES));
+  readExactly(file.path, handle, base, head);
   const end = head.length - 2 - offsetBytes - lengthBytes;
-  for (let i = base; i <= end; i++) {
+  for (let i = 0; i <= end; i++) {
     if ((head[i] !== 3 && head[i] !== 4) || head[i + 1] !== 1) continue;
-    if (readUint(head, i + 2 + offsetBytes, lengthBytes) !== dataBytes) continue;
-    const at = base + readUint(head, i + 2, offsetBytes);
+    if (readAddress(head, i + 2 + offsetBytes, lengthBytes) !== dataBytes) continue;
+    const address = readAddress(head, i + 2, offsetBytes);
+    if (address === undefined) continue;
+    const at = base + address;
     if (at + dataBytes <= file.size && samplesMatch(module, open, handle, at)) return at;
   }
   return undefined;
@@ -137,7 +117,7 @@ function samplesMatch(module: H5Module, open: OpenRecording, handle: Deno.FsFile
     const fromFile = new Uint8Array(bytes);
     for (const [row, column] of probes) {
       file.readColumns(info.name, 1, column, column + k, pointer, row);
-      readFully(handle, offset + (row * columns + column) * info.elementBytes, fromFile, file.path);
+      readExactly(file.path, handle, offset + (row * columns + column) * info.elementBytes, fromFile);
       const fromHdf5 = new Uint8Array(module.HEAPU8.buffer, pointer, bytes);
       for (let i = 0; i < bytes; i++) if (fromHdf5[i] !== fromFile[i]) return false;
     }

@@ -200,15 +200,24 @@ function closeLeakedErrorFiles(module: H5Module): void {
 
 function readHead(path: string, file: Deno.FsFile, position: number, length: number): Uint8Array {
   const bytes = new Uint8Array(length);
+  readExactly(path, file, position, bytes);
+  return bytes;
+}
+
+/**
+ * Fills `out` with the bytes of `file` from `position` on.
+ *
+ * @throws {DataFileError} naming `path` when the file ends first.
+ */
+export function readExactly(path: string, file: Deno.FsFile, position: number, out: Uint8Array): void {
   file.seekSync(position, Deno.SeekMode.Start);
   let filled = 0;
-  while (filled < length) {
-    const n = file.readSync(bytes.subarray(filled));
-    if (n === null) break;
+  while (filled < out.length) {
+    const n = file.readSync(out.subarray(filled));
+    if (n === null || n === 0) break;
     filled += n;
   }
-  if (filled < length) throw new DataFileError(path, `truncated file: ends at byte ${position + filled}`);
-  return bytes;
+  if (filled < out.length) throw new DataFileError(path, `truncated file: ends at byte ${position + filled}`);
 }
 
 function hasSignature(bytes: Uint8Array): boolean {
@@ -224,7 +233,8 @@ function describeBytes(bytes: Uint8Array): string {
   return `"${text}"`;
 }
 
-function readAddress(bytes: Uint8Array, offset: number, size: number): number | undefined {
+/** The little-endian unsigned integer of `size` bytes at `offset`, or `undefined` for HDF5's undefined address (all bytes 0xff). */
+export function readAddress(bytes: Uint8Array, offset: number, size: number): number | undefined {
   let value = 0;
   let undefinedAddress = true;
   for (let i = size - 1; i >= 0; i--) {
@@ -243,14 +253,26 @@ function openForReading(path: string): Deno.FsFile {
   }
 }
 
+/** What {@linkcode checkHdf5File} learns of a file. */
+export interface Hdf5FileFacts {
+  /** Size in bytes. */
+  size: number;
+  /** Byte offset of the superblock (0, or the size of a user block); HDF5's addresses are relative to it. */
+  base: number;
+  /** Size of an address ("offset") in bytes: 2, 4 or 8. */
+  offsetBytes: number;
+  /** Size of a length in bytes, as the superblock gives it. */
+  lengthBytes: number;
+}
+
 /**
  * Checks that `path` is a complete HDF5 file before HDF5 sees it: it exists, is a file,
  * carries the HDF5 signature at byte 0 (or after a user block) and is at least as long
  * as its superblock says.
  *
- * @returns The file size in bytes.
+ * @returns The file size, where its superblock starts and its address and length sizes.
  */
-export function checkHdf5File(path: string): number {
+export function checkHdf5File(path: string): Hdf5FileFacts {
   let info: Deno.FileInfo;
   try {
     info = Deno.statSync(path);
@@ -279,20 +301,23 @@ export function checkHdf5File(path: string): number {
         `found ${describeBytes(first)} at byte 0`,
     );
   }
-  // Superblock: version at byte 8. v0/v1: sizes of offsets at 13, addresses (base,
-  // free space, end of file, driver) at 24 (v0) or 28 (v1). v2/v3: size of offsets at
-  // 9, addresses (base, extension, end of file, root) at 12. The end-of-file address
-  // is absolute (it includes the user block).
+  // Superblock: version at byte 8. v0/v1: sizes of offsets and lengths at 13 and 14,
+  // addresses (base, free space, end of file, driver) at 24 (v0) or 28 (v1). v2/v3: sizes
+  // of offsets and lengths at 9 and 10, addresses (base, extension, end of file, root) at
+  // 12. The end-of-file address is absolute (it includes the user block).
   const available = Math.min(size - base, 64);
   const head = readHead(path, file, base, available);
   const version = head[8];
   let offsetBytes: number;
+  let lengthBytes: number;
   let eofAt: number;
   if (version === 0 || version === 1) {
     offsetBytes = head[13];
+    lengthBytes = head[14];
     eofAt = (version === 0 ? 24 : 28) + 2 * offsetBytes;
   } else if (version === 2 || version === 3) {
     offsetBytes = head[9];
+    lengthBytes = head[10];
     eofAt = 12 + 2 * offsetBytes;
   } else {
     throw new DataFileError(path, `corrupt HDF5 file: expected superblock version 0 to 3, found ${version}`);
@@ -310,7 +335,7 @@ export function checkHdf5File(path: string): number {
   if (storedEof !== undefined && storedEof > size) {
     throw new DataFileError(path, `truncated file: its HDF5 superblock says ${storedEof} bytes, the file has ${size}`);
   }
-  return size;
+  return { size, base, offsetBytes, lengthBytes };
 }
 
 const FILTER_NAMES: Record<number, string> = {
@@ -341,6 +366,8 @@ function dtypeName(module: H5Module, type: number, size: number, signed: boolean
 export class H5File {
   readonly path: string;
   readonly size: number;
+  /** Where the superblock starts and its address and length sizes (see {@linkcode checkHdf5File}). */
+  readonly superblock: Omit<Hdf5FileFacts, "size">;
   #module: H5Module;
   #fileId: bigint;
   #open = true;
@@ -351,7 +378,9 @@ export class H5File {
    * @throws {DataFileError} for a missing, non-HDF5, truncated or unreadable file.
    */
   constructor(module: H5Module, path: string) {
-    this.size = checkHdf5File(path);
+    const { size, ...superblock } = checkHdf5File(path);
+    this.size = size;
+    this.superblock = superblock;
     this.path = path;
     this.#module = module;
     const fileId = callHdf5(
