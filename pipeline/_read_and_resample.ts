@@ -18,6 +18,7 @@ import { concat, concatMap, defer, ignoreElements, type Observable, of } from "r
 import { resample } from "../operators/resample.ts";
 import { readBlocks, type ReadBlocksOptions } from "../sources/read_blocks.ts";
 import { type Block, RAW_SFREQ, type Recording } from "../core/types.ts";
+import { firstNonFinite } from "../core/_first_non_finite.ts";
 
 /**
  * The recording's blocks resampled to `toHz`, failing with the reader's `DataFileError`
@@ -33,18 +34,11 @@ export function readAndResample(
     return readBlocks(recording, { ...options, borrow: true, checkFinite: false }).pipe(
       resample({ toHz, fromHz: options.sfreq ?? RAW_SFREQ }),
       concatMap((block) => {
-        if (rescanned || allFinite(block.data)) return of(block);
+        if (rescanned || firstNonFinite(block.data) < 0) return of(block);
         rescanned = true;
         const checked = readBlocks(recording, { ...reading, borrow: true, checkFinite: true });
         return concat(checked.pipe(ignoreElements()), of(block));
       }),
     );
   });
-}
-
-/** Whether every value is finite (`x * 0` is 0 for a finite x and NaN otherwise). */
-function allFinite(data: ArrayLike<number>): boolean {
-  let sum = 0;
-  for (let i = 0; i < data.length; i++) sum += data[i] * 0;
-  return sum === 0;
 }

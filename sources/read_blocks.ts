@@ -8,6 +8,7 @@ import { Observable } from "rxjs";
 import type { H5Module, OpenRecording, openRecordingFile } from "./_h5.ts";
 import type { DirectDataset, openDirect, readDirect } from "./_direct_read.ts";
 import { DataFileError } from "../core/errors.ts";
+import { firstNonFinite } from "../core/_first_non_finite.ts";
 import { magnes3600Layout } from "../core/layout.ts";
 import type { PullGate } from "../core/pull_gate.ts";
 import { type Block, N_SENSORS, RAW_SFREQ, type Recording } from "../core/types.ts";
@@ -281,19 +282,6 @@ class BlockReader {
     }
     this.#open.file.close();
   }
-}
-
-/** Index of the first NaN or infinite value, or -1. `x * 0` is 0 for finite x and NaN otherwise. */
-function firstNonFinite(data: Float32Array | Float64Array): number {
-  const n = data.length;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    if (data[i] * 0 + data[i + 1] * 0 + data[i + 2] * 0 + data[i + 3] * 0 !== 0) break;
-  }
-  for (; i < n; i++) {
-    if (data[i] * 0 !== 0) return i;
-  }
-  return -1;
 }
 
 /** The Magnes sensor name of a row (`A1`..`A248`) when the file has that layout. */
