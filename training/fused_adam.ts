@@ -5,9 +5,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-
-/** Backends whose tensors `dataSync()` reads without waiting on a device. */
-const SYNCHRONOUS_BACKENDS: readonly string[] = ["cpu", "wasm"];
+import { onSynchronousBackend } from "../core/_synchronous_backend.ts";
 
 /** The fields of tfjs's `AdamOptimizer` (private in its typings) that the update reads and writes. */
 interface AdamState {
@@ -69,7 +67,7 @@ export class FusedAdam extends tf.AdamOptimizer {
 
   /** Updates the variables named in `variableGradients` (in their order: moments are kept by position). */
   override applyGradients(variableGradients: Gradients): void {
-    if (!SYNCHRONOUS_BACKENDS.includes(tf.getBackend())) return super.applyGradients(variableGradients);
+    if (!onSynchronousBackend()) return super.applyGradients(variableGradients);
     const names = Array.isArray(variableGradients)
       ? variableGradients.map((v) => v.name)
       : Object.keys(variableGradients);

@@ -5,7 +5,7 @@
  */
 
 import type * as tfl from "@tensorflow/tfjs-layers";
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 
 /** The one shape of a single-input layer. */
 export function singleShape(layer: string, inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
@@ -42,12 +42,4 @@ export function knownDim(layer: string, shape: tfl.Shape, axis: number, what: st
     throw new TypeError(`${layer} needs a known ${what}, got input shape [${shape.join(", ")}]`);
   }
   return size;
-}
-
-/** Backends whose tensors `dataSync()` reads without waiting on a device. */
-const SYNCHRONOUS_BACKENDS: readonly string[] = ["cpu", "wasm"];
-
-/** Whether the current backend is cpu or wasm, where fused layers compute in JavaScript loops. */
-export function onSynchronousBackend(): boolean {
-  return SYNCHRONOUS_BACKENDS.includes(tf.getBackend());
 }

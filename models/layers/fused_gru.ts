@@ -10,6 +10,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { knownDim, layerInt, singleShape, singleTensor } from "./_layer.ts";
 import { FUSED_ACTIVATIONS, type FusedActivation, gruSequence, gruSequenceWithOps } from "./_gru_sequence.ts";
 import type { LayerArgs } from "../types.ts";
+import { onSynchronousBackend } from "../../core/_synchronous_backend.ts";
 
 export { FUSED_ACTIVATIONS, type FusedActivation } from "./_gru_sequence.ts";
 
@@ -115,7 +116,7 @@ export class FusedGru extends tfl.layers.Layer {
       const recurrentKernel = this.recurrentKernel!.read() as tf.Tensor2D;
       // The fused op reads values synchronously: webgpu (and any other asynchronous backend) runs the same
       // recurrence with tfjs ops instead.
-      if (!SYNCHRONOUS_BACKENDS.includes(tf.getBackend())) {
+      if (!onSynchronousBackend()) {
         return gruSequenceWithOps(xw, recurrentKernel, this.activation);
       }
       return this.sequence(xw, recurrentKernel);
@@ -128,9 +129,6 @@ export class FusedGru extends tfl.layers.Layer {
   }
 }
 tf.serialization.registerClass(FusedGru);
-
-/** Backends whose tensors `dataSync()` reads: the fused recurrence runs on these. */
-const SYNCHRONOUS_BACKENDS: readonly string[] = ["cpu", "wasm"];
 
 function checkRank3<S extends tfl.Shape>(shape: S): S {
   if (shape.length !== 3) {

@@ -14,7 +14,8 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { knownDim, onSynchronousBackend, singleShape, singleTensor } from "./_layer.ts";
+import { knownDim, singleShape, singleTensor } from "./_layer.ts";
+import { onSynchronousBackend } from "../../core/_synchronous_backend.ts";
 import { fusedLayerNorm } from "./_fused_layer_norm.ts";
 import type { LayerArgs } from "../types.ts";
 
