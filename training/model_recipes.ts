@@ -81,8 +81,18 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "tubelets). Measured: `deno task train-cross --model vivit` (seed 42, 2 cores shared with other jobs): " +
       "validation 0.461 per window at best epoch 24 (train 0.578), peak RSS 796 MB, 509 s of CPU time; the " +
       "earlier defaults stayed at ln 4 for 12 epochs. Below EEGNet's validation (0.80): no recipe search " +
-      "was affordable on the shared machine.",
+      "was affordable on the shared machine. Cross-subject since session 15: `cellFilters` 8 (each cell's tubelet " +
+      "samples through 8 shared learned temporal filters + BatchNorm before the spatial projection) and 50-sample " +
+      "tubelets (0.4 s, 5 time groups), chosen on leave-one-subject-out validation (`deno task train-cross --model " +
+      "vivit --validation loso[:113922] --max-samples 20000 --config F --model-options M`, F: " +
+      '`{"testSplits": []}`, M: these modelOptions; 2026-12-06, shared machine, load 6-9), window accuracy of the ' +
+      "left-out subject 164636 / 113922: 0.395 (epoch 30) / 0.391 (epoch 18) against the earlier settings' 0.293 " +
+      "(epoch 4) / 0.387 (epoch 16); `cellFilters` 8 with 25-sample tubelets 0.340 / 0.352; label smoothing 0.1 + " +
+      "mixup 0.2 + weight decay 0.01 0.301 (left out 164636, stopped by hand at epoch 16); a per-cell conv filter " +
+      "bank (cascade's) ran at 5.6 windows/s and 1.6 GB (docs/models.md). Within one subject not measured, so " +
+      "train-intra keeps the earlier model. Test splits chose nothing.",
     settings: { warmupEpochs: 1 },
+    cross: { modelOptions: { cellFilters: 8, tubelet: [50, 10, 10] } },
   },
   cascade: {
     why: "Chosen on the held-out validation chunks (seed 42, deno task train-cross --model cascade, shared " +
