@@ -101,6 +101,9 @@ export interface VivitOptions {
  *   tokens per batch of 32. A training step's wasm heap fell from 708 MB to 206 MB and the
  *   step ran ~3.5x faster (same loaded machine); each token's projection is a spatial filter
  *   over a quarter of the helmet (100 cells), like EEGNet's spatial filters.
+ *
+ * train-cross's recipe (training/model_recipes.ts) overrides two of them: `cellFilters` 8 and
+ * 50-sample tubelets, chosen on leave-one-subject-out validation (docs/models.md).
  */
 export const VIVIT_DEFAULTS: Readonly<Required<VivitOptions>> = Object.freeze({
   tubelet: [25, 10, 10] as [number, number, number],
