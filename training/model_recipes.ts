@@ -90,9 +90,13 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "(epoch 4) / 0.387 (epoch 16); `cellFilters` 8 with 25-sample tubelets 0.340 / 0.352; label smoothing 0.1 + " +
       "mixup 0.2 + weight decay 0.01 0.301 (left out 164636, stopped by hand at epoch 16); a per-cell conv filter " +
       "bank (cascade's) ran at 5.6 windows/s and 1.6 GB (docs/models.md). Within one subject not measured, so " +
-      "train-intra keeps the earlier model. Test splits chose nothing.",
+      "train-intra keeps the earlier model. Patience 30 (no early stopping; the best epoch is still the best on " +
+      "validation): the first confirmation run with patience 10 (`deno task train-cross --model vivit --seed 1`) " +
+      "stopped at epoch 14 at train accuracy 0.35, still learning, after its held-out validation peaked at 0.289 " +
+      "in epoch 4; the loso runs' best epochs were 30 and 18. Decided on those curves before any test number of " +
+      "that run was read; not compared on loso. Test splits chose nothing.",
     settings: { warmupEpochs: 1 },
-    cross: { modelOptions: { cellFilters: 8, tubelet: [50, 10, 10] } },
+    cross: { modelOptions: { cellFilters: 8, tubelet: [50, 10, 10] }, patience: 30 },
   },
   cascade: {
     why: "Chosen on the held-out validation chunks (seed 42, deno task train-cross --model cascade, shared " +
