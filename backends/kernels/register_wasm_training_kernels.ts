@@ -17,6 +17,7 @@ import { sharedIdentityConfig } from "./identity.ts";
 import { polyphaseConv2DConfig, polyphaseFusedConv2DConfig } from "./polyphase_conv2d.ts";
 import { fastMeanConfig, fastSumConfig } from "./reduce_sum_mean.ts";
 import { fastSliceConfig } from "./slice.ts";
+import { simdBatchMatMulConfig, simdFusedMatMulConfig } from "./simd_mat_mul.ts";
 import { fastSplitVConfig } from "./split_v.ts";
 import { fastTileConfig } from "./tile.ts";
 import { fastTransposeConfig } from "./transpose.ts";
@@ -40,7 +41,8 @@ const OVERRIDES: ReadonlyArray<[string, (stock: tf.KernelConfig) => tf.KernelCon
   [tf.Slice, fastSliceConfig],
   [tf.Unpack, fastUnpackConfig],
   [tf.SplitV, fastSplitVConfig],
-  [tf.BatchMatMul, transposingBatchMatMulConfig],
+  [tf.BatchMatMul, (stock) => simdBatchMatMulConfig(transposingBatchMatMulConfig(stock))],
+  [tf._FusedMatMul, simdFusedMatMulConfig],
   [tf.Identity, sharedIdentityConfig],
   [tf.Cast, sharedCastConfig],
   [tf.Sum, fastSumConfig],
@@ -60,7 +62,7 @@ const installed = new Set<tf.KernelFunc>();
  * (`Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter`,
  * `DepthwiseConv2dNativeBackpropInput`, `UnsortedSegmentSum`; each built from existing wasm
  * kernels) and replaces stock kernels that are slow on training shapes (`Tile`, `Slice`,
- * `Unpack`, `SplitV`, `Transpose`, `BatchMatMul`, `Identity`, `Cast`, `Sum`, `Mean`,
+ * `Unpack`, `SplitV`, `Transpose`, `BatchMatMul`, `_FusedMatMul`, `Identity`, `Cast`, `Sum`, `Mean`,
  * `Conv2DBackpropInput`, `FusedBatchNorm`, `Conv2D`, `FusedConv2D` and the broadcasting binary
  * kernels; each file in `models/kernels/` says why). Missing kernels that some other code
  * already registered for wasm are left alone. Safe to call any number of times, before or

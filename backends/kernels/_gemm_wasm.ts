@@ -1,0 +1,218 @@
+/**
+ * A WebAssembly SIMD matrix product that works in place on the tfjs `wasm` backend's heap,
+ * assembled at load time from the instruction lists below (no toolchain, no binary file; the
+ * same approach as `operators/_resample_wasm.ts`).
+ *
+ * `gemm4` and `gemm1` compute `C = A B (+ bias)` for a batch of matrices, four rows (or one) of
+ * `C` by eight columns at a time: eight (two) `f32x4` accumulators, one splat of an `A` value per
+ * row and two 16-byte loads of a `B` row per step along `k`. `A` is read through two strides
+ * (row, step along `k`), so `A` and `A^T` cost the same; `B` is read row by row as it is stored
+ * (`[k, n]`, `n` a multiple of 8): XNNPACK's products instead copy ("pack") their second operand
+ * on every call, and a training step's operands are new tensors every step. Every output is the
+ * sum over `k` in order, `acc = acc + a * b` rounded to float32 at each step.
+ *
+ * @module
+ */
+
+const I32 = 0x7f;
+const V128 = 0x7b;
+
+/** Unsigned LEB128. */
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+/** Signed LEB128 of a 32-bit integer. */
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) return [...out, byte];
+    out.push(byte | 0x80);
+  }
+}
+
+const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+const name = (text: string): number[] => vec([...new TextEncoder().encode(text)].map((b) => [b]));
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+
+const get = (i: number) => [0x20, ...uleb(i)];
+const tee = (i: number) => [0x22, ...uleb(i)];
+const set = (i: number) => [0x21, ...uleb(i)];
+const i32 = (n: number) => [0x41, ...sleb(n)];
+const ADD = [0x6a], SUB = [0x6b], MUL = [0x6c], GE_S = [0x4e];
+const BLOCK = [0x02, 0x40], LOOP = [0x03, 0x40], ELSE = [0x05], END = [0x0b];
+/** `if` with a v128 result. */
+const IF_V128 = [0x04, V128];
+/** `select`: the first operand when the condition is nonzero, else the second. */
+const SELECT = [0x1b];
+const br = (depth: number) => [0x0c, depth];
+const brIf = (depth: number) => [0x0d, depth];
+const simd = (op: number, ...rest: number[]) => [0xfd, ...uleb(op), ...rest];
+const v128Load = (offset: number) => simd(0x00, 4, ...uleb(offset));
+const v128Store = (offset: number) => simd(0x0b, 4, ...uleb(offset));
+const V128_LOAD32_SPLAT = simd(0x09, 2, 0);
+const V128_ZERO = simd(0x0c, ...new Array(16).fill(0));
+const F32X4_ADD = simd(0xe4), F32X4_MUL = simd(0xe6), F32X4_MAX = simd(0xe9);
+
+/** `local = local + step` */
+const bump = (local: number, step: number[]) => [...get(local), ...step, ...ADD, ...set(local)];
+
+/** `for (local = 0; local < limit; local++) body`, `body` at depth 0 inside an outer block at depth 1. */
+function countedLoop(local: number, limit: number, body: number[]): number[] {
+  return [
+    ...[...i32(0), ...set(local), ...BLOCK, ...LOOP],
+    ...[...get(local), ...get(limit), ...GE_S, ...brIf(1)],
+    ...body,
+    ...[...bump(local, i32(1)), ...br(0), ...END, ...END],
+  ];
+}
+
+/** Parameters of the generated functions, in order. */
+const PARAMS = [
+  "a", // byte offset of A (batch 0, row 0, k 0)
+  "b", // byte offset of B
+  "c", // byte offset of C
+  "bias", // byte offset of the bias row (n floats), 0: none
+  "rows", // row blocks (of `mr` rows) of C
+  "cols", // column blocks (of 8) of C
+  "k", // length of the sums (>= 1)
+  "rowStride", // bytes between rows of A
+  "kStride", // bytes between consecutive k of A
+  "ldb", // bytes between rows of B
+  "ldc", // bytes between rows of C
+  "batch", // matrices
+  "sa", // bytes between matrices of A
+  "sb", // bytes between matrices of B
+  "sc", // bytes between matrices of C
+  "relu", // nonzero: max(0, x) on the way out
+] as const;
+const P = Object.fromEntries(PARAMS.map((p, i) => [p, i])) as Record<(typeof PARAMS)[number], number>;
+
+/**
+ * The body of `gemm{mr}`: for every matrix, column block and row block, `mr` rows x 8 columns of
+ * `C` as `2 mr` f32x4 accumulators over `k`.
+ */
+function gemmCode(mr: number): number[] {
+  const base = PARAMS.length;
+  const [BT, JB, IB, N, PB, PA, PC] = [0, 1, 2, 3, 4, 5, 6].map((i) => base + i);
+  const ROW = base + 7; // ROW..ROW+mr-1: A pointer of each row
+  const V = base + 7 + mr; // v128 locals
+  const ACC = V, B0 = V + 2 * mr, B1 = B0 + 1, S = B0 + 2;
+  const rows = Array.from({ length: mr }, (_, r) => r);
+  const init = rows.flatMap((r) =>
+    [0, 1].flatMap((h) => [
+      ...get(P.bias),
+      ...IF_V128,
+      ...[...get(P.bias), ...get(JB), ...i32(32), ...MUL, ...ADD, ...v128Load(16 * h)],
+      ...ELSE,
+      ...V128_ZERO,
+      ...END,
+      ...set(ACC + 2 * r + h),
+    ])
+  );
+  const step = [
+    ...[...get(PB), ...v128Load(0), ...set(B0), ...get(PB), ...v128Load(16), ...set(B1)],
+    ...rows.flatMap((r) => [
+      ...[...get(ROW + r), ...V128_LOAD32_SPLAT, ...set(S)],
+      ...[...get(ACC + 2 * r), ...get(S), ...get(B0), ...F32X4_MUL, ...F32X4_ADD, ...set(ACC + 2 * r)],
+      ...[...get(ACC + 2 * r + 1), ...get(S), ...get(B1), ...F32X4_MUL, ...F32X4_ADD, ...set(ACC + 2 * r + 1)],
+      ...bump(ROW + r, get(P.kStride)),
+    ]),
+    ...bump(PB, get(P.ldb)),
+  ];
+  const store = rows.flatMap((r) =>
+    [0, 1].flatMap((h) => [
+      ...get(PC),
+      ...[...get(ACC + 2 * r + h), ...V128_ZERO, ...F32X4_MAX],
+      ...get(ACC + 2 * r + h),
+      ...[...get(P.relu), ...SELECT],
+      ...v128Store(16 * h),
+    ]).concat(bump(PC, get(P.ldc)))
+  );
+  const block = [
+    // pa = a + ib * mr * rowStride; row pointers; pb = b + jb * 32; pc = c + ib * mr * ldc + jb * 32
+    ...[...get(P.a), ...get(IB), ...i32(mr), ...MUL, ...get(P.rowStride), ...MUL, ...ADD, ...set(PA)],
+    ...rows.flatMap((r) => [...get(PA), ...i32(r), ...get(P.rowStride), ...MUL, ...ADD, ...set(ROW + r)]),
+    ...[...get(P.b), ...get(JB), ...i32(32), ...MUL, ...ADD, ...set(PB)],
+    ...[...get(P.c), ...get(IB), ...i32(mr), ...MUL, ...get(P.ldc), ...MUL, ...ADD],
+    ...[...get(JB), ...i32(32), ...MUL, ...ADD, ...set(PC)],
+    ...init,
+    ...[...get(P.k), ...set(N), ...LOOP, ...step],
+    ...[...get(N), ...i32(1), ...SUB, ...tee(N), ...brIf(0), ...END],
+    ...store,
+  ];
+  const matrix = countedLoop(IB, P.rows, countedLoop(JB, P.cols, block));
+  const body = [
+    ...countedLoop(BT, P.batch, [
+      ...matrix,
+      ...bump(P.a, get(P.sa)),
+      ...bump(P.b, get(P.sb)),
+      ...bump(P.c, get(P.sc)),
+    ]),
+  ];
+  const locals = vec([[...uleb(7 + mr), I32], [...uleb(2 * mr + 3), V128]]);
+  return [...locals, ...body, ...END];
+}
+
+/** The module's bytes: imports `env.memory`, exports `gemm4` and `gemm1`. */
+export function gemmBytes(): Uint8Array {
+  const type = [0x60, ...vec(new Array(PARAMS.length).fill([I32])), ...vec([])];
+  const code = [gemmCode(4), gemmCode(1)];
+  return Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vec([type])),
+    ...section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, 0x01]])),
+    ...section(3, vec([[0], [0]])),
+    ...section(7, vec([[...name("gemm4"), 0x00, 0], [...name("gemm1"), 0x00, 1]])),
+    ...section(10, vec(code.map((body) => [...uleb(body.length), ...body]))),
+  ]);
+}
+
+/** The signature of `gemm4` and `gemm1` (byte offsets and byte strides; see the parameter list). */
+export type GemmFunction = (
+  a: number,
+  b: number,
+  c: number,
+  bias: number,
+  rows: number,
+  cols: number,
+  k: number,
+  rowStride: number,
+  kStride: number,
+  ldb: number,
+  ldc: number,
+  batch: number,
+  sa: number,
+  sb: number,
+  sc: number,
+  relu: number,
+) => void;
+
+/** The two kernels, instantiated over one memory. */
+export interface GemmKernels {
+  gemm4: GemmFunction;
+  gemm1: GemmFunction;
+}
+
+let compiled: WebAssembly.Module | undefined;
+const instances = new WeakMap<WebAssembly.Memory, GemmKernels>();
+
+/** The kernels working on `memory` (one instance per memory, made on first use). */
+export function gemmKernels(memory: WebAssembly.Memory): GemmKernels {
+  let kernels = instances.get(memory);
+  if (kernels === undefined) {
+    compiled ??= new WebAssembly.Module(gemmBytes() as BufferSource);
+    kernels = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as GemmKernels;
+    instances.set(memory, kernels);
+  }
+  return kernels;
+}
