@@ -94,6 +94,7 @@ const PARAMS = [
   "sb", // bytes between matrices of B
   "sc", // bytes between matrices of C
   "relu", // nonzero: max(0, x) on the way out
+  "accumulate", // nonzero: add to C's values (else start from the bias, or zero)
 ] as const;
 const P = Object.fromEntries(PARAMS.map((p, i) => [p, i])) as Record<(typeof PARAMS)[number], number>;
 
@@ -110,11 +111,16 @@ function gemmCode(mr: number): number[] {
   const rows = Array.from({ length: mr }, (_, r) => r);
   const init = rows.flatMap((r) =>
     [0, 1].flatMap((h) => [
+      ...get(P.accumulate),
+      ...IF_V128,
+      ...[...get(PC), ...i32(r), ...get(P.ldc), ...MUL, ...ADD, ...v128Load(16 * h)],
+      ...ELSE,
       ...get(P.bias),
       ...IF_V128,
       ...[...get(P.bias), ...get(JB), ...i32(32), ...MUL, ...ADD, ...v128Load(16 * h)],
       ...ELSE,
       ...V128_ZERO,
+      ...END,
       ...END,
       ...set(ACC + 2 * r + h),
     ])
@@ -195,6 +201,7 @@ export type GemmFunction = (
   sb: number,
   sc: number,
   relu: number,
+  accumulate: number,
 ) => void;
 
 /** The two kernels, instantiated over one memory. */

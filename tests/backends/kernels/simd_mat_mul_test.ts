@@ -64,10 +64,10 @@ Deno.test("a fused matMul (dense layer) with bias and relu or no activation on t
   }
 });
 
-Deno.test("a large single product goes to the stock kernel; the same product in a batch of two does not", async () => {
+Deno.test("a large single product goes to the stock kernel unless A is transposed (a weight gradient); in a batch of two it does not", async () => {
   await setupBackends();
   await tf.setBackend("wasm");
-  const [m, k, n] = [256, 256, 128];
+  const [m, k, n] = [512, 256, 128];
   assert(m * k * n >= LARGE_PRODUCT);
   const a = tf.ones([m, k]);
   const b = tf.ones([k, n]);
@@ -78,7 +78,33 @@ Deno.test("a large single product goes to the stock kernel; the same product in 
   before = simdProductCount();
   const batched = tf.matMul(batchA, tf.stack([b, b]));
   assertEquals(simdProductCount() - before, 1);
+  const aT = tf.transpose(a);
+  before = simdProductCount();
+  const gradientLike = tf.matMul(aT, b, true, false);
+  assertEquals(simdProductCount() - before, 1);
   assertEquals((await batched.data())[0], k);
   assertEquals((await single.data())[m * n - 1], k);
-  tf.dispose([a, b, single, batchA, batched]);
+  assertEquals((await gradientLike.data())[m * n - 1], k);
+  tf.dispose([a, b, single, batchA, batched, aT, gradientLike]);
+});
+
+Deno.test("a long sum (k over 256, computed in chunks added to C) with bias and relu matches cpu", async () => {
+  await setupBackends();
+  const random = new Random(133);
+  for (const [m, k, n] of [[6, 700, 12], [9, 513, 8]]) {
+    for (const transposeA of [false, true]) {
+      const before = simdProductCount();
+      const error = await compareBackends(
+        {
+          x: normalInput(random, transposeA ? [k, m] : [m, k]),
+          w: normalInput(random, [k, n]),
+          bias: normalInput(random, [n]),
+        },
+        ({ x, w, bias }) =>
+          tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias, activation: "relu", transposeA }),
+      );
+      assertLess(error, 1e-5, `[${m}, ${k}] x [${k}, ${n}] transposeA ${transposeA}`);
+      assertEquals(simdProductCount() - before, 1);
+    }
+  }
 });
