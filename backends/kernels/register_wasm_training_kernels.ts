@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 // The wasm package registers its own kernels on import; it must do so before the overrides.
 import "@tensorflow/tfjs-backend-wasm";
+import { tilingAvgPoolGradConfig } from "./avg_pool_grad.ts";
 import { transposingBatchMatMulConfig } from "./batch_mat_mul.ts";
 import { sharedCastConfig } from "./cast.ts";
 import { conv2DBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
@@ -43,6 +44,7 @@ const OVERRIDES: ReadonlyArray<[string, (stock: tf.KernelConfig) => tf.KernelCon
   [tf.SplitV, fastSplitVConfig],
   [tf.BatchMatMul, (stock) => simdBatchMatMulConfig(transposingBatchMatMulConfig(stock))],
   [tf._FusedMatMul, simdFusedMatMulConfig],
+  [tf.AvgPoolGrad, tilingAvgPoolGradConfig],
   [tf.Identity, sharedIdentityConfig],
   [tf.Cast, sharedCastConfig],
   [tf.Sum, fastSumConfig],
@@ -62,7 +64,7 @@ const installed = new Set<tf.KernelFunc>();
  * (`Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter`,
  * `DepthwiseConv2dNativeBackpropInput`, `UnsortedSegmentSum`; each built from existing wasm
  * kernels) and replaces stock kernels that are slow on training shapes (`Tile`, `Slice`,
- * `Unpack`, `SplitV`, `Transpose`, `BatchMatMul`, `_FusedMatMul`, `Identity`, `Cast`, `Sum`, `Mean`,
+ * `Unpack`, `SplitV`, `Transpose`, `BatchMatMul`, `_FusedMatMul`, `AvgPoolGrad`, `Identity`, `Cast`, `Sum`, `Mean`,
  * `Conv2DBackpropInput`, `FusedBatchNorm`, `Conv2D`, `FusedConv2D` and the broadcasting binary
  * kernels; each file in `models/kernels/` says why). Missing kernels that some other code
  * already registered for wasm are left alone. Safe to call any number of times, before or
