@@ -14,67 +14,36 @@
  * @module
  */
 
-const I32 = 0x7f;
-const V128 = 0x7b;
-
-/** Unsigned LEB128. */
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-/** Signed LEB128 of a 32-bit integer. */
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) return [...out, byte];
-    out.push(byte | 0x80);
-  }
-}
-
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const name = (text: string): number[] => vec([...new TextEncoder().encode(text)].map((b) => [b]));
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-
-const get = (i: number) => [0x20, ...uleb(i)];
-const tee = (i: number) => [0x22, ...uleb(i)];
-const set = (i: number) => [0x21, ...uleb(i)];
-const i32 = (n: number) => [0x41, ...sleb(n)];
-const ADD = [0x6a], SUB = [0x6b], MUL = [0x6c], GE_S = [0x4e];
-const BLOCK = [0x02, 0x40], LOOP = [0x03, 0x40], ELSE = [0x05], END = [0x0b];
-/** `if` with a v128 result. */
-const IF_V128 = [0x04, V128];
-/** `select`: the first operand when the condition is nonzero, else the second. */
-const SELECT = [0x1b];
-const br = (depth: number) => [0x0c, depth];
-const brIf = (depth: number) => [0x0d, depth];
-const simd = (op: number, ...rest: number[]) => [0xfd, ...uleb(op), ...rest];
-const v128Load = (offset: number) => simd(0x00, 4, ...uleb(offset));
-const v128Store = (offset: number) => simd(0x0b, 4, ...uleb(offset));
-const V128_LOAD32_SPLAT = simd(0x09, 2, 0);
-const V128_ZERO = simd(0x0c, ...new Array(16).fill(0));
-const F32X4_ADD = simd(0xe4), F32X4_MUL = simd(0xe6), F32X4_MAX = simd(0xe9);
-
-/** `local = local + step` */
-const bump = (local: number, step: number[]) => [...get(local), ...step, ...ADD, ...set(local)];
-
-/** `for (local = 0; local < limit; local++) body`, `body` at depth 0 inside an outer block at depth 1. */
-function countedLoop(local: number, limit: number, body: number[]): number[] {
-  return [
-    ...[...i32(0), ...set(local), ...BLOCK, ...LOOP],
-    ...[...get(local), ...get(limit), ...GE_S, ...brIf(1)],
-    ...body,
-    ...[...bump(local, i32(1)), ...br(0), ...END, ...END],
-  ];
-}
+import {
+  ADD,
+  brIf,
+  bump,
+  countedLoop,
+  ELSE,
+  END,
+  F32X4_ADD,
+  F32X4_MAX,
+  F32X4_MUL,
+  get,
+  I32,
+  i32,
+  IF_V128,
+  LOOP,
+  MUL,
+  name,
+  section,
+  SELECT,
+  set,
+  SUB,
+  tee,
+  uleb,
+  V128,
+  V128_LOAD32_SPLAT,
+  V128_ZERO,
+  v128Load,
+  v128Store,
+  vec,
+} from "./_wasm_asm.ts";
 
 /** Parameters of the generated functions, in order. */
 const PARAMS = [
