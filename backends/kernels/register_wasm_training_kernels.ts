@@ -18,6 +18,7 @@ import { sharedIdentityConfig } from "./identity.ts";
 import { polyphaseConv2DConfig, polyphaseFusedConv2DConfig } from "./polyphase_conv2d.ts";
 import { fastMeanConfig, fastSumConfig } from "./reduce_sum_mean.ts";
 import { fastSliceConfig } from "./slice.ts";
+import { simdErfConfig } from "./simd_erf.ts";
 import { simdBatchMatMulConfig, simdFusedMatMulConfig } from "./simd_mat_mul.ts";
 import { fastSplitVConfig } from "./split_v.ts";
 import { fastTileConfig } from "./tile.ts";
@@ -45,6 +46,7 @@ const OVERRIDES: ReadonlyArray<[string, (stock: tf.KernelConfig) => tf.KernelCon
   [tf.BatchMatMul, (stock) => simdBatchMatMulConfig(transposingBatchMatMulConfig(stock))],
   [tf._FusedMatMul, simdFusedMatMulConfig],
   [tf.AvgPoolGrad, tilingAvgPoolGradConfig],
+  [tf.Erf, simdErfConfig],
   [tf.Identity, sharedIdentityConfig],
   [tf.Cast, sharedCastConfig],
   [tf.Sum, fastSumConfig],
@@ -64,7 +66,7 @@ const installed = new Set<tf.KernelFunc>();
  * (`Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter`,
  * `DepthwiseConv2dNativeBackpropInput`, `UnsortedSegmentSum`; each built from existing wasm
  * kernels) and replaces stock kernels that are slow on training shapes (`Tile`, `Slice`,
- * `Unpack`, `SplitV`, `Transpose`, `BatchMatMul`, `_FusedMatMul`, `AvgPoolGrad`, `Identity`, `Cast`, `Sum`, `Mean`,
+ * `Unpack`, `SplitV`, `Transpose`, `BatchMatMul`, `_FusedMatMul`, `AvgPoolGrad`, `Erf`, `Identity`, `Cast`, `Sum`, `Mean`,
  * `Conv2DBackpropInput`, `FusedBatchNorm`, `Conv2D`, `FusedConv2D` and the broadcasting binary
  * kernels; each file in `models/kernels/` says why). Missing kernels that some other code
  * already registered for wasm are left alone. Safe to call any number of times, before or
