@@ -34,6 +34,7 @@ import {
   section,
   SELECT,
   set,
+  simd,
   SUB,
   tee,
   uleb,
@@ -44,6 +45,12 @@ import {
   v128Store,
   vec,
 } from "./_wasm_asm.ts";
+
+/** `acc = acc + s * b`: two roundings, or one (`f32x4.relaxed_madd`, a fused multiply-add on x86-64 with FMA). */
+function multiplyAdd(acc: number, s: number, b: number, fused: boolean): number[] {
+  if (fused) return [...get(s), ...get(b), ...get(acc), ...simd(0x105), ...set(acc)];
+  return [...get(acc), ...get(s), ...get(b), ...F32X4_MUL, ...F32X4_ADD, ...set(acc)];
+}
 
 /** Parameters of the generated functions, in order. */
 const PARAMS = [
@@ -71,7 +78,7 @@ const P = Object.fromEntries(PARAMS.map((p, i) => [p, i])) as Record<(typeof PAR
  * The body of `gemm{mr}`: for every matrix, column block and row block, `mr` rows x 8 columns of
  * `C` as `2 mr` f32x4 accumulators over `k`.
  */
-function gemmCode(mr: number): number[] {
+function gemmCode(mr: number, fused: boolean): number[] {
   const base = PARAMS.length;
   const [BT, JB, IB, N, PB, PA, PC] = [0, 1, 2, 3, 4, 5, 6].map((i) => base + i);
   const ROW = base + 7; // ROW..ROW+mr-1: A pointer of each row
@@ -98,8 +105,8 @@ function gemmCode(mr: number): number[] {
     ...[...get(PB), ...v128Load(0), ...set(B0), ...get(PB), ...v128Load(16), ...set(B1)],
     ...rows.flatMap((r) => [
       ...[...get(ROW + r), ...V128_LOAD32_SPLAT, ...set(S)],
-      ...[...get(ACC + 2 * r), ...get(S), ...get(B0), ...F32X4_MUL, ...F32X4_ADD, ...set(ACC + 2 * r)],
-      ...[...get(ACC + 2 * r + 1), ...get(S), ...get(B1), ...F32X4_MUL, ...F32X4_ADD, ...set(ACC + 2 * r + 1)],
+      ...multiplyAdd(ACC + 2 * r, S, B0, fused),
+      ...multiplyAdd(ACC + 2 * r + 1, S, B1, fused),
       ...bump(ROW + r, get(P.kStride)),
     ]),
     ...bump(PB, get(P.ldb)),
@@ -139,9 +146,9 @@ function gemmCode(mr: number): number[] {
 }
 
 /** The module's bytes: imports `env.memory`, exports `gemm4` and `gemm1`. */
-export function gemmBytes(): Uint8Array {
+export function gemmBytes(fused = false): Uint8Array {
   const type = [0x60, ...vec(new Array(PARAMS.length).fill([I32])), ...vec([])];
-  const code = [gemmCode(4), gemmCode(1)];
+  const code = [gemmCode(4, fused), gemmCode(1, fused)];
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vec([type])),
@@ -182,12 +189,25 @@ export interface GemmKernels {
 let compiled: WebAssembly.Module | undefined;
 const instances = new WeakMap<WebAssembly.Memory, GemmKernels>();
 
+/**
+ * The compiled module: with fused multiply-adds where the engine validates relaxed SIMD (V8 does
+ * since 11.4; ~20 % faster here, and one rounding per step instead of two), else without.
+ */
+function gemmModule(): WebAssembly.Module {
+  if (compiled === undefined) {
+    const fused = gemmBytes(true);
+    compiled = new WebAssembly.Module(
+      (WebAssembly.validate(fused as BufferSource) ? fused : gemmBytes(false)) as BufferSource,
+    );
+  }
+  return compiled;
+}
+
 /** The kernels working on `memory` (one instance per memory, made on first use). */
 export function gemmKernels(memory: WebAssembly.Memory): GemmKernels {
   let kernels = instances.get(memory);
   if (kernels === undefined) {
-    compiled ??= new WebAssembly.Module(gemmBytes() as BufferSource);
-    kernels = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as GemmKernels;
+    kernels = new WebAssembly.Instance(gemmModule(), { env: { memory } }).exports as unknown as GemmKernels;
     instances.set(memory, kernels);
   }
   return kernels;

@@ -1,19 +1,20 @@
 /**
  * `BatchMatMul` and `_FusedMatMul` for the tfjs `wasm` backend on megflow's own SIMD product
- * (`_gemm_wasm.ts`): the small, batched and weight-gradient products of a training step.
+ * (`_gemm_wasm.ts`): every float32 product of a training step.
  *
  * Why: tfjs's wasm products create an XNNPACK operator and pack ("copy into its layout") the
  * second operand for every new tensor, and a training step's weights and gradients are new every
  * step: ~120 µs per call before any arithmetic (`[32, 1240] x [1240, 32]` ~570 µs of CPU against
  * ~220 here). A product with a batch of more than one matrix (attention's `[batch, heads, seq,
- * seq]` scores) runs a plain scalar loop there. And a weight gradient `x^T dy` over many rows
+ * seq]` scores) runs a plain scalar loop there. A weight gradient `x^T dy` over many rows
  * (`[10240, 32]^T x [10240, 64]`, tsa's MLP) went through two transposes and a packing: 11.6 ms
- * of CPU, 4.1 ms here, where the sum over the 10240 rows runs in chunks of 256 (each chunk of
- * `A` and `B` stays in cache) added to `C`. The SIMD product reads `A` where it is, transposed or
- * not, in any batch; a transposed `B` is transposed first by the wasm `Transpose` kernel. Large
- * single products without a transposed `A` (at least {@linkcode LARGE_PRODUCT} multiply-adds)
- * stay with XNNPACK, which is as fast there. Values: each output is a float32 sum over `k` in
- * order, as the cpu backend's up to rounding.
+ * of CPU, ~3 ms here, where the sum over the 10240 rows runs in chunks of 256 (each chunk of
+ * `A` and `B` stays in cache) added to `C`. And XNNPACK's wasm kernels multiply and add in two
+ * instructions where the SIMD product uses a fused multiply-add (relaxed SIMD, when the engine
+ * has it): vivit's tubelet embedding `[1280, 2500] x [2500, 128]` 53 -> 46 ms of CPU. The SIMD
+ * product reads `A` where it is, transposed or not, in any batch; a transposed `B` is transposed
+ * first by the wasm `Transpose` kernel. Values: each output is a float32 sum over `k` in order
+ * (with one rounding per step where fused), as the cpu backend's up to rounding.
  *
  * @module
  */
@@ -21,9 +22,6 @@ import * as tf from "@tensorflow/tfjs-core";
 import { deferOutput } from "./_deferred.ts";
 import { gemmKernels } from "./_gemm_wasm.ts";
 import { callKernel, type KernelArgs, transpose, WASM } from "./_wasm_ops.ts";
-
-/** Single products with at least this many multiply-adds go to the stock (XNNPACK) kernel. */
-export const LARGE_PRODUCT = 1 << 24;
 
 /** Steps along `k` per pass over `C`. */
 const K_CHUNK = 256;
@@ -71,7 +69,6 @@ function planFor(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transp
   else if (batchB === 1 && dimsB.length <= dimsA.length) batchDims = dimsA;
   else return null;
   const batch = Math.max(batchA, batchB);
-  if (batch === 1 && m * n * k >= LARGE_PRODUCT && !transposeA) return null;
   return { m, k, n, batch, batchA, batchB, outShape: [...batchDims, m, n] };
 }
 

@@ -1,8 +1,9 @@
 import { assert, assertEquals, assertLess } from "@std/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { Random } from "../../../core/random.ts";
-import { LARGE_PRODUCT, simdProductCount } from "../../../backends/kernels/simd_mat_mul.ts";
-import { compareBackends, normalInput, setupBackends } from "./_parity.ts";
+import { simdProductCount } from "../../../backends/kernels/simd_mat_mul.ts";
+import { compareBackends, normalInput, relativeError, setupBackends } from "./_parity.ts";
+import { gemmBytes, type GemmKernels } from "../../../backends/kernels/_gemm_wasm.ts";
 
 /** [a shape, b shape] before any transposition: a `[..., m, k]`, b `[..., k, n]`. */
 const SHAPES: Array<[number[], number[]]> = [
@@ -64,28 +65,24 @@ Deno.test("a fused matMul (dense layer) with bias and relu or no activation on t
   }
 });
 
-Deno.test("a large single product goes to the stock kernel unless A is transposed (a weight gradient); in a batch of two it does not", async () => {
+Deno.test("a large product, its weight gradient and a batch all run on the SIMD product", async () => {
   await setupBackends();
   await tf.setBackend("wasm");
   const [m, k, n] = [512, 256, 128];
-  assert(m * k * n >= LARGE_PRODUCT);
   const a = tf.ones([m, k]);
   const b = tf.ones([k, n]);
-  let before = simdProductCount();
-  const single = tf.matMul(a, b);
-  assertEquals(simdProductCount() - before, 0);
-  const batchA = tf.stack([a, a]);
-  before = simdProductCount();
-  const batched = tf.matMul(batchA, tf.stack([b, b]));
-  assertEquals(simdProductCount() - before, 1);
   const aT = tf.transpose(a);
-  before = simdProductCount();
+  const batchA = tf.stack([a, a]);
+  const batchB = tf.stack([b, b]);
+  const before = simdProductCount();
+  const single = tf.matMul(a, b);
   const gradientLike = tf.matMul(aT, b, true, false);
-  assertEquals(simdProductCount() - before, 1);
-  assertEquals((await batched.data())[0], k);
+  const batched = tf.matMul(batchA, batchB);
+  assertEquals(simdProductCount() - before, 3);
   assertEquals((await single.data())[m * n - 1], k);
   assertEquals((await gradientLike.data())[m * n - 1], k);
-  tf.dispose([a, b, single, batchA, batched, aT, gradientLike]);
+  assertEquals((await batched.data())[2 * m * n - 1], k);
+  tf.dispose([a, b, single, batchA, batchB, batched, aT, gradientLike]);
 });
 
 Deno.test("a long sum (k over 256, computed in chunks added to C) with bias and relu matches cpu", async () => {
@@ -106,5 +103,63 @@ Deno.test("a long sum (k over 256, computed in chunks added to C) with bias and 
       assertLess(error, 1e-5, `[${m}, ${k}] x [${k}, ${n}] transposeA ${transposeA}`);
       assertEquals(simdProductCount() - before, 1);
     }
+  }
+});
+
+Deno.test("both builds of the SIMD kernel (fused multiply-add and multiply then add) compute a product with bias, relu and a chunked sum", () => {
+  const [m, k, n] = [6, 9, 16];
+  const random = new Random(134);
+  const a = normalInput(random, [m, k]).values as Float32Array;
+  const b = normalInput(random, [k, n]).values as Float32Array;
+  const bias = normalInput(random, [n]).values as Float32Array;
+  const expected = new Float32Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = bias[j];
+      for (let p = 0; p < k; p++) sum += a[i * k + p] * b[p * n + j];
+      expected[i * n + j] = Math.max(0, sum);
+    }
+  }
+  for (const fused of [false, true]) {
+    const bytes = gemmBytes(fused);
+    if (fused && !WebAssembly.validate(bytes as BufferSource)) continue;
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const { gemm4, gemm1 } = new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource), {
+      env: { memory },
+    }).exports as unknown as GemmKernels;
+    const heap = new Float32Array(memory.buffer);
+    const [pa, pb, pBias, pc] = [64, 64 + 4 * m * k, 64 + 4 * (m * k + k * n), 4096];
+    heap.set(a, pa / 4);
+    heap.set(b, pb / 4);
+    heap.set(bias, pBias / 4);
+    // k in two chunks: 5 steps from the bias, 4 more added to C, relu on the last
+    for (const [k0, kk, first] of [[0, 5, true], [5, 4, false]] as const) {
+      const args = [4 * k, 4, 4 * n, 4 * n, 1, 0, 0, 0, first ? 0 : 1, first ? 0 : 1] as const;
+      const [ldA, kStride, ldb, ldc, batch, sa, sb, sc, relu, accumulate] = args;
+      const bias0 = first ? pBias : 0;
+      gemm4(
+        pa + 4 * k0,
+        pb + 4 * k0 * n,
+        pc,
+        bias0,
+        1,
+        n / 8,
+        kk,
+        ldA,
+        kStride,
+        ldb,
+        ldc,
+        batch,
+        sa,
+        sb,
+        sc,
+        relu,
+        accumulate,
+      );
+      const a1 = pa + 4 * k0 + 4 * ldA, c1 = pc + 4 * ldc;
+      gemm1(a1, pb + 4 * k0 * n, c1, bias0, 2, n / 8, kk, ldA, kStride, ldb, ldc, batch, sa, sb, sc, relu, accumulate);
+    }
+    const got = heap.slice(pc / 4, pc / 4 + m * n);
+    assertLess(relativeError(got, expected), 1e-6, `fused ${fused}`);
   }
 });
