@@ -70,3 +70,11 @@ Deno.test("dropout masks repeat under withSeededRandom and differ between seeds"
   assertNotEquals(a1, c1);
   assert(a1.every((v) => v === 0 || v === Math.fround(1 / Math.fround(0.8))));
 });
+
+Deno.test("dropout masks keep the asked fraction for rates below and above one half", () => {
+  for (const keep of [0.9, 0.5, 0.3, 0.05]) {
+    const mask = dropoutMask(200_000, keep);
+    const kept = mask.filter((v) => v !== 0).length / mask.length;
+    assertAlmostEquals(kept, keep, 0.005, `keep ${keep}`);
+  }
+});
