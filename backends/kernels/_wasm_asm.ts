@@ -40,8 +40,8 @@ export const get = (i: number) => [0x20, ...uleb(i)];
 export const tee = (i: number) => [0x22, ...uleb(i)];
 export const set = (i: number) => [0x21, ...uleb(i)];
 export const i32 = (n: number) => [0x41, ...sleb(n)];
-export const ADD = [0x6a], SUB = [0x6b], MUL = [0x6c], GE_S = [0x4e];
-export const BLOCK = [0x02, 0x40], LOOP = [0x03, 0x40], ELSE = [0x05], END = [0x0b];
+export const ADD = [0x6a], SUB = [0x6b], MUL = [0x6c], GE_S = [0x4e], AND = [0x71], EQZ = [0x45];
+export const BLOCK = [0x02, 0x40], LOOP = [0x03, 0x40], IF = [0x04, 0x40], ELSE = [0x05], END = [0x0b];
 /** `if` with a v128 result. */
 export const IF_V128 = [0x04, V128];
 /** `select`: the first operand when the condition is nonzero, else the second. */
