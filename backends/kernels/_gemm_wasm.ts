@@ -78,18 +78,9 @@ const PARAMS = [
 ] as const;
 const P = Object.fromEntries(PARAMS.map((p, i) => [p, i])) as Record<(typeof PARAMS)[number], number>;
 
-/**
- * The body of `gemm{mr}`: for every matrix, column block and row block, `mr` rows x 8 columns of
- * `C` as `2 mr` f32x4 accumulators over `k`.
- */
-function gemmCode(mr: number, fused: boolean): number[] {
-  const base = PARAMS.length;
-  const [BT, JB, IB, N, PB, PA, PC] = [0, 1, 2, 3, 4, 5, 6].map((i) => base + i);
-  const ROW = base + 7; // ROW..ROW+mr-1: A pointer of each row
-  const V = base + 7 + mr; // v128 locals
-  const ACC = V, B0 = V + 2 * mr, B1 = B0 + 1, S = B0 + 2;
-  const rows = Array.from({ length: mr }, (_, r) => r);
-  const init = rows.flatMap((r) =>
+/** Each accumulator's start: C's values (accumulating), the bias, or zero. */
+function initCode(rows: number[], ACC: number, PC: number, JB: number): number[] {
+  return rows.flatMap((r) =>
     [0, 1].flatMap((h) => [
       ...get(P.accumulate),
       ...IF_V128,
@@ -105,6 +96,33 @@ function gemmCode(mr: number, fused: boolean): number[] {
       ...set(ACC + 2 * r + h),
     ])
   );
+}
+
+/** Each accumulator to C (through `max(0, x)` when `relu`). */
+function storeCode(rows: number[], ACC: number, PC: number): number[] {
+  return rows.flatMap((r) =>
+    [0, 1].flatMap((h) => [
+      ...get(PC),
+      ...[...get(ACC + 2 * r + h), ...V128_ZERO, ...F32X4_MAX],
+      ...get(ACC + 2 * r + h),
+      ...[...get(P.relu), ...SELECT],
+      ...v128Store(16 * h),
+    ]).concat(bump(PC, get(P.ldc)))
+  );
+}
+
+/**
+ * The body of `gemm{mr}`: for every matrix, column block and row block, `mr` rows x 8 columns of
+ * `C` as `2 mr` f32x4 accumulators over `k`.
+ */
+function gemmCode(mr: number, fused: boolean): number[] {
+  const base = PARAMS.length;
+  const [BT, JB, IB, N, PB, PA, PC] = [0, 1, 2, 3, 4, 5, 6].map((i) => base + i);
+  const ROW = base + 7; // ROW..ROW+mr-1: A pointer of each row
+  const V = base + 7 + mr; // v128 locals
+  const ACC = V, B0 = V + 2 * mr, B1 = B0 + 1, S = B0 + 2;
+  const rows = Array.from({ length: mr }, (_, r) => r);
+  const init = initCode(rows, ACC, PC, JB);
   const step = [
     ...[...get(PB), ...v128Load(0), ...set(B0), ...get(PB), ...v128Load(16), ...set(B1)],
     ...rows.flatMap((r) => [
@@ -115,15 +133,7 @@ function gemmCode(mr: number, fused: boolean): number[] {
     ]),
     ...bump(PB, get(P.ldb)),
   ];
-  const store = rows.flatMap((r) =>
-    [0, 1].flatMap((h) => [
-      ...get(PC),
-      ...[...get(ACC + 2 * r + h), ...V128_ZERO, ...F32X4_MAX],
-      ...get(ACC + 2 * r + h),
-      ...[...get(P.relu), ...SELECT],
-      ...v128Store(16 * h),
-    ]).concat(bump(PC, get(P.ldc)))
-  );
+  const store = storeCode(rows, ACC, PC);
   const block = [
     // pa = a + ib * mr * rowStride; row pointers; pb = b + jb * 32; pc = c + ib * mr * ldc + jb * 32
     ...[...get(P.a), ...get(IB), ...i32(mr), ...MUL, ...get(P.rowStride), ...MUL, ...ADD, ...set(PA)],
