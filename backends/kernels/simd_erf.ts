@@ -8,11 +8,12 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { erfKernel, erfScalar } from "./_erf_wasm.ts";
+import { heapMemory } from "./_heap_memory.ts";
 import { callKernel, type KernelArgs, WASM } from "./_wasm_ops.ts";
 
 /** The wasm backend internals this kernel uses. */
 interface WasmBackend extends tf.KernelBackend {
-  wasm: { asm: { memory: WebAssembly.Memory }; HEAPF32: Float32Array };
+  wasm: { HEAPF32: Float32Array };
   dataIdMap: { get(dataId: object): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
@@ -34,13 +35,14 @@ export function simdErfConfig(stock: tf.KernelConfig): tf.KernelConfig {
   function erf(args: KernelArgs): tf.TensorInfo {
     const backend = args.backend as WasmBackend;
     const x = args.inputs.x as tf.TensorInfo;
-    if (x.dtype !== "float32") return callKernel(stock, args);
+    const memory = heapMemory(backend);
+    if (x.dtype !== "float32" || memory === null) return callKernel(stock, args);
     const out = backend.makeOutput(x.shape, "float32");
     const size = tf.util.sizeFromShape(x.shape);
     const src = backend.dataIdMap.get(x.dataId).memoryOffset;
     const dst = backend.dataIdMap.get(out.dataId).memoryOffset;
     const whole = size - (size % 4);
-    if (whole > 0) erfKernel(backend.wasm.asm.memory)(src, dst, whole);
+    if (whole > 0) erfKernel(memory)(src, dst, whole);
     const heap = backend.wasm.HEAPF32;
     for (let i = whole; i < size; i++) heap[(dst >> 2) + i] = erfScalar(heap[(src >> 2) + i]);
     computed++;

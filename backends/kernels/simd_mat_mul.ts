@@ -21,6 +21,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { deferOutput } from "./_deferred.ts";
 import { gemmKernels } from "./_gemm_wasm.ts";
+import { heapMemory } from "./_heap_memory.ts";
 import { callKernel, type KernelArgs, transpose, WASM } from "./_wasm_ops.ts";
 
 /** Steps along `k` per pass over `C`. */
@@ -36,7 +37,7 @@ export function simdProductCount(): number {
 
 /** The wasm backend internals the product works with. */
 interface WasmBackend extends tf.KernelBackend {
-  wasm: { asm: { memory: WebAssembly.Memory }; HEAPF32: Float32Array };
+  wasm: { HEAPF32: Float32Array };
   dataIdMap: { get(dataId: object): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
@@ -124,7 +125,7 @@ function product(
     pBias = dst;
   }
   const pc = offsetOf(backend, paddedC ?? out);
-  const { gemm4, gemm1 } = gemmKernels(backend.wasm.asm.memory);
+  const { gemm4, gemm1 } = gemmKernels(heapMemory(backend)!);
   const rowStride = transposeA ? 4 : 4 * k, kStride = transposeA ? 4 * m : 4;
   const sa = batchA > 1 ? 4 * m * k : 0, sb = batchB > 1 ? 4 * k * n8 : 0, sc = 4 * m * n8;
   const blocks = m >> 2, rest = m & 3, cols = n8 >> 3;
@@ -178,7 +179,7 @@ export function simdBatchMatMulConfig(next: tf.KernelConfig): tf.KernelConfig {
     const a = args.inputs.a as tf.TensorInfo;
     const b = args.inputs.b as tf.TensorInfo;
     const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
-    const plan = planFor(a, b, transposeA, transposeB);
+    const plan = heapMemory(backend) === null ? null : planFor(a, b, transposeA, transposeB);
     if (plan === null) return callKernel(next, args);
     if (transposeB && !transposeA && plan.batchA === plan.batchB) {
       return deferOutput(backend, plan.outShape, [a, b], () => product(backend, a, b, false, true, plan, null, false));
@@ -210,7 +211,7 @@ export function simdFusedMatMulConfig(stock: tf.KernelConfig): tf.KernelConfig {
     if (preluActivationWeights != null || (activation !== "linear" && activation !== "relu")) {
       return callKernel(stock, args);
     }
-    const plan = planFor(a!, b!, attrs.transposeA, attrs.transposeB);
+    const plan = heapMemory(backend) === null ? null : planFor(a!, b!, attrs.transposeA, attrs.transposeB);
     if (plan === null) return callKernel(stock, args);
     if (bias != null && (bias.shape.length !== 1 || bias.shape[0] !== plan.n || bias.dtype !== "float32")) {
       return callKernel(stock, args);
