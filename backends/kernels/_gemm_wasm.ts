@@ -3,7 +3,7 @@
  * assembled at load time from the instruction lists below (no toolchain, no binary file; the
  * same approach as `operators/_resample_wasm.ts`).
  *
- * `gemm4` and `gemm1` compute `C = A B (+ bias)` for a batch of matrices, four rows (or one) of
+ * `gemm6`, `gemm4` and `gemm1` compute `C = A B (+ bias)` for a batch of matrices, six, four or one row(s) of
  * `C` by eight columns at a time: eight (two) `f32x4` accumulators, one splat of an `A` value per
  * row and two 16-byte loads of a `B` row per step along `k`. `A` is read through two strides
  * (row, step along `k`), so `A` and `A^T` cost the same; `B` is read row by row as it is stored
@@ -175,21 +175,21 @@ function gemmCode(mr: number, fused: boolean): number[] {
   return [...locals, ...body, ...END];
 }
 
-/** The module's bytes: imports `env.memory`, exports `gemm4` and `gemm1`. */
+/** The module's bytes: imports `env.memory`, exports `gemm6`, `gemm4` and `gemm1`. */
 export function gemmBytes(fused = false): Uint8Array {
   const type = [0x60, ...vec(new Array(PARAMS.length).fill([I32])), ...vec([])];
-  const code = [gemmCode(4, fused), gemmCode(1, fused)];
+  const code = [gemmCode(6, fused), gemmCode(4, fused), gemmCode(1, fused)];
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vec([type])),
     ...section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0], [0]])),
-    ...section(7, vec([[...name("gemm4"), 0x00, 0], [...name("gemm1"), 0x00, 1]])),
+    ...section(3, vec([[0], [0], [0]])),
+    ...section(7, vec([[...name("gemm6"), 0x00, 0], [...name("gemm4"), 0x00, 1], [...name("gemm1"), 0x00, 2]])),
     ...section(10, vec(code.map((body) => [...uleb(body.length), ...body]))),
   ]);
 }
 
-/** The signature of `gemm4` and `gemm1` (byte offsets and byte strides; see the parameter list). */
+/** The signature of `gemm6`, `gemm4` and `gemm1` (byte offsets and byte strides; see the parameter list). */
 export type GemmFunction = (
   a: number,
   b: number,
@@ -212,6 +212,7 @@ export type GemmFunction = (
 
 /** The two kernels, instantiated over one memory. */
 export interface GemmKernels {
+  gemm6: GemmFunction;
   gemm4: GemmFunction;
   gemm1: GemmFunction;
 }

@@ -17,6 +17,7 @@ const SHAPES: Array<[number[], number[]]> = [
   [[3, 6, 9], [9, 16]], // b without batch axes
   [[2, 3, 4, 5], [2, 3, 5, 6]], // rank 4
   [[32, 124], [124, 32]], // spectral's hidden layer, smaller
+  [[28, 20], [20, 16]], // rows in blocks of six, four and one
   [[2, 7, 10, 10], [2, 7, 10, 16]], // attention: weights @ values
 ];
 
