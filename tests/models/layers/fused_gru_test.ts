@@ -8,6 +8,7 @@ import { registerWasmTrainingKernels } from "../../../backends/kernels/mod.ts";
 import { Random } from "../../../core/random.ts";
 import { assertConfigRoundTrip } from "./_config.ts";
 import { gruSequence, gruSequenceWithOps } from "../../../models/layers/_gru_sequence.ts";
+import { simdSupported } from "../../../models/layers/_gru_steps.ts";
 
 registerWasmTrainingKernels();
 
@@ -39,10 +40,10 @@ function outputsAndGradients(layer: tfl.layers.Layer, x: tf.Tensor, w: tf.Tensor
 }
 
 /** The stock GRU and the fused one with the same weights, on `backend`. */
-async function compare(backend: string, activation: FusedActivation, seed: number) {
+async function compare(backend: string, activation: FusedActivation, seed: number, dims = [3, 7, 5, 4]) {
   await tf.setBackend(backend);
   const random = new Random(seed);
-  const [batch, steps, features, units] = [3, 7, 5, 4];
+  const [batch, steps, features, units] = dims;
   const stock = tfl.layers.gru({ units, activation, returnSequences: true, recurrentInitializer: "glorotUniform" });
   const fused = new FusedGru({ units, activation });
   const x = tf.tensor3d(normals(random, batch * steps * features), [batch, steps, features]);
@@ -76,6 +77,21 @@ for (const backend of ["cpu", "wasm"]) {
     }
   });
 }
+
+Deno.test("FusedGru's WebAssembly steps (tanh, units a multiple of 4) match tfjs's GRU at odd batches, long sequences and wide states", async () => {
+  // [batch, steps, features, units]: 4-row blocks with a tail, 8- and 4-column blocks; units 6: the
+  // JavaScript steps (not a multiple of 4); two steps.
+  const shapes = [[5, 13, 3, 8], [9, 10, 6, 12], [2, 4, 3, 64], [4, 6, 5, 6], [3, 2, 2, 4]];
+  for (const [i, dims] of shapes.entries()) {
+    assertEquals(simdSupported("tanh", dims[3]), dims[3] % 4 === 0);
+    for (const backend of ["cpu", "wasm"]) {
+      const { expected, actual } = await compare(backend, "tanh", 40 + i, dims);
+      for (let k = 0; k < expected.length; k++) {
+        assertLess(relativeError(actual[k], expected[k]), 1e-4, `[${dims}] on ${backend}: ${NAMES[k]}`);
+      }
+    }
+  }
+});
 
 Deno.test("FusedGru names and shapes its weights like tfjs's GRU, and round-trips its config", async () => {
   await tf.setBackend("cpu");
