@@ -220,13 +220,25 @@ export class WasmKernel {
   readonly exports: Record<string, (...args: number[]) => void>;
   #view = new Float32Array(0);
 
-  /** @param module A module of {@linkcode gemmFunctions} and possibly more; default: those alone. */
-  constructor(module?: WebAssembly.Module) {
-    this.memory = new WebAssembly.Memory({ initial: 1 });
+  /**
+   * @param module A module of {@linkcode gemmFunctions} and possibly more; default: those alone.
+   * @param memory The memory to work in; default: a new one of its own.
+   */
+  constructor(module?: WebAssembly.Module, memory?: WebAssembly.Memory) {
+    this.memory = memory ?? new WebAssembly.Memory({ initial: 1 });
     compiled ??= compileWithFallback(gemmFunctions);
     const instance = new WebAssembly.Instance(module ?? compiled, { env: { memory: this.memory } });
     this.exports = instance.exports as unknown as Record<string, (...args: number[]) => void>;
     this.#view = new Float32Array(this.memory.buffer as ArrayBuffer);
+  }
+
+  /**
+   * The product kernel working in another module's memory (e.g. the tfjs wasm backend's heap):
+   * only {@linkcode WasmKernel.gemm} and {@linkcode WasmKernel.gemmTN}, on memory the caller
+   * owns (never {@linkcode WasmKernel.reserve}).
+   */
+  static over(memory: WebAssembly.Memory): WasmKernel {
+    return new WasmKernel(undefined, memory);
   }
 
   /**
