@@ -43,7 +43,7 @@ export const set = (i: number): number[] => [0x21, ...uleb(i)];
 export const tee = (i: number): number[] => [0x22, ...uleb(i)];
 export const i32 = (n: number): number[] => [0x41, ...sleb(n)];
 /** i32 arithmetic and comparison. */
-export const ADD = [0x6a], SUB = [0x6b], MUL = [0x6c], SHL = [0x74], LT_S = [0x48], EQZ = [0x45];
+export const ADD = [0x6a], SUB = [0x6b], MUL = [0x6c], SHL = [0x74], SHR_U = [0x76], LT_S = [0x48], EQZ = [0x45];
 /** Control. */
 export const BLOCK = [0x02, 0x40], LOOP = [0x03, 0x40], IF = [0x04, 0x40], ELSE = [0x05], END = [0x0b];
 export const br = (depth: number): number[] => [0x0c, depth];

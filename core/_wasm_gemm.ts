@@ -233,15 +233,6 @@ export class WasmKernel {
   }
 
   /**
-   * The product kernel working in another module's memory (e.g. the tfjs wasm backend's heap):
-   * only {@linkcode WasmKernel.gemm} and {@linkcode WasmKernel.gemmTN}, on memory the caller
-   * owns (never {@linkcode WasmKernel.reserve}).
-   */
-  static over(memory: WebAssembly.Memory): WasmKernel {
-    return new WasmKernel(undefined, memory);
-  }
-
-  /**
    * Makes room for `floats` float32 values; returns the view of the whole memory (a new one
    * when it grew: views taken before are then detached).
    */

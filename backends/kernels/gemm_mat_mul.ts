@@ -18,17 +18,10 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { WasmKernel } from "../../core/_wasm_gemm.ts";
+import type { WasmKernel } from "../../core/_wasm_gemm.ts";
+import { heapKernel, heapOffset, type WasmHeapBackend } from "./_heap_kernel.ts";
 import { deferOutput } from "./_deferred.ts";
 import { callKernel, disposeInfo, type KernelArgs, transpose, WASM } from "./_wasm_ops.ts";
-
-interface WasmHeapBackend extends tf.KernelBackend {
-  wasm?: { asm?: { memory?: unknown } };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
-
-const kernels = new WeakMap<object, WasmKernel | null>();
 
 /** Products computed by this file's kernels since the process started (for tests). */
 let computed = 0;
@@ -38,24 +31,10 @@ export function gemmProducts(): number {
   return computed;
 }
 
-/** The product kernel over the backend's heap, or null when its memory cannot be imported. */
-function heapKernel(backend: WasmHeapBackend): WasmKernel | null {
-  let kernel = kernels.get(backend);
-  if (kernel === undefined) {
-    const memory = backend.wasm?.asm?.memory;
-    kernel = memory instanceof WebAssembly.Memory && typeof backend.typedArrayFromHeap === "function"
-      ? WasmKernel.over(memory)
-      : null;
-    kernels.set(backend, kernel);
-  }
-  return kernel;
-}
-
 /** Every leading (batch) dimension of `x` is 1. */
 const singleBatch = (x: tf.TensorInfo) => x.shape.length >= 2 && x.shape.slice(0, -2).every((n) => n === 1);
 
-/** The float offset of a tensor's data on the heap. */
-const at = (backend: WasmHeapBackend, x: tf.TensorInfo) => backend.typedArrayFromHeap(x).byteOffset / 4;
+const at = heapOffset;
 
 /** Rows of `a` and `b` per call of `gemmTN`: the panels of both stay in the caches. */
 const DEPTH_CHUNK = 128;

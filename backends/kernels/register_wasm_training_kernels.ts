@@ -19,6 +19,7 @@ import { polyphaseConv2DConfig, polyphaseFusedConv2DConfig } from "./polyphase_c
 import { fastMeanConfig, fastSumConfig } from "./reduce_sum_mean.ts";
 import { fastSliceConfig } from "./slice.ts";
 import { fastSplitVConfig } from "./split_v.ts";
+import { fastTanhConfig } from "./tanh.ts";
 import { fastTileConfig } from "./tile.ts";
 import { fastTransposeConfig } from "./transpose.ts";
 import { unsortedSegmentSumConfig } from "./unsorted_segment_sum.ts";
@@ -43,6 +44,7 @@ const OVERRIDES: ReadonlyArray<[string, (stock: tf.KernelConfig) => tf.KernelCon
   [tf.SplitV, fastSplitVConfig],
   [tf.BatchMatMul, (stock) => gemmBatchMatMulConfig(transposingBatchMatMulConfig(stock))],
   [tf._FusedMatMul, gemmFusedMatMulConfig],
+  [tf.Tanh, fastTanhConfig],
   [tf.Identity, sharedIdentityConfig],
   [tf.Cast, sharedCastConfig],
   [tf.Sum, fastSumConfig],
@@ -62,7 +64,7 @@ const installed = new Set<tf.KernelFunc>();
  * (`Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter`,
  * `DepthwiseConv2dNativeBackpropInput`, `UnsortedSegmentSum`; each built from existing wasm
  * kernels) and replaces stock kernels that are slow on training shapes (`Tile`, `Slice`,
- * `Unpack`, `SplitV`, `Transpose`, `BatchMatMul`, `Identity`, `Cast`, `Sum`, `Mean`, `_FusedMatMul`,
+ * `Unpack`, `SplitV`, `Transpose`, `BatchMatMul`, `Identity`, `Cast`, `Sum`, `Mean`, `_FusedMatMul`, `Tanh`,
  * `Conv2DBackpropInput`, `FusedBatchNorm`, `Conv2D`, `FusedConv2D` and the broadcasting binary
  * kernels; each file in `models/kernels/` says why). Missing kernels that some other code
  * already registered for wasm are left alone. Safe to call any number of times, before or

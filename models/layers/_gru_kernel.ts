@@ -4,9 +4,8 @@
  * product kernel of `core/_wasm_gemm.ts`, so a whole step (and its back-propagation) runs on
  * operands in one WebAssembly memory.
  *
- * `tanh` is the rational approximation of Eigen and XNNPACK (`x P(x^2) / Q(x^2)`, degrees 13
- * and 6, input clamped to +-7.9053): within 3e-7 of `Math.tanh` relative to the value,
- * small inputs included (the approximation is odd, so it keeps `tanh(x) ~ x` near 0).
+ * `tanh` is `core/_wasm_tanh.ts`'s rational approximation (within 3e-7 of `Math.tanh` relative
+ * to the value, small inputs included).
  *
  * Pointers and strides are in bytes; a step's rows are `batch` rows of `units` values
  * (`ub = 4 units` bytes, a multiple of 16).
@@ -19,7 +18,6 @@ import {
   countedLoop,
   END,
   F32X4_ADD,
-  F32X4_DIV,
   F32X4_GT,
   F32X4_LT,
   F32X4_MAX,
@@ -42,38 +40,7 @@ import {
   type WasmFunction,
 } from "../../core/_wasm_asm.ts";
 import { compileWithFallback, gemmFunctions, WasmKernel } from "../../core/_wasm_gemm.ts";
-
-/** Numerator (odd, from x^1) and denominator (even, from x^0) of the tanh approximation. */
-const TANH_P = [
-  4.89352455891786e-03,
-  6.37261928875436e-04,
-  1.48572235717979e-05,
-  5.12229709037114e-08,
-  -8.60467152213735e-11,
-  2.00018790482477e-13,
-  -2.76076847742355e-16,
-];
-const TANH_Q = [4.89352518554385e-03, 2.26843463243900e-03, 1.18534705686654e-04, 1.19825839466702e-06];
-const TANH_CLAMP = 7.90531110763549805;
-
-/** `tanh` of the vector on the stack, left on the stack; uses v128 locals `t..t+2`. */
-function tanhCode(t: number): number[] {
-  const [X, X2, P] = [t, t + 1, t + 2];
-  const horner = (coefficients: number[]) => {
-    const top = coefficients.length - 1;
-    const code = [...f32x4Const(coefficients[top])];
-    for (let i = top - 1; i >= 0; i--) {
-      code.push(...get(X2), ...F32X4_MUL, ...f32x4Const(coefficients[i]), ...F32X4_ADD);
-    }
-    return code;
-  };
-  return [
-    ...[...f32x4Const(-TANH_CLAMP), ...F32X4_MAX, ...f32x4Const(TANH_CLAMP), ...F32X4_MIN, ...set(X)],
-    ...[...get(X), ...get(X), ...F32X4_MUL, ...set(X2)],
-    ...[...horner(TANH_P), ...get(X), ...F32X4_MUL, ...set(P)],
-    ...[...get(P), ...horner(TANH_Q), ...F32X4_DIV],
-  ];
-}
+import { tanhCode } from "../../core/_wasm_tanh.ts";
 
 /** `hardSigmoid` of the vector on the stack: `min(max(0.2 x + 0.5, 0), 1)`. */
 const HARD_SIGMOID = [
