@@ -27,11 +27,14 @@ export function heapKernel(backend: WasmHeapBackend): WasmKernel | null {
   let kernel = kernels.get(backend);
   if (kernel === undefined) {
     const memory = backend.wasm?.asm?.memory;
+    kernel = null;
     if (memory instanceof WebAssembly.Memory && typeof backend.typedArrayFromHeap === "function") {
       compiled ??= compileWithFallback((relaxed) => [...gemmFunctions(relaxed), tanhFunction()]);
-      kernel = new WasmKernel(compiled, memory);
-    } else {
-      kernel = null;
+      try {
+        kernel = new WasmKernel(compiled, memory);
+      } catch {
+        kernel = null; // e.g. a shared memory (the threaded build): the stock kernels run
+      }
     }
     kernels.set(backend, kernel);
   }

@@ -1,5 +1,5 @@
 import { assertEquals, assertLess } from "@std/assert";
-import { WasmKernel } from "../../core/_wasm_gemm.ts";
+import { compileWithFallback, gemmFunctions, WasmKernel } from "../../core/_wasm_gemm.ts";
 import { Random } from "../../core/random.ts";
 
 /** Every shape class of the kernel: 4-row blocks and single rows, 8- and 4-column blocks, single columns, depth 0. */
@@ -14,8 +14,7 @@ const SHAPES: [number, number, number][] = [
   [6, 130, 13],
 ];
 
-function check(transposeA: boolean, accumulate: boolean): void {
-  const kernel = new WasmKernel();
+function check(transposeA: boolean, accumulate: boolean, kernel = new WasmKernel()): void {
   const random = new Random(transposeA ? 5 : 3);
   for (const [m, k, n] of SHAPES) {
     // padded strides and offsets, so that reading or writing past a row shows
@@ -51,6 +50,11 @@ Deno.test("WasmKernel.gemm computes a b (and c + a b) for every block and tail s
 Deno.test("WasmKernel.gemmTN computes a^T b (and c + a^T b) for every block and tail shape, with row strides", () => {
   check(true, false);
   check(true, true);
+});
+
+Deno.test("the module without the relaxed-SIMD multiply-add (older runtimes) computes the same products", () => {
+  const plain = compileWithFallback(() => gemmFunctions(false));
+  for (const transposeA of [false, true]) check(transposeA, true, new WasmKernel(plain));
 });
 
 Deno.test("WasmKernel.reserve grows the memory and returns a view of it", () => {
