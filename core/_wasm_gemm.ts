@@ -8,7 +8,7 @@
  * Blocks of 6 rows x 8 columns are accumulated in twelve `f32x4` registers; the products use
  * the relaxed-SIMD fused multiply-add where the runtime has it (`f32x4.relaxed_madd`, one
  * rounding: results can differ from a multiply-then-add by float32 rounding), else a multiply
- * and an add. Every shape is handled (tails of 1 row, 4 columns and single columns).
+ * and an add. Every shape is handled (tails of 4, 2 and 1 rows, 4 columns and single columns).
  *
  * @module
  */
@@ -72,8 +72,8 @@ const N_V128_LOCALS = MAX_ROWS * MAX_VECTORS + MAX_VECTORS + 1;
 const FACC = S + 1, FB = FACC + MAX_ROWS;
 const N_F32_LOCALS = MAX_ROWS + 1;
 
-/** Rows per block, the row tail. */
-const ROW_BLOCKS = [MAX_ROWS, 1];
+/** Rows per block, largest first: the last rows in 4-, 2- and 1-row blocks (a 32-row step: 5 x 6 + 2). */
+const ROW_BLOCKS = [MAX_ROWS, 4, 2, 1];
 /** Columns per block (in f32x4 vectors; 0: one column, scalar), largest first. */
 const COL_BLOCKS = MAX_VECTORS > 1 ? [MAX_VECTORS, 1, 0] : [1, 0];
 
