@@ -14,7 +14,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { WasmKernel } from "../../core/_wasm_gemm.ts";
-import { backwardSimd, type Dims, forwardSimd, type Saved, simdSupported } from "./_gru_steps.ts";
+import { backwardSimd, type Dims, forwardSimd, type Saved, type SimdSaved, simdSupported } from "./_gru_steps.ts";
 
 /** Candidate activations the fused recurrence computes itself. */
 export const FUSED_ACTIVATIONS = ["tanh", "sigmoid", "hardSigmoid", "relu", "relu6", "linear", "elu"] as const;
@@ -222,17 +222,17 @@ export function gruSequence(
     const simd = simdSupported(activation, units);
     const rk = recurrentKernel.dataSync() as Float32Array;
     const x = xw.dataSync() as Float32Array;
-    const saved = simd ? forwardSimd(x, rk, d) : forward(x, rk, d, act);
+    const saved: Saved | SimdSaved = simd ? forwardSimd(x, rk, d) : forward(x, rk, d, act);
     const value = tf.tensor3d(saved.out, [batch, steps, units]);
     const gradFunc = (dy: tf.Tensor, [kernelSaved]: tf.Tensor[]): tf.Tensor[] => {
       const rkNow = kernelSaved.dataSync() as Float32Array;
       const dyValues = dy.dataSync() as Float32Array;
       if (simd) {
-        const { dxw, dR } = backwardSimd(dyValues, saved, rkNow, d);
+        const { dxw, dR } = backwardSimd(dyValues, saved as SimdSaved, rkNow, d);
         return [tf.tensor3d(dxw, [batch, steps, 3 * units]), tf.tensor2d(dR, [units, 3 * units])];
       }
-      const dxw = backward(dyValues, saved, rkNow, d, act);
-      return [tf.tensor3d(dxw, [batch, steps, 3 * units]), recurrentKernelGrad(dxw, saved, d)];
+      const dxw = backward(dyValues, saved as Saved, rkNow, d, act);
+      return [tf.tensor3d(dxw, [batch, steps, 3 * units]), recurrentKernelGrad(dxw, saved as Saved, d)];
     };
     return { value, gradFunc };
   }) as (xw: tf.Tensor3D, recurrentKernel: tf.Tensor2D) => tf.Tensor3D;

@@ -39,6 +39,52 @@ function kernel(): WasmKernel {
 }
 
 /**
+ * What a forward pass keeps for its backward pass: its outputs, and the gate sequences `z`, `r`,
+ * `hh`, `rh` (`[batch, nSteps, units]` each), which stay in the kernel's memory where the
+ * forward pass wrote them until another forward pass needs the memory (only then are they
+ * copied out, to `evicted`) or the backward pass has used them (`consumed`). A training step's
+ * forward and backward passes of one layer so copy nothing; several layers, or inference, copy
+ * what the next forward pass would overwrite.
+ */
+export interface SimdSaved {
+  dims: Dims;
+  out: Float32Array;
+  evicted: Float32Array[] | null;
+  consumed: boolean;
+}
+
+/** The forward pass whose sequences are in the kernel's memory, if any. */
+let resident: SimdSaved | null = null;
+
+/** The offsets of the kept sequences, in {@linkcode SimdSaved} order. */
+const keptAt = (d: Dims) => {
+  const L = layout(d);
+  return [L.z, L.r, L.hh, L.rh];
+};
+
+/** Copies `s`'s sequences out of the kernel's memory (another forward pass is about to use it). */
+function evict(s: SimdSaved, k: WasmKernel): void {
+  const size = s.dims.batch * s.dims.steps * s.dims.units;
+  s.evicted = keptAt(s.dims).map((at) => k.f32.slice(at, at + size));
+  resident = null;
+}
+
+/** Makes `s`'s sequences (and outputs) resident for its backward pass; returns the memory's view. */
+function restore(s: SimdSaved, k: WasmKernel): Float32Array {
+  if (resident === s) return k.f32;
+  if (s.evicted === null) {
+    throw new Error("FusedGru: the forward pass's saved sequences are gone (backward run twice?)");
+  }
+  if (resident !== null && !resident.consumed) evict(resident, k);
+  const L = layout(s.dims);
+  const m = k.reserve(L.end);
+  m.set(s.out, L.out);
+  keptAt(s.dims).forEach((at, i) => m.set(s.evicted![i], at));
+  resident = s;
+  return m;
+}
+
+/**
  * Element offsets of the operands in the kernel's memory: the recurrent kernel `[u, 3u]` and
  * its transpose, a zero state, step rows `a`/`c` (`[batch, 2u]`, `[batch, u]`, also `dRh`,
  * `dh`, `dhPrev` backward), `xw` / its gradient `[batch, steps, 3u]`, and the sequences
@@ -55,9 +101,10 @@ function layout(d: Dims) {
 }
 
 /** The forward recurrence over all steps; `xw` is `[batch, nSteps, 3 units]` (z, r, h parts). */
-export function forwardSimd(xw: Float32Array, rk: Float32Array, d: Dims): Saved {
+export function forwardSimd(xw: Float32Array, rk: Float32Array, d: Dims): SimdSaved {
   const { batch, steps, units: u } = d;
   const k = kernel();
+  if (resident !== null && !resident.consumed) evict(resident, k);
   const L = layout(d);
   const m = k.reserve(L.end);
   m.set(rk, L.rk);
@@ -74,16 +121,15 @@ export function forwardSimd(xw: Float32Array, rk: Float32Array, d: Dims): Saved 
     const out = 4 * (L.out + t * u);
     candidate(x + 8 * u, ldx, 4 * L.c, 4 * h, 4 * ldh, 4 * (L.z + t * u), 4 * (L.hh + t * u), out, lds, batch, 4 * u);
   }
-  const seq = batch * steps * u;
-  const copy = (at: number) => m.slice(at, at + seq);
-  return { out: copy(L.out), z: copy(L.z), r: copy(L.r), hh: copy(L.hh), rh: copy(L.rh) };
+  resident = { dims: d, out: m.slice(L.out, L.out + batch * steps * u), evicted: null, consumed: false };
+  return resident;
 }
 
 /**
  * Back-propagation through time: the gradients of `xw` (`[batch, nSteps, 3 units]`) and of
  * the recurrent kernel (`[units, 3 units]`) from the gradient `dy` of the outputs.
  */
-export function backwardSimd(dy: Float32Array, s: Saved, rk: Float32Array, d: Dims): {
+export function backwardSimd(dy: Float32Array, s: SimdSaved, rk: Float32Array, d: Dims): {
   dxw: Float32Array;
   dR: Float32Array;
 } {
@@ -91,17 +137,13 @@ export function backwardSimd(dy: Float32Array, s: Saved, rk: Float32Array, d: Di
   const g = 3 * u;
   const k = kernel();
   const L = layout(d);
-  const m = k.reserve(L.end);
+  const m = restore(s, k);
   for (let i = 0; i < u; i++) {
     for (let j = 0; j < g; j++) m[L.rt + j * u + i] = rk[i * g + j]; // [3u, u]
   }
   m.fill(0, L.zero, L.zero + batch * u);
   m.fill(0, L.dh, L.dh + batch * u);
-  for (
-    const [at, values] of [[L.out, s.out], [L.z, s.z], [L.r, s.r], [L.hh, s.hh], [L.rh, s.rh], [L.dy, dy]] as const
-  ) {
-    m.set(values, at);
-  }
+  m.set(dy, L.dy);
   const { backZH, backR } = k.exports;
   const [ldx, lds] = [4 * steps * g, 4 * steps * u];
   for (let t = steps - 1; t >= 0; t--) {
@@ -131,5 +173,6 @@ export function backwardSimd(dy: Float32Array, s: Saved, rk: Float32Array, d: Di
     k.gemmTN(L.out + o * u, L.xw + (o + 1) * g, L.dR, u, steps - 1, 2 * u, u, g, g, b > 0);
   }
   k.gemmTN(L.rh, L.xw + 2 * u, L.dR + 2 * u, u, batch * steps, u, u, g, g);
+  s.consumed = true;
   return { dxw: m.slice(L.xw, L.xw + batch * steps * g), dR: m.slice(L.dR, L.dR + u * g) };
 }

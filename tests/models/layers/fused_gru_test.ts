@@ -93,6 +93,33 @@ Deno.test("FusedGru's WebAssembly steps (tanh, units a multiple of 4) match tfjs
   }
 });
 
+Deno.test("two fused recurrences in one step (the first's saved sequences moved out by the second) give the ops' gradients", async () => {
+  await tf.setBackend("cpu");
+  const random = new Random(9);
+  const values = (n: number) => Float32Array.from({ length: n }, () => random.normal() * 0.5);
+  const xw = tf.tensor3d(values(3 * 6 * 24), [3, 6, 24]);
+  const [k1, k2] = [tf.tensor2d(values(8 * 24), [8, 24]), tf.tensor2d(values(8 * 24), [8, 24])];
+  const mix = tf.tensor2d(values(8 * 24), [8, 24]);
+  const w = tf.tensor3d(values(3 * 6 * 8), [3, 6, 8]);
+  const fused = gruSequence("tanh");
+  const ops = (a: tf.Tensor3D, b: tf.Tensor2D) => gruSequenceWithOps(a, b, "tanh");
+  // x -> GRU 1 -> dense -> GRU 2: forward 1, forward 2, backward 2, backward 1
+  const loss = (f: typeof fused) => (x: tf.Tensor, a: tf.Tensor, b: tf.Tensor) => {
+    const h1 = f(x as tf.Tensor3D, a as tf.Tensor2D);
+    const x2 = tf.reshape(tf.matMul(tf.reshape(h1, [18, 8]), mix), [3, 6, 24]) as tf.Tensor3D;
+    return tf.sum(tf.mul(f(x2, b as tf.Tensor2D), w));
+  };
+  const expected = tf.grads(loss(ops))([xw, k1, k2]);
+  for (let round = 0; round < 2; round++) {
+    const actual = tf.grads(loss(fused))([xw, k1, k2]);
+    for (let i = 0; i < 3; i++) {
+      assertLess(relativeError(actual[i].dataSync() as Float32Array, expected[i].dataSync() as Float32Array), 1e-4);
+    }
+    tf.dispose(actual);
+  }
+  tf.dispose([xw, k1, k2, mix, w, ...expected]);
+});
+
 Deno.test("FusedGru names and shapes its weights like tfjs's GRU, and round-trips its config", async () => {
   await tf.setBackend("cpu");
   const stock = tfl.layers.gru({ units: 3, returnSequences: true, recurrentInitializer: "glorotUniform", name: "gru" });
