@@ -199,6 +199,16 @@ function recurrentKernelGrad(dxw: Float32Array, s: Saved, d: Dims): tf.Tensor {
 }
 
 /**
+ * The float32 values of `t` for reading right away: a view of the wasm backend's heap where it
+ * offers one (no copy; valid until the next tensor operation), else `dataSync()`.
+ */
+function values(t: tf.Tensor): Float32Array {
+  const backend = tf.backend() as tf.KernelBackend & { typedArrayFromHeap?: (t: tf.TensorInfo) => Float32Array };
+  if (t.dtype === "float32" && typeof backend.typedArrayFromHeap === "function") return backend.typedArrayFromHeap(t);
+  return t.dataSync() as Float32Array;
+}
+
+/**
  * The GRU recurrence as a differentiable op: from the input projections `xw`
  * (`x W + b`, layout `[batch, nSteps, 3 units]`, parts z, r, h) and the recurrent kernel
  * `[units, 3 units]` to every step's state `[batch, nSteps, units]`, starting from zeros.
@@ -221,12 +231,12 @@ export function gruSequence(
     save([recurrentKernel]);
     const simd = simdSupported(activation, units);
     const rk = recurrentKernel.dataSync() as Float32Array;
-    const x = xw.dataSync() as Float32Array;
+    const x = values(xw);
     const saved: Saved | SimdSaved = simd ? forwardSimd(x, rk, d) : forward(x, rk, d, act);
     const value = tf.tensor3d(saved.out, [batch, steps, units]);
     const gradFunc = (dy: tf.Tensor, [kernelSaved]: tf.Tensor[]): tf.Tensor[] => {
       const rkNow = kernelSaved.dataSync() as Float32Array;
-      const dyValues = dy.dataSync() as Float32Array;
+      const dyValues = values(dy);
       if (simd) {
         const { dxw, dR } = backwardSimd(dyValues, saved as SimdSaved, rkNow, d);
         return [tf.tensor3d(dxw, [batch, steps, 3 * units]), tf.tensor2d(dR, [units, 3 * units])];
