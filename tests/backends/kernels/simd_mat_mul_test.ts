@@ -1,7 +1,14 @@
 import { assert, assertEquals, assertLess } from "@std/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { Random } from "../../../core/random.ts";
-import { simdProductCount } from "../../../backends/kernels/simd_mat_mul.ts";
+import { simdProductCount as simdOnly } from "../../../backends/kernels/simd_mat_mul.ts";
+import { gemmProducts } from "../../../backends/kernels/gemm_mat_mul.ts";
+
+/**
+ * Products computed by megflow's WebAssembly kernels: `gemm_mat_mul.ts` takes the single-batch
+ * ones first and hands the rest (batches, relu) to `simd_mat_mul.ts`.
+ */
+const simdProductCount = () => simdOnly() + gemmProducts();
 import { compareBackends, normalInput, relativeError, setupBackends } from "./_parity.ts";
 import { gemmBytes, type GemmKernels } from "../../../backends/kernels/_gemm_wasm.ts";
 import { heapMemory } from "../../../backends/kernels/_heap_memory.ts";
