@@ -20,7 +20,7 @@ import { polyphaseConv2DConfig, polyphaseFusedConv2DConfig } from "./polyphase_c
 import { fastMeanConfig, fastSumConfig } from "./reduce_sum_mean.ts";
 import { fastSliceConfig } from "./slice.ts";
 import { simdErfConfig } from "./simd_erf.ts";
-import { simdBatchMatMulConfig, simdFusedMatMulConfig } from "./simd_mat_mul.ts";
+import { largeSimdBatchMatMulConfig, simdBatchMatMulConfig, simdFusedMatMulConfig } from "./simd_mat_mul.ts";
 import { fastSplitVConfig } from "./split_v.ts";
 import { fastTanhConfig } from "./tanh.ts";
 import { fastTileConfig } from "./tile.ts";
@@ -45,9 +45,14 @@ const OVERRIDES: ReadonlyArray<[string, (stock: tf.KernelConfig) => tf.KernelCon
   [tf.Slice, fastSliceConfig],
   [tf.Unpack, fastUnpackConfig],
   [tf.SplitV, fastSplitVConfig],
-  // Single products on core/_wasm_gemm.ts (gemm_mat_mul.ts); batched ones, relu and what it
-  // declines on simd_mat_mul.ts; then explicit transposes, then the stock kernel.
-  [tf.BatchMatMul, (stock) => gemmBatchMatMulConfig(simdBatchMatMulConfig(transposingBatchMatMulConfig(stock)))],
+  // Large products on simd_mat_mul.ts, other single products on core/_wasm_gemm.ts
+  // (gemm_mat_mul.ts), batched ones and what it declines on simd_mat_mul.ts, then explicit
+  // transposes, then the stock kernel.
+  [
+    tf.BatchMatMul,
+    (stock) =>
+      largeSimdBatchMatMulConfig(gemmBatchMatMulConfig(simdBatchMatMulConfig(transposingBatchMatMulConfig(stock)))),
+  ],
   [tf._FusedMatMul, (stock) => gemmFusedMatMulConfig(simdFusedMatMulConfig(stock))],
   [tf.Tanh, fastTanhConfig],
   [tf.AvgPoolGrad, tilingAvgPoolGradConfig],

@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertLess } from "@std/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { Random } from "../../../core/random.ts";
-import { simdProductCount as simdOnly } from "../../../backends/kernels/simd_mat_mul.ts";
+import { LARGE_PRODUCT, simdProductCount as simdOnly } from "../../../backends/kernels/simd_mat_mul.ts";
 import { gemmProducts } from "../../../backends/kernels/gemm_mat_mul.ts";
 
 /**
@@ -179,4 +179,23 @@ Deno.test("the SIMD kernels find the wasm backend's memory, and none on other ba
   assertEquals(heapMemory(tf.findBackend("cpu")!), null);
   const shared = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
   assertEquals(heapMemory({ wasm: { asm: { memory: shared } } } as unknown as tf.KernelBackend), null);
+});
+
+Deno.test("a product of at least LARGE_PRODUCT multiply-adds runs on simd_mat_mul's kernel, a smaller single one on gemm_mat_mul's", async () => {
+  await setupBackends();
+  await tf.setBackend("wasm");
+  const [m, k, n] = [1024, 512, 128];
+  assertEquals(m * k * n, LARGE_PRODUCT);
+  const a = tf.ones([m, k]);
+  const b = tf.ones([k, n]);
+  const small = tf.ones([k, 8]);
+  let [simd, gemm] = [simdOnly(), gemmProducts()];
+  const large = tf.matMul(a, b);
+  assertEquals([simdOnly() - simd, gemmProducts() - gemm], [1, 0]);
+  [simd, gemm] = [simdOnly(), gemmProducts()];
+  const single = tf.matMul(a, small);
+  assertEquals([simdOnly() - simd, gemmProducts() - gemm], [0, 1]);
+  assertEquals((await large.data())[m * n - 1], k);
+  assertEquals((await single.data())[m * 8 - 1], k);
+  tf.dispose([a, b, small, large, single]);
 });
