@@ -51,7 +51,7 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
     why: "The shared defaults (RUN_DEFAULTS) were chosen for EEGNet; see docs/accuracy.md. Within one subject " +
       "without augmentation, chosen on train-intra's held-out Intra/train chunks (no test split evaluated: " +
       '`--config` with `"testSplits": []`), `--max-samples 20000`, 2026-12-06, window accuracy for seeds 1 / 2: ' +
-      "the shared defaults (augmented) 0.625 / 0.875 (seed 3: 1.000, so not compared); `--no-augment` 0.734 / 1.000; gru's regularisation " +
+      "the shared defaults (augmented) 0.625 / 0.875 (seed 3: 1.000 for both, run after the choice); `--no-augment` 0.734 / 1.000; gru's regularisation " +
       "(`--epochs 20 --mixup 0.2 --weight-decay 0.01`) 0.453 (seed 1); `--lr 3e-3` 0.625 / 0.859 (seeds 1, 2) " +
       "(`deno task train-intra --model cnn --seed S --max-samples 20000 --config F ...`, docs/models.md). " +
       "Augmented, EEGNet (5604 weights) underfits one subject's 28 recordings (training accuracy 0.7-0.8); without " +
