@@ -21,7 +21,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { deferOutput } from "./_deferred.ts";
 import { gemmKernels } from "./_gemm_wasm.ts";
-import { heapMemory } from "./_heap_memory.ts";
+import { heapMemory } from "./_heap_kernel.ts";
 import { callKernel, type KernelArgs, transpose, WASM } from "./_wasm_ops.ts";
 
 /** Steps along `k` per pass over `C`. */
