@@ -47,7 +47,9 @@ import {
   v128Load,
   v128Store,
   vec,
+  type WasmFunction,
 } from "../../core/_wasm_asm.ts";
+import { compileWithFallback } from "../../core/_wasm_gemm.ts";
 
 /** `acc = acc + s * b`: two roundings, or one (`f32x4.relaxed_madd`, a fused multiply-add on x86-64 with FMA). */
 function multiplyAdd(acc: number, s: number, b: number, fused: boolean): number[] {
@@ -174,11 +176,14 @@ function gemmCode(mr: number, fused: boolean): number[] {
   return [...locals, ...body, ...END];
 }
 
+/** The functions `gemm6`, `gemm4` and `gemm1`, to assemble into a module. */
+function gemmFunctions(fused: boolean): WasmFunction[] {
+  return [6, 4, 1].map((mr) => ({ name: `gemm${mr}`, nParams: PARAMS.length, code: gemmCode(mr, fused) }));
+}
+
 /** The module's bytes: imports `env.memory`, exports `gemm6`, `gemm4` and `gemm1`. */
 export function gemmBytes(fused = false): Uint8Array {
-  return moduleBytes(
-    [6, 4, 1].map((mr) => ({ name: `gemm${mr}`, nParams: PARAMS.length, code: gemmCode(mr, fused) })),
-  );
+  return moduleBytes(gemmFunctions(fused));
 }
 
 /** The signature of `gemm6`, `gemm4` and `gemm1` (byte offsets and byte strides; see the parameter list). */
@@ -213,16 +218,11 @@ let compiled: WebAssembly.Module | undefined;
 const instances = new WeakMap<WebAssembly.Memory, GemmKernels>();
 
 /**
- * The compiled module: with fused multiply-adds where the engine validates relaxed SIMD (V8 does
+ * The compiled module: with fused multiply-adds where the engine has relaxed SIMD (V8 does
  * since 11.4; ~20 % faster here, and one rounding per step instead of two), else without.
  */
 function gemmModule(): WebAssembly.Module {
-  if (compiled === undefined) {
-    const fused = gemmBytes(true);
-    compiled = new WebAssembly.Module(
-      (WebAssembly.validate(fused as BufferSource) ? fused : gemmBytes(false)) as BufferSource,
-    );
-  }
+  compiled ??= compileWithFallback(gemmFunctions);
   return compiled;
 }
 
