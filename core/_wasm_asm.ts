@@ -1,7 +1,10 @@
 /**
  * A few WebAssembly encodings, to assemble small SIMD kernels at load time from instruction
  * lists (no toolchain, no binary file in the repository): value types, LEB128, sections and the
- * instructions the kernels use (https://webassembly.github.io/spec/core/binary/).
+ * instructions the kernels use (https://webassembly.github.io/spec/core/binary/). Every kernel of
+ * megflow assembles with these: `_wasm_gemm.ts`, `_wasm_tanh.ts`, the fused GRU step
+ * (`models/layers/_gru_kernel.ts`), the wasm backend's `_gemm_wasm.ts` and `_erf_wasm.ts`
+ * (`backends/kernels/`) and the resampler (`operators/_resample_wasm.ts`).
  *
  * @module
  */
@@ -42,10 +45,15 @@ export const get = (i: number): number[] => [0x20, ...uleb(i)];
 export const set = (i: number): number[] => [0x21, ...uleb(i)];
 export const tee = (i: number): number[] => [0x22, ...uleb(i)];
 export const i32 = (n: number): number[] => [0x41, ...sleb(n)];
-/** i32 arithmetic and comparison. */
-export const ADD = [0x6a], SUB = [0x6b], MUL = [0x6c], SHL = [0x74], SHR_U = [0x76], LT_S = [0x48], EQZ = [0x45];
+/** i32 arithmetic, bitwise and comparison. */
+export const ADD = [0x6a], SUB = [0x6b], MUL = [0x6c], SHL = [0x74], SHR_U = [0x76], AND = [0x71];
+export const LT_S = [0x48], GT_S = [0x4a], GE_S = [0x4e], EQZ = [0x45];
 /** Control. */
 export const BLOCK = [0x02, 0x40], LOOP = [0x03, 0x40], IF = [0x04, 0x40], ELSE = [0x05], END = [0x0b];
+/** `if` with a v128 result. */
+export const IF_V128 = [0x04, V128];
+/** `select`: the first operand when the condition is nonzero, else the second. */
+export const SELECT = [0x1b];
 export const br = (depth: number): number[] => [0x0c, depth];
 export const brIf = (depth: number): number[] => [0x0d, depth];
 /** Scalar float32. */
@@ -53,6 +61,10 @@ export const f32Load = (offset: number): number[] => [0x2a, 2, ...uleb(offset)];
 export const f32Store = (offset: number): number[] => [0x38, 2, ...uleb(offset)];
 export const F32_ADD = [0x92], F32_MUL = [0x94];
 export const F32_ZERO = [0x43, 0, 0, 0, 0];
+/** Loads and stores of i32 and float64 (natural alignment). */
+export const i32Load = (offset: number): number[] => [0x28, 2, ...uleb(offset)];
+export const f64Load = (offset: number): number[] => [0x2b, 3, ...uleb(offset)];
+export const f64Store = (offset: number): number[] => [0x39, 3, ...uleb(offset)];
 /** SIMD. */
 export const simd = (op: number, ...rest: number[]): number[] => [0xfd, ...uleb(op), ...rest];
 export const v128Load = (offset: number): number[] => simd(0x00, 4, ...uleb(offset));
@@ -72,13 +84,16 @@ export function f32x4Const(value: number): number[] {
 /** `local = local + step` */
 export const bump = (local: number, step: number[]): number[] => [...get(local), ...step, ...ADD, ...set(local)];
 
-/** `for (local = 0; local < limit; local += step) body` over i32 locals, `body` inside a block and a loop. */
+/**
+ * `for (local = 0; local < limit; local += step) body` over i32 locals (`limit` an instruction
+ * list, e.g. `get(n)`), `body` at depth 0 inside an outer block at depth 1.
+ */
 export function countedLoop(local: number, limit: number[], step: number, body: number[]): number[] {
   return [
     ...[...i32(0), ...set(local)],
     ...BLOCK,
     ...LOOP,
-    ...[...get(local), ...limit, 0x4e, ...brIf(1)], // i32.ge_s
+    ...[...get(local), ...limit, ...GE_S, ...brIf(1)],
     ...body,
     ...bump(local, i32(step)),
     ...br(0),

@@ -274,7 +274,7 @@ export class WasmKernel {
     ldc: number,
     accumulate = false,
   ): void {
-    this.exports.gemm(4 * a, 4 * b, 4 * c, m, k, n, 4 * lda, 4 * ldb, 4 * ldc, accumulate ? 1 : 0);
+    this.#call("gemm", [a, b, c, m, k, n, lda, ldb, ldc], accumulate);
   }
 
   /** `c = (accumulate ? c : 0) + a^T b`: `a` `[k, m]`, `b` `[k, n]`, `c` `[m, n]` (as {@linkcode WasmKernel.gemm}). */
@@ -290,6 +290,11 @@ export class WasmKernel {
     ldc: number,
     accumulate = false,
   ): void {
-    this.exports.gemmTN(4 * a, 4 * b, 4 * c, m, k, n, 4 * lda, 4 * ldb, 4 * ldc, accumulate ? 1 : 0);
+    this.#call("gemmTN", [a, b, c, m, k, n, lda, ldb, ldc], accumulate);
+  }
+
+  /** Calls the product `fn` with element offsets and strides turned into bytes. */
+  #call(fn: "gemm" | "gemmTN", [a, b, c, m, k, n, lda, ldb, ldc]: number[], accumulate: boolean): void {
+    this.exports[fn](4 * a, 4 * b, 4 * c, m, k, n, 4 * lda, 4 * ldb, 4 * ldc, accumulate ? 1 : 0);
   }
 }

@@ -17,83 +17,48 @@
  * @module
  */
 
-const I32 = 0x7f;
-const V128 = 0x7b;
+import {
+  ADD,
+  AND,
+  BLOCK,
+  brIf,
+  bump,
+  countedLoop,
+  END,
+  EQZ,
+  f32Store,
+  f64Load,
+  f64Store,
+  get,
+  I32,
+  i32,
+  i32Load,
+  IF,
+  LOOP,
+  moduleBytes,
+  MUL,
+  set,
+  SHL,
+  SHR_U,
+  simd,
+  SUB,
+  tee,
+  uleb,
+  V128,
+  V128_ZERO,
+  v128Load,
+  v128Store,
+  vec,
+} from "../core/_wasm_asm.ts";
 
-/** Unsigned LEB128. */
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-/** Signed LEB128 of a 32-bit integer. */
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) return [...out, byte];
-    out.push(byte | 0x80);
-  }
-}
-
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const name = (text: string): number[] => vec([...new TextEncoder().encode(text)].map((b) => [b]));
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-
-// Instructions (https://webassembly.github.io/spec/core/binary/instructions.html).
-const get = (i: number) => [0x20, ...uleb(i)];
-const set = (i: number) => [0x21, ...uleb(i)];
-const tee = (i: number) => [0x22, ...uleb(i)];
-const i32 = (n: number) => [0x41, ...sleb(n)];
-const ADD = [0x6a], SUB = [0x6b], MUL = [0x6c], SHL = [0x74], SHR_U = [0x76], GE_S = [0x4e], EQZ = [0x45];
-const AND = [0x71];
-const i32Load = (offset: number) => [0x28, 2, ...uleb(offset)];
-const f64Load = (offset: number) => [0x2b, 3, ...uleb(offset)];
-const f64Store = (offset: number) => [0x39, 3, ...uleb(offset)];
-const F32_STORE = [0x38, 2, 0];
+// Instructions the other kernels do not use (https://webassembly.github.io/spec/core/binary/instructions.html).
 const F32_DEMOTE_F64 = [0xb6];
-const BLOCK = [0x02, 0x40], LOOP = [0x03, 0x40], IF = [0x04, 0x40], END = [0x0b];
-const br = (depth: number) => [0x0c, depth];
-const brIf = (depth: number) => [0x0d, depth];
-const simd = (op: number, ...rest: number[]) => [0xfd, ...uleb(op), ...rest];
-const v128Load = (offset: number) => simd(0x00, 4, ...uleb(offset));
-const v128Store = (offset: number) => simd(0x0b, 4, ...uleb(offset));
 const V128_LOAD64_SPLAT = simd(0x0a, 3, 0);
-const V128_ZERO = simd(0x0c, ...new Array(16).fill(0));
 const F64X2_ADD = simd(0xf0), F64X2_MUL = simd(0xf2);
 const f64x2ExtractLane = (lane: number) => simd(0x21, lane);
 /** The low (`half` 0) or high (`half` 1) float64 of two vectors side by side. */
 const pairOf = (half: number) =>
   simd(0x0d, ...Array.from({ length: 16 }, (_, i) => (i < 8 ? 8 * half + i : 16 + 8 * half + i - 8)));
-
-/** `local = local + step` */
-const bump = (local: number, step: number[]) => [...get(local), ...step, ...ADD, ...set(local)];
-
-/** `for (local = 0; local < limit; local++) body`, `body` at depth 0 inside an outer block at depth 1. */
-function countedLoop(local: number, limit: number, body: number[]): number[] {
-  return [
-    ...i32(0),
-    ...set(local),
-    ...BLOCK,
-    ...LOOP,
-    ...get(local),
-    ...get(limit),
-    ...GE_S,
-    ...brIf(1),
-    ...body,
-    ...bump(local, i32(1)),
-    ...br(0),
-    ...END,
-    ...END,
-  ];
-}
 
 /** Channels per group: four f64x2 accumulators. */
 export const GROUP = 8;
@@ -139,7 +104,7 @@ function convolveCode(): number[] {
     ...get(ACC + (channel >> 1)),
     ...f64x2ExtractLane(channel & 1),
     ...F32_DEMOTE_F64,
-    ...F32_STORE,
+    ...f32Store(0),
     ...bump(PO, get(OUT_STRIDE)),
   ];
   const output = [
@@ -155,10 +120,10 @@ function convolveCode(): number[] {
   const group = [
     ...[...get(X), ...get(G), ...get(GROUP_STRIDE), ...MUL, ...ADD, ...set(XG)],
     ...[...get(TABLE), ...set(TP)],
-    ...countedLoop(K, N_OUT, output),
+    ...countedLoop(K, get(N_OUT), 1, output),
   ];
   const locals = vec([[...uleb(8), I32], [...uleb(5), V128]]);
-  return [...locals, ...countedLoop(G, N_GROUPS, group), ...END];
+  return [...locals, ...countedLoop(G, get(N_GROUPS), 1, group), ...END];
 }
 
 /**
@@ -186,7 +151,7 @@ function interleaveCode(): number[] {
       ...[...get(SRC), ...get(G), ...i32(3), ...SHL, ...i32(c), ...ADD, ...get(ROW), ...MUL, ...ADD, ...set(P + c)],
     ]),
     ...[...get(DST), ...get(G), ...get(GROUP_STRIDE), ...MUL, ...ADD, ...set(PD)],
-    ...countedLoop(K, HALF, [
+    ...countedLoop(K, get(HALF), 1, [
       ...[0, 1, 2, 3].flatMap(pair),
       ...rows.flatMap((c) => bump(P + c, i32(16))),
       ...bump(PD, i32(128)),
@@ -198,20 +163,14 @@ function interleaveCode(): number[] {
   ];
   const locals = vec([[...uleb(13), I32], [...uleb(2), V128]]);
   const setup = [...get(N), ...i32(3), ...SHL, ...set(ROW), ...get(N), ...i32(1), ...SHR_U, ...set(HALF)];
-  return [...locals, ...setup, ...countedLoop(G, N_GROUPS, group), ...END];
+  return [...locals, ...setup, ...countedLoop(G, get(N_GROUPS), 1, group), ...END];
 }
 
 /** The kernel module's bytes: imports `env.memory`, exports `convolve` and `interleave`. */
 export function kernelBytes(): Uint8Array {
-  const type = (nParams: number) => [0x60, ...vec(new Array(nParams).fill([I32])), ...vec([])];
-  const code = [convolveCode(), interleaveCode()];
-  return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([type(8), type(5)])),
-    ...section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0], [1]])),
-    ...section(7, vec([[...name("convolve"), 0x00, 0], [...name("interleave"), 0x00, 1]])),
-    ...section(10, vec(code.map((body) => [...uleb(body.length), ...body]))),
+  return moduleBytes([
+    { name: "convolve", nParams: 8, code: convolveCode() },
+    { name: "interleave", nParams: 5, code: interleaveCode() },
   ]);
 }
 

@@ -1,6 +1,6 @@
 /**
  * A WebAssembly SIMD `erf` over the tfjs `wasm` backend's heap, four float32 values at a time,
- * assembled at load time (`_wasm_asm.ts`). The formula is the one tfjs's cpu backend uses
+ * assembled at load time (`core/_wasm_asm.ts`). The formula is the one tfjs's cpu backend uses
  * (Abramowitz & Stegun 7.1.26, absolute error below 1.5e-7): with `v = |x|` and
  * `t = 1 / (1 + p v)`, `erf(x) = sign(x) (1 - (a1 t + a2 t^2 + a3 t^3 + a4 t^4 + a5 t^5) exp(-v^2))`,
  * here in float32; `exp(-v^2)` by range reduction (`2^n exp(r)`, `|r| <= ln 2 / 2`) and a
@@ -11,41 +11,43 @@
  */
 import {
   ADD,
+  brIf,
   END,
+  F32X4_ADD,
+  F32X4_DIV,
+  F32X4_MAX,
+  F32X4_MUL,
+  F32X4_SUB,
+  f32x4Const as f32x4,
   get,
-  I32,
+  GT_S,
   i32,
   LOOP,
-  name,
-  section,
+  moduleBytes,
   set,
   simd,
   SUB,
   tee,
   uleb,
   V128,
+  V128_AND,
   v128Load,
   v128Store,
   vec,
-} from "./_wasm_asm.ts";
+} from "../../core/_wasm_asm.ts";
 
 /** The constants of tfjs's cpu `Erf` (tfjs-core `erf_util`). */
 export const ERF_P = 0.3275911;
 export const ERF_A = [0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429] as const;
 
-const f32Bytes = (value: number) => [...new Uint8Array(Float32Array.of(value).buffer)];
-/** A `v128.const` of four equal float32 values. */
-const f32x4 = (value: number) =>
-  simd(0x0c, ...f32Bytes(value), ...f32Bytes(value), ...f32Bytes(value), ...f32Bytes(value));
 /** A `v128.const` of four equal int32 values. */
 const i32x4 = (value: number) => {
   const bytes = [...new Uint8Array(Int32Array.of(value).buffer)];
   return simd(0x0c, ...bytes, ...bytes, ...bytes, ...bytes);
 };
-const F32X4_ABS = simd(0xe0), F32X4_NEG = simd(0xe1), F32X4_ADD = simd(0xe4), F32X4_SUB = simd(0xe5);
-const F32X4_MUL = simd(0xe6), F32X4_DIV = simd(0xe7), F32X4_MAX = simd(0xe9), F32X4_NEAREST = simd(0x6a);
+const F32X4_ABS = simd(0xe0), F32X4_NEG = simd(0xe1), F32X4_NEAREST = simd(0x6a);
 const I32X4_TRUNC_SAT_F32X4_S = simd(0xf8), I32X4_ADD = simd(0xae), I32X4_SHL = simd(0xab);
-const V128_AND = simd(0x4e), V128_OR = simd(0x50);
+const V128_OR = simd(0x50);
 
 /** `erf(src, dst, n)`: `n / 4` groups of four float32 values (byte offsets). */
 function erfCode(): number[] {
@@ -90,7 +92,7 @@ function erfCode(): number[] {
     ...[...get(X), ...i32x4(-0x80000000), ...V128_AND, ...V128_OR],
     ...v128Store(0),
     ...[...get(SRC), ...i32(16), ...ADD, ...set(SRC), ...get(DST), ...i32(16), ...ADD, ...set(DST)],
-    ...[...get(N), ...i32(4), ...SUB, ...tee(N), ...i32(0), ...[0x4a], /* i32.gt_s */ ...[0x0d, 0]],
+    ...[...get(N), ...i32(4), ...SUB, ...tee(N), ...i32(0), ...GT_S, ...brIf(0)],
   ];
   const locals = vec([[...uleb(6), V128]]);
   // if (n > 0) loop { ... } (callers pass n >= 4)
@@ -99,15 +101,7 @@ function erfCode(): number[] {
 
 /** The module's bytes: imports `env.memory`, exports `erf`. */
 export function erfBytes(): Uint8Array {
-  const type = [0x60, ...vec([[I32], [I32], [I32]]), ...vec([])];
-  return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([type])),
-    ...section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0]])),
-    ...section(7, vec([[...name("erf"), 0x00, 0]])),
-    ...section(10, vec([erfCode()].map((body) => [...uleb(body.length), ...body]))),
-  ]);
+  return moduleBytes([{ name: "erf", nParams: 3, code: erfCode() }]);
 }
 
 /** `erf(src, dst, n)`: erf of `n` (a positive multiple of 4) float32 values at byte offset `src`, to `dst`. */

@@ -32,10 +32,10 @@ import {
   i32,
   IF,
   IF_V128,
+  load32Splat,
   LOOP,
+  moduleBytes,
   MUL,
-  name,
-  section,
   SELECT,
   set,
   simd,
@@ -43,12 +43,13 @@ import {
   tee,
   uleb,
   V128,
-  V128_LOAD32_SPLAT,
   V128_ZERO,
   v128Load,
   v128Store,
   vec,
-} from "./_wasm_asm.ts";
+  type WasmFunction,
+} from "../../core/_wasm_asm.ts";
+import { compileWithFallback } from "../../core/_wasm_gemm.ts";
 
 /** `acc = acc + s * b`: two roundings, or one (`f32x4.relaxed_madd`, a fused multiply-add on x86-64 with FMA). */
 function multiplyAdd(acc: number, s: number, b: number, fused: boolean): number[] {
@@ -126,7 +127,7 @@ function gemmCode(mr: number, fused: boolean): number[] {
   const step = [
     ...[...get(PB), ...v128Load(0), ...set(B0), ...get(PB), ...v128Load(16), ...set(B1)],
     ...rows.flatMap((r) => [
-      ...[...get(ROW + r), ...V128_LOAD32_SPLAT, ...set(S)],
+      ...[...get(ROW + r), ...load32Splat(0), ...set(S)],
       ...multiplyAdd(ACC + 2 * r, S, B0, fused),
       ...multiplyAdd(ACC + 2 * r + 1, S, B1, fused),
       ...bump(ROW + r, get(P.kStride)),
@@ -162,9 +163,9 @@ function gemmCode(mr: number, fused: boolean): number[] {
     ...[...get(N), ...i32(4), ...SUB, ...tee(N), ...brIf(0), ...END, ...END],
     ...store,
   ];
-  const matrix = countedLoop(IB, P.rows, countedLoop(JB, P.cols, block));
+  const matrix = countedLoop(IB, get(P.rows), 1, countedLoop(JB, get(P.cols), 1, block));
   const body = [
-    ...countedLoop(BT, P.batch, [
+    ...countedLoop(BT, get(P.batch), 1, [
       ...matrix,
       ...bump(P.a, get(P.sa)),
       ...bump(P.b, get(P.sb)),
@@ -175,18 +176,14 @@ function gemmCode(mr: number, fused: boolean): number[] {
   return [...locals, ...body, ...END];
 }
 
+/** The functions `gemm6`, `gemm4` and `gemm1`, to assemble into a module. */
+function gemmFunctions(fused: boolean): WasmFunction[] {
+  return [6, 4, 1].map((mr) => ({ name: `gemm${mr}`, nParams: PARAMS.length, code: gemmCode(mr, fused) }));
+}
+
 /** The module's bytes: imports `env.memory`, exports `gemm6`, `gemm4` and `gemm1`. */
 export function gemmBytes(fused = false): Uint8Array {
-  const type = [0x60, ...vec(new Array(PARAMS.length).fill([I32])), ...vec([])];
-  const code = [gemmCode(6, fused), gemmCode(4, fused), gemmCode(1, fused)];
-  return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([type])),
-    ...section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0], [0], [0]])),
-    ...section(7, vec([[...name("gemm6"), 0x00, 0], [...name("gemm4"), 0x00, 1], [...name("gemm1"), 0x00, 2]])),
-    ...section(10, vec(code.map((body) => [...uleb(body.length), ...body]))),
-  ]);
+  return moduleBytes(gemmFunctions(fused));
 }
 
 /** The signature of `gemm6`, `gemm4` and `gemm1` (byte offsets and byte strides; see the parameter list). */
@@ -221,16 +218,11 @@ let compiled: WebAssembly.Module | undefined;
 const instances = new WeakMap<WebAssembly.Memory, GemmKernels>();
 
 /**
- * The compiled module: with fused multiply-adds where the engine validates relaxed SIMD (V8 does
+ * The compiled module: with fused multiply-adds where the engine has relaxed SIMD (V8 does
  * since 11.4; ~20 % faster here, and one rounding per step instead of two), else without.
  */
 function gemmModule(): WebAssembly.Module {
-  if (compiled === undefined) {
-    const fused = gemmBytes(true);
-    compiled = new WebAssembly.Module(
-      (WebAssembly.validate(fused as BufferSource) ? fused : gemmBytes(false)) as BufferSource,
-    );
-  }
+  compiled ??= compileWithFallback(gemmFunctions);
   return compiled;
 }
 

@@ -1,7 +1,9 @@
 /**
- * One instance of megflow's WebAssembly kernels (`core/_wasm_gemm.ts`'s products,
- * `core/_wasm_tanh.ts`'s `tanh`) per tfjs `wasm` backend, working in that backend's memory: the
- * instance imports it, so the kernels read and write tensors where they lie on the heap.
+ * The tfjs `wasm` backend's heap for megflow's WebAssembly kernels, which work in that backend's
+ * memory: they import it, so they read and write tensors where they lie on the heap.
+ * `heapMemory` finds the memory (for the modules that import it themselves: `_gemm_wasm.ts`,
+ * `_erf_wasm.ts`); `heapKernel` is one instance of `core/_wasm_gemm.ts`'s products and
+ * `core/_wasm_tanh.ts`'s `tanh` per backend.
  *
  * @module
  */
@@ -16,24 +18,36 @@ export interface WasmHeapBackend extends tf.KernelBackend {
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
+/**
+ * The backend's memory when these kernels can import it: a plain (not shared: tfjs's threaded
+ * build, which Deno does not run) `WebAssembly.Memory` at `backend.wasm.asm.memory`
+ * (tfjs-backend-wasm 4.22's emscripten module); else null, and the caller uses the stock kernel.
+ */
+export function heapMemory(backend: tf.KernelBackend): WebAssembly.Memory | null {
+  const memory = (backend as WasmHeapBackend).wasm?.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) return null;
+  if (typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer) return null;
+  return memory;
+}
+
 let compiled: WebAssembly.Module | undefined;
 const kernels = new WeakMap<object, WasmKernel | null>();
 
 /**
  * The kernels over `backend`'s heap (`gemm`, `gemmTN`, and `exports.tanh`), or null when its
- * memory cannot be imported (another build of the backend).
+ * memory cannot be imported ({@linkcode heapMemory} is null) or its tensors not found on the heap.
  */
 export function heapKernel(backend: WasmHeapBackend): WasmKernel | null {
   let kernel = kernels.get(backend);
   if (kernel === undefined) {
-    const memory = backend.wasm?.asm?.memory;
+    const memory = heapMemory(backend);
     kernel = null;
-    if (memory instanceof WebAssembly.Memory && typeof backend.typedArrayFromHeap === "function") {
+    if (memory !== null && typeof backend.typedArrayFromHeap === "function") {
       compiled ??= compileWithFallback((relaxed) => [...gemmFunctions(relaxed), tanhFunction()]);
       try {
         kernel = new WasmKernel(compiled, memory);
       } catch {
-        kernel = null; // e.g. a shared memory (the threaded build): the stock kernels run
+        kernel = null; // a memory the module cannot import: the stock kernels run
       }
     }
     kernels.set(backend, kernel);

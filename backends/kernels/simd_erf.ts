@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { erfKernel, erfScalar } from "./_erf_wasm.ts";
-import { heapMemory } from "./_heap_memory.ts";
+import { heapMemory } from "./_heap_kernel.ts";
 import { callKernel, type KernelArgs, WASM } from "./_wasm_ops.ts";
 
 /** The wasm backend internals this kernel uses. */

@@ -21,7 +21,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { deferOutput } from "./_deferred.ts";
 import { gemmKernels } from "./_gemm_wasm.ts";
-import { heapMemory } from "./_heap_memory.ts";
+import { heapMemory } from "./_heap_kernel.ts";
 import { callKernel, type KernelArgs, transpose, WASM } from "./_wasm_ops.ts";
 
 /** Steps along `k` per pass over `C`. */
@@ -172,21 +172,18 @@ function swapLastTwo(rank: number): number[] {
 }
 
 /**
- * Kernel config for `BatchMatMul` on the SIMD product, falling back to `next` (the kernel it
- * replaces) for large single products and anything it does not handle. A product `a @ b^T` is
- * deferred as `next` defers it (`batch_mat_mul.ts`: a dense layer's unused input gradient).
- *
- * @param next the `BatchMatMul` config registered before this one
- * @returns the replacement config
+ * A `BatchMatMul` config computing on the SIMD product the products it plans that have at least
+ * `minProduct` multiply-adds, and handing the others to `next`. A product `a @ b^T` is deferred
+ * as `next` defers it (`batch_mat_mul.ts`: a dense layer's unused input gradient).
  */
-export function simdBatchMatMulConfig(next: tf.KernelConfig): tf.KernelConfig {
+function batchMatMulConfig(next: tf.KernelConfig, minProduct: number): tf.KernelConfig {
   function batchMatMul(args: KernelArgs): tf.TensorInfo {
     const backend = args.backend as WasmBackend;
     const a = args.inputs.a as tf.TensorInfo;
     const b = args.inputs.b as tf.TensorInfo;
     const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
     const plan = heapMemory(backend) === null ? null : planFor(a, b, transposeA, transposeB);
-    if (plan === null) return callKernel(next, args);
+    if (plan === null || plan.batch * plan.m * plan.n * plan.k < minProduct) return callKernel(next, args);
     if (transposeB && !transposeA && plan.batchA === plan.batchB) {
       return deferOutput(backend, plan.outShape, [a, b], () => product(backend, a, b, false, true, plan, null, false));
     }
@@ -198,6 +195,18 @@ export function simdBatchMatMulConfig(next: tf.KernelConfig): tf.KernelConfig {
     backendName: WASM,
     kernelFunc: batchMatMul as unknown as tf.KernelFunc,
   };
+}
+
+/**
+ * Kernel config for `BatchMatMul` on the SIMD product, falling back to `next` (the kernel it
+ * replaces) for anything it does not handle. A product `a @ b^T` is deferred as `next` defers it
+ * (`batch_mat_mul.ts`: a dense layer's unused input gradient).
+ *
+ * @param next the `BatchMatMul` config registered before this one
+ * @returns the replacement config
+ */
+export function simdBatchMatMulConfig(next: tf.KernelConfig): tf.KernelConfig {
+  return batchMatMulConfig(next, 0);
 }
 
 /** Products with at least this many multiply-adds go to this module's kernel first. */
@@ -213,24 +222,7 @@ export const LARGE_PRODUCT = 1 << 26;
  * @returns the replacement config
  */
 export function largeSimdBatchMatMulConfig(next: tf.KernelConfig): tf.KernelConfig {
-  function batchMatMul(args: KernelArgs): tf.TensorInfo {
-    const backend = args.backend as WasmBackend;
-    const a = args.inputs.a as tf.TensorInfo;
-    const b = args.inputs.b as tf.TensorInfo;
-    const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
-    const plan = heapMemory(backend) === null ? null : planFor(a, b, transposeA, transposeB);
-    if (plan === null || plan.batch * plan.m * plan.n * plan.k < LARGE_PRODUCT) return callKernel(next, args);
-    if (transposeB && !transposeA && plan.batchA === plan.batchB) {
-      return deferOutput(backend, plan.outShape, [a, b], () => product(backend, a, b, false, true, plan, null, false));
-    }
-    return product(backend, a, b, transposeA, transposeB, plan, null, false);
-  }
-  return {
-    ...next,
-    kernelName: tf.BatchMatMul,
-    backendName: WASM,
-    kernelFunc: batchMatMul as unknown as tf.KernelFunc,
-  };
+  return batchMatMulConfig(next, LARGE_PRODUCT);
 }
 
 /**

@@ -11,7 +11,6 @@ import { gemmProducts } from "../../../backends/kernels/gemm_mat_mul.ts";
 const simdProductCount = () => simdOnly() + gemmProducts();
 import { compareBackends, normalInput, relativeError, setupBackends } from "./_parity.ts";
 import { gemmBytes, type GemmKernels } from "../../../backends/kernels/_gemm_wasm.ts";
-import { heapMemory } from "../../../backends/kernels/_heap_memory.ts";
 
 /** [a shape, b shape] before any transposition: a `[..., m, k]`, b `[..., k, n]`. */
 const SHAPES: Array<[number[], number[]]> = [
@@ -171,14 +170,6 @@ Deno.test("both builds of the SIMD kernel (fused multiply-add and multiply then 
     const got = heap.slice(pc / 4, pc / 4 + m * n);
     assertLess(relativeError(got, expected), 1e-6, `fused ${fused}`);
   }
-});
-
-Deno.test("the SIMD kernels find the wasm backend's memory, and none on other backends or a shared memory", async () => {
-  await setupBackends();
-  assert(heapMemory(tf.findBackend("wasm")!) instanceof WebAssembly.Memory);
-  assertEquals(heapMemory(tf.findBackend("cpu")!), null);
-  const shared = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
-  assertEquals(heapMemory({ wasm: { asm: { memory: shared } } } as unknown as tf.KernelBackend), null);
 });
 
 Deno.test("a product of at least LARGE_PRODUCT multiply-adds runs on simd_mat_mul's kernel, a smaller single one on gemm_mat_mul's", async () => {
