@@ -11,6 +11,7 @@ import { releaseWebgpuBackend } from "../backends/register_webgpu_backend.ts";
 import { MEGFLOW_VERSION } from "../core/version.ts";
 import { buildModel } from "../models/registry.ts";
 import { trainStep } from "../training/train_step.ts";
+import { adam } from "../training/fused_adam.ts";
 
 /** Backends the doctor can try. */
 export type DoctorBackend = "cpu" | "wasm" | "webgpu";
@@ -81,7 +82,7 @@ async function checkBackend(
   const detail = (await describeBackend()).summary;
   const [batchSize, nChans, nTimes] = shape;
   const model = buildModel("cnn", { nChans, nTimes }, 4);
-  const optimizer = tf.train.adam(1e-3);
+  const optimizer = adam(1e-3);
   const xs = Float32Array.from({ length: batchSize * nChans * nTimes }, (_, i) => Math.sin(i * 0.37) + (i % 7) / 7);
   const ys = Int32Array.from({ length: batchSize }, (_, i) => i % 4);
   const batch = { xs, shape: [...shape], ys, recordings: [], startSamples: [] };

@@ -199,8 +199,8 @@ class BlockReader {
   #float32: boolean;
   #borrow: boolean;
   #checkFinite: boolean;
-  #direct: DirectDataset | undefined;
-  #readDirect: typeof readDirect | undefined;
+  /** The plain-read route of a contiguous dataset and its reader; undefined: h5wasm reads. */
+  #direct: { dataset: DirectDataset; read: typeof readDirect } | undefined;
   #pointer = 0;
 
   constructor(
@@ -236,8 +236,8 @@ class BlockReader {
     }
     this.#pointer = pointer;
     try {
-      this.#direct = output.direct?.openDirect(module, this.#open);
-      this.#readDirect = output.direct?.readDirect;
+      const dataset = output.direct?.openDirect(module, this.#open);
+      if (dataset && output.direct) this.#direct = { dataset, read: output.direct.readDirect };
     } catch (error) {
       this.close();
       throw error;
@@ -248,9 +248,9 @@ class BlockReader {
   read(t0: number, t1: number): Float32Array | Float64Array {
     const { file, info } = this.#open;
     const n = this.#nChans * (t1 - t0);
-    if (this.#direct && this.#readDirect) {
+    if (this.#direct) {
       const bytes = new Uint8Array(this.#module.HEAPU8.buffer, this.#pointer, n * info.elementBytes);
-      this.#readDirect(this.#direct, file.path, this.#nChans, t0, t1, bytes);
+      this.#direct.read(this.#direct.dataset, file.path, this.#nChans, t0, t1, bytes);
     } else file.readColumns(info.name, this.#nChans, t0, t1, this.#pointer);
     // The heap may have grown (and its buffer been replaced) during the read.
     const heap = this.#module.HEAPU8.buffer;
@@ -274,7 +274,7 @@ class BlockReader {
   }
 
   close(): void {
-    this.#direct?.handle.close();
+    this.#direct?.dataset.handle.close();
     this.#direct = undefined;
     if (this.#pointer !== 0) {
       this.#module._free(this.#pointer);

@@ -14,6 +14,7 @@ import { PullGate } from "../core/pull_gate.ts";
 import { streamBatches, type StreamBatchesOptions } from "../pipeline/stream_batches.ts";
 import { hashSeed } from "../core/random.ts";
 import type { Recording } from "../core/types.ts";
+import { adam } from "./fused_adam.ts";
 
 /** Test-time adaptations a run may ask for (`RunConfig.testTimeAdaptation`). */
 export const TEST_TIME_ADAPTATIONS = ["none", "entropy", "im"] as const;
@@ -139,7 +140,7 @@ export async function adaptEntropy(
     }
     saved.length = 0;
   };
-  const optimizer = tf.train.adam(learningRate);
+  const optimizer = adam(learningRate);
   let seen = 0;
   try {
     for (let pass = 1; pass <= passes; pass++) {

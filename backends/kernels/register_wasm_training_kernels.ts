@@ -13,11 +13,13 @@ import { conv2DBackpropInputConfig } from "./conv2d_backprop_input.ts";
 import { depthwiseConv2dNativeBackpropFilterConfig } from "./depthwise_conv2d_native_backprop_filter.ts";
 import { depthwiseConv2dNativeBackpropInputConfig } from "./depthwise_conv2d_native_backprop_input.ts";
 import { fastFusedBatchNormConfig } from "./fused_batch_norm.ts";
+import { gemmBatchMatMulConfig, gemmFusedMatMulConfig } from "./gemm_mat_mul.ts";
 import { sharedIdentityConfig } from "./identity.ts";
 import { polyphaseConv2DConfig, polyphaseFusedConv2DConfig } from "./polyphase_conv2d.ts";
 import { fastMeanConfig, fastSumConfig } from "./reduce_sum_mean.ts";
 import { fastSliceConfig } from "./slice.ts";
 import { fastSplitVConfig } from "./split_v.ts";
+import { fastTanhConfig } from "./tanh.ts";
 import { fastTileConfig } from "./tile.ts";
 import { fastTransposeConfig } from "./transpose.ts";
 import { unsortedSegmentSumConfig } from "./unsorted_segment_sum.ts";
@@ -40,7 +42,9 @@ const OVERRIDES: ReadonlyArray<[string, (stock: tf.KernelConfig) => tf.KernelCon
   [tf.Slice, fastSliceConfig],
   [tf.Unpack, fastUnpackConfig],
   [tf.SplitV, fastSplitVConfig],
-  [tf.BatchMatMul, transposingBatchMatMulConfig],
+  [tf.BatchMatMul, (stock) => gemmBatchMatMulConfig(transposingBatchMatMulConfig(stock))],
+  [tf._FusedMatMul, gemmFusedMatMulConfig],
+  [tf.Tanh, fastTanhConfig],
   [tf.Identity, sharedIdentityConfig],
   [tf.Cast, sharedCastConfig],
   [tf.Sum, fastSumConfig],
@@ -60,7 +64,7 @@ const installed = new Set<tf.KernelFunc>();
  * (`Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter`,
  * `DepthwiseConv2dNativeBackpropInput`, `UnsortedSegmentSum`; each built from existing wasm
  * kernels) and replaces stock kernels that are slow on training shapes (`Tile`, `Slice`,
- * `Unpack`, `SplitV`, `Transpose`, `BatchMatMul`, `Identity`, `Cast`, `Sum`, `Mean`,
+ * `Unpack`, `SplitV`, `Transpose`, `BatchMatMul`, `Identity`, `Cast`, `Sum`, `Mean`, `_FusedMatMul`, `Tanh`,
  * `Conv2DBackpropInput`, `FusedBatchNorm`, `Conv2D`, `FusedConv2D` and the broadcasting binary
  * kernels; each file in `models/kernels/` says why). Missing kernels that some other code
  * already registered for wasm are left alone. Safe to call any number of times, before or

@@ -2,16 +2,19 @@
  * The recurrence of a GRU (tfjs/Keras `reset_after: false`, hard-sigmoid gates) as one
  * differentiable op with its own back-propagation through time.
  *
- * The element-wise work of every step runs on typed arrays; the only tensor ops per step
- * are the two small products with the recurrent kernel (`[batch, units] x [units, 2 units]`
- * and `[batch, units] x [units, units]`), so no tape node, gradient closure or
- * intermediate tensor is made per step. The gradient of the recurrent kernel is two
- * products over all steps at once, after the loop.
+ * The element-wise work of every step runs on typed arrays, and the two small products of
+ * every step with the recurrent kernel (`[batch, units] x [units, 2 units]` and
+ * `[batch, units] x [units, units]`) in a WebAssembly SIMD kernel (`core/_wasm_gemm.ts`) on
+ * operands kept in its memory: no tensor, kernel call, tape node or gradient closure is made
+ * per step, on any backend. The gradient of the recurrent kernel is two products `a^T b` over
+ * all steps at once, after the loop, in the same kernel.
  *
  * @module
  */
 
 import * as tf from "@tensorflow/tfjs-core";
+import { WasmKernel } from "../../core/_wasm_gemm.ts";
+import { backwardSimd, type Dims, forwardSimd, type Saved, type SimdSaved, simdSupported } from "./_gru_steps.ts";
 
 /** Candidate activations the fused recurrence computes itself. */
 export const FUSED_ACTIVATIONS = ["tanh", "sigmoid", "hardSigmoid", "relu", "relu6", "linear", "elu"] as const;
@@ -41,50 +44,27 @@ const ACTIVATIONS: Record<FusedActivation, Activation> = {
   elu: { f: (x) => (x > 0 ? x : Math.exp(x) - 1), dfOfY: (y) => (y > 0 ? 1 : y + 1) },
 };
 
+/** The product kernel all calls share (JavaScript is single-threaded; a call never yields). */
+let sharedGemm: WasmKernel | undefined;
+function kernel(): WasmKernel {
+  sharedGemm ??= new WasmKernel();
+  return sharedGemm;
+}
+
 /**
- * `a` `[rows, k]` (a typed array) times the tensor `w` `[k, n]`, as a typed array `[rows, n]`.
- * Calls the backend's `BatchMatMul` kernel directly: no engine tensor, scope or tape entry is
- * made for these per-step products (~15-25 % less time per call on wasm than `tf.matMul`).
+ * Where the recurrence keeps its operands in the kernel's memory (element offsets): the
+ * recurrent kernel `[units, 3 units]` and its transpose, and per-step rows `[batch, *]`.
  */
-function matMulRows(a: Float32Array, rows: number, w: tf.Tensor2D): Float32Array {
-  const backend = tf.backend();
-  const kernel = tf.getKernel(tf.BatchMatMul, tf.getBackend());
-  if (kernel === undefined) {
-    return tf.tidy(() => tf.matMul(tf.tensor2d(a, [rows, w.shape[0]]), w).dataSync() as Float32Array);
-  }
-  const aInfo: tf.TensorInfo = {
-    dataId: backend.write(a, [rows, w.shape[0]], "float32"),
-    shape: [rows, w.shape[0]],
-    dtype: "float32",
-  };
-  const wInfo: tf.TensorInfo = { dataId: w.dataId, shape: w.shape, dtype: w.dtype };
-  const attrs = { transposeA: false, transposeB: false } as unknown as tf.NamedAttrMap;
-  const result = kernel.kernelFunc({ inputs: { a: aInfo, b: wInfo }, backend, attrs });
-  const out = Array.isArray(result) ? result[0] : result;
-  const values = Float32Array.from(backend.readSync(out.dataId) as Float32Array);
-  backend.disposeData(aInfo.dataId);
-  backend.disposeData(out.dataId);
-  return values;
-}
-
-/** What the forward pass keeps for the backward pass, layout `[batch, nSteps, units]` each. */
-interface Saved {
-  out: Float32Array;
-  z: Float32Array;
-  r: Float32Array;
-  hh: Float32Array;
-  rh: Float32Array;
-}
-
-/** Dimensions of one call. */
-interface Dims {
-  batch: number;
-  steps: number;
-  units: number;
+function stepLayout(d: Dims) {
+  const { batch, units: u } = d;
+  const rows = batch * u;
+  const r = 0, rt = 3 * u * u, h = 6 * u * u;
+  const rh = h + rows, a = rh + rows, c = a + 2 * rows;
+  return { r, rt, h, rh, a, c, end: c + rows };
 }
 
 /** The forward recurrence over all steps; `xw` is `[batch, nSteps, 3 units]` (z, r, h parts). */
-function forward(xw: Float32Array, rZr: tf.Tensor2D, rH: tf.Tensor2D, d: Dims, act: Activation): Saved {
+function forward(xw: Float32Array, rk: Float32Array, d: Dims, act: Activation): Saved {
   const { batch, steps, units } = d;
   const g = 3 * units;
   const size = batch * steps * units;
@@ -97,110 +77,135 @@ function forward(xw: Float32Array, rZr: tf.Tensor2D, rH: tf.Tensor2D, d: Dims, a
   };
   const { out, z: zs, r: rs, hh: hhs, rh: rhs } = s;
   const f = act.f;
-  const h = new Float32Array(batch * units);
-  const rhStep = new Float32Array(batch * units);
+  const k = kernel();
+  const L = stepLayout(d);
+  const m = k.reserve(L.end);
+  m.set(rk, L.r);
+  m.fill(0, L.h, L.h + batch * units);
   for (let t = 0; t < steps; t++) {
-    const a = matMulRows(h, batch, rZr); // [batch, 2 units]
+    k.gemm(L.h, L.r, L.a, batch, units, 2 * units, units, g, 2 * units); // h [Rz Rr]
     for (let b = 0; b < batch; b++) {
       const xo = (b * steps + t) * g;
       const so = (b * steps + t) * units;
-      const ao = b * 2 * units;
+      const ao = L.a + b * 2 * units;
       const ho = b * units;
       for (let j = 0; j < units; j++) {
-        const z = hardSigmoid(xw[xo + j] + a[ao + j]);
-        const r = hardSigmoid(xw[xo + units + j] + a[ao + units + j]);
+        const z = hardSigmoid(xw[xo + j] + m[ao + j]);
+        const r = hardSigmoid(xw[xo + units + j] + m[ao + units + j]);
         zs[so + j] = z;
         rs[so + j] = r;
-        rhs[so + j] = rhStep[ho + j] = r * h[ho + j];
+        rhs[so + j] = m[L.rh + ho + j] = r * m[L.h + ho + j];
       }
     }
-    const c = matMulRows(rhStep, batch, rH); // [batch, units]
+    k.gemm(L.rh, L.r + 2 * units, L.c, batch, units, units, units, g, units); // (r * h) Rh
     for (let b = 0; b < batch; b++) {
       const xo = (b * steps + t) * g + 2 * units;
       const so = (b * steps + t) * units;
       const ho = b * units;
       for (let j = 0; j < units; j++) {
-        const hh = f(xw[xo + j] + c[ho + j]);
+        const hh = f(xw[xo + j] + m[L.c + ho + j]);
         const z = zs[so + j];
-        const next = z * h[ho + j] + (1 - z) * hh;
+        const next = z * m[L.h + ho + j] + (1 - z) * hh;
         hhs[so + j] = hh;
         out[so + j] = next;
-        h[ho + j] = next;
+        m[L.h + ho + j] = next;
       }
     }
   }
   return s;
 }
 
+/** Where back-propagation through time keeps its per-step rows in the kernel's memory. */
+function backLayout(d: Dims) {
+  const rows = d.batch * d.units;
+  const at = stepLayout(d).h;
+  const dH = at, dZr = dH + rows, dRh = dZr + 2 * rows, dh = dRh + rows;
+  return { rt: stepLayout(d).rt, dH, dZr, dRh, dh, end: dh + rows };
+}
+
 /**
  * Back-propagation through time: the gradient of the pre-activations `[batch, nSteps, 3 units]`
  * (the gradient of `xw`) from the gradient `dy` of the outputs.
  */
-function backward(dy: Float32Array, s: Saved, rZrT: tf.Tensor2D, rHT: tf.Tensor2D, d: Dims, act: Activation) {
+function backward(dy: Float32Array, s: Saved, rk: Float32Array, d: Dims, act: Activation): Float32Array {
   const { batch, steps, units } = d;
   const g = 3 * units;
   const dxw = new Float32Array(batch * steps * g);
-  let dh: Float32Array = new Float32Array(batch * units);
+  const k = kernel();
+  const L = backLayout(d);
+  const m = k.reserve(L.end);
+  for (let i = 0; i < units; i++) {
+    for (let j = 0; j < g; j++) m[L.rt + j * units + i] = rk[i * g + j]; // [3 units, units]
+  }
+  m.fill(0, L.dh, L.dh + batch * units);
   const dhPrev = new Float32Array(batch * units);
-  const dHStep = new Float32Array(batch * units);
-  const dZrStep = new Float32Array(batch * 2 * units);
   for (let t = steps - 1; t >= 0; t--) {
     for (let b = 0; b < batch; b++) {
       const so = (b * steps + t) * units;
       const xo = (b * steps + t) * g;
       for (let j = 0; j < units; j++) {
         const i = so + j;
-        const dOut = dh[b * units + j] + dy[i];
+        const dOut = m[L.dh + b * units + j] + dy[i];
         const hPrev = t > 0 ? s.out[i - units] : 0;
         const z = s.z[i];
         const dPreH = dOut * (1 - z) * act.dfOfY(s.hh[i]);
         const dPreZ = dOut * (hPrev - s.hh[i]) * hardSigmoidGrad(z);
         dhPrev[b * units + j] = dOut * z;
-        dxw[xo + 2 * units + j] = dHStep[b * units + j] = dPreH;
-        dxw[xo + j] = dZrStep[b * 2 * units + j] = dPreZ;
+        dxw[xo + 2 * units + j] = m[L.dH + b * units + j] = dPreH;
+        dxw[xo + j] = m[L.dZr + b * 2 * units + j] = dPreZ;
       }
     }
-    const dRh = matMulRows(dHStep, batch, rHT); // gradient of r * hPrev, [batch, units]
+    // gradient of r * hPrev: dPreH Rh^T, [batch, units]
+    k.gemm(L.dH, L.rt + 2 * units * units, L.dRh, batch, units, units, units, units, units);
     for (let b = 0; b < batch; b++) {
       const so = (b * steps + t) * units;
       const xo = (b * steps + t) * g + units;
       for (let j = 0; j < units; j++) {
         const i = so + j;
+        const dRh = m[L.dRh + b * units + j];
         const hPrev = t > 0 ? s.out[i - units] : 0;
-        const dPreR = dRh[b * units + j] * hPrev * hardSigmoidGrad(s.r[i]);
-        dxw[xo + j] = dZrStep[b * 2 * units + units + j] = dPreR;
-        dhPrev[b * units + j] += dRh[b * units + j] * s.r[i];
+        const dPreR = dRh * hPrev * hardSigmoidGrad(s.r[i]);
+        dxw[xo + j] = m[L.dZr + b * 2 * units + units + j] = dPreR;
+        dhPrev[b * units + j] += dRh * s.r[i];
       }
     }
-    dh = matMulRows(dZrStep, batch, rZrT); // [batch, units]
-    for (let k = 0; k < dh.length; k++) dh[k] += dhPrev[k];
+    k.gemm(L.dZr, L.rt, L.dh, batch, 2 * units, units, 2 * units, units, units); // [dPreZ dPreR] [Rz Rr]^T
+    for (let i = 0; i < dhPrev.length; i++) m[L.dh + i] += dhPrev[i];
   }
   return dxw;
 }
 
-/** The previous state of every step, `[batch * nSteps, units]` (zeros before the first step). */
-function previousStates(out: Float32Array, d: Dims): Float32Array {
-  const { batch, steps, units } = d;
-  const prev = new Float32Array(out.length);
+/**
+ * The gradient of the recurrent kernel `[units, 3 units]`: `hPrev^T [dPreZ dPreR]` and
+ * `(r * hPrev)^T dPreH` over all steps, in the kernel's memory.
+ */
+function recurrentKernelGrad(dxw: Float32Array, s: Saved, d: Dims): tf.Tensor {
+  const { batch, steps, units: u } = d;
+  const rows = batch * steps;
+  const g = 3 * u;
+  const prev = 0, rh = rows * u, dPre = 2 * rows * u, dR = dPre + rows * g;
+  const k = kernel();
+  const m = k.reserve(dR + u * g);
+  m.fill(0, prev, rh);
   for (let b = 0; b < batch; b++) {
-    const o = b * steps * units;
-    prev.set(out.subarray(o, o + (steps - 1) * units), o + units);
+    const o = b * steps * u;
+    m.set(s.out.subarray(o, o + (steps - 1) * u), prev + o + u); // the state before each step
   }
-  return prev;
+  m.set(s.rh, rh);
+  m.set(dxw, dPre);
+  k.gemmTN(prev, dPre, dR, u, rows, 2 * u, u, g, g);
+  k.gemmTN(rh, dPre + 2 * u, dR + 2 * u, u, rows, u, u, g, g);
+  return tf.tensor2d(m.slice(dR, dR + u * g), [u, g]);
 }
 
-/** The gradient of the recurrent kernel `[units, 3 units]`: two products over all steps. */
-function recurrentKernelGrad(dxw: Float32Array, s: Saved, d: Dims): tf.Tensor {
-  return tf.tidy(() => {
-    const rows = d.batch * d.steps;
-    const u = d.units;
-    const dPre = tf.tensor2d(dxw, [rows, 3 * u]);
-    const prev = tf.tensor2d(previousStates(s.out, d), [rows, u]);
-    const rh = tf.tensor2d(s.rh, [rows, u]);
-    const dZr = tf.matMul(prev, tf.slice(dPre, [0, 0], [rows, 2 * u]), true, false);
-    const dH = tf.matMul(rh, tf.slice(dPre, [0, 2 * u], [rows, u]), true, false);
-    return tf.concat([dZr, dH], 1);
-  });
+/**
+ * The float32 values of `t` for reading right away: a view of the wasm backend's heap where it
+ * offers one (no copy; valid until the next tensor operation), else `dataSync()`.
+ */
+function values(t: tf.Tensor): Float32Array {
+  const backend = tf.backend() as tf.KernelBackend & { typedArrayFromHeap?: (t: tf.TensorInfo) => Float32Array };
+  if (t.dtype === "float32" && typeof backend.typedArrayFromHeap === "function") return backend.typedArrayFromHeap(t);
+  return t.dataSync() as Float32Array;
 }
 
 /**
@@ -223,23 +228,21 @@ export function gruSequence(
     const [batch, steps, g] = xw.shape;
     const units = g / 3;
     const d: Dims = { batch, steps, units };
-    const rk = recurrentKernel as tf.Tensor2D;
-    save([rk]);
-    const rZr = tf.slice(rk, [0, 0], [units, 2 * units]);
-    const rH = tf.slice(rk, [0, 2 * units], [units, units]);
-    const saved = forward(xw.dataSync() as Float32Array, rZr, rH, d, act);
-    rZr.dispose();
-    rH.dispose();
+    save([recurrentKernel]);
+    const simd = simdSupported(activation, units);
+    const rk = recurrentKernel.dataSync() as Float32Array;
+    const x = values(xw);
+    const saved: Saved | SimdSaved = simd ? forwardSimd(x, rk, d) : forward(x, rk, d, act);
     const value = tf.tensor3d(saved.out, [batch, steps, units]);
-    const gradFunc = (dy: tf.Tensor, [rk]: tf.Tensor[]): tf.Tensor[] => {
-      const [rZrT, rHT] = tf.tidy(() => [
-        tf.transpose(tf.slice(rk, [0, 0], [units, 2 * units])) as tf.Tensor2D,
-        tf.transpose(tf.slice(rk, [0, 2 * units], [units, units])) as tf.Tensor2D,
-      ]);
-      const dxw = backward(dy.dataSync() as Float32Array, saved, rZrT, rHT, d, act);
-      rZrT.dispose();
-      rHT.dispose();
-      return [tf.tensor3d(dxw, [batch, steps, 3 * units]), recurrentKernelGrad(dxw, saved, d)];
+    const gradFunc = (dy: tf.Tensor, [kernelSaved]: tf.Tensor[]): tf.Tensor[] => {
+      const rkNow = kernelSaved.dataSync() as Float32Array;
+      const dyValues = values(dy);
+      if (simd) {
+        const { dxw, dR } = backwardSimd(dyValues, saved as SimdSaved, rkNow, d);
+        return [tf.tensor3d(dxw, [batch, steps, 3 * units]), tf.tensor2d(dR, [units, 3 * units])];
+      }
+      const dxw = backward(dyValues, saved as Saved, rkNow, d, act);
+      return [tf.tensor3d(dxw, [batch, steps, 3 * units]), recurrentKernelGrad(dxw, saved as Saved, d)];
     };
     return { value, gradFunc };
   }) as (xw: tf.Tensor3D, recurrentKernel: tf.Tensor2D) => tf.Tensor3D;

@@ -8,6 +8,7 @@ import { registerWasmTrainingKernels } from "../../../backends/kernels/mod.ts";
 import { Random } from "../../../core/random.ts";
 import { assertConfigRoundTrip } from "./_config.ts";
 import { gruSequence, gruSequenceWithOps } from "../../../models/layers/_gru_sequence.ts";
+import { simdSupported } from "../../../models/layers/_gru_steps.ts";
 
 registerWasmTrainingKernels();
 
@@ -39,10 +40,10 @@ function outputsAndGradients(layer: tfl.layers.Layer, x: tf.Tensor, w: tf.Tensor
 }
 
 /** The stock GRU and the fused one with the same weights, on `backend`. */
-async function compare(backend: string, activation: FusedActivation, seed: number) {
+async function compare(backend: string, activation: FusedActivation, seed: number, dims = [3, 7, 5, 4]) {
   await tf.setBackend(backend);
   const random = new Random(seed);
-  const [batch, steps, features, units] = [3, 7, 5, 4];
+  const [batch, steps, features, units] = dims;
   const stock = tfl.layers.gru({ units, activation, returnSequences: true, recurrentInitializer: "glorotUniform" });
   const fused = new FusedGru({ units, activation });
   const x = tf.tensor3d(normals(random, batch * steps * features), [batch, steps, features]);
@@ -76,6 +77,48 @@ for (const backend of ["cpu", "wasm"]) {
     }
   });
 }
+
+Deno.test("FusedGru's WebAssembly steps (tanh, units a multiple of 4) match tfjs's GRU at odd batches, long sequences and wide states", async () => {
+  // [batch, steps, features, units]: 4-row blocks with a tail, 8- and 4-column blocks; units 6: the
+  // JavaScript steps (not a multiple of 4); two steps.
+  const shapes = [[5, 13, 3, 8], [9, 10, 6, 12], [2, 4, 3, 64], [4, 6, 5, 6], [3, 2, 2, 4]];
+  for (const [i, dims] of shapes.entries()) {
+    assertEquals(simdSupported("tanh", dims[3]), dims[3] % 4 === 0);
+    for (const backend of ["cpu", "wasm"]) {
+      const { expected, actual } = await compare(backend, "tanh", 40 + i, dims);
+      for (let k = 0; k < expected.length; k++) {
+        assertLess(relativeError(actual[k], expected[k]), 1e-4, `[${dims}] on ${backend}: ${NAMES[k]}`);
+      }
+    }
+  }
+});
+
+Deno.test("two fused recurrences in one step (the first's saved sequences moved out by the second) give the ops' gradients", async () => {
+  await tf.setBackend("cpu");
+  const random = new Random(9);
+  const values = (n: number) => Float32Array.from({ length: n }, () => random.normal() * 0.5);
+  const xw = tf.tensor3d(values(3 * 6 * 24), [3, 6, 24]);
+  const [k1, k2] = [tf.tensor2d(values(8 * 24), [8, 24]), tf.tensor2d(values(8 * 24), [8, 24])];
+  const mix = tf.tensor2d(values(8 * 24), [8, 24]);
+  const w = tf.tensor3d(values(3 * 6 * 8), [3, 6, 8]);
+  const fused = gruSequence("tanh");
+  const ops = (a: tf.Tensor3D, b: tf.Tensor2D) => gruSequenceWithOps(a, b, "tanh");
+  // x -> GRU 1 -> dense -> GRU 2: forward 1, forward 2, backward 2, backward 1
+  const loss = (f: typeof fused) => (x: tf.Tensor, a: tf.Tensor, b: tf.Tensor) => {
+    const h1 = f(x as tf.Tensor3D, a as tf.Tensor2D);
+    const x2 = tf.reshape(tf.matMul(tf.reshape(h1, [18, 8]), mix), [3, 6, 24]) as tf.Tensor3D;
+    return tf.sum(tf.mul(f(x2, b as tf.Tensor2D), w));
+  };
+  const expected = tf.grads(loss(ops))([xw, k1, k2]);
+  for (let round = 0; round < 2; round++) {
+    const actual = tf.grads(loss(fused))([xw, k1, k2]);
+    for (let i = 0; i < 3; i++) {
+      assertLess(relativeError(actual[i].dataSync() as Float32Array, expected[i].dataSync() as Float32Array), 1e-4);
+    }
+    tf.dispose(actual);
+  }
+  tf.dispose([xw, k1, k2, mix, w, ...expected]);
+});
 
 Deno.test("FusedGru names and shapes its weights like tfjs's GRU, and round-trips its config", async () => {
   await tf.setBackend("cpu");

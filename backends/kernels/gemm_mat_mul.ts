@@ -1,0 +1,156 @@
+/**
+ * Plain matrix products (`BatchMatMul` and `_FusedMatMul` without transposes, a batch of one)
+ * for the tfjs `wasm` backend on megflow's WebAssembly SIMD product (`core/_wasm_gemm.ts`),
+ * which reads and writes the tensors where they are, on the backend's heap (its instance imports
+ * the backend's memory).
+ *
+ * Why: XNNPACK packs the second operand on every call (tfjs keeps no packed weights across
+ * steps for these), and its micro-kernels for 128-bit SIMD use a multiply and an add where
+ * the relaxed-SIMD fused multiply-add is available. On the shapes of the recurrent models'
+ * training steps (`[4000, 248] x [248, 64]`, `[4000, 64] x [64, 192]`, `[38400, 40] x [40, 16]`)
+ * this product takes about half XNNPACK's CPU time. Transposed products reach it through
+ * `batch_mat_mul.ts`, which transposes explicitly and then asks for a plain product.
+ *
+ * Anything else (a batch of several, non-float32, a fused activation other than `linear`, a
+ * PReLU, a bias that is not a vector over the columns, a backend without an importable memory)
+ * goes to the stock kernel.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { WasmKernel } from "../../core/_wasm_gemm.ts";
+import { heapKernel, heapOffset, type WasmHeapBackend } from "./_heap_kernel.ts";
+import { deferOutput } from "./_deferred.ts";
+import { callKernel, disposeInfo, type KernelArgs, transpose, WASM } from "./_wasm_ops.ts";
+
+/** Products computed by this file's kernels since the process started (for tests). */
+let computed = 0;
+
+/** How many products the WebAssembly product kernels of this file have computed. */
+export function gemmProducts(): number {
+  return computed;
+}
+
+/** Every leading (batch) dimension of `x` is 1. */
+const singleBatch = (x: tf.TensorInfo) => x.shape.length >= 2 && x.shape.slice(0, -2).every((n) => n === 1);
+
+const at = heapOffset;
+
+/** Rows of `a` and `b` per call of `gemmTN`: the panels of both stay in the caches. */
+const DEPTH_CHUNK = 128;
+
+/** `[m, k, n]` of `op(a) op(b)` when both are single float32 matrices with matching depths, else null. */
+function dims(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): number[] | null {
+  if (a.dtype !== "float32" || b.dtype !== "float32" || !singleBatch(a) || !singleBatch(b)) return null;
+  const [a0, a1] = a.shape.slice(-2);
+  const [b0, b1] = b.shape.slice(-2);
+  const [m, k] = transposeA ? [a1, a0] : [a0, a1];
+  const [k2, n] = transposeB ? [b1, b0] : [b0, b1];
+  return k === k2 ? [m, k, n] : null;
+}
+
+/** The output `[...batch of ones, m, n]` (the longer batch of the two, as the stock kernels). */
+function makeProduct(backend: WasmHeapBackend, a: tf.TensorInfo, b: tf.TensorInfo, m: number, n: number) {
+  const batch = a.shape.length >= b.shape.length ? a.shape.slice(0, -2) : b.shape.slice(0, -2);
+  return backend.makeOutput([...batch, m, n], "float32");
+}
+
+/** `a b (+ bias)`, or `a^T b` with `transposeA`, on the heap. */
+function product(
+  backend: WasmHeapBackend,
+  kernel: WasmKernel,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  transposeA: boolean,
+  bias?: tf.TensorInfo,
+): tf.TensorInfo {
+  const [m, k, n] = dims(a, b, transposeA, false)!;
+  const out = makeProduct(backend, a, b, m, n);
+  computed++;
+  const c = at(backend, out);
+  if (bias !== undefined && m > 0) {
+    const heap = backend.typedArrayFromHeap(out) as Float32Array;
+    heap.set(backend.typedArrayFromHeap(bias) as Float32Array, 0);
+    for (let rows = 1; rows < m; rows *= 2) heap.copyWithin(rows * n, 0, Math.min(rows, m - rows) * n);
+  }
+  // the inputs' offsets are read after makeOutput, which may have grown (not moved) the heap
+  const [pa, pb] = [at(backend, a), at(backend, b)];
+  if (!transposeA) {
+    kernel.gemm(pa, pb, c, m, k, n, k, n, n, bias !== undefined);
+  } else if (k === 0) {
+    (backend.typedArrayFromHeap(out) as Float32Array).fill(0);
+  } else {
+    for (let p = 0; p < k; p += DEPTH_CHUNK) {
+      kernel.gemmTN(pa + p * m, pb + p * n, c, m, Math.min(DEPTH_CHUNK, k - p), n, m, n, n, p > 0);
+    }
+  }
+  return out;
+}
+
+/**
+ * Kernel config for `BatchMatMul` that computes single float32 products itself (`a b`, `a^T b`,
+ * and `a b^T` deferred as `batch_mat_mul.ts` does, with `b` transposed first), and passes batched
+ * ones and `a^T b^T` to `inner`.
+ *
+ * @param inner the wasm `BatchMatMul` kernel config to fall back to
+ * @returns the replacement config
+ */
+export function gemmBatchMatMulConfig(inner: tf.KernelConfig): tf.KernelConfig {
+  function batchMatMul(args: KernelArgs): tf.TensorInfo {
+    const backend = args.backend as WasmHeapBackend;
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
+    const shape = transposeA && transposeB ? null : dims(a, b, transposeA, transposeB);
+    const kernel = shape === null ? null : heapKernel(backend);
+    if (shape === null || kernel === null) return callKernel(inner, args);
+    if (!transposeB) return product(backend, kernel, a, b, transposeA);
+    const [m, , n] = shape;
+    const outShape = [...(a.shape.length >= b.shape.length ? a.shape : b.shape).slice(0, -2), m, n];
+    return deferOutput(backend, outShape, [a, b], () => {
+      const perm = b.shape.map((_, i) => i);
+      [perm[perm.length - 2], perm[perm.length - 1]] = [perm.length - 1, perm.length - 2];
+      const bPlain = transpose(backend, b, perm);
+      const out = product(backend, kernel, a, bPlain, false);
+      disposeInfo(backend, bPlain);
+      return out;
+    });
+  }
+  return {
+    ...inner,
+    kernelName: tf.BatchMatMul,
+    backendName: WASM,
+    kernelFunc: batchMatMul as unknown as tf.KernelFunc,
+  };
+}
+
+/**
+ * Kernel config for `_FusedMatMul` (a dense layer's `x W + b`) that computes untransposed
+ * single products with a vector bias and no activation itself, falling back to `stock`.
+ *
+ * @param stock the stock wasm `_FusedMatMul` kernel config
+ * @returns the replacement config
+ */
+export function gemmFusedMatMulConfig(stock: tf.KernelConfig): tf.KernelConfig {
+  function fusedMatMul(args: KernelArgs): tf.TensorInfo {
+    const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+    const { transposeA, transposeB, activation } = args.attrs as unknown as {
+      transposeA: boolean;
+      transposeB: boolean;
+      activation?: string;
+    };
+    const plain = !transposeA && !transposeB && (activation === undefined || activation === "linear") &&
+      preluActivationWeights == null && a !== undefined && b !== undefined;
+    const backend = args.backend as WasmHeapBackend;
+    const kernel = plain ? heapKernel(backend) : null;
+    const vectorBias = bias == null ||
+      (bias.dtype === "float32" && bias.shape.length === 1 && bias.shape[0] === b!.shape[b!.shape.length - 1]);
+    if (kernel === null || !vectorBias || dims(a!, b!, false, false) === null) return callKernel(stock, args);
+    return product(backend, kernel, a!, b!, false, bias ?? undefined);
+  }
+  return {
+    ...stock,
+    kernelName: tf._FusedMatMul,
+    backendName: WASM,
+    kernelFunc: fusedMatMul as unknown as tf.KernelFunc,
+  };
+}

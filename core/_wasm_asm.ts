@@ -1,0 +1,109 @@
+/**
+ * A few WebAssembly encodings, to assemble small SIMD kernels at load time from instruction
+ * lists (no toolchain, no binary file in the repository): value types, LEB128, sections and the
+ * instructions the kernels use (https://webassembly.github.io/spec/core/binary/).
+ *
+ * @module
+ */
+
+/** Value types. */
+export const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
+
+/** Unsigned LEB128. */
+export function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+/** Signed LEB128 of a 32-bit integer. */
+export function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) return [...out, byte];
+    out.push(byte | 0x80);
+  }
+}
+
+/** A vector: its length, then its items. */
+export const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+const name = (text: string): number[] => vec([...new TextEncoder().encode(text)].map((b) => [b]));
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+
+/** `local.get`, `local.set`, `local.tee`, `i32.const`. */
+export const get = (i: number): number[] => [0x20, ...uleb(i)];
+export const set = (i: number): number[] => [0x21, ...uleb(i)];
+export const tee = (i: number): number[] => [0x22, ...uleb(i)];
+export const i32 = (n: number): number[] => [0x41, ...sleb(n)];
+/** i32 arithmetic and comparison. */
+export const ADD = [0x6a], SUB = [0x6b], MUL = [0x6c], SHL = [0x74], SHR_U = [0x76], LT_S = [0x48], EQZ = [0x45];
+/** Control. */
+export const BLOCK = [0x02, 0x40], LOOP = [0x03, 0x40], IF = [0x04, 0x40], ELSE = [0x05], END = [0x0b];
+export const br = (depth: number): number[] => [0x0c, depth];
+export const brIf = (depth: number): number[] => [0x0d, depth];
+/** Scalar float32. */
+export const f32Load = (offset: number): number[] => [0x2a, 2, ...uleb(offset)];
+export const f32Store = (offset: number): number[] => [0x38, 2, ...uleb(offset)];
+export const F32_ADD = [0x92], F32_MUL = [0x94];
+export const F32_ZERO = [0x43, 0, 0, 0, 0];
+/** SIMD. */
+export const simd = (op: number, ...rest: number[]): number[] => [0xfd, ...uleb(op), ...rest];
+export const v128Load = (offset: number): number[] => simd(0x00, 4, ...uleb(offset));
+export const v128Store = (offset: number): number[] => simd(0x0b, 4, ...uleb(offset));
+export const load32Splat = (offset: number): number[] => simd(0x09, 2, ...uleb(offset));
+export const V128_ZERO = simd(0x0c, ...new Array(16).fill(0));
+export const F32X4_ADD = simd(0xe4), F32X4_SUB = simd(0xe5), F32X4_MUL = simd(0xe6), F32X4_DIV = simd(0xe7);
+export const F32X4_MIN = simd(0xe8), F32X4_MAX = simd(0xe9), F32X4_LT = simd(0x43), F32X4_GT = simd(0x44);
+export const V128_AND = simd(0x4e);
+export const F32X4_RELAXED_MADD = simd(0x105);
+/** `f32x4.splat` of a float32 constant. */
+export function f32x4Const(value: number): number[] {
+  const bytes = new Uint8Array(new Float32Array([value]).buffer);
+  return simd(0x0c, ...[0, 1, 2, 3].flatMap(() => [...bytes]));
+}
+
+/** `local = local + step` */
+export const bump = (local: number, step: number[]): number[] => [...get(local), ...step, ...ADD, ...set(local)];
+
+/** `for (local = 0; local < limit; local += step) body` over i32 locals, `body` inside a block and a loop. */
+export function countedLoop(local: number, limit: number[], step: number, body: number[]): number[] {
+  return [
+    ...[...i32(0), ...set(local)],
+    ...BLOCK,
+    ...LOOP,
+    ...[...get(local), ...limit, 0x4e, ...brIf(1)], // i32.ge_s
+    ...body,
+    ...bump(local, i32(step)),
+    ...br(0),
+    ...END,
+    ...END,
+  ];
+}
+
+/** One exported function: its name, number of i32 parameters and code (locals, body, `end`). */
+export interface WasmFunction {
+  name: string;
+  nParams: number;
+  code: number[];
+}
+
+/** A module that imports `env.memory` and exports `functions` (i32 parameters, no results). */
+export function moduleBytes(functions: WasmFunction[]): Uint8Array {
+  const arities = [...new Set(functions.map((f) => f.nParams))];
+  const type = (n: number) => [0x60, ...vec(new Array(n).fill([I32])), ...vec([])];
+  return Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vec(arities.map(type))),
+    ...section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, 0x01]])),
+    ...section(3, vec(functions.map((f) => uleb(arities.indexOf(f.nParams))))),
+    ...section(7, vec(functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
+    ...section(10, vec(functions.map((f) => [...uleb(f.code.length), ...f.code]))),
+  ]);
+}

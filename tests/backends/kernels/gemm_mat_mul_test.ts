@@ -1,0 +1,69 @@
+import { assertEquals, assertLess } from "@std/assert";
+import * as tf from "@tensorflow/tfjs-core";
+import { Random } from "../../../core/random.ts";
+import { gemmProducts } from "../../../backends/kernels/gemm_mat_mul.ts";
+import { compareBackends, normalInput, setupBackends } from "./_parity.ts";
+
+/** [a, b] before any transposition (a `[..., m, k]`, b `[..., k, n]`): single products of every block and tail. */
+const SHAPES: Array<[number[], number[]]> = [
+  [[5, 7], [7, 3]],
+  [[1, 33, 17], [1, 17, 20]],
+  [[9, 300], [300, 13]], // a^T b over several depth chunks
+  [[1, 1, 6, 40], [1, 1, 40, 24]],
+  [[64, 8], [8, 1]],
+];
+
+Deno.test("plain, a^T b and a b^T single products on wasm (the WebAssembly product) match cpu", async () => {
+  await setupBackends();
+  const random = new Random(131);
+  const swap = (shape: number[]) => [...shape.slice(0, -2), shape[shape.length - 1], shape[shape.length - 2]];
+  for (const [aShape, bShape] of SHAPES) {
+    for (const [transposeA, transposeB] of [[false, false], [true, false], [false, true]]) {
+      const before = gemmProducts();
+      const error = await compareBackends(
+        {
+          a: normalInput(random, transposeA ? swap(aShape) : aShape),
+          b: normalInput(random, transposeB ? swap(bShape) : bShape),
+        },
+        ({ a, b }) => tf.matMul(a, b, transposeA, transposeB),
+      );
+      const what = `${JSON.stringify([aShape, bShape])} transposeA ${transposeA} transposeB ${transposeB}`;
+      assertLess(error, 1e-5, what);
+      assertEquals(gemmProducts() - before, 1, `${what}: computed by the WebAssembly product`);
+    }
+  }
+});
+
+Deno.test("a dense layer's x W + b (fused matMul with a bias) on wasm is the WebAssembly product and matches cpu", async () => {
+  await setupBackends();
+  const random = new Random(132);
+  for (const [m, k, n] of [[40, 12, 5], [7, 3, 9], [1, 4, 16]]) {
+    const before = gemmProducts();
+    const error = await compareBackends(
+      {
+        a: normalInput(random, [1, m, k]),
+        b: normalInput(random, [1, k, n]),
+        bias: normalInput(random, [n]),
+      },
+      ({ a, b, bias }) => tf.fused.matMul({ a: a as tf.Tensor3D, b: b as tf.Tensor3D, bias }),
+    );
+    assertLess(error, 1e-5, `[${m}, ${k}, ${n}]`);
+    assertEquals(gemmProducts() - before, 1);
+  }
+});
+
+Deno.test("batched products and fused activations go to the other wasm kernels", async () => {
+  await setupBackends();
+  const random = new Random(133);
+  const before = gemmProducts();
+  const batched = await compareBackends(
+    { a: normalInput(random, [3, 4, 5]), b: normalInput(random, [3, 5, 2]) },
+    ({ a, b }) => tf.matMul(a, b),
+  );
+  const relu = await compareBackends(
+    { a: normalInput(random, [1, 6, 5]), b: normalInput(random, [1, 5, 4]) },
+    ({ a, b }) => tf.fused.matMul({ a: a as tf.Tensor3D, b: b as tf.Tensor3D, activation: "relu" }),
+  );
+  assertLess(Math.max(batched, relu), 1e-5);
+  assertEquals(gemmProducts(), before);
+});
