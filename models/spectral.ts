@@ -7,6 +7,8 @@
  */
 
 import * as tfl from "@tensorflow/tfjs-layers";
+// Dropout layers draw their masks with megflow's generator (one kernel instead of five).
+import "./layers/_fast_dropout.ts";
 import {
   channelSignal,
   checkActivation,

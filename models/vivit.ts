@@ -31,6 +31,17 @@ export interface VivitOptions {
    * @default [25, 10, 10]
    */
   tubelet?: [number, number, number];
+  /**
+   * Temporal filters shared by all cells before the spatial projection (0 = none): the `t`
+   * samples of every cell in a tubelet are first projected onto `cellFilters` learned filters
+   * (a Dense over time, no bias: EEGNet's temporal convolution evaluated once per tubelet),
+   * then BatchNorm (AdaBN re-estimates each filter's scale per unseen subject); the tubelet
+   * projection then mixes the `h * w * cellFilters` filter outputs of its cells. A factorised
+   * tubelet kernel: `t * cellFilters + h * w * cellFilters * width` weights instead of
+   * `t * h * w * width`.
+   * @default 0
+   */
+  cellFilters?: number;
   /** Token size. @default 64 */
   embedDim?: number;
   /** Attention heads per block. @default 4 */
@@ -90,9 +101,13 @@ export interface VivitOptions {
  *   tokens per batch of 32. A training step's wasm heap fell from 708 MB to 206 MB and the
  *   step ran ~3.5x faster (same loaded machine); each token's projection is a spatial filter
  *   over a quarter of the helmet (100 cells), like EEGNet's spatial filters.
+ *
+ * train-cross's recipe (training/model_recipes.ts) overrides two of them: `cellFilters` 8 and
+ * 50-sample tubelets, chosen on leave-one-subject-out validation (docs/models.md).
  */
 export const VIVIT_DEFAULTS: Readonly<Required<VivitOptions>> = Object.freeze({
   tubelet: [25, 10, 10] as [number, number, number],
+  cellFilters: 0,
   embedDim: 64,
   numHeads: 4,
   keyDim: 16,
@@ -113,7 +128,9 @@ export const VIVIT_DEFAULTS: Readonly<Required<VivitOptions>> = Object.freeze({
  *
  * Input `[batch, nTimes, gridRows, gridCols]` (frames from `gridSensors`), with tubelet
  * `[t, h, w]`, `nGroups = nTimes / t` and `nPatches = (gridRows / h) * (gridCols / w)`:
- * 1. stem: {@linkcode TubeletEmbedding} (non-overlapping tubelets, linear projection), for
+ * 1. stem: with `cellFilters` > 0, each cell's `t` samples of every time group projected onto
+ *    `cellFilters` shared temporal filters, BatchNorm; {@linkcode TubeletEmbedding}
+ *    (non-overlapping tubelets, linear projection), for
  *    `stem: "energy"` to `2 * embedDim`, squared and mixed by a Dense without bias ->
  *    `[batch, nGroups, nPatches, embedDim]`; BatchNorm (`stemNorm`); activation
  *    (`stemActivation`); learned spatial {@linkcode PositionalEmbedding} `[nPatches, embedDim]`;
@@ -164,6 +181,7 @@ export function vivit(signal: SignalShape, nOutputs: number, options?: VivitOpti
   checkBackend("vivit");
   o.tubelet.forEach((size, i) => checkInt("vivit", `tubelet[${i}]`, size, 1));
   for (const key of ["embedDim", "numHeads", "keyDim", "mlpRatio"] as const) checkInt("vivit", key, o[key], 1);
+  checkInt("vivit", "cellFilters", o.cellFilters, 0);
   checkInt("vivit", "spatialDepth", o.spatialDepth, 0);
   checkInt("vivit", "temporalDepth", o.temporalDepth, 0);
   checkProb("vivit", "dropProb", o.dropProb);
@@ -226,15 +244,41 @@ export function vivit(signal: SignalShape, nOutputs: number, options?: VivitOpti
 
 /** Tubelet tokens: linear (the paper), or energies of learned filters (`stem: "energy"`). */
 function stem(input: tfl.SymbolicTensor, o: Required<VivitOptions>): tfl.SymbolicTensor {
+  let tubelet = o.tubelet;
+  if (o.cellFilters > 0) {
+    input = cellFilterOutputs(input, o);
+    tubelet = [1, o.tubelet[1], o.tubelet[2] * o.cellFilters];
+  }
   if (o.stem === "linear") {
-    return new TubeletEmbedding({ tubelet: o.tubelet, embedDim: o.embedDim, name: "tubelet_embedding" })
+    return new TubeletEmbedding({ tubelet, embedDim: o.embedDim, name: "tubelet_embedding" })
       .apply(input) as tfl.SymbolicTensor;
   }
-  const filtered = new TubeletEmbedding({ tubelet: o.tubelet, embedDim: 2 * o.embedDim, name: "tubelet_embedding" })
+  const filtered = new TubeletEmbedding({ tubelet, embedDim: 2 * o.embedDim, name: "tubelet_embedding" })
     .apply(input) as tfl.SymbolicTensor;
   const squared = tfl.layers.multiply({ name: "tubelet_square" }).apply([filtered, filtered]) as tfl.SymbolicTensor;
   return tfl.layers.dense({ units: o.embedDim, useBias: false, name: "tubelet_energy" })
     .apply(squared) as tfl.SymbolicTensor;
+}
+
+/**
+ * `cellFilters`: `[batch, nTimes, rows, cols]` -> `[batch, nGroups, rows, cols * cellFilters]`,
+ * every cell's `t` samples of each time group projected onto the same filters (`cell_filters`),
+ * BatchNorm (`cell_filter_norm`), each cell's filter outputs side by side (`cell_bands`), so a
+ * `[1, h, w * cellFilters]` tubelet holds the filter outputs of `h x w` cells.
+ */
+function cellFilterOutputs(input: tfl.SymbolicTensor, o: Required<VivitOptions>): tfl.SymbolicTensor {
+  const [nTimes, rows, cols] = input.shape.slice(1) as number[];
+  const t = o.tubelet[0];
+  const layers: { apply(x: tfl.SymbolicTensor): unknown }[] = [
+    tfl.layers.reshape({ targetShape: [nTimes / t, t, rows * cols], name: "cell_pieces" }),
+    tfl.layers.permute({ dims: [1, 3, 2], name: "cell_series" }),
+    tfl.layers.dense({ units: o.cellFilters, useBias: false, name: "cell_filters" }),
+    tfl.layers.batchNormalization({ axis: -1, name: "cell_filter_norm" }),
+    tfl.layers.reshape({ targetShape: [nTimes / t, rows, cols * o.cellFilters], name: "cell_bands" }),
+  ];
+  let x = input;
+  for (const layer of layers) x = layer.apply(x) as tfl.SymbolicTensor;
+  return x;
 }
 
 /** One pre-LayerNorm transformer block over the second-to-last axis of `x`. */

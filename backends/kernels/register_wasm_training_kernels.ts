@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 // The wasm package registers its own kernels on import; it must do so before the overrides.
 import "@tensorflow/tfjs-backend-wasm";
+import { tilingAvgPoolGradConfig } from "./avg_pool_grad.ts";
 import { transposingBatchMatMulConfig } from "./batch_mat_mul.ts";
 import { sharedCastConfig } from "./cast.ts";
 import { conv2DBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
@@ -18,6 +19,8 @@ import { sharedIdentityConfig } from "./identity.ts";
 import { polyphaseConv2DConfig, polyphaseFusedConv2DConfig } from "./polyphase_conv2d.ts";
 import { fastMeanConfig, fastSumConfig } from "./reduce_sum_mean.ts";
 import { fastSliceConfig } from "./slice.ts";
+import { simdErfConfig } from "./simd_erf.ts";
+import { largeSimdBatchMatMulConfig, simdBatchMatMulConfig, simdFusedMatMulConfig } from "./simd_mat_mul.ts";
 import { fastSplitVConfig } from "./split_v.ts";
 import { fastTanhConfig } from "./tanh.ts";
 import { fastTileConfig } from "./tile.ts";
@@ -42,9 +45,18 @@ const OVERRIDES: ReadonlyArray<[string, (stock: tf.KernelConfig) => tf.KernelCon
   [tf.Slice, fastSliceConfig],
   [tf.Unpack, fastUnpackConfig],
   [tf.SplitV, fastSplitVConfig],
-  [tf.BatchMatMul, (stock) => gemmBatchMatMulConfig(transposingBatchMatMulConfig(stock))],
-  [tf._FusedMatMul, gemmFusedMatMulConfig],
+  // Large products on simd_mat_mul.ts, other single products on core/_wasm_gemm.ts
+  // (gemm_mat_mul.ts), batched ones and what it declines on simd_mat_mul.ts, then explicit
+  // transposes, then the stock kernel.
+  [
+    tf.BatchMatMul,
+    (stock) =>
+      largeSimdBatchMatMulConfig(gemmBatchMatMulConfig(simdBatchMatMulConfig(transposingBatchMatMulConfig(stock)))),
+  ],
+  [tf._FusedMatMul, (stock) => gemmFusedMatMulConfig(simdFusedMatMulConfig(stock))],
   [tf.Tanh, fastTanhConfig],
+  [tf.AvgPoolGrad, tilingAvgPoolGradConfig],
+  [tf.Erf, simdErfConfig],
   [tf.Identity, sharedIdentityConfig],
   [tf.Cast, sharedCastConfig],
   [tf.Sum, fastSumConfig],
@@ -65,6 +77,7 @@ const installed = new Set<tf.KernelFunc>();
  * `DepthwiseConv2dNativeBackpropInput`, `UnsortedSegmentSum`; each built from existing wasm
  * kernels) and replaces stock kernels that are slow on training shapes (`Tile`, `Slice`,
  * `Unpack`, `SplitV`, `Transpose`, `BatchMatMul`, `Identity`, `Cast`, `Sum`, `Mean`, `_FusedMatMul`, `Tanh`,
+ * `AvgPoolGrad`, `Erf`,
  * `Conv2DBackpropInput`, `FusedBatchNorm`, `Conv2D`, `FusedConv2D` and the broadcasting binary
  * kernels; each file in `models/kernels/` says why). Missing kernels that some other code
  * already registered for wasm are left alone. Safe to call any number of times, before or

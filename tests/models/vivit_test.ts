@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { assertEquals, assertThrows } from "@std/assert";
+import { assertEquals, assertNotEquals, assertThrows } from "@std/assert";
+import * as tfl from "@tensorflow/tfjs-layers";
 import { vivit, VIVIT_DEFAULTS } from "../../models/vivit.ts";
 import { hasBatchNorm } from "../../training/adapt_batch_norm.ts";
 
@@ -123,4 +124,41 @@ Deno.test("vivit() stem options: BatchNorm on the tokens (AdaBN adapts it), none
   assertThrows(() => vivit(signal, 4, { ...base, stemNorm: "layer" as never }), RangeError, "stemNorm");
   assertThrows(() => vivit(signal, 4, { ...base, stem: "conv" as never }), RangeError, "stem");
   assertThrows(() => vivit(signal, 4, { ...base, stemActivation: "cube" as never }), RangeError, "activation");
+});
+
+Deno.test("vivit() with cellFilters filters each cell's tubelet samples and a tubelet mixes the filters of its cells", () => {
+  const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
+  const base = { tubelet: [5, 4, 4] as [number, number, number], embedDim: 8 };
+  const model = vivit(signal, 4, { ...base, cellFilters: 3 });
+  const shape = (name: string) => model.getLayer(name).outputShape;
+  assertEquals(shape("cell_series"), [null, 4, 64, 5]);
+  assertEquals(shape("cell_filters"), [null, 4, 64, 3]);
+  assertEquals(shape("cell_bands"), [null, 4, 8, 24]);
+  assertEquals(shape("tubelet_embedding"), [null, 4, 4, 16]);
+  const norms = model.layers.filter((layer) => layer.getClassName() === "BatchNormalization").map((l) => l.name);
+  assertEquals(norms, ["cell_filter_norm", "tubelet_norm"]);
+  // 5 taps x 3 filters and a BatchNorm of 3, then a projection from 4 x 4 cells x 3 filters instead of 5 x 4 x 4 samples
+  const plain = vivit(signal, 4, base);
+  assertEquals(model.countParams() - plain.countParams(), 5 * 3 + 4 * 3 + (48 - 80) * 16);
+  // a change in cell (1, 6) during group 2 of example 1 moves that group's token of its patch (top right) only
+  const tokens = tfl.model({ inputs: model.inputs, outputs: model.getLayer("tubelet_embedding").output });
+  const x = tf.randomNormal([2, 20, 8, 8], 0, 1, "float32", 3);
+  const mask = tf.buffer([2, 20, 8, 8]);
+  for (let t = 10; t < 15; t++) mask.set(1 + t, 1, t, 1, 6);
+  const changed = tf.add(x, mask.toTensor());
+  const [a, b] = [tokens.predict(x) as tf.Tensor, tokens.predict(changed) as tf.Tensor];
+  const [before, after] = [a.arraySync() as number[][][][], b.arraySync() as number[][][][]];
+  assertEquals(before[0], after[0]);
+  for (let g = 0; g < 4; g++) {
+    for (let patch = 0; patch < 4; patch++) {
+      if (g === 2 && patch === 1) assertNotEquals(before[1][g][patch], after[1][g][patch]);
+      else assertEquals(before[1][g][patch], after[1][g][patch]);
+    }
+  }
+  tf.dispose([x, changed, a, b]);
+  model.dispose();
+  plain.dispose();
+  assertEquals(VIVIT_DEFAULTS.cellFilters, 0);
+  assertThrows(() => vivit(signal, 4, { ...base, cellFilters: -1 }), RangeError, "cellFilters");
+  assertThrows(() => vivit(signal, 4, { ...base, cellFilters: 1.5 }), RangeError, "cellFilters");
 });

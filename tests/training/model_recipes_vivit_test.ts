@@ -7,3 +7,14 @@ Deno.test("model_recipes: train-cross and train-intra --model vivit start with o
   assertEquals(runConfig("cross", "/data", { model: "vivit", warmupEpochs: 0 }).warmupEpochs, 0);
   assertEquals(runConfig("cross", "/data", { model: "cnn" }).warmupEpochs, 0);
 });
+
+Deno.test("model_recipes: train-cross --model vivit uses cellFilters 8, 50-sample tubelets (chosen on loso) and patience 30; train-intra keeps the model defaults and patience 10; flags still win", () => {
+  assertEquals(runConfig("cross", "/data", { model: "vivit" }).patience, 30);
+  assertEquals(runConfig("intra", "/data", { model: "vivit" }).patience, 10);
+  assertEquals(runConfig("cross", "/data", { model: "vivit", patience: 5 }).patience, 5);
+  assertEquals(runConfig("cross", "/data", { model: "vivit" }).modelOptions, { cellFilters: 8, tubelet: [50, 10, 10] });
+  assertEquals(runConfig("intra", "/data", { model: "vivit" }).modelOptions, {});
+  assertEquals(runConfig("cross", "/data", { model: "vivit", modelOptions: { embedDim: 32 } }).modelOptions, {
+    embedDim: 32,
+  });
+});

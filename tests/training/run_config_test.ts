@@ -41,8 +41,11 @@ Deno.test("runConfig() holds out training chunks for intra-subject runs and stri
   assertEquals(config.holdoutChunks, 1);
   assertEquals(INTRA_STRIDE_SECONDS, 0.5);
   assertEquals(window(config), { op: "window", windowSeconds: 2, strideSeconds: INTRA_STRIDE_SECONDS });
-  // Only the stride differs from the cross-subject steps.
-  assertEquals(config.preprocess.map((s) => s.op), runConfig("cross", "/data").preprocess.map((s) => s.op));
+  // Only the stride differs from the cross-subject steps (for a model without intra steps of its own:
+  // cnn's intra recipe drops augmentation, tests/training/model_recipes_cnn_test.ts).
+  const vivit = runConfig("intra", "/data", { model: "vivit" });
+  assertEquals(vivit.preprocess.map((s) => s.op), runConfig("cross", "/data").preprocess.map((s) => s.op));
+  assertEquals(window(vivit), { op: "window", windowSeconds: 2, strideSeconds: INTRA_STRIDE_SECONDS });
 });
 
 Deno.test("runConfig() defaults name a registered model and backend and augment training windows", () => {
@@ -80,7 +83,7 @@ Deno.test("runConfig() returns steps that can be changed without changing the de
   if (step.op === "resample") step.toHz = 250;
   config.preprocess.push({ op: "align" });
   assertEquals(RUN_DEFAULTS.preprocess[0], { op: "resample", toHz: 125 });
-  assertEquals(runConfig("intra", "/data").preprocess.length, 4);
+  assertEquals(runConfig("intra", "/data").preprocess.length, 3); // cnn's intra recipe: no augment step
   assertEquals(window(runConfig("cross", "/data")), { op: "window", windowSeconds: 2, strideSeconds: 1 });
 });
 
