@@ -11,11 +11,13 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { Random } from "../core/random.ts";
 import { AttentionPooling } from "./layers/attention_pooling.ts";
 import { BatchToSequence } from "./layers/batch_to_sequence.ts";
+import { FilterBankDense } from "./layers/filter_bank_dense.ts";
 import { FramesToBatch } from "./layers/frames_to_batch.ts";
 import { FusedGru } from "./layers/fused_gru.ts";
 import { LayerNorm } from "./layers/layer_norm.ts";
 import { MultiHeadSelfAttention } from "./layers/multi_head_self_attention.ts";
 import { SpaceToDepth } from "./layers/space_to_depth.ts";
+import { TemporalFilterBank } from "./layers/temporal_filter_bank.ts";
 import {
   checkActivation,
   checkBackend,
@@ -44,12 +46,24 @@ export interface CascadeOptions {
   /**
    * A per-sensor temporal filter bank before the frame CNN (EEGNet's temporal convolution on
    * the grid; 0 = none): every grid cell's (pooled) series goes through the same
-   * `temporalFilters` learned FIR filters of `temporalKernel` taps ('same' padding, no bias),
-   * then BatchNorm (re-estimated per subject by AdaBN); each frame then has `temporalFilters`
-   * band images, and the frame CNN's stacks have `temporalFilters * frameDepth` channels.
+   * `temporalFilters` learned FIR filters of `temporalKernel` taps ('same' padding, no bias);
+   * each frame then has `temporalFilters` band images, and the frame CNN's first stage maps
+   * `temporalFilters * frameDepth` band values per cell. Without `temporalNorm` the filter bank
+   * is folded into that stage ({@linkcode FilterBankDense} on stacks with the filters' context,
+   * `frameDepth + temporalKernel - 1` frames; the band images are never computed): the same
+   * function, at a fraction of the time and memory.
    * @default 0
    */
   temporalFilters?: number;
+  /**
+   * BatchNorm on the band images of the temporal filter bank (`temporal_batch_norm`, as EEGNet's
+   * after its temporal convolution). Off by default: the bands go through linear maps only (the
+   * frame CNN's first block convolution) to `stage_1_batch_norm`, which AdaBN re-estimates per
+   * subject anyway, and a BatchNorm on `temporalFilters` full-size band images doubles the
+   * filter bank's training time and memory (tfjs's BatchNorm gradient keeps several copies).
+   * @default false
+   */
+  temporalNorm?: boolean;
   /**
    * Taps of the temporal filters, in pooled frames: 32 at 62.5 Hz (`framePool` 2) span 0.51 s,
    * EEGNet's 64 taps at 128 Hz.
@@ -114,6 +128,7 @@ export interface CascadeOptions {
 export const CASCADE_DEFAULTS: Readonly<Required<CascadeOptions>> = Object.freeze({
   framePool: 2,
   temporalFilters: 0,
+  temporalNorm: false,
   temporalKernel: 32,
   frameDepth: 10,
   filters: [16, 32] as [number, number],
@@ -137,7 +152,9 @@ export const CASCADE_DEFAULTS: Readonly<Required<CascadeOptions>> = Object.freez
  * `nSteps = floor(floor(nTimes / framePool) / frameDepth)`:
  * 1. mean of every `framePool` frames (when above 1); {@linkcode FramesToBatch}: stacks of
  *    `frameDepth` frames as channels, every stack of every example in the batch axis ->
- *    `[batch * nSteps, gridRows, gridCols, frameDepth]`;
+ *    `[batch * nSteps, gridRows, gridCols, frameDepth]` (with `temporalFilters`: stacks with
+ *    `temporalKernel - 1` frames of context, stage 1 a {@linkcode FilterBankDense}; with
+ *    `temporalNorm` too, {@linkcode TemporalFilterBank} and BatchNorm first, stacks of bands);
  * 2. frame CNN, shared by all stacks (run over the whole batch at once, no per-step loop): two
  *    stages of {@linkcode SpaceToDepth} (`blockSize`) -> dense `filters[i]` without bias (together
  *    a convolution with kernel = stride = `blockSize`) -> BatchNorm -> activation; flatten; dense
@@ -213,15 +230,7 @@ export function cascade(signal: SignalShape, nOutputs: number, options?: Cascade
     x = tfl.layers.reshape({ targetShape: [nFrames, gridRows, gridCols], name: "pooled_frames" })
       .apply(x) as tfl.SymbolicTensor;
   }
-  if (o.temporalFilters > 0) x = temporalFilterBank(x, o);
-  x = new FramesToBatch({ depth: o.frameDepth, name: "frame_stacks" }).apply(x) as tfl.SymbolicTensor;
-  if (o.temporalFilters > 0) {
-    x = tfl.layers.reshape({
-      targetShape: [gridRows, gridCols, o.temporalFilters * o.frameDepth],
-      name: "band_stacks",
-    }).apply(x) as tfl.SymbolicTensor;
-  }
-  x = frameCnn(x, o);
+  x = frameCnn(frameStacks(x, o), o);
   x = new BatchToSequence({ nSteps, name: "frame_sequence" }).apply(x) as tfl.SymbolicTensor;
   const recurrent = recurrentLayer(o);
   x = recurrent.apply(x) as tfl.SymbolicTensor;
@@ -240,24 +249,43 @@ export function cascade(signal: SignalShape, nOutputs: number, options?: Cascade
 }
 
 /**
- * The temporal filter bank on `[batch, nFrames, rows, cols]`: every cell's series through the
- * same `temporalFilters` FIR filters (`temporal_conv`, 'same', no bias) and BatchNorm
- * (`temporal_batch_norm`) -> `[batch, nFrames, rows, cols * temporalFilters]` (`band_frames`:
+ * `[batch, nFrames, rows, cols]` -> the frame CNN's input, `[batch * nSteps, rows, cols, channels]`:
+ * stacks of `frameDepth` frames; with `temporalFilters` and `temporalNorm`, stacks of the
+ * filter bank's band frames (`temporalFilters * frameDepth` channels); with `temporalFilters`
+ * alone, stacks with the filters' context (`frameDepth + temporalKernel - 1` frames), which
+ * the first stage's {@linkcode FilterBankDense} filters and maps in one.
+ */
+function frameStacks(x: tfl.SymbolicTensor, o: Required<CascadeOptions>): tfl.SymbolicTensor {
+  if (o.temporalFilters > 0 && !o.temporalNorm) {
+    const before = Math.floor((o.temporalKernel - 1) / 2);
+    const after = o.temporalKernel - 1 - before;
+    return new FramesToBatch({ depth: o.frameDepth, before, after, name: "frame_stacks" }).apply(
+      x,
+    ) as tfl.SymbolicTensor;
+  }
+  if (o.temporalFilters === 0) {
+    return new FramesToBatch({ depth: o.frameDepth, name: "frame_stacks" }).apply(x) as tfl.SymbolicTensor;
+  }
+  const [rows, cols] = x.shape.slice(2) as number[];
+  x = temporalFilterBank(x, o);
+  x = new FramesToBatch({ depth: o.frameDepth, name: "frame_stacks" }).apply(x) as tfl.SymbolicTensor;
+  return tfl.layers.reshape({ targetShape: [rows, cols, o.temporalFilters * o.frameDepth], name: "band_stacks" })
+    .apply(x) as tfl.SymbolicTensor;
+}
+
+/**
+ * The temporal filter bank on `[batch, nFrames, rows, cols]` (with `temporalNorm`): every cell's
+ * series through the same `temporalFilters` FIR filters (`temporal_conv`, 'same', no bias) and
+ * BatchNorm (`temporal_batch_norm`) -> `[batch, nFrames, rows, cols * temporalFilters]` (`band_frames`:
  * each cell's bands side by side, so that {@linkcode FramesToBatch} stacks them and the
  * `band_stacks` reshape gives `temporalFilters * frameDepth` channels per cell).
  */
 function temporalFilterBank(x: tfl.SymbolicTensor, o: Required<CascadeOptions>): tfl.SymbolicTensor {
   const [nFrames, rows, cols] = x.shape.slice(1) as number[];
   const layers: { apply(x: tfl.SymbolicTensor): unknown }[] = [
-    tfl.layers.reshape({ targetShape: [nFrames, rows * cols, 1], name: "cell_series" }),
-    tfl.layers.conv2d({
-      filters: o.temporalFilters,
-      kernelSize: [o.temporalKernel, 1],
-      padding: "same",
-      useBias: false,
-      name: "temporal_conv",
-    }),
-    tfl.layers.batchNormalization({ axis: -1, name: "temporal_batch_norm" }),
+    tfl.layers.reshape({ targetShape: [nFrames, rows * cols], name: "cell_series" }),
+    new TemporalFilterBank({ filters: o.temporalFilters, kernelSize: o.temporalKernel, name: "temporal_conv" }),
+    ...(o.temporalNorm ? [tfl.layers.batchNormalization({ axis: -1, name: "temporal_batch_norm" })] : []),
     tfl.layers.reshape({ targetShape: [nFrames, rows, cols * o.temporalFilters], name: "band_frames" }),
   ];
   for (const layer of layers) x = layer.apply(x) as tfl.SymbolicTensor;
@@ -301,7 +329,17 @@ function frameCnn(x: tfl.SymbolicTensor, o: Required<CascadeOptions>): tfl.Symbo
   o.filters.forEach((filters, i) => {
     const stage = `stage_${i + 1}`;
     x = new SpaceToDepth({ blockSize: o.blockSize, name: `${stage}_blocks` }).apply(x) as tfl.SymbolicTensor;
-    x = tfl.layers.dense({ units: filters, useBias: false, name: `${stage}_conv` }).apply(x) as tfl.SymbolicTensor;
+    const conv = i === 0 && o.temporalFilters > 0 && !o.temporalNorm
+      ? new FilterBankDense({
+        units: filters,
+        filters: o.temporalFilters,
+        kernelSize: o.temporalKernel,
+        depth: o.frameDepth,
+        blocks: o.blockSize * o.blockSize,
+        name: `${stage}_conv`,
+      })
+      : tfl.layers.dense({ units: filters, useBias: false, name: `${stage}_conv` });
+    x = conv.apply(x) as tfl.SymbolicTensor;
     x = tfl.layers.batchNormalization({ axis: -1, name: `${stage}_batch_norm` }).apply(x) as tfl.SymbolicTensor;
     x = tfl.layers.activation({ activation: o.activation, name: `${stage}_activation` })
       .apply(x) as tfl.SymbolicTensor;

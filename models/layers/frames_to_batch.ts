@@ -14,6 +14,16 @@ import type { LayerArgs } from "../types.ts";
 export interface FramesToBatchArgs extends LayerArgs {
   /** Consecutive frames stacked as the channels of one image. @default 1 */
   depth?: number;
+  /**
+   * Frames before each stack added to it (overlapping the previous stack; zeros before the
+   * first frame). @default 0
+   */
+  before?: number;
+  /**
+   * Frames after each stack added to it (the dropped frames after the last full stack where
+   * there are some, zeros after the last frame). @default 0
+   */
+  after?: number;
 }
 
 /**
@@ -26,7 +36,10 @@ export interface FramesToBatchArgs extends LayerArgs {
  * `nTimes - nSteps * depth` frames (fewer than `depth`) are dropped. A convolution applied to
  * the output is a convolution applied to every stack with shared weights;
  * {@linkcode BatchToSequence} with the same `nSteps` turns its per-stack features back into
- * `[batch, nSteps, features]`. No weights.
+ * `[batch, nSteps, features]`. With `before` or `after`, each stack also has the `before`
+ * frames before it and the `after` frames after it (`before + depth + after` channels, frame
+ * `s * depth - before + c` in channel `c`, zero outside the sequence): stacks that overlap, so
+ * that a filter over time can be folded into the convolution that follows. No weights.
  *
  * Serialisable: registered with `tf.serialization.registerClass`.
  *
@@ -48,6 +61,10 @@ export class FramesToBatch extends tfl.layers.Layer {
   static className = "FramesToBatch";
   /** Consecutive frames per stack. */
   readonly depth: number;
+  /** Frames before each stack added to it. */
+  readonly before: number;
+  /** Frames after each stack added to it. */
+  readonly after: number;
 
   /**
    * Creates the layer.
@@ -58,6 +75,8 @@ export class FramesToBatch extends tfl.layers.Layer {
   constructor(args: FramesToBatchArgs = {}) {
     super(args);
     this.depth = layerInt("FramesToBatch", "depth", args.depth ?? 1, 1);
+    this.before = layerInt("FramesToBatch", "before", args.before ?? 0, 0);
+    this.after = layerInt("FramesToBatch", "after", args.after ?? 0, 0);
   }
 
   /** `[batch, nTimes, rows, cols]` -> `[batch * nSteps, rows, cols, depth]`. */
@@ -65,7 +84,7 @@ export class FramesToBatch extends tfl.layers.Layer {
     const shape = singleShape("FramesToBatch", inputShape);
     const nSteps = this.steps(shape);
     const batch = shape[0] === null ? null : shape[0] * nSteps;
-    return [batch, shape[2], shape[3], this.depth];
+    return [batch, shape[2], shape[3], this.before + this.depth + this.after];
   }
 
   /** Stacks the frames. */
@@ -74,6 +93,7 @@ export class FramesToBatch extends tfl.layers.Layer {
       let x = singleTensor("FramesToBatch", inputs);
       const nSteps = this.steps(x.shape);
       const [batch, nTimes, rows, cols] = x.shape;
+      if (this.before + this.after > 0) return this.overlapping(x, nSteps);
       if (nSteps * this.depth < nTimes) x = tf.slice(x, [0, 0, 0, 0], [batch, nSteps * this.depth, rows, cols]);
       if (this.depth === 1) return tf.reshape(x, [batch * nSteps, rows, cols, 1]);
       const stacks = tf.transpose(tf.reshape(x, [batch * nSteps, this.depth, rows * cols]), [0, 2, 1]);
@@ -83,7 +103,18 @@ export class FramesToBatch extends tfl.layers.Layer {
 
   /** The layer's configuration, merged with the base layer's. */
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), depth: this.depth };
+    return { ...super.getConfig(), depth: this.depth, before: this.before, after: this.after };
+  }
+
+  /** Stacks with `before` and `after` frames: slices of the zero-padded sequence, frames last. */
+  private overlapping(x: tf.Tensor, nSteps: number): tf.Tensor {
+    const [batch, nTimes, rows, cols] = x.shape;
+    const width = this.before + this.depth + this.after;
+    const end = Math.max(0, (nSteps - 1) * this.depth + width - this.before - nTimes);
+    const padded = tf.pad(tf.reshape(x, [batch, nTimes, rows * cols]), [[0, 0], [this.before, end], [0, 0]]);
+    const stacks = Array.from({ length: nSteps }, (_, s) => tf.slice(padded, [0, s * this.depth, 0], [-1, width, -1]));
+    const frames = tf.reshape(nSteps === 1 ? stacks[0] : tf.concat(stacks, 1), [batch * nSteps, width, rows * cols]);
+    return tf.reshape(tf.transpose(frames, [0, 2, 1]), [batch * nSteps, rows, cols, width]);
   }
 
   /** `nSteps` of an input shape, or an error naming what is wrong. */

@@ -14,5 +14,7 @@ export * from "./segment_merging.ts";
 export * from "./tubelet_embedding.ts";
 export { TemporalSpatialBlock, type TemporalSpatialBlockArgs } from "./temporal_spatial_block.ts";
 export * from "./batch_to_sequence.ts";
+export * from "./filter_bank_dense.ts";
 export * from "./frames_to_batch.ts";
 export * from "./space_to_depth.ts";
+export * from "./temporal_filter_bank.ts";

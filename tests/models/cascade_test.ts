@@ -4,6 +4,9 @@ import "@tensorflow/tfjs-backend-cpu";
 import { assert, assertEquals, assertNotEquals, assertThrows } from "@std/assert";
 import { cascade, CASCADE_DEFAULTS } from "../../models/cascade.ts";
 import { hasBatchNorm } from "../../training/adapt_batch_norm.ts";
+import { FramesToBatch } from "../../models/layers/frames_to_batch.ts";
+import { SpaceToDepth } from "../../models/layers/space_to_depth.ts";
+import { TemporalFilterBank } from "../../models/layers/temporal_filter_bank.ts";
 
 await tf.setBackend("cpu");
 
@@ -191,8 +194,8 @@ Deno.test("cascade() fused and tfjs GRU models give the same outputs and weight 
   stock.dispose();
 });
 
-Deno.test("cascade() with temporalFilters filters every cell's series and stacks the bands as channels", () => {
-  const options = { ...SMALL, temporalFilters: 3, temporalKernel: 4 };
+Deno.test("cascade() with temporalFilters and temporalNorm filters every cell's series and stacks the bands as channels", () => {
+  const options = { ...SMALL, temporalFilters: 3, temporalKernel: 4, temporalNorm: true };
   const model = cascade({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 4, options);
   const shape = (name: string) => model.getLayer(name).outputShape;
   assertEquals(shape("temporal_conv"), [null, 20, 64, 3]);
@@ -225,8 +228,9 @@ Deno.test("cascade() with temporalFilters filters every cell's series and stacks
   plain.dispose();
 });
 
-Deno.test("cascade() with temporalFilters has a third BatchNorm, on the bands, that AdaBN re-estimates", () => {
-  const model = cascade({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 4, { ...SMALL, temporalFilters: 2 });
+Deno.test("cascade() with temporalFilters and temporalNorm has a third BatchNorm, on the bands, that AdaBN re-estimates", () => {
+  const options = { ...SMALL, temporalFilters: 2, temporalNorm: true };
+  const model = cascade({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 4, options);
   assert(hasBatchNorm(model));
   const norms = model.layers.filter((layer) => layer.getClassName() === "BatchNormalization").map((l) => l.name);
   assertEquals(norms, ["temporal_batch_norm", "stage_1_batch_norm", "stage_2_batch_norm"]);
@@ -235,6 +239,7 @@ Deno.test("cascade() with temporalFilters has a third BatchNorm, on the bands, t
   y.dispose();
   model.dispose();
   assertEquals(CASCADE_DEFAULTS.temporalFilters, 0);
+  assertEquals(CASCADE_DEFAULTS.temporalNorm, false);
 });
 
 Deno.test("cascade() rejects a negative temporalFilters and a zero temporalKernel, naming the option", () => {
@@ -246,4 +251,58 @@ Deno.test("cascade() rejects a negative temporalFilters and a zero temporalKerne
     "temporalKernel",
   );
   assertThrows(() => cascade(signal, 4, { ...SMALL, temporalFilters: 1.5 }), RangeError, "temporalFilters");
+});
+
+/** The bands path without its BatchNorm, as plain layers: `[batch, nFrames, rows, cols]` -> stage 1's output. */
+function unfoldedStage1(
+  input: tfl.SymbolicTensor,
+  o: { filters: number; kernel: number; depth: number; units: number },
+): tfl.LayersModel {
+  const [nFrames, rows, cols] = input.shape.slice(1) as number[];
+  let x = tfl.layers.reshape({ targetShape: [nFrames, rows * cols] }).apply(input) as tfl.SymbolicTensor;
+  x = new TemporalFilterBank({ filters: o.filters, kernelSize: o.kernel }).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.reshape({ targetShape: [nFrames, rows, cols * o.filters] }).apply(x) as tfl.SymbolicTensor;
+  x = new FramesToBatch({ depth: o.depth }).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.reshape({ targetShape: [rows, cols, o.filters * o.depth] }).apply(x) as tfl.SymbolicTensor;
+  x = new SpaceToDepth({ blockSize: 2 }).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.dense({ units: o.units, useBias: false }).apply(x) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: input, outputs: x });
+}
+
+Deno.test("cascade() with temporalFilters alone folds the filter bank into stage 1: the bands path's function without its BatchNorm", () => {
+  // stacks of 5: 20 frames end at the last stack (zeros after it), 23 have 3 dropped frames that
+  // the filters of the last stack read
+  for (const [nTimes, kernel] of [[23, 4], [23, 7], [20, 4], [20, 7]]) {
+    const signal = { nChans: 64, nTimes, gridRows: 8, gridCols: 8 };
+    const model = cascade(signal, 4, { ...SMALL, temporalFilters: 3, temporalKernel: kernel });
+    assertEquals(model.getLayer("frame_stacks").outputShape, [null, 8, 8, 5 + kernel - 1]);
+    assertEquals(model.getLayer("stage_1_conv").getClassName(), "FilterBankDense");
+    assertThrows(() => model.getLayer("temporal_batch_norm"));
+    const banded = cascade(signal, 4, { ...SMALL, temporalFilters: 3, temporalKernel: kernel, temporalNorm: true });
+    assertEquals(banded.countParams() - model.countParams(), 4 * 3, "the same weights but the bands' BatchNorm");
+    const input = tfl.input({ shape: [nTimes, 8, 8] });
+    const reference = unfoldedStage1(input, { filters: 3, kernel, depth: 5, units: 4 });
+    reference.setWeights(model.getLayer("stage_1_conv").getWeights());
+    const folded = tfl.model({ inputs: model.inputs, outputs: model.getLayer("stage_1_conv").output });
+    const x = tf.randomNormal([2, nTimes, 8, 8], 0, 1, "float32", 7);
+    const [a, b] = [folded.predict(x) as tf.Tensor, reference.predict(x) as tf.Tensor];
+    assertEquals(a.shape, [8, 4, 4, 4]);
+    assertEquals(b.shape, a.shape);
+    const diff = tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
+    assert(diff < 1e-4, `${nTimes} frames, kernel ${kernel}: folded and band outputs differ by ${diff}`);
+    tf.dispose([x, a, b]);
+    [model, banded, reference].forEach((m) => m.dispose());
+  }
+});
+
+Deno.test("cascade() with temporalFilters alone keeps the frame CNN's BatchNorms for AdaBN and trains", () => {
+  const model = cascade({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 4, { ...SMALL, temporalFilters: 2 });
+  const norms = model.layers.filter((layer) => layer.getClassName() === "BatchNormalization").map((l) => l.name);
+  assertEquals(norms, ["stage_1_batch_norm", "stage_2_batch_norm"]);
+  const x = tf.randomNormal([3, 20, 8, 8], 0, 1, "float32", 2);
+  const taps = model.getLayer("stage_1_conv").trainableWeights[0].read() as tf.Variable;
+  const { grads } = tf.variableGrads(() => tf.sum(tf.square(model.apply(x, { training: true }) as tf.Tensor)), [taps]);
+  assert(tf.max(tf.abs(grads[taps.name])).dataSync()[0] > 0, "the temporal taps get a gradient");
+  tf.dispose([x, grads[taps.name]]);
+  model.dispose();
 });

@@ -64,6 +64,13 @@ const OPTION_CASES: {
     options: { ...CASES.cascade.options, temporalFilters: 3, temporalKernel: 4 },
     defaults: { temporalFilters: 4 },
   },
+  {
+    label: "cascade with a temporal filter bank and BatchNorm on its bands",
+    name: "cascade",
+    signal: CASES.cascade.signal,
+    options: { ...CASES.cascade.options, temporalFilters: 3, temporalKernel: 4, temporalNorm: true },
+    defaults: { temporalFilters: 4, temporalNorm: true },
+  },
 ];
 
 /** Default input sizes: 2 s at 125 Hz, 248 sensors or the default 20 x 20 grid. */

@@ -8,3 +8,8 @@ Deno.test("model_recipes: train-cross --model cascade trains 30 epochs at lr 3e-
   assertEquals([intra.epochs, intra.learningRate], [20, 2e-3]);
   assertEquals(runConfig("cross", "/data", { model: "cascade", epochs: 8 }).epochs, 8);
 });
+
+Deno.test("model_recipes: train-cross --model cascade adds the temporal filter bank (4 filters, chosen on loso); train-intra does not", () => {
+  assertEquals(runConfig("cross", "/data", { model: "cascade" }).modelOptions, { temporalFilters: 4 });
+  assertEquals(runConfig("intra", "/data", { model: "cascade" }).modelOptions ?? {}, {});
+});

@@ -28,7 +28,7 @@ Deno.test("every registered model has a small test signal", () => {
   assertEquals(missingCases(SMALL_SIGNALS), []);
 });
 
-/** Options that change a model's layers, checked on wasm too: the EEGNet front end of gru and tsa. */
+/** Options that change a model's layers, checked on wasm too: the EEGNet front end of gru and tsa, cascade's filter bank. */
 const OPTION_CASES: { label: string; name: string; options: Record<string, unknown> }[] = [
   {
     label: "gru with stem temporalSpatial",
@@ -39,6 +39,16 @@ const OPTION_CASES: { label: string; name: string; options: Record<string, unkno
     label: "tsa with stem temporalSpatial",
     name: "tsa",
     options: { stem: "temporalSpatial", stemKernLength: 8, stemPool: 5, segLen: 5, stemDropout: 0 },
+  },
+  {
+    label: "cascade with the folded temporal filter bank",
+    name: "cascade",
+    options: { temporalFilters: 3, temporalKernel: 8 },
+  },
+  {
+    label: "cascade with the temporal filter bank and BatchNorm on its bands",
+    name: "cascade",
+    options: { temporalFilters: 3, temporalKernel: 8, temporalNorm: true },
   },
 ];
 

@@ -50,4 +50,37 @@ Deno.test("FramesToBatch rejects a bad depth, a wrong rank and a sequence shorte
 
 Deno.test("FramesToBatch is registered and rebuilds from its config", () => {
   assertConfigRoundTrip(FramesToBatch, new FramesToBatch({ depth: 5, name: "stacks" }));
+  const overlapping = new FramesToBatch({ depth: 5, before: 2, after: 3, name: "overlapping" });
+  assertConfigRoundTrip(FramesToBatch, overlapping);
+  assertEquals([overlapping.getConfig().before, overlapping.getConfig().after], [2, 3]);
+});
+
+Deno.test("FramesToBatch with before and after adds the neighbouring frames to every stack, zeros outside the sequence", () => {
+  const [batch, rows, cols, depth, before, after] = [2, 2, 3, 3, 2, 3];
+  for (const nTimes of [7, 9]) {
+    const x = tf.randomNormal([batch, nTimes, rows, cols], 0, 1, "float32", 2);
+    const layer = new FramesToBatch({ depth, before, after });
+    const y = (layer.apply(x) as tf.Tensor).arraySync() as number[][][][];
+    const frames = x.arraySync() as number[][][][];
+    const nSteps = Math.floor(nTimes / depth);
+    const width = before + depth + after;
+    assertEquals(layer.computeOutputShape([null, nTimes, rows, cols]), [null, rows, cols, width]);
+    assertEquals([y.length, y[0].length, y[0][0].length, y[0][0][0].length], [batch * nSteps, rows, cols, width]);
+    for (let b = 0; b < batch; b++) {
+      for (let s = 0; s < nSteps; s++) {
+        for (let c = 0; c < width; c++) {
+          const t = s * depth - before + c; // frames after the last full stack are read when they exist
+          for (let r = 0; r < rows; r++) {
+            for (let k = 0; k < cols; k++) {
+              const expected = t >= 0 && t < nTimes ? frames[b][t][r][k] : 0;
+              assertEquals(y[b * nSteps + s][r][k][c], expected, `nTimes ${nTimes}, stack ${s}, channel ${c}`);
+            }
+          }
+        }
+      }
+    }
+    x.dispose();
+  }
+  assertThrows(() => new FramesToBatch({ depth: 2, before: -1 }), RangeError, "before");
+  assertThrows(() => new FramesToBatch({ depth: 2, after: 0.5 }), RangeError, "after");
 });
