@@ -55,6 +55,21 @@ export function heapKernel(backend: WasmHeapBackend): WasmKernel | null {
   return kernel;
 }
 
+/**
+ * What the kernels that find tensors by byte offset use of the wasm backend: its float32 heap
+ * and `dataIdMap` (whose lookup also runs a deferred computation first, `_deferred.ts`).
+ */
+export interface WasmHeapInternals extends tf.KernelBackend {
+  wasm: { HEAPF32: Float32Array };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+/** The byte offset of a tensor's data on the heap. */
+export function heapByteOffset(backend: WasmHeapInternals, x: tf.TensorInfo): number {
+  return backend.dataIdMap.get(x.dataId).memoryOffset;
+}
+
 /** The float32 offset of a tensor's data on the heap. */
 export function heapOffset(backend: WasmHeapBackend, x: tf.TensorInfo): number {
   return backend.typedArrayFromHeap(x).byteOffset / 4;

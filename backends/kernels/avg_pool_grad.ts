@@ -11,13 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { callKernel, type KernelArgs, pair, WASM } from "./_wasm_ops.ts";
-
-/** The wasm backend internals this kernel uses. */
-interface WasmBackend extends tf.KernelBackend {
-  wasm: { HEAPF32: Float32Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
+import { heapByteOffset, type WasmHeapInternals } from "./_heap_kernel.ts";
 
 let computed = 0;
 
@@ -40,7 +34,7 @@ function noPadding(pad: tf.AvgPoolGradAttrs["pad"]): boolean {
  */
 export function tilingAvgPoolGradConfig(stock: tf.KernelConfig): tf.KernelConfig {
   function avgPoolGrad(args: KernelArgs): tf.TensorInfo {
-    const backend = args.backend as WasmBackend;
+    const backend = args.backend as WasmHeapInternals;
     const dy = args.inputs.dy as tf.TensorInfo;
     const input = args.inputs.input as tf.TensorInfo;
     const attrs = args.attrs as unknown as tf.AvgPoolGradAttrs;
@@ -54,8 +48,8 @@ export function tilingAvgPoolGradConfig(stock: tf.KernelConfig): tf.KernelConfig
     }
     const out = backend.makeOutput(input.shape, "float32");
     const heap = backend.wasm.HEAPF32;
-    const src = backend.dataIdMap.get(dy.dataId).memoryOffset >> 2;
-    const dst = backend.dataIdMap.get(out.dataId).memoryOffset >> 2;
+    const src = heapByteOffset(backend, dy) >> 2;
+    const dst = heapByteOffset(backend, out) >> 2;
     const scale = 1 / (fh * fw);
     const row = new Float32Array(channels);
     for (let b = 0; b < batch; b++) {

@@ -8,15 +8,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { erfKernel, erfScalar } from "./_erf_wasm.ts";
-import { heapMemory } from "./_heap_kernel.ts";
+import { heapByteOffset, heapMemory, type WasmHeapInternals } from "./_heap_kernel.ts";
 import { callKernel, type KernelArgs, WASM } from "./_wasm_ops.ts";
-
-/** The wasm backend internals this kernel uses. */
-interface WasmBackend extends tf.KernelBackend {
-  wasm: { HEAPF32: Float32Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
 
 let computed = 0;
 
@@ -33,14 +26,14 @@ export function simdErfCount(): number {
  */
 export function simdErfConfig(stock: tf.KernelConfig): tf.KernelConfig {
   function erf(args: KernelArgs): tf.TensorInfo {
-    const backend = args.backend as WasmBackend;
+    const backend = args.backend as WasmHeapInternals;
     const x = args.inputs.x as tf.TensorInfo;
     const memory = heapMemory(backend);
     if (x.dtype !== "float32" || memory === null) return callKernel(stock, args);
     const out = backend.makeOutput(x.shape, "float32");
     const size = tf.util.sizeFromShape(x.shape);
-    const src = backend.dataIdMap.get(x.dataId).memoryOffset;
-    const dst = backend.dataIdMap.get(out.dataId).memoryOffset;
+    const src = heapByteOffset(backend, x);
+    const dst = heapByteOffset(backend, out);
     const whole = size - (size % 4);
     if (whole > 0) erfKernel(memory)(src, dst, whole);
     const heap = backend.wasm.HEAPF32;

@@ -21,7 +21,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { deferOutput } from "./_deferred.ts";
 import { gemmKernels } from "./_gemm_wasm.ts";
-import { heapMemory } from "./_heap_kernel.ts";
+import { heapByteOffset, heapMemory, type WasmHeapInternals } from "./_heap_kernel.ts";
 import { callKernel, type KernelArgs, transpose, WASM } from "./_wasm_ops.ts";
 
 /** Steps along `k` per pass over `C`. */
@@ -33,13 +33,6 @@ let products = 0;
 /** How many products the SIMD kernel has computed since the process started. */
 export function simdProductCount(): number {
   return products;
-}
-
-/** The wasm backend internals the product works with. */
-interface WasmBackend extends tf.KernelBackend {
-  wasm: { HEAPF32: Float32Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
 
 /** Shapes of one product `op(A) op(B)` over a batch. */
@@ -73,17 +66,12 @@ function planFor(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transp
   return { m, k, n, batch, batchA, batchB, outShape: [...batchDims, m, n] };
 }
 
-/** Byte offset of a tensor's values on the wasm heap. */
-function offsetOf(backend: WasmBackend, info: tf.TensorInfo): number {
-  return backend.dataIdMap.get(info.dataId).memoryOffset;
-}
-
 /**
  * `op(A) op(B) (+ bias, relu)` on the SIMD kernel. `B` (when transposed or its width is not a
  * multiple of 8), the bias and `C` (width not a multiple of 8) go through zero-padded copies.
  */
 function product(
-  backend: WasmBackend,
+  backend: WasmHeapInternals,
   a: tf.TensorInfo,
   b: tf.TensorInfo,
   transposeA: boolean,
@@ -110,21 +98,21 @@ function product(
   const paddedC = direct ? null : scratch(batch * m * n8);
   // Offsets after every allocation (an allocation may grow the memory).
   const heap = backend.wasm.HEAPF32;
-  const pa = offsetOf(backend, a);
-  let pb = offsetOf(backend, plainB);
-  let pBias = bias === null ? 0 : offsetOf(backend, bias);
+  const pa = heapByteOffset(backend, a);
+  let pb = heapByteOffset(backend, plainB);
+  let pBias = bias === null ? 0 : heapByteOffset(backend, bias);
   if (packedB !== null) {
-    const dst = offsetOf(backend, packedB) >> 2;
+    const dst = heapByteOffset(backend, packedB) >> 2;
     packB(heap, pb >> 2, dst, batchB, k, n, n8);
     pb = dst << 2;
   }
   if (packedBias !== null) {
-    const dst = offsetOf(backend, packedBias);
+    const dst = heapByteOffset(backend, packedBias);
     heap.fill(0, dst >> 2, (dst >> 2) + n8);
     heap.copyWithin(dst >> 2, pBias >> 2, (pBias >> 2) + n);
     pBias = dst;
   }
-  const pc = offsetOf(backend, paddedC ?? out);
+  const pc = heapByteOffset(backend, paddedC ?? out);
   const { gemm6, gemm4, gemm1 } = gemmKernels(heapMemory(backend)!);
   const rowStride = transposeA ? 4 : 4 * k, kStride = transposeA ? 4 * m : 4;
   const sa = batchA > 1 ? 4 * m * k : 0, sb = batchB > 1 ? 4 * k * n8 : 0, sc = 4 * m * n8;
@@ -150,7 +138,7 @@ function product(
     }
   }
   if (paddedC !== null) {
-    const src = pc >> 2, dst = offsetOf(backend, out) >> 2;
+    const src = pc >> 2, dst = heapByteOffset(backend, out) >> 2;
     for (let row = 0; row < batch * m; row++) heap.copyWithin(dst + row * n, src + row * n8, src + row * n8 + n);
   }
   for (const info of temps) backend.disposeData(info.dataId);
@@ -178,7 +166,7 @@ function swapLastTwo(rank: number): number[] {
  */
 function batchMatMulConfig(next: tf.KernelConfig, minProduct: number): tf.KernelConfig {
   function batchMatMul(args: KernelArgs): tf.TensorInfo {
-    const backend = args.backend as WasmBackend;
+    const backend = args.backend as WasmHeapInternals;
     const a = args.inputs.a as tf.TensorInfo;
     const b = args.inputs.b as tf.TensorInfo;
     const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
@@ -235,7 +223,7 @@ export function largeSimdBatchMatMulConfig(next: tf.KernelConfig): tf.KernelConf
  */
 export function simdFusedMatMulConfig(stock: tf.KernelConfig): tf.KernelConfig {
   function fusedMatMul(args: KernelArgs): tf.TensorInfo {
-    const backend = args.backend as WasmBackend;
+    const backend = args.backend as WasmHeapInternals;
     const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
     const attrs = args.attrs as unknown as tf._FusedMatMulAttrs;
     const activation = attrs.activation ?? "linear";
