@@ -110,9 +110,23 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "validation): the first confirmation run with patience 10 (`deno task train-cross --model vivit --seed 1`) " +
       "stopped at epoch 14 at train accuracy 0.35, still learning, after its held-out validation peaked at 0.289 " +
       "in epoch 4; the loso runs' best epochs were 30 and 18. Decided on those curves before any test number of " +
-      "that run was read; not compared on loso. Test splits chose nothing.",
+      "that run was read; not compared on loso. Test splits chose nothing. Since session 16, cross-subject: " +
+      "whole-grid tubelets `[50, 20, 20]` (one token per 0.4 s: each token feature the energy of a learned filter " +
+      "over every cell's 8 filter outputs, EEGNet's spatial filter over all sensors; `spatialDepth` 0, nothing to " +
+      "attend among), `embedDim` 32 with 2 heads, lr 3e-3, chosen on the same loso runs (`nice -n 5 deno task " +
+      "train-cross --model vivit --validation loso:SUBJECT --max-samples 20000 --config F --seed S --model-options M " +
+      "[--lr 3e-3]`, 2026-12-06 12:18-13:22, shared machine, load 7-15), window accuracy of the left-out subject " +
+      "164636 / 113922, seed 42 then seed 2: the session-15 recipe 0.395 / 0.391, 0.273 / 0.305; this recipe 0.492 / " +
+      "0.480, 0.434 / 0.395 (mean per subject 0.463 / 0.438 against 0.334 / 0.348); the same at lr 1e-3 0.430 / 0.410; " +
+      "10 x 10-cell tubelets with `embedDim` 32, 2 heads, one block each and lr 3e-3 0.441 / 0.414, seed 2 on 113922 " +
+      '0.375; the same at lr 1e-3 0.414 / 0.363; log energies (`stem: "logEnergy"`) 0.344 and cell log powers ' +
+      "(`cellPower`) 0.332 on 164636 (docs/models.md). Test splits chose nothing.",
     settings: { warmupEpochs: 1 },
-    cross: { modelOptions: { cellFilters: 8, tubelet: [50, 10, 10] }, patience: 30 },
+    cross: {
+      modelOptions: { cellFilters: 8, tubelet: [50, 20, 20], spatialDepth: 0, embedDim: 32, numHeads: 2 },
+      learningRate: 3e-3,
+      patience: 30,
+    },
   },
   cascade: {
     why: "Chosen on the held-out validation chunks (seed 42, deno task train-cross --model cascade, shared " +

@@ -218,3 +218,26 @@ Deno.test("vivit() with cellFilters filters each cell's tubelet samples and a tu
   assertThrows(() => vivit(signal, 4, { ...base, cellFilters: -1 }), RangeError, "cellFilters");
   assertThrows(() => vivit(signal, 4, { ...base, cellFilters: 1.5 }), RangeError, "cellFilters");
 });
+
+Deno.test("vivit() with whole-grid tubelets (the cross recipe): one token per time group, mixing every cell's filters", () => {
+  const options = {
+    cellFilters: 8,
+    tubelet: [50, 20, 20] as [number, number, number],
+    spatialDepth: 0,
+    embedDim: 32,
+    numHeads: 2,
+  };
+  const model = vivit({ nChans: 248, nTimes: 250, gridRows: 20, gridCols: 20 }, 4, options);
+  const shape = (name: string) => model.getLayer(name).outputShape;
+  assertEquals(shape("cell_bands"), [null, 5, 20, 160]);
+  assertEquals(shape("tubelet_embedding"), [null, 5, 1, 64]);
+  assertEquals(shape("tubelet_norm"), [null, 5, 1, 32]);
+  assertEquals(shape("group_tokens"), [null, 5, 32]);
+  assertEquals(model.layers.some((layer) => layer.name.startsWith("spatial_0")), false);
+  // the tubelet projection reads 20 x 20 cells x 8 filters
+  assertEquals(model.getLayer("tubelet_embedding").getWeights()[0].shape, [3200, 64]);
+  const probabilities = model.predict(tf.randomNormal([2, 250, 20, 20])) as tf.Tensor;
+  assertEquals(probabilities.shape, [2, 4]);
+  probabilities.dispose();
+  model.dispose();
+});
