@@ -119,7 +119,8 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "164636 / 113922, seed 42 then seed 2: the session-15 recipe 0.395 / 0.391, 0.273 / 0.305; this recipe 0.492 / " +
       "0.480, 0.434 / 0.395 (mean per subject 0.463 / 0.438 against 0.334 / 0.348); the same at lr 1e-3 0.430 / 0.410; " +
       "10 x 10-cell tubelets with `embedDim` 32, 2 heads, one block each and lr 3e-3 0.441 / 0.414, seed 2 on 113922 " +
-      '0.375; the same at lr 1e-3 0.414 / 0.363; log energies (`stem: "logEnergy"`) 0.344 and cell log powers ' +
+      "0.375; the same at lr 1e-3 0.414 / 0.363; the session-15 recipe at lr 3e-3 (after the choice) 0.418 / 0.398; " +
+      'log energies (`stem: "logEnergy"`) 0.344 and cell log powers ' +
       "(`cellPower`) 0.332 on 164636 (docs/models.md). Test splits chose nothing.",
     settings: { warmupEpochs: 1 },
     cross: {
