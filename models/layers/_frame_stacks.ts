@@ -14,6 +14,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { onSynchronousBackend } from "../../core/_synchronous_backend.ts";
 import { computeTensor } from "./_tensor_values.ts";
+import { type ChannelKernels, channelKernels, scratchFor } from "./_channel_kernels_wasm.ts";
 
 /** Sizes of one gather. */
 export interface StackDims {
@@ -123,6 +124,44 @@ function scatter(dy: Float32Array, dx: Float32Array, shape: readonly number[], d
   }
 }
 
+/**
+ * The gather of two-frame pools over a grid of whole blocks in WebAssembly (`pairs` per stack,
+ * its gradient `unpairs`), with the source table in a scratch tensor of the heap.
+ */
+function pairsWasm(kernels: ChannelKernels, input: tf.Tensor, shape: number[], dims: StackDims) {
+  const [batch, nTimes, rows, cols] = input.shape;
+  const cells = rows * cols;
+  const nSteps = shape[0] / batch;
+  const source = sources(rows, cols, dims);
+  const size = source.length;
+  const each = (run: (base: number, out: number) => void) => {
+    for (let b = 0; b < batch; b++) {
+      for (let s = 0; s < nSteps; s++) run((b * nTimes + s * dims.depth * 2) * cells * 4, (b * nSteps + s) * size * 4);
+    }
+  };
+  const table = (scratch: Float32Array) => {
+    const offsets = new Int32Array(scratch.buffer, scratch.byteOffset, size);
+    for (let e = 0; e < size; e++) offsets[e] = source[e] * 4;
+    return scratch.byteOffset;
+  };
+  const scratch = scratchFor(0, size);
+  return {
+    value: computeTensor(shape, [input, scratch], (y, [xs, tab]) => {
+      const at = table(tab);
+      each((base, out) => kernels.pairs(xs.byteOffset + base, y.byteOffset + out, at, size, cells * 4));
+    }),
+    gradFunc: (dy: tf.Tensor) => {
+      const again = scratchFor(0, size);
+      return [computeTensor(input.shape, [dy, again], (dx, [dys, tab]) => {
+        const at = table(tab);
+        const used = nSteps * dims.depth * 2;
+        for (let b = 0; b < batch; b++) dx.fill(0, (b * nTimes + used) * cells, (b + 1) * nTimes * cells);
+        each((base, out) => kernels.unpairs(dx.byteOffset + base, dys.byteOffset + out, at, size, cells * 4));
+      })];
+    },
+  };
+}
+
 /** The same gather with tfjs ops (backends whose values cannot be read synchronously; exported for tests). */
 export function frameStacksOps(x: tf.Tensor, dims: StackDims): tf.Tensor {
   const [batch, nTimes, rows, cols] = x.shape;
@@ -146,9 +185,13 @@ export function frameStacksOps(x: tf.Tensor, dims: StackDims): tf.Tensor {
  */
 export function frameStacks(x: tf.Tensor, dims: StackDims): tf.Tensor {
   if (!onSynchronousBackend() || x.dtype !== "float32") return frameStacksOps(x, dims);
+  const kernels = channelKernels();
+  const [rows, cols] = x.shape.slice(2);
+  const wasm = kernels !== null && dims.pool === 2 && rows % dims.block === 0 && cols % dims.block === 0;
   const op = tf.customGrad((...args: (tf.Tensor | ((ts: tf.Tensor[]) => void))[]) => {
     const input = args[0] as tf.Tensor;
     const shape = frameStacksShape(input.shape, dims);
+    if (wasm) return pairsWasm(kernels, input, shape, dims);
     return {
       value: computeTensor(shape, [input], (y, [xs]) => gather(xs, y, input.shape, dims)),
       gradFunc: (dy: tf.Tensor) => [computeTensor(input.shape, [dy], (dx, [g]) => scatter(g, dx, input.shape, dims))],

@@ -21,6 +21,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { onSynchronousBackend } from "../../core/_synchronous_backend.ts";
 import { computeTensor } from "./_tensor_values.ts";
+import { type ChannelKernels, channelKernels, FIELD, RECORD, recordsOf, scratchFor } from "./_channel_kernels_wasm.ts";
 
 /** The fields of tfjs-layers' `BatchNormalization` the fused pass reads. */
 interface BatchNormLayer {
@@ -143,6 +144,71 @@ function forward(x: Float32Array, y: Float32Array, gamma: Float32Array, beta: Fl
   return stats;
 }
 
+const STRIDE = RECORD / 8;
+const [MEAN, INV_STD, SCALE, SHIFT] = [FIELD.mean / 8, FIELD.invStd / 8, FIELD.scale / 8, FIELD.shift / 8];
+
+/** {@linkcode forward} in the wasm heap (`x`, `y` heap views). */
+function forwardWasm(
+  kernels: ChannelKernels,
+  scratch: tf.Tensor,
+  x: Float32Array,
+  y: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array,
+  epsilon: number,
+) {
+  const channels = gamma.length;
+  const rows = x.length / channels;
+  const { records, address } = recordsOf(scratch, channels);
+  const [mean, variance, invStd] = [new Float64Array(channels), new Float64Array(channels), new Float64Array(channels)];
+  kernels.sums(x.byteOffset, x.length, channels, address);
+  for (let c = 0; c < channels; c++) {
+    mean[c] = records[c * STRIDE + FIELD.sum / 8] / rows;
+    records[c * STRIDE + MEAN] = mean[c];
+  }
+  kernels.squares(x.byteOffset, x.length, channels, address);
+  for (let c = 0; c < channels; c++) {
+    variance[c] = records[c * STRIDE + FIELD.squares / 8] / rows;
+    invStd[c] = 1 / Math.sqrt(variance[c] + epsilon);
+    const scale = gamma[c] * invStd[c];
+    records[c * STRIDE + SCALE] = scale;
+    records[c * STRIDE + SHIFT] = beta[c] - mean[c] * scale;
+  }
+  kernels.normalise(x.byteOffset, y.byteOffset, x.length, channels, address);
+  return { mean, variance, invStd };
+}
+
+/** {@linkcode backward} in the wasm heap (`dy`, `x`, `dx` heap views). */
+function backwardWasm(
+  kernels: ChannelKernels,
+  scratch: tf.Tensor,
+  dy: Float32Array,
+  x: Float32Array,
+  dx: Float32Array,
+  gamma: Float32Array,
+  stats: { mean: Float64Array; invStd: Float64Array },
+  rows: number,
+): [Float32Array, Float32Array] {
+  const channels = gamma.length;
+  const { records, address } = recordsOf(scratch, channels);
+  for (let c = 0; c < channels; c++) {
+    records[c * STRIDE + MEAN] = stats.mean[c];
+    records[c * STRIDE + INV_STD] = stats.invStd[c];
+  }
+  kernels.gradientSums(dy.byteOffset, x.byteOffset, dy.length, channels, address);
+  const [sumDy, sumDyXhat] = [new Float32Array(channels), new Float32Array(channels)];
+  for (let c = 0; c < channels; c++) {
+    const at = c * STRIDE;
+    sumDy[c] = records[at + FIELD.sumDy / 8];
+    sumDyXhat[c] = records[at + FIELD.sumDyXhat / 8];
+    records[at + FIELD.k / 8] = gamma[c] * stats.invStd[c];
+    records[at + FIELD.meanDy / 8] = records[at + FIELD.sumDy / 8] / rows;
+    records[at + FIELD.meanDyXhat / 8] = records[at + FIELD.sumDyXhat / 8] / rows;
+  }
+  kernels.gradient(dy.byteOffset, x.byteOffset, dx.byteOffset, dy.length, channels, address);
+  return [sumDyXhat, sumDy];
+}
+
 /**
  * BatchNorm of `x` over every axis but the last with the batch's statistics, as one op with
  * its gradient for `x`, `gamma` and `beta`; also returns the batch mean and variance.
@@ -161,9 +227,11 @@ export function batchNormTraining(
     const save = args[3] as (ts: tf.Tensor[]) => void;
     let stats = { mean: new Float64Array(0), variance: new Float64Array(0), invStd: new Float64Array(0) };
     let gs = new Float32Array(0);
+    const kernels = channelKernels();
+    const scratch = kernels ? scratchFor(g.size) : null;
     const value = computeTensor(input.shape, [input, g, b], (y, [xs, gammas, betas]) => {
       gs = Float32Array.from(gammas);
-      stats = forward(xs, y, gs, betas, epsilon);
+      stats = kernels ? forwardWasm(kernels, scratch!, xs, y, gs, betas, epsilon) : forward(xs, y, gs, betas, epsilon);
     });
     batchMean = Float32Array.from(stats.mean);
     batchVariance = Float32Array.from(stats.variance);
@@ -172,8 +240,12 @@ export function batchNormTraining(
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         let grads: Float32Array[] = [];
+        const kernels = channelKernels();
+        const scratch = kernels ? scratchFor(gs.length) : null;
         const dx = computeTensor(input.shape, [dy, saved[0]], (dx, [dys, xs]) => {
-          grads = backward(dys, xs, dx, gs, stats, rows);
+          grads = kernels
+            ? backwardWasm(kernels, scratch!, dys, xs, dx, gs, stats, rows)
+            : backward(dys, xs, dx, gs, stats, rows);
         });
         return [dx, tf.tensor1d(grads[0]), tf.tensor1d(grads[1])];
       },

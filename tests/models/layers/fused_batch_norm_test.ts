@@ -4,6 +4,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import { assert, assertEquals } from "@std/assert";
 import { fuseBatchNormTraining, fusedBatchNormCalls } from "../../../models/layers/_fused_batch_norm.ts";
 import { registerWasmTrainingKernels } from "../../../backends/kernels/mod.ts";
+import { channelKernels } from "../../../models/layers/_channel_kernels_wasm.ts";
 
 registerWasmTrainingKernels();
 
@@ -43,6 +44,8 @@ for (const backend of ["cpu", "wasm"]) {
   for (const shape of [[32, 1240], [48, 5, 5, 16], [7, 3]]) {
     Deno.test(`${backend}: a fused BatchNormalization [${shape}] trains as tfjs's: output, gradients of input, gamma and beta, moving mean and variance`, async () => {
       await tf.setBackend(backend);
+      // wasm runs the WebAssembly loops in its heap, cpu the JavaScript loops
+      assertEquals(channelKernels() !== null, backend === "wasm");
       const x = tf.add(tf.mul(tf.randomNormal(shape, 0, 1, "float32", 1), 3), 0.7);
       const dy = tf.randomNormal(shape, 0, 1, "float32", 2);
       const before = fusedBatchNormCalls();
