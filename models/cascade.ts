@@ -15,6 +15,7 @@ import { FilterBankDense } from "./layers/filter_bank_dense.ts";
 import { FramesToBatch } from "./layers/frames_to_batch.ts";
 import { FusedGru } from "./layers/fused_gru.ts";
 import { fuseBatchNormTraining } from "./layers/_fused_batch_norm.ts";
+import { plainInputDense } from "./layers/_input_dense.ts";
 import { LayerNorm } from "./layers/layer_norm.ts";
 import { MultiHeadSelfAttention } from "./layers/multi_head_self_attention.ts";
 import { SpaceToDepth } from "./layers/space_to_depth.ts";
@@ -345,6 +346,8 @@ function frameCnn(x: tfl.SymbolicTensor, o: Required<CascadeOptions>): tfl.Symbo
         name: `${stage}_conv`,
       })
       : tfl.layers.dense({ units: filters, useBias: false, name: `${stage}_conv` });
+    // without the filter bank, stage 1 is the first weighted layer: no gradient for its input
+    if (i === 0 && o.temporalFilters === 0) plainInputDense(conv);
     x = conv.apply(x) as tfl.SymbolicTensor;
     x = fuseBatchNormTraining(tfl.layers.batchNormalization({ axis: -1, name: `${stage}_batch_norm` }))
       .apply(x) as tfl.SymbolicTensor;
