@@ -220,11 +220,6 @@ export interface WasmBackend extends tf.KernelBackend {
   disposeData(dataId: object, force?: boolean): boolean;
 }
 
-/** Byte address of a tensor's values in the wasm heap. */
-export function heapAddress(info: tf.TensorInfo): number {
-  return (tf.backend() as WasmBackend).typedArrayFromHeap(info).byteOffset;
-}
-
 /** The kernels over the current wasm backend's heap, or `null` (not wasm, or no importable memory). */
 export function channelKernels(): ChannelKernels | null {
   if (tf.getBackend() !== "wasm") return null;

@@ -53,7 +53,7 @@ function sources(rows: number, cols: number, dims: StackDims): Int32Array {
 }
 
 /** Stacks `y` from frames `x`: each element the mean of its `pool` frames (see the module's doc). */
-export function gather(x: Float32Array, y: Float32Array, shape: readonly number[], dims: StackDims): void {
+function gather(x: Float32Array, y: Float32Array, shape: readonly number[], dims: StackDims): void {
   const [batch, nTimes, rows, cols] = shape;
   const cells = rows * cols;
   const nSteps = Math.floor(Math.floor(nTimes / dims.pool) / dims.depth);
