@@ -21,6 +21,7 @@ import { fastMeanConfig, fastSumConfig } from "./reduce_sum_mean.ts";
 import { fastSliceConfig } from "./slice.ts";
 import { simdErfConfig } from "./simd_erf.ts";
 import { SIMD_GELU_CONFIGS } from "./simd_gelu.ts";
+import { SIMD_LAYER_NORM_CONFIGS } from "./simd_layer_norm.ts";
 import { largeSimdBatchMatMulConfig, simdBatchMatMulConfig, simdFusedMatMulConfig } from "./simd_mat_mul.ts";
 import { fastSplitVConfig } from "./split_v.ts";
 import { fastTanhConfig } from "./tanh.ts";
@@ -38,6 +39,7 @@ const MISSING: readonly tf.KernelConfig[] = [
   depthwiseConv2dNativeBackpropInputConfig,
   unsortedSegmentSumConfig,
   ...SIMD_GELU_CONFIGS,
+  ...SIMD_LAYER_NORM_CONFIGS,
 ];
 
 /** Stock wasm kernels replaced by faster ones (each wraps or replaces the stock config). */
