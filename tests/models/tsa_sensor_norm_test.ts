@@ -3,7 +3,9 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
 import { tsa } from "../../models/tsa.ts";
-import { hasBatchNorm } from "../../training/adapt_batch_norm.ts";
+import { adaptBatchNorm, hasBatchNorm } from "../../training/adapt_batch_norm.ts";
+import type { PreprocessStep } from "../../pipeline/preprocess.ts";
+import { writeRecording } from "../_recordings.ts";
 
 await tf.setBackend("cpu");
 
@@ -71,4 +73,32 @@ Deno.test("tsa() rejects an unknown embeddingNorm, listing sensorBatch", () => {
     RangeError,
     '"batch", "sensorBatch" or "none"',
   );
+});
+
+Deno.test("adaptBatchNorm re-estimates tsa's per-sensor token BatchNorm (embeddingNorm sensorBatch) for an unseen subject and restores it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const recs = [
+      await writeRecording(dir, "rest", "100", 1, 48, (c, t) => c * 1e-3 + Math.sin(t + c)),
+      await writeRecording(dir, "task_motor", "100", 1, 48, (c, t) => 2 + Math.cos(0.3 * t * c)),
+    ];
+    const steps: PreprocessStep[] = [{ op: "window", windowSeconds: 16 / 2034, strideSeconds: 16 / 2034 }];
+    const model = tsa({ nChans: 248, nTimes: 16 }, 4, {
+      ...SMALL,
+      sensorProjection: 4,
+      segLen: 4,
+      embeddingNorm: "sensorBatch",
+    });
+    const moving = () => model.getLayer("segment_norm").nonTrainableWeights.map((w) => Array.from(w.read().dataSync()));
+    const before = moving();
+    const restore = await adaptBatchNorm(model, recs, { steps, batchSize: 4 });
+    const adapted = moving();
+    assertEquals(adapted.map((w) => w.length), [4 * 8, 4 * 8]);
+    before.forEach((w, i) => assert(JSON.stringify(adapted[i]) !== JSON.stringify(w), `moving statistic ${i}`));
+    restore();
+    assertEquals(moving(), before);
+    model.dispose();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
