@@ -169,7 +169,8 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "0.006, within noise). Each alone did not beat the recipe (seed 42, left out 164636 / 113922): sensorBatch " +
       "0.430 / 0.469, the stronger augmentation 0.422 (164636). Also tried on 164636 (seed 42) without a gain: 16 " +
       'virtual sensors 0.441 (0.410 on 113922), `dropProb` 0.2 0.410, `headPool: "all"` 0.273, `--tta entropy` ' +
-      "0.422, per-subject alignment (`align`) 0.281, lr 1e-3 + 20 epochs 0.438 (docs/models.md). " +
+      "0.422, per-subject alignment (`align`) 0.281, lr 1e-3 + 20 epochs 0.438; on top of this recipe, augmentation " +
+      "0.4 / 0.5 / 0.3 0.453 / 0.449 and `dropProb` 0.1 0.465 / 0.473 (seed 42, docs/models.md). " +
       "Intra keeps the settings above (loso measures transfer only). Test splits chose nothing.",
     settings: { learningRate: 3e-3, modelOptions: { dropProb: 0 }, epochs: 15 },
     cross: {
