@@ -176,9 +176,28 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "~250 MB less peak RSS; 125-sample segments 0.285; with label smoothing 0.1 0.340, lr 1e-3 + 20 epochs + smoothing " +
       "0.422, mixup 0.2 + weight decay 0.01 0.402 (25-sample) and 0.422 (50-sample), left out 164636 (docs/models.md). Checked after the choice with `--seed 2`: 0.355 / 0.434 against the " +
       "previous settings' 0.273 / 0.270. " +
+      "Since session 16 (2026-12-06, same command, folds and F): the token BatchNorm per (virtual) sensor and feature " +
+      '(`embeddingNorm: "sensorBatch"`, so AdaBN standardises every spatial filter\'s band powers per subject) with ' +
+      "stronger augmentation (sensor dropout 0.25, gain jitter 0.3, noise 0.2; the shared defaults are 0.1 / 0.05 / " +
+      "0.1): 0.461 / 0.473 (seed 42), 0.457 / 0.461 (seed 2), mean per subject 0.459 / 0.467 against the session-15 " +
+      "recipe's 0.393 / 0.461 (0.430 / 0.488 and 0.355 / 0.434): better on both left-out subjects (on 113922 by " +
+      "0.006, within noise). Each alone did not beat the recipe (seed 42, left out 164636 / 113922): sensorBatch " +
+      "0.430 / 0.469, the stronger augmentation 0.422 (164636). Also tried on 164636 (seed 42) without a gain: 16 " +
+      'virtual sensors 0.441 (0.410 on 113922), `dropProb` 0.2 0.410, `headPool: "all"` 0.273, `--tta entropy` ' +
+      "0.422, per-subject alignment (`align`) 0.281, lr 1e-3 + 20 epochs 0.438; on top of this recipe, augmentation " +
+      "0.4 / 0.5 / 0.3 0.453 / 0.449 and `dropProb` 0.1 0.465 / 0.473 (seed 42, docs/models.md). " +
       "Intra keeps the settings above (loso measures transfer only). Test splits chose nothing.",
     settings: { learningRate: 3e-3, modelOptions: { dropProb: 0 }, epochs: 15 },
-    cross: { modelOptions: { dropProb: 0, embedding: "energy", embeddingNorm: "batch", segLen: 50 } },
+    cross: {
+      modelOptions: { dropProb: 0, embedding: "energy", embeddingNorm: "sensorBatch", segLen: 50 },
+      preprocess: [
+        { op: "resample", toHz: 125 },
+        { op: "zscore", mode: "recording" },
+        { op: "window", windowSeconds: 2, strideSeconds: 1 },
+        // Stronger than the shared defaults (0.1 / 0.05 / 0.1): the same time shift.
+        { op: "augment", sensorDropProb: 0.25, gainStd: 0.3, noiseStd: 0.2 },
+      ],
+    },
   },
 };
 
