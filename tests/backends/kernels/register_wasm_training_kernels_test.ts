@@ -6,6 +6,7 @@ import { buildModel, MODELS } from "../../../models/registry.ts";
 import { trainStep } from "../../../training/train_step.ts";
 import { setupBackends } from "./_parity.ts";
 import { gradientError, makeStepData, missingCases, SMALL_SIGNALS, trainingStep } from "./_model_step.ts";
+import { withSeededRandom } from "../../../core/with_seeded_random.ts";
 
 Deno.test("registerWasmTrainingKernels() installs every training kernel once", async () => {
   await setupBackends();
@@ -63,7 +64,9 @@ for (
     const signal = SMALL_SIGNALS[name];
     const data = makeStepData(name, signal, 4, 7);
     await tf.setBackend("cpu");
-    const cpu = await trainingStep(name, signal, data, undefined, options);
+    // Seeded initial weights: with unseeded ones, cascade with BatchNorm on its bands (batch 4) exceeded 1e-4
+    // on 1 of 40 draws (worst 1.1e-4, also before session 16's kernels), so the test failed now and then.
+    const cpu = await withSeededRandom(1, () => trainingStep(name, signal, data, undefined, options));
     await tf.setBackend("wasm");
     const wasm = await trainingStep(name, signal, data, cpu.weights, options);
     assert(Number.isFinite(cpu.loss) && cpu.loss > 0, `cpu loss ${cpu.loss}`);
