@@ -23,7 +23,7 @@ export const OPERATOR_OPTIONS = {
   },
   zscore: { mode, epsilon: num },
   minmax: { mode, range: { type: "array" } },
-  augment: { seed: num, timeShiftSeconds: num, sensorDropProb: num, gainStd: num, noiseStd: num },
+  augment: { seed: num, timeShiftSeconds: num, sensorDropProb: num, gainStd: num, noiseStd: num, bandGainStd: num },
   batch: { dropRemainder: { type: "boolean" } },
   shuffle: { bufferSize: num, seed: num },
   shuffleIntoBatches: { bufferSize: num, seed: num, dropRemainder: { type: "boolean" }, release: { type: "boolean" } },
