@@ -43,6 +43,12 @@ export interface AugmentOptions {
    * N(0, 1))`): a recording's own vigilance or rhythm strength. 0: off. Default: 0.
    */
   bandGainStd?: number;
+  /**
+   * Standard deviation of a log gain of the whole window, one for all sensors (`exp(scaleStd *
+   * N(0, 1))`): a recording's own overall level after per-recording z-scoring (the background,
+   * noise, line and drift power that set its standard deviation vary per chunk). 0: off. Default: 0.
+   */
+  scaleStd?: number;
 }
 
 /** The defaults of {@linkcode AugmentOptions}. */
@@ -52,13 +58,14 @@ export const AUGMENT_DEFAULTS: Readonly<Required<Omit<AugmentOptions, "seed">>> 
   gainStd: 0.05,
   noiseStd: 0.1,
   bandGainStd: 0,
+  scaleStd: 0,
 });
 
 function resolveAugmentOptions(options: AugmentOptions): Required<AugmentOptions> {
   checkOptions("augment", options, OPERATOR_OPTIONS.augment);
   const o = { seed: 0, ...AUGMENT_DEFAULTS, ...options };
   if (!Number.isSafeInteger(o.seed)) throw new RangeError(`Cannot augment: seed must be an integer, got ${o.seed}`);
-  for (const key of ["timeShiftSeconds", "gainStd", "noiseStd", "bandGainStd"] as const) {
+  for (const key of ["timeShiftSeconds", "gainStd", "noiseStd", "bandGainStd", "scaleStd"] as const) {
     if (!(o[key] >= 0) || !Number.isFinite(o[key])) {
       throw new RangeError(`Cannot augment: ${key} must be a finite number >= 0, got ${o[key]}`);
     }
@@ -150,6 +157,10 @@ function augmentWith(window: Window, o: Required<AugmentOptions>): Window {
     }
   }
   if (band !== undefined) applyBandGain(out, nChans, nTimes, band);
+  if (o.scaleStd > 0) {
+    const scale = Math.exp(o.scaleStd * random.normal());
+    for (let i = 0; i < out.length; i++) out[i] *= scale;
+  }
   return { ...window, data: out };
 }
 

@@ -112,6 +112,8 @@ export interface AugmentStep {
   noiseStd?: number;
   /** Log gain of one random 4-30 Hz band, shared by the sensors (`exp(bandGainStd * N(0, 1))`). Default: 0, off. */
   bandGainStd?: number;
+  /** Log gain of the whole window, one for all sensors (`exp(scaleStd * N(0, 1))`). Default: 0, off. */
+  scaleStd?: number;
 }
 
 /**
@@ -215,6 +217,7 @@ const STEP_RULES: Readonly<Record<PreprocessStep["op"], OptionRules>> = {
     gainStd: number,
     noiseStd: number,
     bandGainStd: number,
+    scaleStd: number,
   },
 };
 

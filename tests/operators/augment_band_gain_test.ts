@@ -50,3 +50,18 @@ Deno.test("augment bandGainStd: one band's rhythms scaled alike on every sensor,
   assertNotEquals(augmentWindow(w, { ...off, bandGainStd: 0.5, seed: 1 }).data, w.data);
   assertThrows(() => augmentWindow(w, { bandGainStd: -1 }), RangeError, "bandGainStd");
 });
+
+Deno.test("augment scaleStd: one seeded gain for the whole window, every sensor alike", () => {
+  const w = window();
+  const ratios = new Set<string>();
+  for (let seed = 1; seed <= 5; seed++) {
+    const out = augmentWindow(w, { ...off, scaleStd: 0.3, seed });
+    assertEquals(augmentWindow(w, { ...off, scaleStd: 0.3, seed }).data, out.data);
+    const ratio = out.data[3] / w.data[3];
+    for (let i = 0; i < w.data.length; i += 37) assertAlmostEquals(out.data[i], w.data[i] * ratio, 1e-4);
+    assert(Math.abs(Math.log(ratio)) < 1.5, `a gain of exp(0.3 N(0, 1)), got ${ratio}`);
+    ratios.add(ratio.toFixed(4));
+  }
+  assertEquals(ratios.size, 5, "each seed its own gain");
+  assertThrows(() => augmentWindow(w, { scaleStd: -0.1 }), RangeError, "scaleStd");
+});
