@@ -3,7 +3,6 @@ import { join } from "node:path";
 import { writeDataset } from "../../synth/write_dataset.ts";
 import { foldConfig, main, poolFolds } from "../../tasks/cv_intra.ts";
 import { runConfig } from "../../training/run_config.ts";
-import { runTask } from "./_run_task.ts";
 
 Deno.test("foldConfig() validates on fold I of K and reads no test split", () => {
   const config = foldConfig(runConfig("intra", "/data", { model: "gru" }), 2, 4);
@@ -54,25 +53,31 @@ Deno.test("deno task cv-intra trains one model per fold and validates every Intr
     const data = join(dir, "data");
     await writeDataset(data, { preset: "small", nTimes: 1024, splits: ["Intra/train"], intraTrainChunks: 2 });
     const out = join(dir, "cv");
-    const output = await runTask("cv_intra.ts", [
-      "--data",
-      data,
-      "--no-cache",
-      "--out",
-      out,
-      "--folds",
-      "2",
-      "--epochs",
-      "1",
-      "--window-seconds",
-      "0.5",
-      "--stride-seconds",
-      "0.5",
-      "--model-options",
-      '{"temporalFilters":2,"separableFilters":4,"kernLength":16}',
-    ]);
-    assertEquals(output.code, 0, output.stderr);
-    assertStringIncludes(output.stdout, "(8 recordings)");
+    const printed: string[] = [];
+    const log = console.log;
+    console.log = (...args: unknown[]) => printed.push(args.join(" "));
+    try {
+      await main([
+        "--data",
+        data,
+        "--no-cache",
+        "--out",
+        out,
+        "--folds",
+        "2",
+        "--epochs",
+        "1",
+        "--window-seconds",
+        "0.5",
+        "--stride-seconds",
+        "0.5",
+        "--model-options",
+        '{"temporalFilters":2,"separableFilters":4,"kernLength":16}',
+      ]);
+    } finally {
+      console.log = log;
+    }
+    assertStringIncludes(printed.join("\n"), "(8 recordings)");
     const cv = JSON.parse(await Deno.readTextFile(join(out, "cv.json")));
     assertEquals([cv.folds, cv.recordings, cv.perFold.length], [2, 8, 2]);
     for (const fold of [0, 1]) {
