@@ -15,6 +15,7 @@ import { hashSeed, Random } from "../core/random.ts";
 import type { Window } from "../core/types.ts";
 import { checkOptions } from "../core/check_options.ts";
 import { OPERATOR_OPTIONS } from "./_option_rules.ts";
+import { applyBandGain, bandGainSize, drawBandGain } from "./_band_gain.ts";
 
 /** Options of {@linkcode augment} and {@linkcode augmentWindow}. */
 export interface AugmentOptions {
@@ -36,6 +37,18 @@ export interface AugmentOptions {
    * random start: white and Gaussian, and 10x cheaper than drawing every sample.
    */
   noiseStd?: number;
+  /**
+   * Standard deviation of a log gain on one random frequency band of the window, shared by all
+   * sensors (a Gaussian band of 2 Hz around a centre drawn in 4-30 Hz, gain `exp(bandGainStd *
+   * N(0, 1))`): a recording's own vigilance or rhythm strength. 0: off. Default: 0.
+   */
+  bandGainStd?: number;
+  /**
+   * Standard deviation of a log gain of the whole window, one for all sensors (`exp(scaleStd *
+   * N(0, 1))`): a recording's own overall level after per-recording z-scoring (the background,
+   * noise, line and drift power that set its standard deviation vary per chunk). 0: off. Default: 0.
+   */
+  scaleStd?: number;
 }
 
 /** The defaults of {@linkcode AugmentOptions}. */
@@ -44,13 +57,15 @@ export const AUGMENT_DEFAULTS: Readonly<Required<Omit<AugmentOptions, "seed">>> 
   sensorDropProb: 0.1,
   gainStd: 0.05,
   noiseStd: 0.1,
+  bandGainStd: 0,
+  scaleStd: 0,
 });
 
 function resolveAugmentOptions(options: AugmentOptions): Required<AugmentOptions> {
   checkOptions("augment", options, OPERATOR_OPTIONS.augment);
   const o = { seed: 0, ...AUGMENT_DEFAULTS, ...options };
   if (!Number.isSafeInteger(o.seed)) throw new RangeError(`Cannot augment: seed must be an integer, got ${o.seed}`);
-  for (const key of ["timeShiftSeconds", "gainStd", "noiseStd"] as const) {
+  for (const key of ["timeShiftSeconds", "gainStd", "noiseStd", "bandGainStd", "scaleStd"] as const) {
     if (!(o[key] >= 0) || !Number.isFinite(o[key])) {
       throw new RangeError(`Cannot augment: ${key} must be a finite number >= 0, got ${o[key]}`);
     }
@@ -114,6 +129,8 @@ function augmentWith(window: Window, o: Required<AugmentOptions>): Window {
   const shift = maxShift > 0 ? random.int(2 * maxShift + 1) - maxShift : 0;
   const out = new Float32Array(x.length);
   const table = o.noiseStd > 0 ? noiseTable() : undefined;
+  // Drawn after the shift and only when on, so runs without it draw as before.
+  const band = o.bandGainStd > 0 ? drawBandGain(random, o.bandGainStd, window.sfreq, bandGainSize(nTimes)) : undefined;
   // Circular shift: out[t] = x[(t - shift) mod nTimes], as two contiguous runs.
   const cut = ((shift % nTimes) + nTimes) % nTimes;
   for (let c = 0; c < nChans; c++) {
@@ -138,6 +155,11 @@ function augmentWith(window: Window, o: Required<AugmentOptions>): Window {
         at = (at + 1) & (NOISE_TABLE_SIZE - 1);
       }
     }
+  }
+  if (band !== undefined) applyBandGain(out, nChans, nTimes, band);
+  if (o.scaleStd > 0) {
+    const scale = Math.exp(o.scaleStd * random.normal());
+    for (let i = 0; i < out.length; i++) out[i] *= scale;
   }
   return { ...window, data: out };
 }

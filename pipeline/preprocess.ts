@@ -110,6 +110,10 @@ export interface AugmentStep {
   gainStd?: number;
   /** White noise, relative to each sensor's standard deviation in the window. Default: 0.1. */
   noiseStd?: number;
+  /** Log gain of one random 4-30 Hz band, shared by the sensors (`exp(bandGainStd * N(0, 1))`). Default: 0, off. */
+  bandGainStd?: number;
+  /** Log gain of the whole window, one for all sensors (`exp(scaleStd * N(0, 1))`). Default: 0, off. */
+  scaleStd?: number;
 }
 
 /**
@@ -212,6 +216,8 @@ const STEP_RULES: Readonly<Record<PreprocessStep["op"], OptionRules>> = {
     sensorDropProb: number,
     gainStd: number,
     noiseStd: number,
+    bandGainStd: number,
+    scaleStd: number,
   },
 };
 

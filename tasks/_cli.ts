@@ -56,8 +56,9 @@ export const COMMON_FLAGS =
   --validation WHAT        what chooses the best epoch and stops early: holdout (held-out chunks of
                           the training subjects, the default: no test subject chooses anything),
                           loso (leave one training subject out, chosen by --seed; loso:SUBJECT names
-                          it) or a comma list of folders, e.g. Cross/test1,Cross/test2 (reported
-                          as validation, not test)
+                          it), fold:I/K (fold I of K over the training chunks; deno task cv-intra
+                          runs every fold) or a comma list of folders, e.g. Cross/test1,Cross/test2
+                          (reported as validation, not test)
   --seed N                seed of everything random (default: 42)
   --max-samples N         use only the first N raw samples of each file (quick runs)
   --cache DIR             cache of resampled recordings (default: ~/.cache/megflow/resampled)

@@ -59,6 +59,10 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "0.96 / 0.75 / 0.88 per window, 1.00 / 0.75 / 0.88 per recording (seed 1 augmented: 0.67 / 0.62).",
     settings: {},
     intra: {
+      // Session 16, 4-fold validation over the Intra/train chunks (`deno task cv-intra --model cnn --seed 2
+      // --max-samples 20000 --patience 30`, docs/models.md): 0.664 per window, 9 of 32 recordings voted wrong; on
+      // fold 0, AdaBN per recording 0.227, `bandGainStd` 0.5 0.672, `scaleStd` 0.3 0.484, dropProb 0.5 0.414 against
+      // 0.664, subjectZscore below chance: none removed the misses, so these steps stay.
       // The shared steps without `augment`, windows every 0.5 s (INTRA_STRIDE_SECONDS).
       preprocess: [
         { op: "resample", toHz: 125 },

@@ -14,6 +14,8 @@
  *   subject (chosen by the seed, or named) validates, the others train. The final model is
  *   the best epoch of that run, trained without the left-out subject; it is not retrained
  *   on all subjects;
+ * - `"fold:I/K"`: fold I (from 0) of K over the chunks of every subject and class of the
+ *   training folders (training/chunk_folds.ts; `deno task cv-intra` runs all K and pools them);
  * - `"splits"`: the folders of `validationSplits` validate (e.g. `Cross/test1,Cross/test2`,
  *   the seed project's protocol, which leaves test3 as the only untouched test split).
  *
@@ -25,6 +27,7 @@
 import { hashSeed, Random } from "../core/random.ts";
 import { splitKey } from "../core/_split_key.ts";
 import type { Recording } from "../core/types.ts";
+import { chunkFold, parseFold } from "./chunk_folds.ts";
 
 /** What a split is used for: fitting, choosing, or only reporting. */
 export type SplitRole = "train" | "validation" | "test";
@@ -36,6 +39,7 @@ export const VALIDATION_KEY = "validation";
 export type ValidationSpec =
   | { kind: "holdout"; chunks: number }
   | { kind: "loso"; subject?: string }
+  | { kind: "fold"; fold: number; folds: number }
   | { kind: "splits"; splits: string[] };
 
 /** The fields of a run configuration that say where validation comes from. */
@@ -77,6 +81,7 @@ export interface ValidationFields {
 export function parseValidationFlag(text: string): { validation: string; validationSplits: string[] } {
   const value = text.trim();
   if (value === "holdout" || value === "loso") return { validation: value, validationSplits: [] };
+  if (parseFold(value)) return { validation: value, validationSplits: [] };
   if (value.startsWith("loso:")) {
     if (value.slice(5).trim() === "") throw new RangeError(`--validation loso:SUBJECT needs a subject, got ${text}`);
     return { validation: `loso:${value.slice(5).trim()}`, validationSplits: [] };
@@ -106,6 +111,7 @@ export function parseValidationFlag(text: string): { validation: string; validat
  */
 export function checkValidationValue(value: string): void {
   if (value === "holdout" || value === "loso" || value === "splits" || /^loso:.+/.test(value)) return;
+  if (parseFold(value)) return;
   throw new RangeError(
     `validation must be holdout, loso, loso:SUBJECT or splits (folders in validationSplits), got ${value}`,
   );
@@ -145,6 +151,8 @@ export function validationOf(config: ValidationFields): ValidationSpec {
   }
   if (validation === "holdout") return { kind: "holdout", chunks: config.holdoutChunks };
   if (validation === "loso") return { kind: "loso" };
+  const fold = parseFold(validation);
+  if (fold) return { kind: "fold", ...fold };
   if (validation.startsWith("loso:") && validation.length > 5) return { kind: "loso", subject: validation.slice(5) };
   throw new RangeError(`validation must be holdout, loso, loso:SUBJECT or splits, got ${validation}`);
 }
@@ -174,6 +182,8 @@ export function describeValidation(config: ValidationFields): string {
         : "none (no early stopping)";
     case "loso":
       return `leave-one-subject-out: training subject ${spec.subject ?? "chosen by the seed"}`;
+    case "fold":
+      return `fold ${spec.fold} of ${spec.folds} over the chunks of the training subjects (chunk_folds.ts)`;
     case "splits":
       return `the folders ${spec.splits.join(", ")}`;
   }
@@ -346,6 +356,9 @@ export function planSplits(config: ValidationFields, bySplit: ReadonlyMap<string
     validation = validationParts.flatMap(([, recordings]) => recordings);
   } else if (spec.kind === "loso") {
     ({ train, validation, subject: leftOutSubject } = leaveSubjectOut(all, config.seed, spec.subject));
+    validationParts = [[VALIDATION_KEY, validation]];
+  } else if (spec.kind === "fold") {
+    ({ train, validation } = chunkFold(all, spec.fold, spec.folds));
     validationParts = [[VALIDATION_KEY, validation]];
   } else if (spec.chunks > 0) {
     ({ train, validation } = holdOut(all, spec.chunks, config.seed));

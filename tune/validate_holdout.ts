@@ -34,7 +34,7 @@ import { LABELS } from "../core/types.ts";
  */
 export async function validateHoldout(config: RunConfig, runDir: string): Promise<SplitMetrics> {
   const spec = validationOf(config);
-  if (spec.kind === "splits" || !(spec.kind === "loso" || spec.chunks > 0)) {
+  if (spec.kind === "splits" || (spec.kind === "holdout" && spec.chunks === 0)) {
     throw new RangeError(
       `Cannot validate on held-out chunks: holdoutChunks must be positive, got ${config.holdoutChunks}`,
     );
