@@ -20,6 +20,7 @@ import { polyphaseConv2DConfig, polyphaseFusedConv2DConfig } from "./polyphase_c
 import { fastMeanConfig, fastSumConfig } from "./reduce_sum_mean.ts";
 import { fastSliceConfig } from "./slice.ts";
 import { simdErfConfig } from "./simd_erf.ts";
+import { LAYER_KERNEL_CONFIGS } from "./_layer_kernels.ts";
 import { largeSimdBatchMatMulConfig, simdBatchMatMulConfig, simdFusedMatMulConfig } from "./simd_mat_mul.ts";
 import { fastSplitVConfig } from "./split_v.ts";
 import { fastTanhConfig } from "./tanh.ts";
@@ -36,6 +37,7 @@ const MISSING: readonly tf.KernelConfig[] = [
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
   unsortedSegmentSumConfig,
+  ...LAYER_KERNEL_CONFIGS,
 ];
 
 /** Stock wasm kernels replaced by faster ones (each wraps or replaces the stock config). */

@@ -43,10 +43,7 @@ export function fastDropoutMasks(): number {
  */
 export function dropoutMask(size: number, keep: number): Float32Array {
   const mask = new Float32Array(size);
-  const scale = Math.fround(1 / Math.fround(keep));
-  // u >= (1 - keep) 2^32 for the unsigned draw u, compared as signed 32-bit integers
-  const threshold = (((1 - keep) * 4294967296) | 0) ^ 0x80000000;
-  let state = ((Math.random() * 4294967295) >>> 0) | 1;
+  let { scale, threshold, state } = maskStream(keep);
   for (let i = 0; i < size; i++) {
     state ^= state << 13;
     state ^= state >>> 17;
@@ -55,6 +52,27 @@ export function dropoutMask(size: number, keep: number): Float32Array {
   }
   masks++;
   return mask;
+}
+
+/** The stream's constants and its seed (one `Math.random()` draw). */
+function maskStream(keep: number): { scale: number; threshold: number; state: number } {
+  const scale = Math.fround(1 / Math.fround(keep));
+  // u >= (1 - keep) 2^32 for the unsigned draw u, compared as signed 32-bit integers
+  const threshold = (((1 - keep) * 4294967296) | 0) ^ 0x80000000;
+  const state = ((Math.random() * 4294967295) >>> 0) | 1;
+  return { scale, threshold, state };
+}
+
+/** The kernel of `backends/kernels/dropout_mask.ts` (wasm): the same mask, drawn on the heap. */
+const MASK_KERNEL = "MegflowDropoutMask";
+
+/** `dropoutMask(size, keep)` as a tensor of `shape`, on the backend's kernel where it has one. */
+function maskTensor(shape: number[], keep: number): tf.Tensor {
+  if (tf.getKernel(MASK_KERNEL, tf.getBackend()) === undefined) {
+    return tf.tensor(dropoutMask(tf.util.sizeFromShape(shape), keep), shape, "float32");
+  }
+  masks++;
+  return tf.engine().runKernel(MASK_KERNEL, {}, { shape, ...maskStream(keep) }) as tf.Tensor;
 }
 
 function install(): void {
@@ -68,7 +86,7 @@ function install(): void {
     return tf.tidy(() => {
       this.invokeCallHook(inputs, kwargs);
       const input = Array.isArray(inputs) ? inputs[0] : inputs;
-      return tf.mul(input, tf.tensor(dropoutMask(input.size, 1 - this.rate), input.shape, "float32"));
+      return tf.mul(input, maskTensor(input.shape, 1 - this.rate));
     });
   };
   prototype.fastCall = true;

@@ -1,18 +1,68 @@
 /**
  * Layer normalisation over the last axis as one JavaScript loop forward and one backward on the
- * synchronous backends (cpu, wasm), instead of ~9 tfjs kernels forward and ~20 backward.
+ * synchronous backends (cpu, wasm), instead of ~9 tfjs kernels forward and ~20 backward; on wasm
+ * with a feature axis that is a multiple of 4, as the SIMD kernels of
+ * `backends/kernels/simd_layer_norm.ts` instead.
  *
  * @module
  */
 
 import * as tf from "@tensorflow/tfjs-core";
 
+/** The kernels' names, as `backends/kernels/simd_layer_norm.ts` registers them for wasm. */
+const LAYER_NORM_KERNEL = "MegflowLayerNorm";
+const LAYER_NORM_GRAD_KERNEL = "MegflowLayerNormGrad";
+
+/** LayerNorms run on the kernels since the process started (tests). */
+let kernelRuns = 0;
+
+/** How many LayerNorms have run on megflow's SIMD kernels since the process started. */
+export function layerNormKernelRuns(): number {
+  return kernelRuns;
+}
+
+/**
+ * The same function on the backend's `MegflowLayerNorm` kernel (float32 sums, SIMD), which keeps
+ * each row's mean and `1 / std` for `MegflowLayerNormGrad`.
+ */
+function kernelLayerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): tf.Tensor {
+  kernelRuns++;
+  const op = tf.customGrad((...args: (tf.Tensor | ((tensors: tf.Tensor[]) => void))[]) => {
+    const [input, g, b] = args as tf.Tensor[];
+    const save = args[3] as (tensors: tf.Tensor[]) => void;
+    const [y, mean, rstd] = tf.engine().runKernel(LAYER_NORM_KERNEL, { x: input, gamma: g, beta: b }, {
+      epsilon,
+    }) as tf.Tensor[];
+    save([input, g, mean, rstd]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [xs, gs, m, r] = saved;
+        return tf.engine().runKernel(LAYER_NORM_GRAD_KERNEL, {
+          dy: dy as tf.Tensor,
+          x: xs,
+          gamma: gs,
+          mean: m,
+          rstd: r,
+        }) as tf.Tensor[];
+      },
+    };
+  });
+  return op(x, gamma, beta);
+}
+
 /**
  * `(x - mean) / sqrt(var + epsilon) * gamma + beta` over the last axis of `x`, with the closed-form
  * gradients of `x`, `gamma` and `beta` (a `tf.customGrad`). Statistics are accumulated in float64
  * and every output rounded once to float32. Only for cpu and wasm (`onSynchronousBackend()`).
+ * Where the backend has megflow's `MegflowLayerNorm` kernel (wasm) and the feature axis is a
+ * multiple of 4, that kernel computes it instead (float32 sums, four values at a time).
  */
 export function fusedLayerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): tf.Tensor {
+  const n = x.shape[x.rank - 1];
+  if (n % 4 === 0 && x.size > 0 && tf.getKernel(LAYER_NORM_KERNEL, tf.getBackend()) !== undefined) {
+    return kernelLayerNorm(x, gamma, beta, epsilon);
+  }
   const op = tf.customGrad((...args: (tf.Tensor | ((tensors: tf.Tensor[]) => void))[]) => {
     const [input, g, b] = args as tf.Tensor[];
     const n = input.shape[input.rank - 1];

@@ -10,6 +10,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { knownDim, layerInt, singleShape, singleTensor } from "./_layer.ts";
 // Dropout layers draw their masks with megflow's generator (one kernel instead of five).
 import "./_fast_dropout.ts";
+import "./_fast_gelu.ts";
 import type { LayerArgs } from "../types.ts";
 
 /** Arguments of {@linkcode MultiHeadSelfAttention}. */

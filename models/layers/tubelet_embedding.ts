@@ -103,11 +103,9 @@ export class TubeletEmbedding extends tfl.layers.Layer {
       const [nGroups, nRows, nCols] = this.grid(x.shape);
       const [t, h, w] = this.tubelet;
       const [batch, , rows, cols] = x.shape;
-      // [batch * nGroups, t, rows * cols] -> [batch * nGroups, rows * cols, t]
-      let patches = tf.transpose(tf.reshape(x, [batch * nGroups, t, rows * cols]), [0, 2, 1]);
-      // rows * cols * t = (nRows, h, nCols, w * t) -> (nRows, nCols, h, w * t)
-      patches = tf.transpose(tf.reshape(patches, [batch * nGroups * nRows, h, nCols, w * t]), [0, 2, 1, 3]);
-      const flat = tf.reshape(patches, [batch * nGroups * nRows * nCols, h * w * t]);
+      const flat = x.dtype === "float32" && tf.getKernel(TUBELETS_KERNEL, tf.getBackend()) !== undefined
+        ? tf.engine().runKernel(TUBELETS_KERNEL, { x }, { tubelet: [t, h, w] }) as tf.Tensor
+        : tubeletRows(x, batch, nGroups, nRows, nCols, t, h, w, rows, cols);
       const tokens = tf.add(tf.matMul(flat, this.kernel!.read()), this.bias!.read());
       return tf.reshape(tokens, [batch, nGroups, nRows * nCols, this.embedDim]);
     });
@@ -140,3 +138,26 @@ export class TubeletEmbedding extends tfl.layers.Layer {
   }
 }
 tf.serialization.registerClass(TubeletEmbedding);
+
+/** The wasm backend's one-pass tubelet copy (`backends/kernels/tubelet_gather.ts`), by name. */
+const TUBELETS_KERNEL = "MegflowTubelets";
+
+/** The tubelets as rows `[batch * nGroups * nRows * nCols, h * w * t]` by reshapes and transposes. */
+function tubeletRows(
+  x: tf.Tensor,
+  batch: number,
+  nGroups: number,
+  nRows: number,
+  nCols: number,
+  t: number,
+  h: number,
+  w: number,
+  rows: number,
+  cols: number,
+): tf.Tensor {
+  // [batch * nGroups, t, rows * cols] -> [batch * nGroups, rows * cols, t]
+  let patches = tf.transpose(tf.reshape(x, [batch * nGroups, t, rows * cols]), [0, 2, 1]);
+  // rows * cols * t = (nRows, h, nCols, w * t) -> (nRows, nCols, h, w * t)
+  patches = tf.transpose(tf.reshape(patches, [batch * nGroups * nRows, h, nCols, w * t]), [0, 2, 1, 3]);
+  return tf.reshape(patches, [batch * nGroups * nRows * nCols, h * w * t]);
+}

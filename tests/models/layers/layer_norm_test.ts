@@ -3,6 +3,8 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
 import { LayerNorm } from "../../../models/layers/layer_norm.ts";
+import { layerNormKernelRuns } from "../../../models/layers/_fused_layer_norm.ts";
+import { registerWasmTrainingKernels } from "../../../backends/kernels/mod.ts";
 import { assertConfigRoundTrip } from "./_config.ts";
 
 await tf.setBackend("cpu");
@@ -99,6 +101,38 @@ Deno.test("LayerNorm's fused computation on cpu matches the stock formula: outpu
     assertRelativelyClose(dxFused, dxStock, 1e-5, `dx ${shape}`);
     assertRelativelyClose(byVariable.grads[gammaVar.name], dgStock, 1e-5, `dgamma ${shape}`);
     assertRelativelyClose(byVariable.grads[betaVar.name], dbStock, 1e-5, `dbeta ${shape}`);
+  }
+});
+
+Deno.test("LayerNorm on wasm runs megflow's SIMD kernels where the feature axis is a multiple of 4 and matches the stock formula: outputs and the gradients of x, gamma and beta", async () => {
+  registerWasmTrainingKernels();
+  await tf.setBackend("wasm");
+  try {
+    for (const [shape, seed, kernel] of [[[2, 3, 8], 2, true], [[3, 64], 5, true], [[5, 7], 1, false]] as const) {
+      const n = shape[shape.length - 1];
+      const x = tf.randomNormal([...shape], 2, 3, "float32", seed);
+      const gamma = tf.randomNormal([n], 1, 0.3, "float32", seed + 10);
+      const beta = tf.randomNormal([n], 0, 0.3, "float32", seed + 20);
+      const layer = new LayerNorm({ epsilon: 1e-3 });
+      layer.apply(x);
+      layer.setWeights([gamma, beta]);
+      const weight = tf.randomNormal([...shape], 0, 1, "float32", seed + 30);
+      const before = layerNormKernelRuns();
+      const fusedLoss = (input: tf.Tensor) => tf.sum(tf.mul(layer.apply(input) as tf.Tensor, weight)) as tf.Scalar;
+      const stockLoss = (input: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(stockLayerNorm(input, g, b, 1e-3), weight)) as tf.Scalar;
+      assertRelativelyClose(layer.apply(x) as tf.Tensor, stockLayerNorm(x, gamma, beta, 1e-3), 1e-5, `output ${shape}`);
+      const [gammaVar, betaVar] = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+      const dxFused = tf.grad(fusedLoss)(x);
+      const byVariable = tf.variableGrads(() => fusedLoss(x), [gammaVar, betaVar]);
+      const [dxStock, dgStock, dbStock] = tf.grads(stockLoss)([x, gamma, beta]);
+      assertRelativelyClose(dxFused, dxStock, 1e-5, `dx ${shape}`);
+      assertRelativelyClose(byVariable.grads[gammaVar.name], dgStock, 1e-5, `dgamma ${shape}`);
+      assertRelativelyClose(byVariable.grads[betaVar.name], dbStock, 1e-5, `dbeta ${shape}`);
+      assertEquals(layerNormKernelRuns() - before, kernel ? 3 : 0, `kernel runs ${shape}`);
+    }
+  } finally {
+    await tf.setBackend("cpu");
   }
 });
 

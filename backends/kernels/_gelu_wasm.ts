@@ -1,0 +1,166 @@
+/**
+ * GELU forward and backward as WebAssembly SIMD loops over the tfjs `wasm` backend's heap, four
+ * float32 values at a time, assembled at load time (`core/_wasm_asm.ts`). With `u = x / sqrt 2`,
+ * `cdf = 0.5 (1 + erf(u))` and `y = x cdf`; the gradient `dx = dy (cdf + x exp(-u^2) / sqrt(2 pi))`.
+ * `erf` is the formula of `_erf_wasm.ts` (tfjs's cpu one, Abramowitz & Stegun 7.1.26, in float32,
+ * `exp` by range reduction and a degree-6 polynomial), and `exp(-u^2)` is the one that formula
+ * already computes. tfjs-layers' `gelu` is ~8 kernels forward (`RealDiv`, `Erf`, `Add`, `Multiply`)
+ * and ~15 backward (`Exp`, `Square`, `Neg`, ...) over the whole `[32, 32, 10, 64]` hidden activation
+ * of tsa's MLPs; these are one pass each.
+ *
+ * @module
+ */
+import {
+  ADD,
+  brIf,
+  END,
+  F32X4_ADD,
+  F32X4_DIV,
+  F32X4_MAX,
+  F32X4_MUL,
+  F32X4_SUB,
+  f32x4Const as f32x4,
+  get,
+  GT_S,
+  i32,
+  LOOP,
+  moduleBytes,
+  set,
+  simd,
+  SUB,
+  tee,
+  uleb,
+  V128,
+  V128_AND,
+  v128Load,
+  v128Store,
+  vec,
+} from "../../core/_wasm_asm.ts";
+import { ERF_A, ERF_P } from "./_erf_wasm.ts";
+
+/** `1 / sqrt 2` and `1 / sqrt(2 pi)` as float32. */
+const RSQRT2 = Math.fround(Math.SQRT1_2);
+const RSQRT2PI = Math.fround(1 / Math.sqrt(2 * Math.PI));
+
+/** A `v128.const` of four equal int32 values. */
+const i32x4 = (value: number) => {
+  const bytes = [...new Uint8Array(Int32Array.of(value).buffer)];
+  return simd(0x0c, ...bytes, ...bytes, ...bytes, ...bytes);
+};
+const F32X4_ABS = simd(0xe0), F32X4_NEG = simd(0xe1), F32X4_NEAREST = simd(0x6a);
+const I32X4_TRUNC_SAT_F32X4_S = simd(0xf8), I32X4_ADD = simd(0xae), I32X4_SHL = simd(0xab);
+const V128_OR = simd(0x50);
+
+/**
+ * From the v128 local `x`: sets `cdf` to `0.5 (1 + erf(x / sqrt 2))` and `e` to `exp(-x^2 / 2)`
+ * (locals `u, v, t, r, k` are scratch).
+ */
+function cdfAndExp(x: number, cdf: number, e: number, [u, v, t, r, k]: number[]): number[] {
+  const [a1, a2, a3, a4, a5] = ERF_A;
+  return [
+    ...[...get(x), ...f32x4(RSQRT2), ...F32X4_MUL, ...tee(u), ...F32X4_ABS, ...set(v)],
+    // t = 1 / (1 + p v)
+    ...[...f32x4(1), ...f32x4(1), ...f32x4(ERF_P), ...get(v), ...F32X4_MUL, ...F32X4_ADD, ...F32X4_DIV, ...set(t)],
+    // w = max(-v^2, -87): k = nearest(w log2 e), r = w - k ln2 (two parts)
+    ...[...get(v), ...get(v), ...F32X4_MUL, ...F32X4_NEG, ...f32x4(-87), ...F32X4_MAX, ...tee(r)],
+    ...[...f32x4(Math.LOG2E), ...F32X4_MUL, ...F32X4_NEAREST, ...set(k)],
+    ...[...get(r), ...get(k), ...f32x4(0.693359375), ...F32X4_MUL, ...F32X4_SUB],
+    ...[...get(k), ...f32x4(-2.12194440e-4), ...F32X4_MUL, ...F32X4_SUB, ...set(r)],
+    // exp(r) = 1 + r (1 + r (1/2 + r (1/6 + r (1/24 + r (1/120 + r / 720)))))
+    ...[...f32x4(1 / 720), ...get(r), ...F32X4_MUL, ...f32x4(1 / 120), ...F32X4_ADD],
+    ...[...get(r), ...F32X4_MUL, ...f32x4(1 / 24), ...F32X4_ADD],
+    ...[...get(r), ...F32X4_MUL, ...f32x4(1 / 6), ...F32X4_ADD],
+    ...[...get(r), ...F32X4_MUL, ...f32x4(0.5), ...F32X4_ADD],
+    ...[...get(r), ...F32X4_MUL, ...f32x4(1), ...F32X4_ADD],
+    ...[...get(r), ...F32X4_MUL, ...f32x4(1), ...F32X4_ADD],
+    ...[...get(k), ...I32X4_TRUNC_SAT_F32X4_S, ...i32x4(127), ...I32X4_ADD, ...i32(23), ...I32X4_SHL],
+    ...F32X4_MUL,
+    ...set(e),
+    // erf = (1 - t (a1 + t (a2 + t (a3 + t (a4 + t a5)))) e) | sign bit of u; cdf = 0.5 + 0.5 erf
+    ...f32x4(0.5),
+    ...f32x4(0.5),
+    ...f32x4(1),
+    ...[...f32x4(a5), ...get(t), ...F32X4_MUL, ...f32x4(a4), ...F32X4_ADD],
+    ...[...get(t), ...F32X4_MUL, ...f32x4(a3), ...F32X4_ADD],
+    ...[...get(t), ...F32X4_MUL, ...f32x4(a2), ...F32X4_ADD],
+    ...[...get(t), ...F32X4_MUL, ...f32x4(a1), ...F32X4_ADD],
+    ...[...get(t), ...F32X4_MUL, ...get(e), ...F32X4_MUL, ...F32X4_SUB],
+    ...[...get(u), ...i32x4(-0x80000000), ...V128_AND, ...V128_OR],
+    ...[...F32X4_MUL, ...F32X4_ADD, ...set(cdf)],
+  ];
+}
+
+/** `pointer += 16` for each i32 local given. */
+const advance = (...pointers: number[]) => pointers.flatMap((p) => [...get(p), ...i32(16), ...ADD, ...set(p)]);
+
+/** `gelu(src, dst, n)`: `dst = x cdf(x)` for `n / 4` groups of four values. */
+function geluCode(): number[] {
+  const [SRC, DST, N] = [0, 1, 2];
+  const [X, CDF, E, ...scratch] = [3, 4, 5, 6, 7, 8, 9, 10];
+  const body = [
+    ...[...get(SRC), ...v128Load(0), ...set(X)],
+    ...cdfAndExp(X, CDF, E, scratch),
+    ...[...get(DST), ...get(X), ...get(CDF), ...F32X4_MUL, ...v128Store(0)],
+    ...advance(SRC, DST),
+    ...[...get(N), ...i32(4), ...SUB, ...tee(N), ...i32(0), ...GT_S, ...brIf(0)],
+  ];
+  return [...vec([[...uleb(8), V128]]), ...LOOP, ...body, ...END, ...END];
+}
+
+/** `geluGrad(x, dy, dst, n)`: `dst = dy (cdf(x) + x exp(-x^2 / 2) / sqrt(2 pi))`. */
+function geluGradCode(): number[] {
+  const [SRC, DY, DST, N] = [0, 1, 2, 3];
+  const [X, CDF, E, ...scratch] = [4, 5, 6, 7, 8, 9, 10, 11];
+  const body = [
+    ...[...get(SRC), ...v128Load(0), ...set(X)],
+    ...cdfAndExp(X, CDF, E, scratch),
+    ...[...get(DST), ...get(DY), ...v128Load(0)],
+    ...[...get(CDF), ...get(X), ...get(E), ...F32X4_MUL, ...f32x4(RSQRT2PI), ...F32X4_MUL, ...F32X4_ADD],
+    ...[...F32X4_MUL, ...v128Store(0)],
+    ...advance(SRC, DY, DST),
+    ...[...get(N), ...i32(4), ...SUB, ...tee(N), ...i32(0), ...GT_S, ...brIf(0)],
+  ];
+  return [...vec([[...uleb(8), V128]]), ...LOOP, ...body, ...END, ...END];
+}
+
+/** The module's bytes: imports `env.memory`, exports `gelu` and `geluGrad`. */
+export function geluBytes(): Uint8Array {
+  return moduleBytes([
+    { name: "gelu", nParams: 3, code: geluCode() },
+    { name: "geluGrad", nParams: 4, code: geluGradCode() },
+  ]);
+}
+
+/** The two loops (byte offsets; `n` a positive multiple of 4). */
+export interface GeluFunctions {
+  gelu(src: number, dst: number, n: number): void;
+  geluGrad(x: number, dy: number, dst: number, n: number): void;
+}
+
+let compiled: WebAssembly.Module | undefined;
+const instances = new WeakMap<WebAssembly.Memory, GeluFunctions>();
+
+/** The kernels working on `memory` (one instance per memory). */
+export function geluKernel(memory: WebAssembly.Memory): GeluFunctions {
+  let kernel = instances.get(memory);
+  if (kernel === undefined) {
+    compiled ??= new WebAssembly.Module(geluBytes() as BufferSource);
+    kernel = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as GeluFunctions;
+    instances.set(memory, kernel);
+  }
+  return kernel;
+}
+
+/** `[cdf(x), exp(-x^2 / 2)]` for one value in float64 (the last `n % 4` values). */
+export function cdfAndExpScalar(x: number): [number, number] {
+  const u = x * RSQRT2;
+  const v = Math.abs(u);
+  const t = 1 / (1 + ERF_P * v);
+  const [a1, a2, a3, a4, a5] = ERF_A;
+  const e = Math.exp(-v * v);
+  const erf = 1 - t * (a1 + t * (a2 + t * (a3 + t * (a4 + t * a5)))) * e;
+  return [0.5 + 0.5 * (u < 0 ? -erf : erf), e];
+}
+
+/** `1 / sqrt(2 pi)`, the factor of `x exp(-x^2 / 2)` in the gradient. */
+export const GELU_PDF_SCALE = RSQRT2PI;
