@@ -2,10 +2,14 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { assertEquals, assertLess } from "@std/assert";
-import { gruAttention, type GruAttentionOptions } from "../../models/gru_attention.ts";
+import type { GruAttentionOptions } from "../../models/gru_attention.ts";
+// What training builds: the registry (whose models install megflow's dropout masks on import).
+import { buildModel } from "../../models/registry.ts";
+import { fastDropoutMasks } from "../../models/layers/_fast_dropout.ts";
 import { registerWasmTrainingKernels } from "../../backends/kernels/mod.ts";
 import { Random } from "../../core/random.ts";
 import { MODEL_RECIPES } from "../../training/model_recipes.ts";
+import { withSeededRandom } from "../../core/with_seeded_random.ts";
 
 registerWasmTrainingKernels();
 
@@ -47,10 +51,10 @@ function batch(random: Random): { x: Float32Array; y: Float32Array } {
  */
 async function train(backend: string, fused: boolean, weights: tf.Tensor[], data: ReturnType<typeof batch>[]) {
   await tf.setBackend(backend);
-  // The cross recipe's model, dropouts off: both runs then compute the same function.
+  // The cross recipe's model with its dropouts: under the same seed both runs draw the same masks
+  // (the JavaScript stream on cpu, the wasm kernel's where it has one) and compute the same function.
   const recipe = MODEL_RECIPES.gru.settings.modelOptions as GruAttentionOptions;
-  const options = { ...recipe, projectionDropout: 0, stemDropout: 0, dropProb: 0, fused };
-  const model = gruAttention({ nChans: CHANS, nTimes: TIMES }, 4, options);
+  const model = buildModel("gru", { nChans: CHANS, nTimes: TIMES }, 4, { ...recipe, fused });
   model.setWeights(weights);
   const optimizer = tf.train.adam(1e-2);
   const losses: number[] = [];
@@ -58,14 +62,19 @@ async function train(backend: string, fused: boolean, weights: tf.Tensor[], data
     const p = model.apply(x, { training: true }) as tf.Tensor;
     return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.log(tf.add(p, 1e-7))), 1))) as tf.Scalar;
   };
-  for (const { x, y } of data) {
-    const [xs, ys] = [tf.tensor3d(x, [BATCH, CHANS, TIMES]), tf.tensor2d(y, [BATCH, 4])];
-    const value = optimizer.minimize(loss(xs, ys), true)!;
-    losses.push(value.dataSync()[0]);
-    tf.dispose([xs, ys, value]);
-  }
+  await withSeededRandom(5, () => {
+    for (const { x, y } of data) {
+      const [xs, ys] = [tf.tensor3d(x, [BATCH, CHANS, TIMES]), tf.tensor2d(y, [BATCH, 4])];
+      const value = optimizer.minimize(loss(xs, ys), true)!;
+      losses.push(value.dataSync()[0]);
+      tf.dispose([xs, ys, value]);
+    }
+  });
   const probe = tf.tensor3d(data[0].x, [BATCH, CHANS, TIMES]);
-  const probs = tf.tidy(() => (model.apply(probe, { training: true }) as tf.Tensor).dataSync() as Float32Array);
+  const probs = await withSeededRandom(
+    6,
+    () => tf.tidy(() => (model.apply(probe, { training: true }) as tf.Tensor).dataSync() as Float32Array),
+  );
   const final = new Map(model.trainableWeights.map((w) => [w.originalName, w.read().dataSync() as Float32Array]));
   probe.dispose();
   optimizer.dispose();
@@ -75,11 +84,11 @@ async function train(backend: string, fused: boolean, weights: tf.Tensor[], data
 
 // Every parity test checks one call; this trains the whole model several steps, so a difference
 // that only shows across steps (a state or saved sequence left in the kernel memory, a gradient
-// that does not reach a weight, an update of the wrong weight) shows too.
-Deno.test("gru's cross model trained on wasm (fused GRU, megflow's kernels) follows tfjs's GRU on cpu step by step", async () => {
+// that does not reach a weight, an update of the wrong weight, masks that differ) shows too.
+Deno.test("gru's cross model trained on wasm (fused GRU, megflow's kernels) follows tfjs's GRU on cpu step by step, dropout masks included", async () => {
   await tf.setBackend("cpu");
   const random = new Random(11);
-  const init = gruAttention({ nChans: CHANS, nTimes: TIMES }, 4, {
+  const init = buildModel("gru", { nChans: CHANS, nTimes: TIMES }, 4, {
     ...(MODEL_RECIPES.gru.settings.modelOptions as GruAttentionOptions),
     fused: false,
   });
@@ -91,9 +100,11 @@ Deno.test("gru's cross model trained on wasm (fused GRU, megflow's kernels) foll
   );
   init.dispose();
   const data = [batch(random), batch(random), batch(random)];
+  const masks = fastDropoutMasks();
   const stock = await train("cpu", false, weights, data);
   const fast = await train("wasm", true, weights, data);
   assertEquals(fast.losses.length, STEPS);
+  assertEquals(fastDropoutMasks() - masks, 2 * 3 * (STEPS + 1), "megflow's masks, 3 per forward pass");
   for (let s = 0; s < STEPS; s++) assertLess(Math.abs(fast.losses[s] - stock.losses[s]), 1e-4, `loss of step ${s + 1}`);
   assertLess(stock.losses[STEPS - 1], stock.losses[0], "the steps did not train");
   assertLess(relativeError(fast.probs, stock.probs), 1e-3, "probabilities after the steps");
