@@ -14,6 +14,8 @@ import { BatchToSequence } from "./layers/batch_to_sequence.ts";
 import { FilterBankDense } from "./layers/filter_bank_dense.ts";
 import { FramesToBatch } from "./layers/frames_to_batch.ts";
 import { FusedGru } from "./layers/fused_gru.ts";
+import { fuseBatchNormTraining } from "./layers/_fused_batch_norm.ts";
+import { plainInputDense } from "./layers/_input_dense.ts";
 import { LayerNorm } from "./layers/layer_norm.ts";
 import { MultiHeadSelfAttention } from "./layers/multi_head_self_attention.ts";
 import { SpaceToDepth } from "./layers/space_to_depth.ts";
@@ -152,8 +154,9 @@ export const CASCADE_DEFAULTS: Readonly<Required<CascadeOptions>> = Object.freez
  * `nSteps = floor(floor(nTimes / framePool) / frameDepth)`:
  * 1. mean of every `framePool` frames (when above 1); {@linkcode FramesToBatch}: stacks of
  *    `frameDepth` frames as channels, every stack of every example in the batch axis ->
- *    `[batch * nSteps, gridRows, gridCols, frameDepth]` (with `temporalFilters`: stacks with
- *    `temporalKernel - 1` frames of context, stage 1 a {@linkcode FilterBankDense}; with
+ *    `[batch * nSteps, gridRows, gridCols, frameDepth]` (without `temporalFilters`, the pooling,
+ *    the stacks and stage 1's space-to-depth below are one gather, `frame_stacks`; with
+ *    `temporalFilters`: stacks with `temporalKernel - 1` frames of context, stage 1 a {@linkcode FilterBankDense}; with
  *    `temporalNorm` too, {@linkcode TemporalFilterBank} and BatchNorm first, stacks of bands);
  * 2. frame CNN, shared by all stacks (run over the whole batch at once, no per-step loop): two
  *    stages of {@linkcode SpaceToDepth} (`blockSize`) -> dense `filters[i]` without bias (together
@@ -221,7 +224,8 @@ export function cascade(signal: SignalShape, nOutputs: number, options?: Cascade
 
   const input = tfl.input({ shape: [nTimes, gridRows, gridCols], name: "frames" });
   let x = input;
-  if (o.framePool > 1) {
+  // Without the filter bank, frame pooling, stacks and stage 1's blocks are one gather.
+  if (o.framePool > 1 && o.temporalFilters > 0) {
     x = tfl.layers.reshape({ targetShape: [nTimes, gridRows * gridCols], name: "flat_frames" }).apply(
       x,
     ) as tfl.SymbolicTensor;
@@ -264,7 +268,8 @@ function frameStacks(x: tfl.SymbolicTensor, o: Required<CascadeOptions>): tfl.Sy
     ) as tfl.SymbolicTensor;
   }
   if (o.temporalFilters === 0) {
-    return new FramesToBatch({ depth: o.frameDepth, name: "frame_stacks" }).apply(x) as tfl.SymbolicTensor;
+    const gather = { pool: o.framePool, blockSize: o.blockSize };
+    return new FramesToBatch({ depth: o.frameDepth, ...gather, name: "frame_stacks" }).apply(x) as tfl.SymbolicTensor;
   }
   const [rows, cols] = x.shape.slice(2) as number[];
   x = temporalFilterBank(x, o);
@@ -328,7 +333,9 @@ function checkCascadeOptions(o: Required<CascadeOptions>): void {
 function frameCnn(x: tfl.SymbolicTensor, o: Required<CascadeOptions>): tfl.SymbolicTensor {
   o.filters.forEach((filters, i) => {
     const stage = `stage_${i + 1}`;
-    x = new SpaceToDepth({ blockSize: o.blockSize, name: `${stage}_blocks` }).apply(x) as tfl.SymbolicTensor;
+    if (i > 0 || o.temporalFilters > 0) { // without the filter bank, stage 1's blocks come from frame_stacks
+      x = new SpaceToDepth({ blockSize: o.blockSize, name: `${stage}_blocks` }).apply(x) as tfl.SymbolicTensor;
+    }
     const conv = i === 0 && o.temporalFilters > 0 && !o.temporalNorm
       ? new FilterBankDense({
         units: filters,
@@ -339,15 +346,19 @@ function frameCnn(x: tfl.SymbolicTensor, o: Required<CascadeOptions>): tfl.Symbo
         name: `${stage}_conv`,
       })
       : tfl.layers.dense({ units: filters, useBias: false, name: `${stage}_conv` });
+    // without the filter bank, stage 1 is the first weighted layer: no gradient for its input
+    if (i === 0 && o.temporalFilters === 0) plainInputDense(conv);
     x = conv.apply(x) as tfl.SymbolicTensor;
-    x = tfl.layers.batchNormalization({ axis: -1, name: `${stage}_batch_norm` }).apply(x) as tfl.SymbolicTensor;
+    x = fuseBatchNormTraining(tfl.layers.batchNormalization({ axis: -1, name: `${stage}_batch_norm` }))
+      .apply(x) as tfl.SymbolicTensor;
     x = tfl.layers.activation({ activation: o.activation, name: `${stage}_activation` })
       .apply(x) as tfl.SymbolicTensor;
   });
   x = tfl.layers.flatten({ name: "flatten" }).apply(x) as tfl.SymbolicTensor;
   if (o.featureNorm) {
     x = tfl.layers.dense({ units: o.frameUnits, useBias: false, name: "frame_linear" }).apply(x) as tfl.SymbolicTensor;
-    x = tfl.layers.batchNormalization({ axis: -1, name: "frame_batch_norm" }).apply(x) as tfl.SymbolicTensor;
+    x = fuseBatchNormTraining(tfl.layers.batchNormalization({ axis: -1, name: "frame_batch_norm" }))
+      .apply(x) as tfl.SymbolicTensor;
     x = tfl.layers.activation({ activation: o.activation, name: "frame_features" }).apply(x) as tfl.SymbolicTensor;
   } else {
     x = tfl.layers.dense({ units: o.frameUnits, activation: o.activation, name: "frame_features" })

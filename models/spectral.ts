@@ -9,6 +9,7 @@
 import * as tfl from "@tensorflow/tfjs-layers";
 // Dropout layers draw their masks with megflow's generator (one kernel instead of five).
 import "./layers/_fast_dropout.ts";
+import { fuseBatchNormTraining } from "./layers/_fused_batch_norm.ts";
 import {
   channelSignal,
   checkActivation,
@@ -99,9 +100,8 @@ export function spectral(signal: SignalShape, nOutputs: number, options?: Spectr
   const regulariser = () => (o.l2 > 0 ? tfl.regularizers.l2({ l2: o.l2 }) : undefined);
   const input = tfl.input({ shape: [nChans, nBands], name: "band_powers" });
   let x = tfl.layers.flatten({ name: "flatten" }).apply(input) as tfl.SymbolicTensor;
-  x = tfl.layers.batchNormalization({ momentum: o.batchNormMomentum, name: "standardise" }).apply(
-    x,
-  ) as tfl.SymbolicTensor;
+  x = fuseBatchNormTraining(tfl.layers.batchNormalization({ momentum: o.batchNormMomentum, name: "standardise" }))
+    .apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.dropout({ rate: o.dropProb, name: "input_dropout" }).apply(x) as tfl.SymbolicTensor;
   if (o.hiddenUnits > 0) {
     x = tfl.layers.dense({

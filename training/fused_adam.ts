@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { onSynchronousBackend } from "../core/_synchronous_backend.ts";
+import { adamStepInHeap } from "../backends/kernels/_adam_wasm.ts";
 
 /** The fields of tfjs's `AdamOptimizer` (private in its typings) that the update reads and writes. */
 interface AdamState {
@@ -90,6 +91,7 @@ export class FusedAdam extends tf.AdamOptimizer {
       if (gradient == null) return;
       const m = self.accumulatedFirstMoment[i].variable;
       const v = self.accumulatedSecondMoment[i].variable;
+      if (adamStepInHeap(gradient, value, m, v, constants)) return; // wasm: the same loop in the heap
       const next = adamUpdate(
         gradient.dataSync() as Float32Array,
         value.dataSync() as Float32Array,

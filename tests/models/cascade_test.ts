@@ -24,9 +24,9 @@ Deno.test("cascade() follows the documented layout on a 20 x 20 grid at its defa
   const model = cascade({ nChans: 248, nTimes: 250, gridRows: 20, gridCols: 20 }, 4);
   const shape = (name: string) => model.getLayer(name).outputShape;
   assertEquals(model.inputs[0].shape, [null, 250, 20, 20]);
-  assertEquals(shape("pooled_frames"), [null, 125, 20, 20]);
-  assertEquals(shape("frame_stacks"), [null, 20, 20, 10]);
-  assertEquals(shape("stage_1_blocks"), [null, 10, 10, 40]);
+  // 250 frames pooled 2 to 1, stacks of 10 pooled frames, stage 1's 2 x 2 blocks: one gather
+  assertEquals(shape("frame_stacks"), [null, 10, 10, 40]);
+  assertEquals(model.layers.some((layer) => ["frame_pool", "stage_1_blocks"].includes(layer.name)), false);
   assertEquals(shape("stage_1_conv"), [null, 10, 10, 16]);
   assertEquals(shape("stage_2_conv"), [null, 5, 5, 32]);
   assertEquals(shape("frame_batch_norm"), [null, 64]);
@@ -131,13 +131,16 @@ Deno.test("cascade() rejects bad options and signals, naming the option", () => 
 
 Deno.test("cascade() with framePool averages frames before stacking them", () => {
   const model = cascade({ nChans: 64, nTimes: 21, gridRows: 8, gridCols: 8 }, 4, { ...SMALL, framePool: 2 });
-  assertEquals(model.getLayer("pooled_frames").outputShape, [null, 10, 8, 8]);
+  // 21 frames -> 10 pooled -> 2 stacks of 5, each in 2 x 2 blocks of cells: [2, 4, 4, 2 * 2 * 5]
+  assertEquals(model.getLayer("frame_stacks").outputShape, [null, 4, 4, 20]);
   assertEquals(model.getLayer("frame_sequence").outputShape, [null, 2, 8]);
-  const pooled = tfl.model({ inputs: model.inputs, outputs: model.getLayer("pooled_frames").output });
+  const stacks = tfl.model({ inputs: model.inputs, outputs: model.getLayer("frame_stacks").output });
   const x = tf.randomNormal([1, 21, 8, 8], 0, 1, "float32", 5);
-  const y = (pooled.predict(x) as tf.Tensor).arraySync() as number[][][][];
+  const y = (stacks.predict(x) as tf.Tensor).arraySync() as number[][][][];
   const frames = x.arraySync() as number[][][][];
-  assert(Math.abs(y[0][3][2][5] - (frames[0][6][2][5] + frames[0][7][2][5]) / 2) < 1e-6);
+  // stack 1, its pooled frame 1 (= pooled frame 6 = mean of frames 12 and 13), cell (2, 5):
+  // block (1, 2), position (0, 1) in the block -> channel (0 * 2 + 1) * 5 + 1
+  assert(Math.abs(y[1][1][2][6] - (frames[0][12][2][5] + frames[0][13][2][5]) / 2) < 1e-6);
   x.dispose();
   model.dispose();
 });

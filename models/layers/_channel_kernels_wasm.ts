@@ -1,0 +1,269 @@
+/**
+ * WebAssembly loops for the fused BatchNorm and the frame-stack gather, run in the wasm
+ * backend's heap (no copies of the tensors): per-channel sums, the normalisation, the
+ * BatchNorm gradient (in float64 per element, as the JavaScript loops of
+ * `_fused_batch_norm.ts`, which cpu runs) and the two-frame gather and scatter of
+ * `_frame_stacks.ts`. Assembled at load time with `core/_wasm_asm.ts`; `null` where the
+ * backend's memory cannot be imported (the JavaScript loops run then).
+ *
+ * Channel parameters live in records of {@linkcode RECORD} bytes, one per channel, float64
+ * fields at the byte offsets of {@linkcode FIELD}. Element loops walk `n` float32 values whose
+ * channel is the index mod `channels` (channels last).
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs-core";
+import {
+  ADD,
+  BLOCK,
+  br,
+  brIf,
+  END,
+  f32Load,
+  f32Store,
+  f64Load,
+  f64Store,
+  GE_S,
+  get,
+  I32,
+  i32,
+  i32Load,
+  LOOP,
+  moduleBytes,
+  MUL,
+  SELECT,
+  set,
+  uleb,
+  vec,
+  type WasmFunction,
+} from "../../core/_wasm_asm.ts";
+
+/** Bytes per channel record. */
+export const RECORD = 96;
+/** Byte offsets of a channel record's float64 fields. */
+export const FIELD = {
+  sum: 0,
+  squares: 8,
+  mean: 16,
+  invStd: 24,
+  scale: 32,
+  shift: 40,
+  sumDy: 48,
+  sumDyXhat: 56,
+  k: 64,
+  meanDy: 72,
+  meanDyXhat: 80,
+} as const;
+
+const F64_ADD = [0xa0], F64_SUB = [0xa1], F64_MUL = [0xa2];
+const F64_PROMOTE = [0xbb], F32_DEMOTE = [0xb6];
+const F32_ADD = [0x92], F32_MUL = [0x94];
+const EQ = [0x46];
+const F32_HALF = [0x43, ...new Uint8Array(new Float32Array([0.5]).buffer)];
+
+/**
+ * A loop over `n` elements: `pointers` (byte locals) advance by 4, the record offset `q` by
+ * {@linkcode RECORD} and wraps at `channels` records; the loop ends when `pointers[0]` reaches
+ * local `end`.
+ */
+function elementLoop(pointers: number[], end: number, q: number, qEnd: number, body: number[]): number[] {
+  return [
+    ...BLOCK,
+    ...LOOP,
+    ...[...get(pointers[0]), ...get(end), ...GE_S, ...brIf(1)],
+    ...body,
+    ...pointers.flatMap((p) => [...get(p), ...i32(4), ...ADD, ...set(p)]),
+    ...[...get(q), ...i32(RECORD), ...ADD, ...set(q)],
+    ...[...i32(0), ...get(q), ...get(q), ...get(qEnd), ...EQ, ...SELECT, ...set(q)],
+    ...br(0),
+    ...END,
+    ...END,
+  ];
+}
+
+/**
+ * An element function of parameters `(a, [b, [c,]] n, channels, records)`: `arrays` float32
+ * arrays, then the count, channels and the record array; `body(arrays, record)` is given the
+ * locals of the arrays' current element pointers and of the current record's address.
+ */
+function elementFunction(name: string, arrays: number, body: (p: number[], record: number) => number[]): WasmFunction {
+  const [N, C, P] = [arrays, arrays + 1, arrays + 2];
+  const [END_PTR, Q, Q_END, R] = [arrays + 3, arrays + 4, arrays + 5, arrays + 6];
+  const pointers = Array.from({ length: arrays }, (_, i) => i);
+  const setup = [
+    ...[...get(0), ...get(N), ...i32(4), ...MUL, ...ADD, ...set(END_PTR)],
+    ...[...get(C), ...i32(RECORD), ...MUL, ...set(Q_END)],
+    ...[...i32(0), ...set(Q)],
+  ];
+  const record = [...get(P), ...get(Q), ...ADD, ...set(R)];
+  const code = [
+    ...vec([[...uleb(4), I32]]),
+    ...setup,
+    ...elementLoop(pointers, END_PTR, Q, Q_END, [...record, ...body(pointers, R)]),
+    ...END,
+  ];
+  return { name, nParams: arrays + 3, code };
+}
+
+const x64 = (p: number) => [...get(p), ...f32Load(0), ...F64_PROMOTE];
+const field = (r: number, f: number) => [...get(r), ...f64Load(f)];
+/** `record.f += value` (value code leaves one f64). */
+const accumulate = (r: number, f: number, value: number[]) => [
+  ...get(r),
+  ...field(r, f),
+  ...value,
+  ...F64_ADD,
+  ...f64Store(f),
+];
+/** `(x - mean) * invStd` of the element at `p`. */
+const xhat = (
+  p: number,
+  r: number,
+) => [...x64(p), ...field(r, FIELD.mean), ...F64_SUB, ...field(r, FIELD.invStd), ...F64_MUL];
+
+/** The BatchNorm functions. */
+function batchNormFunctions(): WasmFunction[] {
+  return [
+    // sums(x, n, channels, records): sum += x
+    elementFunction("sums", 1, ([x], r) => accumulate(r, FIELD.sum, x64(x))),
+    // squares(x, n, channels, records): squares += (x - mean)^2
+    elementFunction("squares", 1, ([x], r) => {
+      const d = [...x64(x), ...field(r, FIELD.mean), ...F64_SUB];
+      return accumulate(r, FIELD.squares, [...d, ...d, ...F64_MUL]);
+    }),
+    // normalise(x, y, n, channels, records): y = x * scale + shift
+    elementFunction("normalise", 2, ([x, y], r) => [
+      ...get(y),
+      ...[...x64(x), ...field(r, FIELD.scale), ...F64_MUL, ...field(r, FIELD.shift), ...F64_ADD, ...F32_DEMOTE],
+      ...f32Store(0),
+    ]),
+    // gradientSums(dy, x, n, channels, records): sumDy += dy, sumDyXhat += dy * xhat
+    elementFunction("gradientSums", 2, ([dy, x], r) => [
+      ...accumulate(r, FIELD.sumDy, x64(dy)),
+      ...accumulate(r, FIELD.sumDyXhat, [...x64(dy), ...xhat(x, r), ...F64_MUL]),
+    ]),
+    // gradient(dy, x, dx, n, channels, records): dx = k (dy - meanDy - xhat meanDyXhat)
+    elementFunction("gradient", 3, ([dy, x, dx], r) => [
+      ...get(dx),
+      ...field(r, FIELD.k),
+      ...[...x64(dy), ...field(r, FIELD.meanDy), ...F64_SUB],
+      ...[...xhat(x, r), ...field(r, FIELD.meanDyXhat), ...F64_MUL, ...F64_SUB],
+      ...[...F64_MUL, ...F32_DEMOTE, ...f32Store(0)],
+    ]),
+  ];
+}
+
+/**
+ * `pairs(x, y, source, n, cell)`: `y[e] = (x[s] + x[s + cell]) * 0.5` with `s = x +
+ * source[e]` (byte offsets), for `e < n`; `unpairs(dy, dx, source, n, cell)`: `dx[s] = dx[s +
+ * cell] = dy[e] * 0.5`.
+ */
+function pairFunctions(): WasmFunction[] {
+  const [X, Y, S, N, CELL] = [0, 1, 2, 3, 4];
+  const [END_PTR, AT] = [5, 6];
+  const wrap = (name: string, body: number[]): WasmFunction => ({
+    name,
+    nParams: 5,
+    code: [
+      ...vec([[...uleb(2), I32]]),
+      ...[...get(S), ...get(N), ...i32(4), ...MUL, ...ADD, ...set(END_PTR)],
+      ...BLOCK,
+      ...LOOP,
+      ...[...get(S), ...get(END_PTR), ...GE_S, ...brIf(1)],
+      ...body,
+      ...[...get(S), ...i32(4), ...ADD, ...set(S)],
+      ...[...get(Y), ...i32(4), ...ADD, ...set(Y)],
+      ...br(0),
+      ...END,
+      ...END,
+      ...END,
+    ],
+  });
+  const at = [...get(X), ...get(S), ...i32Load(0), ...ADD, ...set(AT)];
+  const second = [...get(AT), ...get(CELL), ...ADD];
+  return [
+    wrap("pairs", [
+      ...at,
+      ...get(Y),
+      ...[...get(AT), ...f32Load(0), ...second, ...f32Load(0), ...F32_ADD, ...F32_HALF, ...F32_MUL],
+      ...f32Store(0),
+    ]),
+    // here Y is dy and X is dx
+    wrap("unpairs", [
+      ...at,
+      ...[...get(AT), ...get(Y), ...f32Load(0), ...F32_HALF, ...F32_MUL, ...f32Store(0)],
+      ...[...second, ...get(Y), ...f32Load(0), ...F32_HALF, ...F32_MUL, ...f32Store(0)],
+    ]),
+  ];
+}
+
+/** The exported functions (pointers in bytes). */
+export interface ChannelKernels {
+  sums(x: number, n: number, channels: number, records: number): void;
+  squares(x: number, n: number, channels: number, records: number): void;
+  normalise(x: number, y: number, n: number, channels: number, records: number): void;
+  gradientSums(dy: number, x: number, n: number, channels: number, records: number): void;
+  gradient(dy: number, x: number, dx: number, n: number, channels: number, records: number): void;
+  pairs(x: number, y: number, source: number, n: number, cell: number): void;
+  unpairs(dx: number, dy: number, source: number, n: number, cell: number): void;
+}
+
+let compiled: WebAssembly.Module | undefined;
+const instances = new WeakMap<object, ChannelKernels | null>();
+
+/** What these kernels use of the wasm backend (not part of its typed API). */
+export interface WasmBackend extends tf.KernelBackend {
+  wasm?: { asm?: { memory?: unknown } };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+  disposeData(dataId: object, force?: boolean): boolean;
+}
+
+/** The kernels over the current wasm backend's heap, or `null` (not wasm, or no importable memory). */
+export function channelKernels(): ChannelKernels | null {
+  if (tf.getBackend() !== "wasm") return null;
+  const backend = tf.backend() as WasmBackend;
+  let kernels = instances.get(backend);
+  if (kernels === undefined) {
+    kernels = null;
+    const memory = backend.wasm?.asm?.memory;
+    const shared = typeof SharedArrayBuffer !== "undefined" && memory instanceof WebAssembly.Memory &&
+      memory.buffer instanceof SharedArrayBuffer;
+    if (memory instanceof WebAssembly.Memory && !shared) {
+      try {
+        compiled ??= new WebAssembly.Module(moduleBytes([...batchNormFunctions(), ...pairFunctions()]) as BufferSource);
+        kernels = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as ChannelKernels;
+      } catch {
+        kernels = null;
+      }
+    }
+    instances.set(backend, kernels);
+  }
+  return kernels;
+}
+
+const scratches = new WeakMap<object, tf.Tensor>();
+
+/**
+ * A kept heap tensor with room for `channels` records (and `extra` float32 values), made
+ * before the output of an op so that taking views afterwards cannot detach them.
+ */
+export function scratchFor(channels: number, extra = 0): tf.Tensor {
+  const size = (channels * RECORD) / 4 + 2 + extra;
+  const backend = tf.backend();
+  let scratch = scratches.get(backend);
+  if (scratch === undefined || scratch.isDisposed || scratch.size < size) {
+    scratch?.dispose();
+    scratch = tf.keep(tf.zeros([size]));
+    scratches.set(backend, scratch);
+  }
+  return scratch;
+}
+
+/** The zeroed float64 records of `scratch` (a view: take it after every allocation) and their address. */
+export function recordsOf(scratch: tf.Tensor, channels: number): { records: Float64Array; address: number } {
+  const heap = (tf.backend() as WasmBackend).typedArrayFromHeap(scratch);
+  const address = Math.ceil(heap.byteOffset / 8) * 8;
+  return { records: new Float64Array(heap.buffer, address, (channels * RECORD) / 8).fill(0), address };
+}

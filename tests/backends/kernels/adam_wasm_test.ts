@@ -1,0 +1,43 @@
+import { assertEquals } from "@std/assert";
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import { setupBackend } from "../../../backends/backend.ts";
+import { adamStepInHeap } from "../../../backends/kernels/_adam_wasm.ts";
+import { Random } from "../../../core/random.ts";
+
+const f = Math.fround;
+const CONSTANTS = {
+  beta1: f(0.9),
+  beta2: f(0.999),
+  oneMinusBeta1: f(1 - 0.9),
+  oneMinusBeta2: f(1 - 0.999),
+  oneMinusAccBeta1: f(1 - 0.9 ** 3),
+  oneMinusAccBeta2: f(1 - 0.999 ** 3),
+  epsilon: f(1e-7),
+  negativeRate: f(-0.003),
+};
+
+Deno.test("adamStepInHeap gives the float32 Adam step bit for bit in the wasm heap, and declines other backends", async () => {
+  await setupBackend("wasm");
+  const random = new Random(9);
+  const n = 1003;
+  const values = (scale: number) => Float32Array.from({ length: n }, () => random.normal() * scale);
+  const [g, w, m] = [values(1e3), values(1), values(10)];
+  const v = Float32Array.from(values(100), Math.abs);
+  const [weight, mv, vv] = [w, m, v].map((a) => tf.variable(tf.tensor1d(a)));
+  const gradient = tf.tensor1d(g);
+  assertEquals(adamStepInHeap(gradient, weight, mv, vv, CONSTANTS), true);
+  const c = CONSTANTS;
+  for (let i = 0; i < n; i++) {
+    const mi = f(f(m[i] * c.beta1) + f(g[i] * c.oneMinusBeta1));
+    const vi = f(f(v[i] * c.beta2) + f(f(g[i] * g[i]) * c.oneMinusBeta2));
+    const step = f(f(mi / c.oneMinusAccBeta1) / f(f(Math.sqrt(f(vi / c.oneMinusAccBeta2))) + c.epsilon));
+    assertEquals(mv.dataSync()[i], mi, `m[${i}]`);
+    assertEquals(vv.dataSync()[i], vi, `v[${i}]`);
+    assertEquals(weight.dataSync()[i], f(f(step * c.negativeRate) + w[i]), `w[${i}]`);
+  }
+  await tf.setBackend("cpu");
+  const onCpu = tf.variable(tf.tensor1d([1]));
+  assertEquals(adamStepInHeap(tf.tensor1d([1]), onCpu, onCpu, onCpu, CONSTANTS), false);
+  tf.dispose([weight, mv, vv, gradient, onCpu]);
+});

@@ -1,0 +1,66 @@
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import "@tensorflow/tfjs-backend-cpu";
+import { assert, assertEquals } from "@std/assert";
+import { fuseBatchNormTraining, fusedBatchNormCalls } from "../../../models/layers/_fused_batch_norm.ts";
+import { registerWasmTrainingKernels } from "../../../backends/kernels/mod.ts";
+import { channelKernels } from "../../../models/layers/_channel_kernels_wasm.ts";
+
+registerWasmTrainingKernels();
+
+function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
+  assertEquals(actual.length, expected.length, what);
+  for (let i = 0; i < actual.length; i++) {
+    const err = Math.abs(actual[i] - expected[i]);
+    assert(err <= tol * (1 + Math.abs(expected[i])), `${what}[${i}]: ${actual[i]} against ${expected[i]}`);
+  }
+}
+
+/** Output, gradients (input, gamma, beta) and moving statistics of one training pass. */
+function pass(fused: boolean, x: tf.Tensor, dy: tf.Tensor, momentum: number) {
+  const layer = tfl.layers.batchNormalization({ axis: -1, momentum, name: fused ? "fused" : "stock" });
+  if (fused) fuseBatchNormTraining(layer);
+  layer.build(x.shape);
+  const [gamma, beta] = [layer.getWeights()[0], layer.getWeights()[1]];
+  layer.setWeights([
+    tf.add(gamma, tf.randomUniform(gamma.shape, -0.5, 0.5, "float32", 3)),
+    tf.randomUniform(beta.shape, -1, 1, "float32", 4),
+    tf.randomUniform(beta.shape, -1, 1, "float32", 5),
+    tf.randomUniform(beta.shape, 0.5, 2, "float32", 6),
+  ]);
+  const variables = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+  const f = (input: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+    void g, b;
+    return tf.sum(tf.mul(layer.apply(input, { training: true }) as tf.Tensor, dy)) as tf.Scalar;
+  };
+  const y = (layer.apply(x, { training: false }) as tf.Tensor).dataSync();
+  const trained = tf.tidy(() => (layer.apply(x, { training: true }) as tf.Tensor).dataSync());
+  const moving = layer.getWeights().slice(2).map((w) => w.dataSync());
+  const grads = tf.grads(f)([x, variables[0], variables[1]]).map((g) => g.dataSync());
+  return { y, trained, moving, grads };
+}
+
+for (const backend of ["cpu", "wasm"]) {
+  for (const shape of [[32, 1240], [48, 5, 5, 16], [7, 3]]) {
+    Deno.test(`${backend}: a fused BatchNormalization [${shape}] trains as tfjs's: output, gradients of input, gamma and beta, moving mean and variance`, async () => {
+      await tf.setBackend(backend);
+      // wasm runs the WebAssembly loops in its heap, cpu the JavaScript loops
+      assertEquals(channelKernels() !== null, backend === "wasm");
+      const x = tf.add(tf.mul(tf.randomNormal(shape, 0, 1, "float32", 1), 3), 0.7);
+      const dy = tf.randomNormal(shape, 0, 1, "float32", 2);
+      const before = fusedBatchNormCalls();
+      const fused = pass(true, x, dy, 0.9);
+      assertEquals(fusedBatchNormCalls() - before, 2, "the fused pass did not run");
+      const stock = pass(false, x, dy, 0.9);
+      assertEquals(fusedBatchNormCalls() - before, 2, "the stock layer ran the fused pass");
+      assertClose(fused.y, stock.y, 0, "inference output");
+      assertClose(fused.trained, stock.trained, 2e-5, "training output");
+      assertClose(fused.moving[0], stock.moving[0], 1e-6, "moving mean");
+      assertClose(fused.moving[1], stock.moving[1], 1e-5, "moving variance");
+      ["input", "gamma", "beta"].forEach((what, i) =>
+        assertClose(fused.grads[i], stock.grads[i], 2e-4, `${what} gradient`)
+      );
+      tf.dispose([x, dy]);
+    });
+  }
+}
