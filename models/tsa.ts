@@ -101,10 +101,13 @@ export interface TsaOptions extends Partial<StemOptions> {
   /**
    * Normalisation of the tokens before the position embedding: `"batch"`, a BatchNorm over
    * the token features (over batch, sensors and segments), whose statistics AdaBN
-   * (`adaptBatchNorm`) re-estimates for every unseen subject without labels; `"none"`.
+   * (`adaptBatchNorm`) re-estimates for every unseen subject without labels; `"sensorBatch"`,
+   * the same with statistics per (virtual) sensor and token feature (over batch and segments),
+   * so AdaBN standardises every learned band power of every spatial filter per subject, as
+   * per-subject feature standardisation does for band-power features; `"none"`.
    * @default "none"
    */
-  embeddingNorm?: "batch" | "none";
+  embeddingNorm?: "batch" | "sensorBatch" | "none";
   /**
    * Adds an MLP block without LayerNorm to every token right after the embedding
    * (`x + Dense(act(Dense(x)))`, width `mlpRatio * dModel`). Every later block sees its tokens
@@ -147,7 +150,7 @@ export const TSA_DEFAULTS: Readonly<Required<TsaOptions>> = Object.freeze({
   routers: 4,
   mergeWindow: 2,
   embedding: "linear" as "linear" | "energy",
-  embeddingNorm: "none" as "batch" | "none",
+  embeddingNorm: "none" as "batch" | "sensorBatch" | "none",
   embedMlp: true,
   headPool: "segments" as "all" | "segments",
   mlpRatio: 2,
@@ -274,8 +277,10 @@ function checkTsaOptions(o: Required<TsaOptions>, nTimes: number): void {
   if (o.embedding !== "linear" && o.embedding !== "energy") {
     throw new RangeError(`Cannot build tsa: embedding must be "linear" or "energy", got "${o.embedding}"`);
   }
-  if (o.embeddingNorm !== "batch" && o.embeddingNorm !== "none") {
-    throw new RangeError(`Cannot build tsa: embeddingNorm must be "batch" or "none", got "${o.embeddingNorm}"`);
+  if (!["batch", "sensorBatch", "none"].includes(o.embeddingNorm)) {
+    throw new RangeError(
+      `Cannot build tsa: embeddingNorm must be "batch", "sensorBatch" or "none", got "${o.embeddingNorm}"`,
+    );
   }
   if (o.headPool !== "all" && o.headPool !== "segments") {
     throw new RangeError(`Cannot build tsa: headPool must be "all" or "segments", got "${o.headPool}"`);
@@ -313,10 +318,29 @@ function embed(x: tfl.SymbolicTensor, o: Required<TsaOptions>): tfl.SymbolicTens
     apply(tfl.layers.dense({ units: o.dModel, useBias: false, name: "segment_energy" }));
   }
   if (o.embeddingNorm === "batch") apply(tfl.layers.batchNormalization({ axis: -1, name: "segment_norm" }));
+  if (o.embeddingNorm === "sensorBatch") sensorBatchNorm(apply, nChans, nSegs, o.dModel);
   // a position per (sensor, segment): the embedding table of the flattened tokens
   apply(tfl.layers.reshape({ targetShape: [nChans * nSegs, o.dModel], name: "segment_tokens" }));
   apply(new PositionalEmbedding({ name: "segment_position" }));
   return apply(tfl.layers.reshape({ targetShape: [nChans, nSegs, o.dModel], name: "segment_grid" }));
+}
+
+/**
+ * A BatchNorm per (sensor, token feature), over batch and segments: `[nChans, nSegs, dModel]`
+ * -> segments first (`segment_major`), `[nSegs, nChans * dModel]` (`segment_rows`), BatchNorm
+ * (`segment_norm`), and back (`segment_columns`, `sensor_major_tokens`).
+ */
+function sensorBatchNorm(
+  apply: (layer: { apply(x: tfl.SymbolicTensor): unknown }) => tfl.SymbolicTensor,
+  nChans: number,
+  nSegs: number,
+  dModel: number,
+): void {
+  apply(tfl.layers.permute({ dims: [2, 1, 3], name: "segment_major" }));
+  apply(tfl.layers.reshape({ targetShape: [nSegs, nChans * dModel], name: "segment_rows" }));
+  apply(tfl.layers.batchNormalization({ axis: -1, name: "segment_norm" }));
+  apply(tfl.layers.reshape({ targetShape: [nSegs, nChans, dModel], name: "segment_columns" }));
+  apply(tfl.layers.permute({ dims: [2, 1, 3], name: "sensor_major_tokens" }));
 }
 
 /** One two-stage layer: cross-time attention + MLP, then cross-sensor router attention + MLP. */

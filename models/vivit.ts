@@ -9,6 +9,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { LayerNorm } from "./layers/layer_norm.ts";
 import { MultiHeadSelfAttention } from "./layers/multi_head_self_attention.ts";
 import { PositionalEmbedding } from "./layers/positional_embedding.ts";
+import { LogEnergy } from "./layers/log_energy.ts";
 import { TubeletEmbedding } from "./layers/tubelet_embedding.ts";
 import {
   checkActivation,
@@ -42,6 +43,16 @@ export interface VivitOptions {
    * @default 0
    */
   cellFilters?: number;
+  /**
+   * With `cellFilters`: each cell's band power instead of its filter outputs. The cell's `t`
+   * samples go through `2 * cellFilters` filters, whose outputs are squared and summed in
+   * adjacent pairs (a pair in quadrature measures its band's power whatever the phase) and
+   * compressed by `log(1 + x)` ({@linkcode LogEnergy} with `pairs`), then BatchNorm: each token
+   * mixes the log band powers of its cells, which a subject's gain only offsets (AdaBN
+   * re-estimates the offsets per unseen subject). Use it with `stem: "linear"`.
+   * @default false
+   */
+  cellPower?: boolean;
   /** Token size. @default 64 */
   embedDim?: number;
   /** Attention heads per block. @default 4 */
@@ -64,10 +75,12 @@ export interface VivitOptions {
    * How a tubelet becomes a token. `"linear"`: the paper's linear projection to `embedDim`.
    * `"energy"`: a linear projection to `2 * embedDim` filter outputs, squared, then mixed
    * linearly (no bias) to `embedDim`: each token feature is a learned energy (band power of a
-   * learned space-time filter), the quantity the classes differ in.
+   * learned space-time filter), the quantity the classes differ in. `"logEnergy"`: the same with
+   * `log(1 + x²)` ({@linkcode LogEnergy}) in place of the square: log powers, in which a
+   * subject's gain is an offset (removed by `stemNorm`) instead of a factor.
    * @default "energy"
    */
-  stem?: "linear" | "energy";
+  stem?: "linear" | "energy" | "logEnergy";
   /**
    * Normalisation of the tubelet tokens before the position embedding: `"batch"` (a BatchNorm
    * over the token features; AdaBN, `adaptBatchNorm`, re-estimates its statistics for every
@@ -102,12 +115,14 @@ export interface VivitOptions {
  *   step ran ~3.5x faster (same loaded machine); each token's projection is a spatial filter
  *   over a quarter of the helmet (100 cells), like EEGNet's spatial filters.
  *
- * train-cross's recipe (training/model_recipes.ts) overrides two of them: `cellFilters` 8 and
- * 50-sample tubelets, chosen on leave-one-subject-out validation (docs/models.md).
+ * train-cross's recipe (training/model_recipes.ts) overrides some of them, chosen on
+ * leave-one-subject-out validation (docs/models.md): `cellFilters` 8 and whole-grid 50-sample
+ * tubelets `[50, 20, 20]` (one token per time group, so `spatialDepth` 0), `embedDim` 32, 2 heads.
  */
 export const VIVIT_DEFAULTS: Readonly<Required<VivitOptions>> = Object.freeze({
   tubelet: [25, 10, 10] as [number, number, number],
   cellFilters: 0,
+  cellPower: false,
   embedDim: 64,
   numHeads: 4,
   keyDim: 16,
@@ -117,7 +132,7 @@ export const VIVIT_DEFAULTS: Readonly<Required<VivitOptions>> = Object.freeze({
   dropProb: 0.1,
   attentionDropProb: 0,
   activation: "gelu",
-  stem: "energy",
+  stem: "energy" as "linear" | "energy" | "logEnergy",
   stemNorm: "batch",
   stemActivation: "linear",
   zeroHead: true,
@@ -188,8 +203,10 @@ export function vivit(signal: SignalShape, nOutputs: number, options?: VivitOpti
   checkProb("vivit", "attentionDropProb", o.attentionDropProb);
   checkActivation("vivit", o.activation);
   checkActivation("vivit", o.stemActivation);
-  if (o.stem !== "linear" && o.stem !== "energy") {
-    throw new RangeError(`Cannot build vivit: stem must be "linear" or "energy", got ${JSON.stringify(o.stem)}`);
+  if (o.stem !== "linear" && o.stem !== "energy" && o.stem !== "logEnergy") {
+    throw new RangeError(
+      `Cannot build vivit: stem must be "linear", "energy" or "logEnergy", got ${JSON.stringify(o.stem)}`,
+    );
   }
   if (o.stemNorm !== "batch" && o.stemNorm !== "none") {
     throw new RangeError(`Cannot build vivit: stemNorm must be "batch" or "none", got ${JSON.stringify(o.stemNorm)}`);
@@ -242,7 +259,7 @@ export function vivit(signal: SignalShape, nOutputs: number, options?: VivitOpti
   return tfl.model({ inputs: input, outputs: output, name: "vivit" });
 }
 
-/** Tubelet tokens: linear (the paper), or energies of learned filters (`stem: "energy"`). */
+/** Tubelet tokens: linear (the paper), or (log) energies of learned filters (`stem: "energy"`, `"logEnergy"`). */
 function stem(input: tfl.SymbolicTensor, o: Required<VivitOptions>): tfl.SymbolicTensor {
   let tubelet = o.tubelet;
   if (o.cellFilters > 0) {
@@ -255,15 +272,17 @@ function stem(input: tfl.SymbolicTensor, o: Required<VivitOptions>): tfl.Symboli
   }
   const filtered = new TubeletEmbedding({ tubelet, embedDim: 2 * o.embedDim, name: "tubelet_embedding" })
     .apply(input) as tfl.SymbolicTensor;
-  const squared = tfl.layers.multiply({ name: "tubelet_square" }).apply([filtered, filtered]) as tfl.SymbolicTensor;
+  const squared = o.stem === "logEnergy"
+    ? new LogEnergy({ name: "tubelet_log_energy" }).apply(filtered) as tfl.SymbolicTensor
+    : tfl.layers.multiply({ name: "tubelet_square" }).apply([filtered, filtered]) as tfl.SymbolicTensor;
   return tfl.layers.dense({ units: o.embedDim, useBias: false, name: "tubelet_energy" })
     .apply(squared) as tfl.SymbolicTensor;
 }
 
 /**
  * `cellFilters`: `[batch, nTimes, rows, cols]` -> `[batch, nGroups, rows, cols * cellFilters]`,
- * every cell's `t` samples of each time group projected onto the same filters (`cell_filters`),
- * BatchNorm (`cell_filter_norm`), each cell's filter outputs side by side (`cell_bands`), so a
+ * every cell's `t` samples of each time group projected onto the same filters (`cell_filters`;
+ * with `cellPower` twice as many, then their log pair powers, `cell_log_power`), BatchNorm (`cell_filter_norm`), each cell's filter outputs side by side (`cell_bands`), so a
  * `[1, h, w * cellFilters]` tubelet holds the filter outputs of `h x w` cells.
  */
 function cellFilterOutputs(input: tfl.SymbolicTensor, o: Required<VivitOptions>): tfl.SymbolicTensor {
@@ -272,7 +291,8 @@ function cellFilterOutputs(input: tfl.SymbolicTensor, o: Required<VivitOptions>)
   const layers: { apply(x: tfl.SymbolicTensor): unknown }[] = [
     tfl.layers.reshape({ targetShape: [nTimes / t, t, rows * cols], name: "cell_pieces" }),
     tfl.layers.permute({ dims: [1, 3, 2], name: "cell_series" }),
-    tfl.layers.dense({ units: o.cellFilters, useBias: false, name: "cell_filters" }),
+    tfl.layers.dense({ units: (o.cellPower ? 2 : 1) * o.cellFilters, useBias: false, name: "cell_filters" }),
+    ...(o.cellPower ? [new LogEnergy({ pairs: true, name: "cell_log_power" })] : []),
     tfl.layers.batchNormalization({ axis: -1, name: "cell_filter_norm" }),
     tfl.layers.reshape({ targetShape: [nTimes / t, rows, cols * o.cellFilters], name: "cell_bands" }),
   ];

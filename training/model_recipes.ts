@@ -110,9 +110,24 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "validation): the first confirmation run with patience 10 (`deno task train-cross --model vivit --seed 1`) " +
       "stopped at epoch 14 at train accuracy 0.35, still learning, after its held-out validation peaked at 0.289 " +
       "in epoch 4; the loso runs' best epochs were 30 and 18. Decided on those curves before any test number of " +
-      "that run was read; not compared on loso. Test splits chose nothing.",
+      "that run was read; not compared on loso. Test splits chose nothing. Since session 16, cross-subject: " +
+      "whole-grid tubelets `[50, 20, 20]` (one token per 0.4 s: each token feature the energy of a learned filter " +
+      "over every cell's 8 filter outputs, EEGNet's spatial filter over all sensors; `spatialDepth` 0, nothing to " +
+      "attend among), `embedDim` 32 with 2 heads, lr 3e-3, chosen on the same loso runs (`nice -n 5 deno task " +
+      "train-cross --model vivit --validation loso:SUBJECT --max-samples 20000 --config F --seed S --model-options M " +
+      "[--lr 3e-3]`, 2026-12-06 12:18-13:22, shared machine, load 7-15), window accuracy of the left-out subject " +
+      "164636 / 113922, seed 42 then seed 2: the session-15 recipe 0.395 / 0.391, 0.273 / 0.305; this recipe 0.492 / " +
+      "0.480, 0.434 / 0.395 (mean per subject 0.463 / 0.438 against 0.334 / 0.348); the same at lr 1e-3 0.430 / 0.410; " +
+      "10 x 10-cell tubelets with `embedDim` 32, 2 heads, one block each and lr 3e-3 0.441 / 0.414, seed 2 on 113922 " +
+      "0.375; the same at lr 1e-3 0.414 / 0.363; the session-15 recipe at lr 3e-3 (after the choice) 0.418 / 0.398; " +
+      'log energies (`stem: "logEnergy"`) 0.344 and cell log powers ' +
+      "(`cellPower`) 0.332 on 164636 (docs/models.md). Test splits chose nothing.",
     settings: { warmupEpochs: 1 },
-    cross: { modelOptions: { cellFilters: 8, tubelet: [50, 10, 10] }, patience: 30 },
+    cross: {
+      modelOptions: { cellFilters: 8, tubelet: [50, 20, 20], spatialDepth: 0, embedDim: 32, numHeads: 2 },
+      learningRate: 3e-3,
+      patience: 30,
+    },
   },
   cascade: {
     why: "Chosen on the held-out validation chunks (seed 42, deno task train-cross --model cascade, shared " +
@@ -161,9 +176,28 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "~250 MB less peak RSS; 125-sample segments 0.285; with label smoothing 0.1 0.340, lr 1e-3 + 20 epochs + smoothing " +
       "0.422, mixup 0.2 + weight decay 0.01 0.402 (25-sample) and 0.422 (50-sample), left out 164636 (docs/models.md). Checked after the choice with `--seed 2`: 0.355 / 0.434 against the " +
       "previous settings' 0.273 / 0.270. " +
+      "Since session 16 (2026-12-06, same command, folds and F): the token BatchNorm per (virtual) sensor and feature " +
+      '(`embeddingNorm: "sensorBatch"`, so AdaBN standardises every spatial filter\'s band powers per subject) with ' +
+      "stronger augmentation (sensor dropout 0.25, gain jitter 0.3, noise 0.2; the shared defaults are 0.1 / 0.05 / " +
+      "0.1): 0.461 / 0.473 (seed 42), 0.457 / 0.461 (seed 2), mean per subject 0.459 / 0.467 against the session-15 " +
+      "recipe's 0.393 / 0.461 (0.430 / 0.488 and 0.355 / 0.434): better on both left-out subjects (on 113922 by " +
+      "0.006, within noise). Each alone did not beat the recipe (seed 42, left out 164636 / 113922): sensorBatch " +
+      "0.430 / 0.469, the stronger augmentation 0.422 (164636). Also tried on 164636 (seed 42) without a gain: 16 " +
+      'virtual sensors 0.441 (0.410 on 113922), `dropProb` 0.2 0.410, `headPool: "all"` 0.273, `--tta entropy` ' +
+      "0.422, per-subject alignment (`align`) 0.281, lr 1e-3 + 20 epochs 0.438; on top of this recipe, augmentation " +
+      "0.4 / 0.5 / 0.3 0.453 / 0.449 and `dropProb` 0.1 0.465 / 0.473 (seed 42, docs/models.md). " +
       "Intra keeps the settings above (loso measures transfer only). Test splits chose nothing.",
     settings: { learningRate: 3e-3, modelOptions: { dropProb: 0 }, epochs: 15 },
-    cross: { modelOptions: { dropProb: 0, embedding: "energy", embeddingNorm: "batch", segLen: 50 } },
+    cross: {
+      modelOptions: { dropProb: 0, embedding: "energy", embeddingNorm: "sensorBatch", segLen: 50 },
+      preprocess: [
+        { op: "resample", toHz: 125 },
+        { op: "zscore", mode: "recording" },
+        { op: "window", windowSeconds: 2, strideSeconds: 1 },
+        // Stronger than the shared defaults (0.1 / 0.05 / 0.1): the same time shift.
+        { op: "augment", sensorDropProb: 0.25, gainStd: 0.3, noiseStd: 0.2 },
+      ],
+    },
   },
 };
 

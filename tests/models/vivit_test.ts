@@ -126,6 +126,62 @@ Deno.test("vivit() stem options: BatchNorm on the tokens (AdaBN adapts it), none
   assertThrows(() => vivit(signal, 4, { ...base, stemActivation: "cube" as never }), RangeError, "activation");
 });
 
+Deno.test("vivit() stem logEnergy: the tokens mix log(1 + x²) of the tubelet filters, with the weights of the energy stem", () => {
+  const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
+  const base = { tubelet: [5, 4, 4] as [number, number, number], embedDim: 8, stem: "logEnergy" as const };
+  const model = vivit(signal, 4, base);
+  assertEquals(model.getLayer("tubelet_log_energy").getClassName(), "LogEnergy");
+  assertEquals(model.getLayer("tubelet_log_energy").outputShape, [null, 4, 4, 16]);
+  assertEquals(model.getLayer("tubelet_energy").outputShape, [null, 4, 4, 8]);
+  assertEquals(model.layers.some((layer) => layer.name === "tubelet_square"), false);
+  // the same weights as the energy stem: only the nonlinearity differs
+  const energy = vivit(signal, 4, { ...base, stem: "energy" });
+  assertEquals(model.countParams(), energy.countParams());
+  const filters = tfl.model({ inputs: model.inputs, outputs: model.getLayer("tubelet_embedding").output });
+  const logs = tfl.model({ inputs: model.inputs, outputs: model.getLayer("tubelet_log_energy").output });
+  const x = tf.randomNormal([2, 20, 8, 8], 0, 1, "float32", 5);
+  const [f, l] = [filters.predict(x) as tf.Tensor, logs.predict(x) as tf.Tensor];
+  const expected = tf.log1p(tf.square(f));
+  assertEquals(tf.max(tf.abs(tf.sub(l, expected))).dataSync()[0] < 1e-5, true);
+  tf.dispose([x, f, l, expected]);
+  model.dispose();
+  energy.dispose();
+  assertThrows(() => vivit(signal, 4, { ...base, stem: "log" as never }), RangeError, "logEnergy");
+});
+
+Deno.test("vivit() with cellPower: each cell's log power in cellFilters quadrature pairs, then BatchNorm", () => {
+  const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
+  const base = { tubelet: [5, 4, 4] as [number, number, number], embedDim: 8, stem: "linear" as const, cellFilters: 3 };
+  const model = vivit(signal, 4, { ...base, cellPower: true });
+  const shape = (name: string) => model.getLayer(name).outputShape;
+  assertEquals(shape("cell_filters"), [null, 4, 64, 6]);
+  assertEquals(shape("cell_log_power"), [null, 4, 64, 3]);
+  assertEquals(shape("cell_bands"), [null, 4, 8, 24]);
+  assertEquals(model.layers.map((layer) => layer.name).slice(3, 6), [
+    "cell_filters",
+    "cell_log_power",
+    "cell_filter_norm",
+  ]);
+  // 5 taps x 3 more filters than without cellPower, nothing else
+  const plain = vivit(signal, 4, base);
+  assertEquals(model.countParams() - plain.countParams(), 5 * 3);
+  // the log powers: log(1 + a² + b²) of the filter pairs of every cell
+  const filters = tfl.model({ inputs: model.inputs, outputs: model.getLayer("cell_filters").output });
+  const powers = tfl.model({ inputs: model.inputs, outputs: model.getLayer("cell_log_power").output });
+  const x = tf.randomNormal([2, 20, 8, 8], 0, 1, "float32", 7);
+  const [f, p] = [filters.predict(x) as tf.Tensor, powers.predict(x) as tf.Tensor];
+  const fs = f.arraySync() as number[][][][];
+  const ps = p.arraySync() as number[][][][];
+  for (const [b, g, c, k] of [[0, 0, 0, 0], [1, 3, 63, 2], [1, 2, 17, 1]]) {
+    const [re, im] = [fs[b][g][c][2 * k], fs[b][g][c][2 * k + 1]];
+    assertEquals(Math.abs(ps[b][g][c][k] - Math.log(1 + re * re + im * im)) < 1e-5, true);
+  }
+  tf.dispose([x, f, p]);
+  model.dispose();
+  plain.dispose();
+  assertEquals(VIVIT_DEFAULTS.cellPower, false);
+});
+
 Deno.test("vivit() with cellFilters filters each cell's tubelet samples and a tubelet mixes the filters of its cells", () => {
   const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
   const base = { tubelet: [5, 4, 4] as [number, number, number], embedDim: 8 };
@@ -161,4 +217,27 @@ Deno.test("vivit() with cellFilters filters each cell's tubelet samples and a tu
   assertEquals(VIVIT_DEFAULTS.cellFilters, 0);
   assertThrows(() => vivit(signal, 4, { ...base, cellFilters: -1 }), RangeError, "cellFilters");
   assertThrows(() => vivit(signal, 4, { ...base, cellFilters: 1.5 }), RangeError, "cellFilters");
+});
+
+Deno.test("vivit() with whole-grid tubelets (the cross recipe): one token per time group, mixing every cell's filters", () => {
+  const options = {
+    cellFilters: 8,
+    tubelet: [50, 20, 20] as [number, number, number],
+    spatialDepth: 0,
+    embedDim: 32,
+    numHeads: 2,
+  };
+  const model = vivit({ nChans: 248, nTimes: 250, gridRows: 20, gridCols: 20 }, 4, options);
+  const shape = (name: string) => model.getLayer(name).outputShape;
+  assertEquals(shape("cell_bands"), [null, 5, 20, 160]);
+  assertEquals(shape("tubelet_embedding"), [null, 5, 1, 64]);
+  assertEquals(shape("tubelet_norm"), [null, 5, 1, 32]);
+  assertEquals(shape("group_tokens"), [null, 5, 32]);
+  assertEquals(model.layers.some((layer) => layer.name.startsWith("spatial_0")), false);
+  // the tubelet projection reads 20 x 20 cells x 8 filters
+  assertEquals(model.getLayer("tubelet_embedding").getWeights()[0].shape, [3200, 64]);
+  const probabilities = model.predict(tf.randomNormal([2, 250, 20, 20])) as tf.Tensor;
+  assertEquals(probabilities.shape, [2, 4]);
+  probabilities.dispose();
+  model.dispose();
 });
