@@ -78,3 +78,30 @@ Deno.test("dropout masks keep the asked fraction for rates below and above one h
     assertAlmostEquals(kept, keep, 0.005, `keep ${keep}`);
   }
 });
+
+Deno.test("dropout masks are independent between neighbouring values, batch rows and consecutive calls", () => {
+  // gru's projection dropout: [32 windows, 25 steps, 32 features] per call, rate 0.3.
+  const [keep, size, calls] = [0.7, 32 * 25 * 32, 24];
+  const lags = [1, 2, 3, 4, 5, 7, 8, 16, 31, 32, 33, 64, 800];
+  const both = new Map(lags.map((lag) => [lag, 0]));
+  let [kept, sameSpot, previous] = [0, 0, new Uint8Array(0)];
+  for (let c = 0; c < calls; c++) {
+    const mask = Uint8Array.from(dropoutMask(size, keep), (v) => (v !== 0 ? 1 : 0));
+    for (let i = 0; i < size; i++) kept += mask[i];
+    for (const lag of lags) {
+      let n = 0;
+      for (let i = lag; i < size; i++) n += mask[i] & mask[i - lag];
+      both.set(lag, both.get(lag)! + n / (size - lag) / calls);
+    }
+    if (c > 0) {
+      let n = 0;
+      for (let i = 0; i < size; i++) n += mask[i] & previous[i];
+      sameSpot += n / size / (calls - 1);
+    }
+    previous = mask;
+  }
+  const p = kept / (size * calls);
+  // independent draws keep both values of a pair with probability p^2 (standard error ~0.001 here)
+  for (const lag of lags) assertAlmostEquals(both.get(lag)!, p * p, 0.01, `values ${lag} apart`);
+  assertAlmostEquals(sameSpot, p * p, 0.01, "the same value in consecutive calls");
+});
