@@ -122,3 +122,22 @@ export function moduleBytes(functions: WasmFunction[]): Uint8Array {
     ...section(10, vec(functions.map((f) => [...uleb(f.code.length), ...f.code]))),
   ]);
 }
+
+/**
+ * The exports of one instance of a module per wasm memory (the module imports it as
+ * `env.memory`), the module compiled once, on first use, by `compile`. Kernels that work in
+ * a backend's heap call the returned function with the backend's memory on every call.
+ */
+export function instancePerMemory<T>(compile: () => WebAssembly.Module): (memory: WebAssembly.Memory) => T {
+  let compiled: WebAssembly.Module | undefined;
+  const instances = new WeakMap<WebAssembly.Memory, T>();
+  return (memory) => {
+    let exports = instances.get(memory);
+    if (exports === undefined) {
+      compiled ??= compile();
+      exports = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as T;
+      instances.set(memory, exports);
+    }
+    return exports;
+  };
+}

@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { onSynchronousBackend } from "../core/_synchronous_backend.ts";
-import { adamStepInHeap } from "../backends/kernels/_adam_wasm.ts";
+import { type AdamStepConstants, adamStepInHeap } from "../backends/kernels/_adam_wasm.ts";
 
 /** The fields of tfjs's `AdamOptimizer` (private in its typings) that the update reads and writes. */
 interface AdamState {
@@ -128,17 +128,8 @@ function ensureMoments(self: AdamState, name: string, value: tf.Variable, i: num
 }
 tf.serialization.registerClass(FusedAdam);
 
-/** The float32 constants of one Adam step. */
-interface AdamConstants {
-  beta1: number;
-  beta2: number;
-  oneMinusBeta1: number;
-  oneMinusBeta2: number;
-  oneMinusAccBeta1: number;
-  oneMinusAccBeta2: number;
-  epsilon: number;
-  negativeRate: number;
-}
+/** The float32 constants of one Adam step (the wasm loop takes the same). */
+type AdamConstants = AdamStepConstants;
 
 /**
  * One Adam step of one weight tensor, every operation rounded to float32 in tfjs's order:

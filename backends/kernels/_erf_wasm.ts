@@ -22,6 +22,7 @@ import {
   get,
   GT_S,
   i32,
+  instancePerMemory,
   LOOP,
   moduleBytes,
   set,
@@ -107,18 +108,11 @@ export function erfBytes(): Uint8Array {
 /** `erf(src, dst, n)`: erf of `n` (a positive multiple of 4) float32 values at byte offset `src`, to `dst`. */
 export type ErfFunction = (src: number, dst: number, n: number) => void;
 
-let compiled: WebAssembly.Module | undefined;
-const instances = new WeakMap<WebAssembly.Memory, ErfFunction>();
+const erfInstance = instancePerMemory<{ erf: ErfFunction }>(() => new WebAssembly.Module(erfBytes() as BufferSource));
 
 /** The kernel working on `memory` (one instance per memory). */
 export function erfKernel(memory: WebAssembly.Memory): ErfFunction {
-  let kernel = instances.get(memory);
-  if (kernel === undefined) {
-    compiled ??= new WebAssembly.Module(erfBytes() as BufferSource);
-    kernel = (new WebAssembly.Instance(compiled, { env: { memory } }).exports as { erf: ErfFunction }).erf;
-    instances.set(memory, kernel);
-  }
-  return kernel;
+  return erfInstance(memory).erf;
 }
 
 /** The same formula for one value in float32 steps (the last `n % 4` values). */

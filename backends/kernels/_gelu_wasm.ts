@@ -23,6 +23,7 @@ import {
   get,
   GT_S,
   i32,
+  instancePerMemory,
   LOOP,
   moduleBytes,
   set,
@@ -137,19 +138,10 @@ export interface GeluFunctions {
   geluGrad(x: number, dy: number, dst: number, n: number): void;
 }
 
-let compiled: WebAssembly.Module | undefined;
-const instances = new WeakMap<WebAssembly.Memory, GeluFunctions>();
-
 /** The kernels working on `memory` (one instance per memory). */
-export function geluKernel(memory: WebAssembly.Memory): GeluFunctions {
-  let kernel = instances.get(memory);
-  if (kernel === undefined) {
-    compiled ??= new WebAssembly.Module(geluBytes() as BufferSource);
-    kernel = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as GeluFunctions;
-    instances.set(memory, kernel);
-  }
-  return kernel;
-}
+export const geluKernel: (memory: WebAssembly.Memory) => GeluFunctions = instancePerMemory(() =>
+  new WebAssembly.Module(geluBytes() as BufferSource)
+);
 
 /** `[cdf(x), exp(-x^2 / 2)]` for one value in float64 (the last `n % 4` values). */
 export function cdfAndExpScalar(x: number): [number, number] {

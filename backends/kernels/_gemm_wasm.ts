@@ -32,6 +32,7 @@ import {
   i32,
   IF,
   IF_V128,
+  instancePerMemory,
   load32Splat,
   LOOP,
   moduleBytes,
@@ -214,24 +215,11 @@ export interface GemmKernels {
   gemm1: GemmFunction;
 }
 
-let compiled: WebAssembly.Module | undefined;
-const instances = new WeakMap<WebAssembly.Memory, GemmKernels>();
-
 /**
- * The compiled module: with fused multiply-adds where the engine has relaxed SIMD (V8 does
- * since 11.4; ~20 % faster here, and one rounding per step instead of two), else without.
+ * The kernels working on `memory` (one instance per memory, made on first use), of the compiled
+ * module: with fused multiply-adds where the engine has relaxed SIMD (V8 does since 11.4; ~20 %
+ * faster here, and one rounding per step instead of two), else without.
  */
-function gemmModule(): WebAssembly.Module {
-  compiled ??= compileWithFallback(gemmFunctions);
-  return compiled;
-}
-
-/** The kernels working on `memory` (one instance per memory, made on first use). */
-export function gemmKernels(memory: WebAssembly.Memory): GemmKernels {
-  let kernels = instances.get(memory);
-  if (kernels === undefined) {
-    kernels = new WebAssembly.Instance(gemmModule(), { env: { memory } }).exports as unknown as GemmKernels;
-    instances.set(memory, kernels);
-  }
-  return kernels;
-}
+export const gemmKernels: (memory: WebAssembly.Memory) => GemmKernels = instancePerMemory(() =>
+  compileWithFallback(gemmFunctions)
+);

@@ -28,6 +28,7 @@ import {
   GT_S,
   I32,
   i32,
+  instancePerMemory,
   LOOP,
   LT_S,
   moduleBytes,
@@ -182,16 +183,7 @@ export interface LayerNormFunctions {
   ): void;
 }
 
-let compiled: WebAssembly.Module | undefined;
-const instances = new WeakMap<WebAssembly.Memory, LayerNormFunctions>();
-
 /** The kernels working on `memory` (one instance per memory). */
-export function layerNormKernel(memory: WebAssembly.Memory): LayerNormFunctions {
-  let kernel = instances.get(memory);
-  if (kernel === undefined) {
-    compiled ??= new WebAssembly.Module(layerNormBytes() as BufferSource);
-    kernel = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as LayerNormFunctions;
-    instances.set(memory, kernel);
-  }
-  return kernel;
-}
+export const layerNormKernel: (memory: WebAssembly.Memory) => LayerNormFunctions = instancePerMemory(() =>
+  new WebAssembly.Module(layerNormBytes() as BufferSource)
+);

@@ -20,6 +20,7 @@ import {
   get,
   GT_S,
   i32,
+  instancePerMemory,
   LOOP,
   moduleBytes,
   SELECT,
@@ -57,18 +58,14 @@ function maskCode(): number[] {
   return [...vec([]), ...LOOP, ...body, ...END, ...END];
 }
 
-let compiled: WebAssembly.Module | undefined;
-const instances = new WeakMap<WebAssembly.Memory, MaskFunction>();
 type MaskFunction = (dst: number, n: number, state: number, threshold: number, scaleBits: number) => void;
 
+const maskInstance = instancePerMemory<{ mask: MaskFunction }>(() =>
+  new WebAssembly.Module(moduleBytes([{ name: "mask", nParams: 5, code: maskCode() }]) as BufferSource)
+);
+
 function maskKernel(memory: WebAssembly.Memory): MaskFunction {
-  let kernel = instances.get(memory);
-  if (kernel === undefined) {
-    compiled ??= new WebAssembly.Module(moduleBytes([{ name: "mask", nParams: 5, code: maskCode() }]) as BufferSource);
-    kernel = (new WebAssembly.Instance(compiled, { env: { memory } }).exports as { mask: MaskFunction }).mask;
-    instances.set(memory, kernel);
-  }
-  return kernel;
+  return maskInstance(memory).mask;
 }
 
 let computed = 0;

@@ -21,6 +21,7 @@ import {
   GT_S,
   I32,
   i32,
+  instancePerMemory,
   LOOP,
   moduleBytes,
   MUL,
@@ -92,26 +93,14 @@ type BlockFunction = (
   blockBytes: number,
 ) => void;
 
-let compiled: WebAssembly.Module | undefined;
-const instances = new WeakMap<WebAssembly.Memory, { gather: BlockFunction; scatter: BlockFunction }>();
-
-function blockKernels(memory: WebAssembly.Memory): { gather: BlockFunction; scatter: BlockFunction } {
-  let kernel = instances.get(memory);
-  if (kernel === undefined) {
-    compiled ??= new WebAssembly.Module(
-      moduleBytes([
-        { name: "gather", nParams: 7, code: blockCode(true) },
-        { name: "scatter", nParams: 7, code: blockCode(false) },
-      ]) as BufferSource,
-    );
-    kernel = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as {
-      gather: BlockFunction;
-      scatter: BlockFunction;
-    };
-    instances.set(memory, kernel);
-  }
-  return kernel;
-}
+const blockKernels = instancePerMemory<{ gather: BlockFunction; scatter: BlockFunction }>(() =>
+  new WebAssembly.Module(
+    moduleBytes([
+      { name: "gather", nParams: 7, code: blockCode(true) },
+      { name: "scatter", nParams: 7, code: blockCode(false) },
+    ]) as BufferSource,
+  )
+);
 
 let computed = 0;
 
