@@ -26,6 +26,10 @@ export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
     summary: "train on Cross/train (held-out chunks validate), test on test1, test2, test3",
   },
   "train-intra": { file: "train_intra.ts", summary: "train on Intra/train, test on Intra/test" },
+  "cv-intra": {
+    file: "cv_intra.ts",
+    summary: "k-fold validation over the Intra/train chunks (Intra/test not read): recordings voted wrong",
+  },
   evaluate: { file: "evaluate.ts", summary: "re-evaluate a run's best model, rewrite its report" },
   explain: { file: "explain.ts", summary: "saliency topomaps per class and spatial filters of a run" },
   embed: { file: "embed.ts", summary: "sparse-autoencoder codes, UMAP by class and subject, linear probes" },
