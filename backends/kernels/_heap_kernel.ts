@@ -70,6 +70,27 @@ export function heapByteOffset(backend: WasmHeapInternals, x: tf.TensorInfo): nu
   return backend.dataIdMap.get(x.dataId).memoryOffset;
 }
 
+/**
+ * An elementwise float32 kernel over the heap: `simd(src, dst, n)` (byte offsets) computes the
+ * values up to the last multiple of 4, `scalar` the last `size % 4`; returns the new output.
+ */
+export function elementwiseInHeap(
+  backend: WasmHeapInternals,
+  x: tf.TensorInfo,
+  simd: (src: number, dst: number, n: number) => void,
+  scalar: (value: number) => number,
+): tf.TensorInfo {
+  const out = backend.makeOutput(x.shape, "float32");
+  const size = x.shape.reduce((product, n) => product * n, 1);
+  const src = heapByteOffset(backend, x);
+  const dst = heapByteOffset(backend, out);
+  const whole = size - (size % 4);
+  if (whole > 0) simd(src, dst, whole);
+  const heap = backend.wasm.HEAPF32;
+  for (let i = whole; i < size; i++) heap[(dst >> 2) + i] = scalar(heap[(src >> 2) + i]);
+  return out;
+}
+
 /** The float32 offset of a tensor's data on the heap. */
 export function heapOffset(backend: WasmHeapBackend, x: tf.TensorInfo): number {
   return backend.typedArrayFromHeap(x).byteOffset / 4;

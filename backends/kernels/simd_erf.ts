@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { erfKernel, erfScalar } from "./_erf_wasm.ts";
-import { heapByteOffset, heapMemory, type WasmHeapInternals } from "./_heap_kernel.ts";
+import { elementwiseInHeap, heapMemory, type WasmHeapInternals } from "./_heap_kernel.ts";
 import { callKernel, type KernelArgs, WASM } from "./_wasm_ops.ts";
 
 let computed = 0;
@@ -30,14 +30,7 @@ export function simdErfConfig(stock: tf.KernelConfig): tf.KernelConfig {
     const x = args.inputs.x as tf.TensorInfo;
     const memory = heapMemory(backend);
     if (x.dtype !== "float32" || memory === null) return callKernel(stock, args);
-    const out = backend.makeOutput(x.shape, "float32");
-    const size = tf.util.sizeFromShape(x.shape);
-    const src = heapByteOffset(backend, x);
-    const dst = heapByteOffset(backend, out);
-    const whole = size - (size % 4);
-    if (whole > 0) erfKernel(memory)(src, dst, whole);
-    const heap = backend.wasm.HEAPF32;
-    for (let i = whole; i < size; i++) heap[(dst >> 2) + i] = erfScalar(heap[(src >> 2) + i]);
+    const out = elementwiseInHeap(backend, x, erfKernel(memory), erfScalar);
     computed++;
     return out;
   }

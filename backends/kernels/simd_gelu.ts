@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { cdfAndExpScalar, GELU_PDF_SCALE, geluKernel } from "./_gelu_wasm.ts";
-import { heapByteOffset, heapMemory, type WasmHeapInternals } from "./_heap_kernel.ts";
+import { elementwiseInHeap, heapByteOffset, heapMemory, type WasmHeapInternals } from "./_heap_kernel.ts";
 import { type KernelArgs, WASM } from "./_wasm_ops.ts";
 
 /** The kernel names (the layer side spells them out: `models/` cannot import `backends/`). */
@@ -36,17 +36,7 @@ function gelu(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as WasmHeapInternals;
   const x = args.inputs.x as tf.TensorInfo;
   const memory = checkedHeap(backend, x);
-  const out = backend.makeOutput(x.shape, "float32");
-  const size = tf.util.sizeFromShape(x.shape);
-  const src = heapByteOffset(backend, x);
-  const dst = heapByteOffset(backend, out);
-  const whole = size - (size % 4);
-  if (whole > 0) geluKernel(memory).gelu(src, dst, whole);
-  const heap = backend.wasm.HEAPF32;
-  for (let i = whole; i < size; i++) {
-    const value = heap[(src >> 2) + i];
-    heap[(dst >> 2) + i] = value * cdfAndExpScalar(value)[0];
-  }
+  const out = elementwiseInHeap(backend, x, geluKernel(memory).gelu, (value) => value * cdfAndExpScalar(value)[0]);
   computed++;
   return out;
 }
