@@ -28,6 +28,7 @@ export type RecipeSettings = Pick<
   | "weightDecay"
   | "testTimeAdaptation"
   | "shuffleBuffer"
+  | "weightAverage"
 >;
 
 /** One model's recipe. */
