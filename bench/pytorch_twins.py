@@ -655,6 +655,20 @@ def parse_expect(text):
     return expected
 
 
+def blas_libraries():
+    """The BLAS-like libraries this process has loaded (their paths, from /proc/self/maps; [] elsewhere).
+
+    PyTorch's speed on this Debian build depends on which libblas.so.3 the system links: the reference
+    BLAS (libblas3) or OpenBLAS take vivit's twin from ~640 to ~50 ms of CPU per step.
+    """
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if len(line.split()) >= 6}
+    except OSError:
+        return []
+    return sorted(p for p in paths if re.search(r"blas|blis|mkl|atlas", p.rsplit("/", 1)[-1], re.IGNORECASE))
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description="PyTorch twins of megflow's models, timed like bench/train.ts")
     parser.add_argument("--models", default=",".join(TWINS))
@@ -680,6 +694,7 @@ def main(argv):
         "python": sys.version.split()[0],
         "threads": torch.get_num_threads(),
         "interopThreads": torch.get_num_interop_threads(),
+        "blas": blas_libraries(),
         "batchSize": args.batch,
         "models": {},
     }

@@ -144,7 +144,8 @@ Deno.test("benchTrainAgainstPytorch() without torch says so, skips the twins and
 Deno.test("benchTrainAgainstPytorch() checks each twin against the megflow model it just measured and reports the ratio", async () => {
   await withDir(PREFIX, async (dir) => {
     const twin = { ...TWIN, params: 44804, expectedParams: 44804, windowsPerSecond: 1000 };
-    const report = JSON.stringify({ torch: "1.13.1", threads: 1, models: { spectral: twin } });
+    const blas = ["/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0"];
+    const report = JSON.stringify({ torch: "1.13.1", threads: 1, blas, models: { spectral: twin } });
     const lines: string[] = [];
     const { train, pytorch } = await benchTrainAgainstPytorch({
       ...TINY,
@@ -162,6 +163,9 @@ Deno.test("benchTrainAgainstPytorch() checks each twin against the megflow model
     assertEquals(comparison.ratio, train.wasm.spectral.windowsPerSecond / 1000);
     assertEquals(comparison.pytorchWindowsPerSecond, 1000);
     assertEquals([pytorch.torch, pytorch.threads, pytorch.loadavg?.start.length], ["1.13.1", 1, 3]);
+    // Which BLAS the twins ran on is in the report and the progress (it sets PyTorch's speed).
+    assertEquals(pytorch.blas, blas);
+    assert(lines.includes(`pytorch: BLAS ${blas[0]}`));
     assert(lines.some((line) => line.startsWith("pytorch spectral (44804 params): megflow wasm ")));
   });
 });
