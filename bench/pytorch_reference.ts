@@ -318,7 +318,7 @@ async function benchOne(
 ): Promise<[TrainBenchResult, PytorchComparison | { error: string }, TwinReport]> {
   const report = await benchTrain({ ...options, backends: ["wasm"], models: [name] });
   const megflow = report.wasm[name];
-  const twin = BENCH_VARIANTS[name]?.model ?? name;
+  const twin = BENCH_VARIANTS[name]?.twin ?? BENCH_VARIANTS[name]?.model ?? name;
   const twins = await runPytorchTwins(python, {
     models: [twin],
     expect: { [twin]: megflow.params },
