@@ -98,7 +98,10 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "within noise); `--weight-average 0.7` (an average of the weights over epochs) 0.465 / 0.449, 0.434 / 0.449, " +
       "0.391 / 0.410 (0.433, worst 0.391); GRU `units` 32 0.520 / 0.508, 0.492 / 0.500, 0.418 / 0.363 (0.467, worst " +
       "0.363); `units` 16 0.371 (164636, seed 42); `--lr 2e-3` 0.309 / 0.477 (seed 3; stopped at epoch 14). Seed 3 is a " +
-      "slow-fit draw for every candidate (docs/models.md). Test splits chose nothing.",
+      "slow-fit draw for every candidate (docs/models.md). Test splits chose nothing. Outcome after the choice " +
+      "(`deno task train-cross --model gru --seed S`, seeds 1-3): test1-3 0.474 / 0.406 / 0.482 = 0.454 ± 0.042 " +
+      "(session 16: 0.37 / 0.50 / 0.51); seed 1's test3 0.35 (was 0.23), but seed 2's test2 0.258 (33 of 128 windows, " +
+      "chance 32): above 0.25 by one window, so still not robust to the draw.",
     settings: {
       modelOptions: { projectionNorm: true, projectionUnits: 32, projectionDropout: 0.3, stem: "temporalSpatial" },
       epochs: 20,
