@@ -88,6 +88,33 @@ async function benchIngestRuns(values: Record<string, string | boolean | undefin
   return suite;
 }
 
+/** The training benchmark of `--train` (against the PyTorch twins with `--pytorch`): the report's fields. */
+async function benchTrainRuns(values: Record<string, string | boolean | undefined>): Promise<Record<string, unknown>> {
+  const { benchTrain } = await import("../bench/train.ts");
+  const text = (name: string) => values[name] as string | undefined;
+  const list = (value?: string) => value === undefined ? undefined : commaList(value);
+  const warmup = numberFlag("train-warmup", text("train-warmup"));
+  const steps = numberFlag("train-steps", text("train-steps"), true);
+  if (warmup !== undefined && !Number.isInteger(warmup)) {
+    throw new RangeError(`--train-warmup must be a non-negative integer, got ${text("train-warmup")}`);
+  }
+  const trainOptions = {
+    backends: list(text("backends")) as TrainBenchBackend[] | undefined,
+    models: list(text("models")),
+    ...(warmup === undefined ? {} : { warmupSteps: { wasm: warmup } }),
+    ...(steps === undefined ? {} : { steps: { wasm: steps } }),
+  };
+  if (!values.pytorch) return { train: await benchTrain(trainOptions) };
+  const { benchTrainAgainstPytorch } = await import("../bench/pytorch_reference.ts");
+  const threads = numberFlag("pytorch-threads", text("pytorch-threads"), true);
+  return await benchTrainAgainstPytorch({
+    ...trainOptions,
+    python: text("python"),
+    threads,
+    onProgress: console.error,
+  });
+}
+
 /** Runs the benchmark with command-line `args`. */
 export async function main(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -141,30 +168,7 @@ export async function main(args: string[]): Promise<void> {
     report.ingest = suite.counts.reduce((a, b) => (b.files > a.files ? b : a)).cold.median;
     report.ingestRuns = suite;
   }
-  if (values.train) {
-    const { benchTrain } = await import("../bench/train.ts");
-
-    const list = (text?: string) => text === undefined ? undefined : commaList(text);
-    const warmup = numberFlag("train-warmup", values["train-warmup"]);
-    const steps = numberFlag("train-steps", values["train-steps"], true);
-    if (warmup !== undefined && !Number.isInteger(warmup)) {
-      throw new RangeError(`--train-warmup must be a non-negative integer, got ${values["train-warmup"]}`);
-    }
-    const trainOptions = {
-      backends: list(values.backends) as TrainBenchBackend[] | undefined,
-      models: list(values.models),
-      ...(warmup === undefined ? {} : { warmupSteps: { wasm: warmup } }),
-      ...(steps === undefined ? {} : { steps: { wasm: steps } }),
-    };
-    if (values.pytorch) {
-      const { benchTrainAgainstPytorch } = await import("../bench/pytorch_reference.ts");
-      const threads = numberFlag("pytorch-threads", values["pytorch-threads"], true);
-      Object.assign(
-        report,
-        await benchTrainAgainstPytorch({ ...trainOptions, python: values.python, threads, onProgress: console.error }),
-      );
-    } else report.train = await benchTrain(trainOptions);
-  }
+  if (values.train) Object.assign(report, await benchTrainRuns(values));
   if (values.serve) {
     const { runServeBench } = await import("../bench/serve.ts");
     report.serve = await runServeBench({
