@@ -128,9 +128,23 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "(`cellPower`) 0.332 on 164636 (docs/models.md). Test splits chose nothing.",
     settings: { warmupEpochs: 1 },
     cross: {
-      modelOptions: { cellFilters: 8, tubelet: [50, 20, 20], spatialDepth: 0, embedDim: 32, numHeads: 2 },
+      modelOptions: {
+        cellFilters: 4,
+        tubelet: [50, 20, 20],
+        spatialDepth: 0,
+        embedDim: 32,
+        numHeads: 2,
+        spatialFilters: 8,
+      },
       learningRate: 3e-3,
       patience: 30,
+      preprocess: [
+        { op: "resample", toHz: 125 },
+        { op: "zscore", mode: "recording" },
+        { op: "window", windowSeconds: 2, strideSeconds: 1 },
+        // tsa's: stronger than the shared defaults (0.1 / 0.05 / 0.1), the same time shift.
+        { op: "augment", sensorDropProb: 0.25, gainStd: 0.3, noiseStd: 0.2 },
+      ],
     },
   },
   cascade: {
