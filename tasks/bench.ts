@@ -45,6 +45,9 @@ const USAGE = `Usage: deno task bench [options]
   --pytorch         with --train: each model on wasm, then its PyTorch twin (bench/pytorch_twins.py,
                     a Python with torch: --python CMD or the first candidate that imports it)
   --pytorch-threads N  PyTorch's threads (default: PyTorch's own default)
+  --train-warmup N  untimed training steps per model on wasm, and per PyTorch twin (default: 2)
+  --train-steps N   timed training steps per model on wasm, and per PyTorch twin; the median counts
+                    (default: 5; a small model's first steps run in V8 before its code is optimised)
   --serve           benchmark the prediction server instead (bench/serve.ts; ingest too only with --files)
   --run RUN_DIR     with --serve: the run to serve (default: one trained for the benchmark)
   --requests N      with --serve: uploads one after the other (default: 60), then 4 clients x 10
@@ -108,6 +111,8 @@ export async function main(args: string[]): Promise<void> {
       "no-ingest": { type: "boolean", default: false },
       pytorch: { type: "boolean", default: false },
       "pytorch-threads": { type: "string" },
+      "train-warmup": { type: "string" },
+      "train-steps": { type: "string" },
       serve: { type: "boolean", default: false },
       run: { type: "string" },
       requests: { type: "string", default: "60" },
@@ -140,9 +145,16 @@ export async function main(args: string[]): Promise<void> {
     const { benchTrain } = await import("../bench/train.ts");
 
     const list = (text?: string) => text === undefined ? undefined : commaList(text);
+    const warmup = numberFlag("train-warmup", values["train-warmup"]);
+    const steps = numberFlag("train-steps", values["train-steps"], true);
+    if (warmup !== undefined && !Number.isInteger(warmup)) {
+      throw new RangeError(`--train-warmup must be a non-negative integer, got ${values["train-warmup"]}`);
+    }
     const trainOptions = {
       backends: list(values.backends) as TrainBenchBackend[] | undefined,
       models: list(values.models),
+      ...(warmup === undefined ? {} : { warmupSteps: { wasm: warmup } }),
+      ...(steps === undefined ? {} : { steps: { wasm: steps } }),
     };
     if (values.pytorch) {
       const { benchTrainAgainstPytorch } = await import("../bench/pytorch_reference.ts");
