@@ -53,6 +53,19 @@ export interface VivitOptions {
    * @default false
    */
   cellPower?: boolean;
+  /**
+   * With `cellFilters` and a whole-grid tubelet (`[t, gridRows, gridCols]`; 0 = none): the
+   * cells' filter outputs are first mixed by `spatialFilters` learned spatial filters over all
+   * cells (a Dense over the cells, no bias, the same spatial filters for every cell filter:
+   * `spatial_filters`), and the tubelet projection then mixes the `cellFilters * spatialFilters`
+   * outputs instead of `cells * cellFilters` values. A low-rank tubelet projection
+   * (EEGNet's separable order: temporal filters, spatial filters over every sensor, then the
+   * mixing): `cells * spatialFilters + cellFilters * spatialFilters * width` weights instead of
+   * `cells * cellFilters * width` (for 400 cells, 8 filters, 8 spatial filters and width 64:
+   * 7 296 instead of 204 800), fewer ways to fit one recording's cells.
+   * @default 0
+   */
+  spatialFilters?: number;
   /** Token size. @default 64 */
   embedDim?: number;
   /** Attention heads per block. @default 4 */
@@ -116,13 +129,14 @@ export interface VivitOptions {
  *   over a quarter of the helmet (100 cells), like EEGNet's spatial filters.
  *
  * train-cross's recipe (training/model_recipes.ts) overrides some of them, chosen on
- * leave-one-subject-out validation (docs/models.md): `cellFilters` 8 and whole-grid 50-sample
- * tubelets `[50, 20, 20]` (one token per time group, so `spatialDepth` 0), `embedDim` 32, 2 heads.
+ * leave-one-subject-out validation (docs/models.md): `cellFilters` 4, `spatialFilters` 8 and whole-grid
+ * 50-sample tubelets `[50, 20, 20]` (one token per time group, so `spatialDepth` 0), `embedDim` 32, 2 heads.
  */
 export const VIVIT_DEFAULTS: Readonly<Required<VivitOptions>> = Object.freeze({
   tubelet: [25, 10, 10] as [number, number, number],
   cellFilters: 0,
   cellPower: false,
+  spatialFilters: 0,
   embedDim: 64,
   numHeads: 4,
   keyDim: 16,
@@ -144,7 +158,8 @@ export const VIVIT_DEFAULTS: Readonly<Required<VivitOptions>> = Object.freeze({
  * Input `[batch, nTimes, gridRows, gridCols]` (frames from `gridSensors`), with tubelet
  * `[t, h, w]`, `nGroups = nTimes / t` and `nPatches = (gridRows / h) * (gridCols / w)`:
  * 1. stem: with `cellFilters` > 0, each cell's `t` samples of every time group projected onto
- *    `cellFilters` shared temporal filters, BatchNorm; {@linkcode TubeletEmbedding}
+ *    `cellFilters` shared temporal filters, BatchNorm (with `spatialFilters`, each filter's
+ *    outputs over the grid then mixed by shared spatial filters); {@linkcode TubeletEmbedding}
  *    (non-overlapping tubelets, linear projection), for
  *    `stem: "energy"` to `2 * embedDim`, squared and mixed by a Dense without bias ->
  *    `[batch, nGroups, nPatches, embedDim]`; BatchNorm (`stemNorm`); activation
@@ -197,6 +212,7 @@ export function vivit(signal: SignalShape, nOutputs: number, options?: VivitOpti
   o.tubelet.forEach((size, i) => checkInt("vivit", `tubelet[${i}]`, size, 1));
   for (const key of ["embedDim", "numHeads", "keyDim", "mlpRatio"] as const) checkInt("vivit", key, o[key], 1);
   checkInt("vivit", "cellFilters", o.cellFilters, 0);
+  checkInt("vivit", "spatialFilters", o.spatialFilters, 0);
   checkInt("vivit", "spatialDepth", o.spatialDepth, 0);
   checkInt("vivit", "temporalDepth", o.temporalDepth, 0);
   checkProb("vivit", "dropProb", o.dropProb);
@@ -222,6 +238,12 @@ export function vivit(signal: SignalShape, nOutputs: number, options?: VivitOpti
       );
     }
   });
+  if (o.spatialFilters > 0 && (o.cellFilters === 0 || h !== gridRows || w !== gridCols)) {
+    throw new RangeError(
+      `Cannot build vivit: spatialFilters needs cellFilters > 0 and a whole-grid tubelet [t, ${gridRows}, ${gridCols}], ` +
+        `got cellFilters ${o.cellFilters} and tubelet [${o.tubelet.join(", ")}]`,
+    );
+  }
   const nGroups = nTimes / t;
   const nPatches = (gridRows / h) * (gridCols / w);
 
@@ -264,7 +286,9 @@ function stem(input: tfl.SymbolicTensor, o: Required<VivitOptions>): tfl.Symboli
   let tubelet = o.tubelet;
   if (o.cellFilters > 0) {
     input = cellFilterOutputs(input, o);
-    tubelet = [1, o.tubelet[1], o.tubelet[2] * o.cellFilters];
+    tubelet = o.spatialFilters > 0
+      ? [1, 1, o.cellFilters * o.spatialFilters]
+      : [1, o.tubelet[1], o.tubelet[2] * o.cellFilters];
   }
   if (o.stem === "linear") {
     return new TubeletEmbedding({ tubelet, embedDim: o.embedDim, name: "tubelet_embedding" })
@@ -283,7 +307,10 @@ function stem(input: tfl.SymbolicTensor, o: Required<VivitOptions>): tfl.Symboli
  * `cellFilters`: `[batch, nTimes, rows, cols]` -> `[batch, nGroups, rows, cols * cellFilters]`,
  * every cell's `t` samples of each time group projected onto the same filters (`cell_filters`;
  * with `cellPower` twice as many, then their log pair powers, `cell_log_power`), BatchNorm (`cell_filter_norm`), each cell's filter outputs side by side (`cell_bands`), so a
- * `[1, h, w * cellFilters]` tubelet holds the filter outputs of `h x w` cells.
+ * `[1, h, w * cellFilters]` tubelet holds the filter outputs of `h x w` cells. With
+ * `spatialFilters` S instead -> `[batch, nGroups, 1, cellFilters * S]`: every filter's outputs
+ * over all cells mixed by the same S spatial filters (`filter_maps`, `spatial_filters`,
+ * `spatial_bands`).
  */
 function cellFilterOutputs(input: tfl.SymbolicTensor, o: Required<VivitOptions>): tfl.SymbolicTensor {
   const [nTimes, rows, cols] = input.shape.slice(1) as number[];
@@ -294,7 +321,13 @@ function cellFilterOutputs(input: tfl.SymbolicTensor, o: Required<VivitOptions>)
     tfl.layers.dense({ units: (o.cellPower ? 2 : 1) * o.cellFilters, useBias: false, name: "cell_filters" }),
     ...(o.cellPower ? [new LogEnergy({ pairs: true, name: "cell_log_power" })] : []),
     tfl.layers.batchNormalization({ axis: -1, name: "cell_filter_norm" }),
-    tfl.layers.reshape({ targetShape: [nTimes / t, rows, cols * o.cellFilters], name: "cell_bands" }),
+    ...(o.spatialFilters > 0
+      ? [
+        tfl.layers.permute({ dims: [1, 3, 2], name: "filter_maps" }),
+        tfl.layers.dense({ units: o.spatialFilters, useBias: false, name: "spatial_filters" }),
+        tfl.layers.reshape({ targetShape: [nTimes / t, 1, o.cellFilters * o.spatialFilters], name: "spatial_bands" }),
+      ]
+      : [tfl.layers.reshape({ targetShape: [nTimes / t, rows, cols * o.cellFilters], name: "cell_bands" })]),
   ];
   let x = input;
   for (const layer of layers) x = layer.apply(x) as tfl.SymbolicTensor;

@@ -241,3 +241,41 @@ Deno.test("vivit() with whole-grid tubelets (the cross recipe): one token per ti
   probabilities.dispose();
   model.dispose();
 });
+
+Deno.test("vivit() with spatialFilters: every cell filter's outputs over the whole grid go through the same spatial filters", () => {
+  const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
+  const base = { tubelet: [5, 8, 8] as [number, number, number], embedDim: 8, cellFilters: 3, spatialDepth: 0 };
+  const model = vivit(signal, 4, { ...base, spatialFilters: 2 });
+  const shape = (name: string) => model.getLayer(name).outputShape;
+  assertEquals(shape("cell_filter_norm"), [null, 4, 64, 3]);
+  assertEquals(shape("filter_maps"), [null, 4, 3, 64]);
+  assertEquals(shape("spatial_filters"), [null, 4, 3, 2]);
+  assertEquals(shape("spatial_bands"), [null, 4, 1, 6]);
+  assertEquals(shape("tubelet_embedding"), [null, 4, 1, 16]);
+  // 64 cells x 2 spatial filters, then a projection from 3 x 2 values instead of 64 cells x 3 filters
+  const plain = vivit(signal, 4, base);
+  assertEquals(model.countParams() - plain.countParams(), 64 * 2 + (6 - 192) * 16);
+  // value (f * 2 + s) of a group is filter f's outputs over the cells weighted by spatial filter s
+  const normed = tfl.model({ inputs: model.inputs, outputs: model.getLayer("cell_filter_norm").output });
+  const bands = tfl.model({ inputs: model.inputs, outputs: model.getLayer("spatial_bands").output });
+  const x = tf.randomNormal([2, 20, 8, 8], 0, 1, "float32", 11);
+  const [n, b] = [normed.predict(x) as tf.Tensor, bands.predict(x) as tf.Tensor];
+  const ns = n.arraySync() as number[][][][];
+  const bs = b.arraySync() as number[][][][];
+  const kernel = model.getLayer("spatial_filters").getWeights()[0].arraySync() as number[][];
+  for (const [batch, g, f, s] of [[0, 0, 0, 0], [1, 3, 2, 1], [0, 2, 1, 1]]) {
+    const expected = ns[batch][g].reduce((sum, cell, c) => sum + cell[f] * kernel[c][s], 0);
+    assertEquals(Math.abs(bs[batch][g][0][f * 2 + s] - expected) < 1e-4, true);
+  }
+  tf.dispose([x, n, b]);
+  model.dispose();
+  plain.dispose();
+  assertEquals(VIVIT_DEFAULTS.spatialFilters, 0);
+  assertThrows(() => vivit(signal, 4, { ...base, spatialFilters: -1 }), RangeError, "spatialFilters");
+  assertThrows(() => vivit(signal, 4, { ...base, cellFilters: 0, spatialFilters: 2 }), RangeError, "spatialFilters");
+  assertThrows(
+    () => vivit(signal, 4, { ...base, tubelet: [5, 4, 4], spatialFilters: 2 }),
+    RangeError,
+    "whole-grid",
+  );
+});
