@@ -63,7 +63,7 @@ MEGFLOW_PARAMS = {
     "cnn": 5604,
     "gru": 45188,
     "vivit": 463876,
-    "vivit_cross": 225012,
+    "vivit_cross": 25244,
     "spectral": 44804,
     "cascade": 92068,
     "tsa": 51940,
@@ -245,19 +245,26 @@ class Vivit(nn.Module):
     With `cell_filters` (the cross recipe's `cellFilters`): each cell's `t` samples of a time group
     first go through `cell_filters` filters (no bias) and a BatchNorm, and the tubelets
     `[1, h, w * cell_filters]` are cut from the `[groups, rows, cols * cell_filters]` filter outputs.
+    With `spatial_filters` S as well (`spatialFilters`, whole-grid tubelets only): each filter's
+    outputs over all cells are mixed by the same S spatial filters (no bias), and each time group is
+    one tubelet of the `cell_filters * S` values (filter-major).
     """
 
     def __init__(self, tubelet=(25, 10, 10), grid=(250, 20, 20), dim=64, heads=4, key_dim=16, depth=2, drop=0.1,
-                 spatial_depth=None, cell_filters=0):
+                 spatial_depth=None, cell_filters=0, spatial_filters=0):
         super().__init__()
         t, h, w = tubelet
-        self.cell_filters = cell_filters
+        self.cell_filters, self.n_spatial_filters = cell_filters, spatial_filters
         if cell_filters > 0:
-            self.cell_pieces = (grid[0] // t, t, grid[1] * grid[2])
+            cells = grid[1] * grid[2]
+            self.cell_pieces = (grid[0] // t, t, cells)
             self.cell = nn.Linear(t, cell_filters, bias=False)
             self.cell_norm = nn.BatchNorm1d(cell_filters, **{"eps": 1e-3, "momentum": 0.01})
-            grid = (grid[0] // t, grid[1], grid[2] * cell_filters)
-            tubelet = (1, h, w * cell_filters)
+            if spatial_filters > 0:
+                self.spatial_filters = nn.Linear(cells, spatial_filters, bias=False)
+                grid, tubelet = (grid[0] // t, 1, cell_filters * spatial_filters), (1, 1, cell_filters * spatial_filters)
+            else:
+                grid, tubelet = (grid[0] // t, grid[1], grid[2] * cell_filters), (1, h, w * cell_filters)
             t, h, w = tubelet
         self.tubelet, self.grid = tubelet, grid
         self.groups = grid[0] // t
@@ -280,7 +287,10 @@ class Vivit(nn.Module):
         b = x.shape[0]
         if self.cell_filters > 0:
             x = self.cell(x.reshape(b, *self.cell_pieces).transpose(2, 3))  # [batch, groups, cells, filters]
-            x = self.cell_norm(x.reshape(-1, self.cell_filters)).reshape(b, *self.grid)
+            x = self.cell_norm(x.reshape(-1, self.cell_filters)).reshape(b, *self.cell_pieces[:1], -1, self.cell_filters)
+            if self.n_spatial_filters > 0:
+                x = self.spatial_filters(x.transpose(2, 3))  # [batch, groups, filters, spatial filters]
+            x = x.reshape(b, *self.grid)
         t, h, w = self.tubelet
         x = x.reshape(b, self.groups, t, self.grid[1] // h, h, self.grid[2] // w, w)
         x = x.permute(0, 1, 3, 5, 4, 6, 2).reshape(b, self.groups, self.patches, t * h * w)
@@ -294,7 +304,7 @@ class Vivit(nn.Module):
 
 def vivit_cross():
     """The network train-cross trains for vivit (training/model_recipes.ts `vivit.cross.modelOptions`)."""
-    return Vivit(tubelet=(50, 20, 20), dim=32, heads=2, spatial_depth=0, cell_filters=8)
+    return Vivit(tubelet=(50, 20, 20), dim=32, heads=2, spatial_depth=0, cell_filters=4, spatial_filters=8)
 
 
 class Spectral(nn.Module):
@@ -575,6 +585,8 @@ def load_vivit(m, w):
     if m.cell_filters > 0:
         w.dense(m.cell, "cell_filters")
         w.norm(m.cell_norm, "cell_filter_norm")
+        if m.n_spatial_filters > 0:
+            w.dense(m.spatial_filters, "spatial_filters")
     w.dense(m.embedding, "tubelet_embedding")
     w.dense(m.energy, "tubelet_energy")
     w.norm(m.stem_norm, "tubelet_norm")
