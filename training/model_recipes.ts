@@ -11,7 +11,12 @@
  */
 import type { RunConfig } from "./run_config.ts";
 
-/** The settings a recipe may set: how to train, never what data or splits. */
+/**
+ * The settings a recipe may set: how to train, never what data or splits. `holdoutChunks` 0
+ * (an intra recipe's final model fitted on every training chunk for a fixed number of epochs,
+ * the last one kept) is the one validation setting, for an epoch count chosen on `deno task
+ * cv-intra`; `--config` with `{"holdoutChunks": 1}` validates on a held-out chunk again.
+ */
 export type RecipeSettings = Pick<
   RunConfig,
   | "modelOptions"
@@ -28,6 +33,7 @@ export type RecipeSettings = Pick<
   | "weightDecay"
   | "testTimeAdaptation"
   | "shuffleBuffer"
+  | "holdoutChunks"
 >;
 
 /** One model's recipe. */
