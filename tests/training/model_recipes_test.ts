@@ -55,5 +55,13 @@ Deno.test("model_recipes: gru trains 30 epochs with label smoothing 0.1 across s
   assertEquals([cross.epochs, cross.labelSmoothing, cross.learningRate, cross.mixupAlpha], [30, 0.1, 1e-3, 0.2]);
   assertEquals(cross.modelOptions.stem, "temporalSpatial");
   const intra = runConfig("intra", "/data", { model: "gru" });
-  assertEquals([intra.epochs, intra.labelSmoothing], [20, 0]);
+  assertEquals([intra.labelSmoothing, intra.mixupAlpha, intra.weightDecay], [0, 0.2, 0.01]);
+});
+
+Deno.test("model_recipes: train-intra --model gru trains 40 epochs on every Intra/train chunk (chosen on cv-intra); train-cross still holds out a chunk", () => {
+  const intra = runConfig("intra", "/data", { model: "gru" });
+  assertEquals([intra.epochs, intra.holdoutChunks, intra.validation], [40, 0, "holdout"]);
+  assertEquals(runConfig("cross", "/data", { model: "gru" }).holdoutChunks, 1);
+  // A --config file (or flag) still wins: one held-out chunk per class validates again.
+  assertEquals(runConfig("intra", "/data", { model: "gru", holdoutChunks: 1 }).holdoutChunks, 1);
 });
