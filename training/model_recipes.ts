@@ -91,7 +91,9 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "(30 epochs alone 0.469 / 0.492, smoothing alone 0.465 / 0.461; no mixup or weight decay 0.449, poolSize 5 0.410, " +
       "dropout 0.5 0.383, stemFilters 16 0.320, left out 164636). Intra keeps 20 epochs, no smoothing: on train-intra's held-out Intra/train chunks (seeds 1-3, `deno task " +
       "train-intra --model gru --seed S --config F --epochs 30 --label-smoothing 0.1`) the cross recipe reached 0.548 / 0.798 / " +
-      "0.960 against 0.532 / 0.806 / 0.960, within noise (docs/models.md).",
+      "0.960 against 0.532 / 0.806 / 0.960, within noise (docs/models.md). Since session 17 intra trains 40 epochs " +
+      "on all 8 Intra/train chunks per class, no held-out validation, the last epoch kept (`holdoutChunks` 0), chosen " +
+      "on `deno task cv-intra` (the `intra` comment below, docs/models.md).",
     settings: {
       modelOptions: { projectionNorm: true, projectionUnits: 32, projectionDropout: 0.3, stem: "temporalSpatial" },
       epochs: 20,
