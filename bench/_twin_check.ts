@@ -10,7 +10,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { buildModel, MODELS } from "../models/registry.ts";
 import { Random } from "../core/random.ts";
-import { DEFAULT_BENCH_SIGNALS } from "./train.ts";
+import { BENCH_VARIANTS, DEFAULT_BENCH_SIGNALS } from "./train.ts";
 import { writeFileAtomic } from "../core/atomic_write.ts";
 
 /** An array with its shape; the values are float32 little-endian, base64. */
@@ -36,16 +36,17 @@ function randomValues(name: string, size: number, random: Random): number[] {
  * Writes the check file for `models` on the current tfjs backend.
  *
  * @param path The JSON file to write.
- * @param models Registered model names.
+ * @param models Registered model names, or bench variants with a twin of their own (`vivit_cross`).
  * @param batchSize Windows in the input batch. Default: 2.
  */
 export async function writeTwinCheck(path: string, models: readonly string[], batchSize = 2): Promise<void> {
   const random = new Random(7);
   const out: Record<string, { params: number; weights: Record<string, Values>; input: Values; output: Values }> = {};
   for (const name of models) {
-    const input = MODELS[name].input as "channels" | "grid" | "bands";
+    const variant = BENCH_VARIANTS[name] ?? { model: name, options: {} };
+    const input = MODELS[variant.model].input as "channels" | "grid" | "bands";
     const signal = DEFAULT_BENCH_SIGNALS[input];
-    const model = buildModel(name, signal, 4);
+    const model = buildModel(variant.model, signal, 4, variant.options);
     const weights: Record<string, Values> = {};
     for (const weight of model.weights) {
       const shape = weight.shape as number[];

@@ -61,6 +61,12 @@ export interface TwinReport {
   threads: number;
   /** `torch.get_num_interop_threads()`. */
   interopThreads: number;
+  /**
+   * The BLAS libraries the twins' process loaded (paths; absent from older scripts). Debian's
+   * `python3-torch` uses whichever `libblas.so.3` the system has: the reference `libblas3` makes
+   * the twins' products several times slower than OpenBLAS (vivit's step ~640 against ~50 ms).
+   */
+  blas?: string[];
   /** Windows per batch. */
   batchSize: number;
   /** Results by twin name. */
@@ -101,6 +107,8 @@ export interface PytorchBenchReport {
   torch?: string;
   /** `torch.get_num_threads()`. */
   threads?: number;
+  /** The BLAS libraries PyTorch loaded (see {@linkcode TwinReport.blas}). */
+  blas?: string[];
   /** 1, 5 and 15-minute load averages before the first and after the last model. */
   loadavg?: { start: number[]; end: number[] };
   /** Per model: the comparison, or why there is none (e.g. the twin was refused). */
@@ -284,10 +292,14 @@ export async function benchTrainAgainstPytorch(
   const wasm: Record<string, TrainBenchResult> = {};
   const start = Deno.loadavg();
   for (const name of options.models ?? Object.keys(MODELS)) {
-    const [megflow, comparison, threads] = await benchOne(name, command, options);
+    const [megflow, comparison, twins] = await benchOne(name, command, options);
     wasm[name] = megflow;
     pytorch.models[name] = comparison;
-    pytorch.threads = threads;
+    pytorch.threads = twins.threads;
+    if (twins.blas !== undefined && pytorch.blas === undefined) {
+      pytorch.blas = twins.blas;
+      progress(`pytorch: BLAS ${twins.blas.join(", ") || "(none found)"}`);
+    }
     progress(comparisonLine(name, comparison));
   }
   pytorch.loadavg = { start, end: Deno.loadavg() };
@@ -303,10 +315,10 @@ async function benchOne(
   name: string,
   python: string,
   options: PytorchBenchOptions,
-): Promise<[TrainBenchResult, PytorchComparison | { error: string }, number]> {
+): Promise<[TrainBenchResult, PytorchComparison | { error: string }, TwinReport]> {
   const report = await benchTrain({ ...options, backends: ["wasm"], models: [name] });
   const megflow = report.wasm[name];
-  const twin = BENCH_VARIANTS[name]?.model ?? name;
+  const twin = BENCH_VARIANTS[name]?.twin ?? BENCH_VARIANTS[name]?.model ?? name;
   const twins = await runPytorchTwins(python, {
     models: [twin],
     expect: { [twin]: megflow.params },
@@ -315,7 +327,7 @@ async function benchOne(
     batchSize: options.batchSize,
     threads: options.threads,
   });
-  return [megflow, compareToPytorch(twin, megflow, twins.models[twin]), twins.threads];
+  return [megflow, compareToPytorch(twin, megflow, twins.models[twin]), twins];
 }
 
 /** One progress line of a comparison. */

@@ -63,6 +63,7 @@ MEGFLOW_PARAMS = {
     "cnn": 5604,
     "gru": 45188,
     "vivit": 463876,
+    "vivit_cross": 225012,
     "spectral": 44804,
     "cascade": 92068,
     "tsa": 51940,
@@ -239,19 +240,34 @@ class GruAttention(nn.Module):
 
 
 class Vivit(nn.Module):
-    """models/vivit.ts: energy tubelet stem, spatial then temporal transformer."""
+    """models/vivit.ts: energy tubelet stem, spatial then temporal transformer.
 
-    def __init__(self, tubelet=(25, 10, 10), grid=(250, 20, 20), dim=64, heads=4, key_dim=16, depth=2, drop=0.1):
+    With `cell_filters` (the cross recipe's `cellFilters`): each cell's `t` samples of a time group
+    first go through `cell_filters` filters (no bias) and a BatchNorm, and the tubelets
+    `[1, h, w * cell_filters]` are cut from the `[groups, rows, cols * cell_filters]` filter outputs.
+    """
+
+    def __init__(self, tubelet=(25, 10, 10), grid=(250, 20, 20), dim=64, heads=4, key_dim=16, depth=2, drop=0.1,
+                 spatial_depth=None, cell_filters=0):
         super().__init__()
-        self.tubelet, self.grid = tubelet, grid
         t, h, w = tubelet
+        self.cell_filters = cell_filters
+        if cell_filters > 0:
+            self.cell_pieces = (grid[0] // t, t, grid[1] * grid[2])
+            self.cell = nn.Linear(t, cell_filters, bias=False)
+            self.cell_norm = nn.BatchNorm1d(cell_filters, **{"eps": 1e-3, "momentum": 0.01})
+            grid = (grid[0] // t, grid[1], grid[2] * cell_filters)
+            tubelet = (1, h, w * cell_filters)
+            t, h, w = tubelet
+        self.tubelet, self.grid = tubelet, grid
         self.groups = grid[0] // t
         self.patches = (grid[1] // h) * (grid[2] // w)
         self.embedding = nn.Linear(t * h * w, 2 * dim)
         self.energy = nn.Linear(2 * dim, dim, bias=False)
         self.stem_norm = nn.BatchNorm1d(dim, **{"eps": 1e-3, "momentum": 0.01})  # Keras' default 0.99
         self.spatial_position = nn.Parameter(torch.randn(self.patches, dim) * 0.02)
-        self.spatial = nn.Sequential(*[AttentionBlock(dim, heads, key_dim, 2, drop) for _ in range(depth)])
+        spatial_depth = depth if spatial_depth is None else spatial_depth
+        self.spatial = nn.Sequential(*[AttentionBlock(dim, heads, key_dim, 2, drop) for _ in range(spatial_depth)])
         self.spatial_norm = nn.LayerNorm(dim)
         self.temporal_position = nn.Parameter(torch.randn(self.groups, dim) * 0.02)
         self.temporal = nn.Sequential(*[AttentionBlock(dim, heads, key_dim, 2, drop) for _ in range(depth)])
@@ -262,6 +278,9 @@ class Vivit(nn.Module):
 
     def forward(self, x):  # [batch, 250, 20, 20]
         b = x.shape[0]
+        if self.cell_filters > 0:
+            x = self.cell(x.reshape(b, *self.cell_pieces).transpose(2, 3))  # [batch, groups, cells, filters]
+            x = self.cell_norm(x.reshape(-1, self.cell_filters)).reshape(b, *self.grid)
         t, h, w = self.tubelet
         x = x.reshape(b, self.groups, t, self.grid[1] // h, h, self.grid[2] // w, w)
         x = x.permute(0, 1, 3, 5, 4, 6, 2).reshape(b, self.groups, self.patches, t * h * w)
@@ -271,6 +290,11 @@ class Vivit(nn.Module):
         x = self.spatial_norm(x).mean(2) + self.temporal_position  # [batch, groups, dim]
         x = self.temporal(x).mean(1)
         return self.classifier(self.drop(self.head_norm(x)))
+
+
+def vivit_cross():
+    """The network train-cross trains for vivit (training/model_recipes.ts `vivit.cross.modelOptions`)."""
+    return Vivit(tubelet=(50, 20, 20), dim=32, heads=2, spatial_depth=0, cell_filters=8)
 
 
 class Spectral(nn.Module):
@@ -387,6 +411,7 @@ TWINS = {
     "cnn": ("channels", Cnn),
     "gru": ("channels", GruAttention),
     "vivit": ("grid", Vivit),
+    "vivit_cross": ("grid", vivit_cross),
     "spectral": ("bands", Spectral),
     "cascade": ("grid", Cascade),
     "tsa": ("channels", Tsa),
@@ -547,6 +572,9 @@ def load_gru(m, w):
 
 
 def load_vivit(m, w):
+    if m.cell_filters > 0:
+        w.dense(m.cell, "cell_filters")
+        w.norm(m.cell_norm, "cell_filter_norm")
     w.dense(m.embedding, "tubelet_embedding")
     w.dense(m.energy, "tubelet_energy")
     w.norm(m.stem_norm, "tubelet_norm")
@@ -609,6 +637,7 @@ LOADERS = {
     "cnn": load_cnn,
     "gru": load_gru,
     "vivit": load_vivit,
+    "vivit_cross": load_vivit,
     "spectral": load_spectral,
     "cascade": load_cascade,
     "tsa": load_tsa,
@@ -655,6 +684,20 @@ def parse_expect(text):
     return expected
 
 
+def blas_libraries():
+    """The BLAS-like libraries this process has loaded (their paths, from /proc/self/maps; [] elsewhere).
+
+    PyTorch's speed on this Debian build depends on which libblas.so.3 the system links: the reference
+    BLAS (libblas3) or OpenBLAS take vivit's twin from ~640 to ~50 ms of CPU per step.
+    """
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if len(line.split()) >= 6}
+    except OSError:
+        return []
+    return sorted(p for p in paths if re.search(r"blas|blis|mkl|atlas", p.rsplit("/", 1)[-1], re.IGNORECASE))
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description="PyTorch twins of megflow's models, timed like bench/train.ts")
     parser.add_argument("--models", default=",".join(TWINS))
@@ -680,6 +723,7 @@ def main(argv):
         "python": sys.version.split()[0],
         "threads": torch.get_num_threads(),
         "interopThreads": torch.get_num_interop_threads(),
+        "blas": blas_libraries(),
         "batchSize": args.batch,
         "models": {},
     }

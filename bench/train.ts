@@ -13,6 +13,7 @@ import { setupBackend } from "../backends/backend.ts";
 import { buildModel, MODELS, type SignalShape } from "../models/registry.ts";
 import { predictBatch, trainStep } from "../training/train_step.ts";
 import { adam } from "../training/fused_adam.ts";
+import { MODEL_RECIPES } from "../training/model_recipes.ts";
 import { Random } from "../core/random.ts";
 import type { Batch } from "../core/types.ts";
 
@@ -71,17 +72,31 @@ export const DEFAULT_BENCH_SIGNALS: Readonly<Record<"channels" | "grid" | "bands
   grid: { nChans: 248, nTimes: 250, gridRows: 20, gridCols: 20 },
 });
 
+/** A bench variant: a registered model built with other options, and the PyTorch twin it compares with. */
+export interface BenchVariant {
+  /** The registered model. */
+  model: string;
+  /** Its options. */
+  options: object;
+  /** The twin in `bench/pytorch_twins.py` (default: the model's own, for variants of the same network). */
+  twin?: string;
+}
+
 /**
  * Extra names the benchmark accepts besides the registered models: a registered model with
  * other options. `cnn_textbook` is EEGNet-8,2 in the textbook layer order (temporal conv on
  * every sensor, BatchNorm, then the spatial conv), to compare with the default `cnn`, which
  * computes the same network spatial filter first. `gru_stock` and `cascade_stock` run tfjs's `GRU` where
- * the defaults run the fused one.
+ * the defaults run the fused one. `vivit_cross` is the network `deno task train-cross --model vivit`
+ * trains (its recipe's `modelOptions`, training/model_recipes.ts: 8 cell filters, whole-grid
+ * tubelets of 50 samples, no spatial blocks, 32-wide tokens, 2 heads), a different network from the
+ * registry default, with a PyTorch twin of its own.
  */
-export const BENCH_VARIANTS: Readonly<Record<string, { model: string; options: object }>> = Object.freeze({
+export const BENCH_VARIANTS: Readonly<Record<string, BenchVariant>> = Object.freeze({
   cnn_textbook: { model: "cnn", options: { spatialFirst: false } },
   gru_stock: { model: "gru", options: { fused: false } },
   cascade_stock: { model: "cascade", options: { fused: false } },
+  vivit_cross: { model: "vivit", options: { ...MODEL_RECIPES.vivit.cross?.modelOptions }, twin: "vivit_cross" },
 });
 
 /** Default timed training steps per backend (webgpu on a software adapter and cpu take minutes per EEGNet step). */

@@ -20,6 +20,7 @@ import { checkRunFolder, loadResumeCheckpoint } from "../training/run_folder.ts"
 import { DataFileError } from "../core/errors.ts";
 import { type EpochMetrics, fit, type FitOptions, type FitResult } from "../training/fit.ts";
 import { adam } from "../training/fused_adam.ts";
+import { WeightAverage, type WeightAverageState } from "../training/weight_average.ts";
 import {
   evaluatePredictions,
   type PredictionRow,
@@ -65,6 +66,8 @@ export interface TrainRunOptions {
 interface TrainingState {
   history: EpochMetrics[];
   bestEpoch: number;
+  /** The weight average so far, when `config.weightAverage` is on. */
+  weightAverage?: WeightAverageState;
 }
 
 /** The preprocessing of a model: the config's steps, plus a grid step for grid models. */
@@ -259,6 +262,8 @@ interface TrainingSession {
   checkpointDir: string;
   /** Receives one line per event. */
   log: (line: string) => void;
+  /** The average of the weights over epochs (`config.weightAverage` > 0), which validates and is saved. */
+  weightAverage?: WeightAverage;
 }
 
 /** A new model and optimizer, or, when resuming and a checkpoint exists, the checkpoint's. */
@@ -277,9 +282,21 @@ async function startTraining(
   if (checkpoint) {
     await checkpoint.restoreOptimizer(optimizer);
     log(`megflow: resuming ${runDir} after epoch ${checkpoint.state.history.length}`);
-    return { ...session, model: checkpoint.model, state: checkpoint.state };
+    const model = checkpoint.model;
+    return { ...session, model, state: checkpoint.state, ...averageOf(config, model, checkpoint.state) };
   }
-  return { ...session, model: MODELS[config.model].build(signal, LABELS.length, config.modelOptions) };
+  const model = MODELS[config.model].build(signal, LABELS.length, config.modelOptions);
+  return { ...session, model, ...averageOf(config, model, undefined) };
+}
+
+/** The session's weight average when `config.weightAverage` is on (a config.json without it: off). */
+function averageOf(
+  config: RunConfig,
+  model: tfl.LayersModel,
+  state: TrainingState | undefined,
+): Pick<TrainingSession, "weightAverage"> {
+  const decay = config.weightAverage ?? 0;
+  return decay > 0 ? { weightAverage: new WeightAverage(model, decay, state?.weightAverage) } : {};
 }
 
 /** Trains the session's model on `train`, validating on `validation` after each epoch, saving as it goes. */
@@ -304,6 +321,7 @@ function fitRun(
     labelSmoothing: config.labelSmoothing ?? 0,
     weightDecay: config.weightDecay ?? 0,
     history: session.state.history,
+    weightAverage: session.weightAverage,
     batches: (epoch, gate) => {
       const batches = streamBatches(train, {
         ...streamOptions,
@@ -352,13 +370,19 @@ function progressReporter(
 
 /** After an epoch: updates the state, writes `metrics.jsonl`, the best model and the checkpoint, and logs a line. */
 async function recordEpoch(session: TrainingSession, metrics: EpochMetrics, isBest: boolean): Promise<void> {
-  const { config, runDir, model, state } = session;
-  session.state = { history: [...state.history, metrics], bestEpoch: isBest ? metrics.epoch : state.bestEpoch };
+  const { config, runDir, model, state, weightAverage } = session;
+  session.state = {
+    history: [...state.history, metrics],
+    bestEpoch: isBest ? metrics.epoch : state.bestEpoch,
+    ...(weightAverage ? { weightAverage: weightAverage.state() } : {}),
+  };
   await writeFileAtomic(
     join(runDir, "metrics.jsonl"),
     session.state.history.map((m) => JSON.stringify(m)).join("\n") + "\n",
   );
-  if (isBest) await saveModel(join(runDir, "model"), model);
+  // With a weight average, the average is what validated, so it is the model kept.
+  const saveBest = () => saveModel(join(runDir, "model"), model);
+  if (isBest) await (weightAverage ? weightAverage.withAverage(saveBest) : saveBest());
   await saveCheckpoint(session.checkpointDir, model, session.optimizer, session.state);
   const val = metrics.valAccuracy === undefined
     ? ""

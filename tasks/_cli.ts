@@ -53,6 +53,9 @@ export const COMMON_FLAGS =
                           e.g. 0.1 (default: 0, off; validation and test losses use the plain labels)
   --weight-decay X        decoupled weight decay (AdamW): kernels shrink by lr * X each step, biases,
                           norm parameters and embeddings do not; e.g. 0.05 (default: 0, plain Adam)
+  --weight-average D      validate and keep an average of the weights over epochs: after each epoch
+                          average = D * average + (1 - D) * weights, 0 <= D < 1, e.g. 0.7 (default:
+                          0, off: the trained weights)
   --validation WHAT        what chooses the best epoch and stops early: holdout (held-out chunks of
                           the training subjects, the default: no test subject chooses anything),
                           loso (leave one training subject out, chosen by --seed; loso:SUBJECT names
@@ -116,6 +119,7 @@ export const TRAIN_FLAG_OPTIONS = {
   mixup: { type: "string" },
   "label-smoothing": { type: "string" },
   "weight-decay": { type: "string" },
+  "weight-average": { type: "string" },
   validation: { type: "string" },
   "no-adapt-bn": { type: "boolean", default: false },
   tta: { type: "string" },
@@ -222,6 +226,8 @@ function applyTrainingFlags(base: RunConfig, values: TrainFlags): void {
   if (smoothing !== undefined) base.labelSmoothing = smoothing;
   const decay = number("weight-decay", values["weight-decay"], (x) => Number.isFinite(x) && x >= 0, "a number >= 0");
   if (decay !== undefined) base.weightDecay = decay;
+  const average = number("weight-average", values["weight-average"], (x) => x >= 0 && x < 1, "in [0, 1)");
+  if (average !== undefined) base.weightAverage = average;
   const maxSamples = number("max-samples", values["max-samples"], positiveInt, "a positive integer");
   if (maxSamples !== undefined) base.maxSamples = maxSamples;
   if (values.schedule !== undefined) {

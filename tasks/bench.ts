@@ -45,6 +45,9 @@ const USAGE = `Usage: deno task bench [options]
   --pytorch         with --train: each model on wasm, then its PyTorch twin (bench/pytorch_twins.py,
                     a Python with torch: --python CMD or the first candidate that imports it)
   --pytorch-threads N  PyTorch's threads (default: PyTorch's own default)
+  --train-warmup N  untimed training steps per model on wasm, and per PyTorch twin (default: 2)
+  --train-steps N   timed training steps per model on wasm, and per PyTorch twin; the median counts
+                    (default: 5; a small model's first steps run in V8 before its code is optimised)
   --serve           benchmark the prediction server instead (bench/serve.ts; ingest too only with --files)
   --run RUN_DIR     with --serve: the run to serve (default: one trained for the benchmark)
   --requests N      with --serve: uploads one after the other (default: 60), then 4 clients x 10
@@ -85,6 +88,33 @@ async function benchIngestRuns(values: Record<string, string | boolean | undefin
   return suite;
 }
 
+/** The training benchmark of `--train` (against the PyTorch twins with `--pytorch`): the report's fields. */
+async function benchTrainRuns(values: Record<string, string | boolean | undefined>): Promise<Record<string, unknown>> {
+  const { benchTrain } = await import("../bench/train.ts");
+  const text = (name: string) => values[name] as string | undefined;
+  const list = (value?: string) => value === undefined ? undefined : commaList(value);
+  const warmup = numberFlag("train-warmup", text("train-warmup"));
+  const steps = numberFlag("train-steps", text("train-steps"), true);
+  if (warmup !== undefined && !Number.isInteger(warmup)) {
+    throw new RangeError(`--train-warmup must be a non-negative integer, got ${text("train-warmup")}`);
+  }
+  const trainOptions = {
+    backends: list(text("backends")) as TrainBenchBackend[] | undefined,
+    models: list(text("models")),
+    ...(warmup === undefined ? {} : { warmupSteps: { wasm: warmup } }),
+    ...(steps === undefined ? {} : { steps: { wasm: steps } }),
+  };
+  if (!values.pytorch) return { train: await benchTrain(trainOptions) };
+  const { benchTrainAgainstPytorch } = await import("../bench/pytorch_reference.ts");
+  const threads = numberFlag("pytorch-threads", text("pytorch-threads"), true);
+  return await benchTrainAgainstPytorch({
+    ...trainOptions,
+    python: text("python"),
+    threads,
+    onProgress: console.error,
+  });
+}
+
 /** Runs the benchmark with command-line `args`. */
 export async function main(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -108,6 +138,8 @@ export async function main(args: string[]): Promise<void> {
       "no-ingest": { type: "boolean", default: false },
       pytorch: { type: "boolean", default: false },
       "pytorch-threads": { type: "string" },
+      "train-warmup": { type: "string" },
+      "train-steps": { type: "string" },
       serve: { type: "boolean", default: false },
       run: { type: "string" },
       requests: { type: "string", default: "60" },
@@ -136,23 +168,7 @@ export async function main(args: string[]): Promise<void> {
     report.ingest = suite.counts.reduce((a, b) => (b.files > a.files ? b : a)).cold.median;
     report.ingestRuns = suite;
   }
-  if (values.train) {
-    const { benchTrain } = await import("../bench/train.ts");
-
-    const list = (text?: string) => text === undefined ? undefined : commaList(text);
-    const trainOptions = {
-      backends: list(values.backends) as TrainBenchBackend[] | undefined,
-      models: list(values.models),
-    };
-    if (values.pytorch) {
-      const { benchTrainAgainstPytorch } = await import("../bench/pytorch_reference.ts");
-      const threads = numberFlag("pytorch-threads", values["pytorch-threads"], true);
-      Object.assign(
-        report,
-        await benchTrainAgainstPytorch({ ...trainOptions, python: values.python, threads, onProgress: console.error }),
-      );
-    } else report.train = await benchTrain(trainOptions);
-  }
+  if (values.train) Object.assign(report, await benchTrainRuns(values));
   if (values.serve) {
     const { runServeBench } = await import("../bench/serve.ts");
     report.serve = await runServeBench({

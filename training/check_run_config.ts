@@ -44,6 +44,7 @@ export const RUN_CONFIG_RULES: OptionRules = {
   mixupAlpha: { type: "finite", min: 0 },
   labelSmoothing: { type: "finite", min: 0, max: 0.99 },
   weightDecay: { type: "finite", min: 0 },
+  weightAverage: { type: "finite", min: 0, max: 0.999 },
   testTimeAdaptation: { type: "string", oneOf: TEST_TIME_ADAPTATIONS },
 };
 

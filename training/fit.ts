@@ -16,6 +16,7 @@ import { adam } from "./fused_adam.ts";
 import { hashSeed } from "../core/random.ts";
 import { withSeededRandom } from "../core/with_seeded_random.ts";
 import type { Batch } from "../core/types.ts";
+import type { WeightAverage } from "./weight_average.ts";
 
 /** Metrics of one epoch, one line of `metrics.jsonl`. */
 export interface EpochMetrics {
@@ -89,6 +90,12 @@ export interface FitOptions extends TrainStepOptions {
    * uninterrupted run drew. Default: none (`Math.random` as it is).
    */
   seed?: number;
+  /**
+   * An average of the weights over epochs (see `WeightAverage`): updated after each epoch's
+   * training steps; `validate` runs with the averaged weights in the model (training goes on
+   * from the trained ones). Default: none (validation sees the trained weights).
+   */
+  weightAverage?: WeightAverage;
   /** Called after each batch (progress display). */
   onBatch?(progress: { epoch: number; batch: number; windows: number; loss: number; seconds: number }): void;
 }
@@ -240,7 +247,13 @@ async function trainEpoch(
   }, { gate });
   if (windows === 0) throw new RangeError(`Cannot train: epoch ${epoch} produced no windows`);
   const trainDone = (performance.now() - started) / 1000;
-  const validation = options.validate ? await options.validate(epoch) : undefined;
+  options.weightAverage?.update();
+  const validate = options.validate;
+  const validation = validate === undefined
+    ? undefined
+    : options.weightAverage
+    ? await options.weightAverage.withAverage(() => validate(epoch))
+    : await validate(epoch);
   return {
     epoch,
     trainLoss: lossSum / windows,

@@ -100,6 +100,13 @@ export interface RunConfig {
    * `"none"`.
    */
   testTimeAdaptation: TestTimeAdaptation;
+  /**
+   * An exponential moving average of the weights over epochs (see `WeightAverage`): after each
+   * epoch `average = weightAverage * average + (1 - weightAverage) * weights`; validation (best
+   * epoch, early stopping) and the saved model use the average, training goes on from the
+   * trained weights. In [0, 1), e.g. 0.7; 0: off. A config.json without it means 0.
+   */
+  weightAverage: number;
 }
 
 /**
@@ -144,6 +151,7 @@ export const RUN_DEFAULTS: Omit<
   labelSmoothing: 0,
   weightDecay: 0,
   testTimeAdaptation: "none",
+  weightAverage: 0,
 };
 
 /**

@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { Batch } from "../core/types.ts";
 import { applyConstraints } from "../models/constraints.ts";
+import { onSynchronousBackend } from "../core/_synchronous_backend.ts";
 import { decayedVariables, decayVariables } from "./weight_decay.ts";
 
 /** Loss and correct count of one batch. */
@@ -22,15 +23,81 @@ export interface StepResult {
 }
 
 const EPSILON = 1e-7;
+/** `EPSILON` as the float32 scalar tfjs compares with. */
+const EPSILON_F32 = Math.fround(EPSILON);
+
+/** The loss's targets: one-hot `labels`, smoothed by `smoothing` when positive. */
+function targets(labels: tf.Tensor, nClasses: number, smoothing: number): tf.Tensor {
+  const oneHot = tf.oneHot(labels as tf.Tensor1D, nClasses);
+  return smoothing > 0 ? tf.add(tf.mul(oneHot, 1 - smoothing), smoothing / nClasses) : oneHot;
+}
+
+/** `-mean(sum(target * log(clip(probs, EPSILON, 1)), -1))`, tfjs's ops (and so its gradient chain). */
+function crossEntropyOf(probs: tf.Tensor, target: tf.Tensor): tf.Scalar {
+  return tf.neg(tf.mean(tf.sum(tf.mul(target, tf.log(tf.clipByValue(probs, EPSILON, 1))), -1)));
+}
 
 /**
  * Mean categorical cross-entropy of softmax `probs` against integer `labels`, whose one-hot
  * targets are smoothed by `smoothing` (target `(1 - smoothing) * oneHot + smoothing / nClasses`).
  */
 function crossEntropy(probs: tf.Tensor, labels: tf.Tensor, nClasses: number, smoothing = 0): tf.Scalar {
-  const oneHot = tf.oneHot(labels as tf.Tensor1D, nClasses);
-  const target = smoothing > 0 ? tf.add(tf.mul(oneHot, 1 - smoothing), smoothing / nClasses) : oneHot;
-  return tf.neg(tf.mean(tf.sum(tf.mul(target, tf.log(tf.clipByValue(probs, EPSILON, 1))), -1)));
+  return crossEntropyOf(probs, targets(labels, nClasses, smoothing));
+}
+
+/**
+ * {@linkcode crossEntropy} as one node of the gradient tape: the same value from the same tfjs ops
+ * (run untaped), and as gradient one pass over the `[batch, nClasses]` values that does what tfjs's
+ * chain of ~15 gradient kernels (`Neg`, `Mean`, `Sum`, `Multiply`, `Log`, `ClipByValue`) does, each
+ * float32 operation in the same order: with `g` the incoming gradient and `n` the batch,
+ * `d = ((-g * 1) / n * 1) * target`, then `d / p` where `clipByValue` kept `p` (`EPSILON <= p <= 1`,
+ * where the clip's output is `p` itself) and `0` where it clipped. Each step is one IEEE float32
+ * multiplication or division, which a float64 operation rounded once to float32 (`Math.fround`)
+ * reproduces exactly, so the gradient is bit for bit tfjs's (tests/training/train_step_test.ts
+ * compares losses and weights of whole Adam steps bitwise). Used on backends whose tensors live in
+ * host memory (cpu, wasm: `onSynchronousBackend()`); elsewhere {@linkcode crossEntropy}.
+ */
+function crossEntropyOneOp(probs: tf.Tensor, labels: tf.Tensor, nClasses: number, smoothing = 0): tf.Scalar {
+  const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const p = args[0] as tf.Tensor, save = args[1] as tf.GradSaveFunc;
+    const target = targets(labels, nClasses, smoothing);
+    save([p, target]);
+    return {
+      value: crossEntropyOf(p, target),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [pValues, tValues] = [saved[0].dataSync(), saved[1].dataSync()];
+        const scale = Math.fround(-(dy as tf.Tensor).dataSync()[0] / p.shape[0]);
+        const dp = new Float32Array(pValues.length);
+        for (let i = 0; i < dp.length; i++) {
+          const value = pValues[i];
+          dp[i] = value >= EPSILON_F32 && value <= 1 ? Math.fround(scale * tValues[i]) / value : 0;
+        }
+        return tf.tensor(dp, p.shape, "float32");
+      },
+    };
+  });
+  return loss(probs) as tf.Scalar;
+}
+
+/**
+ * How many rows of `probs` (`[batch, nClasses]`, row-major) have their largest value at the
+ * index `labels` holds: tfjs's `argMax` (the first index of the largest value; a `NaN` is never
+ * larger, and a row starting with `NaN` gives 0) compared with the labels.
+ */
+function correctCount(probs: Float32Array | Int32Array | Uint8Array, labels: Int32Array, nClasses: number): number {
+  let correct = 0;
+  for (let row = 0; row < labels.length; row++) {
+    const offset = row * nClasses;
+    let best = 0, max = probs[offset];
+    for (let j = 1; j < nClasses; j++) {
+      if (probs[offset + j] > max) {
+        max = probs[offset + j];
+        best = j;
+      }
+    }
+    if (best === labels[row]) correct++;
+  }
+  return correct;
 }
 
 /** Options of {@linkcode trainStep}. */
@@ -78,16 +145,20 @@ export async function trainStep(
   const mate = batch.mix ? tf.tensor1d(batch.mix.ys, "int32") : undefined;
   const lambda = batch.mix?.lambda ?? 1;
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
+  // On host backends the loss is one tape node and the accuracy is counted from the kept
+  // probabilities after the step (off the tape: it has no gradient); elsewhere tfjs's ops.
+  const host = onSynchronousBackend();
+  const lossOf = host ? crossEntropyOneOp : crossEntropy;
+  let probs: tf.Tensor | undefined;
   let correct: tf.Tensor | undefined;
   const { value: loss, grads } = optimizer.computeGradients(() => {
-    const probs = model.apply(xs, { training: true }) as tf.Tensor;
-    correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), ys), "int32")));
-    const own = crossEntropy(probs, ys, nClasses, labelSmoothing);
+    const out = model.apply(xs, { training: true }) as tf.Tensor;
+    if (host) probs = tf.keep(out);
+    else correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(out, -1), ys), "int32")));
+    const own = lossOf(out, ys, nClasses, labelSmoothing);
     // Mixup: the same convex combination of the two labels' losses as of the two samples
     // (the loss is linear in the target, so this is the loss of the mixed smoothed targets).
-    return mate
-      ? tf.add(tf.mul(own, lambda), tf.mul(crossEntropy(probs, mate, nClasses, labelSmoothing), 1 - lambda))
-      : own;
+    return mate ? tf.add(tf.mul(own, lambda), tf.mul(lossOf(out, mate, nClasses, labelSmoothing), 1 - lambda)) : own;
   }, variables);
   // AdamW (as PyTorch's): the gradients are those of the undecayed weights; decay, then update.
   if (weightDecay > 0) {
@@ -98,9 +169,11 @@ export async function trainStep(
   optimizer.applyGradients(variables.map((v) => ({ name: v.name, tensor: grads[v.name] })));
   tf.dispose(grads);
   applyConstraints(model);
-  const [lossValue, correctValue] = await Promise.all([loss.data(), correct!.data()]);
-  tf.dispose([xs, ys, loss, correct!, ...(mate ? [mate] : [])]);
-  return { loss: lossValue[0], correct: correctValue[0], count: batch.ys.length };
+  const counted = probs ?? correct!;
+  const [lossValue, countedValue] = await Promise.all([loss.data(), counted.data()]);
+  tf.dispose([xs, ys, loss, counted, ...(mate ? [mate] : [])]);
+  const correctValue = probs ? correctCount(countedValue, batch.ys, nClasses) : countedValue[0];
+  return { loss: lossValue[0], correct: correctValue, count: batch.ys.length };
 }
 
 /** Probabilities and loss of one batch in inference mode. */

@@ -21,6 +21,7 @@ export const OFF_BY_DEFAULT_FIELDS: readonly string[] = [
   "labelSmoothing",
   "weightDecay",
   "testTimeAdaptation",
+  "weightAverage",
 ];
 
 /**

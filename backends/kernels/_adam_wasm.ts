@@ -12,12 +12,16 @@
 import * as tf from "@tensorflow/tfjs-core";
 import {
   ADD,
+  AND,
   BLOCK,
   br,
   brIf,
   END,
   f32Load,
   f32Store,
+  F32X4_ADD,
+  F32X4_DIV,
+  F32X4_MUL,
   GE_S,
   get,
   I32,
@@ -25,7 +29,11 @@ import {
   LOOP,
   moduleBytes,
   set,
+  simd,
   uleb,
+  V128,
+  v128Load,
+  v128Store,
   vec,
   type WasmFunction,
 } from "../../core/_wasm_asm.ts";
@@ -45,6 +53,7 @@ export interface AdamStepConstants {
 
 const F32 = 0x7d;
 const F32_ADD = [0x92], F32_MUL = [0x94], F32_DIV = [0x95], F32_SQRT = [0x91];
+const F32X4_SPLAT = simd(0x13);
 const F32_REINTERPRET = [0xbe];
 const CONSTANTS = [
   "beta1",
@@ -57,51 +66,81 @@ const CONSTANTS = [
   "negativeRate",
 ] as const;
 
+/** The per-element update as instructions over locals: `f32` scalars or `f32x4` vectors, the same operations. */
+interface Ops {
+  load: number[];
+  store: number[];
+  add: number[];
+  mul: number[];
+  div: number[];
+  sqrt: number[];
+}
+const SCALAR: Ops = { load: f32Load(0), store: f32Store(0), add: F32_ADD, mul: F32_MUL, div: F32_DIV, sqrt: F32_SQRT };
+const VECTOR: Ops = {
+  load: v128Load(0),
+  store: v128Store(0),
+  add: F32X4_ADD,
+  mul: F32X4_MUL,
+  div: F32X4_DIV,
+  sqrt: simd(0xe3),
+};
+
 /**
  * `adam(g, w, m, v, w2, m2, v2, n, ...constants as float32 bits)`: for `i < n`,
  * `m2 = m b1 + g (1 - b1)`, `v2 = v b2 + (g g) (1 - b2)`, `w2 = ((m2 / (1 - b1^t)) /
- * (sqrt(v2 / (1 - b2^t)) + eps)) (-lr) + w`, each operation in float32.
+ * (sqrt(v2 / (1 - b2^t)) + eps)) (-lr) + w`, each operation in float32: four values at a time
+ * (`f32x4`, whose lanes are IEEE float32 operations like `f32`'s, never fused), the last `n % 4`
+ * one by one.
  */
 function adamFunction(): WasmFunction {
   const [G, W, M, V, W2, M2, V2, N] = [0, 1, 2, 3, 4, 5, 6, 7];
   const c = (name: (typeof CONSTANTS)[number]) => 8 + CONSTANTS.indexOf(name); // i32 parameters
-  const [J, END_BYTE] = [16, 17]; // i32 locals
-  const k = (name: (typeof CONSTANTS)[number]) => 18 + CONSTANTS.indexOf(name); // f32 locals
-  const [MI, VI, GI] = [26, 27, 28];
+  const [J, END_BYTE, END_VECTOR] = [16, 17, 18]; // i32 locals
+  const k = (name: (typeof CONSTANTS)[number]) => 19 + CONSTANTS.indexOf(name); // f32 locals
+  const [MI, VI, GI] = [27, 28, 29];
+  const kv = (name: (typeof CONSTANTS)[number]) => 30 + CONSTANTS.indexOf(name); // v128 locals
+  const [MV, VV, GV] = [38, 39, 40];
   const at = (p: number) => [...get(p), ...get(J), ...ADD];
   const setup = [
     ...CONSTANTS.flatMap((name) => [...get(c(name)), ...F32_REINTERPRET, ...set(k(name))]),
+    ...CONSTANTS.flatMap((name) => [...get(k(name)), ...F32X4_SPLAT, ...set(kv(name))]),
     ...[...get(N), ...i32(4), ...[0x6c], ...set(END_BYTE)],
+    ...[...get(N), ...i32(-4), ...AND, ...i32(4), ...[0x6c], ...set(END_VECTOR)],
     ...[...i32(0), ...set(J)],
   ];
-  const body = [
-    ...[...at(G), ...f32Load(0), ...set(GI)],
+  const body = (o: Ops, kk: typeof k, [mi, vi, gi]: number[]) => [
+    ...[...at(G), ...o.load, ...set(gi)],
     // mi = m b1 + g (1 - b1)
-    ...[...at(M), ...f32Load(0), ...get(k("beta1")), ...F32_MUL, ...get(GI), ...get(k("oneMinusBeta1")), ...F32_MUL],
-    ...[...F32_ADD, ...set(MI)],
+    ...[...at(M), ...o.load, ...get(kk("beta1")), ...o.mul, ...get(gi), ...get(kk("oneMinusBeta1")), ...o.mul],
+    ...[...o.add, ...set(mi)],
     // vi = v b2 + (g g) (1 - b2)
-    ...[...at(V), ...f32Load(0), ...get(k("beta2")), ...F32_MUL, ...get(GI), ...get(GI), ...F32_MUL],
-    ...[...get(k("oneMinusBeta2")), ...F32_MUL, ...F32_ADD, ...set(VI)],
-    ...[...at(M2), ...get(MI), ...f32Store(0)],
-    ...[...at(V2), ...get(VI), ...f32Store(0)],
+    ...[...at(V), ...o.load, ...get(kk("beta2")), ...o.mul, ...get(gi), ...get(gi), ...o.mul],
+    ...[...get(kk("oneMinusBeta2")), ...o.mul, ...o.add, ...set(vi)],
+    ...[...at(M2), ...get(mi), ...o.store],
+    ...[...at(V2), ...get(vi), ...o.store],
     // w2 = ((mi / (1 - b1^t)) / (sqrt(vi / (1 - b2^t)) + eps)) (-lr) + w
     ...at(W2),
-    ...[...get(MI), ...get(k("oneMinusAccBeta1")), ...F32_DIV],
-    ...[...get(VI), ...get(k("oneMinusAccBeta2")), ...F32_DIV, ...F32_SQRT, ...get(k("epsilon")), ...F32_ADD],
-    ...[...F32_DIV, ...get(k("negativeRate")), ...F32_MUL, ...at(W), ...f32Load(0), ...F32_ADD, ...f32Store(0)],
+    ...[...get(mi), ...get(kk("oneMinusAccBeta1")), ...o.div],
+    ...[...get(vi), ...get(kk("oneMinusAccBeta2")), ...o.div, ...o.sqrt, ...get(kk("epsilon")), ...o.add],
+    ...[...o.div, ...get(kk("negativeRate")), ...o.mul, ...at(W), ...o.load, ...o.add, ...o.store],
   ];
-  const loop = [
+  const loop = (end: number, step: number, code: number[]) => [
     ...BLOCK,
     ...LOOP,
-    ...[...get(J), ...get(END_BYTE), ...GE_S, ...brIf(1)],
-    ...body,
-    ...[...get(J), ...i32(4), ...ADD, ...set(J)],
+    ...[...get(J), ...get(end), ...GE_S, ...brIf(1)],
+    ...code,
+    ...[...get(J), ...i32(step), ...ADD, ...set(J)],
     ...br(0),
     ...END,
     ...END,
   ];
-  const locals = vec([[...uleb(2), I32], [...uleb(11), F32]]);
-  return { name: "adam", nParams: 16, code: [...locals, ...setup, ...loop, ...END] };
+  const locals = vec([[...uleb(3), I32], [...uleb(11), F32], [...uleb(11), V128]]);
+  const code = [
+    ...setup,
+    ...loop(END_VECTOR, 16, body(VECTOR, kv, [MV, VV, GV])),
+    ...loop(END_BYTE, 4, body(SCALAR, k, [MI, VI, GI])),
+  ];
+  return { name: "adam", nParams: 16, code: [...locals, ...code, ...END] };
 }
 
 type AdamExport = (...args: number[]) => void;

@@ -8,7 +8,8 @@ import {
   runPytorchTwins,
   type TwinResult,
 } from "../../bench/pytorch_reference.ts";
-import type { TrainBenchResult } from "../../bench/train.ts";
+import { BENCH_VARIANTS, type TrainBenchResult } from "../../bench/train.ts";
+import { MODEL_RECIPES } from "../../training/model_recipes.ts";
 import { writeTwinCheck } from "../../bench/_twin_check.ts";
 import { setupBackend } from "../../backends/backend.ts";
 import { MODELS } from "../../models/registry.ts";
@@ -144,7 +145,8 @@ Deno.test("benchTrainAgainstPytorch() without torch says so, skips the twins and
 Deno.test("benchTrainAgainstPytorch() checks each twin against the megflow model it just measured and reports the ratio", async () => {
   await withDir(PREFIX, async (dir) => {
     const twin = { ...TWIN, params: 44804, expectedParams: 44804, windowsPerSecond: 1000 };
-    const report = JSON.stringify({ torch: "1.13.1", threads: 1, models: { spectral: twin } });
+    const blas = ["/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0"];
+    const report = JSON.stringify({ torch: "1.13.1", threads: 1, blas, models: { spectral: twin } });
     const lines: string[] = [];
     const { train, pytorch } = await benchTrainAgainstPytorch({
       ...TINY,
@@ -162,6 +164,9 @@ Deno.test("benchTrainAgainstPytorch() checks each twin against the megflow model
     assertEquals(comparison.ratio, train.wasm.spectral.windowsPerSecond / 1000);
     assertEquals(comparison.pytorchWindowsPerSecond, 1000);
     assertEquals([pytorch.torch, pytorch.threads, pytorch.loadavg?.start.length], ["1.13.1", 1, 3]);
+    // Which BLAS the twins ran on is in the report and the progress (it sets PyTorch's speed).
+    assertEquals(pytorch.blas, blas);
+    assert(lines.includes(`pytorch: BLAS ${blas[0]}`));
     assert(lines.some((line) => line.startsWith("pytorch spectral (44804 params): megflow wasm ")));
   });
 });
@@ -178,6 +183,28 @@ Deno.test("benchTrainAgainstPytorch() compares a bench variant with the twin of 
     assertStringIncludes(await Deno.readTextFile(join(dir, "args.txt")), "--models cnn --expect cnn=5604");
     assertEquals(pytorch.models.cnn_textbook, { error: "bench/pytorch_twins.py reported nothing for cnn" });
   });
+});
+
+Deno.test("benchTrainAgainstPytorch() compares vivit_cross (vivit's cross recipe) with its own twin, not vivit's", async () => {
+  await withDir(PREFIX, async (dir) => {
+    const report = JSON.stringify({ models: {} });
+    const { pytorch } = await benchTrainAgainstPytorch({
+      ...TINY,
+      backends: ["wasm"],
+      models: ["vivit_cross"],
+      python: await fakePython(dir, twinsScript(dir, report)),
+    });
+    // 225012 weights: the recipe's network (cell filters, whole-grid tubelets), not the default's 463876.
+    assertStringIncludes(
+      await Deno.readTextFile(join(dir, "args.txt")),
+      "--models vivit_cross --expect vivit_cross=225012",
+    );
+    assertEquals(pytorch.models.vivit_cross, { error: "bench/pytorch_twins.py reported nothing for vivit_cross" });
+  });
+});
+
+Deno.test("vivit_cross is built with vivit's cross-subject recipe options", () => {
+  assertEquals(BENCH_VARIANTS.vivit_cross.options, MODEL_RECIPES.vivit.cross?.modelOptions);
 });
 
 Deno.test("benchTrainAgainstPytorch() without wasm among the backends skips the comparison", async () => {
@@ -204,7 +231,9 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "megflow-twin-check-" });
     try {
       const file = join(dir, "check.json");
-      const models = Object.keys(MODELS);
+      // the registered models and the bench variants with a twin of their own (vivit_cross)
+      const variants = Object.entries(BENCH_VARIANTS).filter(([, v]) => v.twin !== undefined).map(([name]) => name);
+      const models = [...Object.keys(MODELS), ...variants];
       await writeTwinCheck(file, models);
       const script = fileURLToPath(new URL("../../bench/pytorch_twins.py", import.meta.url));
       const python = "found" in torchProbe ? torchProbe.found.command : "";

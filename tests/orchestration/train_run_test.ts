@@ -122,6 +122,32 @@ Deno.test("trainRun() resumed from the last good checkpoint, past a damaged newe
   }
 });
 
+Deno.test("trainRun() with weightAverage trains as without it, validates the average and, resumed, ends bit for bit like an uninterrupted run", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const config = { ...(await tinyCrossRun(dir, 3)), patience: 5 };
+    const averaged = { ...config, weightAverage: 0.5 };
+    await trainRun(config, { runDir: `${dir}/plain`, log: () => {} });
+    await trainRun(averaged, { runDir: `${dir}/whole`, log: () => {} });
+    const metrics = async (run: string) =>
+      (await Deno.readTextFile(join(dir, run, "metrics.jsonl"))).trim().split("\n").map((line) => JSON.parse(line));
+    const [plain, whole] = [await metrics("plain"), await metrics("whole")];
+    // The same training (the average never feeds back), another validation from epoch 2 on.
+    assertEquals(whole.map((m) => m.trainLoss), plain.map((m) => m.trainLoss));
+    assertEquals(whole[0].valLoss, plain[0].valLoss);
+    assertNotEquals(whole[2].valLoss, plain[2].valLoss);
+    assertEquals(JSON.parse(await Deno.readTextFile(join(dir, "whole", "config.json"))).weightAverage, 0.5);
+    // Interrupted after epoch 2 (epoch 3's checkpoint cut short), resumed: the average continues.
+    const interrupted = `${dir}/interrupted`;
+    await trainRun(averaged, { runDir: interrupted, log: () => {} });
+    await Deno.truncate(join(interrupted, "checkpoint", "step-000003", "weights.bin"), 100);
+    await trainRun(averaged, { runDir: interrupted, resume: true, log: () => {} });
+    assertEquals(await runOutcome(interrupted), await runOutcome(`${dir}/whole`));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("trainRun() with mixupAlpha mixes the training batches only", async () => {
   const dir = await Deno.makeTempDir();
   try {

@@ -49,13 +49,16 @@ Deno.test("runConfig: a recipe sits between the defaults and the overrides, and 
   }
 });
 
-Deno.test("model_recipes: gru trains 30 epochs with label smoothing 0.1 across subjects, within one subject as measured before", () => {
-  // Chosen on leave-one-subject-out validation (docs/models.md, session 14); intra was not searched.
+Deno.test("model_recipes: gru trains 30 epochs with label smoothing 0.1 and tsa's stronger augmentation across subjects, within one subject as measured before", () => {
+  // Chosen on leave-one-subject-out validation (docs/models.md, sessions 14 and 17); intra was not searched.
   const cross = runConfig("cross", "/data", { model: "gru" });
   assertEquals([cross.epochs, cross.labelSmoothing, cross.learningRate, cross.mixupAlpha], [30, 0.1, 1e-3, 0.2]);
   assertEquals(cross.modelOptions.stem, "temporalSpatial");
+  assertEquals(cross.preprocess.at(-1), { op: "augment", sensorDropProb: 0.25, gainStd: 0.3, noiseStd: 0.2 });
+  assertEquals(cross.weightAverage, 0);
   const intra = runConfig("intra", "/data", { model: "gru" });
   assertEquals([intra.labelSmoothing, intra.mixupAlpha, intra.weightDecay], [0, 0.2, 0.01]);
+  assertEquals(intra.preprocess.at(-1), { op: "augment" }); // the shared augmentation
 });
 
 Deno.test("model_recipes: train-intra --model gru trains 40 epochs on every Intra/train chunk (chosen on cv-intra); train-cross still holds out a chunk", () => {

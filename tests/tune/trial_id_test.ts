@@ -31,6 +31,7 @@ const CONFIG: RunConfig = {
   labelSmoothing: 0,
   weightDecay: 0,
   testTimeAdaptation: "none",
+  weightAverage: 0,
 };
 
 Deno.test("trialId() is a fixed hash of the configuration, whatever the key order", async () => {
@@ -61,12 +62,13 @@ Deno.test("trialId() ignores the cache folder and changes with anything else", a
   assertNotEquals(await trialId({ ...CONFIG, mixupAlpha: 0.2 }), id);
 });
 
-Deno.test("trialId() leaves labelSmoothing, weightDecay and testTimeAdaptation out while off (older searches resume) and changes when on", async () => {
+Deno.test("trialId() leaves labelSmoothing, weightDecay, testTimeAdaptation and weightAverage out while off (older searches resume) and changes when on", async () => {
   const id = await trialId(CONFIG);
-  const { labelSmoothing: _, weightDecay: __, testTimeAdaptation: ___, ...older } = CONFIG;
+  const { labelSmoothing: _, weightDecay: __, testTimeAdaptation: ___, weightAverage: ____, ...older } = CONFIG;
   assertEquals(await trialId(older as RunConfig), id);
   const off = CONFIG;
   assertNotEquals(await trialId({ ...off, labelSmoothing: 0.1 }), id);
   assertNotEquals(await trialId({ ...off, weightDecay: 0.05 }), id);
   assertNotEquals(await trialId({ ...off, testTimeAdaptation: "entropy" }), id);
+  assertNotEquals(await trialId({ ...off, weightAverage: 0.7 }), id);
 });
