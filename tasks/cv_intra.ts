@@ -5,6 +5,10 @@
  * recording is judged once by a model that did not train on it. Intra/test is never read.
  * Takes every train-intra flag but `--validation` and `--resume`.
  *
+ * It also prints the folds' mean validation window accuracy after every epoch (`meanCurve` in
+ * `cv.json`): the curve to read a fixed epoch count from, for a final model trained on every
+ * Intra/train chunk without validation (`holdoutChunks` 0, the last epoch kept).
+ *
  * @module
  */
 import { parseArgs } from "node:util";
@@ -17,6 +21,7 @@ import { foldValidation } from "../training/chunk_folds.ts";
 import { VALIDATION_KEY } from "../training/validation_plan.ts";
 import type { RunConfig } from "../training/run_config.ts";
 import type { RecordingMetrics, RunResults } from "../evaluation/metrics.ts";
+import type { EpochMetrics } from "../training/fit.ts";
 import { LABELS } from "../core/types.ts";
 
 /** Validation pooled over the folds. */
@@ -89,6 +94,35 @@ export function poolFolds(folds: readonly RunResults[]): PooledFolds {
 }
 
 /**
+ * The mean validation window accuracy of the folds after each epoch, over the epochs every fold
+ * ran (a fold stopped early ends the curve).
+ *
+ * @param histories Each fold's `metrics.jsonl` records, in epoch order.
+ * @returns One mean per epoch, from epoch 1; empty when a fold has no validated epoch.
+ *
+ * @example
+ * ```ts
+ * import { meanCurve } from "./cv_intra.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const fold = (...acc: number[]) => acc.map((valAccuracy, i) => ({ epoch: i + 1, valAccuracy })) as never;
+ * assertEquals(meanCurve([fold(0.5, 0.75, 1), fold(0.25, 0.5)]), [0.375, 0.625]);
+ * ```
+ */
+export function meanCurve(histories: readonly (readonly EpochMetrics[])[]): number[] {
+  // Epochs validated from the first: up to the first epoch without a validation accuracy.
+  const validated = (h: readonly EpochMetrics[]) => {
+    const missing = h.findIndex((m) => m.valAccuracy === undefined);
+    return missing < 0 ? h.length : missing;
+  };
+  const epochs = histories.length > 0 ? Math.min(...histories.map(validated)) : 0;
+  return Array.from(
+    { length: epochs },
+    (_, i) => histories.reduce((sum, h) => sum + h[i].valAccuracy!, 0) / histories.length,
+  );
+}
+
+/**
  * The configuration of fold `fold` of `folds`: `config` validating on that fold, with no
  * test split (nothing but Intra/train is read).
  *
@@ -141,8 +175,18 @@ export async function main(args: string[]): Promise<void> {
     runs.push(await trainRun(foldConfig(command.config, fold, folds), { runDir: join(root, `fold-${fold}`) }));
   }
   const pooled = poolFolds(runs);
+  const histories = await Promise.all(
+    runs.map(async (_, fold) =>
+      (await Deno.readTextFile(join(root, `fold-${fold}`, "metrics.jsonl"))).split("\n").filter((line) => line.trim())
+        .map((line) => JSON.parse(line) as EpochMetrics)
+    ),
+  );
+  const curve = meanCurve(histories);
   await Deno.mkdir(root, { recursive: true });
-  await writeFileAtomic(join(root, "cv.json"), JSON.stringify({ folds, config: command.config, ...pooled }, null, 2));
+  await writeFileAtomic(
+    join(root, "cv.json"),
+    JSON.stringify({ folds, config: command.config, ...pooled, meanCurve: curve }, null, 2),
+  );
   console.log(`\ncv-intra ${command.config.model}, ${folds} folds over Intra/train (Intra/test not read):`);
   pooled.perFold.forEach((f, i) =>
     console.log(
@@ -156,6 +200,7 @@ export async function main(args: string[]): Promise<void> {
       pooled.recordingAccuracy.toFixed(3)
     } (${pooled.recordings} recordings)`,
   );
+  console.log(`  mean validation window acc per epoch: ${curve.map((a, i) => `${i + 1}: ${a.toFixed(3)}`).join(", ")}`);
   for (const m of pooled.missed) {
     console.log(
       `  missed ${m.recording}: ${m.label} voted ${m.voted} (${(100 * m.trueShare).toFixed(0)} % of windows right)`,

@@ -1,6 +1,8 @@
 /**
  * `deno task train-intra`: trains on Intra/train (one subject), validates on
- * held-out training chunks (one per class), and tests on Intra/test.
+ * held-out training chunks (one per class), and tests on Intra/test. A recipe may hold
+ * none out (gru's: 40 epochs on every chunk, the last epoch kept, its epoch count chosen on
+ * `deno task cv-intra`; training/model_recipes.ts).
  *
  * @module
  */

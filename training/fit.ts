@@ -184,7 +184,9 @@ export async function fit(
   }
   const { epochs = 10, patience = 5 } = options;
   const history = [...(options.history ?? [])];
-  const score = (m: EpochMetrics) => m.valAccuracy ?? -m.trainLoss;
+  // Without validation the last epoch is the best (FitResult.bestEpoch): its epoch number is its score. The
+  // lowest training loss, the score before, picked a noisy epoch under augmentation and mixup.
+  const score = (m: EpochMetrics) => m.valAccuracy ?? m.epoch;
   let bestEpoch = 0;
   for (const m of history) if (bestEpoch === 0 || score(m) > score(history[bestEpoch - 1])) bestEpoch = m.epoch;
   const startEpoch = history.length + 1;

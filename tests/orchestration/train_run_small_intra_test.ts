@@ -37,7 +37,12 @@ Deno.test("trainRun() intra on the small preset names the option to change, befo
   withSmallIntra(async (dir) => {
     assertEquals(SYNTH_PRESETS.small.intraTrainChunks, 1);
     const runDir = join(dir, "run");
-    const config = runConfig("intra", join(dir, "data"), { ...TINY, preprocess: [...TINY.preprocess] });
+    // One held-out chunk per class, the shared default (gru's intra recipe holds none out).
+    const config = runConfig("intra", join(dir, "data"), {
+      ...TINY,
+      preprocess: [...TINY.preprocess],
+      holdoutChunks: 1,
+    });
     const error = await assertRejects(() => trainRun(config, { runDir, log: () => {} }), RangeError);
     for (const hint of ["Intra/train", "has 1", "holdoutChunks to 0", "validationSplits", "--intra-train-chunks"]) {
       assertStringIncludes(error.message, hint);

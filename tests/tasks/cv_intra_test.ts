@@ -1,7 +1,7 @@
 import { assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
 import { writeDataset } from "../../synth/write_dataset.ts";
-import { foldConfig, main, poolFolds } from "../../tasks/cv_intra.ts";
+import { foldConfig, main, meanCurve, poolFolds } from "../../tasks/cv_intra.ts";
 import { runConfig } from "../../training/run_config.ts";
 
 Deno.test("foldConfig() validates on fold I of K and reads no test split", () => {
@@ -14,6 +14,15 @@ Deno.test("cv-intra refuses --validation, --resume and a bad --folds before read
   await assertRejects(() => main(["--validation", "holdout"]), RangeError, "drop --validation");
   await assertRejects(() => main(["--resume", "/tmp/x"]), RangeError, "drop --validation and --resume");
   await assertRejects(() => main(["--folds", "1"]), RangeError, "--folds must be an integer >= 2");
+});
+
+Deno.test("meanCurve() averages the folds' validation accuracy per epoch, up to the shortest fold", () => {
+  const fold = (...acc: (number | undefined)[]) => acc.map((valAccuracy, i) => ({ epoch: i + 1, valAccuracy }));
+  assertEquals(meanCurve([fold(0.5, 0.75, 1), fold(0.25, 0.5, 0.5)] as never), [0.375, 0.625, 0.75]);
+  assertEquals(meanCurve([fold(0.5, 0.75), fold(0.25)] as never), [0.375]);
+  // A fold without validation ends the curve where its validation ends.
+  assertEquals(meanCurve([fold(0.5, undefined), fold(0.25, 0.5)] as never), [0.375]);
+  assertEquals(meanCurve([]), []);
 });
 
 Deno.test("poolFolds() pools every fold's recordings and names the ones voted wrong", () => {
@@ -79,7 +88,8 @@ Deno.test("deno task cv-intra trains one model per fold and validates every Intr
     }
     assertStringIncludes(printed.join("\n"), "(8 recordings)");
     const cv = JSON.parse(await Deno.readTextFile(join(out, "cv.json")));
-    assertEquals([cv.folds, cv.recordings, cv.perFold.length], [2, 8, 2]);
+    assertEquals([cv.folds, cv.recordings, cv.perFold.length, cv.meanCurve.length], [2, 8, 2, 1]);
+    assertStringIncludes(printed.join("\n"), "mean validation window acc per epoch: 1: ");
     for (const fold of [0, 1]) {
       const config = JSON.parse(await Deno.readTextFile(join(out, `fold-${fold}`, "config.json")));
       assertEquals([config.validation, config.testSplits], [`fold:${fold}/2`, []]);

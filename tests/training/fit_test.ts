@@ -55,6 +55,27 @@ Deno.test("fit() lowers the loss on a separable problem and keeps the tensor cou
   optimizer.dispose();
 });
 
+Deno.test("fit() without validation keeps the last epoch as the best, whatever its training loss", async () => {
+  const model = tinyModel();
+  const optimizer = tf.train.adam(0.05);
+  const best: number[] = [];
+  // Epochs 5 and 6 train on flipped labels: their losses are far above epoch 4's, and still the last epoch is kept.
+  const flipped = (batch: Batch): Batch => ({ ...batch, ys: batch.ys.map((y) => 1 - y) });
+  const result = await fit(model, optimizer, {
+    nClasses: 2,
+    epochs: 6,
+    schedule: "constant",
+    learningRate: 0.05,
+    batches: (epoch) => from(epoch >= 5 ? batches(epoch).map(flipped) : batches(epoch)),
+    onEpoch: (metrics, isBest) => void (isBest && best.push(metrics.epoch)),
+  });
+  assertGreater(result.history[4].trainLoss, result.history[3].trainLoss);
+  assertEquals(result.bestEpoch, 6);
+  assertEquals(best, [1, 2, 3, 4, 5, 6]);
+  model.dispose();
+  optimizer.dispose();
+});
+
 Deno.test("fit() stops early when validation does not improve for `patience` epochs", async () => {
   const model = tinyModel();
   const optimizer = tf.train.adam(0.01);

@@ -57,6 +57,14 @@ Deno.test("model_recipes: gru trains 30 epochs with label smoothing 0.1 and tsa'
   assertEquals(cross.preprocess.at(-1), { op: "augment", sensorDropProb: 0.25, gainStd: 0.3, noiseStd: 0.2 });
   assertEquals(cross.weightAverage, 0);
   const intra = runConfig("intra", "/data", { model: "gru" });
-  assertEquals([intra.epochs, intra.labelSmoothing], [20, 0]);
+  assertEquals([intra.labelSmoothing, intra.mixupAlpha, intra.weightDecay], [0, 0.2, 0.01]);
   assertEquals(intra.preprocess.at(-1), { op: "augment" }); // the shared augmentation
+});
+
+Deno.test("model_recipes: train-intra --model gru trains 40 epochs on every Intra/train chunk (chosen on cv-intra); train-cross still holds out a chunk", () => {
+  const intra = runConfig("intra", "/data", { model: "gru" });
+  assertEquals([intra.epochs, intra.holdoutChunks, intra.validation], [40, 0, "holdout"]);
+  assertEquals(runConfig("cross", "/data", { model: "gru" }).holdoutChunks, 1);
+  // A --config file (or flag) still wins: one held-out chunk per class validates again.
+  assertEquals(runConfig("intra", "/data", { model: "gru", holdoutChunks: 1 }).holdoutChunks, 1);
 });

@@ -63,13 +63,13 @@ Deno.test("runConfig() lets overrides replace any field, splits and steps includ
   const steps = [{ op: "window" as const, windowSeconds: 1 }];
   const config = runConfig("intra", "/data", {
     epochs: 3,
-    model: "gru",
+    model: "cascade", // a recipe that leaves holdoutChunks alone (gru's intra recipe sets 0)
     testSplits: ["Intra/other"],
     preprocess: steps,
     seed: 0,
     cacheDir: "/cache",
   });
-  assertEquals([config.epochs, config.model, config.seed, config.cacheDir], [3, "gru", 0, "/cache"]);
+  assertEquals([config.epochs, config.model, config.seed, config.cacheDir], [3, "cascade", 0, "/cache"]);
   assertEquals(config.testSplits, ["Intra/other"]);
   assertEquals(config.preprocess, steps); // not re-strided
   assertEquals(config.trainSplits, ["Intra/train"]);
