@@ -31,6 +31,7 @@ import { finalConfig, planSearch, type SearchPlan, type SearchSettings } from ".
 import { renderSearchReport } from "./report.ts";
 import { isTrialFinished, runTrial, type TrialRunner, type TrialSpec } from "./run_trial.ts";
 import { runTrials } from "./run_trials.ts";
+import { searchBase } from "./search_base.ts";
 import { readTrialRow, type TrialRow } from "./trial_row.ts";
 import { trialsTable, writeTrialsTable } from "./trials_table.ts";
 
@@ -109,6 +110,14 @@ export function trialRowsReader(out: string): (trials: TrialSpec[]) => Promise<T
 export async function runSearch(settings: SearchSettings, options: RunSearchOptions): Promise<SearchResult> {
   const { out } = options;
   const log = options.log ?? ((line: string) => console.error(line));
+  const base = searchBase(settings.base);
+  if (base !== settings.base) {
+    log(
+      `tune: ${base.model}'s ${base.task} configuration holds no chunk out; a search ranks its trials by ` +
+        `validation, so they hold one chunk per class out (holdoutChunks 1)`,
+    );
+    settings = { ...settings, base };
+  }
   const workers = options.workers ?? 1;
   if (!Number.isSafeInteger(workers) || workers < 1) {
     throw new RangeError(`Cannot search: workers must be a positive integer, got ${workers}`);

@@ -149,3 +149,16 @@ Deno.test("runSearch() refuses a search folder or cache in the data folder, also
     assertEquals([...Deno.readDirSync(join(dir, "data"))], []);
     assertEquals(fake.calls.length, 0);
   }));
+
+Deno.test("runSearch() holds one chunk per class out for trials whose recipe holds none out (gru within one subject)", () =>
+  withTempDir(async (out) => {
+    const base = runConfig("intra", "/data", { epochs: 4, model: "gru" });
+    assertEquals(base.holdoutChunks, 0); // gru's intra recipe trains its final model on every chunk
+    const fake = fakeRunner(byRate);
+    const lines: string[] = [];
+    await runSearch(settings({ base }), { out, runner: fake.runner, log: (l) => lines.push(l) });
+    for (const call of fake.calls) assertEquals(call.config.holdoutChunks, 1);
+    assert(lines.some((l) => l.includes("holdoutChunks 1")), lines.join("\n"));
+    const saved = JSON.parse(await Deno.readTextFile(join(out, "search.json")));
+    assertEquals(saved.settings.base.holdoutChunks, 1); // a continued search trains its trials the same way
+  }));
