@@ -7,27 +7,15 @@ import { shuffleIntoBatches } from "../../operators/shuffle_into_batches.ts";
 import { type EpochMetrics, fit, learningRateAt } from "../../training/fit.ts";
 import { loadCheckpoint, saveCheckpoint } from "../../training/checkpoint.ts";
 import { Random } from "../../core/random.ts";
+import { TOY_RECORDING, toyBatches } from "./_toy_batches.ts";
 import type { PullGate } from "../../core/pull_gate.ts";
 import { withSeededRandom } from "../../core/with_seeded_random.ts";
-import type { Batch, Recording, Window } from "../../core/types.ts";
+import type { Batch, Window } from "../../core/types.ts";
 
 await tf.setBackend("cpu");
 
-const recording = { path: "rest_1_1.h5", subject: "1" } as Recording;
-
-/** Batches of 8 examples [4, 6]: class 0 has mean +1 on the first feature, class 1 mean -1. */
-function batches(seed: number, count = 4): Batch[] {
-  const random = new Random(seed);
-  return Array.from({ length: count }, () => {
-    const xs = new Float32Array(8 * 24);
-    const ys = new Int32Array(8);
-    for (let i = 0; i < 8; i++) {
-      ys[i] = i % 2;
-      for (let j = 0; j < 24; j++) xs[i * 24 + j] = random.normal() * 0.5 + (j === 0 ? (ys[i] ? -1 : 1) : 0);
-    }
-    return { xs, shape: [8, 4, 6], ys, recordings: Array(8).fill(recording), startSamples: Array(8).fill(0) };
-  });
-}
+const recording = TOY_RECORDING;
+const batches = (seed: number, count = 4) => toyBatches(seed, count);
 
 function tinyModel(): tfl.LayersModel {
   return tfl.sequential({

@@ -5,8 +5,7 @@ import { assertAlmostEquals, assertEquals, assertNotEquals, assertRejects, asser
 import { from } from "rxjs";
 import { WeightAverage } from "../../training/weight_average.ts";
 import { fit } from "../../training/fit.ts";
-import { Random } from "../../core/random.ts";
-import type { Batch, Recording } from "../../core/types.ts";
+import { toyBatches } from "./_toy_batches.ts";
 
 await tf.setBackend("cpu");
 
@@ -37,20 +36,7 @@ function setAll(model: tfl.LayersModel, f: (i: number, j: number) => number): vo
   });
 }
 
-const recording = { path: "rest_1_1.h5", subject: "1" } as Recording;
-
-function batches(seed: number, count = 3): Batch[] {
-  const random = new Random(seed);
-  return Array.from({ length: count }, () => {
-    const xs = new Float32Array(8 * 24);
-    const ys = new Int32Array(8);
-    for (let i = 0; i < 8; i++) {
-      ys[i] = i % 2;
-      for (let j = 0; j < 24; j++) xs[i * 24 + j] = random.normal() * 0.5 + (j === 0 ? (ys[i] ? -1 : 1) : 0);
-    }
-    return { xs, shape: [8, 4, 6], ys, recordings: Array(8).fill(recording), startSamples: Array(8).fill(0) };
-  });
-}
+const batches = (seed: number, count = 3) => toyBatches(seed, count);
 
 Deno.test("WeightAverage: update() is the exponential moving average of every weight, moving statistics included", async () => {
   const model = bnModel();
