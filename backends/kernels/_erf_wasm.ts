@@ -46,52 +46,68 @@ const i32x4 = (value: number) => {
   const bytes = [...new Uint8Array(Int32Array.of(value).buffer)];
   return simd(0x0c, ...bytes, ...bytes, ...bytes, ...bytes);
 };
-const F32X4_ABS = simd(0xe0), F32X4_NEG = simd(0xe1), F32X4_NEAREST = simd(0x6a);
+const F32X4_NEG = simd(0xe1), F32X4_NEAREST = simd(0x6a);
 const I32X4_TRUNC_SAT_F32X4_S = simd(0xf8), I32X4_ADD = simd(0xae), I32X4_SHL = simd(0xab);
 const V128_OR = simd(0x50);
+
+/** `F32X4_ABS`: the lane-wise absolute value (callers pass `|x|` to {@linkcode erfTermsCode}). */
+export const F32X4_ABS = simd(0xe0);
+
+/**
+ * From the v128 local `v` (`|x|`, or `|u|` for GELU's `u = x / sqrt 2`): sets the v128 locals
+ * `t = 1 / (1 + p v)` and `e = exp(-v^2)`; `w = max(-v^2, -87)`, `k = nearest(w log2 e)`,
+ * `r = w - k ln2` (two parts) and `exp(r)` by a degree-6 polynomial, times `2^k`. `r` and `k`
+ * are scratch v128 locals. Leaves nothing on the stack.
+ */
+export function erfTermsCode(v: number, t: number, e: number, r: number, k: number): number[] {
+  return [
+    // t = 1 / (1 + p v)
+    ...[...f32x4(1), ...f32x4(1), ...f32x4(ERF_P), ...get(v), ...F32X4_MUL, ...F32X4_ADD, ...F32X4_DIV, ...set(t)],
+    // w = max(-v^2, -87): k = nearest(w log2 e), r = w - k ln2 (two parts)
+    ...[...get(v), ...get(v), ...F32X4_MUL, ...F32X4_NEG, ...f32x4(-87), ...F32X4_MAX, ...tee(r)],
+    ...[...f32x4(Math.LOG2E), ...F32X4_MUL, ...F32X4_NEAREST, ...set(k)],
+    ...[...get(r), ...get(k), ...f32x4(0.693359375), ...F32X4_MUL, ...F32X4_SUB],
+    ...[...get(k), ...f32x4(-2.12194440e-4), ...F32X4_MUL, ...F32X4_SUB, ...set(r)],
+    // exp(r) = 1 + r (1 + r (1/2 + r (1/6 + r (1/24 + r (1/120 + r / 720)))))
+    ...[...f32x4(1 / 720), ...get(r), ...F32X4_MUL, ...f32x4(1 / 120), ...F32X4_ADD],
+    ...[...get(r), ...F32X4_MUL, ...f32x4(1 / 24), ...F32X4_ADD],
+    ...[...get(r), ...F32X4_MUL, ...f32x4(1 / 6), ...F32X4_ADD],
+    ...[...get(r), ...F32X4_MUL, ...f32x4(0.5), ...F32X4_ADD],
+    ...[...get(r), ...F32X4_MUL, ...f32x4(1), ...F32X4_ADD],
+    ...[...get(r), ...F32X4_MUL, ...f32x4(1), ...F32X4_ADD],
+    // times 2^k: (k + 127) << 23 as float32 bits
+    ...[...get(k), ...I32X4_TRUNC_SAT_F32X4_S, ...i32x4(127), ...I32X4_ADD, ...i32(23), ...I32X4_SHL],
+    ...F32X4_MUL,
+    ...set(e),
+  ];
+}
+
+/**
+ * Pushes `erf(x) = (1 - t (a1 + t (a2 + t (a3 + t (a4 + t a5)))) e) | sign bit of x` from the
+ * v128 locals `t` and `e` that {@linkcode erfTermsCode} set from `|x|`, and the v128 local `x`.
+ */
+export function erfFromTermsCode(x: number, t: number, e: number): number[] {
+  const [a1, a2, a3, a4, a5] = ERF_A;
+  return [
+    ...f32x4(1),
+    ...[...f32x4(a5), ...get(t), ...F32X4_MUL, ...f32x4(a4), ...F32X4_ADD],
+    ...[...get(t), ...F32X4_MUL, ...f32x4(a3), ...F32X4_ADD],
+    ...[...get(t), ...F32X4_MUL, ...f32x4(a2), ...F32X4_ADD],
+    ...[...get(t), ...F32X4_MUL, ...f32x4(a1), ...F32X4_ADD],
+    ...[...get(t), ...F32X4_MUL, ...get(e), ...F32X4_MUL, ...F32X4_SUB],
+    ...[...get(x), ...i32x4(-0x80000000), ...V128_AND, ...V128_OR],
+  ];
+}
 
 /** `erf(src, dst, n)`: `n / 4` groups of four float32 values (byte offsets). */
 function erfCode(): number[] {
   const [SRC, DST, N] = [0, 1, 2];
   const [X, V, T, E, R, K] = [3, 4, 5, 6, 7, 8]; // v128 locals
-  const [a1, a2, a3, a4, a5] = ERF_A;
-  // t = 1 / (1 + p v)
-  const tOf = [...f32x4(1), ...f32x4(1), ...f32x4(ERF_P), ...get(V), ...F32X4_MUL, ...F32X4_ADD, ...F32X4_DIV];
-  // w = max(-v^2, -87): k = nearest(w log2 e), r = w - k ln2 (two parts)
-  const expOfMinusSquare = [
-    ...[...get(V), ...get(V), ...F32X4_MUL, ...F32X4_NEG, ...f32x4(-87), ...F32X4_MAX, ...tee(R)],
-    ...[...f32x4(Math.LOG2E), ...F32X4_MUL, ...F32X4_NEAREST, ...set(K)],
-    ...[...get(R), ...get(K), ...f32x4(0.693359375), ...F32X4_MUL, ...F32X4_SUB],
-    ...[...get(K), ...f32x4(-2.12194440e-4), ...F32X4_MUL, ...F32X4_SUB, ...set(R)],
-    // exp(r) = 1 + r (1 + r (1/2 + r (1/6 + r (1/24 + r (1/120 + r / 720)))))
-    ...[...f32x4(1 / 720), ...get(R), ...F32X4_MUL, ...f32x4(1 / 120), ...F32X4_ADD],
-    ...[...get(R), ...F32X4_MUL, ...f32x4(1 / 24), ...F32X4_ADD],
-    ...[...get(R), ...F32X4_MUL, ...f32x4(1 / 6), ...F32X4_ADD],
-    ...[...get(R), ...F32X4_MUL, ...f32x4(0.5), ...F32X4_ADD],
-    ...[...get(R), ...F32X4_MUL, ...f32x4(1), ...F32X4_ADD],
-    ...[...get(R), ...F32X4_MUL, ...f32x4(1), ...F32X4_ADD],
-    // times 2^k: (k + 127) << 23 as float32 bits
-    ...[...get(K), ...I32X4_TRUNC_SAT_F32X4_S, ...i32x4(127), ...I32X4_ADD, ...i32(23), ...I32X4_SHL],
-    ...F32X4_MUL,
-    ...set(E),
-  ];
-  // poly = t (a1 + t (a2 + t (a3 + t (a4 + t a5))))
-  const poly = [
-    ...[...f32x4(a5), ...get(T), ...F32X4_MUL, ...f32x4(a4), ...F32X4_ADD],
-    ...[...get(T), ...F32X4_MUL, ...f32x4(a3), ...F32X4_ADD],
-    ...[...get(T), ...F32X4_MUL, ...f32x4(a2), ...F32X4_ADD],
-    ...[...get(T), ...F32X4_MUL, ...f32x4(a1), ...F32X4_ADD],
-    ...[...get(T), ...F32X4_MUL],
-  ];
   const body = [
     ...[...get(SRC), ...v128Load(0), ...tee(X), ...F32X4_ABS, ...set(V)],
-    ...[...tOf, ...set(T)],
-    ...expOfMinusSquare,
+    ...erfTermsCode(V, T, E, R, K),
     // dst = (1 - poly e) | sign bit of x
-    ...get(DST),
-    ...[...f32x4(1), ...poly, ...get(E), ...F32X4_MUL, ...F32X4_SUB],
-    ...[...get(X), ...i32x4(-0x80000000), ...V128_AND, ...V128_OR],
-    ...v128Store(0),
+    ...[...get(DST), ...erfFromTermsCode(X, T, E), ...v128Store(0)],
     ...[...get(SRC), ...i32(16), ...ADD, ...set(SRC), ...get(DST), ...i32(16), ...ADD, ...set(DST)],
     ...[...get(N), ...i32(4), ...SUB, ...tee(N), ...i32(0), ...GT_S, ...brIf(0)],
   ];

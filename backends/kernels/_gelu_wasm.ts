@@ -15,10 +15,7 @@ import {
   brIf,
   END,
   F32X4_ADD,
-  F32X4_DIV,
-  F32X4_MAX,
   F32X4_MUL,
-  F32X4_SUB,
   f32x4Const as f32x4,
   get,
   GT_S,
@@ -27,66 +24,32 @@ import {
   LOOP,
   moduleBytes,
   set,
-  simd,
   SUB,
   tee,
   uleb,
   V128,
-  V128_AND,
   v128Load,
   v128Store,
   vec,
 } from "../../core/_wasm_asm.ts";
-import { ERF_A, ERF_P } from "./_erf_wasm.ts";
+import { ERF_A, ERF_P, erfFromTermsCode, erfTermsCode, F32X4_ABS } from "./_erf_wasm.ts";
 
 /** `1 / sqrt 2` and `1 / sqrt(2 pi)` as float32. */
 const RSQRT2 = Math.fround(Math.SQRT1_2);
 const RSQRT2PI = Math.fround(1 / Math.sqrt(2 * Math.PI));
 
-/** A `v128.const` of four equal int32 values. */
-const i32x4 = (value: number) => {
-  const bytes = [...new Uint8Array(Int32Array.of(value).buffer)];
-  return simd(0x0c, ...bytes, ...bytes, ...bytes, ...bytes);
-};
-const F32X4_ABS = simd(0xe0), F32X4_NEG = simd(0xe1), F32X4_NEAREST = simd(0x6a);
-const I32X4_TRUNC_SAT_F32X4_S = simd(0xf8), I32X4_ADD = simd(0xae), I32X4_SHL = simd(0xab);
-const V128_OR = simd(0x50);
-
 /**
  * From the v128 local `x`: sets `cdf` to `0.5 (1 + erf(x / sqrt 2))` and `e` to `exp(-x^2 / 2)`
- * (locals `u, v, t, r, k` are scratch).
+ * (locals `u, v, t, r, k` are scratch), with `_erf_wasm.ts`'s code for erf's terms and value.
  */
 function cdfAndExp(x: number, cdf: number, e: number, [u, v, t, r, k]: number[]): number[] {
-  const [a1, a2, a3, a4, a5] = ERF_A;
   return [
     ...[...get(x), ...f32x4(RSQRT2), ...F32X4_MUL, ...tee(u), ...F32X4_ABS, ...set(v)],
-    // t = 1 / (1 + p v)
-    ...[...f32x4(1), ...f32x4(1), ...f32x4(ERF_P), ...get(v), ...F32X4_MUL, ...F32X4_ADD, ...F32X4_DIV, ...set(t)],
-    // w = max(-v^2, -87): k = nearest(w log2 e), r = w - k ln2 (two parts)
-    ...[...get(v), ...get(v), ...F32X4_MUL, ...F32X4_NEG, ...f32x4(-87), ...F32X4_MAX, ...tee(r)],
-    ...[...f32x4(Math.LOG2E), ...F32X4_MUL, ...F32X4_NEAREST, ...set(k)],
-    ...[...get(r), ...get(k), ...f32x4(0.693359375), ...F32X4_MUL, ...F32X4_SUB],
-    ...[...get(k), ...f32x4(-2.12194440e-4), ...F32X4_MUL, ...F32X4_SUB, ...set(r)],
-    // exp(r) = 1 + r (1 + r (1/2 + r (1/6 + r (1/24 + r (1/120 + r / 720)))))
-    ...[...f32x4(1 / 720), ...get(r), ...F32X4_MUL, ...f32x4(1 / 120), ...F32X4_ADD],
-    ...[...get(r), ...F32X4_MUL, ...f32x4(1 / 24), ...F32X4_ADD],
-    ...[...get(r), ...F32X4_MUL, ...f32x4(1 / 6), ...F32X4_ADD],
-    ...[...get(r), ...F32X4_MUL, ...f32x4(0.5), ...F32X4_ADD],
-    ...[...get(r), ...F32X4_MUL, ...f32x4(1), ...F32X4_ADD],
-    ...[...get(r), ...F32X4_MUL, ...f32x4(1), ...F32X4_ADD],
-    ...[...get(k), ...I32X4_TRUNC_SAT_F32X4_S, ...i32x4(127), ...I32X4_ADD, ...i32(23), ...I32X4_SHL],
-    ...F32X4_MUL,
-    ...set(e),
-    // erf = (1 - t (a1 + t (a2 + t (a3 + t (a4 + t a5)))) e) | sign bit of u; cdf = 0.5 + 0.5 erf
+    ...erfTermsCode(v, t, e, r, k),
+    // cdf = 0.5 + 0.5 erf(u)
     ...f32x4(0.5),
     ...f32x4(0.5),
-    ...f32x4(1),
-    ...[...f32x4(a5), ...get(t), ...F32X4_MUL, ...f32x4(a4), ...F32X4_ADD],
-    ...[...get(t), ...F32X4_MUL, ...f32x4(a3), ...F32X4_ADD],
-    ...[...get(t), ...F32X4_MUL, ...f32x4(a2), ...F32X4_ADD],
-    ...[...get(t), ...F32X4_MUL, ...f32x4(a1), ...F32X4_ADD],
-    ...[...get(t), ...F32X4_MUL, ...get(e), ...F32X4_MUL, ...F32X4_SUB],
-    ...[...get(u), ...i32x4(-0x80000000), ...V128_AND, ...V128_OR],
+    ...erfFromTermsCode(u, t, e),
     ...[...F32X4_MUL, ...F32X4_ADD, ...set(cdf)],
   ];
 }
