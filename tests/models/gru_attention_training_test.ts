@@ -10,19 +10,9 @@ import { registerWasmTrainingKernels } from "../../backends/kernels/mod.ts";
 import { Random } from "../../core/random.ts";
 import { MODEL_RECIPES } from "../../training/model_recipes.ts";
 import { withSeededRandom } from "../../core/with_seeded_random.ts";
+import { relativeError } from "../backends/kernels/_parity.ts";
 
 registerWasmTrainingKernels();
-
-/** max |a - b| / max |b|. */
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
 
 const [BATCH, CHANS, TIMES, STEPS] = [8, 12, 100, 3];
 

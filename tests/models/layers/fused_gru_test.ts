@@ -9,19 +9,9 @@ import { Random } from "../../../core/random.ts";
 import { assertConfigRoundTrip } from "./_config.ts";
 import { gruSequence, gruSequenceWithOps } from "../../../models/layers/_gru_sequence.ts";
 import { simdSupported } from "../../../models/layers/_gru_steps.ts";
+import { relativeError } from "../../backends/kernels/_parity.ts";
 
 registerWasmTrainingKernels();
-
-/** max |a - b| / max |b|. */
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
 
 function normals(random: Random, n: number, scale = 1): Float32Array {
   return Float32Array.from({ length: n }, () => scale * random.normal());
