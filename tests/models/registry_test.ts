@@ -1,8 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
-import * as tfl from "@tensorflow/tfjs-layers";
+import type * as tfl from "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
 import { assert, assertAlmostEquals, assertEquals, assertLess, assertStringIncludes, assertThrows } from "@std/assert";
 import { buildModel, MODELS, type SignalShape } from "../../models/registry.ts";
+import { reloadThroughJson } from "./_reload_through_json.ts";
 
 await tf.setBackend("cpu");
 
@@ -191,15 +192,7 @@ function modelTests(
 
   Deno.test(`${label}: a saved and reloaded model predicts exactly the same`, async () => {
     const model = buildModel(name, signal, N_OUTPUTS, options);
-    let saved: tf.io.ModelArtifacts | undefined;
-    await model.save(tf.io.withSaveHandler((artifacts) => {
-      saved = artifacts;
-      return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } });
-    }));
-    assert(saved !== undefined);
-    // through JSON, as a model.json on disk would be
-    saved.modelTopology = JSON.parse(JSON.stringify(saved.modelTopology));
-    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved));
+    const loaded = await reloadThroughJson(model);
     const x = tf.randomNormal([2, ...shape], 0, 1, "float32", 11);
     const [a, b] = [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
     // tfjs re-applies max-norm constraints when it loads weights; a weight vector whose norm

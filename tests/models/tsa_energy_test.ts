@@ -7,6 +7,7 @@ import { buildModel } from "../../models/registry.ts";
 import { adaptBatchNorm, hasBatchNorm } from "../../training/adapt_batch_norm.ts";
 import type { PreprocessStep } from "../../pipeline/preprocess.ts";
 import { writeRecording } from "../_recordings.ts";
+import { reloadThroughJson } from "./_reload_through_json.ts";
 
 await tf.setBackend("cpu");
 
@@ -95,14 +96,7 @@ Deno.test("tsa() with an energy embedding and token BatchNorm: a saved and reloa
     depth: 2,
     ...ENERGY,
   });
-  let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler((artifacts) => {
-    saved = artifacts;
-    return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } });
-  }));
-  assert(saved !== undefined);
-  saved.modelTopology = JSON.parse(JSON.stringify(saved.modelTopology));
-  const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved));
+  const loaded = await reloadThroughJson(model);
   assertEquals(loaded.getLayer("segment_energy").outputShape, [null, 6, 4, 8]);
   const x = tf.randomNormal([2, 12, 40], 0, 1, "float32", 11);
   const [a, b] = [Array.from((model.predict(x) as tf.Tensor).dataSync()), (loaded.predict(x) as tf.Tensor).dataSync()];

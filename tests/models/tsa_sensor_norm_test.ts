@@ -6,6 +6,7 @@ import { tsa } from "../../models/tsa.ts";
 import { adaptBatchNorm, hasBatchNorm } from "../../training/adapt_batch_norm.ts";
 import type { PreprocessStep } from "../../pipeline/preprocess.ts";
 import { writeRecording } from "../_recordings.ts";
+import { reloadThroughJson } from "./_reload_through_json.ts";
 
 await tf.setBackend("cpu");
 
@@ -52,14 +53,7 @@ Deno.test("tsa() embeddingNorm sensorBatch centres every sensor's token features
 
 Deno.test("tsa() with embeddingNorm sensorBatch: a saved and reloaded model predicts the same", async () => {
   const model = tsa({ nChans: 6, nTimes: 20 }, 4, { ...SMALL, embeddingNorm: "sensorBatch", depth: 2, routers: 2 });
-  let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler((artifacts) => {
-    saved = artifacts;
-    return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } });
-  }));
-  assert(saved !== undefined);
-  saved.modelTopology = JSON.parse(JSON.stringify(saved.modelTopology));
-  const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved));
+  const loaded = await reloadThroughJson(model);
   const x = unevenWindows();
   const [a, b] = [(model.predict(x) as tf.Tensor).dataSync(), (loaded.predict(x) as tf.Tensor).dataSync()];
   a.forEach((value, i) => assertAlmostEquals(b[i], value, 1e-6));

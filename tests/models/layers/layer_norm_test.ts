@@ -6,6 +6,7 @@ import { LayerNorm } from "../../../models/layers/layer_norm.ts";
 import { layerNormKernelRuns } from "../../../models/layers/_fused_layer_norm.ts";
 import { registerWasmTrainingKernels } from "../../../backends/kernels/mod.ts";
 import { assertConfigRoundTrip } from "./_config.ts";
+import { reloadThroughJson } from "../_reload_through_json.ts";
 
 await tf.setBackend("cpu");
 
@@ -153,12 +154,7 @@ Deno.test("a model with LayerNorm saves and loads back with the same config, wei
   const model = tfl.model({ inputs: input, outputs: output });
   const norm = model.getLayer("norm");
   norm.setWeights([tf.randomNormal([6], 1, 0.3, "float32", 7), tf.randomNormal([6], 0, 0.3, "float32", 8)]);
-  let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler((artifacts) => {
-    saved = artifacts;
-    return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } });
-  }));
-  const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
+  const loaded = await reloadThroughJson(model);
   assertEquals(loaded.getLayer("norm").getConfig(), norm.getConfig());
   loaded.getWeights().forEach((w, i) => assertClose(w, model.getWeights()[i], 0));
   const x = tf.randomNormal([2, 3, 6], 0, 2, "float32", 9);
