@@ -109,14 +109,20 @@ export interface WasmFunction {
   code: number[];
 }
 
-/** A module that imports `env.memory` and exports `functions` (i32 parameters, no results). */
-export function moduleBytes(functions: WasmFunction[]): Uint8Array {
+/**
+ * A module that imports `env.memory` and exports `functions` (i32 parameters, no results).
+ * With `sharedMaximumPages`, the imported memory is a shared one of at most that many 64 KiB
+ * pages (`new WebAssembly.Memory({ initial, maximum, shared: true })`), for a module that runs
+ * on two threads (`core/_helper_thread.ts`); the code is the same.
+ */
+export function moduleBytes(functions: WasmFunction[], sharedMaximumPages?: number): Uint8Array {
   const arities = [...new Set(functions.map((f) => f.nParams))];
   const type = (n: number) => [0x60, ...vec(new Array(n).fill([I32])), ...vec([])];
+  const limits = sharedMaximumPages === undefined ? [0x00, 0x01] : [0x03, 0x01, ...uleb(sharedMaximumPages)];
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vec(arities.map(type))),
-    ...section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, 0x01]])),
+    ...section(2, vec([[...name("env"), ...name("memory"), 0x02, ...limits]])),
     ...section(3, vec(functions.map((f) => uleb(arities.indexOf(f.nParams))))),
     ...section(7, vec(functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
     ...section(10, vec(functions.map((f) => [...uleb(f.code.length), ...f.code]))),

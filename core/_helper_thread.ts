@@ -1,0 +1,259 @@
+/**
+ * The second core for megflow's WebAssembly kernels: one helper thread that computes part of a
+ * large matrix product while the calling thread computes the rest.
+ *
+ * tfjs's wasm backend runs on one thread under Deno (its threaded build does not start here), so
+ * a training step leaves the machine's second core idle. The helper is a `node:worker_threads`
+ * worker (unref'd: it never keeps the process alive) holding an instance of `_wasm_gemm.ts`'s
+ * product module over a **shared** WebAssembly memory. The caller copies the helper's operands
+ * into that memory, {@linkcode HelperThread.start}s a task, computes its own rows in place,
+ * then {@linkcode HelperThread.join}s (`Atomics.wait`: no spinning, no event loop needed) and
+ * copies the helper's rows back. Both threads run the same compiled code (the module is compiled
+ * once and posted to the worker), and a split by output rows computes every output with the same
+ * instructions in the same order as one thread does, so results are bit for bit those of one
+ * thread (`tests/core/_helper_thread_test.ts`, `tests/backends/kernels/gemm_mat_mul_test.ts`).
+ *
+ * The helper starts on first use and is ready a few hundred milliseconds later; until then
+ * (and when it cannot start, or `MEGFLOW_KERNEL_THREADS=1`, or {@linkcode setKernelThreads}(1)),
+ * {@linkcode helperThread} returns null and callers compute everything on their own thread.
+ *
+ * @module
+ */
+import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
+import { compileWithFallback, gemmFunctions } from "./_wasm_gemm.ts";
+
+/** Slots of the control block (an `Int32Array` over a `SharedArrayBuffer`). */
+export const CONTROL = Object.freeze({
+  /** Sequence number of the last task requested (main thread writes, helper waits on it). */
+  request: 0,
+  /** Sequence number of the last task finished (helper writes, main thread waits on it). */
+  done: 1,
+  /** 1 once the helper has instantiated its modules. */
+  ready: 2,
+  /** Tasks that threw since the start (the helper also prints the error). */
+  failed: 3,
+  /** The task of the last request (one of {@linkcode TASKS}). */
+  task: 4,
+  /** First of the task's integer arguments. */
+  args: 5,
+  /** Slots in all. */
+  size: 32,
+});
+
+/** The helper's tasks; their integer arguments follow the product functions' (bytes, elements). */
+export const TASKS = Object.freeze({
+  /** `gemm(a, b, c, m, k, n, lda, ldb, ldc, accumulate)` of `_wasm_gemm.ts` (byte pointers and strides). */
+  gemm: 1,
+  /**
+   * `c = a^T b` in chunks of `chunk` rows of `a` and `b` (each added to `c`), as
+   * `backends/kernels/gemm_mat_mul.ts` runs it: `(a, b, c, m, k, n, lda, ldb, ldc, chunk)`.
+   */
+  gemmTNChunked: 2,
+  /**
+   * `_gru_rows.ts`'s `forwardRows` on an attached GRU kernel memory:
+   * `(space, batch, steps, units, first, count)`.
+   */
+  gruForward: 3,
+  /** `_gru_rows.ts`'s `backwardRows`, arguments as {@linkcode TASKS.gruForward}'s. */
+  gruBackward: 4,
+});
+
+/** Largest shared memory, in 64 KiB pages (1 GiB; only what is used is resident). */
+export const SHARED_MAXIMUM_PAGES = 16384;
+
+const PAGE = 65536;
+
+/** How long {@linkcode HelperThread.join} waits for a task before it gives up (ms). */
+const JOIN_TIMEOUT_MS = 120_000;
+
+/**
+ * One helper thread and its shared memory (float32 element offsets in
+ * {@linkcode HelperThread.f32}).
+ */
+export class HelperThread {
+  /** The memory the helper's product module works in, shared with the helper. */
+  readonly memory: WebAssembly.Memory;
+  readonly #control: Int32Array;
+  readonly #worker: Worker;
+  readonly #port: MessagePort;
+  #spaces = 0;
+  #view: Float32Array;
+  #sequence = 0;
+  #busy = false;
+  #failedBefore = 0;
+
+  /** Starts the worker (asynchronously: {@linkcode HelperThread.ready} says when it can take tasks). */
+  constructor() {
+    this.memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAXIMUM_PAGES, shared: true });
+    this.#view = new Float32Array(this.memory.buffer as unknown as ArrayBuffer);
+    this.#control = new Int32Array(new SharedArrayBuffer(4 * CONTROL.size));
+    const module = compileWithFallback(gemmFunctions, SHARED_MAXIMUM_PAGES);
+    this.#worker = new Worker(new URL("./_helper_thread_worker.ts", import.meta.url));
+    this.#worker.unref();
+    const { port1, port2 } = new MessageChannel();
+    this.#port = port1;
+    this.#worker.postMessage({ control: this.#control.buffer, memory: this.memory, module, port: port2 }, [port2]);
+  }
+
+  /**
+   * Makes `module` instantiated over the shared `memory` available to the helper's tasks (it
+   * instantiates it before its next task).
+   *
+   * @returns the space id to pass to tasks that work in that memory
+   */
+  attach(module: WebAssembly.Module, memory: WebAssembly.Memory): number {
+    const space = ++this.#spaces;
+    this.#port.postMessage({ space, module, memory });
+    return space;
+  }
+
+  /** Whether the helper has started and can take a task. */
+  get ready(): boolean {
+    return Atomics.load(this.#control, CONTROL.ready) === 1;
+  }
+
+  /** The float32 view of the whole shared memory. */
+  get f32(): Float32Array {
+    return this.#view;
+  }
+
+  /**
+   * Makes room for `floats` float32 values; returns the view of the whole memory (a new one
+   * when it grew).
+   *
+   * @throws {RangeError} when that is more than {@linkcode SHARED_MAXIMUM_PAGES} pages
+   */
+  reserve(floats: number): Float32Array {
+    const bytes = 4 * floats;
+    const have = this.memory.buffer.byteLength;
+    if (bytes > have) {
+      const pages = Math.ceil((bytes - have) / PAGE);
+      if (have / PAGE + pages > SHARED_MAXIMUM_PAGES) {
+        throw new RangeError(`HelperThread: ${floats} floats exceed the shared memory's maximum`);
+      }
+      this.memory.grow(pages);
+      this.#view = new Float32Array(this.memory.buffer as unknown as ArrayBuffer);
+    }
+    return this.#view;
+  }
+
+  /** Whether `floats` float32 values fit in the shared memory at its largest. */
+  fits(floats: number): boolean {
+    return 4 * floats <= SHARED_MAXIMUM_PAGES * PAGE;
+  }
+
+  /**
+   * Hands `task` (one of {@linkcode TASKS}) with its integer arguments to the helper; returns at
+   * once. Every `start` must be followed by a {@linkcode HelperThread.join} before the next.
+   *
+   * @throws {Error} when the helper is not ready or still runs a task
+   */
+  start(task: number, args: number[]): void {
+    if (!this.ready) throw new Error("HelperThread: not ready");
+    if (this.#busy) throw new Error("HelperThread: start before the previous task was joined");
+    if (args.length > CONTROL.size - CONTROL.args) throw new RangeError("HelperThread: too many arguments");
+    const control = this.#control;
+    Atomics.store(control, CONTROL.task, task);
+    args.forEach((value, i) => Atomics.store(control, CONTROL.args + i, value));
+    this.#busy = true;
+    this.#failedBefore = Atomics.load(control, CONTROL.failed);
+    Atomics.store(control, CONTROL.request, ++this.#sequence);
+    Atomics.notify(control, CONTROL.request);
+  }
+
+  /**
+   * Waits until the helper has finished the task of the last {@linkcode HelperThread.start}.
+   *
+   * @throws {Error} when the task failed in the helper, or did not finish within two minutes
+   */
+  join(): void {
+    if (!this.#busy) return;
+    const control = this.#control;
+    const deadline = performance.now() + JOIN_TIMEOUT_MS;
+    for (;;) {
+      const done = Atomics.load(control, CONTROL.done);
+      if (done === this.#sequence) break;
+      if (performance.now() > deadline) throw new Error("HelperThread: the helper did not finish its task");
+      Atomics.wait(control, CONTROL.done, done, 1000);
+    }
+    this.#busy = false;
+    if (Atomics.load(control, CONTROL.failed) !== this.#failedBefore) throw new Error("HelperThread: the task failed");
+  }
+}
+
+/** Whether megflow's kernels may use a helper thread (`MEGFLOW_KERNEL_THREADS=1` turns it off). */
+function defaultThreads(): 1 | 2 {
+  let setting: string | undefined;
+  try {
+    setting = Deno.env.get("MEGFLOW_KERNEL_THREADS");
+  } catch {
+    setting = undefined; // no env permission: the default
+  }
+  if (setting === "1") return 1;
+  return (navigator.hardwareConcurrency ?? 1) >= 2 ? 2 : 1;
+}
+
+let threads: 1 | 2 | undefined;
+let helper: HelperThread | null | undefined;
+
+/**
+ * Sets how many threads megflow's WebAssembly product kernels use: 1 (the calling thread only)
+ * or 2 (with the helper thread). Default: 2 where the machine has at least two cores, unless the
+ * environment variable `MEGFLOW_KERNEL_THREADS` is `1`. Results are the same either way.
+ *
+ * @param count 1 or 2
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { kernelThreads, setKernelThreads } from "./_helper_thread.ts";
+ *
+ * const before = kernelThreads();
+ * setKernelThreads(1);
+ * assertEquals(kernelThreads(), 1);
+ * setKernelThreads(before);
+ * ```
+ */
+export function setKernelThreads(count: 1 | 2): void {
+  if (count !== 1 && count !== 2) throw new RangeError(`setKernelThreads: expected 1 or 2, got ${count}`);
+  threads = count;
+}
+
+/** How many threads megflow's WebAssembly product kernels use (see {@linkcode setKernelThreads}). */
+export function kernelThreads(): 1 | 2 {
+  threads ??= defaultThreads();
+  return threads;
+}
+
+/**
+ * The helper thread when kernels may use one and it is ready to take a task; else null (it is
+ * started on the first call, and is ready a little later).
+ *
+ * @returns the helper, or null: compute on the calling thread
+ */
+export function helperThread(): HelperThread | null {
+  if (kernelThreads() === 1) return null;
+  if (helper === undefined) {
+    try {
+      helper = new HelperThread();
+    } catch {
+      helper = null; // no workers here (permissions, runtime): one thread
+    }
+  }
+  return helper !== null && helper.ready ? helper : null;
+}
+
+/**
+ * Waits (asynchronously, up to `timeoutMs`) until the helper thread is ready, starting it if
+ * needed; for tests and benchmarks that want the split from their first product.
+ *
+ * @returns whether a helper is ready
+ */
+export async function helperThreadReady(timeoutMs = 10_000): Promise<boolean> {
+  if (kernelThreads() === 1) return false;
+  const deadline = performance.now() + timeoutMs;
+  while (helperThread() === null) {
+    if (helper === null || performance.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return true;
+}

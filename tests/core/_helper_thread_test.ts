@@ -1,0 +1,121 @@
+import { assert, assertEquals, assertThrows } from "@std/assert";
+import { helperThread, helperThreadReady, kernelThreads, setKernelThreads, TASKS } from "../../core/_helper_thread.ts";
+import { WasmKernel } from "../../core/_wasm_gemm.ts";
+import { Random } from "../../core/random.ts";
+import { withSeededRandom } from "../../core/with_seeded_random.ts";
+import { setupBackend } from "../../backends/backend.ts";
+import { gemmSplitProducts } from "../../backends/kernels/gemm_mat_mul.ts";
+import { splitRecurrences } from "../../models/layers/_gru_steps.ts";
+import { buildModel, MODELS } from "../../models/registry.ts";
+import { DEFAULT_BENCH_SIGNALS } from "../../bench/train.ts";
+import { trainStep } from "../../training/train_step.ts";
+import { adam } from "../../training/fused_adam.ts";
+
+/** Random values in [-1, 1). */
+function values(random: Random, n: number): Float32Array {
+  return Float32Array.from({ length: n }, () => 2 * random.next() - 1);
+}
+
+/** Bits of two arrays equal, element by element (NaN, -0 and all). */
+function assertSameBits(actual: Float32Array, expected: Float32Array, what: string): void {
+  assertEquals(actual.length, expected.length, what);
+  const [a, e] = [
+    new Uint32Array(actual.buffer, actual.byteOffset, actual.length),
+    new Uint32Array(expected.slice().buffer),
+  ];
+  const first = a.findIndex((bits, i) => bits !== e[i]);
+  assertEquals(first, -1, `${what}: first differing element ${first}`);
+}
+
+Deno.test("the helper thread's products (a b, and a^T b in depth chunks) are the calling thread's, bit for bit", async () => {
+  assert(await helperThreadReady(), "a machine with two cores runs the helper");
+  const helper = helperThread()!;
+  const random = new Random(7);
+  const local = new WasmKernel();
+  for (const [m, k, n, chunk] of [[13, 300, 37, 128], [6, 5, 8, 2], [31, 1, 9, 128], [40, 257, 20, 128]]) {
+    const [a, b] = [values(random, m * k), values(random, k * n)];
+    const mine = local.reserve(2 * (m * k + k * n + m * n));
+    mine.set(a, 0);
+    mine.set(b, m * k);
+    local.gemm(0, m * k, m * k + k * n, m, k, n, k, n, n);
+    for (let p = 0; p < k; p += chunk) { // a as [k, m] for a^T b
+      local.gemmTN(p * m, m * k + p * n, m * k + k * n + m * n, m, Math.min(chunk, k - p), n, m, n, n, p > 0);
+    }
+    const expected = local.f32.slice(m * k + k * n, m * k + k * n + 2 * m * n);
+    const shared = helper.reserve(m * k + k * n + m * n);
+    shared.set(a, 0);
+    shared.set(b, m * k);
+    const c = 4 * (m * k + k * n);
+    helper.start(TASKS.gemm, [0, 4 * m * k, c, m, k, n, 4 * k, 4 * n, 4 * n, 0]);
+    helper.join();
+    assertSameBits(helper.f32.slice(c / 4, c / 4 + m * n), expected.subarray(0, m * n), `a b [${m}, ${k}, ${n}]`);
+    helper.start(TASKS.gemmTNChunked, [0, 4 * m * k, c, m, k, n, 4 * m, 4 * n, 4 * n, chunk]);
+    helper.join();
+    assertSameBits(helper.f32.slice(c / 4, c / 4 + m * n), expected.subarray(m * n), `a^T b [${m}, ${k}, ${n}]`);
+  }
+});
+
+Deno.test("the helper thread reports a failed task from join, and refuses a start before the join", async () => {
+  assert(await helperThreadReady());
+  const helper = helperThread()!;
+  helper.start(99, []);
+  assertThrows(() => helper.start(TASKS.gemm, []), Error, "before the previous task was joined");
+  assertThrows(() => helper.join(), Error, "the task failed");
+  helper.start(TASKS.gemm, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]); // an empty product: fine again
+  helper.join();
+});
+
+Deno.test("setKernelThreads(1) turns the helper thread off and setKernelThreads(2) back on", async () => {
+  const before = kernelThreads();
+  try {
+    setKernelThreads(1);
+    assertEquals(helperThread(), null);
+    assertEquals(await helperThreadReady(), false);
+    setKernelThreads(2);
+    assert(await helperThreadReady());
+    assertThrows(() => setKernelThreads(3 as 2), RangeError);
+  } finally {
+    setKernelThreads(before);
+  }
+});
+
+/** Two Adam steps of the registered `name` at the bench's sizes, from seeded weights; the weights' bits after. */
+async function twoSteps(name: string, threads: 1 | 2): Promise<number[][]> {
+  setKernelThreads(threads);
+  const signal = DEFAULT_BENCH_SIGNALS[MODELS[name].input];
+  const model = await withSeededRandom(3, () => buildModel(name, signal, 4, {}));
+  const optimizer = adam(1e-3);
+  const random = new Random(11);
+  const shape = MODELS[name].input === "grid"
+    ? [32, signal.nTimes, signal.gridRows as number, signal.gridCols as number]
+    : [32, signal.nChans, signal.nTimes];
+  const xs = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random.normal());
+  const batch = { xs, shape, ys: Int32Array.from({ length: 32 }, (_, i) => i % 4), recordings: [], startSamples: [] };
+  try {
+    for (let step = 0; step < 2; step++) await withSeededRandom(50 + step, () => trainStep(model, optimizer, batch, 4));
+    return model.getWeights().map((w) => Array.from(new Uint32Array((w.dataSync() as Float32Array).slice().buffer)));
+  } finally {
+    model.dispose();
+    optimizer.dispose();
+  }
+}
+
+Deno.test("training steps of gru and cascade with the helper thread give the one-thread weights bit for bit", async () => {
+  await setupBackend("wasm");
+  const before = kernelThreads();
+  try {
+    setKernelThreads(2);
+    assert(await helperThreadReady());
+    for (const name of ["gru", "cascade"]) {
+      const [productsBefore, recurrencesBefore] = [gemmSplitProducts(), splitRecurrences()];
+      const two = await twoSteps(name, 2);
+      if (name === "gru") assert(gemmSplitProducts() > productsBefore, "gru's products were split");
+      assert(splitRecurrences() > recurrencesBefore, `${name}'s recurrence was split`);
+      const one = await twoSteps(name, 1);
+      assertEquals(two.length, one.length);
+      one.forEach((bits, i) => assertEquals(two[i], bits, `${name}: weight ${i}`));
+    }
+  } finally {
+    setKernelThreads(before);
+  }
+});
