@@ -15,7 +15,7 @@ import { predictBatch, trainStep } from "../training/train_step.ts";
 import { adam } from "../training/fused_adam.ts";
 import { MODEL_RECIPES } from "../training/model_recipes.ts";
 import { Random } from "../core/random.ts";
-import { helperThreadReady } from "../core/_helper_thread.ts";
+import { helperThreadReady, kernelThreads } from "../core/_helper_thread.ts";
 import type { Batch } from "../core/types.ts";
 
 /** Backends the training benchmark can measure. */
@@ -188,7 +188,10 @@ export async function benchTrain(options: TrainBenchOptions = {}): Promise<Train
     if (backend === "wasm") {
       // megflow's product and GRU kernels split large work with a helper thread once it is up
       const helper = await helperThreadReady();
-      progress(`wasm: megflow's kernels on ${helper ? "2 threads (a helper thread)" : "1 thread"}`);
+      progress(
+        `wasm: megflow's kernels on ${helper ? "2 threads (a helper thread)" : "1 thread"} ` +
+          `(MEGFLOW_KERNEL_THREADS: ${kernelThreads()})`,
+      );
     }
     report[backend] = {};
     for (const name of models) {

@@ -14,8 +14,9 @@
  * thread (`tests/core/_helper_thread_test.ts`, `tests/backends/kernels/gemm_mat_mul_test.ts`).
  *
  * The helper starts on first use and is ready a few hundred milliseconds later; until then
- * (and when it cannot start, or `MEGFLOW_KERNEL_THREADS=1`, or {@linkcode setKernelThreads}(1)),
- * {@linkcode helperThread} returns null and callers compute everything on their own thread.
+ * (and when it cannot start, or the machine has no core to spare, or `MEGFLOW_KERNEL_THREADS=1`,
+ * or {@linkcode setKernelThreads}(1)), {@linkcode helperThread} returns null and callers compute
+ * everything on their own thread.
  *
  * @module
  */
@@ -56,6 +57,12 @@ export const TASKS = Object.freeze({
   gruForward: 3,
   /** `_gru_rows.ts`'s `backwardRows`, arguments as {@linkcode TASKS.gruForward}'s. */
   gruBackward: 4,
+  /**
+   * `_gemm_passes.ts`'s `gemmPasses` with the attached `gemm6`/`gemm4`/`gemm1` module of
+   * `backends/kernels/_gemm_wasm.ts`, a single product: `(space, a, b, c, bias, m, k, n8,
+   * rowStride, kStride, relu, chunk)`.
+   */
+  blockGemm: 5,
 });
 
 /** Largest shared memory, in 64 KiB pages (1 GiB; only what is used is resident). */
@@ -181,27 +188,33 @@ export class HelperThread {
   }
 }
 
-/** Whether megflow's kernels may use a helper thread (`MEGFLOW_KERNEL_THREADS=1` turns it off). */
-function defaultThreads(): 1 | 2 {
+/** How megflow's kernels use the helper thread: never, always, or while the machine has a core to spare. */
+export type KernelThreads = 1 | 2 | "auto";
+
+/** The setting of the environment variable `MEGFLOW_KERNEL_THREADS` (`1`, `2`), else `"auto"`. */
+function defaultThreads(): KernelThreads {
   let setting: string | undefined;
   try {
     setting = Deno.env.get("MEGFLOW_KERNEL_THREADS");
   } catch {
     setting = undefined; // no env permission: the default
   }
-  if (setting === "1") return 1;
-  return (navigator.hardwareConcurrency ?? 1) >= 2 ? 2 : 1;
+  return setting === "1" ? 1 : setting === "2" ? 2 : "auto";
 }
 
-let threads: 1 | 2 | undefined;
+let threads: KernelThreads | undefined;
 let helper: HelperThread | null | undefined;
 
 /**
- * Sets how many threads megflow's WebAssembly product kernels use: 1 (the calling thread only)
- * or 2 (with the helper thread). Default: 2 where the machine has at least two cores, unless the
- * environment variable `MEGFLOW_KERNEL_THREADS` is `1`. Results are the same either way.
+ * Sets how megflow's WebAssembly kernels use the helper thread: `1` never (the calling thread
+ * only), `2` always (where the machine has two cores), `"auto"` (the default, unless the
+ * environment variable `MEGFLOW_KERNEL_THREADS` is `1` or `2`) while the machine's 1-minute load
+ * average leaves a core to spare ({@linkcode spareCore}). Results are the same bits either way;
+ * only the time differs: on a busy machine the helper waits for a core and the calling thread
+ * for the helper (measured at load 5-8 with two cores: gru's step 87 ms of wall time on one
+ * thread, 94 split).
  *
- * @param count 1 or 2
+ * @param count 1, 2 or `"auto"`
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
@@ -213,15 +226,40 @@ let helper: HelperThread | null | undefined;
  * setKernelThreads(before);
  * ```
  */
-export function setKernelThreads(count: 1 | 2): void {
-  if (count !== 1 && count !== 2) throw new RangeError(`setKernelThreads: expected 1 or 2, got ${count}`);
+export function setKernelThreads(count: KernelThreads): void {
+  if (count !== 1 && count !== 2 && count !== "auto") {
+    throw new RangeError(`setKernelThreads: expected 1, 2 or "auto", got ${count}`);
+  }
   threads = count;
 }
 
-/** How many threads megflow's WebAssembly product kernels use (see {@linkcode setKernelThreads}). */
-export function kernelThreads(): 1 | 2 {
+/** How megflow's WebAssembly kernels use the helper thread (see {@linkcode setKernelThreads}). */
+export function kernelThreads(): KernelThreads {
   threads ??= defaultThreads();
   return threads;
+}
+
+/** When {@linkcode spareCore} last read the load average, and what it decided. */
+let spare = { at: -Infinity, value: false };
+
+/**
+ * Whether the machine has a core to spare for the helper thread: at least two cores and a
+ * 1-minute load average below the number of cores minus 0.25 (this process's own thread counts
+ * about 1, the helper's share up to about 0.5). Read at most once a second; false where the
+ * load average cannot be read.
+ */
+export function spareCore(): boolean {
+  const now = performance.now();
+  if (now - spare.at < 1000) return spare.value;
+  const cores = navigator.hardwareConcurrency ?? 1;
+  let value = false;
+  try {
+    value = cores >= 2 && Deno.loadavg()[0] < cores - 0.25;
+  } catch {
+    value = false; // no sys permission: one thread
+  }
+  spare = { at: now, value };
+  return value;
 }
 
 /**
@@ -231,7 +269,8 @@ export function kernelThreads(): 1 | 2 {
  * @returns the helper, or null: compute on the calling thread
  */
 export function helperThread(): HelperThread | null {
-  if (kernelThreads() === 1) return null;
+  const setting = kernelThreads();
+  if (setting === 1 || (navigator.hardwareConcurrency ?? 1) < 2 || (setting === "auto" && !spareCore())) return null;
   if (helper === undefined) {
     try {
       helper = new HelperThread();
@@ -242,6 +281,40 @@ export function helperThread(): HelperThread | null {
   return helper !== null && helper.ready ? helper : null;
 }
 
+/** Output rows below which a product is not split. */
+export const SPLIT_MIN_ROWS = 24;
+/** Products of fewer multiply-adds are not split: ~0.15 ms at ~25 G multiply-adds/s, against a hand-over of tens of µs. */
+export const SPLIT_MIN_PRODUCT = 1 << 22;
+/**
+ * Multiply-adds of the helper's part per float copied into the shared memory below which a
+ * product is not split: a copied float costs about as much as 15-20 multiply-adds (memory
+ * bandwidth against ~25 G multiply-adds/s), and the calling thread copies before the helper
+ * starts, so splitting only pays where the helper's part is well above its operands.
+ */
+export const SPLIT_MIN_INTENSITY = 24;
+
+/**
+ * The output rows the calling thread keeps when it splits a product of `m` output rows, depth
+ * `k` and `n` columns with the helper (the helper's operands: its rows of `op(A)`, all of `B`),
+ * or 0 when the split does not pay ({@linkcode SPLIT_MIN_ROWS}, {@linkcode SPLIT_MIN_PRODUCT},
+ * {@linkcode SPLIT_MIN_INTENSITY}): about half, in whole blocks of six rows.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { splitRows } from "./_helper_thread.ts";
+ *
+ * assertEquals(splitRows(1280, 2500, 128), 642); // vivit's tubelet embedding
+ * assertEquals(splitRows(40, 38400, 16), 0); // a skinny weight gradient: copies cost more
+ * ```
+ */
+export function splitRows(m: number, k: number, n: number): number {
+  if (m < SPLIT_MIN_ROWS || m * k * n < SPLIT_MIN_PRODUCT) return 0;
+  const mine = Math.min(m - 1, 6 * Math.ceil(m / 12));
+  const theirs = m - mine;
+  return (theirs * k * n) / (theirs * k + k * n) >= SPLIT_MIN_INTENSITY ? mine : 0;
+}
+
 /**
  * Waits (asynchronously, up to `timeoutMs`) until the helper thread is ready, starting it if
  * needed; for tests and benchmarks that want the split from their first product.
@@ -249,7 +322,8 @@ export function helperThread(): HelperThread | null {
  * @returns whether a helper is ready
  */
 export async function helperThreadReady(timeoutMs = 10_000): Promise<boolean> {
-  if (kernelThreads() === 1) return false;
+  const setting = kernelThreads();
+  if (setting === 1 || (navigator.hardwareConcurrency ?? 1) < 2 || (setting === "auto" && !spareCore())) return false;
   const deadline = performance.now() + timeoutMs;
   while (helperThread() === null) {
     if (helper === null || performance.now() > deadline) return false;

@@ -9,6 +9,7 @@ import { type MessagePort, parentPort, receiveMessageOnPort } from "node:worker_
 import { CONTROL, TASKS } from "./_helper_thread.ts";
 import { WasmKernel } from "./_wasm_gemm.ts";
 import { backwardRows, forwardRows } from "./_gru_rows.ts";
+import { type BlockGemm, gemmPasses } from "./_gemm_passes.ts";
 
 /** What the main thread posts once. */
 interface Start {
@@ -44,6 +45,32 @@ function run(control: Int32Array, exports: Record<string, Product>, spaces: Map<
     if (kernel === undefined) throw new Error(`helper thread: no space ${arg(0)}`);
     const dims = { batch: arg(1), steps: arg(2), units: arg(3) };
     (task === TASKS.gruForward ? forwardRows : backwardRows)(kernel, dims, arg(4), arg(5));
+  } else if (task === TASKS.blockGemm) {
+    const kernel = spaces.get(arg(0));
+    if (kernel === undefined) throw new Error(`helper thread: no space ${arg(0)}`);
+    const [pa, pb, pc, pBias, m, k, n8, rowStride, kStride, relu, chunk] = Array.from(
+      { length: 11 },
+      (_, i) => arg(i + 1),
+    );
+    const f = kernel.exports as unknown as { gemm6: BlockGemm; gemm4: BlockGemm; gemm1: BlockGemm };
+    const plan = {
+      pa,
+      pb,
+      pc,
+      pBias,
+      m,
+      k,
+      n8,
+      rowStride,
+      kStride,
+      batch: 1,
+      sa: 0,
+      sb: 0,
+      sc: 0,
+      relu: relu === 1,
+      chunk,
+    };
+    gemmPasses(f, plan);
   } else {
     throw new Error(`helper thread: unknown task ${task}`);
   }

@@ -19,7 +19,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { WasmKernel } from "../../core/_wasm_gemm.ts";
-import { type HelperThread, helperThread, TASKS } from "../../core/_helper_thread.ts";
+import { type HelperThread, helperThread, splitRows, TASKS } from "../../core/_helper_thread.ts";
 import { heapKernel, heapOffset, type WasmHeapBackend } from "./_heap_kernel.ts";
 import { deferOutput } from "./_deferred.ts";
 import { callKernel, disposeInfo, type KernelArgs, transpose, WASM } from "./_wasm_ops.ts";
@@ -38,15 +38,6 @@ export function gemmProducts(): number {
 export function gemmSplitProducts(): number {
   return split;
 }
-
-/**
- * Products of at least this many multiply-adds (and {@linkcode SPLIT_MIN_ROWS} output rows) are
- * split with the helper thread (`core/_helper_thread.ts`): at ~25 G multiply-adds/s, 4 M take
- * ~0.15 ms, well above the hand-over (tens of microseconds) and the operand copies.
- */
-export const SPLIT_MIN_PRODUCT = 1 << 22;
-/** Output rows below which a product is not split. */
-export const SPLIT_MIN_ROWS = 24;
 
 /** Every leading (batch) dimension of `x` is 1. */
 const singleBatch = (x: tf.TensorInfo) => x.shape.length >= 2 && x.shape.slice(0, -2).every((n) => n === 1);
@@ -92,9 +83,10 @@ function product(
   }
   // the inputs' offsets are read after makeOutput, which may have grown (not moved) the heap
   const [pa, pb] = [at(backend, a), at(backend, b)];
-  const helper = m >= SPLIT_MIN_ROWS && m * k * n >= SPLIT_MIN_PRODUCT ? helperThread() : null;
+  const mine = splitRows(m, k, n);
+  const helper = mine > 0 ? helperThread() : null;
   if (helper !== null && helper.fits(operandFloats(m, k, n))) {
-    splitProduct(kernel, helper, { pa, pb, c, m, k, n }, transposeA, bias !== undefined);
+    splitProduct(kernel, helper, { pa, pb, c, m, k, n }, mine, transposeA, bias !== undefined);
   } else if (!transposeA) {
     kernel.gemm(pa, pb, c, m, k, n, k, n, n, bias !== undefined);
   } else if (k === 0) {
@@ -125,16 +117,16 @@ interface Operands {
  * (the first half, on the heap) and the helper thread (the rest, on copies of its operands in
  * the shared memory, copied back): every output is computed with the same instructions in the
  * same order as {@linkcode product} computes it on one thread, so the result is bit for bit the
- * same. The first rows go in whole blocks of six, as the product kernel's widest row block.
+ * same. This thread keeps the first `mine` rows (`splitRows`).
  */
 function splitProduct(
   kernel: WasmKernel,
   helper: HelperThread,
   { pa, pb, c, m, k, n }: Operands,
+  mine: number,
   transposeA: boolean,
   accumulate: boolean,
 ): void {
-  const mine = Math.min(m - 1, 6 * Math.ceil(m / 12));
   const theirs = m - mine;
   const heap = () => new Float32Array(kernel.memory.buffer as ArrayBuffer); // the heap may have grown
   if (!transposeA) {

@@ -1,11 +1,19 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
-import { helperThread, helperThreadReady, kernelThreads, setKernelThreads, TASKS } from "../../core/_helper_thread.ts";
+import {
+  helperThread,
+  helperThreadReady,
+  kernelThreads,
+  setKernelThreads,
+  spareCore,
+  TASKS,
+} from "../../core/_helper_thread.ts";
 import { WasmKernel } from "../../core/_wasm_gemm.ts";
 import { Random } from "../../core/random.ts";
 import { withSeededRandom } from "../../core/with_seeded_random.ts";
 import { setupBackend } from "../../backends/backend.ts";
 import { gemmSplitProducts } from "../../backends/kernels/gemm_mat_mul.ts";
 import { splitRecurrences } from "../../models/layers/_gru_steps.ts";
+import { simdSplitProductCount } from "../../backends/kernels/simd_mat_mul.ts";
 import { buildModel, MODELS } from "../../models/registry.ts";
 import { DEFAULT_BENCH_SIGNALS } from "../../bench/train.ts";
 import { trainStep } from "../../training/train_step.ts";
@@ -27,9 +35,15 @@ function assertSameBits(actual: Float32Array, expected: Float32Array, what: stri
   assertEquals(first, -1, `${what}: first differing element ${first}`);
 }
 
-Deno.test("the helper thread's products (a b, and a^T b in depth chunks) are the calling thread's, bit for bit", async () => {
+/** The helper thread, started and ready (whatever the machine's load). */
+async function readyHelper() {
+  setKernelThreads(2);
   assert(await helperThreadReady(), "a machine with two cores runs the helper");
-  const helper = helperThread()!;
+  return helperThread()!;
+}
+
+Deno.test("the helper thread's products (a b, and a^T b in depth chunks) are the calling thread's, bit for bit", async () => {
+  const helper = await readyHelper();
   const random = new Random(7);
   const local = new WasmKernel();
   for (const [m, k, n, chunk] of [[13, 300, 37, 128], [6, 5, 8, 2], [31, 1, 9, 128], [40, 257, 20, 128]]) {
@@ -56,8 +70,7 @@ Deno.test("the helper thread's products (a b, and a^T b in depth chunks) are the
 });
 
 Deno.test("the helper thread reports a failed task from join, and refuses a start before the join", async () => {
-  assert(await helperThreadReady());
-  const helper = helperThread()!;
+  const helper = await readyHelper();
   helper.start(99, []);
   assertThrows(() => helper.start(TASKS.gemm, []), Error, "before the previous task was joined");
   assertThrows(() => helper.join(), Error, "the task failed");
@@ -65,7 +78,7 @@ Deno.test("the helper thread reports a failed task from join, and refuses a star
   helper.join();
 });
 
-Deno.test("setKernelThreads(1) turns the helper thread off and setKernelThreads(2) back on", async () => {
+Deno.test("setKernelThreads(1) turns the helper thread off, 2 back on, and auto follows spareCore()", async () => {
   const before = kernelThreads();
   try {
     setKernelThreads(1);
@@ -74,6 +87,8 @@ Deno.test("setKernelThreads(1) turns the helper thread off and setKernelThreads(
     setKernelThreads(2);
     assert(await helperThreadReady());
     assertThrows(() => setKernelThreads(3 as 2), RangeError);
+    setKernelThreads("auto"); // the helper while the load average leaves a core to spare
+    assertEquals(helperThread() !== null, spareCore());
   } finally {
     setKernelThreads(before);
   }
@@ -100,17 +115,21 @@ async function twoSteps(name: string, threads: 1 | 2): Promise<number[][]> {
   }
 }
 
-Deno.test("training steps of gru and cascade with the helper thread give the one-thread weights bit for bit", async () => {
+Deno.test("training steps of gru, cascade and vivit with the helper thread give the one-thread weights bit for bit", async () => {
   await setupBackend("wasm");
   const before = kernelThreads();
   try {
     setKernelThreads(2);
     assert(await helperThreadReady());
-    for (const name of ["gru", "cascade"]) {
-      const [productsBefore, recurrencesBefore] = [gemmSplitProducts(), splitRecurrences()];
+    for (const name of ["gru", "cascade", "vivit"]) {
+      const counts = () => [gemmSplitProducts(), splitRecurrences(), simdSplitProductCount()];
+      const countsBefore = counts();
       const two = await twoSteps(name, 2);
-      if (name === "gru") assert(gemmSplitProducts() > productsBefore, "gru's products were split");
-      assert(splitRecurrences() > recurrencesBefore, `${name}'s recurrence was split`);
+      const split = counts().map((count, i) => count > countsBefore[i]);
+      // gru: its products and recurrence; cascade: its GRU's products (its recurrence is too short);
+      // vivit: its tubelet products
+      const expected = { gru: [true, true, false], cascade: [true, false, false], vivit: [true, false, true] }[name];
+      assertEquals(split, expected, `${name}: split [single products, recurrences, large products]: ${split}`);
       const one = await twoSteps(name, 1);
       assertEquals(two.length, one.length);
       one.forEach((bits, i) => assertEquals(two[i], bits, `${name}: weight ${i}`));
