@@ -97,6 +97,8 @@ export class HelperThread {
     const module = compileWithFallback(gemmFunctions, SHARED_MAXIMUM_PAGES);
     this.#worker = new Worker(new URL("./_helper_thread_worker.ts", import.meta.url));
     this.#worker.unref();
+    // a worker that cannot start (its module not loadable, e.g. from a remote URL) never becomes ready
+    this.#worker.on("error", () => Atomics.store(this.#control, CONTROL.ready, -1));
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
     this.#worker.postMessage({ control: this.#control.buffer, memory: this.memory, module, port: port2 }, [port2]);
@@ -114,9 +116,14 @@ export class HelperThread {
     return space;
   }
 
-  /** Whether the helper has started and can take a task. */
+  /** Whether the helper has started and can take a task (never, when it failed to start). */
   get ready(): boolean {
     return Atomics.load(this.#control, CONTROL.ready) === 1;
+  }
+
+  /** Whether the helper failed to start (it will never be ready). */
+  get failed(): boolean {
+    return Atomics.load(this.#control, CONTROL.ready) === -1;
   }
 
   /** The float32 view of the whole shared memory. */
@@ -244,9 +251,11 @@ let spare = { at: -Infinity, value: false };
 
 /**
  * Whether the machine has a core to spare for the helper thread: at least two cores and a
- * 1-minute load average below the number of cores minus 0.25 (this process's own thread counts
- * about 1, the helper's share up to about 0.5). Read at most once a second; false where the
- * load average cannot be read.
+ * 1-minute load average below the number of cores plus 0.5. Alone on two cores a training step
+ * keeps the load near 1.5 (its thread, the helper's share) and the PyTorch twins of the bench
+ * up to 2 (OpenBLAS runs two threads), while two other trainings beside it make it 3-8, where a
+ * split step waits for the helper more than it gains. Read at most once a second; false where
+ * the load average cannot be read.
  */
 export function spareCore(): boolean {
   const now = performance.now();
@@ -254,7 +263,7 @@ export function spareCore(): boolean {
   const cores = navigator.hardwareConcurrency ?? 1;
   let value = false;
   try {
-    value = cores >= 2 && Deno.loadavg()[0] < cores - 0.25;
+    value = cores >= 2 && Deno.loadavg()[0] < cores + 0.5;
   } catch {
     value = false; // no sys permission: one thread
   }
@@ -326,7 +335,7 @@ export async function helperThreadReady(timeoutMs = 10_000): Promise<boolean> {
   if (setting === 1 || (navigator.hardwareConcurrency ?? 1) < 2 || (setting === "auto" && !spareCore())) return false;
   const deadline = performance.now() + timeoutMs;
   while (helperThread() === null) {
-    if (helper === null || performance.now() > deadline) return false;
+    if (helper === null || helper?.failed || performance.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   return true;
