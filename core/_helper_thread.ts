@@ -70,6 +70,17 @@ export const SHARED_MAXIMUM_PAGES = 16384;
 
 const PAGE = 65536;
 
+/** Tasks handed to any helper since the process started. */
+let tasksStarted = 0;
+
+/**
+ * How many tasks the kernels have handed to the helper thread since the process started (for
+ * benchmarks and tests: whether the second core took part).
+ */
+export function helperTasks(): number {
+  return tasksStarted;
+}
+
 /** How long {@linkcode HelperThread.join} waits for a task before it gives up (ms). */
 const JOIN_TIMEOUT_MS = 120_000;
 
@@ -171,6 +182,7 @@ export class HelperThread {
     args.forEach((value, i) => Atomics.store(control, CONTROL.args + i, value));
     this.#busy = true;
     this.#failedBefore = Atomics.load(control, CONTROL.failed);
+    tasksStarted++;
     Atomics.store(control, CONTROL.request, ++this.#sequence);
     Atomics.notify(control, CONTROL.request);
   }
