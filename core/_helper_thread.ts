@@ -22,6 +22,7 @@
  */
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import { compileWithFallback, gemmFunctions } from "./_wasm_gemm.ts";
+import { rowCopier } from "./_copy_rows.ts";
 
 /** Slots of the control block (an `Int32Array` over a `SharedArrayBuffer`). */
 export const CONTROL = Object.freeze({
@@ -160,6 +161,30 @@ export class HelperThread {
       this.#view = new Float32Array(this.memory.buffer as unknown as ArrayBuffer);
     }
     return this.#view;
+  }
+
+  /**
+   * Copies `rows` rows of `rowFloats` floats from `plain` (a plain WebAssembly memory: the tfjs
+   * heap) at element `src`, `srcStride` apart, into the shared memory at `dst`, `dstStride` apart:
+   * one `memory.copy` per row in WebAssembly where the runtime has multi-memory (4000 rows of 124
+   * floats: ~0.3 ms against ~2.2 ms of `set` calls), else `set` per row. Reserve the room first.
+   */
+  copyRows(
+    plain: WebAssembly.Memory,
+    dst: number,
+    src: number,
+    rows: number,
+    rowFloats: number,
+    srcStride: number,
+    dstStride: number,
+  ): void {
+    const copier = rowCopier(plain, this.memory, SHARED_MAXIMUM_PAGES);
+    if (copier !== null) return copier(dst, src, rows, rowFloats, srcStride, dstStride);
+    const from = new Float32Array(plain.buffer);
+    for (let row = 0; row < rows; row++) {
+      const at = src + row * srcStride;
+      this.#view.set(from.subarray(at, at + rowFloats), dst + row * dstStride);
+    }
   }
 
   /** Whether `floats` float32 values fit in the shared memory at its largest. */

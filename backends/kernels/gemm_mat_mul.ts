@@ -147,11 +147,8 @@ function splitProduct(
     // a is [k, m]: the helper's output rows are its columns [mine, m), copied as [k, theirs]
     const [sa, sb, sc] = [0, k * theirs, k * theirs + k * n];
     const shared = helper.reserve(sc + theirs * n);
-    const h = heap();
-    for (let row = 0; row < k; row++) {
-      shared.set(h.subarray(pa + row * m + mine, pa + row * m + m), sa + row * theirs);
-    }
-    shared.set(h.subarray(pb, pb + k * n), sb);
+    helper.copyRows(kernel.memory, sa, pa + mine, k, theirs, m, theirs);
+    shared.set(heap().subarray(pb, pb + k * n), sb);
     helper.start(TASKS.gemmTNChunked, [4 * sa, 4 * sb, 4 * sc, theirs, k, n, 4 * theirs, 4 * n, 4 * n, DEPTH_CHUNK]);
     try {
       for (let p = 0; p < k; p += DEPTH_CHUNK) {

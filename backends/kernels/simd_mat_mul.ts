@@ -76,9 +76,7 @@ function splitPasses(
   const heap = backend.wasm.HEAPF32;
   const [a, b] = [pa >> 2, pb >> 2];
   if (!transposeA) shared.set(heap.subarray(a + mine * k, a + m * k), sa);
-  else {for (let row = 0; row < k; row++) {
-      shared.set(heap.subarray(a + row * m + mine, a + row * m + m), sa + row * theirs);
-    }}
+  else helper.copyRows(heapMemory(backend)!, sa, a + mine, k, theirs, m, theirs);
   shared.set(heap.subarray(b, b + k * n8), sb);
   if (pBias !== 0) shared.set(heap.subarray(pBias >> 2, (pBias >> 2) + n8), sBias);
   helper.start(TASKS.blockGemm, [

@@ -4,9 +4,11 @@ import {
   helperThreadReady,
   kernelThreads,
   setKernelThreads,
+  SHARED_MAXIMUM_PAGES,
   spareCore,
   TASKS,
 } from "../../core/_helper_thread.ts";
+import { rowCopier } from "../../core/_copy_rows.ts";
 import { WasmKernel } from "../../core/_wasm_gemm.ts";
 import { Random } from "../../core/random.ts";
 import { withSeededRandom } from "../../core/with_seeded_random.ts";
@@ -136,5 +138,26 @@ Deno.test("training steps of gru, cascade and vivit with the helper thread give 
     }
   } finally {
     setKernelThreads(before);
+  }
+});
+
+Deno.test("HelperThread.copyRows copies strided rows from a plain memory into the shared one (multi-memory where the runtime has it)", async () => {
+  const helper = await readyHelper();
+  const plain = new WebAssembly.Memory({ initial: 1 });
+  const from = new Float32Array(plain.buffer);
+  from.forEach((_, i) => from[i] = i + 0.5);
+  assert(rowCopier(plain, helper.memory, SHARED_MAXIMUM_PAGES) !== null, "Deno's V8 has multi-memory");
+  for (
+    const [src, rows, rowFloats, srcStride, dstStride] of [[3, 7, 5, 11, 5], [0, 1, 1, 1, 1], [10, 40, 13, 300, 16]]
+  ) {
+    helper.reserve(64 + rows * dstStride);
+    helper.f32.fill(-1, 64, 64 + rows * dstStride);
+    helper.copyRows(plain, 64, src, rows, rowFloats, srcStride, dstStride);
+    for (let row = 0; row < rows; row++) {
+      for (let j = 0; j < dstStride; j++) {
+        const expected = j < rowFloats ? from[src + row * srcStride + j] : -1;
+        assertEquals(helper.f32[64 + row * dstStride + j], expected, `row ${row}, column ${j}`);
+      }
+    }
   }
 });
