@@ -239,7 +239,9 @@ export type KernelThreads = 1 | 2 | "auto";
 function defaultThreads(): KernelThreads {
   let setting: string | undefined;
   try {
-    setting = Deno.env.get("MEGFLOW_KERNEL_THREADS");
+    // asked only where granted: never a permission prompt in the middle of a training step
+    const granted = Deno.permissions.querySync({ name: "env", variable: "MEGFLOW_KERNEL_THREADS" }).state === "granted";
+    setting = granted ? Deno.env.get("MEGFLOW_KERNEL_THREADS") : undefined;
   } catch {
     setting = undefined; // no env permission: the default
   }
@@ -292,7 +294,7 @@ let spare = { at: -Infinity, value: false };
  * keeps the load near 1.5 (its thread, the helper's share) and the PyTorch twins of the bench
  * up to 2 (OpenBLAS runs two threads), while two other trainings beside it make it 3-8, where a
  * split step waits for the helper more than it gains. Read at most once a second; false where
- * the load average cannot be read.
+ * the load average may not be read (no `--allow-sys`; never asked for).
  */
 export function spareCore(): boolean {
   const now = performance.now();
@@ -300,7 +302,8 @@ export function spareCore(): boolean {
   const cores = navigator.hardwareConcurrency ?? 1;
   let value = false;
   try {
-    value = cores >= 2 && Deno.loadavg()[0] < cores + 0.5;
+    const granted = Deno.permissions.querySync({ name: "sys", kind: "loadavg" }).state === "granted";
+    value = granted && cores >= 2 && Deno.loadavg()[0] < cores + 0.5;
   } catch {
     value = false; // no sys permission: one thread
   }
