@@ -35,7 +35,7 @@ export function layout(d: Dims) {
 }
 
 /** What the loops use of a kernel instance: its products (element offsets) and its functions (bytes). */
-type Kernel = Pick<WasmKernel, "gemm" | "exports">;
+type Kernel = Pick<WasmKernel, "gemm" | "gemmTN" | "exports">;
 
 /**
  * The forward recurrence over all steps for batch rows `[first, first + count)`; `xw` and the
@@ -106,4 +106,21 @@ export function backwardRows(k: Kernel, d: Dims, first: number, count: number): 
     backR(4 * dRh, 4 * hp, 4 * ldh, 4 * (L.r + at), 4 * dx, ldx, 4 * dhPrev, 4 * dh, lds, count, 4 * u);
     k.gemm(dx, L.rt, dh, count, 2 * u, u, steps * g, u, u, true); // dh += [dPreZ dPreR] [Rz Rr]^T
   }
+}
+
+/**
+ * Rows `[first, first + count)` of the recurrent kernel's gradient `dR` (`[units, 3 units]`):
+ * the sum over batch rows and steps of `hPrev^T [dPreZ dPreR]` (`hPrev` of step 0 is zero) and
+ * `(r * hPrev)^T dPreH`, after {@linkcode backwardRows} has written the pre-activation gradients
+ * over `xw`. Each row of `dR` is summed in the same order whichever rows a call computes.
+ */
+export function weightGradientRows(k: Kernel, d: Dims, first: number, count: number): void {
+  const { batch, steps, units: u } = d;
+  const g = 3 * u;
+  const L = layout(d);
+  for (let b = 0; b < batch; b++) {
+    const o = b * steps;
+    k.gemmTN(L.out + o * u + first, L.xw + (o + 1) * g, L.dR + first * g, count, steps - 1, 2 * u, u, g, g, b > 0);
+  }
+  k.gemmTN(L.rh + first, L.xw + 2 * u, L.dR + first * g + 2 * u, count, batch * steps, u, u, g, g);
 }

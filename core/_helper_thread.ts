@@ -58,6 +58,8 @@ export const TASKS = Object.freeze({
   gruForward: 3,
   /** `_gru_rows.ts`'s `backwardRows`, arguments as {@linkcode TASKS.gruForward}'s. */
   gruBackward: 4,
+  /** `_gru_rows.ts`'s `weightGradientRows` (rows of `dR`: units), arguments as {@linkcode TASKS.gruForward}'s. */
+  gruWeightGradient: 6,
   /**
    * `_gemm_passes.ts`'s `gemmPasses` with the attached `gemm6`/`gemm4`/`gemm1` module of
    * `backends/kernels/_gemm_wasm.ts`, a single product: `(space, a, b, c, bias, m, k, n8,

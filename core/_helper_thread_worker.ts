@@ -8,7 +8,7 @@
 import { type MessagePort, parentPort, receiveMessageOnPort } from "node:worker_threads";
 import { CONTROL, TASKS } from "./_helper_thread.ts";
 import { WasmKernel } from "./_wasm_gemm.ts";
-import { backwardRows, forwardRows } from "./_gru_rows.ts";
+import { backwardRows, forwardRows, weightGradientRows } from "./_gru_rows.ts";
 import { type BlockGemm, gemmPasses } from "./_gemm_passes.ts";
 
 /** What the main thread posts once. */
@@ -40,11 +40,16 @@ function run(control: Int32Array, exports: Record<string, Product>, spaces: Map<
     for (let p = 0; p < k; p += chunk) {
       exports.gemmTN(a + p * lda, b + p * ldb, c, m, Math.min(chunk, k - p), n, lda, ldb, ldc, p > 0 ? 1 : 0);
     }
-  } else if (task === TASKS.gruForward || task === TASKS.gruBackward) {
+  } else if (task === TASKS.gruForward || task === TASKS.gruBackward || task === TASKS.gruWeightGradient) {
     const kernel = spaces.get(arg(0));
     if (kernel === undefined) throw new Error(`helper thread: no space ${arg(0)}`);
     const dims = { batch: arg(1), steps: arg(2), units: arg(3) };
-    (task === TASKS.gruForward ? forwardRows : backwardRows)(kernel, dims, arg(4), arg(5));
+    const rows = task === TASKS.gruForward
+      ? forwardRows
+      : task === TASKS.gruBackward
+      ? backwardRows
+      : weightGradientRows;
+    rows(kernel, dims, arg(4), arg(5));
   } else if (task === TASKS.blockGemm) {
     const kernel = spaces.get(arg(0));
     if (kernel === undefined) throw new Error(`helper thread: no space ${arg(0)}`);

@@ -10,7 +10,7 @@
 import type { WasmKernel } from "../../core/_wasm_gemm.ts";
 import { helperThread, TASKS } from "../../core/_helper_thread.ts";
 import { gruKernel, gruKernelModule } from "./_gru_kernel.ts";
-import { backwardRows, type Dims, forwardRows, layout } from "../../core/_gru_rows.ts";
+import { backwardRows, type Dims, forwardRows, layout, weightGradientRows } from "../../core/_gru_rows.ts";
 
 export type { Dims } from "../../core/_gru_rows.ts";
 
@@ -92,7 +92,7 @@ const SPLIT_MIN_WORK = 1 << 24;
 
 let splitCount = 0;
 
-/** How many forward and backward passes ran split between this thread and the helper thread (tests). */
+/** How many forward passes, backward passes and recurrent-kernel gradients ran split with the helper thread (tests). */
 export function splitRecurrences(): number {
   return splitCount;
 }
@@ -101,24 +101,30 @@ export function splitRecurrences(): number {
 const attached = new WeakMap<object, number>();
 
 /**
- * Runs `rows(first, count)` over all batch rows: with the helper thread (`core/_helper_thread.ts`)
+ * Runs `rows(first, count)` over all `total` rows (default: the batch rows): with the helper thread (`core/_helper_thread.ts`)
  * ready and the kernel memory shared, the helper runs `task` for the second half of the rows
  * while this thread runs the first half (rows are independent; the same code computes each);
  * else this thread runs them all.
  */
-function inRows(k: WasmKernel, d: Dims, task: number, rows: (first: number, count: number) => void): void {
+function inRows(
+  k: WasmKernel,
+  d: Dims,
+  task: number,
+  rows: (first: number, count: number) => void,
+  total = d.batch,
+): void {
   const module = gruKernelModule(k);
   const work = d.batch * d.steps * 3 * d.units * d.units;
-  const helper = d.batch >= SPLIT_MIN_BATCH && work >= SPLIT_MIN_WORK && module !== null ? helperThread() : null;
-  if (helper === null) return rows(0, d.batch);
+  const helper = total >= SPLIT_MIN_BATCH && work >= SPLIT_MIN_WORK && module !== null ? helperThread() : null;
+  if (helper === null) return rows(0, total);
   let space = attached.get(helper);
   if (space === undefined) {
     space = helper.attach(module!, k.memory);
     attached.set(helper, space);
   }
-  const mine = d.batch >> 1;
+  const mine = total >> 1;
   splitCount++;
-  helper.start(task, [space, d.batch, d.steps, d.units, mine, d.batch - mine]);
+  helper.start(task, [space, d.batch, d.steps, d.units, mine, total - mine]);
   try {
     rows(0, mine);
   } finally {
@@ -161,12 +167,9 @@ export function backwardSimd(dy: Float32Array, s: SimdSaved, rk: Float32Array, d
   m.fill(0, L.dh, L.dh + batch * u);
   m.set(dy, L.dy);
   inRows(k, d, TASKS.gruBackward, (first, count) => backwardRows(k, d, first, count));
-  // dR = sum over steps of hPrev^T [dPreZ dPreR] (hPrev of step 0 is zero) and (r * hPrev)^T dPreH
-  for (let b = 0; b < batch; b++) {
-    const o = b * steps;
-    k.gemmTN(L.out + o * u, L.xw + (o + 1) * g, L.dR, u, steps - 1, 2 * u, u, g, g, b > 0);
-  }
-  k.gemmTN(L.rh, L.xw + 2 * u, L.dR + 2 * u, u, batch * steps, u, u, g, g);
+  // dR = sum over steps of hPrev^T [dPreZ dPreR] (hPrev of step 0 is zero) and (r * hPrev)^T dPreH,
+  // its rows (the units) halved between the threads
+  inRows(k, d, TASKS.gruWeightGradient, (first, count) => weightGradientRows(k, d, first, count), u);
   s.consumed = true;
   return { dxw: m.slice(L.xw, L.xw + batch * steps * g), dR: m.slice(L.dR, L.dR + u * g) };
 }

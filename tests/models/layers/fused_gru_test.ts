@@ -192,7 +192,7 @@ Deno.test("the WebAssembly recurrence split over two threads (batch rows halved)
       const one = run(1);
       assertEquals(splitRecurrences(), splitBefore);
       const two = run(2);
-      assertEquals(splitRecurrences(), splitBefore + 2, "forward and backward split");
+      assertEquals(splitRecurrences(), splitBefore + 3, "forward, backward and dR split");
       ["outputs", "dxw", "dR"].forEach((what, i) => assertEquals(two[i], one[i], `${what} ${JSON.stringify(d)}`));
     }
   } finally {
