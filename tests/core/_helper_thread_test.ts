@@ -117,20 +117,26 @@ async function twoSteps(name: string, threads: 1 | 2): Promise<number[][]> {
   }
 }
 
-Deno.test("training steps of gru, cascade and vivit with the helper thread give the one-thread weights bit for bit", async () => {
+Deno.test("training steps of gru, cascade, vivit, tsa and cnn with the helper thread give the one-thread weights bit for bit", async () => {
   await setupBackend("wasm");
   const before = kernelThreads();
   try {
     setKernelThreads(2);
     assert(await helperThreadReady());
-    for (const name of ["gru", "cascade", "vivit"]) {
+    for (const name of ["gru", "cascade", "vivit", "tsa", "cnn"]) {
       const counts = () => [gemmSplitProducts(), splitRecurrences(), simdSplitProductCount()];
       const countsBefore = counts();
       const two = await twoSteps(name, 2);
       const split = counts().map((count, i) => count > countsBefore[i]);
       // gru: its products and recurrence; cascade: its GRU's products (its recurrence is too short);
-      // vivit: its tubelet products
-      const expected = { gru: [true, true, false], cascade: [true, false, false], vivit: [true, false, true] }[name];
+      // vivit: its tubelet products and others; tsa: single products; cnn: one large product
+      const expected = {
+        gru: [true, true, false],
+        cascade: [true, false, false],
+        vivit: [true, false, true],
+        tsa: [true, false, false],
+        cnn: [false, false, true],
+      }[name];
       assertEquals(split, expected, `${name}: split [single products, recurrences, large products]: ${split}`);
       const one = await twoSteps(name, 1);
       assertEquals(two.length, one.length);
