@@ -123,6 +123,15 @@ function randomBatch(model: string, signal: SignalShape, batchSize: number, nCla
   return { xs, shape, ys, recordings: [], startSamples: [] };
 }
 
+/** The 1-minute load average, or "unknown" without `--allow-sys`. */
+function loadAverage(): string {
+  try {
+    return Deno.loadavg()[0].toFixed(2);
+  } catch {
+    return "unknown";
+  }
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -192,7 +201,7 @@ export async function benchTrain(options: TrainBenchOptions = {}): Promise<Train
     // megflow's product and GRU kernels split large work with a helper thread once it is up
     const threads = backend === "wasm"
       ? `; megflow's kernels on ${(await helperThreadReady()) ? "2 threads" : "1 thread"} now ` +
-        `(MEGFLOW_KERNEL_THREADS: ${kernelThreads()})`
+        `(MEGFLOW_KERNEL_THREADS: ${kernelThreads()}, 1-minute load average ${loadAverage()})`
       : "";
     progress(`${backend}: ${setup.reason}${threads}`);
     report[backend] = {};
