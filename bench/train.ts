@@ -15,6 +15,7 @@ import { predictBatch, trainStep } from "../training/train_step.ts";
 import { adam } from "../training/fused_adam.ts";
 import { MODEL_RECIPES } from "../training/model_recipes.ts";
 import { Random } from "../core/random.ts";
+import { helperTasks, helperThreadReady, kernelThreads } from "../core/_helper_thread.ts";
 import type { Batch } from "../core/types.ts";
 
 /** Backends the training benchmark can measure. */
@@ -60,6 +61,11 @@ export interface TrainBenchResult {
   steps: number;
   /** Weights of the model (trainable and non-trainable), `model.countParams()`. */
   params: number;
+  /**
+   * Tasks handed to the helper thread per timed step (`core/_helper_thread.ts`: split products
+   * and recurrences on the second core); 0 when the step ran on one thread.
+   */
+  helperTasksPerStep?: number;
 }
 
 /** Results by backend, then by model. */
@@ -115,6 +121,15 @@ function randomBatch(model: string, signal: SignalShape, batchSize: number, nCla
   for (let i = 0; i < xs.length; i++) xs[i] = random.normal();
   const ys = Int32Array.from({ length: batchSize }, (_, i) => i % nClasses);
   return { xs, shape, ys, recordings: [], startSamples: [] };
+}
+
+/** The 1-minute load average, or "unknown" without `--allow-sys`. */
+function loadAverage(): string {
+  try {
+    return Deno.loadavg()[0].toFixed(2);
+  } catch {
+    return "unknown";
+  }
 }
 
 function median(values: number[]): number {
@@ -183,7 +198,12 @@ export async function benchTrain(options: TrainBenchOptions = {}): Promise<Train
     const warmup = count(`warmupSteps.${backend}`, options.warmupSteps?.[backend] ?? DEFAULT_WARMUP[backend], 0);
     const inference = count(`inferenceSteps.${backend}`, options.inferenceSteps?.[backend] ?? steps, 1);
     const setup = await setupBackend(backend);
-    progress(`${backend}: ${setup.reason}`);
+    // megflow's product and GRU kernels split large work with a helper thread once it is up
+    const threads = backend === "wasm"
+      ? `; megflow's kernels on ${(await helperThreadReady()) ? "2 threads" : "1 thread"} now ` +
+        `(MEGFLOW_KERNEL_THREADS: ${kernelThreads()}, 1-minute load average ${loadAverage()})`
+      : "";
+    progress(`${backend}: ${setup.reason}${threads}`);
     report[backend] = {};
     for (const name of models) {
       const variant = BENCH_VARIANTS[name] ?? { model: name, options: {} };
@@ -194,6 +214,7 @@ export async function benchTrain(options: TrainBenchOptions = {}): Promise<Train
       try {
         for (let i = 0; i < warmup; i++) await trainStep(model, optimizer, batch, nClasses);
         const stepMs: number[] = [];
+        const tasksBefore = helperTasks();
         for (let i = 0; i < steps; i++) {
           const started = performance.now();
           await trainStep(model, optimizer, batch, nClasses);
@@ -206,6 +227,7 @@ export async function benchTrain(options: TrainBenchOptions = {}): Promise<Train
           await predictBatch(model, batch, nClasses);
           inferMs.push(performance.now() - started);
         }
+        const helperPerStep = (helperTasks() - tasksBefore) / steps;
         const msPerStep = median(stepMs);
         const result: TrainBenchResult = {
           windowsPerSecond: batchSize / (msPerStep / 1000),
@@ -213,13 +235,14 @@ export async function benchTrain(options: TrainBenchOptions = {}): Promise<Train
           inferenceWindowsPerSecond: batchSize / (median(inferMs) / 1000),
           steps,
           params: model.countParams(),
+          helperTasksPerStep: helperPerStep,
         };
         report[backend][name] = result;
         progress(
           `${backend} ${name} [${batch.shape.join(", ")}]: steps ${stepMs.map((ms) => ms.toFixed(0)).join(" ")} ms, ` +
             `${result.windowsPerSecond.toFixed(1)} windows/s training, ${
               result.inferenceWindowsPerSecond.toFixed(1)
-            } inference`,
+            } inference` + (helperPerStep > 0 ? `, ${helperPerStep.toFixed(1)} helper-thread tasks per step` : ""),
         );
       } finally {
         model.dispose();

@@ -109,19 +109,53 @@ export interface WasmFunction {
   code: number[];
 }
 
-/** A module that imports `env.memory` and exports `functions` (i32 parameters, no results). */
-export function moduleBytes(functions: WasmFunction[]): Uint8Array {
+/**
+ * A module that imports `env.memory` and exports `functions` (i32 parameters, no results).
+ * With `sharedMaximumPages`, the imported memory is a shared one of at most that many 64 KiB
+ * pages (`new WebAssembly.Memory({ initial, maximum, shared: true })`), for a module that runs
+ * on two threads (`core/_helper_thread.ts`); the code is the same.
+ */
+export function moduleBytes(functions: WasmFunction[], sharedMaximumPages?: number): Uint8Array {
   const arities = [...new Set(functions.map((f) => f.nParams))];
   const type = (n: number) => [0x60, ...vec(new Array(n).fill([I32])), ...vec([])];
+  const limits = sharedMaximumPages === undefined ? [0x00, 0x01] : [0x03, 0x01, ...uleb(sharedMaximumPages)];
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vec(arities.map(type))),
-    ...section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, 0x01]])),
+    ...section(2, vec([[...name("env"), ...name("memory"), 0x02, ...limits]])),
     ...section(3, vec(functions.map((f) => uleb(arities.indexOf(f.nParams))))),
     ...section(7, vec(functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
     ...section(10, vec(functions.map((f) => [...uleb(f.code.length), ...f.code]))),
   ]);
 }
+
+/**
+ * A module that imports two memories, `env.memory` (a plain one, memory 0) and `env.shared` (a
+ * shared one of at most `sharedMaximumPages` pages, memory 1; multi-memory, V8 12+), and exports
+ * `functions` (i32 parameters, no results): for copies between a backend's heap and the helper
+ * thread's memory ({@linkcode MEMORY_COPY_1_0}).
+ */
+export function twoMemoryModuleBytes(functions: WasmFunction[], sharedMaximumPages: number): Uint8Array {
+  const arities = [...new Set(functions.map((f) => f.nParams))];
+  const type = (n: number) => [0x60, ...vec(new Array(n).fill([I32])), ...vec([])];
+  return Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vec(arities.map(type))),
+    ...section(
+      2,
+      vec([
+        [...name("env"), ...name("memory"), 0x02, 0x00, 0x01],
+        [...name("env"), ...name("shared"), 0x02, 0x03, 0x01, ...uleb(sharedMaximumPages)],
+      ]),
+    ),
+    ...section(3, vec(functions.map((f) => uleb(arities.indexOf(f.nParams))))),
+    ...section(7, vec(functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
+    ...section(10, vec(functions.map((f) => [...uleb(f.code.length), ...f.code]))),
+  ]);
+}
+
+/** `memory.copy` from memory 0 to memory 1 (operands: destination, source, bytes). */
+export const MEMORY_COPY_1_0 = [0xfc, 0x0a, 0x01, 0x00];
 
 /**
  * The exports of one instance of a module per wasm memory (the module imports it as

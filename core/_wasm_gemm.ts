@@ -201,13 +201,17 @@ export function gemmFunctions(relaxed: boolean): WasmFunction[] {
 
 /**
  * Compiles a module of `functions(relaxed)`: with the fused multiply-add where the runtime
- * validates relaxed SIMD, else without.
+ * validates relaxed SIMD, else without. With `sharedMaximumPages`, the module imports a shared
+ * memory of at most that many pages (`moduleBytes`); the same runtime makes the same choice.
  */
-export function compileWithFallback(functions: (relaxed: boolean) => WasmFunction[]): WebAssembly.Module {
+export function compileWithFallback(
+  functions: (relaxed: boolean) => WasmFunction[],
+  sharedMaximumPages?: number,
+): WebAssembly.Module {
   try {
-    return new WebAssembly.Module(moduleBytes(functions(true)) as BufferSource);
+    return new WebAssembly.Module(moduleBytes(functions(true), sharedMaximumPages) as BufferSource);
   } catch {
-    return new WebAssembly.Module(moduleBytes(functions(false)) as BufferSource);
+    return new WebAssembly.Module(moduleBytes(functions(false), sharedMaximumPages) as BufferSource);
   }
 }
 

@@ -51,6 +51,7 @@ import {
   type WasmFunction,
 } from "../../core/_wasm_asm.ts";
 import { compileWithFallback } from "../../core/_wasm_gemm.ts";
+import { SHARED_MAXIMUM_PAGES } from "../../core/_helper_thread.ts";
 
 /** `acc = acc + s * b`: two roundings, or one (`f32x4.relaxed_madd`, a fused multiply-add on x86-64 with FMA). */
 function multiplyAdd(acc: number, s: number, b: number, fused: boolean): number[] {
@@ -223,3 +224,14 @@ export interface GemmKernels {
 export const gemmKernels: (memory: WebAssembly.Memory) => GemmKernels = instancePerMemory(() =>
   compileWithFallback(gemmFunctions)
 );
+
+let shared: WebAssembly.Module | undefined;
+
+/**
+ * The same module (the same choice of fused multiply-adds) importing a shared memory of the
+ * helper thread's size (`core/_helper_thread.ts`), for the helper to run rows of a product.
+ */
+export function sharedGemmModule(): WebAssembly.Module {
+  shared ??= compileWithFallback(gemmFunctions, SHARED_MAXIMUM_PAGES);
+  return shared;
+}

@@ -19,16 +19,24 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { WasmKernel } from "../../core/_wasm_gemm.ts";
+import { type HelperThread, helperThread, splitRows, TASKS } from "../../core/_helper_thread.ts";
 import { heapKernel, heapOffset, type WasmHeapBackend } from "./_heap_kernel.ts";
 import { deferOutput } from "./_deferred.ts";
 import { callKernel, disposeInfo, type KernelArgs, transpose, WASM } from "./_wasm_ops.ts";
 
 /** Products computed by this file's kernels since the process started (for tests). */
 let computed = 0;
+/** Of those, products split with the helper thread. */
+let split = 0;
 
 /** How many products the WebAssembly product kernels of this file have computed. */
 export function gemmProducts(): number {
   return computed;
+}
+
+/** How many of {@linkcode gemmProducts} were split between this thread and the helper thread. */
+export function gemmSplitProducts(): number {
+  return split;
 }
 
 /** Every leading (batch) dimension of `x` is 1. */
@@ -75,7 +83,11 @@ function product(
   }
   // the inputs' offsets are read after makeOutput, which may have grown (not moved) the heap
   const [pa, pb] = [at(backend, a), at(backend, b)];
-  if (!transposeA) {
+  const mine = splitRows(m, k, n);
+  const helper = mine > 0 ? helperThread() : null;
+  if (helper !== null && helper.fits(operandFloats(m, k, n))) {
+    splitProduct(kernel, helper, { pa, pb, c, m, k, n }, mine, transposeA, bias !== undefined);
+  } else if (!transposeA) {
     kernel.gemm(pa, pb, c, m, k, n, k, n, n, bias !== undefined);
   } else if (k === 0) {
     (backend.typedArrayFromHeap(out) as Float32Array).fill(0);
@@ -85,6 +97,69 @@ function product(
     }
   }
   return out;
+}
+
+/** Floats of the helper's operands in its shared memory (at most: all of `a`, `b`, `c`). */
+const operandFloats = (m: number, k: number, n: number) => m * k + k * n + m * n;
+
+/** Heap offsets (float32 elements) and sizes of one product. */
+interface Operands {
+  pa: number;
+  pb: number;
+  c: number;
+  m: number;
+  k: number;
+  n: number;
+}
+
+/**
+ * `a b` (+ the bias already in `c`) or `a^T b` with the output rows split between this thread
+ * (the first half, on the heap) and the helper thread (the rest, on copies of its operands in
+ * the shared memory, copied back): every output is computed with the same instructions in the
+ * same order as {@linkcode product} computes it on one thread, so the result is bit for bit the
+ * same. This thread keeps the first `mine` rows (`splitRows`).
+ */
+function splitProduct(
+  kernel: WasmKernel,
+  helper: HelperThread,
+  { pa, pb, c, m, k, n }: Operands,
+  mine: number,
+  transposeA: boolean,
+  accumulate: boolean,
+): void {
+  const theirs = m - mine;
+  const heap = () => new Float32Array(kernel.memory.buffer as ArrayBuffer); // the heap may have grown
+  if (!transposeA) {
+    // helper: rows [mine, m) of a [m, k], all of b [k, n], rows of c (with the bias when accumulating)
+    const [sa, sb, sc] = [0, theirs * k, theirs * k + k * n];
+    const shared = helper.reserve(sc + theirs * n);
+    shared.set(heap().subarray(pa + mine * k, pa + m * k), sa);
+    shared.set(heap().subarray(pb, pb + k * n), sb);
+    if (accumulate) shared.set(heap().subarray(c + mine * n, c + m * n), sc);
+    helper.start(TASKS.gemm, [4 * sa, 4 * sb, 4 * sc, theirs, k, n, 4 * k, 4 * n, 4 * n, accumulate ? 1 : 0]);
+    try {
+      kernel.gemm(pa, pb, c, mine, k, n, k, n, n, accumulate);
+    } finally {
+      helper.join();
+    }
+    heap().set(helper.f32.subarray(sc, sc + theirs * n), c + mine * n);
+  } else {
+    // a is [k, m]: the helper's output rows are its columns [mine, m), copied as [k, theirs]
+    const [sa, sb, sc] = [0, k * theirs, k * theirs + k * n];
+    const shared = helper.reserve(sc + theirs * n);
+    helper.copyRows(kernel.memory, sa, pa + mine, k, theirs, m, theirs);
+    shared.set(heap().subarray(pb, pb + k * n), sb);
+    helper.start(TASKS.gemmTNChunked, [4 * sa, 4 * sb, 4 * sc, theirs, k, n, 4 * theirs, 4 * n, 4 * n, DEPTH_CHUNK]);
+    try {
+      for (let p = 0; p < k; p += DEPTH_CHUNK) {
+        kernel.gemmTN(pa + p * m, pb + p * n, c, mine, Math.min(DEPTH_CHUNK, k - p), n, m, n, n, p > 0);
+      }
+    } finally {
+      helper.join();
+    }
+    heap().set(helper.f32.subarray(sc, sc + theirs * n), c + mine * n);
+  }
+  split++;
 }
 
 /**

@@ -20,7 +20,9 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { deferOutput } from "./_deferred.ts";
-import { gemmKernels } from "./_gemm_wasm.ts";
+import { gemmKernels, sharedGemmModule } from "./_gemm_wasm.ts";
+import { gemmPasses, type PassPlan } from "../../core/_gemm_passes.ts";
+import { type HelperThread, helperThread, splitRows, TASKS } from "../../core/_helper_thread.ts";
 import { heapByteOffset, heapMemory, type WasmHeapInternals } from "./_heap_kernel.ts";
 import { callKernel, type KernelArgs, transpose, WASM } from "./_wasm_ops.ts";
 
@@ -29,10 +31,75 @@ const K_CHUNK = 256;
 
 /** Products computed by this module's kernel since the process started (tests, diagnostics). */
 let products = 0;
+/** Of those, products split with the helper thread. */
+let splitProducts = 0;
 
 /** How many products the SIMD kernel has computed since the process started. */
 export function simdProductCount(): number {
   return products;
+}
+
+/** How many of {@linkcode simdProductCount} were split between this thread and the helper thread. */
+export function simdSplitProductCount(): number {
+  return splitProducts;
+}
+
+/** Where the helper's operands start in its shared memory (float32 elements; offset 0 means "no bias"). */
+const SHARED_BASE = 16;
+
+/** The helper thread's space id of this module's product functions over its shared memory, per helper. */
+const attached = new WeakMap<object, number>();
+
+/**
+ * Runs `plan` (a single product, `C` `n8` wide) with its output rows split: this thread the first
+ * `mine` rows (`splitRows`) on the heap, the helper thread the rest on copies of its rows of `op(A)`, of `B` and of the
+ * bias in the shared memory, its rows of `C` copied back. Each output is computed with the same
+ * instructions in the same order as by one thread ({@linkcode gemmPasses}), so bit for bit the same.
+ */
+function splitPasses(
+  backend: WasmHeapInternals,
+  helper: HelperThread,
+  plan: PassPlan,
+  mine: number,
+  transposeA: boolean,
+): void {
+  const { pa, pb, pBias, m, k, n8, pc } = plan;
+  let space = attached.get(helper);
+  if (space === undefined) {
+    space = helper.attach(sharedGemmModule(), helper.memory);
+    attached.set(helper, space);
+  }
+  const theirs = m - mine;
+  const [sa, sb, sBias] = [SHARED_BASE, SHARED_BASE + theirs * k, SHARED_BASE + theirs * k + k * n8];
+  const sc = sBias + n8;
+  const shared = helper.reserve(sc + theirs * n8);
+  const heap = backend.wasm.HEAPF32;
+  const [a, b] = [pa >> 2, pb >> 2];
+  if (!transposeA) shared.set(heap.subarray(a + mine * k, a + m * k), sa);
+  else helper.copyRows(heapMemory(backend)!, sa, a + mine, k, theirs, m, theirs);
+  shared.set(heap.subarray(b, b + k * n8), sb);
+  if (pBias !== 0) shared.set(heap.subarray(pBias >> 2, (pBias >> 2) + n8), sBias);
+  helper.start(TASKS.blockGemm, [
+    space,
+    4 * sa,
+    4 * sb,
+    4 * sc,
+    pBias === 0 ? 0 : 4 * sBias,
+    theirs,
+    k,
+    n8,
+    transposeA ? 4 : 4 * k,
+    transposeA ? 4 * theirs : 4,
+    plan.relu ? 1 : 0,
+    plan.chunk,
+  ]);
+  try {
+    gemmPasses(gemmKernels(heapMemory(backend)!), { ...plan, m: mine });
+  } finally {
+    helper.join();
+  }
+  backend.wasm.HEAPF32.set(helper.f32.subarray(sc, sc + theirs * n8), (pc >> 2) + mine * n8);
+  splitProducts++;
 }
 
 /** Shapes of one product `op(A) op(B)` over a batch. */
@@ -113,29 +180,15 @@ function product(
     pBias = dst;
   }
   const pc = heapByteOffset(backend, paddedC ?? out);
-  const { gemm6, gemm4, gemm1 } = gemmKernels(heapMemory(backend)!);
   const rowStride = transposeA ? 4 : 4 * k, kStride = transposeA ? 4 * m : 4;
   const sa = batchA > 1 ? 4 * m * k : 0, sb = batchB > 1 ? 4 * k * n8 : 0, sc = 4 * m * n8;
-  // Row blocks of six (3-11 % faster than four) where few single rows are left over, then of
-  // four, then single rows (a pass over B each).
-  const sixes = m >= 96 || (m >= 24 && m % 6 % 4 === 0) ? Math.floor(m / 6) : 0;
-  const fours = (m - 6 * sixes) >> 2, singles = m - 6 * sixes - 4 * fours, cols = n8 >> 3;
-  const passes: Array<[typeof gemm1, number, number]> = [[gemm6, sixes, 0], [gemm4, fours, 6 * sixes], [
-    gemm1,
-    singles,
-    6 * sixes + 4 * fours,
-  ]];
-  const chunk = K_CHUNK;
-  // Long sums in chunks of K_CHUNK steps, each added to C: the chunk of A and B stays in cache.
-  for (let k0 = 0; k0 < k; k0 += chunk) {
-    const kk = Math.min(chunk, k - k0), first = k0 === 0, last = k0 + kk === k;
-    const a0 = pa + k0 * kStride, b0 = pb + k0 * 4 * n8;
-    const r = relu && last ? 1 : 0, bias0 = first ? pBias : 0, acc = first ? 0 : 1;
-    for (const [gemm, blocks, row] of passes) {
-      if (blocks === 0) continue;
-      const a1 = a0 + row * rowStride, c1 = pc + 4 * row * n8;
-      gemm(a1, b0, c1, bias0, blocks, cols, kk, rowStride, kStride, 4 * n8, 4 * n8, batch, sa, sb, sc, r, acc);
-    }
+  const passes: PassPlan = { pa, pb, pc, pBias, m, k, n8, rowStride, kStride, batch, sa, sb, sc, relu, chunk: K_CHUNK };
+  const mine = batch === 1 ? splitRows(m, k, n8) : 0;
+  const helper = mine > 0 ? helperThread() : null;
+  if (helper !== null && helper.fits(SHARED_BASE + m * k + k * n8 + n8 + m * n8)) {
+    splitPasses(backend, helper, passes, mine, transposeA);
+  } else {
+    gemmPasses(gemmKernels(heapMemory(backend)!), passes);
   }
   if (paddedC !== null) {
     const src = pc >> 2, dst = heapByteOffset(backend, out) >> 2;

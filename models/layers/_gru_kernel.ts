@@ -193,16 +193,46 @@ function backRFunction(): WasmFunction {
   });
 }
 
-let compiled: WebAssembly.Module | undefined;
+/** The kernel's functions (the products and the step's element-wise work). */
+const functions = (relaxed: boolean) => [
+  ...gemmFunctions(relaxed),
+  gatesFunction(),
+  candidateFunction(),
+  backZHFunction(),
+  backRFunction(),
+];
 
-/** A kernel instance with the product functions and `gates`, `candidate`, `backZH`, `backR`. */
+/** Largest kernel memory, in 64 KiB pages (4 GiB: wasm32's limit; only what is used is resident). */
+const SHARED_MAXIMUM_PAGES = 65536;
+
+let compiled: WebAssembly.Module | undefined;
+let compiledShared: WebAssembly.Module | undefined;
+/** The kernels over a shared memory (the helper thread can run rows of them). */
+const sharedKernels = new WeakSet<WasmKernel>();
+
+/**
+ * A kernel instance with the product functions and `gates`, `candidate`, `backZH`, `backR`,
+ * over a memory of its own: a shared one where the runtime has them (so that the helper thread
+ * of `core/_helper_thread.ts` can run half the batch rows, {@linkcode gruKernelModule}), else a
+ * plain one. The code is the same either way.
+ */
 export function gruKernel(): WasmKernel {
-  compiled ??= compileWithFallback((relaxed) => [
-    ...gemmFunctions(relaxed),
-    gatesFunction(),
-    candidateFunction(),
-    backZHFunction(),
-    backRFunction(),
-  ]);
-  return new WasmKernel(compiled);
+  try {
+    compiledShared ??= compileWithFallback(functions, SHARED_MAXIMUM_PAGES);
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAXIMUM_PAGES, shared: true });
+    const kernel = new WasmKernel(compiledShared, memory);
+    sharedKernels.add(kernel);
+    return kernel;
+  } catch {
+    compiled ??= compileWithFallback(functions);
+    return new WasmKernel(compiled);
+  }
+}
+
+/**
+ * The compiled module of `kernel` when its memory is shared (another thread can instantiate it
+ * over the same memory), else null.
+ */
+export function gruKernelModule(kernel: WasmKernel): WebAssembly.Module | null {
+  return sharedKernels.has(kernel) ? compiledShared! : null;
 }

@@ -8,7 +8,11 @@
  */
 
 import type { WasmKernel } from "../../core/_wasm_gemm.ts";
-import { gruKernel } from "./_gru_kernel.ts";
+import { helperThread, TASKS } from "../../core/_helper_thread.ts";
+import { gruKernel, gruKernelModule } from "./_gru_kernel.ts";
+import { backwardRows, type Dims, forwardRows, layout, weightGradientRows } from "../../core/_gru_rows.ts";
+
+export type { Dims } from "../../core/_gru_rows.ts";
 
 /** What the forward pass keeps for the backward pass, layout `[batch, nSteps, units]` each. */
 export interface Saved {
@@ -17,13 +21,6 @@ export interface Saved {
   r: Float32Array;
   hh: Float32Array;
   rh: Float32Array;
-}
-
-/** Dimensions of one call. */
-export interface Dims {
-  batch: number;
-  steps: number;
-  units: number;
 }
 
 /** Whether {@linkcode forwardSimd} and {@linkcode backwardSimd} compute this recurrence. */
@@ -84,20 +81,55 @@ function restore(s: SimdSaved, k: WasmKernel): Float32Array {
   return m;
 }
 
+/** Batches below this many rows run on one thread. */
+const SPLIT_MIN_BATCH = 8;
 /**
- * Element offsets of the operands in the kernel's memory: the recurrent kernel `[u, 3u]` and
- * its transpose, a zero state, step rows `a`/`c` (`[batch, 2u]`, `[batch, u]`, also `dRh`,
- * `dh`, `dhPrev` backward), `xw` / its gradient `[batch, steps, 3u]`, and the sequences
- * `out`, `z`, `r`, `hh`, `rh`, `dy` `[batch, steps, u]`, then `dR` `[u, 3u]`.
+ * Recurrences of fewer multiply-adds in their step products (`batch steps 3 units^2`) run on
+ * one thread: handing half over costs tens of microseconds, and cascade's `[32, 12, 64]`
+ * recurrence (4.7 M) took as much CPU split as not (measured 2026-12-06).
  */
-function layout(d: Dims) {
-  const { batch, steps, units: u } = d;
-  const row = batch * u, seq = batch * steps * u;
-  const rk = 0, rt = 3 * u * u, zero = 6 * u * u;
-  const a = zero + row, c = a + 2 * row, dhPrev = c + row, xw = dhPrev + row;
-  const out = xw + 3 * seq, z = out + seq, r = z + seq, hh = r + seq, rh = hh + seq, dy = rh + seq;
-  const dR = dy + seq;
-  return { rk, rt, zero, a, c, dRh: a, dh: c, dhPrev, xw, out, z, r, hh, rh, dy, dR, end: dR + 3 * u * u };
+const SPLIT_MIN_WORK = 1 << 24;
+
+let splitCount = 0;
+
+/** How many forward passes, backward passes and recurrent-kernel gradients ran split with the helper thread (tests). */
+export function splitRecurrences(): number {
+  return splitCount;
+}
+
+/** The helper thread's space id of the kernel memory, per helper. */
+const attached = new WeakMap<object, number>();
+
+/**
+ * Runs `rows(first, count)` over all `total` rows (default: the batch rows): with the helper thread (`core/_helper_thread.ts`)
+ * ready and the kernel memory shared, the helper runs `task` for the second half of the rows
+ * while this thread runs the first half (rows are independent; the same code computes each);
+ * else this thread runs them all.
+ */
+function inRows(
+  k: WasmKernel,
+  d: Dims,
+  task: number,
+  rows: (first: number, count: number) => void,
+  total = d.batch,
+): void {
+  const module = gruKernelModule(k);
+  const work = d.batch * d.steps * 3 * d.units * d.units;
+  const helper = total >= SPLIT_MIN_BATCH && work >= SPLIT_MIN_WORK && module !== null ? helperThread() : null;
+  if (helper === null) return rows(0, total);
+  let space = attached.get(helper);
+  if (space === undefined) {
+    space = helper.attach(module!, k.memory);
+    attached.set(helper, space);
+  }
+  const mine = total >> 1;
+  splitCount++;
+  helper.start(task, [space, d.batch, d.steps, d.units, mine, total - mine]);
+  try {
+    rows(0, mine);
+  } finally {
+    helper.join();
+  }
 }
 
 /** The forward recurrence over all steps; `xw` is `[batch, nSteps, 3 units]` (z, r, h parts). */
@@ -110,17 +142,7 @@ export function forwardSimd(xw: Float32Array, rk: Float32Array, d: Dims): SimdSa
   m.set(rk, L.rk);
   m.fill(0, L.zero, L.zero + batch * u);
   m.set(xw, L.xw);
-  const { gates, candidate } = k.exports;
-  const [ldx, lds] = [4 * steps * 3 * u, 4 * steps * u];
-  for (let t = 0; t < steps; t++) {
-    const [h, ldh] = t === 0 ? [L.zero, u] : [L.out + (t - 1) * u, steps * u];
-    k.gemm(h, L.rk, L.a, batch, u, 2 * u, ldh, 3 * u, 2 * u); // h [Rz Rr]
-    const x = 4 * (L.xw + t * 3 * u);
-    gates(x, ldx, 4 * L.a, 4 * h, 4 * ldh, 4 * (L.z + t * u), 4 * (L.r + t * u), 4 * (L.rh + t * u), lds, batch, 4 * u);
-    k.gemm(L.rh + t * u, L.rk + 2 * u, L.c, batch, u, u, steps * u, 3 * u, u); // (r * h) Rh
-    const out = 4 * (L.out + t * u);
-    candidate(x + 8 * u, ldx, 4 * L.c, 4 * h, 4 * ldh, 4 * (L.z + t * u), 4 * (L.hh + t * u), out, lds, batch, 4 * u);
-  }
+  inRows(k, d, TASKS.gruForward, (first, count) => forwardRows(k, d, first, count));
   resident = { dims: d, out: m.slice(L.out, L.out + batch * steps * u), evicted: null, consumed: false };
   return resident;
 }
@@ -144,35 +166,10 @@ export function backwardSimd(dy: Float32Array, s: SimdSaved, rk: Float32Array, d
   m.fill(0, L.zero, L.zero + batch * u);
   m.fill(0, L.dh, L.dh + batch * u);
   m.set(dy, L.dy);
-  const { backZH, backR } = k.exports;
-  const [ldx, lds] = [4 * steps * g, 4 * steps * u];
-  for (let t = steps - 1; t >= 0; t--) {
-    const [hp, ldh] = t === 0 ? [L.zero, u] : [L.out + (t - 1) * u, steps * u];
-    const dx = L.xw + t * g;
-    backZH(
-      4 * (L.dy + t * u),
-      4 * L.dh,
-      4 * hp,
-      4 * ldh,
-      4 * (L.z + t * u),
-      4 * (L.hh + t * u),
-      4 * dx,
-      ldx,
-      4 * L.dhPrev,
-      lds,
-      batch,
-      4 * u,
-    );
-    k.gemm(dx + 2 * u, L.rt + 2 * u * u, L.dRh, batch, u, u, steps * g, u, u); // dPreH Rh^T
-    backR(4 * L.dRh, 4 * hp, 4 * ldh, 4 * (L.r + t * u), 4 * dx, ldx, 4 * L.dhPrev, 4 * L.dh, lds, batch, 4 * u);
-    k.gemm(dx, L.rt, L.dh, batch, 2 * u, u, steps * g, u, u, true); // dh += [dPreZ dPreR] [Rz Rr]^T
-  }
-  // dR = sum over steps of hPrev^T [dPreZ dPreR] (hPrev of step 0 is zero) and (r * hPrev)^T dPreH
-  for (let b = 0; b < batch; b++) {
-    const o = b * steps;
-    k.gemmTN(L.out + o * u, L.xw + (o + 1) * g, L.dR, u, steps - 1, 2 * u, u, g, g, b > 0);
-  }
-  k.gemmTN(L.rh, L.xw + 2 * u, L.dR + 2 * u, u, batch * steps, u, u, g, g);
+  inRows(k, d, TASKS.gruBackward, (first, count) => backwardRows(k, d, first, count));
+  // dR = sum over steps of hPrev^T [dPreZ dPreR] (hPrev of step 0 is zero) and (r * hPrev)^T dPreH,
+  // its rows (the units) halved between the threads
+  inRows(k, d, TASKS.gruWeightGradient, (first, count) => weightGradientRows(k, d, first, count), u);
   s.consumed = true;
   return { dxw: m.slice(L.xw, L.xw + batch * steps * g), dR: m.slice(L.dR, L.dR + u * g) };
 }

@@ -1,7 +1,8 @@
-import { assertEquals, assertLess } from "@std/assert";
+import { assert, assertEquals, assertLess } from "@std/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { Random } from "../../../core/random.ts";
-import { gemmProducts } from "../../../backends/kernels/gemm_mat_mul.ts";
+import { gemmProducts, gemmSplitProducts } from "../../../backends/kernels/gemm_mat_mul.ts";
+import { helperThreadReady, kernelThreads, setKernelThreads } from "../../../core/_helper_thread.ts";
 import { compareBackends, normalInput, setupBackends } from "./_parity.ts";
 
 /** [a, b] before any transposition (a `[..., m, k]`, b `[..., k, n]`): single products of every block and tail. */
@@ -66,4 +67,48 @@ Deno.test("batched products and fused activations go to the other wasm kernels",
   );
   assertLess(Math.max(batched, relu), 1e-5);
   assertEquals(gemmProducts(), before);
+});
+
+/** The float32 bits of `x`'s values. */
+function bits(x: tf.Tensor): number[] {
+  return Array.from(new Uint32Array((x.dataSync() as Float32Array).slice().buffer));
+}
+
+Deno.test("products split with the helper thread are the one-thread products bit for bit: a b, a b + bias, a^T b, a b^T", async () => {
+  await setupBackends();
+  await tf.setBackend("wasm");
+  const before = kernelThreads();
+  setKernelThreads(2);
+  assert(await helperThreadReady(), "a machine with two cores runs the helper");
+  const random = new Random(134);
+  const made: tf.Tensor[] = [];
+  const tensor = (shape: number[]) => {
+    made.push(tf.tensor(normalInput(random, shape).values, shape));
+    return made[made.length - 1];
+  };
+  const cases: Array<[string, () => tf.Tensor]> = [];
+  for (const [m, k, n] of [[301, 200, 70], [4000, 64, 48], [60, 1000, 200]]) {
+    const [a, b, aT, bT, bias] = [tensor([m, k]), tensor([k, n]), tensor([k, m]), tensor([n, k]), tensor([n])];
+    cases.push(
+      [`a b [${m}, ${k}, ${n}]`, () => tf.matMul(a, b)],
+      [`a b + bias [${m}, ${k}, ${n}]`, () => tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias })],
+      [`a^T b [${m}, ${k}, ${n}]`, () => tf.matMul(aT, b, true, false)],
+      [`a b^T [${m}, ${k}, ${n}]`, () => tf.matMul(a, bT, false, true)],
+    );
+  }
+  try {
+    for (const [what, product] of cases) {
+      setKernelThreads(1);
+      const splitBefore = gemmSplitProducts();
+      const one = tf.tidy(() => bits(product()));
+      assertEquals(gemmSplitProducts(), splitBefore, `${what}: one thread`);
+      setKernelThreads(2);
+      const two = tf.tidy(() => bits(product()));
+      assertEquals(gemmSplitProducts(), splitBefore + 1, `${what}: split`);
+      assertEquals(two, one, what);
+    }
+  } finally {
+    setKernelThreads(before);
+    tf.dispose(made);
+  }
 });

@@ -1,7 +1,12 @@
 import { assert, assertEquals, assertLess } from "@std/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { Random } from "../../../core/random.ts";
-import { LARGE_PRODUCT, simdProductCount as simdOnly } from "../../../backends/kernels/simd_mat_mul.ts";
+import {
+  LARGE_PRODUCT,
+  simdProductCount as simdOnly,
+  simdSplitProductCount,
+} from "../../../backends/kernels/simd_mat_mul.ts";
+import { helperThreadReady, kernelThreads, setKernelThreads } from "../../../core/_helper_thread.ts";
 import { gemmProducts } from "../../../backends/kernels/gemm_mat_mul.ts";
 
 /**
@@ -189,4 +194,57 @@ Deno.test("a product of at least LARGE_PRODUCT multiply-adds runs on simd_mat_mu
   assertEquals((await large.data())[m * n - 1], k);
   assertEquals((await single.data())[m * 8 - 1], k);
   tf.dispose([a, b, small, large, single]);
+});
+
+/** The float32 bits of `x`'s values. */
+function bits(x: tf.Tensor): number[] {
+  return Array.from(new Uint32Array((x.dataSync() as Float32Array).slice().buffer));
+}
+
+Deno.test("SIMD products split with the helper thread are the one-thread products bit for bit: large a b and a^T b, bias and relu, odd widths", async () => {
+  await setupBackends();
+  await tf.setBackend("wasm");
+  const before = kernelThreads();
+  setKernelThreads(2);
+  assert(await helperThreadReady(), "a machine with two cores runs the helper");
+  const random = new Random(135);
+  const made: tf.Tensor[] = [];
+  const tensor = (shape: number[]) => {
+    made.push(tf.tensor(normalInput(random, shape).values, shape));
+    return made[made.length - 1];
+  };
+  const [a, b, aT, bT] = [tensor([301, 900]), tensor([900, 256]), tensor([900, 301]), tensor([256, 900])];
+  const [x, w, w101, bias, bias101] = [
+    tensor([200, 300]),
+    tensor([300, 96]),
+    tensor([300, 101]),
+    tensor([96]),
+    tensor([101]),
+  ];
+  const cases: Array<[string, () => tf.Tensor]> = [
+    ["large a b", () => tf.matMul(a, b)],
+    ["large a^T b", () => tf.matMul(aT, b, true, false)],
+    ["large a b^T", () => tf.matMul(a, bT, false, true)],
+    ["x w + bias, relu", () => tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias, activation: "relu" })],
+    [
+      "x w101 + bias, relu",
+      () => tf.fused.matMul({ a: x as tf.Tensor2D, b: w101 as tf.Tensor2D, bias: bias101, activation: "relu" }),
+    ],
+    ["x w, relu", () => tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, activation: "relu" })],
+  ];
+  try {
+    for (const [what, product] of cases) {
+      setKernelThreads(1);
+      const splitBefore = simdSplitProductCount();
+      const one = tf.tidy(() => bits(product()));
+      assertEquals(simdSplitProductCount(), splitBefore, `${what}: one thread`);
+      setKernelThreads(2);
+      const two = tf.tidy(() => bits(product()));
+      assertEquals(simdSplitProductCount(), splitBefore + 1, `${what}: split`);
+      assertEquals(two, one, what);
+    }
+  } finally {
+    setKernelThreads(before);
+    tf.dispose(made);
+  }
 });

@@ -2,13 +2,14 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
-import { assertEquals, assertLess, assertThrows } from "@std/assert";
+import { assert, assertEquals, assertLess, assertThrows } from "@std/assert";
 import { type FusedActivation, FusedGru } from "../../../models/layers/fused_gru.ts";
 import { registerWasmTrainingKernels } from "../../../backends/kernels/mod.ts";
 import { Random } from "../../../core/random.ts";
 import { assertConfigRoundTrip } from "./_config.ts";
 import { gruSequence, gruSequenceWithOps } from "../../../models/layers/_gru_sequence.ts";
-import { simdSupported } from "../../../models/layers/_gru_steps.ts";
+import { backwardSimd, forwardSimd, simdSupported, splitRecurrences } from "../../../models/layers/_gru_steps.ts";
+import { helperThreadReady, kernelThreads, setKernelThreads } from "../../../core/_helper_thread.ts";
 import { relativeError } from "../../backends/kernels/_parity.ts";
 
 registerWasmTrainingKernels();
@@ -166,4 +167,35 @@ Deno.test("gruSequenceWithOps (webgpu's path) gives the fused op's states and gr
     tf.dispose([...gf, ...go]);
   }
   tf.dispose([xw, kernel]);
+});
+
+Deno.test("the WebAssembly recurrence split over two threads (batch rows halved) gives the one-thread outputs and gradients bit for bit", async () => {
+  const before = kernelThreads();
+  setKernelThreads(2);
+  assert(await helperThreadReady(), "a machine with two cores runs the helper");
+  const random = new Random(91);
+  const bitsOf = (x: Float32Array) => Array.from(new Uint32Array(x.slice().buffer));
+  try {
+    for (const d of [{ batch: 32, steps: 125, units: 64 }, { batch: 9, steps: 70, units: 100 }]) {
+      const { batch, steps, units } = d;
+      const xw = normals(random, batch * steps * 3 * units);
+      const rk = normals(random, 3 * units * units, 0.2);
+      const dy = normals(random, batch * steps * units);
+      const run = (threads: 1 | 2) => {
+        setKernelThreads(threads);
+        const saved = forwardSimd(xw, rk, d);
+        const out = saved.out.slice();
+        const { dxw, dR } = backwardSimd(dy, saved, rk, d);
+        return [out, dxw, dR].map(bitsOf);
+      };
+      const splitBefore = splitRecurrences();
+      const one = run(1);
+      assertEquals(splitRecurrences(), splitBefore);
+      const two = run(2);
+      assertEquals(splitRecurrences(), splitBefore + 3, "forward, backward and dR split");
+      ["outputs", "dxw", "dR"].forEach((what, i) => assertEquals(two[i], one[i], `${what} ${JSON.stringify(d)}`));
+    }
+  } finally {
+    setKernelThreads(before);
+  }
 });
