@@ -215,7 +215,10 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "0.469 (lowest 0.438, loso 0.464, holdout 0.729: as good within noise, 1.3x the time); with 45 epochs and 3 " +
       "warm-up epochs 0.781 / 0.531 / 0.836, 0.484 / 0.309, 0.430 / 0.484 (lowest 0.309); `embedDim` 64 with 45 epochs " +
       "0.867 / 0.367 (training 0.39: underfit; stopped there, it could no longer win). Not run: lr 2e-3, label " +
-      "smoothing, dropout, `--weight-average`, `spatialFilters` 16, TTA (docs/models.md). Test splits chose nothing.",
+      "smoothing, dropout, `--weight-average`, `spatialFilters` 16, TTA (docs/models.md). Test splits chose nothing; " +
+      "outcome (`nice -n 5 /usr/bin/time -v deno task train-cross --model vivit --seed S`, seeds 1-3, at 8d9d59f, " +
+      "load 5.1-7.4): test1-3 mean 0.445 / 0.375 / 0.344 = 0.39 ± 0.05 (session 17: 0.32 ± 0.08), seed 3's test2 " +
+      "0.234: no seed underfitted, but issue 11's bar (0.405, every split above chance) is still not met.",
     settings: { warmupEpochs: 1 },
     cross: {
       // Since session 18 (chosen on loso and holdout runs over several seeds, see `why`): 8 cell filters
