@@ -63,7 +63,7 @@ MEGFLOW_PARAMS = {
     "cnn": 5604,
     "gru": 45188,
     "vivit": 463876,
-    "vivit_cross": 25244,
+    "vivit_cross": 27508,
     "spectral": 44804,
     "cascade": 92068,
     "tsa": 51940,
@@ -304,7 +304,7 @@ class Vivit(nn.Module):
 
 def vivit_cross():
     """The network train-cross trains for vivit (training/model_recipes.ts `vivit.cross.modelOptions`)."""
-    return Vivit(tubelet=(50, 20, 20), dim=32, heads=2, spatial_depth=0, cell_filters=4, spatial_filters=8)
+    return Vivit(tubelet=(50, 20, 20), dim=32, heads=2, spatial_depth=0, cell_filters=8, spatial_filters=8)
 
 
 class Spectral(nn.Module):

@@ -129,7 +129,7 @@ export interface VivitOptions {
  *   over a quarter of the helmet (100 cells), like EEGNet's spatial filters.
  *
  * train-cross's recipe (training/model_recipes.ts) overrides some of them, chosen on
- * leave-one-subject-out validation (docs/models.md): `cellFilters` 4, `spatialFilters` 8 and whole-grid
+ * leave-one-subject-out and holdout validation (docs/models.md): `cellFilters` 8, `spatialFilters` 8 and whole-grid
  * 50-sample tubelets `[50, 20, 20]` (one token per time group, so `spatialDepth` 0), `embedDim` 32, 2 heads.
  */
 export const VIVIT_DEFAULTS: Readonly<Required<VivitOptions>> = Object.freeze({

@@ -194,10 +194,10 @@ Deno.test("benchTrainAgainstPytorch() compares vivit_cross (vivit's cross recipe
       models: ["vivit_cross"],
       python: await fakePython(dir, twinsScript(dir, report)),
     });
-    // 25244 weights: the recipe's network (4 cell filters, 8 spatial filters, whole-grid tubelets), not the default's 463876.
+    // 27508 weights: the recipe's network (8 cell filters, 8 spatial filters, whole-grid tubelets), not the default's 463876.
     assertStringIncludes(
       await Deno.readTextFile(join(dir, "args.txt")),
-      "--models vivit_cross --expect vivit_cross=25244",
+      "--models vivit_cross --expect vivit_cross=27508",
     );
     assertEquals(pytorch.models.vivit_cross, { error: "bench/pytorch_twins.py reported nothing for vivit_cross" });
   });

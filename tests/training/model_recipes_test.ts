@@ -42,7 +42,7 @@ Deno.test("runConfig: a recipe sits between the defaults and the overrides, and 
     assertEquals(intra.preprocess[1], { op: "window", windowSeconds: 2, strideSeconds: 0.5 });
     assertEquals(cross.preprocess[1], { op: "window", windowSeconds: 2, strideSeconds: 1 });
     // Another model keeps the shared defaults.
-    assertEquals(runConfig("cross", "/data", { model: "vivit" }).epochs, 30);
+    assertEquals(runConfig("cross", "/data", { model: "cnn" }).epochs, 30);
   } finally {
     if (saved === undefined) delete recipes.gru;
     else recipes.gru = saved;
