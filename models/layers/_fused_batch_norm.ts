@@ -24,6 +24,7 @@ import { computeTensor } from "./_tensor_values.ts";
 import {
   type ChannelKernels,
   channelKernels,
+  channelLayout,
   FIELD,
   RECORD,
   recordsOf,
@@ -153,9 +154,6 @@ function forward(x: Float32Array, y: Float32Array, gamma: Float32Array, beta: Fl
   return stats;
 }
 
-const STRIDE = RECORD / 8;
-const [MEAN, INV_STD, SCALE, SHIFT] = [FIELD.mean / 8, FIELD.invStd / 8, FIELD.scale / 8, FIELD.shift / 8];
-
 /** {@linkcode forward} in the wasm heap (`x`, `y` heap views). */
 function forwardWasm(
   kernels: ChannelKernels,
@@ -170,20 +168,21 @@ function forwardWasm(
   const rows = x.length / channels;
   const { records, address } = recordsOf(scratch, channels);
   const [mean, variance, invStd] = [new Float64Array(channels), new Float64Array(channels), new Float64Array(channels)];
-  kernels.sums(x.byteOffset, x.length, channels, address);
+  const k = channelLayout(kernels, channels);
+  k.sums(x.byteOffset, x.length, channels, address);
   for (let c = 0; c < channels; c++) {
-    mean[c] = records[c * STRIDE + FIELD.sum / 8] / rows;
-    records[c * STRIDE + MEAN] = mean[c];
+    mean[c] = records[k.at(c, FIELD.sum)] / rows;
+    records[k.at(c, FIELD.mean)] = mean[c];
   }
-  kernels.squares(x.byteOffset, x.length, channels, address);
+  k.squares(x.byteOffset, x.length, channels, address);
   for (let c = 0; c < channels; c++) {
-    variance[c] = records[c * STRIDE + FIELD.squares / 8] / rows;
+    variance[c] = records[k.at(c, FIELD.squares)] / rows;
     invStd[c] = 1 / Math.sqrt(variance[c] + epsilon);
     const scale = gamma[c] * invStd[c];
-    records[c * STRIDE + SCALE] = scale;
-    records[c * STRIDE + SHIFT] = beta[c] - mean[c] * scale;
+    records[k.at(c, FIELD.scale)] = scale;
+    records[k.at(c, FIELD.shift)] = beta[c] - mean[c] * scale;
   }
-  kernels.normalise(x.byteOffset, y.byteOffset, x.length, channels, address);
+  k.normalise(x.byteOffset, y.byteOffset, x.length, channels, address);
   return { mean, variance, invStd };
 }
 
@@ -202,19 +201,19 @@ function gradientSumsWasm(
   rows: number,
 ): [Float32Array, Float32Array] {
   const channels = gamma.length;
+  const k = channelLayout(kernels, channels);
   for (let c = 0; c < channels; c++) {
-    records[c * STRIDE + MEAN] = stats.mean[c];
-    records[c * STRIDE + INV_STD] = stats.invStd[c];
+    records[k.at(c, FIELD.mean)] = stats.mean[c];
+    records[k.at(c, FIELD.invStd)] = stats.invStd[c];
   }
-  kernels.gradientSums(at.dy, at.x, at.n, channels, address);
+  k.gradientSums(at.dy, at.x, at.n, channels, address);
   const [sumDy, sumDyXhat] = [new Float32Array(channels), new Float32Array(channels)];
   for (let c = 0; c < channels; c++) {
-    const i = c * STRIDE;
-    sumDy[c] = records[i + FIELD.sumDy / 8];
-    sumDyXhat[c] = records[i + FIELD.sumDyXhat / 8];
-    records[i + FIELD.k / 8] = gamma[c] * stats.invStd[c];
-    records[i + FIELD.meanDy / 8] = records[i + FIELD.sumDy / 8] / rows;
-    records[i + FIELD.meanDyXhat / 8] = records[i + FIELD.sumDyXhat / 8] / rows;
+    sumDy[c] = records[k.at(c, FIELD.sumDy)];
+    sumDyXhat[c] = records[k.at(c, FIELD.sumDyXhat)];
+    records[k.at(c, FIELD.k)] = gamma[c] * stats.invStd[c];
+    records[k.at(c, FIELD.meanDy)] = records[k.at(c, FIELD.sumDy)] / rows;
+    records[k.at(c, FIELD.meanDyXhat)] = records[k.at(c, FIELD.sumDyXhat)] / rows;
   }
   return [sumDyXhat, sumDy];
 }
@@ -233,7 +232,8 @@ function backwardWasm(
   const { records, address } = recordsOf(scratch, gamma.length);
   const at = { dy: dy.byteOffset, x: x.byteOffset, n: dy.length };
   const grads = gradientSumsWasm(kernels, records, address, at, gamma, stats, rows);
-  kernels.gradient(dy.byteOffset, x.byteOffset, dx.byteOffset, dy.length, gamma.length, address);
+  const k = channelLayout(kernels, gamma.length);
+  k.gradient(dy.byteOffset, x.byteOffset, dx.byteOffset, dy.length, gamma.length, address);
   return grads;
 }
 
@@ -280,12 +280,13 @@ function backwardWasmDeferred(
   const offset = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t).byteOffset;
   const at = { dy: offset(dy), x: offset(x), n: dy.size };
   const grads = gradientSumsWasm(kernels, records, address, at, gamma, stats, rows);
+  const gradient = channelLayout(kernels, channels).gradient; // the layout the sums used
   deferInPlace(
     backend,
     out,
     [dy, x],
     (dx) => {
-      kernels.gradient(offset(dy), offset(x), offset(dx), dy.size, channels, address);
+      gradient(offset(dy), offset(x), offset(dx), dy.size, channels, address);
       inputGradients.computed++;
     },
     () => backend.disposeData(scratch.dataId),

@@ -16,7 +16,7 @@ import { DEFAULT_BENCH_SIGNALS } from "../../../bench/train.ts";
 import { trainStep } from "../../../training/train_step.ts";
 import { adam } from "../../../training/fused_adam.ts";
 import { registerWasmTrainingKernels } from "../../../backends/kernels/mod.ts";
-import { channelKernels } from "../../../models/layers/_channel_kernels_wasm.ts";
+import { channelKernels, setPairedBatchNorm } from "../../../models/layers/_channel_kernels_wasm.ts";
 
 registerWasmTrainingKernels();
 
@@ -97,14 +97,15 @@ async function stepBits(name: string): Promise<Uint32Array[]> {
   }
 }
 
-Deno.test("wasm: the deferred input gradient of the fused BatchNorm gives the eager pass's weights bit for bit (spectral: never computed; cascade: computed)", async () => {
+Deno.test("wasm: the deferred input gradient and the paired loops of the fused BatchNorm give the eager one-channel pass's weights bit for bit (spectral: dx never computed; cascade: computed)", async () => {
   await setupBackend("wasm");
-  const previous = setDeferredBatchNormInputGradient(false);
+  const previous = [setDeferredBatchNormInputGradient(false), setPairedBatchNorm(false)];
+  const set = (on: boolean) => [setDeferredBatchNormInputGradient(on), setPairedBatchNorm(on)];
   try {
     for (const [name, computed] of [["spectral", false], ["cascade", true]] as const) {
-      setDeferredBatchNormInputGradient(false);
+      set(false);
       const eager = await stepBits(name);
-      setDeferredBatchNormInputGradient(true);
+      set(true);
       const before = deferredBatchNormInputGradients();
       const deferred = await stepBits(name);
       const after = deferredBatchNormInputGradients();
@@ -114,6 +115,31 @@ Deno.test("wasm: the deferred input gradient of the fused BatchNorm gives the ea
       eager.forEach((bits, i) => assertEquals(deferred[i], bits, `${name}: weight ${i}`));
     }
   } finally {
-    setDeferredBatchNormInputGradient(previous);
+    setDeferredBatchNormInputGradient(previous[0]);
+    setPairedBatchNorm(previous[1]);
+  }
+});
+
+Deno.test("wasm: the paired BatchNorm loops give the one-channel loops' training output, moving statistics and input, gamma and beta gradients bit for bit", async () => {
+  await setupBackend("wasm");
+  const previous = setPairedBatchNorm(true);
+  try {
+    for (const shape of [[32, 1240], [48, 5, 5, 16], [6, 2]]) {
+      const results = [true, false].map((on) => {
+        setPairedBatchNorm(on);
+        const random = new Random(5);
+        const x = tf.tensor(
+          Float32Array.from({ length: tf.util.sizeFromShape(shape) }, () => 3 * random.normal() + 1),
+          shape,
+        );
+        const dy = tf.tensor(Float32Array.from({ length: x.size }, () => random.normal()), shape);
+        const { trained, moving, grads } = pass(true, x, dy, 0.9);
+        tf.dispose([x, dy]);
+        return [trained, ...moving, ...grads].map((v) => new Uint32Array(Float32Array.from(v).buffer));
+      });
+      results[1].forEach((bits, i) => assertEquals(results[0][i], bits, `[${shape}]: output ${i}`));
+    }
+  } finally {
+    setPairedBatchNorm(previous);
   }
 });
