@@ -385,9 +385,18 @@ export interface ChannelLayout {
   normalise: ChannelKernels["normalise"];
   gradientSums: ChannelKernels["gradientSums"];
   gradient: ChannelKernels["gradient"];
-  /** The float64 index of channel `c`'s field at byte offset `field` (of {@linkcode FIELD}) in the records. */
-  at(c: number, field: number): number;
+  /** The float64 index of channel `c`'s record in the records: its field `f` is at `base(c) + field[f]`. */
+  base(c: number): number;
+  /** Each field's float64 index from its channel's base. */
+  field: Readonly<Record<keyof typeof FIELD, number>>;
 }
+
+const fieldIndices = (bytesPerIndex: number) =>
+  Object.freeze(
+    Object.fromEntries(Object.entries(FIELD).map(([name, offset]) => [name, offset / bytesPerIndex])),
+  ) as Readonly<Record<keyof typeof FIELD, number>>;
+const SINGLE_FIELDS = fieldIndices(8);
+const PAIRED_FIELDS = fieldIndices(4);
 
 let paired = true;
 
@@ -410,8 +419,9 @@ export function channelLayout(kernels: ChannelKernels, channels: number): Channe
       normalise: kernels.normalise2,
       gradientSums: kernels.gradientSums2,
       gradient: kernels.gradient2,
-      at: (c, field) => (c >> 1) * (PAIR_BLOCK / 8) + (c & 1) + field / 4,
+      base: (c) => (c >> 1) * (PAIR_BLOCK / 8) + (c & 1),
+      field: PAIRED_FIELDS,
     };
   }
-  return { ...kernels, at: (c, field) => c * (RECORD / 8) + field / 8 };
+  return { ...kernels, base: (c) => c * (RECORD / 8), field: SINGLE_FIELDS };
 }

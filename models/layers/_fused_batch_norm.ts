@@ -25,7 +25,6 @@ import {
   type ChannelKernels,
   channelKernels,
   channelLayout,
-  FIELD,
   RECORD,
   recordsOf,
   scratchFor,
@@ -170,17 +169,20 @@ function forwardWasm(
   const [mean, variance, invStd] = [new Float64Array(channels), new Float64Array(channels), new Float64Array(channels)];
   const k = channelLayout(kernels, channels);
   k.sums(x.byteOffset, x.length, channels, address);
+  const f = k.field;
   for (let c = 0; c < channels; c++) {
-    mean[c] = records[k.at(c, FIELD.sum)] / rows;
-    records[k.at(c, FIELD.mean)] = mean[c];
+    const b = k.base(c);
+    mean[c] = records[b + f.sum] / rows;
+    records[b + f.mean] = mean[c];
   }
   k.squares(x.byteOffset, x.length, channels, address);
   for (let c = 0; c < channels; c++) {
-    variance[c] = records[k.at(c, FIELD.squares)] / rows;
+    const b = k.base(c);
+    variance[c] = records[b + f.squares] / rows;
     invStd[c] = 1 / Math.sqrt(variance[c] + epsilon);
     const scale = gamma[c] * invStd[c];
-    records[k.at(c, FIELD.scale)] = scale;
-    records[k.at(c, FIELD.shift)] = beta[c] - mean[c] * scale;
+    records[b + f.scale] = scale;
+    records[b + f.shift] = beta[c] - mean[c] * scale;
   }
   k.normalise(x.byteOffset, y.byteOffset, x.length, channels, address);
   return { mean, variance, invStd };
@@ -202,18 +204,21 @@ function gradientSumsWasm(
 ): [Float32Array, Float32Array] {
   const channels = gamma.length;
   const k = channelLayout(kernels, channels);
+  const f = k.field;
   for (let c = 0; c < channels; c++) {
-    records[k.at(c, FIELD.mean)] = stats.mean[c];
-    records[k.at(c, FIELD.invStd)] = stats.invStd[c];
+    const b = k.base(c);
+    records[b + f.mean] = stats.mean[c];
+    records[b + f.invStd] = stats.invStd[c];
   }
   k.gradientSums(at.dy, at.x, at.n, channels, address);
   const [sumDy, sumDyXhat] = [new Float32Array(channels), new Float32Array(channels)];
   for (let c = 0; c < channels; c++) {
-    sumDy[c] = records[k.at(c, FIELD.sumDy)];
-    sumDyXhat[c] = records[k.at(c, FIELD.sumDyXhat)];
-    records[k.at(c, FIELD.k)] = gamma[c] * stats.invStd[c];
-    records[k.at(c, FIELD.meanDy)] = records[k.at(c, FIELD.sumDy)] / rows;
-    records[k.at(c, FIELD.meanDyXhat)] = records[k.at(c, FIELD.sumDyXhat)] / rows;
+    const b = k.base(c);
+    sumDy[c] = records[b + f.sumDy];
+    sumDyXhat[c] = records[b + f.sumDyXhat];
+    records[b + f.k] = gamma[c] * stats.invStd[c];
+    records[b + f.meanDy] = records[b + f.sumDy] / rows;
+    records[b + f.meanDyXhat] = records[b + f.sumDyXhat] / rows;
   }
   return [sumDyXhat, sumDy];
 }
