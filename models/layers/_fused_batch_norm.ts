@@ -21,7 +21,16 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { onSynchronousBackend } from "../../core/_synchronous_backend.ts";
 import { computeTensor } from "./_tensor_values.ts";
-import { type ChannelKernels, channelKernels, FIELD, RECORD, recordsOf, scratchFor } from "./_channel_kernels_wasm.ts";
+import {
+  type ChannelKernels,
+  channelKernels,
+  channelLayout,
+  RECORD,
+  recordsOf,
+  scratchFor,
+  type WasmBackend,
+} from "./_channel_kernels_wasm.ts";
+import { deferInPlace } from "../../core/_deferred.ts";
 
 /** The fields of tfjs-layers' `BatchNormalization` the fused pass reads. */
 interface BatchNormLayer {
@@ -144,9 +153,6 @@ function forward(x: Float32Array, y: Float32Array, gamma: Float32Array, beta: Fl
   return stats;
 }
 
-const STRIDE = RECORD / 8;
-const [MEAN, INV_STD, SCALE, SHIFT] = [FIELD.mean / 8, FIELD.invStd / 8, FIELD.scale / 8, FIELD.shift / 8];
-
 /** {@linkcode forward} in the wasm heap (`x`, `y` heap views). */
 function forwardWasm(
   kernels: ChannelKernels,
@@ -161,21 +167,60 @@ function forwardWasm(
   const rows = x.length / channels;
   const { records, address } = recordsOf(scratch, channels);
   const [mean, variance, invStd] = [new Float64Array(channels), new Float64Array(channels), new Float64Array(channels)];
-  kernels.sums(x.byteOffset, x.length, channels, address);
+  const k = channelLayout(kernels, channels);
+  k.sums(x.byteOffset, x.length, channels, address);
+  const f = k.field;
   for (let c = 0; c < channels; c++) {
-    mean[c] = records[c * STRIDE + FIELD.sum / 8] / rows;
-    records[c * STRIDE + MEAN] = mean[c];
+    const b = k.base(c);
+    mean[c] = records[b + f.sum] / rows;
+    records[b + f.mean] = mean[c];
   }
-  kernels.squares(x.byteOffset, x.length, channels, address);
+  k.squares(x.byteOffset, x.length, channels, address);
   for (let c = 0; c < channels; c++) {
-    variance[c] = records[c * STRIDE + FIELD.squares / 8] / rows;
+    const b = k.base(c);
+    variance[c] = records[b + f.squares] / rows;
     invStd[c] = 1 / Math.sqrt(variance[c] + epsilon);
     const scale = gamma[c] * invStd[c];
-    records[c * STRIDE + SCALE] = scale;
-    records[c * STRIDE + SHIFT] = beta[c] - mean[c] * scale;
+    records[b + f.scale] = scale;
+    records[b + f.shift] = beta[c] - mean[c] * scale;
   }
-  kernels.normalise(x.byteOffset, y.byteOffset, x.length, channels, address);
+  k.normalise(x.byteOffset, y.byteOffset, x.length, channels, address);
   return { mean, variance, invStd };
+}
+
+/**
+ * The first half of {@linkcode backward} in the wasm heap: the per-channel sums of `dy` and
+ * `dy * xhat` (returned as `[dgamma, dbeta]`), leaving in the records at `address` what the
+ * `gradient` loop needs for `dx` (`mean`, `invStd`, `k`, `meanDy`, `meanDyXhat`).
+ */
+function gradientSumsWasm(
+  kernels: ChannelKernels,
+  records: Float64Array,
+  address: number,
+  at: { dy: number; x: number; n: number },
+  gamma: Float32Array,
+  stats: { mean: Float64Array; invStd: Float64Array },
+  rows: number,
+): [Float32Array, Float32Array] {
+  const channels = gamma.length;
+  const k = channelLayout(kernels, channels);
+  const f = k.field;
+  for (let c = 0; c < channels; c++) {
+    const b = k.base(c);
+    records[b + f.mean] = stats.mean[c];
+    records[b + f.invStd] = stats.invStd[c];
+  }
+  k.gradientSums(at.dy, at.x, at.n, channels, address);
+  const [sumDy, sumDyXhat] = [new Float32Array(channels), new Float32Array(channels)];
+  for (let c = 0; c < channels; c++) {
+    const b = k.base(c);
+    sumDy[c] = records[b + f.sumDy];
+    sumDyXhat[c] = records[b + f.sumDyXhat];
+    records[b + f.k] = gamma[c] * stats.invStd[c];
+    records[b + f.meanDy] = records[b + f.sumDy] / rows;
+    records[b + f.meanDyXhat] = records[b + f.sumDyXhat] / rows;
+  }
+  return [sumDyXhat, sumDy];
 }
 
 /** {@linkcode backward} in the wasm heap (`dy`, `x`, `dx` heap views). */
@@ -189,24 +234,70 @@ function backwardWasm(
   stats: { mean: Float64Array; invStd: Float64Array },
   rows: number,
 ): [Float32Array, Float32Array] {
+  const { records, address } = recordsOf(scratch, gamma.length);
+  const at = { dy: dy.byteOffset, x: x.byteOffset, n: dy.length };
+  const grads = gradientSumsWasm(kernels, records, address, at, gamma, stats, rows);
+  const k = channelLayout(kernels, gamma.length);
+  k.gradient(dy.byteOffset, x.byteOffset, dx.byteOffset, dy.length, gamma.length, address);
+  return grads;
+}
+
+let deferInputGradient = true;
+const inputGradients = { deferred: 0, computed: 0 };
+
+/** How many input gradients the wasm backward pass has deferred, and how many of them were computed (tests). */
+export function deferredBatchNormInputGradients(): { deferred: number; computed: number } {
+  return { ...inputGradients };
+}
+
+/**
+ * Whether the wasm backward pass leaves `dx` to be computed when first read (the default), or
+ * computes it at once (the code before; tests compare the two bit for bit). Returns the
+ * previous setting.
+ */
+export function setDeferredBatchNormInputGradient(on: boolean): boolean {
+  const previous = deferInputGradient;
+  deferInputGradient = on;
+  return previous;
+}
+
+/**
+ * {@linkcode backwardWasm} with `dx` deferred (`core/_deferred.ts`): the sums for `dgamma` and
+ * `dbeta` now, in records of their own; `dx` by the same `gradient` loop over the same records
+ * when something first reads it, and never where nothing does: the tape drops the gradient
+ * of an input that comes from no weight, as spectral's BatchNorm of the model's input.
+ */
+function backwardWasmDeferred(
+  kernels: ChannelKernels,
+  dy: tf.Tensor,
+  x: tf.Tensor,
+  gamma: Float32Array,
+  stats: { mean: Float64Array; invStd: Float64Array },
+  rows: number,
+): { dx: tf.Tensor; grads: [Float32Array, Float32Array] } {
+  const backend = tf.backend() as WasmBackend;
   const channels = gamma.length;
-  const { records, address } = recordsOf(scratch, channels);
-  for (let c = 0; c < channels; c++) {
-    records[c * STRIDE + MEAN] = stats.mean[c];
-    records[c * STRIDE + INV_STD] = stats.invStd[c];
-  }
-  kernels.gradientSums(dy.byteOffset, x.byteOffset, dy.length, channels, address);
-  const [sumDy, sumDyXhat] = [new Float32Array(channels), new Float32Array(channels)];
-  for (let c = 0; c < channels; c++) {
-    const at = c * STRIDE;
-    sumDy[c] = records[at + FIELD.sumDy / 8];
-    sumDyXhat[c] = records[at + FIELD.sumDyXhat / 8];
-    records[at + FIELD.k / 8] = gamma[c] * stats.invStd[c];
-    records[at + FIELD.meanDy / 8] = records[at + FIELD.sumDy / 8] / rows;
-    records[at + FIELD.meanDyXhat / 8] = records[at + FIELD.sumDyXhat / 8] / rows;
-  }
-  kernels.gradient(dy.byteOffset, x.byteOffset, dx.byteOffset, dy.length, channels, address);
-  return [sumDyXhat, sumDy];
+  const scratch = backend.makeOutput([(channels * RECORD) / 4 + 2], "float32");
+  const out = backend.makeOutput(x.shape, "float32");
+  const heap = backend.typedArrayFromHeap(scratch); // views after every allocation
+  const address = Math.ceil(heap.byteOffset / 8) * 8;
+  const records = new Float64Array(heap.buffer, address, (channels * RECORD) / 8).fill(0);
+  const offset = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t).byteOffset;
+  const at = { dy: offset(dy), x: offset(x), n: dy.size };
+  const grads = gradientSumsWasm(kernels, records, address, at, gamma, stats, rows);
+  const gradient = channelLayout(kernels, channels).gradient; // the layout the sums used
+  deferInPlace(
+    backend,
+    out,
+    [dy, x],
+    (dx) => {
+      gradient(offset(dy), offset(x), offset(dx), dy.size, channels, address);
+      inputGradients.computed++;
+    },
+    () => backend.disposeData(scratch.dataId),
+  );
+  inputGradients.deferred++;
+  return { dx: tf.engine().makeTensorFromTensorInfo(out), grads };
 }
 
 /**
@@ -241,6 +332,10 @@ export function batchNormTraining(
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         let grads: Float32Array[] = [];
         const kernels = channelKernels();
+        if (kernels && deferInputGradient) {
+          const { dx, grads } = backwardWasmDeferred(kernels, dy, saved[0], gs, stats, rows);
+          return [dx, tf.tensor1d(grads[0]), tf.tensor1d(grads[1])];
+        }
         const scratch = kernels ? scratchFor(gs.length) : null;
         const dx = computeTensor(input.shape, [dy, saved[0]], (dx, [dys, xs]) => {
           grads = kernels

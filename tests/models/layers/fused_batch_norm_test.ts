@@ -2,9 +2,21 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
 import { assert, assertEquals } from "@std/assert";
-import { fuseBatchNormTraining, fusedBatchNormCalls } from "../../../models/layers/_fused_batch_norm.ts";
+import {
+  deferredBatchNormInputGradients,
+  fuseBatchNormTraining,
+  fusedBatchNormCalls,
+  setDeferredBatchNormInputGradient,
+} from "../../../models/layers/_fused_batch_norm.ts";
+import { Random } from "../../../core/random.ts";
+import { withSeededRandom } from "../../../core/with_seeded_random.ts";
+import { setupBackend } from "../../../backends/backend.ts";
+import { buildModel, MODELS } from "../../../models/registry.ts";
+import { DEFAULT_BENCH_SIGNALS } from "../../../bench/train.ts";
+import { trainStep } from "../../../training/train_step.ts";
+import { adam } from "../../../training/fused_adam.ts";
 import { registerWasmTrainingKernels } from "../../../backends/kernels/mod.ts";
-import { channelKernels } from "../../../models/layers/_channel_kernels_wasm.ts";
+import { channelKernels, setPairedBatchNorm } from "../../../models/layers/_channel_kernels_wasm.ts";
 
 registerWasmTrainingKernels();
 
@@ -64,3 +76,70 @@ for (const backend of ["cpu", "wasm"]) {
     });
   }
 }
+
+/** Every weight's bits after three seeded Adam steps of registered model `name` (wasm, the bench's batch). */
+async function stepBits(name: string): Promise<Uint32Array[]> {
+  const signal = DEFAULT_BENCH_SIGNALS[MODELS[name].input];
+  const model = await withSeededRandom(3, () => buildModel(name, signal, 4, {}));
+  const optimizer = adam(1e-3);
+  const random = new Random(11);
+  const shape = MODELS[name].input === "grid"
+    ? [32, signal.nTimes, signal.gridRows as number, signal.gridCols as number]
+    : [32, signal.nChans, signal.nTimes];
+  const xs = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random.normal());
+  const batch = { xs, shape, ys: Int32Array.from({ length: 32 }, (_, i) => i % 4), recordings: [], startSamples: [] };
+  try {
+    for (let step = 0; step < 3; step++) await withSeededRandom(50 + step, () => trainStep(model, optimizer, batch, 4));
+    return model.getWeights().map((w) => new Uint32Array((w.dataSync() as Float32Array).slice().buffer));
+  } finally {
+    model.dispose();
+    optimizer.dispose();
+  }
+}
+
+Deno.test("wasm: the deferred input gradient and the paired loops of the fused BatchNorm give the eager one-channel pass's weights bit for bit (spectral: dx never computed; cascade: computed)", async () => {
+  await setupBackend("wasm");
+  const previous = [setDeferredBatchNormInputGradient(false), setPairedBatchNorm(false)];
+  const set = (on: boolean) => [setDeferredBatchNormInputGradient(on), setPairedBatchNorm(on)];
+  try {
+    for (const [name, computed] of [["spectral", false], ["cascade", true]] as const) {
+      set(false);
+      const eager = await stepBits(name);
+      set(true);
+      const before = deferredBatchNormInputGradients();
+      const deferred = await stepBits(name);
+      const after = deferredBatchNormInputGradients();
+      assert(after.deferred > before.deferred, `${name}: deferred`);
+      assertEquals(after.computed > before.computed, computed, `${name}: computed ${after.computed - before.computed}`);
+      assertEquals(deferred.length, eager.length);
+      eager.forEach((bits, i) => assertEquals(deferred[i], bits, `${name}: weight ${i}`));
+    }
+  } finally {
+    setDeferredBatchNormInputGradient(previous[0]);
+    setPairedBatchNorm(previous[1]);
+  }
+});
+
+Deno.test("wasm: the paired BatchNorm loops give the one-channel loops' training output, moving statistics and input, gamma and beta gradients bit for bit", async () => {
+  await setupBackend("wasm");
+  const previous = setPairedBatchNorm(true);
+  try {
+    for (const shape of [[32, 1240], [48, 5, 5, 16], [6, 2]]) {
+      const results = [true, false].map((on) => {
+        setPairedBatchNorm(on);
+        const random = new Random(5);
+        const x = tf.tensor(
+          Float32Array.from({ length: tf.util.sizeFromShape(shape) }, () => 3 * random.normal() + 1),
+          shape,
+        );
+        const dy = tf.tensor(Float32Array.from({ length: x.size }, () => random.normal()), shape);
+        const { trained, moving, grads } = pass(true, x, dy, 0.9);
+        tf.dispose([x, dy]);
+        return [trained, ...moving, ...grads].map((v) => new Uint32Array(Float32Array.from(v).buffer));
+      });
+      results[1].forEach((bits, i) => assertEquals(results[0][i], bits, `[${shape}]: output ${i}`));
+    }
+  } finally {
+    setPairedBatchNorm(previous);
+  }
+});
