@@ -30,7 +30,14 @@ export interface SpectralOptions {
   dropProb?: number;
   /** Activation of the hidden layer. @default "relu" */
   activation?: ActivationName;
-  /** L2 penalty of every dense kernel (`l2 * sum(w^2)` added to the loss). @default 0.001 */
+  /**
+   * L2 kernel regulariser of every dense layer (`l2 * sum(w^2)`), as tfjs-layers defines it. tfjs-layers adds it
+   * to the loss only inside its own `model.fit`; megflow's training step (`trainStep`, what every task runs) does
+   * not read `model.losses`, so it has no effect on megflow training (found in session 18; the spectral results
+   * and the PyTorch twin were measured without it). For weight regularisation in megflow use `weightDecay`
+   * (`--weight-decay`, AdamW). Kept so that saved topologies and a Keras-style `fit` behave as before.
+   * @default 0.001
+   */
   l2?: number;
   /**
    * Momentum of the input BatchNorm's moving statistics (tfjs convention, as in `cnn`).
