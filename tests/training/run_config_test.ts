@@ -36,13 +36,13 @@ Deno.test("runConfig() with validationSplits and no validation (scripts written 
 });
 
 Deno.test("runConfig() holds out training chunks for intra-subject runs and strides their windows by 0.5 s", () => {
-  const config = runConfig("intra", "/data");
+  // spectral: a recipe without intra settings (cnn's and gru's intra recipes train on every chunk, holdoutChunks 0).
+  const config = runConfig("intra", "/data", { model: "spectral" });
   assertEquals([config.trainSplits, config.validationSplits, config.testSplits], [["Intra/train"], [], ["Intra/test"]]);
   assertEquals(config.holdoutChunks, 1);
   assertEquals(INTRA_STRIDE_SECONDS, 0.5);
   assertEquals(window(config), { op: "window", windowSeconds: 2, strideSeconds: INTRA_STRIDE_SECONDS });
-  // Only the stride differs from the cross-subject steps (for a model without intra steps of its own:
-  // cnn's intra recipe drops augmentation, tests/training/model_recipes_cnn_test.ts).
+  // Only the stride differs from the cross-subject steps (for a model without intra steps of its own).
   const vivit = runConfig("intra", "/data", { model: "vivit" });
   assertEquals(vivit.preprocess.map((s) => s.op), runConfig("cross", "/data").preprocess.map((s) => s.op));
   assertEquals(window(vivit), { op: "window", windowSeconds: 2, strideSeconds: INTRA_STRIDE_SECONDS });
@@ -63,13 +63,13 @@ Deno.test("runConfig() lets overrides replace any field, splits and steps includ
   const steps = [{ op: "window" as const, windowSeconds: 1 }];
   const config = runConfig("intra", "/data", {
     epochs: 3,
-    model: "cascade", // a recipe that leaves holdoutChunks alone (gru's intra recipe sets 0)
+    model: "spectral", // a recipe that leaves holdoutChunks alone (cnn's and gru's intra recipes set 0)
     testSplits: ["Intra/other"],
     preprocess: steps,
     seed: 0,
     cacheDir: "/cache",
   });
-  assertEquals([config.epochs, config.model, config.seed, config.cacheDir], [3, "cascade", 0, "/cache"]);
+  assertEquals([config.epochs, config.model, config.seed, config.cacheDir], [3, "spectral", 0, "/cache"]);
   assertEquals(config.testSplits, ["Intra/other"]);
   assertEquals(config.preprocess, steps); // not re-strided
   assertEquals(config.trainSplits, ["Intra/train"]);
@@ -83,7 +83,7 @@ Deno.test("runConfig() returns steps that can be changed without changing the de
   if (step.op === "resample") step.toHz = 250;
   config.preprocess.push({ op: "align" });
   assertEquals(RUN_DEFAULTS.preprocess[0], { op: "resample", toHz: 125 });
-  assertEquals(runConfig("intra", "/data").preprocess.length, 3); // cnn's intra recipe: no augment step
+  assertEquals(runConfig("intra", "/data").preprocess.length, 4); // cnn's intra recipe: the shared steps
   assertEquals(window(runConfig("cross", "/data")), { op: "window", windowSeconds: 2, strideSeconds: 1 });
 });
 

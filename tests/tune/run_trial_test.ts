@@ -15,6 +15,9 @@ import { withTempDir } from "../_temp_dir.ts";
 /** The seed project's protocol: test1 and test2 validate. */
 const SPLITS = { validationSplits: ["Cross/test1", "Cross/test2"] };
 
+/** One held-out chunk per class (cnn's intra recipe, the default model's, trains on every chunk: holdoutChunks 0). */
+const HOLDOUT = { holdoutChunks: 1 };
+
 function trial(config: RunConfig = runConfig("cross", "/data", { epochs: 2, ...SPLITS })): TrialSpec {
   return { index: 0, trialId: "t1", stage: 0, values: { learningRate: 0.01 }, config };
 }
@@ -33,7 +36,7 @@ function recordingRunner(options: { validation?: boolean; fail?: unknown } = {})
 }
 
 Deno.test("validatesOnHoldout() is true for validation drawn from the training folders: held-out chunks or loso", () => {
-  assertEquals(validatesOnHoldout(runConfig("intra", "/d")), true);
+  assertEquals(validatesOnHoldout(runConfig("intra", "/d", HOLDOUT)), true);
   assertEquals(validatesOnHoldout(runConfig("cross", "/d")), true);
   assertEquals(validatesOnHoldout(runConfig("cross", "/d", SPLITS)), false);
   assertEquals(validatesOnHoldout(runConfig("cross", "/d", { validation: "loso" })), true);
@@ -47,7 +50,7 @@ Deno.test("validatesOnHoldout() is true for validation drawn from the training f
 Deno.test("isTrialFinished() needs results.json, and validation.json for hold-out validation", async () => {
   await withTempDir(async (dir) => {
     const cross = runConfig("cross", "/d", SPLITS);
-    const intra = runConfig("intra", "/d");
+    const intra = runConfig("intra", "/d", HOLDOUT);
     assertEquals(await isTrialFinished(join(dir, "absent"), cross), false);
     assertEquals(await isTrialFinished(dir, cross), false);
     await Deno.writeTextFile(join(dir, "results.json"), "{}");
@@ -98,7 +101,7 @@ Deno.test("runTrial() resumes an interrupted trial: a config.json without result
 
 Deno.test("runTrial() of an intra-subject trial reruns until validation.json is there", async () => {
   await withTempDir(async (dir) => {
-    const spec = trial(runConfig("intra", "/data"));
+    const spec = trial(runConfig("intra", "/data", HOLDOUT));
     const without = recordingRunner();
     await runTrial(spec, dir, { runner: without.runner, log: () => {} });
     const withValidation = recordingRunner({ validation: true });

@@ -17,6 +17,8 @@ await tf.setBackend("cpu");
 
 // Windows of 16 raw samples: 48 samples give 3 windows per recording.
 const STEPS = [{ op: "window" as const, windowSeconds: 16 / 2034, strideSeconds: 16 / 2034 }];
+/** One held-out chunk per class (cnn's intra recipe, the default model's, holds none out). */
+const HOLDOUT = { holdoutChunks: 1 };
 
 /** A model that predicts "rest" for every window. */
 function restModel(): tfl.LayersModel {
@@ -49,7 +51,7 @@ async function withRun(fn: (data: string, runDir: string) => Promise<void>): Pro
 
 Deno.test("validateHoldout() evaluates the run's model on the chunks trainRun held out", async () => {
   await withRun(async (data, runDir) => {
-    const config = runConfig("intra", data, { backend: "cpu", preprocess: STEPS, seed: 7, batchSize: 5 });
+    const config = runConfig("intra", data, { backend: "cpu", preprocess: STEPS, ...HOLDOUT, seed: 7, batchSize: 5 });
     const metrics = await validateHoldout(config, runDir);
     assertEquals(metrics.split, "validation");
     assertEquals([metrics.recordings, metrics.windows, metrics.subjects], [4, 12, 1]);
@@ -72,7 +74,7 @@ Deno.test("validateHoldout() holds out as many chunks per class as the config sa
     );
     assertEquals(two.recordings, 8);
     const names = async (seed: number) =>
-      (await validateHoldout(runConfig("intra", data, { backend: "cpu", preprocess: STEPS, seed }), runDir))
+      (await validateHoldout(runConfig("intra", data, { backend: "cpu", preprocess: STEPS, ...HOLDOUT, seed }), runDir))
         .perRecording.map((r) => r.recording).sort();
     const seeds: string[][] = [];
     for (const seed of [1, 2, 3, 4]) seeds.push(await names(seed));
@@ -92,7 +94,7 @@ Deno.test("validateHoldout() rejects a config that holds nothing out", async () 
 Deno.test("validateHoldout() fails, naming the folder, when the run has no model", async () => {
   await withRun(async (data, runDir) => {
     await Deno.remove(join(runDir, "model"), { recursive: true });
-    const config = runConfig("intra", data, { backend: "cpu", preprocess: STEPS });
+    const config = runConfig("intra", data, { backend: "cpu", preprocess: STEPS, ...HOLDOUT });
     await assertRejects(
       () => validateHoldout(config, runDir),
       Error,
@@ -120,7 +122,13 @@ Deno.test("validateHoldout() adapts BatchNorm as the run's early stopping did (A
   await withRun(async (data, runDir) => {
     const model = batchNormModel();
     await saveModel(join(runDir, "model"), model);
-    const config = runConfig("intra", data, { backend: "cpu", preprocess: STEPS, seed: 7, adaptBatchNorm: true });
+    const config = runConfig("intra", data, {
+      backend: "cpu",
+      preprocess: STEPS,
+      ...HOLDOUT,
+      seed: 7,
+      adaptBatchNorm: true,
+    });
     const recordings = recordingsOf(await catalog(data, { splits: config.trainSplits }));
     const { validation } = holdOut(recordings, 1, 7);
     const options = { steps: STEPS, batchSize: 32, nClasses: 4, split: "validation" };
