@@ -68,3 +68,33 @@ Deno.test("model_recipes: train-intra --model gru trains 40 epochs on every Intr
   // A --config file (or flag) still wins: one held-out chunk per class validates again.
   assertEquals(runConfig("intra", "/data", { model: "gru", holdoutChunks: 1 }).holdoutChunks, 1);
 });
+
+Deno.test("model_recipes: train-intra --model tsa trains the cross network 30 epochs on every Intra/train chunk with mixup, decay and smoothing (chosen on cv-intra)", () => {
+  const intra = runConfig("intra", "/data", { model: "tsa" });
+  assertEquals(intra.modelOptions, { dropProb: 0, embedding: "energy", embeddingNorm: "sensorBatch", segLen: 50 });
+  assertEquals([intra.epochs, intra.learningRate, intra.holdoutChunks], [30, 3e-3, 0]);
+  assertEquals([intra.mixupAlpha, intra.weightDecay, intra.labelSmoothing], [0.2, 0.01, 0.1]);
+  assertEquals(intra.preprocess.at(-1), { op: "augment" }); // the shared augmentation, windows every 0.5 s
+  assertEquals(intra.preprocess[2], { op: "window", windowSeconds: 2, strideSeconds: 0.5 });
+  // Across subjects unchanged: 15 epochs, no mixup, the strong augmentation, a held-out chunk.
+  const cross = runConfig("cross", "/data", { model: "tsa" });
+  assertEquals([cross.epochs, cross.mixupAlpha, cross.holdoutChunks], [15, 0, 1]);
+});
+
+Deno.test("model_recipes: train-intra --model vivit trains the cross network 30 epochs on every Intra/train chunk without augmentation (chosen on cv-intra)", () => {
+  const intra = runConfig("intra", "/data", { model: "vivit" });
+  // The session-17 cross network, written out: vivit's cross entry may change on its own.
+  const network = {
+    cellFilters: 4,
+    tubelet: [50, 20, 20],
+    spatialDepth: 0,
+    embedDim: 32,
+    numHeads: 2,
+    spatialFilters: 8,
+  };
+  assertEquals(intra.modelOptions, network);
+  assertEquals([intra.epochs, intra.learningRate, intra.warmupEpochs, intra.holdoutChunks], [30, 3e-3, 1, 0]);
+  assertEquals([intra.mixupAlpha, intra.weightDecay, intra.labelSmoothing], [0.2, 0.01, 0]);
+  assertEquals(intra.preprocess.map((step) => step.op), ["resample", "zscore", "window"]);
+  assertEquals(intra.preprocess[2], { op: "window", windowSeconds: 2, strideSeconds: 0.5 });
+});
