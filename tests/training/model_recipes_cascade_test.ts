@@ -1,12 +1,12 @@
 import { assertEquals } from "@std/assert";
 import { runConfig } from "../../training/run_config.ts";
 
-Deno.test("model_recipes: train-cross --model cascade trains 30 epochs at lr 3e-3 (chosen on loso); train-intra keeps 20 at 2e-3, on every chunk; flags still win", () => {
+Deno.test("model_recipes: train-cross --model cascade trains 30 epochs at lr 3e-3 (chosen on loso); train-intra 30 at 3e-3 too (chosen on cv-intra), on every chunk; flags still win", () => {
   const cross = runConfig("cross", "/data", { model: "cascade" });
   assertEquals([cross.epochs, cross.learningRate, cross.holdoutChunks], [30, 3e-3, 1]);
   const intra = runConfig("intra", "/data", { model: "cascade" });
-  // Since session 18 (cv-intra): no held-out chunk, the last of the 20 epochs kept.
-  assertEquals([intra.epochs, intra.learningRate, intra.holdoutChunks], [20, 2e-3, 0]);
+  // Since session 18 (cv-intra): no held-out chunk, the last of the 30 epochs kept.
+  assertEquals([intra.epochs, intra.learningRate, intra.holdoutChunks], [30, 3e-3, 0]);
   assertEquals(runConfig("cross", "/data", { model: "cascade", epochs: 8 }).epochs, 8);
 });
 
