@@ -52,6 +52,7 @@ import {
 } from "../../core/_wasm_asm.ts";
 import { compileWithFallback } from "../../core/_wasm_gemm.ts";
 import { SHARED_MAXIMUM_PAGES } from "../../core/_helper_thread.ts";
+import type { BlockGemm } from "../../core/_gemm_passes.ts";
 
 /** `acc = acc + s * b`: two roundings, or one (`f32x4.relaxed_madd`, a fused multiply-add on x86-64 with FMA). */
 function multiplyAdd(acc: number, s: number, b: number, fused: boolean): number[] {
@@ -188,26 +189,8 @@ export function gemmBytes(fused = false): Uint8Array {
   return moduleBytes(gemmFunctions(fused));
 }
 
-/** The signature of `gemm6`, `gemm4` and `gemm1` (byte offsets and byte strides; see the parameter list). */
-export type GemmFunction = (
-  a: number,
-  b: number,
-  c: number,
-  bias: number,
-  rows: number,
-  cols: number,
-  k: number,
-  rowStride: number,
-  kStride: number,
-  ldb: number,
-  ldc: number,
-  batch: number,
-  sa: number,
-  sb: number,
-  sc: number,
-  relu: number,
-  accumulate: number,
-) => void;
+/** The signature of `gemm6`, `gemm4` and `gemm1` (byte offsets and byte strides; see the parameter list): core/_gemm_passes.ts's, which the helper thread shares. */
+export type GemmFunction = BlockGemm;
 
 /** The two kernels, instantiated over one memory. */
 export interface GemmKernels {

@@ -11,15 +11,11 @@ import {
 import { rowCopier } from "../../core/_copy_rows.ts";
 import { WasmKernel } from "../../core/_wasm_gemm.ts";
 import { Random } from "../../core/random.ts";
-import { withSeededRandom } from "../../core/with_seeded_random.ts";
 import { setupBackend } from "../../backends/backend.ts";
 import { gemmSplitProducts } from "../../backends/kernels/gemm_mat_mul.ts";
 import { splitRecurrences } from "../../models/layers/_gru_steps.ts";
 import { simdSplitProductCount } from "../../backends/kernels/simd_mat_mul.ts";
-import { buildModel, MODELS } from "../../models/registry.ts";
-import { DEFAULT_BENCH_SIGNALS } from "../../bench/train.ts";
-import { trainStep } from "../../training/train_step.ts";
-import { adam } from "../../training/fused_adam.ts";
+import { weightBitsAfterSteps } from "../training/_weight_bits_after_steps.ts";
 
 /** Random values in [-1, 1). */
 function values(random: Random, n: number): Float32Array {
@@ -99,22 +95,7 @@ Deno.test("setKernelThreads(1) turns the helper thread off, 2 back on, and auto 
 /** Two Adam steps of the registered `name` at the bench's sizes, from seeded weights; the weights' bits after. */
 async function twoSteps(name: string, threads: 1 | 2): Promise<number[][]> {
   setKernelThreads(threads);
-  const signal = DEFAULT_BENCH_SIGNALS[MODELS[name].input];
-  const model = await withSeededRandom(3, () => buildModel(name, signal, 4, {}));
-  const optimizer = adam(1e-3);
-  const random = new Random(11);
-  const shape = MODELS[name].input === "grid"
-    ? [32, signal.nTimes, signal.gridRows as number, signal.gridCols as number]
-    : [32, signal.nChans, signal.nTimes];
-  const xs = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random.normal());
-  const batch = { xs, shape, ys: Int32Array.from({ length: 32 }, (_, i) => i % 4), recordings: [], startSamples: [] };
-  try {
-    for (let step = 0; step < 2; step++) await withSeededRandom(50 + step, () => trainStep(model, optimizer, batch, 4));
-    return model.getWeights().map((w) => Array.from(new Uint32Array((w.dataSync() as Float32Array).slice().buffer)));
-  } finally {
-    model.dispose();
-    optimizer.dispose();
-  }
+  return (await weightBitsAfterSteps(name, 2)).map((bits) => Array.from(bits));
 }
 
 Deno.test("training steps of gru, cascade, vivit, tsa and cnn with the helper thread give the one-thread weights bit for bit", async () => {

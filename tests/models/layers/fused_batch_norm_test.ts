@@ -9,12 +9,8 @@ import {
   setDeferredBatchNormInputGradient,
 } from "../../../models/layers/_fused_batch_norm.ts";
 import { Random } from "../../../core/random.ts";
-import { withSeededRandom } from "../../../core/with_seeded_random.ts";
 import { setupBackend } from "../../../backends/backend.ts";
-import { buildModel, MODELS } from "../../../models/registry.ts";
-import { DEFAULT_BENCH_SIGNALS } from "../../../bench/train.ts";
-import { trainStep } from "../../../training/train_step.ts";
-import { adam } from "../../../training/fused_adam.ts";
+import { weightBitsAfterSteps } from "../../training/_weight_bits_after_steps.ts";
 import { registerWasmTrainingKernels } from "../../../backends/kernels/mod.ts";
 import { channelKernels, setPairedBatchNorm } from "../../../models/layers/_channel_kernels_wasm.ts";
 
@@ -78,23 +74,8 @@ for (const backend of ["cpu", "wasm"]) {
 }
 
 /** Every weight's bits after three seeded Adam steps of registered model `name` (wasm, the bench's batch). */
-async function stepBits(name: string): Promise<Uint32Array[]> {
-  const signal = DEFAULT_BENCH_SIGNALS[MODELS[name].input];
-  const model = await withSeededRandom(3, () => buildModel(name, signal, 4, {}));
-  const optimizer = adam(1e-3);
-  const random = new Random(11);
-  const shape = MODELS[name].input === "grid"
-    ? [32, signal.nTimes, signal.gridRows as number, signal.gridCols as number]
-    : [32, signal.nChans, signal.nTimes];
-  const xs = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random.normal());
-  const batch = { xs, shape, ys: Int32Array.from({ length: 32 }, (_, i) => i % 4), recordings: [], startSamples: [] };
-  try {
-    for (let step = 0; step < 3; step++) await withSeededRandom(50 + step, () => trainStep(model, optimizer, batch, 4));
-    return model.getWeights().map((w) => new Uint32Array((w.dataSync() as Float32Array).slice().buffer));
-  } finally {
-    model.dispose();
-    optimizer.dispose();
-  }
+function stepBits(name: string): Promise<Uint32Array[]> {
+  return weightBitsAfterSteps(name, 3);
 }
 
 Deno.test("wasm: the deferred input gradient and the paired loops of the fused BatchNorm give the eager one-channel pass's weights bit for bit (spectral: dx never computed; cascade: computed)", async () => {
