@@ -100,27 +100,12 @@ export function deferOutput(
 ): tf.TensorInfo {
   const backend = kernelBackend as WasmInternals;
   if (typeof backend.makeOutput !== "function" || backend.dataIdMap === undefined) return compute();
-  const pending = hook(backend);
   const out = backend.makeOutput(shape, "float32");
-  for (const input of inputs) backend.incRef(input.dataId);
-  const release = () => {
-    for (const input of inputs) backend.disposeData(input.dataId);
-  };
-  pending.set(out.dataId, {
-    run() {
-      const result = compute();
-      backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(result));
-      backend.disposeData(result.dataId);
-      release();
-      stats.computed++;
-    },
-    release() {
-      release();
-      stats.dropped++;
-    },
+  return deferInPlace(kernelBackend, out, inputs, (target) => {
+    const result = compute();
+    backend.typedArrayFromHeap(target).set(backend.typedArrayFromHeap(result));
+    backend.disposeData(result.dataId);
   });
-  stats.deferred++;
-  return out;
 }
 
 /**
