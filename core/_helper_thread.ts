@@ -98,6 +98,7 @@ export class HelperThread {
   readonly #worker: Worker;
   readonly #port: MessagePort;
   #spaces = 0;
+  readonly #attached = new WeakMap<WebAssembly.Memory, WeakMap<WebAssembly.Module, number>>();
   #view: Float32Array;
   #sequence = 0;
   #busy = false;
@@ -120,14 +121,39 @@ export class HelperThread {
 
   /**
    * Makes `module` instantiated over the shared `memory` available to the helper's tasks (it
-   * instantiates it before its next task).
+   * instantiates it before its next task); a pair attached before keeps its space id, so callers
+   * may attach before every task.
    *
    * @returns the space id to pass to tasks that work in that memory
    */
   attach(module: WebAssembly.Module, memory: WebAssembly.Memory): number {
+    let byModule = this.#attached.get(memory);
+    if (byModule === undefined) {
+      byModule = new WeakMap();
+      this.#attached.set(memory, byModule);
+    }
+    const known = byModule.get(module);
+    if (known !== undefined) return known;
     const space = ++this.#spaces;
     this.#port.postMessage({ space, module, memory });
+    byModule.set(module, space);
     return space;
+  }
+
+  /**
+   * Runs `task` with `args` on the helper while `mine()` runs on the calling thread, and returns
+   * once both have finished ({@linkcode HelperThread.start}, then {@linkcode HelperThread.join}
+   * even when `mine` throws).
+   *
+   * @throws {Error} as `start` and `join` do, or what `mine` throws
+   */
+  run(task: number, args: number[], mine: () => void): void {
+    this.start(task, args);
+    try {
+      mine();
+    } finally {
+      this.join();
+    }
   }
 
   /** Whether the helper has started and can take a task (never, when it failed to start). */

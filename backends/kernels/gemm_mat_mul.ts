@@ -136,12 +136,11 @@ function splitProduct(
     shared.set(heap().subarray(pa + mine * k, pa + m * k), sa);
     shared.set(heap().subarray(pb, pb + k * n), sb);
     if (accumulate) shared.set(heap().subarray(c + mine * n, c + m * n), sc);
-    helper.start(TASKS.gemm, [4 * sa, 4 * sb, 4 * sc, theirs, k, n, 4 * k, 4 * n, 4 * n, accumulate ? 1 : 0]);
-    try {
-      kernel.gemm(pa, pb, c, mine, k, n, k, n, n, accumulate);
-    } finally {
-      helper.join();
-    }
+    helper.run(
+      TASKS.gemm,
+      [4 * sa, 4 * sb, 4 * sc, theirs, k, n, 4 * k, 4 * n, 4 * n, accumulate ? 1 : 0],
+      () => kernel.gemm(pa, pb, c, mine, k, n, k, n, n, accumulate),
+    );
     heap().set(helper.f32.subarray(sc, sc + theirs * n), c + mine * n);
   } else {
     // a is [k, m]: the helper's output rows are its columns [mine, m), copied as [k, theirs]
@@ -149,14 +148,15 @@ function splitProduct(
     const shared = helper.reserve(sc + theirs * n);
     helper.copyRows(kernel.memory, sa, pa + mine, k, theirs, m, theirs);
     shared.set(heap().subarray(pb, pb + k * n), sb);
-    helper.start(TASKS.gemmTNChunked, [4 * sa, 4 * sb, 4 * sc, theirs, k, n, 4 * theirs, 4 * n, 4 * n, DEPTH_CHUNK]);
-    try {
-      for (let p = 0; p < k; p += DEPTH_CHUNK) {
-        kernel.gemmTN(pa + p * m, pb + p * n, c, mine, Math.min(DEPTH_CHUNK, k - p), n, m, n, n, p > 0);
-      }
-    } finally {
-      helper.join();
-    }
+    helper.run(
+      TASKS.gemmTNChunked,
+      [4 * sa, 4 * sb, 4 * sc, theirs, k, n, 4 * theirs, 4 * n, 4 * n, DEPTH_CHUNK],
+      () => {
+        for (let p = 0; p < k; p += DEPTH_CHUNK) {
+          kernel.gemmTN(pa + p * m, pb + p * n, c, mine, Math.min(DEPTH_CHUNK, k - p), n, m, n, n, p > 0);
+        }
+      },
+    );
     heap().set(helper.f32.subarray(sc, sc + theirs * n), c + mine * n);
   }
   split++;

@@ -47,9 +47,6 @@ export function simdSplitProductCount(): number {
 /** Where the helper's operands start in its shared memory (float32 elements; offset 0 means "no bias"). */
 const SHARED_BASE = 16;
 
-/** The helper thread's space id of this module's product functions over its shared memory, per helper. */
-const attached = new WeakMap<object, number>();
-
 /**
  * Runs `plan` (a single product, `C` `n8` wide) with its output rows split: this thread the first
  * `mine` rows (`splitRows`) on the heap, the helper thread the rest on copies of its rows of `op(A)`, of `B` and of the
@@ -64,11 +61,7 @@ function splitPasses(
   transposeA: boolean,
 ): void {
   const { pa, pb, pBias, m, k, n8, pc } = plan;
-  let space = attached.get(helper);
-  if (space === undefined) {
-    space = helper.attach(sharedGemmModule(), helper.memory);
-    attached.set(helper, space);
-  }
+  const space = helper.attach(sharedGemmModule(), helper.memory);
   const theirs = m - mine;
   const [sa, sb, sBias] = [SHARED_BASE, SHARED_BASE + theirs * k, SHARED_BASE + theirs * k + k * n8];
   const sc = sBias + n8;
@@ -79,25 +72,24 @@ function splitPasses(
   else helper.copyRows(heapMemory(backend)!, sa, a + mine, k, theirs, m, theirs);
   shared.set(heap.subarray(b, b + k * n8), sb);
   if (pBias !== 0) shared.set(heap.subarray(pBias >> 2, (pBias >> 2) + n8), sBias);
-  helper.start(TASKS.blockGemm, [
-    space,
-    4 * sa,
-    4 * sb,
-    4 * sc,
-    pBias === 0 ? 0 : 4 * sBias,
-    theirs,
-    k,
-    n8,
-    transposeA ? 4 : 4 * k,
-    transposeA ? 4 * theirs : 4,
-    plan.relu ? 1 : 0,
-    plan.chunk,
-  ]);
-  try {
-    gemmPasses(gemmKernels(heapMemory(backend)!), { ...plan, m: mine });
-  } finally {
-    helper.join();
-  }
+  helper.run(
+    TASKS.blockGemm,
+    [
+      space,
+      4 * sa,
+      4 * sb,
+      4 * sc,
+      pBias === 0 ? 0 : 4 * sBias,
+      theirs,
+      k,
+      n8,
+      transposeA ? 4 : 4 * k,
+      transposeA ? 4 * theirs : 4,
+      plan.relu ? 1 : 0,
+      plan.chunk,
+    ],
+    () => gemmPasses(gemmKernels(heapMemory(backend)!), { ...plan, m: mine }),
+  );
   backend.wasm.HEAPF32.set(helper.f32.subarray(sc, sc + theirs * n8), (pc >> 2) + mine * n8);
   splitProducts++;
 }

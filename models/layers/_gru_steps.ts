@@ -97,9 +97,6 @@ export function splitRecurrences(): number {
   return splitCount;
 }
 
-/** The helper thread's space id of the kernel memory, per helper. */
-const attached = new WeakMap<object, number>();
-
 /**
  * Runs `rows(first, count)` over all `total` rows (default: the batch rows): with the helper thread (`core/_helper_thread.ts`)
  * ready and the kernel memory shared, the helper runs `task` for the second half of the rows
@@ -117,19 +114,10 @@ function inRows(
   const work = d.batch * d.steps * 3 * d.units * d.units;
   const helper = total >= SPLIT_MIN_BATCH && work >= SPLIT_MIN_WORK && module !== null ? helperThread() : null;
   if (helper === null) return rows(0, total);
-  let space = attached.get(helper);
-  if (space === undefined) {
-    space = helper.attach(module!, k.memory);
-    attached.set(helper, space);
-  }
+  const space = helper.attach(module!, k.memory);
   const mine = total >> 1;
   splitCount++;
-  helper.start(task, [space, d.batch, d.steps, d.units, mine, total - mine]);
-  try {
-    rows(0, mine);
-  } finally {
-    helper.join();
-  }
+  helper.run(task, [space, d.batch, d.steps, d.units, mine, total - mine], () => rows(0, mine));
 }
 
 /** The forward recurrence over all steps; `xw` is `[batch, nSteps, 3 units]` (z, r, h parts). */
