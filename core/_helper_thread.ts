@@ -339,6 +339,12 @@ export function spareCore(): boolean {
   return value;
 }
 
+/** Whether the setting ({@linkcode kernelThreads}), the cores and the load let kernels use the helper now. */
+function helperWanted(): boolean {
+  const setting = kernelThreads();
+  return setting !== 1 && (navigator.hardwareConcurrency ?? 1) >= 2 && (setting !== "auto" || spareCore());
+}
+
 /**
  * The helper thread when kernels may use one and it is ready to take a task; else null (it is
  * started on the first call, and is ready a little later).
@@ -346,8 +352,7 @@ export function spareCore(): boolean {
  * @returns the helper, or null: compute on the calling thread
  */
 export function helperThread(): HelperThread | null {
-  const setting = kernelThreads();
-  if (setting === 1 || (navigator.hardwareConcurrency ?? 1) < 2 || (setting === "auto" && !spareCore())) return null;
+  if (!helperWanted()) return null;
   if (helper === undefined) {
     try {
       helper = new HelperThread();
@@ -399,8 +404,7 @@ export function splitRows(m: number, k: number, n: number): number {
  * @returns whether a helper is ready
  */
 export async function helperThreadReady(timeoutMs = 10_000): Promise<boolean> {
-  const setting = kernelThreads();
-  if (setting === 1 || (navigator.hardwareConcurrency ?? 1) < 2 || (setting === "auto" && !spareCore())) return false;
+  if (!helperWanted()) return false;
   const deadline = performance.now() + timeoutMs;
   while (helperThread() === null) {
     if (helper === null || helper?.failed || performance.now() > deadline) return false;
