@@ -12,7 +12,13 @@ import { Random } from "../../../core/random.ts";
 import { setupBackend } from "../../../backends/backend.ts";
 import { weightBitsAfterSteps } from "../../training/_weight_bits_after_steps.ts";
 import { registerWasmTrainingKernels } from "../../../backends/kernels/mod.ts";
-import { channelKernels, setPairedBatchNorm } from "../../../models/layers/_channel_kernels_wasm.ts";
+import {
+  channelKernels,
+  FIELD,
+  PAIR_BLOCK,
+  setColumnBatchNormSums,
+  setPairedBatchNorm,
+} from "../../../models/layers/_channel_kernels_wasm.ts";
 
 registerWasmTrainingKernels();
 
@@ -122,5 +128,72 @@ Deno.test("wasm: the paired BatchNorm loops give the one-channel loops' training
     }
   } finally {
     setPairedBatchNorm(previous);
+  }
+});
+
+Deno.test("wasm: the column-order paired sums give the row-order paired loops' output, statistics and gradients bit for bit", async () => {
+  await setupBackend("wasm");
+  const previous = [setPairedBatchNorm(true), setColumnBatchNormSums(true)];
+  try {
+    // whole groups of four pairs, groups and left-over pairs, one pair, channels of a 4-D input
+    for (const shape of [[32, 1240], [7, 22], [3, 2], [48, 5, 5, 16], [9, 14]]) {
+      const results = [true, false].map((on) => {
+        setColumnBatchNormSums(on);
+        const random = new Random(6);
+        const x = tf.tensor(
+          Float32Array.from({ length: tf.util.sizeFromShape(shape) }, () => 3 * random.normal() + 1),
+          shape,
+        );
+        const dy = tf.tensor(Float32Array.from({ length: x.size }, () => random.normal()), shape);
+        const { trained, moving, grads } = pass(true, x, dy, 0.9);
+        tf.dispose([x, dy]);
+        return [trained, ...moving, ...grads].map((v) => new Uint32Array(Float32Array.from(v).buffer));
+      });
+      results[1].forEach((bits, i) => assertEquals(results[0][i], bits, `[${shape}]: output ${i}`));
+    }
+    for (const name of ["spectral", "cascade"]) {
+      setColumnBatchNormSums(false);
+      const rows = await stepBits(name);
+      setColumnBatchNormSums(true);
+      const columnBits = await stepBits(name);
+      rows.forEach((bits, i) => assertEquals(columnBits[i], bits, `${name}: weight ${i}`));
+    }
+  } finally {
+    setPairedBatchNorm(previous[0]);
+    setColumnBatchNormSums(previous[1]);
+  }
+});
+
+Deno.test("wasm: the column-order sums leave the row-order loops' float64 records bit for bit", async () => {
+  await setupBackend("wasm");
+  const kernels = channelKernels()!;
+  const backend = tf.backend() as unknown as { typedArrayFromHeap(t: tf.TensorInfo): Float32Array };
+  for (const [rows, channels] of [[32, 1240], [7, 22], [3, 2], [1200, 16], [9, 14]]) {
+    const random = new Random(rows * channels);
+    const values = () => Float32Array.from({ length: rows * channels }, () => 3 * random.normal() + 1);
+    const [x, dy] = [tf.tensor1d(values()), tf.tensor1d(values())];
+    const pairs = channels / 2;
+    /** Records after `sums`, then (means and inverse deviations set) `squares` and `gradientSums`. */
+    const run = (columns: boolean) => {
+      const scratch = tf.zeros([(pairs * PAIR_BLOCK) / 4 + 2]);
+      const heap = backend.typedArrayFromHeap(scratch);
+      const address = Math.ceil(heap.byteOffset / 8) * 8;
+      const records = new Float64Array(heap.buffer, address, (pairs * PAIR_BLOCK) / 8);
+      const [px, pdy] = [x, dy].map((t) => backend.typedArrayFromHeap(t).byteOffset);
+      const n = rows * channels;
+      (columns ? kernels.sumsColumns2 : kernels.sums2)(px, n, channels, address);
+      for (let c = 0; c < channels; c++) {
+        const base = (c >> 1) * (PAIR_BLOCK / 8) + (c & 1);
+        records[base + FIELD.mean / 4] = records[base + FIELD.sum / 4] / rows;
+        records[base + FIELD.invStd / 4] = 1 / (1 + (c % 5));
+      }
+      (columns ? kernels.squaresColumns2 : kernels.squares2)(px, n, channels, address);
+      (columns ? kernels.gradientSumsColumns2 : kernels.gradientSums2)(pdy, px, n, channels, address);
+      const bits = Array.from(new Uint32Array(records.slice().buffer));
+      scratch.dispose();
+      return bits;
+    };
+    assertEquals(run(true), run(false), `[${rows}, ${channels}]`);
+    tf.dispose([x, dy]);
   }
 });
