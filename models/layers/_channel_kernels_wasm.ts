@@ -343,6 +343,27 @@ function columnBatchNormFunctions(): WasmFunction[] {
       const d = [...x2(x, g), ...get(k(g, mean)), ...F64X2_SUB];
       return [...get(acc(g, squares)), ...d, ...d, ...F64X2_MUL, ...F64X2_ADD, ...set(acc(g, squares))];
     }),
+    // y = x scale + shift
+    columnFunction("normaliseColumns2", 2, 4, [], [FIELD.scale, FIELD.shift], ([x, y], _acc, k, g) => [
+      ...get(y),
+      ...[...x2(x, g), ...get(k(g, FIELD.scale)), ...F64X2_MUL, ...get(k(g, FIELD.shift)), ...F64X2_ADD],
+      ...[...DEMOTE_ZERO, ...store64Lane0(8 * g)],
+    ]),
+    // dx = k ((dy - meanDy) - ((x - mean) invStd) meanDyXhat)
+    columnFunction(
+      "gradientColumns2",
+      3,
+      2,
+      [],
+      [FIELD.k, FIELD.meanDy, mean, invStd, FIELD.meanDyXhat],
+      ([dy, x, dx], _acc, k, g) => [
+        ...[...get(dx), ...get(k(g, FIELD.k))],
+        ...[...x2(dy, g), ...get(k(g, FIELD.meanDy)), ...F64X2_SUB],
+        ...[...x2(x, g), ...get(k(g, mean)), ...F64X2_SUB, ...get(k(g, invStd)), ...F64X2_MUL],
+        ...[...get(k(g, FIELD.meanDyXhat)), ...F64X2_MUL, ...F64X2_SUB],
+        ...[...F64X2_MUL, ...DEMOTE_ZERO, ...store64Lane0(8 * g)],
+      ],
+    ),
     // sumDy += dy, sumDyXhat += dy ((x - mean) invStd)
     columnFunction("gradientSumsColumns2", 2, 2, [sumDy, sumDyXhat], [mean, invStd], ([dy, x], acc, k, g) => [
       ...[...get(acc(g, sumDy)), ...x2(dy, g), ...F64X2_ADD, ...set(acc(g, sumDy))],
@@ -414,6 +435,9 @@ export interface ChannelKernels {
   sumsColumns2(x: number, n: number, channels: number, records: number): void;
   squaresColumns2(x: number, n: number, channels: number, records: number): void;
   gradientSumsColumns2(dy: number, x: number, n: number, channels: number, records: number): void;
+  /** `normalise2` and `gradient2` column by column (the same values; constants in registers). */
+  normaliseColumns2(x: number, y: number, n: number, channels: number, records: number): void;
+  gradientColumns2(dy: number, x: number, dx: number, n: number, channels: number, records: number): void;
   pairs(x: number, y: number, source: number, n: number, cell: number): void;
   unpairs(dx: number, dy: number, source: number, n: number, cell: number): void;
 }
@@ -533,9 +557,9 @@ export function channelLayout(kernels: ChannelKernels, channels: number): Channe
     return {
       sums: columns ? kernels.sumsColumns2 : kernels.sums2,
       squares: columns ? kernels.squaresColumns2 : kernels.squares2,
-      normalise: kernels.normalise2,
+      normalise: columns ? kernels.normaliseColumns2 : kernels.normalise2,
       gradientSums: columns ? kernels.gradientSumsColumns2 : kernels.gradientSums2,
-      gradient: kernels.gradient2,
+      gradient: columns ? kernels.gradientColumns2 : kernels.gradient2,
       base: (c) => (c >> 1) * (PAIR_BLOCK / 8) + (c & 1),
       field: PAIRED_FIELDS,
     };

@@ -164,7 +164,7 @@ Deno.test("wasm: the column-order paired sums give the row-order paired loops' o
   }
 });
 
-Deno.test("wasm: the column-order sums leave the row-order loops' float64 records bit for bit", async () => {
+Deno.test("wasm: the column-order loops leave the row-order loops' float64 records and float32 outputs bit for bit", async () => {
   await setupBackend("wasm");
   const kernels = channelKernels()!;
   const backend = tf.backend() as unknown as { typedArrayFromHeap(t: tf.TensorInfo): Float32Array };
@@ -190,10 +190,28 @@ Deno.test("wasm: the column-order sums leave the row-order loops' float64 record
       (columns ? kernels.squaresColumns2 : kernels.squares2)(px, n, channels, address);
       (columns ? kernels.gradientSumsColumns2 : kernels.gradientSums2)(pdy, px, n, channels, address);
       const bits = Array.from(new Uint32Array(records.slice().buffer));
-      scratch.dispose();
-      return bits;
+      // the elementwise loops: y = x scale + shift, dx = k ((dy - meanDy) - xhat meanDyXhat)
+      for (let c = 0; c < channels; c++) {
+        const base = (c >> 1) * (PAIR_BLOCK / 8) + (c & 1);
+        const at = (field: number) => base + field / 4;
+        records[at(FIELD.scale)] = 0.5 + c / channels;
+        records[at(FIELD.shift)] = records[at(FIELD.mean)];
+        records[at(FIELD.k)] = records[at(FIELD.invStd)] * 1.25;
+        records[at(FIELD.meanDy)] = records[at(FIELD.sumDy)] / rows;
+        records[at(FIELD.meanDyXhat)] = records[at(FIELD.sumDyXhat)] / rows;
+      }
+      const [y, dx] = [tf.zeros([n]), tf.zeros([n])];
+      const heapOf = (t: tf.Tensor) => backend.typedArrayFromHeap(t).byteOffset;
+      (columns ? kernels.normaliseColumns2 : kernels.normalise2)(px, heapOf(y), n, channels, address);
+      (columns ? kernels.gradientColumns2 : kernels.gradient2)(pdy, px, heapOf(dx), n, channels, address);
+      const outputs = [y, dx].map((t) => Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer)));
+      tf.dispose([scratch, y, dx]);
+      return [bits, ...outputs];
     };
-    assertEquals(run(true), run(false), `[${rows}, ${channels}]`);
+    const [columns, rowOrder] = [run(true), run(false)];
+    ["records", "y", "dx"].forEach((what, i) =>
+      assertEquals(columns[i], rowOrder[i], `[${rows}, ${channels}] ${what}`)
+    );
     tf.dispose([x, dy]);
   }
 });
