@@ -29,6 +29,8 @@ export const OPERATOR_OPTIONS = {
     sensorDropProb: num,
     gainStd: num,
     noiseStd: num,
+    headRotationStd: num,
+    headShiftStd: num,
     bandGainStd: num,
     scaleStd: num,
   },

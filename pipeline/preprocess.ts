@@ -110,6 +110,10 @@ export interface AugmentStep {
   gainStd?: number;
   /** White noise, relative to each sensor's standard deviation in the window. Default: 0.1. */
   noiseStd?: number;
+  /** Rotation of the head under the sensors, standard deviation in radians (Magnes 3600 layout only). Default: 0, off. */
+  headRotationStd?: number;
+  /** Shift of the head under the sensors, standard deviation in half-widths of the helmet. Default: 0, off. */
+  headShiftStd?: number;
   /** Log gain of one random 4-30 Hz band, shared by the sensors (`exp(bandGainStd * N(0, 1))`). Default: 0, off. */
   bandGainStd?: number;
   /** Log gain of the whole window, one for all sensors (`exp(scaleStd * N(0, 1))`). Default: 0, off. */
@@ -216,6 +220,8 @@ const STEP_RULES: Readonly<Record<PreprocessStep["op"], OptionRules>> = {
     sensorDropProb: number,
     gainStd: number,
     noiseStd: number,
+    headRotationStd: number,
+    headShiftStd: number,
     bandGainStd: number,
     scaleStd: number,
   },
