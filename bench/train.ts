@@ -17,6 +17,7 @@ import { MODEL_RECIPES } from "../training/model_recipes.ts";
 import { Random } from "../core/random.ts";
 import { helperTasks, helperThreadReady, kernelThreads } from "../core/_helper_thread.ts";
 import type { Batch } from "../core/types.ts";
+import process from "node:process";
 
 /** Backends the training benchmark can measure. */
 export type TrainBenchBackend = "wasm" | "webgpu" | "cpu";
@@ -55,6 +56,13 @@ export interface TrainBenchResult {
   windowsPerSecond: number;
   /** Median wall-clock milliseconds of a training step. */
   msPerStep: number;
+  /**
+   * CPU milliseconds of the whole process (every thread: the helper thread's too) per timed training step,
+   * `process.cpuUsage()` over all timed steps; less sensitive to other jobs' load than the wall-clock median.
+   */
+  cpuMsPerStep?: number;
+  /** Every timed training step, wall-clock milliseconds, in order. */
+  stepMs?: number[];
   /** Inference windows per second: batch size / median inference time of a batch. */
   inferenceWindowsPerSecond: number;
   /** Timed training steps the median is over. */
@@ -215,11 +223,13 @@ export async function benchTrain(options: TrainBenchOptions = {}): Promise<Train
         for (let i = 0; i < warmup; i++) await trainStep(model, optimizer, batch, nClasses);
         const stepMs: number[] = [];
         const tasksBefore = helperTasks();
+        const cpuBefore = process.cpuUsage();
         for (let i = 0; i < steps; i++) {
           const started = performance.now();
           await trainStep(model, optimizer, batch, nClasses);
           stepMs.push(performance.now() - started);
         }
+        const cpu = process.cpuUsage(cpuBefore);
         if (warmup > 0) await predictBatch(model, batch, nClasses);
         const inferMs: number[] = [];
         for (let i = 0; i < inference; i++) {
@@ -232,6 +242,8 @@ export async function benchTrain(options: TrainBenchOptions = {}): Promise<Train
         const result: TrainBenchResult = {
           windowsPerSecond: batchSize / (msPerStep / 1000),
           msPerStep,
+          cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps,
+          stepMs: stepMs.map((ms) => Math.round(ms * 100) / 100),
           inferenceWindowsPerSecond: batchSize / (median(inferMs) / 1000),
           steps,
           params: model.countParams(),
@@ -240,9 +252,10 @@ export async function benchTrain(options: TrainBenchOptions = {}): Promise<Train
         report[backend][name] = result;
         progress(
           `${backend} ${name} [${batch.shape.join(", ")}]: steps ${stepMs.map((ms) => ms.toFixed(0)).join(" ")} ms, ` +
-            `${result.windowsPerSecond.toFixed(1)} windows/s training, ${
-              result.inferenceWindowsPerSecond.toFixed(1)
-            } inference` + (helperPerStep > 0 ? `, ${helperPerStep.toFixed(1)} helper-thread tasks per step` : ""),
+            `${result.windowsPerSecond.toFixed(1)} windows/s training (${
+              result.cpuMsPerStep!.toFixed(1)
+            } CPU ms per step), ${result.inferenceWindowsPerSecond.toFixed(1)} inference` +
+            (helperPerStep > 0 ? `, ${helperPerStep.toFixed(1)} helper-thread tasks per step` : ""),
         );
       } finally {
         model.dispose();
