@@ -21,6 +21,128 @@ import * as tf from "@tensorflow/tfjs-core";
 import { WASM } from "./_wasm_ops.ts";
 import { heapMemory } from "./_heap_kernel.ts";
 import { transposeInHeap, transposeKernel } from "./_transpose_wasm.ts";
+import { deferInPlace, isDeferred } from "../../core/_deferred.ts";
+
+/** Whether large batches of matrix transposes are deferred (see {@linkcode setLazyTranspose}). */
+let lazyTranspose = true;
+/** The input and sizes of each deferred transpose, by the output's data. */
+const lazyTransposes = new WeakMap<object, LazyTranspose>();
+/** Fewest values of a deferred transpose. */
+export const MIN_LAZY_VALUES = 1 << 20;
+
+/** A deferred transpose: `source`, `batch` row-major `[rows, cols]` float32 matrices, to be transposed. */
+export interface LazyTranspose {
+  /** The input (kept alive until the transpose is computed or dropped). */
+  source: tf.TensorInfo;
+  /** Matrices. */
+  batch: number;
+  /** Rows of each input matrix. */
+  rows: number;
+  /** Columns of each input matrix. */
+  cols: number;
+}
+
+/**
+ * A batch of float32 matrix transposes that goes to the stock kernel (`[batch, rows, cols]` with
+ * `perm [0, 2, 1]` and at least {@linkcode MIN_LAZY_VALUES} values: gru's and tsa's `[32, 248, 250]`
+ * input windows) is deferred (`core/_deferred.ts`): its output is computed by the stock kernel's
+ * code when first read, and a reshape of it (which shares the data) does not read it. Until then,
+ * a kernel that can compute its own output from the untransposed input asks {@linkcode lazyTransposeOf}
+ * and skips the transpose: `avg_pool.ts` pools gru's `time_major` windows straight from the input
+ * (the transposed copy is then dropped, never computed). Every value is what the stock kernel writes,
+ * whenever it is computed. `false` computes at once, as before.
+ *
+ * @param on Defer (the default).
+ * @returns The previous setting.
+ * @example
+ * ```ts
+ * import { setLazyTranspose } from "./transpose.ts";
+ *
+ * const previous = setLazyTranspose(false);
+ * setLazyTranspose(previous);
+ * ```
+ */
+export function setLazyTranspose(on: boolean): boolean {
+  const previous = lazyTranspose;
+  lazyTranspose = on;
+  return previous;
+}
+
+/**
+ * The deferred transpose whose output is `dataId` (or a reshape of it), while nothing has read it;
+ * else null. Asking computes nothing.
+ *
+ * @param backend The wasm backend.
+ * @param dataId The data of the tensor a kernel is about to read.
+ * @returns The transpose's input and sizes, or null.
+ */
+export function lazyTransposeOf(backend: tf.KernelBackend, dataId: object): LazyTranspose | null {
+  const lazy = lazyTransposes.get(dataId);
+  return lazy !== undefined && isDeferred(backend, dataId) ? lazy : null;
+}
+
+/** The stock kernel's transpose function over tensor ids (tfjs-backend-wasm 4.22's `Transpose` export). */
+type StockTranspose = (
+  xId: number,
+  shape: Uint8Array,
+  rank: number,
+  dtype: number,
+  outId: number,
+  perm: Uint8Array,
+  permLength: number,
+) => void;
+const stockTransposes = new WeakMap<object, StockTranspose | null>();
+
+/** The stock transpose function of `backend`'s module, or null where it cannot be found. */
+function stockTransposeOf(backend: tf.KernelBackend): StockTranspose | null {
+  let found = stockTransposes.get(backend);
+  if (found === undefined) {
+    const wasm = (backend as { wasm?: { cwrap?: (...args: unknown[]) => unknown } }).wasm;
+    found = typeof wasm?.cwrap === "function"
+      ? wasm.cwrap(tf.Transpose, null, [
+        "number",
+        "array",
+        "number",
+        "number",
+        "number",
+        "array",
+        "number",
+      ]) as StockTranspose
+      : null;
+    stockTransposes.set(backend, found);
+  }
+  return found;
+}
+
+/** The output of `x` transposed by `[0, 2, 1]`, deferred; null where this cannot defer it. */
+function deferredTranspose(backend: WasmHeapBackend, x: tf.TensorInfo, perm: number[]): tf.TensorInfo | null {
+  const [batch, rows, cols] = x.shape;
+  const stock = stockTransposeOf(backend);
+  const ids = (backend as unknown as { dataIdMap?: { get(id: object): { id: number } } }).dataIdMap;
+  if (stock === null || ids === undefined || batch === 1 || rows === 1 || cols === 1) return null;
+  const out = backend.makeOutput([batch, cols, rows], "float32");
+  const bytes = (values: number[]) => new Uint8Array(Int32Array.from(values).buffer);
+  deferInPlace(
+    backend,
+    out,
+    [x],
+    (target) => {
+      stock(ids.get(x.dataId).id, bytes(x.shape), 3, 0, ids.get(target.dataId).id, bytes(perm), 3);
+    },
+    () => {},
+    true,
+  );
+  lazyTransposes.set(out.dataId, { source: x, batch, rows, cols });
+  lazyTransposeCount++;
+  return out;
+}
+
+let lazyTransposeCount = 0;
+
+/** How many transposes were deferred since the process started (tests). */
+export function deferredTransposeCount(): number {
+  return lazyTransposeCount;
+}
 
 /** Whether 4-byte matrices go to the SIMD copy (see {@linkcode setSimdTranspose}). */
 let simdTranspose = true;
@@ -217,7 +339,13 @@ export function fastTransposeConfig(stock: tf.KernelConfig): tf.KernelConfig {
     const rows = x.shape[rank - 2];
     const cols = x.shape[rank - 1];
     const copy = swapsLastTwo(perm) ? copyFor(rows, cols) : null;
-    if (memory === null && copy === null) return stock.kernelFunc(args as Parameters<tf.KernelFunc>[0]);
+    if (memory === null && copy === null) {
+      const lazy = lazyTranspose && x.dtype === "float32" && rank === 3 && swapsLastTwo(perm) &&
+          x.shape[0] * rows * cols >= MIN_LAZY_VALUES
+        ? deferredTranspose(backend, x, perm)
+        : null;
+      return lazy ?? stock.kernelFunc(args as Parameters<tf.KernelFunc>[0]);
+    }
     const out = backend.makeOutput(perm.map((axis) => x.shape[axis]), x.dtype);
     // Views are taken after makeOutput: a heap growth there detaches earlier views.
     const [src, dst] = [backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out)];
