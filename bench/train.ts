@@ -153,6 +153,24 @@ function count(name: string, value: number, min: number): number {
   return value;
 }
 
+/** Throws a RangeError for an unknown backend or model. */
+function checkNames(backends: readonly string[], models: readonly string[]): void {
+  for (const backend of backends) {
+    if (!(backend in DEFAULT_STEPS)) {
+      throw new RangeError(`Cannot benchmark training: unknown backend "${backend}", expected wasm, webgpu or cpu`);
+    }
+  }
+  for (const model of models) {
+    if (!Object.hasOwn(MODELS, model) && !Object.hasOwn(BENCH_VARIANTS, model)) {
+      throw new RangeError(
+        `Cannot benchmark training: unknown model "${model}", known: ${
+          [...Object.keys(MODELS), ...Object.keys(BENCH_VARIANTS)].join(", ")
+        }`,
+      );
+    }
+  }
+}
+
 /**
  * Measures training and inference throughput of registered models on tfjs backends.
  *
@@ -186,20 +204,7 @@ export async function benchTrain(options: TrainBenchOptions = {}): Promise<Train
   const batchSize = count("batchSize", options.batchSize ?? 32, 1);
   const nClasses = count("nClasses", options.nClasses ?? 4, 2);
   const progress = options.onProgress ?? (() => {});
-  for (const backend of backends) {
-    if (!(backend in DEFAULT_STEPS)) {
-      throw new RangeError(`Cannot benchmark training: unknown backend "${backend}", expected wasm, webgpu or cpu`);
-    }
-  }
-  for (const model of models) {
-    if (!Object.hasOwn(MODELS, model) && !Object.hasOwn(BENCH_VARIANTS, model)) {
-      throw new RangeError(
-        `Cannot benchmark training: unknown model "${model}", known: ${
-          [...Object.keys(MODELS), ...Object.keys(BENCH_VARIANTS)].join(", ")
-        }`,
-      );
-    }
-  }
+  checkNames(backends, models);
   const report: TrainBenchReport = {};
   for (const backend of backends) {
     const steps = count(`steps.${backend}`, options.steps?.[backend] ?? DEFAULT_STEPS[backend], 1);
