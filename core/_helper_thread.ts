@@ -66,6 +66,11 @@ export const TASKS = Object.freeze({
    * rowStride, kStride, relu, chunk)`.
    */
   blockGemm: 5,
+  /**
+   * Leave the task loop ({@linkcode HelperThread.stop}): the helper marks the request done and
+   * returns, so it is out of WebAssembly and out of `Atomics.wait` before its worker ends.
+   */
+  stop: 7,
 });
 
 /** Largest shared memory, in 64 KiB pages (1 GiB; only what is used is resident). */
@@ -103,6 +108,8 @@ export class HelperThread {
   #sequence = 0;
   #busy = false;
   #failedBefore = 0;
+  #stopped = false;
+  #terminated: Promise<number> = Promise.resolve(0);
 
   /** Starts the worker (asynchronously: {@linkcode HelperThread.ready} says when it can take tasks). */
   constructor() {
@@ -156,9 +163,40 @@ export class HelperThread {
     }
   }
 
-  /** Whether the helper has started and can take a task (never, when it failed to start). */
+  /** Whether the helper has started and can take a task (never, when it failed to start or was stopped). */
   get ready(): boolean {
-    return Atomics.load(this.#control, CONTROL.ready) === 1;
+    return !this.#stopped && Atomics.load(this.#control, CONTROL.ready) === 1;
+  }
+
+  /** Whether {@linkcode HelperThread.stop} was called. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /**
+   * Ends the helper: when it is ready, it is asked to leave its task loop and this waits (at most
+   * `timeoutMs`) until it has, so it runs no WebAssembly and waits on no atomic when its worker is
+   * terminated; then the worker is terminated. A stopped helper takes no more tasks. Called before
+   * the owning thread ends (its `beforeunload` and `unload` events), so that no helper thread is
+   * left running while a runtime or the process tears down the shared memory and compiled code
+   * under it; calling it again does nothing.
+   *
+   * @returns the worker's termination (resolves when its thread has ended)
+   */
+  stop(timeoutMs = 2000): Promise<number> {
+    if (this.#stopped) return this.#terminated;
+    if (this.ready && !this.#busy) {
+      try {
+        this.#request(TASKS.stop, []);
+        this.#join(timeoutMs);
+      } catch {
+        // it did not answer in time: terminated below all the same
+      }
+    }
+    this.#stopped = true;
+    this.#worker.ref(); // an event loop that is still running waits for the thread's end
+    this.#terminated = this.#worker.terminate().catch(() => 0);
+    return this.#terminated;
   }
 
   /** Whether the helper failed to start (it will never be ready). */
@@ -230,12 +268,16 @@ export class HelperThread {
     if (!this.ready) throw new Error("HelperThread: not ready");
     if (this.#busy) throw new Error("HelperThread: start before the previous task was joined");
     if (args.length > CONTROL.size - CONTROL.args) throw new RangeError("HelperThread: too many arguments");
+    tasksStarted++;
+    this.#request(task, args);
+  }
+
+  #request(task: number, args: number[]): void {
     const control = this.#control;
     Atomics.store(control, CONTROL.task, task);
     args.forEach((value, i) => Atomics.store(control, CONTROL.args + i, value));
     this.#busy = true;
     this.#failedBefore = Atomics.load(control, CONTROL.failed);
-    tasksStarted++;
     Atomics.store(control, CONTROL.request, ++this.#sequence);
     Atomics.notify(control, CONTROL.request);
   }
@@ -246,14 +288,18 @@ export class HelperThread {
    * @throws {Error} when the task failed in the helper, or did not finish within two minutes
    */
   join(): void {
+    this.#join(JOIN_TIMEOUT_MS);
+  }
+
+  #join(timeoutMs: number): void {
     if (!this.#busy) return;
     const control = this.#control;
-    const deadline = performance.now() + JOIN_TIMEOUT_MS;
+    const deadline = performance.now() + timeoutMs;
     for (;;) {
       const done = Atomics.load(control, CONTROL.done);
       if (done === this.#sequence) break;
       if (performance.now() > deadline) throw new Error("HelperThread: the helper did not finish its task");
-      Atomics.wait(control, CONTROL.done, done, 1000);
+      Atomics.wait(control, CONTROL.done, done, Math.min(1000, timeoutMs));
     }
     this.#busy = false;
     if (Atomics.load(control, CONTROL.failed) !== this.#failedBefore) throw new Error("HelperThread: the task failed");
@@ -356,11 +402,29 @@ export function helperThread(): HelperThread | null {
   if (helper === undefined) {
     try {
       helper = new HelperThread();
+      stopBeforeExit(helper);
     } catch {
       helper = null; // no workers here (permissions, runtime): one thread
     }
   }
   return helper !== null && helper.ready ? helper : null;
+}
+
+/**
+ * Stops `thread` when this thread's runtime ends: at `beforeunload` (the event loop is empty; the
+ * termination keeps it running until the worker's thread has ended) and at `unload` (also after
+ * `Deno.exit`). A helper left blocked in `Atomics.wait` while the process or a `deno test
+ * --parallel` module worker exits once aborted the process at exit (glibc: "corrupted size vs.
+ * prev_size in fastbins", 1 of 5 full test runs).
+ */
+function stopBeforeExit(thread: HelperThread): void {
+  const end = () => {
+    if (thread.stopped) return;
+    thread.stop();
+    if (helper === thread) helper = null;
+  };
+  globalThis.addEventListener("beforeunload", end);
+  globalThis.addEventListener("unload", end);
 }
 
 /** Output rows below which a product is not split. */

@@ -1,7 +1,7 @@
 /**
  * The helper thread of `_helper_thread.ts`: instantiates the product module it is sent over the
- * shared memory it is sent, then runs one task per request, forever (blocked in `Atomics.wait`
- * between tasks; the worker is unref'd, so the process exits without stopping it).
+ * shared memory it is sent, then runs one task per request (blocked in `Atomics.wait` between
+ * tasks) until the `stop` task, which `HelperThread.stop` sends before its owner ends.
  *
  * @module
  */
@@ -91,6 +91,12 @@ parentPort!.once("message", (message: Start) => {
   for (;;) {
     Atomics.wait(control, CONTROL.request, seen);
     seen = Atomics.load(control, CONTROL.request);
+    if (Atomics.load(control, CONTROL.task) === TASKS.stop) {
+      message.port.close();
+      Atomics.store(control, CONTROL.done, seen);
+      Atomics.notify(control, CONTROL.done);
+      return;
+    }
     try {
       for (let got = receiveMessageOnPort(message.port); got !== undefined; got = receiveMessageOnPort(message.port)) {
         const { space, module, memory } = got.message as Attach;

@@ -10,6 +10,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 // Dropout layers draw their masks with megflow's generator (one kernel instead of five).
 import "./layers/_fast_dropout.ts";
 import { fuseBatchNormTraining } from "./layers/_fused_batch_norm.ts";
+import { fuseDenseHeadTraining } from "./layers/_fused_dense_head.ts";
 import {
   channelSignal,
   checkActivation,
@@ -127,5 +128,6 @@ export function spectral(signal: SignalShape, nOutputs: number, options?: Spectr
     name: "classifier",
   })
     .apply(x) as tfl.SymbolicTensor;
-  return tfl.model({ inputs: input, outputs: output, name: "spectral" });
+  // Training passes after the BatchNorm as one tape node (same arithmetic; layers/_fused_dense_head.ts).
+  return fuseDenseHeadTraining(tfl.model({ inputs: input, outputs: output, name: "spectral" }));
 }

@@ -168,10 +168,32 @@ function adamKernel(backend: WasmHeapBackend): AdamExport | null {
 const bits = new Int32Array(1);
 const floats = new Float32Array(bits.buffer);
 
+let inPlace = true;
+let inPlaceSteps = 0;
+
+/**
+ * Whether {@linkcode adamStepInHeap} writes the new weight and moments over the old ones where nothing
+ * else holds their memory (the default), or always into three new heap tensors (the code before; the same
+ * values, bit for bit). Returns the previous setting.
+ */
+export function setInPlaceAdam(on: boolean): boolean {
+  const previous = inPlace;
+  inPlace = on;
+  return previous;
+}
+
+/** How many in-place Adam updates have run since the process started (tests). */
+export function inPlaceAdamSteps(): number {
+  return inPlaceSteps;
+}
+
 /**
  * One Adam step of `weight` with `gradient` and the moments `m`, `v` in the wasm heap: assigns
- * the new weight and moments. Returns `false` (and does nothing) when not on the wasm backend
- * or a tensor is not float32.
+ * the new weight and moments. Where the backend counts one reference to each of the weight's and the
+ * moments' memory (no clone, reshape or pending computation shares it), the loop writes them in place
+ * (each element is read before it is written, so the values are those of the copy); otherwise into three
+ * new heap tensors, assigned to the variables. Returns `false` (and does nothing) when not on the wasm
+ * backend or a tensor is not float32.
  */
 export function adamStepInHeap(
   gradient: tf.Tensor,
@@ -184,12 +206,18 @@ export function adamStepInHeap(
   const backend = tf.backend() as WasmHeapBackend;
   const kernel = adamKernel(backend);
   if (kernel === null) return false;
-  const outputs = [weight, m, v].map((t) => backend.makeOutput(t.shape, "float32"));
-  const address = (info: tf.TensorInfo) => backend.typedArrayFromHeap(info).byteOffset;
   const args = CONSTANTS.map((name) => {
     floats[0] = constants[name];
     return bits[0];
   });
+  const address = (info: tf.TensorInfo) => backend.typedArrayFromHeap(info).byteOffset;
+  if (inPlace && [weight, m, v].every((t) => backend.refCount(t.dataId) === 1)) {
+    const [g, w, mm, vv] = [gradient, weight, m, v].map(address);
+    kernel(g, w, mm, vv, w, mm, vv, gradient.size, ...args);
+    inPlaceSteps++;
+    return true;
+  }
+  const outputs = [weight, m, v].map((t) => backend.makeOutput(t.shape, "float32"));
   kernel(...[gradient, weight, m, v, ...outputs].map(address), gradient.size, ...args);
   [weight, m, v].forEach((variable, i) => {
     const tensor = tf.engine().makeTensorFromTensorInfo(outputs[i]);

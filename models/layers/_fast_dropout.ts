@@ -66,8 +66,11 @@ function maskStream(keep: number): { scale: number; threshold: number; state: nu
 /** The kernel of `backends/kernels/dropout_mask.ts` (wasm): the same mask, drawn on the heap. */
 const MASK_KERNEL = "MegflowDropoutMask";
 
-/** `dropoutMask(size, keep)` as a tensor of `shape`, on the backend's kernel where it has one. */
-function maskTensor(shape: number[], keep: number): tf.Tensor {
+/**
+ * `dropoutMask(size, keep)` as a tensor of `shape`, on the backend's kernel where it has one: the mask a
+ * training-mode `Dropout` of rate `1 - keep` multiplies its input by (one `Math.random()` draw, as the layer's).
+ */
+export function maskTensor(shape: number[], keep: number): tf.Tensor {
   if (tf.getKernel(MASK_KERNEL, tf.getBackend()) === undefined) {
     return tf.tensor(dropoutMask(tf.util.sizeFromShape(shape), keep), shape, "float32");
   }

@@ -11,6 +11,8 @@ import { knownDim, layerInt, singleShape, singleTensor } from "./_layer.ts";
 // Dropout layers draw their masks with megflow's generator (one kernel instead of five).
 import "./_fast_dropout.ts";
 import "./_fast_gelu.ts";
+import { fusedSelfAttentionOn, selfAttentionTraining } from "./_fused_self_attention.ts";
+import { onSynchronousBackend } from "../../core/_synchronous_backend.ts";
 import type { LayerArgs } from "../types.ts";
 
 /** Arguments of {@linkcode MultiHeadSelfAttention}. */
@@ -106,6 +108,16 @@ export class MultiHeadSelfAttention extends tfl.layers.Layer {
     return tf.tidy(() => {
       const x = singleTensor("MultiHeadSelfAttention", inputs);
       const shape = checkRank(x.shape);
+      if (kwargs?.training === true && this.dropout === 0 && fusedSelfAttentionOn() && onSynchronousBackend()) {
+        // The same ops as below and their gradients as one tape node (bit for bit; _fused_self_attention.ts).
+        const weights = [this.qkvKernel!, this.qkvBias!, this.outputKernel!, this.outputBias!].map((w) => w.read());
+        return selfAttentionTraining(
+          x,
+          weights as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor],
+          this.numHeads,
+          this.keyDim,
+        );
+      }
       const seqLen = shape[shape.length - 2];
       const embedDim = shape[shape.length - 1];
       const { numHeads, keyDim } = this;

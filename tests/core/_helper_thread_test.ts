@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import {
+  HelperThread,
   helperThread,
   helperThreadReady,
   kernelThreads,
@@ -146,5 +147,55 @@ Deno.test("HelperThread.copyRows copies strided rows from a plain memory into th
         assertEquals(helper.f32[64 + row * dstStride + j], expected, `row ${row}, column ${j}`);
       }
     }
+  }
+});
+
+Deno.test("HelperThread.stop leaves the task loop, ends the worker and refuses later tasks; a second stop does nothing", async () => {
+  const helper = new HelperThread();
+  const deadline = performance.now() + 10_000;
+  while (!helper.ready && !helper.failed && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert(helper.ready, "a helper of its own starts");
+  helper.start(TASKS.gemm, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  helper.join();
+  const ended = helper.stop();
+  assert(helper.stopped);
+  assertEquals(helper.ready, false);
+  assertThrows(() => helper.start(TASKS.gemm, []), Error, "not ready");
+  await ended; // the worker's thread has ended
+  assert(helper.stop() === ended, "a second stop returns the same termination");
+});
+
+/** Runs `code` (a module using the helper thread) in a fresh `deno run`; its exit code and output. */
+async function runScript(code: string): Promise<{ code: number; output: string }> {
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    await Deno.writeTextFile(file, code);
+    const { code: exit, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", file],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return { code: exit, output: new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr) };
+  } finally {
+    await Deno.remove(file);
+  }
+}
+
+Deno.test("a process that used the helper thread stops it before it ends, at the end of its event loop and at Deno.exit", async () => {
+  const module = new URL("../../core/_helper_thread.ts", import.meta.url).href;
+  for (const ending of ["", "Deno.exit(0);"]) {
+    const { code, output } = await runScript(`
+      import { helperThread, helperThreadReady, setKernelThreads, TASKS } from "${module}";
+      setKernelThreads(2);
+      if (!(await helperThreadReady())) throw new Error("no helper");
+      const helper = helperThread()!;
+      helper.start(TASKS.gemm, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+      helper.join();
+      globalThis.addEventListener("unload", () => console.log("stopped:", helper.stopped));
+      ${ending}
+    `);
+    assertEquals({ code, output: output.trim() }, { code: 0, output: "stopped: true" }, `ending: "${ending}"`);
   }
 });

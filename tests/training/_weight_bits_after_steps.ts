@@ -18,11 +18,12 @@ import { adam } from "../../training/fused_adam.ts";
  *
  * @param name Registered model name.
  * @param steps Training steps to take.
+ * @param options Model options (default: the registry defaults).
  * @returns One `Uint32Array` of bits per weight, in `model.getWeights()` order.
  */
-export async function weightBitsAfterSteps(name: string, steps: number): Promise<Uint32Array[]> {
+export async function weightBitsAfterSteps(name: string, steps: number, options: object = {}): Promise<Uint32Array[]> {
   const signal = DEFAULT_BENCH_SIGNALS[MODELS[name].input];
-  const model = await withSeededRandom(3, () => buildModel(name, signal, 4, {}));
+  const model = await withSeededRandom(3, () => buildModel(name, signal, 4, options));
   const optimizer = adam(1e-3);
   const random = new Random(11);
   const shape = MODELS[name].input === "grid"

@@ -4,6 +4,9 @@ import "@tensorflow/tfjs-backend-cpu";
 import { setupBackend } from "../../backends/backend.ts";
 import { Random } from "../../core/random.ts";
 import { adam, FusedAdam } from "../../training/fused_adam.ts";
+import { inPlaceAdamSteps, setInPlaceAdam } from "../../backends/kernels/_adam_wasm.ts";
+import { MODEL_RECIPES } from "../../training/model_recipes.ts";
+import { weightBitsAfterSteps } from "./_weight_bits_after_steps.ts";
 
 const SHAPES = [[3, 4], [7], [2, 3, 5]];
 
@@ -88,4 +91,22 @@ Deno.test("FusedAdam runs no kernel per weight tensor: only the two bias-correct
   assertEquals(await count(new FusedAdam(0.01)), 2);
   assert(await count(tf.train.adam(0.01)) >= 6 * 10);
   tf.dispose(variables);
+});
+
+Deno.test("wasm: training steps with Adam in place give the weights of the copying update bit for bit (spectral, gru, vivit_cross)", async () => {
+  await setupBackend("wasm");
+  const cross = { ...MODEL_RECIPES.vivit.cross?.modelOptions };
+  for (const [name, options] of [["spectral", {}], ["gru", {}], ["vivit", cross]] as const) {
+    const previous = setInPlaceAdam(false);
+    try {
+      const copied = await weightBitsAfterSteps(name, 3, options);
+      setInPlaceAdam(true);
+      const before = inPlaceAdamSteps();
+      const inPlace = await weightBitsAfterSteps(name, 3, options);
+      assert(inPlaceAdamSteps() > before, `${name}: no update ran in place`);
+      inPlace.forEach((bits, i) => assertEquals(Array.from(bits), Array.from(copied[i]), `${name} weight ${i}`));
+    } finally {
+      setInPlaceAdam(previous);
+    }
+  }
 });

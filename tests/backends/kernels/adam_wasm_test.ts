@@ -2,7 +2,7 @@ import { assertEquals } from "@std/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { setupBackend } from "../../../backends/backend.ts";
-import { adamStepInHeap } from "../../../backends/kernels/_adam_wasm.ts";
+import { adamStepInHeap, inPlaceAdamSteps, setInPlaceAdam } from "../../../backends/kernels/_adam_wasm.ts";
 import { Random } from "../../../core/random.ts";
 
 const f = Math.fround;
@@ -48,4 +48,53 @@ Deno.test("adamStepInHeap gives the float32 Adam step bit for bit in the wasm he
   const onCpu = tf.variable(tf.tensor1d([1]));
   assertEquals(adamStepInHeap(tf.tensor1d([1]), onCpu, onCpu, onCpu, CONSTANTS), false);
   tf.dispose([onCpu]);
+});
+
+/** A variable whose heap memory only it holds (the tensor it was made from disposed). */
+function ownVariable(values: Float32Array): tf.Variable {
+  const initial = tf.tensor1d(values);
+  const variable = tf.variable(initial);
+  initial.dispose();
+  return variable;
+}
+
+Deno.test("adamStepInHeap writes in place where only the variables hold their memory, and copies where a clone shares it", async () => {
+  await setupBackend("wasm");
+  const random = new Random(12);
+  const n = 1003;
+  const values = (scale: number) => Float32Array.from({ length: n }, () => random.normal() * scale);
+  const [g, w, m] = [values(1e3), values(1), values(10)];
+  const v = Float32Array.from(values(100), Math.abs);
+  const gradient = tf.tensor1d(g);
+  /** One step on fresh variables, `share` keeping a clone of the weight; the results, the clone and the ids. */
+  const step = (share: boolean, inPlace: boolean) => {
+    const previous = setInPlaceAdam(inPlace);
+    try {
+      const [weight, mv, vv] = [w, m, v].map(ownVariable);
+      const clone = share ? tf.clone(weight) : null;
+      const ids = [weight, mv, vv].map((t) => t.dataId);
+      const before = inPlaceAdamSteps();
+      assertEquals(adamStepInHeap(gradient, weight, mv, vv, CONSTANTS), true);
+      const wrote = inPlaceAdamSteps() - before;
+      const sameIds = [weight, mv, vv].every((t, i) => t.dataId === ids[i]);
+      const out = [weight, mv, vv].map((t) =>
+        Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer))
+      );
+      const cloneValues = clone ? Array.from(clone.dataSync()) : null;
+      tf.dispose([weight, mv, vv, ...(clone ? [clone] : [])]);
+      return { out, wrote, sameIds, cloneValues };
+    } finally {
+      setInPlaceAdam(previous);
+    }
+  };
+  const copied = step(false, false);
+  assertEquals([copied.wrote, copied.sameIds], [0, false]);
+  const inPlace = step(false, true);
+  assertEquals([inPlace.wrote, inPlace.sameIds], [1, true]);
+  assertEquals(inPlace.out, copied.out);
+  const shared = step(true, true);
+  assertEquals([shared.wrote, shared.sameIds], [0, false]);
+  assertEquals(shared.out, copied.out);
+  assertEquals(shared.cloneValues, Array.from(w)); // the clone still holds the old weight
+  gradient.dispose();
 });

@@ -12,7 +12,13 @@ import { Random } from "../../../core/random.ts";
 import { setupBackend } from "../../../backends/backend.ts";
 import { weightBitsAfterSteps } from "../../training/_weight_bits_after_steps.ts";
 import { registerWasmTrainingKernels } from "../../../backends/kernels/mod.ts";
-import { channelKernels, setPairedBatchNorm } from "../../../models/layers/_channel_kernels_wasm.ts";
+import {
+  channelKernels,
+  FIELD,
+  PAIR_BLOCK,
+  setColumnBatchNormSums,
+  setPairedBatchNorm,
+} from "../../../models/layers/_channel_kernels_wasm.ts";
 
 registerWasmTrainingKernels();
 
@@ -122,5 +128,90 @@ Deno.test("wasm: the paired BatchNorm loops give the one-channel loops' training
     }
   } finally {
     setPairedBatchNorm(previous);
+  }
+});
+
+Deno.test("wasm: the column-order paired sums give the row-order paired loops' output, statistics and gradients bit for bit", async () => {
+  await setupBackend("wasm");
+  const previous = [setPairedBatchNorm(true), setColumnBatchNormSums(true)];
+  try {
+    // whole groups of four pairs, groups and left-over pairs, one pair, channels of a 4-D input
+    for (const shape of [[32, 1240], [7, 22], [3, 2], [48, 5, 5, 16], [9, 14]]) {
+      const results = [true, false].map((on) => {
+        setColumnBatchNormSums(on);
+        const random = new Random(6);
+        const x = tf.tensor(
+          Float32Array.from({ length: tf.util.sizeFromShape(shape) }, () => 3 * random.normal() + 1),
+          shape,
+        );
+        const dy = tf.tensor(Float32Array.from({ length: x.size }, () => random.normal()), shape);
+        const { trained, moving, grads } = pass(true, x, dy, 0.9);
+        tf.dispose([x, dy]);
+        return [trained, ...moving, ...grads].map((v) => new Uint32Array(Float32Array.from(v).buffer));
+      });
+      results[1].forEach((bits, i) => assertEquals(results[0][i], bits, `[${shape}]: output ${i}`));
+    }
+    for (const name of ["spectral", "cascade"]) {
+      setColumnBatchNormSums(false);
+      const rows = await stepBits(name);
+      setColumnBatchNormSums(true);
+      const columnBits = await stepBits(name);
+      rows.forEach((bits, i) => assertEquals(columnBits[i], bits, `${name}: weight ${i}`));
+    }
+  } finally {
+    setPairedBatchNorm(previous[0]);
+    setColumnBatchNormSums(previous[1]);
+  }
+});
+
+Deno.test("wasm: the column-order loops leave the row-order loops' float64 records and float32 outputs bit for bit", async () => {
+  await setupBackend("wasm");
+  const kernels = channelKernels()!;
+  const backend = tf.backend() as unknown as { typedArrayFromHeap(t: tf.TensorInfo): Float32Array };
+  for (const [rows, channels] of [[32, 1240], [7, 22], [3, 2], [1200, 16], [9, 14]]) {
+    const random = new Random(rows * channels);
+    const values = () => Float32Array.from({ length: rows * channels }, () => 3 * random.normal() + 1);
+    const [x, dy] = [tf.tensor1d(values()), tf.tensor1d(values())];
+    const pairs = channels / 2;
+    /** Records after `sums`, then (means and inverse deviations set) `squares` and `gradientSums`. */
+    const run = (columns: boolean) => {
+      const scratch = tf.zeros([(pairs * PAIR_BLOCK) / 4 + 2]);
+      const heap = backend.typedArrayFromHeap(scratch);
+      const address = Math.ceil(heap.byteOffset / 8) * 8;
+      const records = new Float64Array(heap.buffer, address, (pairs * PAIR_BLOCK) / 8);
+      const [px, pdy] = [x, dy].map((t) => backend.typedArrayFromHeap(t).byteOffset);
+      const n = rows * channels;
+      (columns ? kernels.sumsColumns2 : kernels.sums2)(px, n, channels, address);
+      for (let c = 0; c < channels; c++) {
+        const base = (c >> 1) * (PAIR_BLOCK / 8) + (c & 1);
+        records[base + FIELD.mean / 4] = records[base + FIELD.sum / 4] / rows;
+        records[base + FIELD.invStd / 4] = 1 / (1 + (c % 5));
+      }
+      (columns ? kernels.squaresColumns2 : kernels.squares2)(px, n, channels, address);
+      (columns ? kernels.gradientSumsColumns2 : kernels.gradientSums2)(pdy, px, n, channels, address);
+      const bits = Array.from(new Uint32Array(records.slice().buffer));
+      // the elementwise loops: y = x scale + shift, dx = k ((dy - meanDy) - xhat meanDyXhat)
+      for (let c = 0; c < channels; c++) {
+        const base = (c >> 1) * (PAIR_BLOCK / 8) + (c & 1);
+        const at = (field: number) => base + field / 4;
+        records[at(FIELD.scale)] = 0.5 + c / channels;
+        records[at(FIELD.shift)] = records[at(FIELD.mean)];
+        records[at(FIELD.k)] = records[at(FIELD.invStd)] * 1.25;
+        records[at(FIELD.meanDy)] = records[at(FIELD.sumDy)] / rows;
+        records[at(FIELD.meanDyXhat)] = records[at(FIELD.sumDyXhat)] / rows;
+      }
+      const [y, dx] = [tf.zeros([n]), tf.zeros([n])];
+      const heapOf = (t: tf.Tensor) => backend.typedArrayFromHeap(t).byteOffset;
+      (columns ? kernels.normaliseColumns2 : kernels.normalise2)(px, heapOf(y), n, channels, address);
+      (columns ? kernels.gradientColumns2 : kernels.gradient2)(pdy, px, heapOf(dx), n, channels, address);
+      const outputs = [y, dx].map((t) => Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer)));
+      tf.dispose([scratch, y, dx]);
+      return [bits, ...outputs];
+    };
+    const [columns, rowOrder] = [run(true), run(false)];
+    ["records", "y", "dx"].forEach((what, i) =>
+      assertEquals(columns[i], rowOrder[i], `[${rows}, ${channels}] ${what}`)
+    );
+    tf.dispose([x, dy]);
   }
 });
