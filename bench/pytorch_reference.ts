@@ -43,6 +43,8 @@ export interface TwinResult {
   windowsPerSecond?: number;
   /** Median milliseconds of a training step. */
   msPerStep?: number;
+  /** The process's CPU milliseconds per timed step (every thread). */
+  cpuMsPerStep?: number;
   /** Every timed step, milliseconds. */
   stepMs?: number[];
   /** Inference windows per second (eval mode, no_grad). */
@@ -93,6 +95,37 @@ export interface PytorchComparison {
   pytorchInferenceWindowsPerSecond: number;
   /** megflow / PyTorch inference windows per second. */
   inferenceRatio: number;
+  /** megflow's process CPU milliseconds per timed training step (all threads). */
+  megflowCpuMsPerStep?: number;
+  /** PyTorch's process CPU milliseconds per timed training step (all threads, OpenBLAS' too). */
+  pytorchCpuMsPerStep?: number;
+  /**
+   * Every round of the comparison ({@linkcode PytorchBenchOptions.repeats}), in the order run; with
+   * several rounds the fields above are their medians (`ratio`: the median of the rounds' ratios).
+   */
+  rounds?: PytorchRound[];
+  /** The smallest and largest ratio of the rounds (both `ratio` with one round). */
+  ratioRange?: [number, number];
+}
+
+/** One round of {@linkcode benchTrainAgainstPytorch}: megflow and the twin, one right after the other. */
+export interface PytorchRound {
+  /** Which of the two ran first in this round (the rounds alternate). */
+  first: "megflow" | "pytorch";
+  /** megflow wasm training windows per second. */
+  megflowWindowsPerSecond: number;
+  /** PyTorch training windows per second. */
+  pytorchWindowsPerSecond: number;
+  /** megflow / PyTorch training windows per second. */
+  ratio: number;
+  /** megflow's process CPU milliseconds per timed step. */
+  megflowCpuMsPerStep?: number;
+  /** PyTorch's process CPU milliseconds per timed step. */
+  pytorchCpuMsPerStep?: number;
+  /** Helper-thread tasks per timed megflow step (0: megflow's kernels ran on one thread). */
+  helperTasksPerStep?: number;
+  /** The 1-minute load average when the round started. */
+  loadavg: number;
 }
 
 /** The `pytorch` part of the bench report. */
@@ -121,6 +154,14 @@ export interface PytorchBenchOptions extends Omit<TrainBenchOptions, "signals" |
   python?: string;
   /** PyTorch's threads (`torch.set_num_threads`). Default: PyTorch's own default. */
   threads?: number;
+  /**
+   * Rounds per model: megflow and its twin one right after the other, the order alternating
+   * (megflow first in rounds 1, 3, ...; PyTorch first in rounds 2, 4, ...), each round with a new
+   * model, its own warm-up and timed steps (the twin in a fresh process). The comparison is the
+   * median of the rounds' ratios, with every round and the smallest and largest ratio beside it.
+   * Default: 1.
+   */
+  repeats?: number;
 }
 
 const PROBE = "import sys, torch; print(sys.version.split()[0], torch.__version__)";
@@ -259,19 +300,97 @@ export function compareToPytorch(
     megflowInferenceWindowsPerSecond: megflow.inferenceWindowsPerSecond,
     pytorchInferenceWindowsPerSecond: pytorch.inferenceWindowsPerSecond!,
     inferenceRatio: megflow.inferenceWindowsPerSecond / pytorch.inferenceWindowsPerSecond!,
+    ...(megflow.cpuMsPerStep === undefined ? {} : { megflowCpuMsPerStep: megflow.cpuMsPerStep }),
+    ...(pytorch.cpuMsPerStep === undefined ? {} : { pytorchCpuMsPerStep: pytorch.cpuMsPerStep }),
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * The comparisons of several rounds of one model as one: every field the median of the rounds'
+ * (`ratio` the median of their ratios, not the ratio of the medians), every round kept in `rounds`,
+ * and `ratioRange` the smallest and largest ratio. No round is dropped: when any round has no
+ * comparison (a refused or untimed twin), the result is that round's error.
+ *
+ * @param rounds Each round's comparison, with which ran first, its helper-thread tasks and load.
+ * @returns The combined comparison, or the first round's error.
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { combineRounds, compareToPytorch } from "./pytorch_reference.ts";
+ *
+ * const twin = { params: 10, trainableParams: 10, nonTrainableParams: 0, expectedParams: 10, inferenceWindowsPerSecond: 100 };
+ * const round = (megflow: number, pytorch: number, first: "megflow" | "pytorch") => ({
+ *   comparison: compareToPytorch(
+ *     "gru",
+ *     { windowsPerSecond: megflow, msPerStep: 1, inferenceWindowsPerSecond: 100, steps: 5, params: 10 },
+ *     { ...twin, windowsPerSecond: pytorch },
+ *   ),
+ *   first,
+ *   loadavg: 1,
+ * });
+ * const combined = combineRounds([round(90, 100, "megflow"), round(120, 100, "pytorch"), round(100, 80, "megflow")]);
+ * assertEquals("ratio" in combined && [combined.ratio, combined.ratioRange, combined.atLeastAsFast], [1.2, [0.9, 1.25], true]);
+ * ```
+ */
+export function combineRounds(
+  rounds: {
+    comparison: PytorchComparison | { error: string };
+    first: "megflow" | "pytorch";
+    helperTasksPerStep?: number;
+    loadavg: number;
+  }[],
+): PytorchComparison | { error: string } {
+  const failed = rounds.find((round) => "error" in round.comparison);
+  if (failed !== undefined || rounds.length === 0) return failed?.comparison ?? { error: "no rounds" };
+  const all = rounds.map((round) => round.comparison as PytorchComparison);
+  const of = (field: keyof PytorchComparison) => median(all.map((c) => c[field] as number));
+  const cpu = (field: "megflowCpuMsPerStep" | "pytorchCpuMsPerStep") =>
+    all.every((c) => c[field] !== undefined) ? { [field]: of(field) } : {};
+  const ratios = all.map((c) => c.ratio);
+  const ratio = median(ratios);
+  return {
+    twin: all[0].twin,
+    params: all[0].params,
+    megflowWindowsPerSecond: of("megflowWindowsPerSecond"),
+    pytorchWindowsPerSecond: of("pytorchWindowsPerSecond"),
+    ratio,
+    atLeastAsFast: ratio >= 1,
+    megflowInferenceWindowsPerSecond: of("megflowInferenceWindowsPerSecond"),
+    pytorchInferenceWindowsPerSecond: of("pytorchInferenceWindowsPerSecond"),
+    inferenceRatio: of("inferenceRatio"),
+    ...cpu("megflowCpuMsPerStep"),
+    ...cpu("pytorchCpuMsPerStep"),
+    rounds: rounds.map((round, i) => ({
+      first: round.first,
+      megflowWindowsPerSecond: all[i].megflowWindowsPerSecond,
+      pytorchWindowsPerSecond: all[i].pytorchWindowsPerSecond,
+      ratio: all[i].ratio,
+      ...(all[i].megflowCpuMsPerStep === undefined ? {} : { megflowCpuMsPerStep: all[i].megflowCpuMsPerStep }),
+      ...(all[i].pytorchCpuMsPerStep === undefined ? {} : { pytorchCpuMsPerStep: all[i].pytorchCpuMsPerStep }),
+      ...(round.helperTasksPerStep === undefined ? {} : { helperTasksPerStep: round.helperTasksPerStep }),
+      loadavg: round.loadavg,
+    })),
+    ratioRange: [Math.min(...ratios), Math.max(...ratios)],
   };
 }
 
 /**
  * The training benchmark with PyTorch alongside: for each model, megflow on wasm, then its
  * PyTorch twin (checked to have the same parameter count) with the same batch, steps and
- * warm-up; then the other backends as {@linkcode benchTrain} measures them. Without a Python
+ * warm-up, `repeats` times with the order alternating (see {@linkcode PytorchBenchOptions.repeats});
+ * then the other backends as {@linkcode benchTrain} measures them. Without a Python
  * that imports torch, or without `wasm` among the backends, `pytorch.skipped` says why (also
  * through `onProgress`) and the megflow benchmark runs alone.
  *
  * @param options `benchTrain`'s options (default window sizes), the Python and PyTorch's threads.
  * @returns `train` as `benchTrain` returns it, and `pytorch` with a comparison per model.
- * @throws {RangeError} as `benchTrain` does.
+ * @throws {RangeError} as `benchTrain` does, and for `repeats` below 1.
  * @throws {Error} when the twins' script fails.
  */
 export async function benchTrainAgainstPytorch(
@@ -279,6 +398,9 @@ export async function benchTrainAgainstPytorch(
 ): Promise<{ train: TrainBenchReport; pytorch: PytorchBenchReport }> {
   const progress = options.onProgress ?? (() => {});
   const backends = options.backends ?? ["wasm", "webgpu", "cpu"];
+  if (options.repeats !== undefined && !(Number.isInteger(options.repeats) && options.repeats >= 1)) {
+    throw new RangeError(`Cannot benchmark training: repeats must be an integer >= 1, got ${options.repeats}`);
+  }
   const probe = backends.includes("wasm")
     ? await findTorchPython(options.python ? [options.python] : pythonCandidates())
     : { missing: "PyTorch comparison skipped: it compares with megflow on wasm, which --backends leaves out" };
@@ -310,24 +432,54 @@ export async function benchTrainAgainstPytorch(
   return { train, pytorch };
 }
 
-/** megflow on wasm, then the twin, for one model. */
+/**
+ * megflow on wasm and the twin, for one model: `repeats` rounds, megflow first in the odd rounds
+ * (1, 3, ...) and the twin first in the even ones, combined by {@linkcode combineRounds}. The
+ * megflow result returned is the median round's by windows per second (the lower middle one for an
+ * even count).
+ */
 async function benchOne(
   name: string,
   python: string,
   options: PytorchBenchOptions,
 ): Promise<[TrainBenchResult, PytorchComparison | { error: string }, TwinReport]> {
-  const report = await benchTrain({ ...options, backends: ["wasm"], models: [name] });
-  const megflow = report.wasm[name];
+  const repeats = options.repeats ?? 1;
+  const progress = options.onProgress ?? (() => {});
   const twin = BENCH_VARIANTS[name]?.twin ?? BENCH_VARIANTS[name]?.model ?? name;
-  const twins = await runPytorchTwins(python, {
-    models: [twin],
-    expect: { [twin]: megflow.params },
-    steps: options.steps?.wasm ?? DEFAULT_STEPS.wasm,
-    warmup: options.warmupSteps?.wasm ?? DEFAULT_WARMUP.wasm,
-    batchSize: options.batchSize,
-    threads: options.threads,
-  });
-  return [megflow, compareToPytorch(twin, megflow, twins.models[twin]), twins];
+  const megflowRun = async () => (await benchTrain({ ...options, backends: ["wasm"], models: [name] })).wasm[name];
+  const twinRun = (params: number) =>
+    runPytorchTwins(python, {
+      models: [twin],
+      expect: { [twin]: params },
+      steps: options.steps?.wasm ?? DEFAULT_STEPS.wasm,
+      warmup: options.warmupSteps?.wasm ?? DEFAULT_WARMUP.wasm,
+      batchSize: options.batchSize,
+      threads: options.threads,
+    });
+  // the twin is checked against megflow's parameter count: known before any round from a model built
+  // for it (the first round's megflow run when megflow runs first)
+  const megflows: TrainBenchResult[] = [];
+  const rounds: Parameters<typeof combineRounds>[0] = [];
+  let twins: TwinReport | undefined;
+  for (let round = 0; round < repeats; round++) {
+    const first = round % 2 === 0 ? "megflow" : "pytorch";
+    const loadavg = Deno.loadavg()[0];
+    let megflow: TrainBenchResult;
+    if (first === "megflow") {
+      megflow = await megflowRun();
+      twins = await twinRun(megflow.params);
+    } else {
+      twins = await twinRun(megflows[0].params);
+      megflow = await megflowRun();
+    }
+    megflows.push(megflow);
+    const comparison = compareToPytorch(twin, megflow, twins.models[twin]);
+    rounds.push({ comparison, first, helperTasksPerStep: megflow.helperTasksPerStep, loadavg });
+    if (repeats > 1) progress(`round ${round + 1} of ${repeats} (${first} first): ${comparisonLine(name, comparison)}`);
+    if ("error" in comparison) break;
+  }
+  const byRate = [...megflows].sort((a, b) => a.windowsPerSecond - b.windowsPerSecond);
+  return [byRate[(byRate.length - 1) >> 1], combineRounds(rounds), twins!];
 }
 
 /** One progress line of a comparison. */
@@ -336,5 +488,8 @@ export function comparisonLine(name: string, comparison: PytorchComparison | { e
   const c = comparison;
   return `pytorch ${name} (${c.params} params): megflow wasm ${c.megflowWindowsPerSecond.toFixed(1)} windows/s, ` +
     `PyTorch ${c.pytorchWindowsPerSecond.toFixed(1)}, ratio ${c.ratio.toFixed(2)} ` +
-    `(${c.atLeastAsFast ? "at least as fast" : "slower"}); inference ratio ${c.inferenceRatio.toFixed(2)}`;
+    `(${c.atLeastAsFast ? "at least as fast" : "slower"}); inference ratio ${c.inferenceRatio.toFixed(2)}` +
+    (c.rounds !== undefined && c.rounds.length > 1
+      ? `; median of ${c.rounds.length} rounds, ratios ${c.rounds.map((r) => r.ratio.toFixed(2)).join(", ")}`
+      : "");
 }

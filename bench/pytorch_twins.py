@@ -16,7 +16,8 @@ Timing as bench/train.ts: a fixed random batch (`[batch, 248, 250]` sensor windo
 `[batch, 250, 20, 20]` grid frames, `[batch, 248, 5]` band powers), Adam lr 1e-3, cross-entropy,
 `--warmup` untimed steps, then the median of `--steps` timed training steps (forward, loss,
 backward, Adam step, max-norm constraints where megflow has them, loss read back);
-windows/s = batch / median seconds. Inference: eval mode under torch.no_grad(), softmax read
+windows/s = batch / median seconds; cpuMsPerStep is the process's CPU time (every thread, OpenBLAS'
+too) over the timed steps, per step. Inference: eval mode under torch.no_grad(), softmax read
 back, one untimed batch then the median of `--steps` batches. Threads: PyTorch's default
 (`torch.get_num_threads()`, reported) unless `--threads N`.
 
@@ -34,7 +35,7 @@ Where the twin differs from megflow (same sizes and the same amount of work, dif
 Prints one JSON object on stdout (last line):
   {"torch": ..., "python": ..., "threads": n, "interopThreads": n, "batchSize": 32,
    "models": {name: {"params", "trainableParams", "nonTrainableParams", "expectedParams",
-   "windowsPerSecond", "msPerStep", "stepMs", "inferenceWindowsPerSecond", "steps"}
+   "windowsPerSecond", "msPerStep", "cpuMsPerStep", "stepMs", "inferenceWindowsPerSecond", "steps"}
    | {"params", "expectedParams", "refused": "why"}}}
 
 Usage: python3 bench/pytorch_twins.py [--models cnn,gru] [--steps 5] [--warmup 2]
@@ -486,7 +487,9 @@ def bench_model(name, expected, steps, warmup, batch, count_only):
     model.train()
     for _ in range(warmup):
         train_step(model, optimizer, xs, ys)
+    cpu_started = time.process_time()
     step_s = timed(lambda: train_step(model, optimizer, xs, ys), steps)
+    cpu_s = time.process_time() - cpu_started
     model.eval()
     if warmup > 0:
         predict(model, xs)
@@ -495,6 +498,7 @@ def bench_model(name, expected, steps, warmup, batch, count_only):
     result.update({
         "windowsPerSecond": batch / median,
         "msPerStep": median * 1000,
+        "cpuMsPerStep": cpu_s * 1000 / steps,
         "stepMs": [round(s * 1000, 2) for s in step_s],
         "inferenceWindowsPerSecond": batch / statistics.median(infer_s),
         "steps": steps,

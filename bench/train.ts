@@ -17,6 +17,7 @@ import { MODEL_RECIPES } from "../training/model_recipes.ts";
 import { Random } from "../core/random.ts";
 import { helperTasks, helperThreadReady, kernelThreads } from "../core/_helper_thread.ts";
 import type { Batch } from "../core/types.ts";
+import process from "node:process";
 
 /** Backends the training benchmark can measure. */
 export type TrainBenchBackend = "wasm" | "webgpu" | "cpu";
@@ -55,6 +56,13 @@ export interface TrainBenchResult {
   windowsPerSecond: number;
   /** Median wall-clock milliseconds of a training step. */
   msPerStep: number;
+  /**
+   * CPU milliseconds of the whole process (every thread: the helper thread's too) per timed training step,
+   * `process.cpuUsage()` over all timed steps; less sensitive to other jobs' load than the wall-clock median.
+   */
+  cpuMsPerStep?: number;
+  /** Every timed training step, wall-clock milliseconds, in order. */
+  stepMs?: number[];
   /** Inference windows per second: batch size / median inference time of a batch. */
   inferenceWindowsPerSecond: number;
   /** Timed training steps the median is over. */
@@ -145,6 +153,24 @@ function count(name: string, value: number, min: number): number {
   return value;
 }
 
+/** Throws a RangeError for an unknown backend or model. */
+function checkNames(backends: readonly string[], models: readonly string[]): void {
+  for (const backend of backends) {
+    if (!(backend in DEFAULT_STEPS)) {
+      throw new RangeError(`Cannot benchmark training: unknown backend "${backend}", expected wasm, webgpu or cpu`);
+    }
+  }
+  for (const model of models) {
+    if (!Object.hasOwn(MODELS, model) && !Object.hasOwn(BENCH_VARIANTS, model)) {
+      throw new RangeError(
+        `Cannot benchmark training: unknown model "${model}", known: ${
+          [...Object.keys(MODELS), ...Object.keys(BENCH_VARIANTS)].join(", ")
+        }`,
+      );
+    }
+  }
+}
+
 /**
  * Measures training and inference throughput of registered models on tfjs backends.
  *
@@ -178,20 +204,7 @@ export async function benchTrain(options: TrainBenchOptions = {}): Promise<Train
   const batchSize = count("batchSize", options.batchSize ?? 32, 1);
   const nClasses = count("nClasses", options.nClasses ?? 4, 2);
   const progress = options.onProgress ?? (() => {});
-  for (const backend of backends) {
-    if (!(backend in DEFAULT_STEPS)) {
-      throw new RangeError(`Cannot benchmark training: unknown backend "${backend}", expected wasm, webgpu or cpu`);
-    }
-  }
-  for (const model of models) {
-    if (!Object.hasOwn(MODELS, model) && !Object.hasOwn(BENCH_VARIANTS, model)) {
-      throw new RangeError(
-        `Cannot benchmark training: unknown model "${model}", known: ${
-          [...Object.keys(MODELS), ...Object.keys(BENCH_VARIANTS)].join(", ")
-        }`,
-      );
-    }
-  }
+  checkNames(backends, models);
   const report: TrainBenchReport = {};
   for (const backend of backends) {
     const steps = count(`steps.${backend}`, options.steps?.[backend] ?? DEFAULT_STEPS[backend], 1);
@@ -215,11 +228,13 @@ export async function benchTrain(options: TrainBenchOptions = {}): Promise<Train
         for (let i = 0; i < warmup; i++) await trainStep(model, optimizer, batch, nClasses);
         const stepMs: number[] = [];
         const tasksBefore = helperTasks();
+        const cpuBefore = process.cpuUsage();
         for (let i = 0; i < steps; i++) {
           const started = performance.now();
           await trainStep(model, optimizer, batch, nClasses);
           stepMs.push(performance.now() - started);
         }
+        const cpu = process.cpuUsage(cpuBefore);
         if (warmup > 0) await predictBatch(model, batch, nClasses);
         const inferMs: number[] = [];
         for (let i = 0; i < inference; i++) {
@@ -232,6 +247,8 @@ export async function benchTrain(options: TrainBenchOptions = {}): Promise<Train
         const result: TrainBenchResult = {
           windowsPerSecond: batchSize / (msPerStep / 1000),
           msPerStep,
+          cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps,
+          stepMs: stepMs.map((ms) => Math.round(ms * 100) / 100),
           inferenceWindowsPerSecond: batchSize / (median(inferMs) / 1000),
           steps,
           params: model.countParams(),
@@ -240,9 +257,10 @@ export async function benchTrain(options: TrainBenchOptions = {}): Promise<Train
         report[backend][name] = result;
         progress(
           `${backend} ${name} [${batch.shape.join(", ")}]: steps ${stepMs.map((ms) => ms.toFixed(0)).join(" ")} ms, ` +
-            `${result.windowsPerSecond.toFixed(1)} windows/s training, ${
-              result.inferenceWindowsPerSecond.toFixed(1)
-            } inference` + (helperPerStep > 0 ? `, ${helperPerStep.toFixed(1)} helper-thread tasks per step` : ""),
+            `${result.windowsPerSecond.toFixed(1)} windows/s training (${
+              result.cpuMsPerStep!.toFixed(1)
+            } CPU ms per step), ${result.inferenceWindowsPerSecond.toFixed(1)} inference` +
+            (helperPerStep > 0 ? `, ${helperPerStep.toFixed(1)} helper-thread tasks per step` : ""),
         );
       } finally {
         model.dispose();

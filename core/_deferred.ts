@@ -31,6 +31,8 @@ interface WasmInternals extends tf.KernelBackend {
 interface Pending {
   run(): void;
   release(): void;
+  /** A reference taken by `backend.incRef` (a `Reshape` sharing the data) leaves the job pending. */
+  survivesIncRef: boolean;
 }
 
 /** Pending computations per hooked backend, by output dataId. */
@@ -67,6 +69,17 @@ function hook(backend: WasmInternals): Map<object, Pending> {
     }
     return get(dataId);
   };
+  // Only for jobs that ask for it (see deferInPlace's `survivesIncRef`): a new reference is counted
+  // without computing, so a reshape of the output stays deferred; every other job runs as before.
+  const incRef = backend.incRef.bind(backend);
+  backend.incRef = (dataId: object) => {
+    const entry = pending.get(dataId)?.survivesIncRef ? get(dataId) : undefined;
+    if (entry !== undefined) {
+      entry.refCount++;
+      return;
+    }
+    return incRef(dataId);
+  };
   const disposeData = backend.disposeData.bind(backend);
   backend.disposeData = (dataId: object, force = false) => {
     const job = pending.get(dataId);
@@ -75,6 +88,11 @@ function hook(backend: WasmInternals): Map<object, Pending> {
       if (force || entry === undefined || entry.refCount <= 1) {
         pending.delete(dataId);
         job.release();
+      } else if (job.survivesIncRef) {
+        // one of several references (a reshape's) goes: count it without the backend's own lookup,
+        // which would compute the values
+        entry.refCount--;
+        return false;
       }
     }
     return disposeData(dataId, force);
@@ -123,6 +141,8 @@ export function deferOutput(
  * @param inputs the tensors `fill` reads
  * @param fill writes every value of `out` (it must not allocate on the backend)
  * @param done runs after `fill`, or when `out` is dropped unfilled
+ * @param survivesIncRef when true, a new reference to `out`'s data (`backend.incRef`: a `Reshape`, which
+ * shares the data) does not compute it; the first read of the data does (default false: it computes)
  * @returns `out`
  */
 export function deferInPlace(
@@ -131,6 +151,7 @@ export function deferInPlace(
   inputs: tf.TensorInfo[],
   fill: (out: tf.TensorInfo) => void,
   done: () => void = () => {},
+  survivesIncRef = false,
 ): tf.TensorInfo {
   const backend = kernelBackend as WasmInternals;
   if (backend.dataIdMap === undefined) {
@@ -154,7 +175,20 @@ export function deferInPlace(
       release();
       stats.dropped++;
     },
+    survivesIncRef,
   });
   stats.deferred++;
   return out;
+}
+
+/**
+ * Whether `dataId`'s values on `kernelBackend` are still to be computed (a deferred output nothing has
+ * read yet). Asking does not compute them.
+ *
+ * @param kernelBackend the wasm backend
+ * @param dataId the data of a tensor
+ * @returns true while the computation is pending
+ */
+export function isDeferred(kernelBackend: tf.KernelBackend, dataId: object): boolean {
+  return pendingByBackend.get(kernelBackend)?.has(dataId) ?? false;
 }

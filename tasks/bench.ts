@@ -48,6 +48,8 @@ const USAGE = `Usage: deno task bench [options]
   --train-warmup N  untimed training steps per model on wasm, and per PyTorch twin (default: 2)
   --train-steps N   timed training steps per model on wasm, and per PyTorch twin; the median counts
                     (default: 5; a small model's first steps run in V8 before its code is optimised)
+  --train-repeats N with --pytorch: rounds per model, megflow and its twin one right after the other, the
+                    order alternating; the report has every round and the median ratio (default: 1)
   --serve           benchmark the prediction server instead (bench/serve.ts; ingest too only with --files)
   --run RUN_DIR     with --serve: the run to serve (default: one trained for the benchmark)
   --requests N      with --serve: uploads one after the other (default: 60), then 4 clients x 10
@@ -107,10 +109,12 @@ async function benchTrainRuns(values: Record<string, string | boolean | undefine
   if (!values.pytorch) return { train: await benchTrain(trainOptions) };
   const { benchTrainAgainstPytorch } = await import("../bench/pytorch_reference.ts");
   const threads = numberFlag("pytorch-threads", text("pytorch-threads"), true);
+  const repeats = numberFlag("train-repeats", text("train-repeats"), true);
   return await benchTrainAgainstPytorch({
     ...trainOptions,
     python: text("python"),
     threads,
+    repeats,
     onProgress: console.error,
   });
 }
@@ -140,6 +144,7 @@ export async function main(args: string[]): Promise<void> {
       "pytorch-threads": { type: "string" },
       "train-warmup": { type: "string" },
       "train-steps": { type: "string" },
+      "train-repeats": { type: "string" },
       serve: { type: "boolean", default: false },
       run: { type: "string" },
       requests: { type: "string", default: "60" },
@@ -149,6 +154,9 @@ export async function main(args: string[]): Promise<void> {
   });
   if (values.help) return console.log(USAGE);
   if (values.pytorch && !values.train) throw new RangeError("--pytorch compares training speed: use it with --train");
+  if (values["train-repeats"] !== undefined && !values.pytorch) {
+    throw new RangeError("--train-repeats alternates megflow and its PyTorch twin: use it with --train --pytorch");
+  }
   const report: Record<string, unknown> = {
     date: new Date().toISOString(),
     command: `deno task bench ${args.join(" ")}`.trim(),

@@ -87,18 +87,41 @@ function geluGradCode(): number[] {
   return [...vec([[...uleb(8), V128]]), ...LOOP, ...body, ...END, ...END];
 }
 
-/** The module's bytes: imports `env.memory`, exports `gelu` and `geluGrad`. */
+/**
+ * `geluWithSlope(src, dst, slope, n)`: `dst = x cdf(x)` as {@linkcode geluCode}, and `slope = cdf(x) +
+ * x exp(-x^2 / 2) / sqrt(2 pi)`, the factor {@linkcode geluGradCode} multiplies `dy` by, computed by the
+ * same instructions in the same order (`cdf + (x e) c`): so `dy slope`, one float32 multiplication, is
+ * `geluGrad`'s value bit for bit, and a training step's backward pass needs no second erf.
+ */
+function geluWithSlopeCode(): number[] {
+  const [SRC, DST, SLOPE, N] = [0, 1, 2, 3];
+  const [X, CDF, E, ...scratch] = [4, 5, 6, 7, 8, 9, 10, 11];
+  const body = [
+    ...[...get(SRC), ...v128Load(0), ...set(X)],
+    ...cdfAndExp(X, CDF, E, scratch),
+    ...[...get(DST), ...get(X), ...get(CDF), ...F32X4_MUL, ...v128Store(0)],
+    ...[...get(SLOPE), ...get(CDF), ...get(X), ...get(E), ...F32X4_MUL, ...f32x4(RSQRT2PI), ...F32X4_MUL],
+    ...[...F32X4_ADD, ...v128Store(0)],
+    ...advance(SRC, DST, SLOPE),
+    ...[...get(N), ...i32(4), ...SUB, ...tee(N), ...i32(0), ...GT_S, ...brIf(0)],
+  ];
+  return [...vec([[...uleb(8), V128]]), ...LOOP, ...body, ...END, ...END];
+}
+
+/** The module's bytes: imports `env.memory`, exports `gelu`, `geluGrad` and `geluWithSlope`. */
 export function geluBytes(): Uint8Array {
   return moduleBytes([
     { name: "gelu", nParams: 3, code: geluCode() },
     { name: "geluGrad", nParams: 4, code: geluGradCode() },
+    { name: "geluWithSlope", nParams: 4, code: geluWithSlopeCode() },
   ]);
 }
 
-/** The two loops (byte offsets; `n` a positive multiple of 4). */
+/** The three loops (byte offsets; `n` a positive multiple of 4). */
 export interface GeluFunctions {
   gelu(src: number, dst: number, n: number): void;
   geluGrad(x: number, dy: number, dst: number, n: number): void;
+  geluWithSlope(src: number, dst: number, slope: number, n: number): void;
 }
 
 /** The kernels working on `memory` (one instance per memory). */

@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs-core";
 // The wasm package registers its own kernels on import; it must do so before the overrides.
 import "@tensorflow/tfjs-backend-wasm";
 import { tilingAvgPoolGradConfig } from "./avg_pool_grad.ts";
+import { pairAvgPoolConfig } from "./avg_pool.ts";
 import { transposingBatchMatMulConfig } from "./batch_mat_mul.ts";
 import { sharedCastConfig } from "./cast.ts";
 import { conv2DBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
@@ -58,6 +59,7 @@ const OVERRIDES: ReadonlyArray<[string, (stock: tf.KernelConfig) => tf.KernelCon
   [tf._FusedMatMul, (stock) => gemmFusedMatMulConfig(simdFusedMatMulConfig(stock))],
   [tf.Tanh, fastTanhConfig],
   [tf.AvgPoolGrad, tilingAvgPoolGradConfig],
+  [tf.AvgPool, pairAvgPoolConfig],
   [tf.Erf, simdErfConfig],
   [tf.Identity, sharedIdentityConfig],
   [tf.Cast, sharedCastConfig],
@@ -79,7 +81,7 @@ const installed = new Set<tf.KernelFunc>();
  * `DepthwiseConv2dNativeBackpropInput`, `UnsortedSegmentSum`; each built from existing wasm
  * kernels) and replaces stock kernels that are slow on training shapes (`Tile`, `Slice`,
  * `Unpack`, `SplitV`, `Transpose`, `BatchMatMul`, `Identity`, `Cast`, `Sum`, `Mean`, `_FusedMatMul`, `Tanh`,
- * `AvgPoolGrad`, `Erf`,
+ * `AvgPool` (two rows into one), `AvgPoolGrad`, `Erf`,
  * `Conv2DBackpropInput`, `FusedBatchNorm`, `Conv2D`, `FusedConv2D` and the broadcasting binary
  * kernels; each file in `models/kernels/` says why). Missing kernels that some other code
  * already registered for wasm are left alone. Safe to call any number of times, before or

@@ -15,6 +15,14 @@ import { type KernelArgs, WASM } from "./_wasm_ops.ts";
 /** The kernel names (the layer side spells them out: `models/` cannot import `backends/`). */
 export const GELU_KERNEL = "MegflowGelu";
 export const GELU_GRAD_KERNEL = "MegflowGeluGrad";
+/**
+ * `MegflowGeluWithSlope`: `[y, slope]` for an `x` whose size is a multiple of 4, `y` as `MegflowGelu`'s
+ * and `slope` the factor `MegflowGeluGrad` multiplies `dy` by (`_gelu_wasm.ts`, `geluWithSlope`), so that
+ * a training step's gradient is `dy * slope` (bit for bit `MegflowGeluGrad`'s) instead of a second pass
+ * through erf and exp. Not differentiable itself: `models/layers/_fast_gelu.ts` wraps it in a custom
+ * gradient while the tape records.
+ */
+export const GELU_WITH_SLOPE_KERNEL = "MegflowGeluWithSlope";
 
 let computed = 0;
 
@@ -61,10 +69,25 @@ function geluGrad(args: KernelArgs): tf.TensorInfo {
   return out;
 }
 
-/** The two kernel configs for the wasm backend. */
+function geluWithSlope(args: KernelArgs): tf.TensorInfo[] {
+  const backend = args.backend as WasmHeapInternals;
+  const x = args.inputs.x as tf.TensorInfo;
+  const memory = checkedHeap(backend, x);
+  const size = tf.util.sizeFromShape(x.shape);
+  if (size % 4 !== 0) throw new RangeError(`${GELU_WITH_SLOPE_KERNEL}: size must be a multiple of 4, got ${size}`);
+  const out = backend.makeOutput(x.shape, "float32");
+  const slope = backend.makeOutput(x.shape, "float32");
+  const [src, dst, factor] = [x, out, slope].map((t) => heapByteOffset(backend, t));
+  if (size > 0) geluKernel(memory).geluWithSlope(src, dst, factor, size);
+  computed++;
+  return [out, slope];
+}
+
+/** The three kernel configs for the wasm backend. */
 export const SIMD_GELU_CONFIGS: readonly tf.KernelConfig[] = [
   { kernelName: GELU_KERNEL, backendName: WASM, kernelFunc: gelu as unknown as tf.KernelFunc },
   { kernelName: GELU_GRAD_KERNEL, backendName: WASM, kernelFunc: geluGrad as unknown as tf.KernelFunc },
+  { kernelName: GELU_WITH_SLOPE_KERNEL, backendName: WASM, kernelFunc: geluWithSlope as unknown as tf.KernelFunc },
 ];
 
 if (tf.getGradient(GELU_KERNEL) === undefined) {

@@ -19,6 +19,163 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { WASM } from "./_wasm_ops.ts";
+import { heapMemory } from "./_heap_kernel.ts";
+import { transposeInHeap, transposeKernel } from "./_transpose_wasm.ts";
+import { deferInPlace, isDeferred } from "../../core/_deferred.ts";
+
+/** Whether large batches of matrix transposes are deferred (see {@linkcode setLazyTranspose}). */
+let lazyTranspose = true;
+/** The input and sizes of each deferred transpose, by the output's data. */
+const lazyTransposes = new WeakMap<object, LazyTranspose>();
+/** Fewest values of a deferred transpose. */
+export const MIN_LAZY_VALUES = 1 << 20;
+
+/** A deferred transpose: `source`, `batch` row-major `[rows, cols]` float32 matrices, to be transposed. */
+export interface LazyTranspose {
+  /** The input (kept alive until the transpose is computed or dropped). */
+  source: tf.TensorInfo;
+  /** Matrices. */
+  batch: number;
+  /** Rows of each input matrix. */
+  rows: number;
+  /** Columns of each input matrix. */
+  cols: number;
+}
+
+/**
+ * A batch of float32 matrix transposes that goes to the stock kernel (`[batch, rows, cols]` with
+ * `perm [0, 2, 1]` and at least {@linkcode MIN_LAZY_VALUES} values: gru's and tsa's `[32, 248, 250]`
+ * input windows) is deferred (`core/_deferred.ts`): its output is computed by the stock kernel's
+ * code when first read, and a reshape of it (which shares the data) does not read it. Until then,
+ * a kernel that can compute its own output from the untransposed input asks {@linkcode lazyTransposeOf}
+ * and skips the transpose: `avg_pool.ts` pools gru's `time_major` windows straight from the input
+ * (the transposed copy is then dropped, never computed). Every value is what the stock kernel writes,
+ * whenever it is computed. `false` computes at once, as before.
+ *
+ * @param on Defer (the default).
+ * @returns The previous setting.
+ * @example
+ * ```ts
+ * import { setLazyTranspose } from "./transpose.ts";
+ *
+ * const previous = setLazyTranspose(false);
+ * setLazyTranspose(previous);
+ * ```
+ */
+export function setLazyTranspose(on: boolean): boolean {
+  const previous = lazyTranspose;
+  lazyTranspose = on;
+  return previous;
+}
+
+/**
+ * The deferred transpose whose output is `dataId` (or a reshape of it), while nothing has read it;
+ * else null. Asking computes nothing.
+ *
+ * @param backend The wasm backend.
+ * @param dataId The data of the tensor a kernel is about to read.
+ * @returns The transpose's input and sizes, or null.
+ */
+export function lazyTransposeOf(backend: tf.KernelBackend, dataId: object): LazyTranspose | null {
+  const lazy = lazyTransposes.get(dataId);
+  return lazy !== undefined && isDeferred(backend, dataId) ? lazy : null;
+}
+
+/** The stock kernel's transpose function over tensor ids (tfjs-backend-wasm 4.22's `Transpose` export). */
+type StockTranspose = (
+  xId: number,
+  shape: Uint8Array,
+  rank: number,
+  dtype: number,
+  outId: number,
+  perm: Uint8Array,
+  permLength: number,
+) => void;
+const stockTransposes = new WeakMap<object, StockTranspose | null>();
+
+/** The stock transpose function of `backend`'s module, or null where it cannot be found. */
+function stockTransposeOf(backend: tf.KernelBackend): StockTranspose | null {
+  let found = stockTransposes.get(backend);
+  if (found === undefined) {
+    const wasm = (backend as { wasm?: { cwrap?: (...args: unknown[]) => unknown } }).wasm;
+    found = typeof wasm?.cwrap === "function"
+      ? wasm.cwrap(tf.Transpose, null, [
+        "number",
+        "array",
+        "number",
+        "number",
+        "number",
+        "array",
+        "number",
+      ]) as StockTranspose
+      : null;
+    stockTransposes.set(backend, found);
+  }
+  return found;
+}
+
+/** The output of `x` transposed by `[0, 2, 1]`, deferred; null where this cannot defer it. */
+function deferredTranspose(backend: WasmHeapBackend, x: tf.TensorInfo, perm: number[]): tf.TensorInfo | null {
+  const [batch, rows, cols] = x.shape;
+  const stock = stockTransposeOf(backend);
+  const ids = (backend as unknown as { dataIdMap?: { get(id: object): { id: number } } }).dataIdMap;
+  if (stock === null || ids === undefined || batch === 1 || rows === 1 || cols === 1) return null;
+  const out = backend.makeOutput([batch, cols, rows], "float32");
+  const bytes = (values: number[]) => new Uint8Array(Int32Array.from(values).buffer);
+  deferInPlace(
+    backend,
+    out,
+    [x],
+    (target) => {
+      stock(ids.get(x.dataId).id, bytes(x.shape), 3, 0, ids.get(target.dataId).id, bytes(perm), 3);
+    },
+    () => {},
+    true,
+  );
+  lazyTransposes.set(out.dataId, { source: x, batch, rows, cols });
+  lazyTransposeCount++;
+  return out;
+}
+
+let lazyTransposeCount = 0;
+
+/** How many transposes were deferred since the process started (tests). */
+export function deferredTransposeCount(): number {
+  return lazyTransposeCount;
+}
+
+/** Whether 4-byte matrices go to the SIMD copy (see {@linkcode setSimdTranspose}). */
+let simdTranspose = true;
+/** Transposes the SIMD copy made since the process started (tests). */
+let simdTransposes = 0;
+
+/**
+ * Batched matrix transposes of float32 and int32 values whose sides are at least 4 run as
+ * WebAssembly SIMD 4 x 4 block copies (`_transpose_wasm.ts`) on the heap, whatever their size: gru's
+ * and tsa's `[32, 248, 250]` input windows (stock kernel before, each side under {@linkcode MIN_SIDE}),
+ * tsa's `[32, 250, 32]` and `[32, 32, 250]`. `false` restores the choice between the JavaScript tiles,
+ * the row streams and the stock kernel. A copy either way: the same bits.
+ *
+ * @param on Use the SIMD copy (the default).
+ * @returns The previous setting.
+ * @example
+ * ```ts
+ * import { setSimdTranspose } from "./transpose.ts";
+ *
+ * const previous = setSimdTranspose(false);
+ * setSimdTranspose(previous);
+ * ```
+ */
+export function setSimdTranspose(on: boolean): boolean {
+  const previous = simdTranspose;
+  simdTranspose = on;
+  return previous;
+}
+
+/** How many transposes the SIMD copy made since the process started (tests). */
+export function simdTransposeCount(): number {
+  return simdTransposes;
+}
 
 /** Side of the square tiles copied at once. */
 const TILE = 32;
@@ -90,6 +247,67 @@ export function transposeStreamed(
   transposeBlocked(src, dst, batch, rows, cols, Math.max(rows, 1), Math.max(cols, 1));
 }
 
+/**
+ * `perm` as the swap of two adjacent groups of axes, `[0 .. i-1, j .. k-1, i .. j-1, k .. rank-1]`
+ * (`i < j < k`): a batch (axes before `i`) of `[rows, cols]` matrices (axes `i .. j-1` and `j .. k-1`)
+ * whose elements are blocks of `inner` values (axes from `k` on), to be transposed. Head splits and
+ * merges of attention (`[0, 2, 1, 3]`), tsa's router transposes (`[2, 0, 1, 3]`, `[1, 2, 0, 3]`) and
+ * last-two swaps (`inner` 1) are such swaps; null for the identity and other permutations.
+ *
+ * @param shape The input's shape.
+ * @param perm The permutation.
+ * @returns Batch, rows, columns and block size, or null.
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { groupSwap } from "./transpose.ts";
+ *
+ * assertEquals(groupSwap([32, 32, 20, 16], [2, 0, 1, 3]), { batch: 1, rows: 1024, cols: 20, inner: 16 });
+ * assertEquals(groupSwap([32, 248, 250], [0, 2, 1]), { batch: 32, rows: 248, cols: 250, inner: 1 });
+ * assertEquals(groupSwap([4, 5, 6], [2, 1, 0]), null);
+ * ```
+ */
+export function groupSwap(
+  shape: readonly number[],
+  perm: readonly number[],
+): { batch: number; rows: number; cols: number; inner: number } | null {
+  const rank = perm.length;
+  let i = 0;
+  while (i < rank && perm[i] === i) i++;
+  if (i === rank) return null;
+  const j = perm[i];
+  let p = i, k = j;
+  while (p < rank && perm[p] === k) [p, k] = [p + 1, k + 1];
+  if (j <= i) return null;
+  for (let axis = i; axis < j; axis++, p++) if (perm[p] !== axis) return null;
+  for (let axis = k; axis < rank; axis++, p++) if (perm[p] !== axis) return null;
+  const size = (from: number, to: number) => shape.slice(from, to).reduce((a, b) => a * b, 1);
+  return { batch: size(0, i), rows: size(i, j), cols: size(j, k), inner: size(k, rank) };
+}
+
+/** Fewest values above which a last-two swap of matrices with both sides under `MIN_SIDE` stays stock. */
+export const MAX_SIMD_SMALL_VALUES = 1 << 19;
+
+/**
+ * The SIMD copy for `perm` of `shape`, or null where the other paths are as fast: a group swap whose
+ * blocks are a multiple of 4 values (one `v128` at a time), or of single values in matrices with both
+ * sides at least 4 (and multiples of 4, or at least 4096 values: else their edges, copied by
+ * JavaScript, cost more than the stock kernel saves) that either the JavaScript tiles or rows would
+ * copy (large: 2.5-5x faster) or that hold at most {@linkcode MAX_SIMD_SMALL_VALUES} values in all. Batches of mid-size matrices beyond
+ * that (gru's and tsa's `[32, 248, 250]`) stay with the stock kernel, which was faster there (1.5-1.8
+ * against 2.2-2.4 ms, CPU time, loaded machine).
+ */
+function simdPlan(shape: readonly number[], perm: readonly number[]) {
+  const plan = groupSwap(shape, perm);
+  if (plan === null) return null;
+  const { batch, rows, cols, inner } = plan;
+  if (inner % 4 === 0) return plan;
+  if (inner !== 1 || rows < 4 || cols < 4) return null;
+  // many small matrices with ragged sides: their edges, copied by JavaScript, cost more than the stock kernel
+  if ((rows % 4 !== 0 || cols % 4 !== 0) && rows * cols < 4096) return null;
+  return copyFor(rows, cols) !== null || batch * rows * cols <= MAX_SIMD_SMALL_VALUES ? plan : null;
+}
+
 /** Which copy suits a `[rows, cols]` matrix: tiles, row-by-row streams, or the stock kernel. */
 function copyFor(rows: number, cols: number): typeof transposeBlocked | null {
   if (rows >= MIN_SIDE && cols >= MIN_SIDE) return transposeBlocked;
@@ -111,19 +329,36 @@ export function fastTransposeConfig(stock: tf.KernelConfig): tf.KernelConfig {
     const perm = (args.attrs as unknown as tf.TransposeAttrs).perm;
     const backend = args.backend as WasmHeapBackend;
     const rank = x.shape.length;
-    const rows = x.shape[rank - 2];
-    const cols = x.shape[rank - 1];
-    const copy = rank >= 2 ? copyFor(rows, cols) : null;
     if (
-      x.dtype === "string" || x.dtype === "complex64" || typeof backend.typedArrayFromHeap !== "function" ||
-      !swapsLastTwo(perm) || copy === null
+      rank < 2 || x.dtype === "string" || x.dtype === "complex64" || typeof backend.typedArrayFromHeap !== "function"
     ) {
       return stock.kernelFunc(args as Parameters<tf.KernelFunc>[0]);
     }
-    const batch = x.shape.slice(0, -2).reduce((a, b) => a * b, 1);
+    const simd = simdTranspose && (x.dtype === "float32" || x.dtype === "int32") ? simdPlan(x.shape, perm) : null;
+    const memory = simd === null ? null : heapMemory(backend);
+    const rows = x.shape[rank - 2];
+    const cols = x.shape[rank - 1];
+    const copy = swapsLastTwo(perm) ? copyFor(rows, cols) : null;
+    if (memory === null && copy === null) {
+      const lazy = lazyTranspose && x.dtype === "float32" && rank === 3 && swapsLastTwo(perm) &&
+          x.shape[0] * rows * cols >= MIN_LAZY_VALUES
+        ? deferredTranspose(backend, x, perm)
+        : null;
+      return lazy ?? stock.kernelFunc(args as Parameters<tf.KernelFunc>[0]);
+    }
     const out = backend.makeOutput(perm.map((axis) => x.shape[axis]), x.dtype);
     // Views are taken after makeOutput: a heap growth there detaches earlier views.
-    copy(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out), batch, rows, cols);
+    const [src, dst] = [backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out)];
+    if (memory !== null) {
+      const { batch, rows, cols, inner } = simd!;
+      const [from, to] = [src.byteOffset, dst.byteOffset];
+      if (inner === 1) transposeInHeap(memory, new Int32Array(memory.buffer), from / 4, to / 4, batch, rows, cols);
+      else transposeKernel(memory).transposeBlocks(from, to, batch, rows, cols, 4 * inner);
+      simdTransposes++;
+    } else {
+      const batch = x.shape.slice(0, -2).reduce((a, b) => a * b, 1);
+      copy!(src, dst, batch, rows, cols);
+    }
     return out;
   }
   return { ...stock, kernelName: tf.Transpose, backendName: WASM, kernelFunc: transpose as unknown as tf.KernelFunc };

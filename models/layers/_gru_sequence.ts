@@ -233,19 +233,28 @@ export function gruSequence(
     const rk = recurrentKernel.dataSync() as Float32Array;
     const x = values(xw);
     const saved: Saved | SimdSaved = simd ? forwardSimd(x, rk, d) : forward(x, rk, d, act);
-    const value = tf.tensor3d(saved.out, [batch, steps, units]);
+    const value = tensorOf(saved.out, [batch, steps, units]);
     const gradFunc = (dy: tf.Tensor, [kernelSaved]: tf.Tensor[]): tf.Tensor[] => {
       const rkNow = kernelSaved.dataSync() as Float32Array;
       const dyValues = values(dy);
       if (simd) {
         const { dxw, dR } = backwardSimd(dyValues, saved as SimdSaved, rkNow, d);
-        return [tf.tensor3d(dxw, [batch, steps, 3 * units]), tf.tensor2d(dR, [units, 3 * units])];
+        return [tensorOf(dxw, [batch, steps, 3 * units]), tf.tensor2d(dR, [units, 3 * units])];
       }
       const dxw = backward(dyValues, saved as Saved, rkNow, d, act);
       return [tf.tensor3d(dxw, [batch, steps, 3 * units]), recurrentKernelGrad(dxw, saved as Saved, d)];
     };
     return { value, gradFunc };
   }) as (xw: tf.Tensor3D, recurrentKernel: tf.Tensor2D) => tf.Tensor3D;
+}
+
+/**
+ * A tensor of `values`, which may be a view of the recurrence kernel's memory (`_gru_steps.ts`): the
+ * wasm backend copies values into its heap as it makes the tensor, so the view is passed as it is
+ * (one copy instead of a slice and a copy); other backends may keep the array itself, so they get a copy.
+ */
+function tensorOf(values: Float32Array, shape: number[]): tf.Tensor {
+  return tf.tensor(tf.getBackend() === "wasm" ? values : values.slice(), shape, "float32");
 }
 
 /** The candidate activations as tfjs ops, for {@linkcode gruSequenceWithOps}. */

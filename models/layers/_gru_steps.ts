@@ -45,6 +45,10 @@ function kernel(): WasmKernel {
  */
 export interface SimdSaved {
   dims: Dims;
+  /**
+   * The outputs `[batch, nSteps, units]`: a view of the kernel's memory while the pass is resident
+   * (read it before the next forward or backward pass), a copy once evicted.
+   */
   out: Float32Array;
   evicted: Float32Array[] | null;
   consumed: boolean;
@@ -63,6 +67,8 @@ const keptAt = (d: Dims) => {
 function evict(s: SimdSaved, k: WasmKernel): void {
   const size = s.dims.batch * s.dims.steps * s.dims.units;
   s.evicted = keptAt(s.dims).map((at) => k.f32.slice(at, at + size));
+  const at = layout(s.dims).out;
+  s.out = k.f32.slice(at, at + size);
   resident = null;
 }
 
@@ -131,13 +137,15 @@ export function forwardSimd(xw: Float32Array, rk: Float32Array, d: Dims): SimdSa
   m.fill(0, L.zero, L.zero + batch * u);
   m.set(xw, L.xw);
   inRows(k, d, TASKS.gruForward, (first, count) => forwardRows(k, d, first, count));
-  resident = { dims: d, out: m.slice(L.out, L.out + batch * steps * u), evicted: null, consumed: false };
+  // the outputs stay where the recurrence wrote them: the caller copies them into a tensor at once
+  resident = { dims: d, out: m.subarray(L.out, L.out + batch * steps * u), evicted: null, consumed: false };
   return resident;
 }
 
 /**
  * Back-propagation through time: the gradients of `xw` (`[batch, nSteps, 3 units]`) and of
- * the recurrent kernel (`[units, 3 units]`) from the gradient `dy` of the outputs.
+ * the recurrent kernel (`[units, 3 units]`) from the gradient `dy` of the outputs. `dxw` is a view
+ * of the kernel's memory (read it before the next forward or backward pass), `dR` a copy.
  */
 export function backwardSimd(dy: Float32Array, s: SimdSaved, rk: Float32Array, d: Dims): {
   dxw: Float32Array;
@@ -159,5 +167,5 @@ export function backwardSimd(dy: Float32Array, s: SimdSaved, rk: Float32Array, d
   // its rows (the units) halved between the threads
   inRows(k, d, TASKS.gruWeightGradient, (first, count) => weightGradientRows(k, d, first, count), u);
   s.consumed = true;
-  return { dxw: m.slice(L.xw, L.xw + batch * steps * g), dR: m.slice(L.dR, L.dR + u * g) };
+  return { dxw: m.subarray(L.xw, L.xw + batch * steps * g), dR: m.slice(L.dR, L.dR + u * g) };
 }

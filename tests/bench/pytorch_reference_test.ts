@@ -2,6 +2,7 @@ import { assert, assertEquals, assertMatch, assertRejects, assertStringIncludes,
 import { join } from "node:path";
 import {
   benchTrainAgainstPytorch,
+  combineRounds,
   compareToPytorch,
   findTorchPython,
   parseTwinReport,
@@ -200,6 +201,71 @@ Deno.test("benchTrainAgainstPytorch() compares vivit_cross (vivit's cross recipe
       "--models vivit_cross --expect vivit_cross=27508",
     );
     assertEquals(pytorch.models.vivit_cross, { error: "bench/pytorch_twins.py reported nothing for vivit_cross" });
+  });
+});
+
+Deno.test("combineRounds() takes the median of the rounds' ratios, keeps every round and the range, drops none", () => {
+  const round = (megflow: number, pytorch: number, first: "megflow" | "pytorch", loadavg: number) => ({
+    comparison: compareToPytorch(
+      "gru",
+      { ...MEGFLOW, windowsPerSecond: megflow, cpuMsPerStep: 40 },
+      { ...TWIN, windowsPerSecond: pytorch, cpuMsPerStep: 60 },
+    ),
+    first,
+    helperTasksPerStep: 14,
+    loadavg,
+  });
+  // ratios 0.5, 1.5, 1.2, 0.8: the median 1.0 (not the ratio of the median rates, 220 / 237.5)
+  const combined = combineRounds([
+    round(150, 300, "megflow", 1),
+    round(300, 200, "pytorch", 2),
+    round(240, 200, "megflow", 3),
+    round(200, 250, "pytorch", 4),
+  ]);
+  assert("ratio" in combined);
+  assertEquals([combined.ratio, combined.atLeastAsFast, combined.ratioRange], [1, true, [0.5, 1.5]]);
+  assertEquals([combined.megflowWindowsPerSecond, combined.pytorchWindowsPerSecond], [220, 225]);
+  assertEquals([combined.megflowCpuMsPerStep, combined.pytorchCpuMsPerStep], [40, 60]);
+  assertEquals(combined.rounds?.map((r) => [r.first, r.ratio, r.loadavg, r.helperTasksPerStep]), [
+    ["megflow", 0.5, 1, 14],
+    ["pytorch", 1.5, 2, 14],
+    ["megflow", 1.2, 3, 14],
+    ["pytorch", 0.8, 4, 14],
+  ]);
+  // a round without a comparison makes the whole comparison that error
+  const refused = { comparison: { error: "PyTorch twin refused: counts" }, first: "pytorch" as const, loadavg: 1 };
+  assertEquals(combineRounds([round(150, 300, "megflow", 1), refused]), refused.comparison);
+});
+
+Deno.test("benchTrainAgainstPytorch() with repeats alternates megflow and the twin and reports every round", async () => {
+  await withDir(PREFIX, async (dir) => {
+    const twin = { ...TWIN, params: 44804, expectedParams: 44804, windowsPerSecond: 1000 };
+    const report = JSON.stringify({ torch: "1.13.1", threads: 1, models: { spectral: twin } });
+    // the stand-in appends a line per twin run, so the calls are counted
+    const script = `if [ "$1" = "-c" ]; then echo "3.11.2 1.13.1"; exit 0; fi\n` +
+      `echo twin >> ${join(dir, "calls.txt")}; echo '${report}'`;
+    const lines: string[] = [];
+    const { train, pytorch } = await benchTrainAgainstPytorch({
+      ...TINY,
+      backends: ["wasm"],
+      models: ["spectral"],
+      repeats: 3,
+      python: await fakePython(dir, script),
+      onProgress: (line) => lines.push(line),
+    });
+    assertEquals((await Deno.readTextFile(join(dir, "calls.txt"))).trim().split("\n").length, 3);
+    const comparison = pytorch.models.spectral;
+    assert("ratio" in comparison);
+    assertEquals(comparison.rounds?.map((r) => r.first), ["megflow", "pytorch", "megflow"]);
+    const ratios = comparison.rounds!.map((r) => r.ratio).sort((a, b) => a - b);
+    assertEquals([comparison.ratio, comparison.ratioRange], [ratios[1], [ratios[0], ratios[2]]]);
+    assert(train.wasm.spectral.cpuMsPerStep! > 0);
+    assertEquals(lines.filter((line) => line.startsWith("round ")).length, 3);
+    await assertRejects(
+      () => benchTrainAgainstPytorch({ ...TINY, backends: ["wasm"], models: ["spectral"], repeats: 0, python: dir }),
+      RangeError,
+      "repeats must be an integer >= 1",
+    );
   });
 });
 

@@ -1,7 +1,12 @@
-import { assertEquals, assertLess } from "@std/assert";
+import { assertEquals, assertLess, assertThrows } from "@std/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { Random } from "../../../core/random.ts";
-import { GELU_KERNEL, simdGeluCount } from "../../../backends/kernels/simd_gelu.ts";
+import {
+  GELU_GRAD_KERNEL,
+  GELU_KERNEL,
+  GELU_WITH_SLOPE_KERNEL,
+  simdGeluCount,
+} from "../../../backends/kernels/simd_gelu.ts";
 import { compareBackends, normalInput, setupBackends } from "./_parity.ts";
 
 /** tfjs-layers' `gelu`, the reference on cpu. */
@@ -37,4 +42,31 @@ Deno.test("the GELU kernel saturates: 0 far below zero, x far above, gradient (a
   assertEquals(grads.slice(0, 5).map((g) => Math.abs(g) < 1e-20 ? 0 : g), [0, 0, 0.5, 1, 1]);
   assertLess(Math.abs(values[7] - 0.8413447), 1e-6);
   tf.dispose([x, y, dx]);
+});
+
+Deno.test("wasm: MegflowGeluWithSlope's output is MegflowGelu's and dy * slope is MegflowGeluGrad's, bit for bit", async () => {
+  await setupBackends();
+  await tf.setBackend("wasm");
+  const random = new Random(163);
+  for (const shape of [[4], [8, 12], [2, 33, 16], [32, 32, 10, 64]]) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    // normal values, some scaled into erf's tails, and the special values
+    const values = Float32Array.from({ length: size }, (_, i) => random.normal() * (i % 3 === 0 ? 6 : 1));
+    values.set([0, -0, Infinity, -Infinity].slice(0, size));
+    const [x, dy] = [
+      tf.tensor(values, shape),
+      tf.tensor(Float32Array.from({ length: size }, () => random.normal()), shape),
+    ];
+    const [y, slope] = tf.engine().runKernel(GELU_WITH_SLOPE_KERNEL, { x }) as tf.Tensor[];
+    const plain = tf.engine().runKernel(GELU_KERNEL, { x }) as tf.Tensor;
+    const grad = tf.engine().runKernel(GELU_GRAD_KERNEL, { x, dy }) as tf.Tensor;
+    const product = tf.mul(dy, slope);
+    const bits = (t: tf.Tensor) => Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer));
+    assertEquals(bits(y), bits(plain), `value ${shape}`);
+    assertEquals(bits(product), bits(grad), `gradient ${shape}`);
+    tf.dispose([x, dy, y, slope, plain, grad, product]);
+  }
+  const odd = tf.zeros([3, 5]);
+  assertThrows(() => tf.engine().runKernel(GELU_WITH_SLOPE_KERNEL, { x: odd }), RangeError, "multiple of 4");
+  odd.dispose();
 });

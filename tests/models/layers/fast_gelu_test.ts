@@ -1,7 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { assertEquals, assertLess } from "@std/assert";
-import { fastGeluCalls } from "../../../models/layers/_fast_gelu.ts";
+import { fastGeluCalls, setGeluSlopes } from "../../../models/layers/_fast_gelu.ts";
+import { simdGeluCount } from "../../../backends/kernels/simd_gelu.ts";
+import { setupBackend } from "../../../backends/backend.ts";
+import { weightBitsAfterSteps } from "../../training/_weight_bits_after_steps.ts";
 import { Random } from "../../../core/random.ts";
 import { compareBackends, normalInput, setupBackends } from "../../backends/kernels/_parity.ts";
 
@@ -18,4 +21,24 @@ Deno.test("a Dense layer with gelu runs the fused kernel on wasm and matches tfj
   });
   assertLess(error, 2e-6);
   assertEquals(fastGeluCalls() - before, 2, "the fused kernel runs on wasm only (forward twice)");
+});
+
+Deno.test("wasm: tsa's training steps with GELU's slope kept give the weights of the gradient kernel's steps, bit for bit", async () => {
+  await setupBackend("wasm");
+  try {
+    setGeluSlopes(false);
+    const before = simdGeluCount();
+    const recomputed = await weightBitsAfterSteps("tsa", 3);
+    // without slopes: 3 GELUs forward and 3 gradients per step
+    assertEquals(simdGeluCount() - before, 18);
+    setGeluSlopes(true);
+    const middle = simdGeluCount();
+    const kept = await weightBitsAfterSteps("tsa", 3);
+    // with slopes: the forward kernels only, the gradient is a multiplication
+    assertEquals(simdGeluCount() - middle, 9);
+    assertEquals(kept.length, recomputed.length);
+    recomputed.forEach((bits, i) => assertEquals(kept[i], bits, `weight ${i}`));
+  } finally {
+    setGeluSlopes(true);
+  }
 });
