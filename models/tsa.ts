@@ -8,6 +8,7 @@
 
 import * as tfl from "@tensorflow/tfjs-layers";
 import { LayerNorm } from "./layers/layer_norm.ts";
+import { LogEnergy } from "./layers/log_energy.ts";
 import { PositionalEmbedding } from "./layers/positional_embedding.ts";
 import { MultiHeadSelfAttention } from "./layers/multi_head_self_attention.ts";
 import { RouterAttention } from "./layers/router_attention.ts";
@@ -93,11 +94,19 @@ export interface TsaOptions extends Partial<StemOptions> {
    * the classes differ in band power, which the mean of a linear token does not carry until
    * the blocks learn to square it. Measured on leave-one-subject-out validation (docs/models.md):
    * with `embeddingNorm: "batch"` and `segLen` 50, 0.430 / 0.488 on the two left-out subjects
-   * against 0.250 / 0.309 for the linear tokens; tsa's cross-subject recipe uses it. Default
-   * "linear", so models built or saved without the option are unchanged.
+   * against 0.250 / 0.309 for the linear tokens; tsa's cross-subject recipe uses it.
+   * `"logEnergy"`: the same with `log(1 + x²)` ({@linkcode LogEnergy}) in place of the square,
+   * so every token feature is a mix of log powers: a chunk whose power in a band is `g` times
+   * another's (vigilance, source amplitude, head position) differs by an offset of about
+   * `log g²` rather than a factor. `"logPower"`: the filter outputs taken in adjacent pairs,
+   * `log(1 + a² + b²)` ({@linkcode LogEnergy} with `pairs`, `dModel` log powers), then mixed:
+   * a pair that learns a sine and a cosine of one band gives the band's log power whatever the
+   * phase of the oscillation within the segment, which one filter's square does not (and a
+   * sum of log squares cannot make up for). Default "linear", so models built or saved without
+   * the option are unchanged.
    * @default "linear"
    */
-  embedding?: "linear" | "energy";
+  embedding?: "linear" | "energy" | "logEnergy" | "logPower";
   /**
    * Normalisation of the tokens before the position embedding: `"batch"`, a BatchNorm over
    * the token features (over batch, sensors and segments), whose statistics AdaBN
@@ -149,7 +158,7 @@ export const TSA_DEFAULTS: Readonly<Required<TsaOptions>> = Object.freeze({
   depth: 1,
   routers: 4,
   mergeWindow: 2,
-  embedding: "linear" as "linear" | "energy",
+  embedding: "linear" as "linear" | "energy" | "logEnergy" | "logPower",
   embeddingNorm: "none" as "batch" | "sensorBatch" | "none",
   embedMlp: true,
   headPool: "segments" as "all" | "segments",
@@ -171,7 +180,8 @@ export const TSA_DEFAULTS: Readonly<Required<TsaOptions>> = Object.freeze({
  *    (dense over the sensor axis between two permutes), which then stand for the sensors below;
  * 1. {@linkcode SegmentEmbedding}: every segment of `segLen` samples of every sensor projected
  *    to `dModel`, plus a learned position per (sensor, segment) -> `[batch, nChans, nSegs, dModel]`
- *    (`embedding: "energy"`: filtered to `2 * dModel`, squared, mixed to `dModel`; `embeddingNorm:
+ *    (`embedding: "energy"`: filtered to `2 * dModel`, squared, mixed to `dModel`; "logEnergy":
+ *    `log(1 + x²)` in place of the square; "logPower": `log(1 + a² + b²)` of adjacent pairs; `embeddingNorm:
  *    "batch"`: a BatchNorm over the token features before the position);
  *    with `embedMlp`, `x + Dense(act(Dense(x)))` on every token (no LayerNorm: keeps amplitude);
  *    dropout;
@@ -274,8 +284,10 @@ function checkTsaOptions(o: Required<TsaOptions>, nTimes: number): void {
   checkProb("tsa", "attentionDropProb", o.attentionDropProb);
   checkActivation("tsa", o.activation);
   checkStem("tsa", o, nTimes);
-  if (o.embedding !== "linear" && o.embedding !== "energy") {
-    throw new RangeError(`Cannot build tsa: embedding must be "linear" or "energy", got "${o.embedding}"`);
+  if (!["linear", "energy", "logEnergy", "logPower"].includes(o.embedding)) {
+    throw new RangeError(
+      `Cannot build tsa: embedding must be "linear", "energy", "logEnergy" or "logPower", got "${o.embedding}"`,
+    );
   }
   if (!["batch", "sensorBatch", "none"].includes(o.embeddingNorm)) {
     throw new RangeError(
@@ -298,8 +310,9 @@ function checkTsaOptions(o: Required<TsaOptions>, nTimes: number): void {
  * `[batch, nChans, nTimes]` -> tokens `[batch, nChans, nSegs, dModel]`. Linear without a norm:
  * one {@linkcode SegmentEmbedding} (projection + position). Otherwise the segments (a reshape
  * to `[nChans, nSegs, segLen]`, `segments`) are projected by `segment_projection` (linear) or
- * filtered to `2 * dModel`, squared and mixed without bias (`segment_filters`,
- * `segment_square`, `segment_energy`); BatchNorm (`segment_norm`) with `embeddingNorm`
+ * filtered to `2 * dModel`, squared (or, "logEnergy", `log(1 + x²)`; "logPower", `log(1 + a² + b²)`
+ * of adjacent pairs) and mixed without bias (`segment_filters`, `segment_square`,
+ * `segment_log_energy` or `segment_log_power`, `segment_energy`); BatchNorm (`segment_norm`) with `embeddingNorm`
  * "batch"; then a learned position per (sensor, segment) (`segment_position`).
  */
 function embed(x: tfl.SymbolicTensor, o: Required<TsaOptions>): tfl.SymbolicTensor {
@@ -314,7 +327,11 @@ function embed(x: tfl.SymbolicTensor, o: Required<TsaOptions>): tfl.SymbolicTens
     apply(tfl.layers.dense({ units: o.dModel, name: "segment_projection" }));
   } else {
     apply(tfl.layers.dense({ units: 2 * o.dModel, name: "segment_filters" }));
-    x = tfl.layers.multiply({ name: "segment_square" }).apply([x, x]) as tfl.SymbolicTensor;
+    x = o.embedding === "logEnergy"
+      ? new LogEnergy({ name: "segment_log_energy" }).apply(x) as tfl.SymbolicTensor
+      : o.embedding === "logPower"
+      ? new LogEnergy({ pairs: true, name: "segment_log_power" }).apply(x) as tfl.SymbolicTensor
+      : tfl.layers.multiply({ name: "segment_square" }).apply([x, x]) as tfl.SymbolicTensor;
     apply(tfl.layers.dense({ units: o.dModel, useBias: false, name: "segment_energy" }));
   }
   if (o.embeddingNorm === "batch") apply(tfl.layers.batchNormalization({ axis: -1, name: "segment_norm" }));

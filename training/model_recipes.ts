@@ -396,7 +396,16 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "over seeds 42 and 4 (the `intra` comment below, docs/models.md). Test splits chose nothing; outcome (`nice -n " +
       "5 /usr/bin/time -v deno task train-intra --model tsa --seed S`, seeds 1-3): Intra/test 0.819 / 0.790 / 0.802 " +
       "per window (0.804 ± 0.014), every recording right on every seed (was 0.57 / 0.69 / 0.51 and 6 of 8): the " +
-      "recording half of issue 11's intra bar is met, the window half (0.85) is not.",
+      "recording half of issue 11's intra bar is met, the window half (0.85) is not. " +
+      'Within one subject since session 19: log-energy tokens (`embedding: "logEnergy"`, log(1 + x²) of the ' +
+      "segment filters in place of their square, so a chunk's gain (vigilance, source amplitude, head movement) is an " +
+      "offset, not a factor) of 25-sample segments at lr 2e-3, the rest as session 18's entry; the only one of 7 " +
+      "candidates on `deno task cv-intra` (seed 42, `--max-samples 20000 --folds 4 --epochs 30 --patience 30`) that " +
+      "cleared the rule fixed before the runs (at most 7 of 32 recordings wrong and >= +0.03 on the folds' mean curve " +
+      "at the last epoch, confirmed on seed 4): 4 / 0.693 against 7 / 0.627 (seed 4: 7 / 0.605 against 7 / 0.559; the " +
+      "`intra` comment below, docs/models.md). Test splits chose nothing; outcome (`nice -n 5 /usr/bin/time -v deno " +
+      "task train-intra --model tsa --seed S`, seeds 1-3): Intra/test 0.855 / 0.819 / 0.802 per window (0.825 ± " +
+      "0.027), every recording right on every seed: the window half of the bar is met on seed 1 only.",
     settings: { learningRate: 3e-3, modelOptions: { dropProb: 0 }, epochs: 15 },
     cross: {
       modelOptions: { dropProb: 0, embedding: "energy", embeddingNorm: "sensorBatch", segLen: 50 },
@@ -412,8 +421,17 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
     // EEGNet's front end (`stem: "temporalSpatial"`, no virtual sensors, `segLen` 5) 17 / 0.383 / 0.316. The mean
     // curve is flat from epoch ~16 to 30, so the final model trains 30 epochs on all 8 chunks per class and keeps the
     // last (`holdoutChunks` 0), as gru's; the shared steps (windows every 0.5 s, the shared augmentation).
+    // Session 19 (same command, seeds 42 and 4; docs/models.md): log-energy tokens of 25-sample segments
+    // (`embedding: "logEnergy"`, `segLen` 25) at lr 2e-3, the only candidate of 7 that cleared the rule fixed
+    // before the runs (no more recordings wrong and >= 0.03 more on the mean curve's last epoch, confirmed on
+    // seed 4): 4 / 0.721 / 0.693 (seed 4: 7 / 0.627 / 0.605) against the session-18 entry's 7 / 0.680 / 0.627
+    // (7 / 0.590 / 0.559). Lost on seed 42: log energies of 50-sample segments 5 / 0.684 / 0.645, with lr 2e-3
+    // 5 / 0.686 / 0.654, and `--weight-average 0.7` 6 / 0.676 / 0.654; quadrature log powers (`"logPower"`)
+    // 7 / 0.652 / 0.637; 125-sample segments (stopped after 2 folds: 0.414 / 0.453 at epoch 30); 4 s windows
+    // (stopped after 2 folds: 0.427 / 0.354).
     intra: {
-      modelOptions: { dropProb: 0, embedding: "energy", embeddingNorm: "sensorBatch", segLen: 50 },
+      modelOptions: { dropProb: 0, embedding: "logEnergy", embeddingNorm: "sensorBatch", segLen: 25 },
+      learningRate: 2e-3,
       epochs: 30,
       mixupAlpha: 0.2,
       weightDecay: 0.01,

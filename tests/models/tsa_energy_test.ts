@@ -55,6 +55,41 @@ Deno.test("tsa() energy tokens carry power, not sign: flipping a window leaves t
   linear.dispose();
 });
 
+Deno.test("tsa() embedding logEnergy puts log(1 + x²) of the segment filters in place of their square, and saves and reloads", async () => {
+  const signal = { nChans: 12, nTimes: 40 };
+  const options = { sensorProjection: 6, segLen: 10, dModel: 8, keyDim: 4, routers: 2, embeddingNorm: "sensorBatch" };
+  const model = buildModel("tsa", signal, 4, { ...options, embedding: "logEnergy" });
+  const energy = buildModel("tsa", signal, 4, { ...options, embedding: "energy" });
+  assertEquals(model.getLayer("segment_log_energy").outputShape, [null, 6, 4, 16]);
+  assertEquals(model.layers.filter((l) => l.name === "segment_square").length, 0);
+  assertEquals(model.countParams(), energy.countParams(), "the same weights, only the nonlinearity differs");
+  const x = tf.randomNormal([2, 12, 40], 0, 1, "float32", 5);
+  const filters = probe(model, "segment_filters", x);
+  const expected = tf.log1p(tf.square(filters));
+  const diff = tf.max(tf.abs(tf.sub(probe(model, "segment_log_energy", x), expected))).dataSync()[0];
+  assert(diff < 1e-5, `log energy differs from log1p(x²) by ${diff}`);
+  const loaded = await reloadThroughJson(model);
+  const [a, b] = [Array.from((model.predict(x) as tf.Tensor).dataSync()), (loaded.predict(x) as tf.Tensor).dataSync()];
+  a.forEach((value, i) => assertAlmostEquals(b[i], value, 1e-6));
+  [model, energy, loaded].forEach((m) => m.dispose());
+});
+
+Deno.test("tsa() embedding logPower takes log(1 + a² + b²) of adjacent segment filters (dModel log powers), then mixes", () => {
+  const signal = { nChans: 12, nTimes: 40 };
+  const options = { sensorProjection: 6, segLen: 10, dModel: 8, keyDim: 4, routers: 2, embeddingNorm: "sensorBatch" };
+  const model = buildModel("tsa", signal, 4, { ...options, embedding: "logPower" });
+  const energy = buildModel("tsa", signal, 4, { ...options, embedding: "energy" });
+  assertEquals(model.getLayer("segment_log_power").outputShape, [null, 6, 4, 8]);
+  assertEquals(model.getLayer("segment_energy").getWeights()[0].shape, [8, 8]);
+  assertEquals(energy.countParams() - model.countParams(), 8 * 8, "the mix takes dModel log powers, not 2 x dModel");
+  const x = tf.randomNormal([2, 12, 40], 0, 1, "float32", 6);
+  const f = tf.reshape(probe(model, "segment_filters", x), [2, 6, 4, 8, 2]);
+  const expected = tf.log1p(tf.sum(tf.square(f), -1));
+  const diff = tf.max(tf.abs(tf.sub(probe(model, "segment_log_power", x), expected))).dataSync()[0];
+  assert(diff < 1e-5, `log power differs from log1p(a² + b²) by ${diff}`);
+  [model, energy].forEach((m) => m.dispose());
+});
+
 Deno.test("tsa() embeddingNorm batch, linear or energy, with or without the EEGNet stem: the tokens get a BatchNorm", () => {
   const signal = { nChans: 6, nTimes: 20 };
   const linear = tsa(signal, 4, { ...SMALL, embeddingNorm: "batch" });
