@@ -107,24 +107,32 @@ Deno.test("wasm: the deferred input gradient and the paired loops of the fused B
   }
 });
 
+/**
+ * A training pass of the fused BatchNorm on seeded `x` and `dy` of `shape` with a loop switch
+ * on, then off: the output, moving statistics and gradients must be the same bits.
+ */
+function assertSameBitsBothWays(shape: number[], seed: number, set: (on: boolean) => unknown): void {
+  const results = [true, false].map((on) => {
+    set(on);
+    const random = new Random(seed);
+    const x = tf.tensor(
+      Float32Array.from({ length: tf.util.sizeFromShape(shape) }, () => 3 * random.normal() + 1),
+      shape,
+    );
+    const dy = tf.tensor(Float32Array.from({ length: x.size }, () => random.normal()), shape);
+    const { trained, moving, grads } = pass(true, x, dy, 0.9);
+    tf.dispose([x, dy]);
+    return [trained, ...moving, ...grads].map((v) => new Uint32Array(Float32Array.from(v).buffer));
+  });
+  results[1].forEach((bits, i) => assertEquals(results[0][i], bits, `[${shape}]: output ${i}`));
+}
+
 Deno.test("wasm: the paired BatchNorm loops give the one-channel loops' training output, moving statistics and input, gamma and beta gradients bit for bit", async () => {
   await setupBackend("wasm");
   const previous = setPairedBatchNorm(true);
   try {
     for (const shape of [[32, 1240], [48, 5, 5, 16], [6, 2]]) {
-      const results = [true, false].map((on) => {
-        setPairedBatchNorm(on);
-        const random = new Random(5);
-        const x = tf.tensor(
-          Float32Array.from({ length: tf.util.sizeFromShape(shape) }, () => 3 * random.normal() + 1),
-          shape,
-        );
-        const dy = tf.tensor(Float32Array.from({ length: x.size }, () => random.normal()), shape);
-        const { trained, moving, grads } = pass(true, x, dy, 0.9);
-        tf.dispose([x, dy]);
-        return [trained, ...moving, ...grads].map((v) => new Uint32Array(Float32Array.from(v).buffer));
-      });
-      results[1].forEach((bits, i) => assertEquals(results[0][i], bits, `[${shape}]: output ${i}`));
+      assertSameBitsBothWays(shape, 5, setPairedBatchNorm);
     }
   } finally {
     setPairedBatchNorm(previous);
@@ -137,19 +145,7 @@ Deno.test("wasm: the column-order paired sums give the row-order paired loops' o
   try {
     // whole groups of four pairs, groups and left-over pairs, one pair, channels of a 4-D input
     for (const shape of [[32, 1240], [7, 22], [3, 2], [48, 5, 5, 16], [9, 14]]) {
-      const results = [true, false].map((on) => {
-        setColumnBatchNormSums(on);
-        const random = new Random(6);
-        const x = tf.tensor(
-          Float32Array.from({ length: tf.util.sizeFromShape(shape) }, () => 3 * random.normal() + 1),
-          shape,
-        );
-        const dy = tf.tensor(Float32Array.from({ length: x.size }, () => random.normal()), shape);
-        const { trained, moving, grads } = pass(true, x, dy, 0.9);
-        tf.dispose([x, dy]);
-        return [trained, ...moving, ...grads].map((v) => new Uint32Array(Float32Array.from(v).buffer));
-      });
-      results[1].forEach((bits, i) => assertEquals(results[0][i], bits, `[${shape}]: output ${i}`));
+      assertSameBitsBothWays(shape, 6, setColumnBatchNormSums);
     }
     for (const name of ["spectral", "cascade"]) {
       setColumnBatchNormSums(false);

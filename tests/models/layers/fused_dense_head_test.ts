@@ -9,6 +9,7 @@ import { spectral, type SpectralOptions } from "../../../models/spectral.ts";
 import { adam } from "../../../training/fused_adam.ts";
 import { trainStep } from "../../../training/train_step.ts";
 import { weightBitsAfterSteps } from "../../training/_weight_bits_after_steps.ts";
+import { offAndOn } from "./_off_and_on.ts";
 
 /** Every weight's bits after 3 seeded Adam steps of `spectral(options)` on `[batch, nChans, nBands]` windows. */
 async function spectralBits(shape: number[], options: SpectralOptions): Promise<Uint32Array[]> {
@@ -29,21 +30,6 @@ async function spectralBits(shape: number[], options: SpectralOptions): Promise<
   }
 }
 
-/** `run` with the fused head off, then on: both results, and how many fused passes each made. */
-async function offAndOn<T>(run: () => Promise<T>): Promise<{ off: T; on: T; calls: [number, number] }> {
-  try {
-    setFusedDenseHead(false);
-    const start = fusedDenseHeadCalls();
-    const off = await run();
-    const middle = fusedDenseHeadCalls();
-    setFusedDenseHead(true);
-    const on = await run();
-    return { off, on, calls: [middle - start, fusedDenseHeadCalls() - middle] };
-  } finally {
-    setFusedDenseHead(true);
-  }
-}
-
 function assertSameBits(off: Uint32Array[], on: Uint32Array[]): void {
   assertEquals(on.length, off.length);
   on.forEach((bits, i) => assertEquals(Array.from(bits), Array.from(off[i]), `weight ${i}`));
@@ -52,7 +38,11 @@ function assertSameBits(off: Uint32Array[], on: Uint32Array[]): void {
 for (const backend of ["wasm", "cpu"]) {
   Deno.test(`${backend}: spectral's fused dense head trains bit for bit as tfjs-layers (the bench's sizes)`, async () => {
     await setupBackend(backend as "wasm" | "cpu");
-    const { off, on, calls } = await offAndOn(() => weightBitsAfterSteps("spectral", 3));
+    const { off, on, calls } = await offAndOn(
+      setFusedDenseHead,
+      fusedDenseHeadCalls,
+      () => weightBitsAfterSteps("spectral", 3),
+    );
     assertEquals(calls, [0, 3]);
     assertSameBits(off, on);
     // every weight is compared: gamma, beta, moving mean and variance, both kernels and biases
@@ -67,7 +57,11 @@ for (const backend of ["wasm", "cpu"]) {
         [[33, 248, 5], { hiddenUnits: 17, dropProb: 0.1 }],
       ] as [number[], SpectralOptions][]
     ) {
-      const { off, on, calls } = await offAndOn(() => spectralBits(shape, options));
+      const { off, on, calls } = await offAndOn(
+        setFusedDenseHead,
+        fusedDenseHeadCalls,
+        () => spectralBits(shape, options),
+      );
       assertEquals(calls, [0, 3]);
       assertSameBits(off, on);
     }

@@ -6,21 +6,7 @@ import { MultiHeadSelfAttention } from "../../../models/layers/multi_head_self_a
 import { setupBackend } from "../../../backends/backend.ts";
 import { MODEL_RECIPES } from "../../../training/model_recipes.ts";
 import { weightBitsAfterSteps } from "../../training/_weight_bits_after_steps.ts";
-
-/** `run` with the fused pass off, then on: both results, and how many fused passes each made. */
-async function offAndOn<T>(run: () => Promise<T> | T): Promise<{ off: T; on: T; calls: [number, number] }> {
-  try {
-    setFusedSelfAttention(false);
-    const start = fusedSelfAttentionCalls();
-    const off = await run();
-    const middle = fusedSelfAttentionCalls();
-    setFusedSelfAttention(true);
-    const on = await run();
-    return { off, on, calls: [middle - start, fusedSelfAttentionCalls() - middle] };
-  } finally {
-    setFusedSelfAttention(true);
-  }
-}
+import { offAndOn } from "./_off_and_on.ts";
 
 /** Bits of the output and of the gradients of `sum(output * weights)` for the input and the layer's weights. */
 function layerBits(shape: number[], numHeads: number, keyDim: number): number[][] {
@@ -45,7 +31,11 @@ for (const backend of ["cpu", "wasm"]) {
   Deno.test(`${backend}: the fused self-attention gives the layer's output and gradients bit for bit`, async () => {
     await setupBackend(backend as "cpu" | "wasm");
     for (const [shape, heads, keyDim] of [[[32, 5, 32], 2, 16], [[3, 2, 7, 12], 4, 3], [[2, 1, 8], 1, 5]] as const) {
-      const { off, on, calls } = await offAndOn(() => layerBits([...shape], heads, keyDim));
+      const { off, on, calls } = await offAndOn(
+        setFusedSelfAttention,
+        fusedSelfAttentionCalls,
+        () => layerBits([...shape], heads, keyDim),
+      );
       // the value, dx (tf.grad) and the weights' gradients (variableGrads): two passes each way
       assertEquals(calls, [0, 2]);
       on.forEach((bits, i) => assertEquals(bits, off[i], `[${shape}] tensor ${i}`));
@@ -64,7 +54,11 @@ Deno.test("wasm: training steps of vivit, vivit_cross, tsa and cascade with the 
       1,
     ]] as const
   ) {
-    const { off, on, calls } = await offAndOn(() => weightBitsAfterSteps(name, 3, options));
+    const { off, on, calls } = await offAndOn(
+      setFusedSelfAttention,
+      fusedSelfAttentionCalls,
+      () => weightBitsAfterSteps(name, 3, options),
+    );
     assertEquals(calls, [0, 3 * layers], name);
     assertEquals(on.length, off.length);
     on.forEach((bits, i) => assertEquals(Array.from(bits), Array.from(off[i]), `${name} weight ${i}`));
