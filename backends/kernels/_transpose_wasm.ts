@@ -17,16 +17,12 @@
  */
 import {
   ADD,
-  BLOCK,
-  br,
-  brIf,
+  countedLoop,
   END,
-  GE_S,
   get,
   I32,
   i32,
   instancePerMemory,
-  LOOP,
   moduleBytes,
   MUL,
   set,
@@ -88,32 +84,16 @@ function transpose4Code(): number[] {
     ...store(CS3, T1, T3, [2, 3, 6, 7]),
   ];
   // outer: 4 input columns (4 output rows, written in order); inner: 4 input rows at a time
-  const rowBlocks = [
-    ...[...i32(0), ...set(R)],
-    ...BLOCK,
-    ...LOOP,
-    ...[...get(R), ...get(R4), ...GE_S, ...brIf(1)],
+  const rowBlocks = countedLoop(R, get(R4), 4, [
     ...block,
     ...[...get(PS), ...get(RS), ...i32(4), ...MUL, ...ADD, ...set(PS)],
     ...[...get(PD), ...i32(16), ...ADD, ...set(PD)],
-    ...[...get(R), ...i32(4), ...ADD, ...set(R)],
-    ...br(0),
-    ...END,
-    ...END,
-  ];
-  const columnBlocks = [
-    ...[...i32(0), ...set(C)],
-    ...BLOCK,
-    ...LOOP,
-    ...[...get(C), ...get(C4), ...GE_S, ...brIf(1)],
+  ]);
+  const columnBlocks = countedLoop(C, get(C4), 4, [
     ...[...get(SRC), ...get(C), ...i32(4), ...MUL, ...ADD, ...set(PS)],
     ...[...get(DST), ...get(C), ...get(CS), ...MUL, ...ADD, ...set(PD)],
     ...rowBlocks,
-    ...[...get(C), ...i32(4), ...ADD, ...set(C)],
-    ...br(0),
-    ...END,
-    ...END,
-  ];
+  ]);
   const body = [
     ...times(COLS, 4, RS),
     ...times(COLS, 8, RS2),
@@ -135,35 +115,21 @@ function transpose4Code(): number[] {
 function transposeBlocksCode(): number[] {
   const [SRC, DST, BATCH, ROWS, COLS, DB] = [0, 1, 2, 3, 4, 5];
   const [E, R, C, PS, PD, V, COLSTEP, PDROW] = [6, 7, 8, 9, 10, 11, 12, 13];
-  const loop = (counter: number, limit: number, body: number[]) => [
-    ...[...i32(0), ...set(counter)],
-    ...BLOCK,
-    ...LOOP,
-    ...[...get(counter), ...get(limit), ...GE_S, ...brIf(1)],
-    ...body,
-    ...br(0),
-    ...END,
-    ...END,
-  ];
-  const copyBlock = loop(V, DB, [
+  const copyBlock = countedLoop(V, get(DB), 16, [
     ...[...get(PD), ...get(V), ...ADD, ...get(PS), ...get(V), ...ADD, ...v128Load(0), ...v128Store(0)],
-    ...[...get(V), ...i32(16), ...ADD, ...set(V)],
   ]);
-  const columns = loop(C, COLS, [
+  const columns = countedLoop(C, get(COLS), 1, [
     ...copyBlock,
     ...[...get(PS), ...get(DB), ...ADD, ...set(PS)],
     ...[...get(PD), ...get(COLSTEP), ...ADD, ...set(PD)],
-    ...[...get(C), ...i32(1), ...ADD, ...set(C)],
   ]);
-  const rowsLoop = loop(R, ROWS, [
+  const rowsLoop = countedLoop(R, get(ROWS), 1, [
     ...[...get(PDROW), ...get(R), ...get(DB), ...MUL, ...ADD, ...set(PD)],
     ...columns,
-    ...[...get(R), ...i32(1), ...ADD, ...set(R)],
   ]);
-  const matrices = loop(E, BATCH, [
+  const matrices = countedLoop(E, get(BATCH), 1, [
     ...[...get(DST), ...get(E), ...get(ROWS), ...MUL, ...get(COLS), ...MUL, ...get(DB), ...MUL, ...ADD, ...set(PDROW)],
     ...rowsLoop,
-    ...[...get(E), ...i32(1), ...ADD, ...set(E)],
   ]);
   const body = [
     ...[...get(SRC), ...set(PS)], // the input is read in order, matrix after matrix

@@ -17,19 +17,15 @@
 import * as tf from "@tensorflow/tfjs-core";
 import {
   ADD,
-  BLOCK,
-  br,
-  brIf,
+  countedLoop,
   END,
   F32X4_ADD,
   F32X4_MUL,
   f32x4Const,
-  GE_S,
   get,
   I32,
   i32,
   instancePerMemory,
-  LOOP,
   moduleBytes,
   MUL,
   set,
@@ -91,17 +87,6 @@ export function pairPoolCount(): number {
 function pairMeanCode(): number[] {
   const [SRC, DST, PAIRS, ROW] = [0, 1, 2, 3];
   const [P, OFF, PS, PD] = [4, 5, 6, 7];
-  const loop = (counter: number, limit: number, step: number[], body: number[]) => [
-    ...[...i32(0), ...set(counter)],
-    ...BLOCK,
-    ...LOOP,
-    ...[...get(counter), ...get(limit), ...GE_S, ...brIf(1)],
-    ...body,
-    ...[...get(counter), ...step, ...ADD, ...set(counter)],
-    ...br(0),
-    ...END,
-    ...END,
-  ];
   const at = (base: number, extra: number[] = []) => [...get(base), ...get(OFF), ...ADD, ...extra];
   const value = [
     ...at(PD),
@@ -120,8 +105,8 @@ function pairMeanCode(): number[] {
     ...F32X4_PMIN, // pmin(+inf, v)
     ...v128Store(0),
   ];
-  const rows = loop(P, PAIRS, i32(1), [
-    ...loop(OFF, ROW, i32(16), value),
+  const rows = countedLoop(P, get(PAIRS), 1, [
+    ...countedLoop(OFF, get(ROW), 16, value),
     ...[...get(PS), ...get(ROW), ...get(ROW), ...ADD, ...ADD, ...set(PS)],
     ...[...get(PD), ...get(ROW), ...ADD, ...set(PD)],
   ]);
@@ -156,17 +141,6 @@ function pairMeanTransposedCode(): number[] {
   const [SRC, DST, ROWS, COLS, OUT] = [0, 1, 2, 3, 4];
   const [R, T, PA, RB, PD, OFF] = [5, 6, 7, 8, 9, 10];
   const [A, B, X, D, SAB, SCD] = [11, 12, 13, 14, 15, 16];
-  const loop = (counter: number, limit: number, step: number, body: number[]) => [
-    ...[...i32(0), ...set(counter)],
-    ...BLOCK,
-    ...LOOP,
-    ...[...get(counter), ...get(limit), ...GE_S, ...brIf(1)],
-    ...body,
-    ...[...get(counter), ...i32(step), ...ADD, ...set(counter)],
-    ...br(0),
-    ...END,
-    ...END,
-  ];
   const load = (row: number, into: number) => [
     ...[...get(PA), ...get(OFF), ...ADD],
     ...(row === 0 ? [] : [...get(RB), ...i32(row), ...MUL, ...ADD]),
@@ -196,10 +170,10 @@ function pairMeanTransposedCode(): number[] {
     ...store(get(T), [0, 2, 4, 6]),
     ...store([...get(T), ...i32(1), ...ADD], [1, 3, 5, 7]),
   ];
-  const rows = loop(R, ROWS, 4, [
+  const rows = countedLoop(R, get(ROWS), 4, [
     ...[...get(SRC), ...get(R), ...get(RB), ...MUL, ...ADD, ...set(PA)],
     ...[...get(DST), ...get(R), ...i32(4), ...MUL, ...ADD, ...set(PD)],
-    ...loop(T, OUT, 2, block),
+    ...countedLoop(T, get(OUT), 2, block),
   ]);
   return [
     ...vec([[...uleb(6), I32], [...uleb(6), V128]]),
