@@ -9,7 +9,7 @@
  * @module
  */
 import { probePython, runPythonScript } from "./_python_process.ts";
-import { BENCH_VARIANTS, benchTrain, DEFAULT_STEPS, DEFAULT_WARMUP } from "./train.ts";
+import { BENCH_VARIANTS, benchTrain, DEFAULT_STEPS, DEFAULT_WARMUP, median } from "./train.ts";
 import type { TrainBenchOptions, TrainBenchReport, TrainBenchResult } from "./train.ts";
 import { pythonCandidates } from "./python_reference.ts";
 import { MODELS } from "../models/registry.ts";
@@ -303,12 +303,6 @@ export function compareToPytorch(
     ...(megflow.cpuMsPerStep === undefined ? {} : { megflowCpuMsPerStep: megflow.cpuMsPerStep }),
     ...(pytorch.cpuMsPerStep === undefined ? {} : { pytorchCpuMsPerStep: pytorch.cpuMsPerStep }),
   };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /**
