@@ -199,23 +199,11 @@ function drawMask(
   scaleBits: number,
 ): void {
   const q = n >>> 2;
-  if (q < 16 || !vectorMasks) return kernels.mask(dst, n, state, threshold, scaleBits);
+  if (q < 16) return kernels.mask(dst, n, state, threshold, scaleBits);
   const ahead = jump(q);
   const s1 = applyMap(ahead, state), s2 = applyMap(ahead, s1), s3 = applyMap(ahead, s2);
   kernels.mask4(dst, q, state, s1, s2, s3, threshold, scaleBits);
   if (n > 4 * q) kernels.mask(dst + 16 * q, n - 4 * q, applyMap(ahead, s3), threshold, scaleBits);
-}
-
-let vectorMasks = true;
-
-/**
- * Whether masks of 64 values or more are drawn four streams at a time (the default) or by the
- * scalar loop alone (the code before; the same values). Returns the previous setting.
- */
-export function setVectorDropoutMasks(on: boolean): boolean {
-  const previous = vectorMasks;
-  vectorMasks = on;
-  return previous;
 }
 
 function maskKernel(memory: WebAssembly.Memory): MaskFunction {
