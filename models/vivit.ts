@@ -251,7 +251,9 @@ export function vivit(signal: SignalShape, nOutputs: number, options?: VivitOpti
   const input = tfl.input({ shape: [nTimes, gridRows, gridCols], name: "frames" });
   let x = stem(input, o);
   if (o.stemNorm === "batch") {
-    x = tfl.layers.batchNormalization({ axis: -1, name: "tubelet_norm" }).apply(x) as tfl.SymbolicTensor;
+    // one fused op in training, as cell_filter_norm: about 30 kernels fewer per step
+    x = fuseBatchNormTraining(tfl.layers.batchNormalization({ axis: -1, name: "tubelet_norm" }))
+      .apply(x) as tfl.SymbolicTensor;
   }
   if (o.stemActivation !== "linear") {
     x = tfl.layers.activation({ activation: o.stemActivation, name: "tubelet_activation" })
