@@ -85,8 +85,12 @@ function product(
   const [m, k, n] = dims(a, b, transposeA, false)!;
   const out = makeProduct(backend, a, b, m, n);
   computed++;
-  // before any offset of `a` is read: reading it would compute a pending transpose
-  const lazy = n % 8 === 0 ? lazyTransposeOf(backend, a.dataId) : null;
+  const mine = splitRows(m, k, n);
+  const helper = mine > 0 ? helperThread() : null;
+  const split = helper !== null && helper.fits(operandFloats(m, k, n));
+  // a product the helper shares runs as before, on the copy; else, before any offset of `a` is read
+  // (reading it would compute a pending transpose), the input of a pending transpose is read in place
+  const lazy = !split && n % 8 === 0 ? lazyTransposeOf(backend, a.dataId) : null;
   if (lazy !== null && lazy.batch * lazy.cols === (transposeA ? k : m) && lazy.rows === (transposeA ? m : k)) {
     foldedProduct(backend, lazy, b, out, transposeA, bias);
     return out;
@@ -99,10 +103,8 @@ function product(
   }
   // the inputs' offsets are read after makeOutput, which may have grown (not moved) the heap
   const [pa, pb] = [at(backend, a), at(backend, b)];
-  const mine = splitRows(m, k, n);
-  const helper = mine > 0 ? helperThread() : null;
-  if (helper !== null && helper.fits(operandFloats(m, k, n))) {
-    splitProduct(kernel, helper, { pa, pb, c, m, k, n }, mine, transposeA, bias !== undefined);
+  if (split) {
+    splitProduct(kernel, helper!, { pa, pb, c, m, k, n }, mine, transposeA, bias !== undefined);
   } else if (!transposeA) {
     kernel.gemm(pa, pb, c, m, k, n, k, n, n, bias !== undefined);
   } else if (k === 0) {
@@ -124,7 +126,9 @@ function product(
  * apart); `a^T b` sums `X_i B_i` over the matrices in order, each added to `C`. Every output is
  * the same sum as {@linkcode product} computes from the transposed copy (`acc = acc + a b` in
  * order of `k`, fused or not as the copy's product, from zero or the bias), so bit for bit the same
- * values. `n` is a multiple of 8 (the row blocks' width).
+ * values. `n` is a multiple of 8 (the row blocks' width). One thread: a product that
+ * `splitRows` shares with the helper thread (tsa's and cnn's projections of their input windows,
+ * when a core is free) reads the transposed copy as before.
  */
 function foldedProduct(
   backend: WasmHeapBackend,

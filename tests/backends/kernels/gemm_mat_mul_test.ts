@@ -178,3 +178,26 @@ Deno.test("a b + bias and a^T b of a pending transpose read its input in place: 
     tf.dispose([x, w, dy, bias]);
   }
 });
+
+Deno.test("a product of a pending transpose that the helper thread shares is computed on the copy, as before", async () => {
+  await setupBackends();
+  await tf.setBackend("wasm");
+  const before = kernelThreads();
+  setKernelThreads(2);
+  assert(await helperThreadReady(), "a machine with two cores runs the helper");
+  const random = new Random(136);
+  const [x, w] = [[8, 256, 512], [256, 32]].map((shape) => tf.tensor(normalInput(random, shape).values, shape));
+  try {
+    const [folded, split] = [gemmFoldedTransposes(), gemmSplitProducts()];
+    const y = tf.tidy(() => bits(tf.matMul(tf.reshape(tf.transpose(x, [0, 2, 1]), [8 * 512, 256]), w)));
+    assertEquals(gemmFoldedTransposes() - folded, 0);
+    assertEquals(gemmSplitProducts() - split, 1);
+    setKernelThreads(1);
+    const one = tf.tidy(() => bits(tf.matMul(tf.reshape(tf.transpose(x, [0, 2, 1]), [8 * 512, 256]), w)));
+    assertEquals(gemmFoldedTransposes() - folded, 1, "one thread: read in place");
+    assertEquals(one, y);
+  } finally {
+    setKernelThreads(before);
+    tf.dispose([x, w]);
+  }
+});
