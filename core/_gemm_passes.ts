@@ -50,6 +50,12 @@ export interface PassPlan {
   relu: boolean;
   /** Steps along `k` per pass over `C`. */
   chunk: number;
+  /**
+   * Add to `C`'s values from the first step (default false: start from the bias, or zero). With a
+   * batch of matrices summed into one `C` (`sc` 0), `chunk` must cover `k`, so that each output
+   * sums the matrices in order.
+   */
+  accumulate?: boolean;
 }
 
 /**
@@ -70,7 +76,8 @@ export function gemmPasses(f: { gemm6: BlockGemm; gemm4: BlockGemm; gemm1: Block
   for (let k0 = 0; k0 < k; k0 += chunk) {
     const kk = Math.min(chunk, k - k0), first = k0 === 0, last = k0 + kk === k;
     const a0 = pa + k0 * kStride, b0 = pb + k0 * 4 * n8;
-    const r = relu && last ? 1 : 0, bias0 = first ? pBias : 0, acc = first ? 0 : 1;
+    const start = first && plan.accumulate !== true;
+    const r = relu && last ? 1 : 0, bias0 = start ? pBias : 0, acc = start ? 0 : 1;
     for (const [gemm, blocks, row] of passes) {
       if (blocks === 0) continue;
       const a1 = a0 + row * rowStride, c1 = pc + 4 * row * n8;

@@ -20,14 +20,19 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { WasmKernel } from "../../core/_wasm_gemm.ts";
 import { type HelperThread, helperThread, splitRows, TASKS } from "../../core/_helper_thread.ts";
-import { heapKernel, heapOffset, type WasmHeapBackend } from "./_heap_kernel.ts";
+import { heapKernel, heapMemory, heapOffset, type WasmHeapBackend } from "./_heap_kernel.ts";
 import { deferOutput } from "./_deferred.ts";
+import { gemmKernels } from "./_gemm_wasm.ts";
+import { gemmPasses } from "../../core/_gemm_passes.ts";
+import { type LazyTranspose, lazyTransposeOf } from "./transpose.ts";
 import { callKernel, disposeInfo, type KernelArgs, transpose, WASM } from "./_wasm_ops.ts";
 
 /** Products computed by this file's kernels since the process started (for tests). */
 let computed = 0;
 /** Of those, products split with the helper thread. */
 let split = 0;
+/** Of those, products that read a pending transpose's input instead of the transpose. */
+let folded = 0;
 
 /** How many products the WebAssembly product kernels of this file have computed. */
 export function gemmProducts(): number {
@@ -37,6 +42,11 @@ export function gemmProducts(): number {
 /** How many of {@linkcode gemmProducts} were split between this thread and the helper thread. */
 export function gemmSplitProducts(): number {
   return split;
+}
+
+/** How many of {@linkcode gemmProducts} read a pending transpose's input in place of the transpose. */
+export function gemmFoldedTransposes(): number {
+  return folded;
 }
 
 /** Every leading (batch) dimension of `x` is 1. */
@@ -75,6 +85,16 @@ function product(
   const [m, k, n] = dims(a, b, transposeA, false)!;
   const out = makeProduct(backend, a, b, m, n);
   computed++;
+  const mine = splitRows(m, k, n);
+  const helper = mine > 0 ? helperThread() : null;
+  const split = helper !== null && helper.fits(operandFloats(m, k, n));
+  // a product the helper shares runs as before, on the copy; else, before any offset of `a` is read
+  // (reading it would compute a pending transpose), the input of a pending transpose is read in place
+  const lazy = !split && n % 8 === 0 ? lazyTransposeOf(backend, a.dataId) : null;
+  if (lazy !== null && lazy.batch * lazy.cols === (transposeA ? k : m) && lazy.rows === (transposeA ? m : k)) {
+    foldedProduct(backend, lazy, b, out, transposeA, bias);
+    return out;
+  }
   const c = at(backend, out);
   if (bias !== undefined && m > 0) {
     const heap = backend.typedArrayFromHeap(out) as Float32Array;
@@ -83,10 +103,8 @@ function product(
   }
   // the inputs' offsets are read after makeOutput, which may have grown (not moved) the heap
   const [pa, pb] = [at(backend, a), at(backend, b)];
-  const mine = splitRows(m, k, n);
-  const helper = mine > 0 ? helperThread() : null;
-  if (helper !== null && helper.fits(operandFloats(m, k, n))) {
-    splitProduct(kernel, helper, { pa, pb, c, m, k, n }, mine, transposeA, bias !== undefined);
+  if (split) {
+    splitProduct(kernel, helper!, { pa, pb, c, m, k, n }, mine, transposeA, bias !== undefined);
   } else if (!transposeA) {
     kernel.gemm(pa, pb, c, m, k, n, k, n, n, bias !== undefined);
   } else if (k === 0) {
@@ -97,6 +115,63 @@ function product(
     }
   }
   return out;
+}
+
+/**
+ * `a b (+ bias)` or `a^T b` where `a` (`[batch * cols, rows]`) is a pending transpose of `lazy.source`
+ * (`batch` matrices `[rows, cols]`, vivit_cross's `[32, 5, 50, 400]` before its cell filters), computed
+ * from the source where it is, so the transpose is never written (it is dropped unread when nothing else
+ * reads it). The SIMD row blocks of `_gemm_wasm.ts` read `op(A)` through a row and a depth stride:
+ * `a b` is one product per source matrix (`X_i^T B`: rows one value apart, depth one source row
+ * apart); `a^T b` sums `X_i B_i` over the matrices in order, each added to `C`. Every output is
+ * the same sum as {@linkcode product} computes from the transposed copy (`acc = acc + a b` in
+ * order of `k`, fused or not as the copy's product, from zero or the bias), so bit for bit the same
+ * values. `n` is a multiple of 8 (the row blocks' width). One thread: a product that
+ * `splitRows` shares with the helper thread (tsa's and cnn's projections of their input windows,
+ * when a core is free) reads the transposed copy as before.
+ */
+function foldedProduct(
+  backend: WasmHeapBackend,
+  lazy: LazyTranspose,
+  b: tf.TensorInfo,
+  out: tf.TensorInfo,
+  transposeA: boolean,
+  bias?: tf.TensorInfo,
+): void {
+  const internals = backend as unknown as { dataIdMap: { get(id: object): { memoryOffset: number } } };
+  const offset = (x: tf.TensorInfo) => internals.dataIdMap.get(x.dataId).memoryOffset;
+  const { batch, rows, cols } = lazy;
+  const n = out.shape[out.shape.length - 1];
+  const kernels = gemmKernels(heapMemory(backend)!);
+  const [px, pb, pc] = [offset(lazy.source), offset(b), offset(out)];
+  const common = { pc, n8: n, relu: false };
+  if (!transposeA) {
+    // C[i cols + c, :] = sum over r of X_i[r, c] B[r, :]
+    gemmPasses(kernels, {
+      ...common,
+      pa: px,
+      pb,
+      pBias: bias === undefined ? 0 : offset(bias),
+      m: cols,
+      k: rows,
+      rowStride: 4,
+      kStride: 4 * cols,
+      batch,
+      sa: 4 * rows * cols,
+      sb: 0,
+      sc: 4 * cols * n,
+      chunk: rows,
+    });
+  } else {
+    // C = sum over i of X_i B_i (B_i: rows i cols ... (i + 1) cols of b), one whole matrix per pass
+    const plan = { ...common, pa: px, pb, pBias: 0, m: rows, k: cols, rowStride: 4 * cols, kStride: 4, chunk: cols };
+    gemmPasses(kernels, { ...plan, batch: 1, sa: 0, sb: 0, sc: 0 });
+    if (batch > 1) {
+      const [sa, sb] = [4 * rows * cols, 4 * cols * n];
+      gemmPasses(kernels, { ...plan, pa: px + sa, pb: pb + sb, batch: batch - 1, sa, sb, sc: 0, accumulate: true });
+    }
+  }
+  folded++;
 }
 
 /** Floats of the helper's operands in its shared memory (at most: all of `a`, `b`, `c`). */

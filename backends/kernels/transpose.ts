@@ -43,14 +43,16 @@ export interface LazyTranspose {
 }
 
 /**
- * A batch of float32 matrix transposes that goes to the stock kernel (`[batch, rows, cols]` with
- * `perm [0, 2, 1]` and at least {@linkcode MIN_LAZY_VALUES} values: gru's and tsa's `[32, 248, 250]`
- * input windows) is deferred (`core/_deferred.ts`): its output is computed by the stock kernel's
- * code when first read, and a reshape of it (which shares the data) does not read it. Until then,
- * a kernel that can compute its own output from the untransposed input asks {@linkcode lazyTransposeOf}
- * and skips the transpose: `avg_pool.ts` pools gru's `time_major` windows straight from the input
- * (the transposed copy is then dropped, never computed). Every value is what the stock kernel writes,
- * whenever it is computed. `false` computes at once, as before.
+ * A batch of float32 matrix transposes (the last two axes swapped, rank 3 or more, at least
+ * {@linkcode MIN_LAZY_VALUES} values: gru's and tsa's `[32, 248, 250]` input windows, vivit_cross's
+ * `[32, 5, 50, 400]` time groups before its cell filters) is deferred (`core/_deferred.ts`): its output
+ * is computed by the copy that would have run (the stock kernel's code, the SIMD blocks or the
+ * JavaScript tiles) when first read, and a reshape of it (which shares the data) does not read it.
+ * Until then, a kernel that can compute its own output from the untransposed input asks
+ * {@linkcode lazyTransposeOf} and skips the transpose: `avg_pool.ts` pools gru's `time_major` windows
+ * straight from the input, and `gemm_mat_mul.ts`'s products `a b` and `a^T b` read vivit_cross's
+ * frames in place (the transposed copy is then dropped, never computed). Every value is what the copy
+ * writes, whenever it is computed. `false` computes at once, as before.
  *
  * @param on Defer (the default).
  * @returns The previous setting.
@@ -114,21 +116,33 @@ function stockTransposeOf(backend: tf.KernelBackend): StockTranspose | null {
   return found;
 }
 
-/** The output of `x` transposed by `[0, 2, 1]`, deferred; null where this cannot defer it. */
-function deferredTranspose(backend: WasmHeapBackend, x: tf.TensorInfo, perm: number[]): tf.TensorInfo | null {
-  const [batch, rows, cols] = x.shape;
-  const stock = stockTransposeOf(backend);
+/**
+ * The output of `x` with its last two axes swapped, deferred: `fill` (default: the stock kernel's
+ * function) writes it when it is first read. Null where this cannot defer it.
+ */
+function deferredTranspose(
+  backend: WasmHeapBackend,
+  x: tf.TensorInfo,
+  perm: number[],
+  fill?: (target: tf.TensorInfo) => void,
+): tf.TensorInfo | null {
+  const rank = x.shape.length;
+  const [rows, cols] = x.shape.slice(-2);
+  const batch = x.shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  const stock = fill === undefined ? stockTransposeOf(backend) : null;
   const ids = (backend as unknown as { dataIdMap?: { get(id: object): { id: number } } }).dataIdMap;
-  if (stock === null || ids === undefined || batch === 1 || rows === 1 || cols === 1) return null;
-  const out = backend.makeOutput([batch, cols, rows], "float32");
+  if ((fill === undefined && stock === null) || ids === undefined || batch === 1 || rows === 1 || cols === 1) {
+    return null;
+  }
+  const out = backend.makeOutput(perm.map((axis) => x.shape[axis]), "float32");
   const bytes = (values: number[]) => new Uint8Array(Int32Array.from(values).buffer);
   deferInPlace(
     backend,
     out,
     [x],
-    (target) => {
-      stock(ids.get(x.dataId).id, bytes(x.shape), 3, 0, ids.get(target.dataId).id, bytes(perm), 3);
-    },
+    fill ?? ((target) => {
+      stock!(ids.get(x.dataId).id, bytes(x.shape), rank, 0, ids.get(target.dataId).id, bytes(perm), rank);
+    }),
     () => {},
     true,
   );
@@ -339,26 +353,30 @@ export function fastTransposeConfig(stock: tf.KernelConfig): tf.KernelConfig {
     const rows = x.shape[rank - 2];
     const cols = x.shape[rank - 1];
     const copy = swapsLastTwo(perm) ? copyFor(rows, cols) : null;
+    const lazy = lazyTranspose && x.dtype === "float32" && rank >= 3 && swapsLastTwo(perm) &&
+      tf.util.sizeFromShape(x.shape) >= MIN_LAZY_VALUES;
     if (memory === null && copy === null) {
-      const lazy = lazyTranspose && x.dtype === "float32" && rank === 3 && swapsLastTwo(perm) &&
-          x.shape[0] * rows * cols >= MIN_LAZY_VALUES
-        ? deferredTranspose(backend, x, perm)
-        : null;
-      return lazy ?? stock.kernelFunc(args as Parameters<tf.KernelFunc>[0]);
+      const deferred = lazy ? deferredTranspose(backend, x, perm) : null;
+      return deferred ?? stock.kernelFunc(args as Parameters<tf.KernelFunc>[0]);
     }
+    const fill = (out: tf.TensorInfo) => {
+      // Views are taken here, after makeOutput: a heap growth there detaches earlier views.
+      const [src, dst] = [backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out)];
+      if (memory !== null) {
+        const { batch, rows, cols, inner } = simd!;
+        const [from, to] = [src.byteOffset, dst.byteOffset];
+        if (inner === 1) transposeInHeap(memory, new Int32Array(memory.buffer), from / 4, to / 4, batch, rows, cols);
+        else transposeKernel(memory).transposeBlocks(from, to, batch, rows, cols, 4 * inner);
+        simdTransposes++;
+      } else {
+        const batch = x.shape.slice(0, -2).reduce((a, b) => a * b, 1);
+        copy!(src, dst, batch, rows, cols);
+      }
+    };
+    const deferred = lazy ? deferredTranspose(backend, x, perm, fill) : null;
+    if (deferred !== null) return deferred;
     const out = backend.makeOutput(perm.map((axis) => x.shape[axis]), x.dtype);
-    // Views are taken after makeOutput: a heap growth there detaches earlier views.
-    const [src, dst] = [backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out)];
-    if (memory !== null) {
-      const { batch, rows, cols, inner } = simd!;
-      const [from, to] = [src.byteOffset, dst.byteOffset];
-      if (inner === 1) transposeInHeap(memory, new Int32Array(memory.buffer), from / 4, to / 4, batch, rows, cols);
-      else transposeKernel(memory).transposeBlocks(from, to, batch, rows, cols, 4 * inner);
-      simdTransposes++;
-    } else {
-      const batch = x.shape.slice(0, -2).reduce((a, b) => a * b, 1);
-      copy!(src, dst, batch, rows, cols);
-    }
+    fill(out);
     return out;
   }
   return { ...stock, kernelName: tf.Transpose, backendName: WASM, kernelFunc: transpose as unknown as tf.KernelFunc };

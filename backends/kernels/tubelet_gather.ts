@@ -3,32 +3,45 @@
  * `x [batch, nTimes, rows, cols]` (`tubelet [t, h, w]`) as the rows of
  * `[batch * nGroups * nRows * nCols, h * w * t]`, each row in the order `(h, w, t)` (time fastest),
  * in one pass over the heap: a WebAssembly loop per `(group, tubelet row, cell row)` (assembled
- * at load time, `core/_wasm_asm.ts`). `TubeletEmbedding` built the same rows with two reshape and
- * transpose pairs (two passes over the `[32, 250, 20, 20]` input); the values are the same, bit
- * for bit (a copy). `MegflowTubeletsGrad` puts a gradient of those rows back in `x`'s layout (the
- * inverse copy). Registered by `registerWasmTrainingKernels`.
+ * at load time, `core/_wasm_asm.ts`) that transposes each cell's `t x w` values by 4 x 4 SIMD
+ * blocks (`[32, 250, 20, 20]`: 3.6-3.8 -> 2.9-3.1 ms of CPU against one value at a time, loaded
+ * machine). `TubeletEmbedding` built the same rows with two reshape and transpose pairs (two passes
+ * over the `[32, 250, 20, 20]` input); the values are the same, bit for bit (a copy).
+ * `MegflowTubeletsGrad` puts a gradient of those rows back in `x`'s layout (the inverse copy, one
+ * value at a time). Registered by `registerWasmTrainingKernels`.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
 import {
   ADD,
+  AND,
+  BLOCK,
+  br,
   brIf,
+  countedLoop,
   END,
   f32Load,
   f32Store,
+  GE_S,
   get,
   GT_S,
   I32,
   i32,
   instancePerMemory,
   LOOP,
+  LT_S,
   moduleBytes,
   MUL,
+  SELECT,
   set,
+  simd,
   SUB,
   tee,
   uleb,
+  V128,
+  v128Load,
+  v128Store,
   vec,
 } from "../../core/_wasm_asm.ts";
 import { heapByteOffset, heapMemory, type WasmHeapInternals } from "./_heap_kernel.ts";
@@ -44,14 +57,14 @@ const loopWhile = (
 ) => [...get(counter), ...i32(1), ...SUB, ...tee(counter), ...i32(0), ...GT_S, ...brIf(0)];
 
 /**
- * `block(frames, rows, nC, w, t, frameBytes, blockBytes)`: for `iC < nC`, `ww < w`, `tt < t`, the
- * value at `frames + tt frameBytes + (iC w + ww) 4` and the one at `rows + iC blockBytes +
- * (ww t + tt) 4` are copied one onto the other: to the rows (`gather`) or back (`scatter`).
+ * `scatter(frames, rows, nC, w, t, frameBytes, blockBytes)`: for `iC < nC`, `ww < w`, `tt < t`, the
+ * value at `rows + iC blockBytes + (ww t + tt) 4` is copied to `frames + tt frameBytes + (iC w + ww) 4`
+ * (the inverse of `gather4Code`'s copy), one value at a time.
  */
-function blockCode(gather: boolean): number[] {
+function scatterCode(): number[] {
   const [FRAMES, ROWS, NC, W, T, FRAME, BLOCK] = [0, 1, 2, 3, 4, 5, 6];
   const [IC, WW, TT, SRC, DST, COL] = [7, 8, 9, 10, 11, 12];
-  const [from, to] = gather ? [SRC, DST] : [DST, SRC];
+  const [from, to] = [DST, SRC];
   const inner = [
     ...[...get(T), ...set(TT)],
     ...LOOP,
@@ -82,7 +95,81 @@ function blockCode(gather: boolean): number[] {
   return [...vec([[...uleb(6), I32]]), ...body, ...END];
 }
 
-/** The copy of one `(group, tubelet row, cell row)` block; see `blockCode`. */
+/** `i8x16.shuffle` of two v128 values by four 32-bit lanes (0-3 the first operand, 4-7 the second). */
+function shuffle32(lanes: [number, number, number, number]): number[] {
+  return simd(0x0d, ...lanes.flatMap((lane) => [4 * lane, 4 * lane + 1, 4 * lane + 2, 4 * lane + 3]));
+}
+
+/**
+ * `gather4(frames, rows, nC, w, t, frameBytes, blockBytes)`: what `scatterCode` copies back, by 4 x 4
+ * blocks: for each cell `iC` its `t x w` values (`t` frames `frameBytes` apart, `w` columns) are
+ * transposed into the cell's `w` rows of `t` values at `rows + iC blockBytes`; four `v128` loads from
+ * four frames, eight `i8x16.shuffle`s, four `v128` stores into four rows. The last `t % 4` values of
+ * each row and the last `w % 4` rows go one by one. A copy: every value's bits unchanged.
+ */
+function gather4Code(): number[] {
+  const [FRAMES, ROWS, NC, W, T, FRAME, CELL] = [0, 1, 2, 3, 4, 5, 6];
+  const [IC, WW, TT, PS, PD, CS, CD, W4, T4, TB, F2, F3, TB2, TB3, START] = Array.from({ length: 15 }, (_, i) => 7 + i);
+  const [A, B, X, D, P0, P1, P2, P3] = Array.from({ length: 8 }, (_, i) => 23 + i);
+  const load = (offset: number | null, into: number) => [
+    ...get(PS),
+    ...(offset === null ? [] : [...get(offset), ...ADD]),
+    ...v128Load(0),
+    ...set(into),
+  ];
+  const pair = (a: number, b: number, lanes: [number, number, number, number], into: number) => [
+    ...[...get(a), ...get(b), ...shuffle32(lanes), ...set(into)],
+  ];
+  const store = (offset: number | null, a: number, b: number, lanes: [number, number, number, number]) => [
+    ...get(PD),
+    ...(offset === null ? [] : [...get(offset), ...ADD]),
+    ...[...get(a), ...get(b), ...shuffle32(lanes), ...v128Store(0)],
+  ];
+  const block = [
+    // PS = CS + TT frameBytes + WW 4; PD = CD + (WW t + TT) 4
+    ...[...get(CS), ...get(TT), ...get(FRAME), ...MUL, ...ADD, ...get(WW), ...i32(4), ...MUL, ...ADD, ...set(PS)],
+    ...[...get(CD), ...get(WW), ...get(T), ...MUL, ...get(TT), ...ADD, ...i32(4), ...MUL, ...ADD, ...set(PD)],
+    ...[...load(null, A), ...load(FRAME, B), ...load(F2, X), ...load(F3, D)],
+    ...pair(A, B, [0, 4, 1, 5], P0),
+    ...pair(A, B, [2, 6, 3, 7], P1),
+    ...pair(X, D, [0, 4, 1, 5], P2),
+    ...pair(X, D, [2, 6, 3, 7], P3),
+    ...store(null, P0, P2, [0, 1, 4, 5]),
+    ...store(TB, P0, P2, [2, 3, 6, 7]),
+    ...store(TB2, P1, P3, [0, 1, 4, 5]),
+    ...store(TB3, P1, P3, [2, 3, 6, 7]),
+  ];
+  const blocks = countedLoop(WW, get(W4), 4, countedLoop(TT, get(T4), 4, block));
+  // one value: rows + ... (WW t + TT) 4 <- CS + TT frameBytes + WW 4
+  const single = [
+    ...[...get(CD), ...get(WW), ...get(T), ...MUL, ...get(TT), ...ADD, ...i32(4), ...MUL, ...ADD],
+    ...[...get(CS), ...get(TT), ...get(FRAME), ...MUL, ...ADD, ...get(WW), ...i32(4), ...MUL, ...ADD],
+    ...[...f32Load(0), ...f32Store(0)],
+  ];
+  // the rest: rows WW < W4 from TT = T4 on, rows WW >= W4 whole
+  const rest = countedLoop(WW, get(W), 1, [
+    ...[...get(T4), ...i32(0), ...get(WW), ...get(W4), ...LT_S, ...SELECT, ...set(START)],
+    ...[...get(START), ...set(TT)],
+    ...[...BLOCK, ...LOOP, ...get(TT), ...get(T), ...GE_S, ...brIf(1), ...single],
+    ...[...get(TT), ...i32(1), ...ADD, ...set(TT), ...br(0), ...END, ...END],
+  ]);
+  const cells = countedLoop(IC, get(NC), 1, [
+    ...[...get(FRAMES), ...get(IC), ...get(W), ...MUL, ...i32(4), ...MUL, ...ADD, ...set(CS)],
+    ...[...get(ROWS), ...get(IC), ...get(CELL), ...MUL, ...ADD, ...set(CD)],
+    ...blocks,
+    ...rest,
+  ]);
+  const body = [
+    ...[...get(W), ...i32(-4), ...AND, ...set(W4), ...get(T), ...i32(-4), ...AND, ...set(T4)],
+    ...[...get(T), ...i32(4), ...MUL, ...tee(TB), ...i32(2), ...MUL, ...set(TB2)],
+    ...[...get(TB), ...i32(3), ...MUL, ...set(TB3)],
+    ...[...get(FRAME), ...i32(2), ...MUL, ...set(F2), ...get(FRAME), ...i32(3), ...MUL, ...set(F3)],
+    ...cells,
+  ];
+  return [...vec([[...uleb(16), I32], [...uleb(8), V128]]), ...body, ...END];
+}
+
+/** The copy of one `(group, tubelet row, cell row)` block; see `gather4Code` and `scatterCode`. */
 type BlockFunction = (
   frames: number,
   rows: number,
@@ -93,11 +180,11 @@ type BlockFunction = (
   blockBytes: number,
 ) => void;
 
-const blockKernels = instancePerMemory<{ gather: BlockFunction; scatter: BlockFunction }>(() =>
+const blockKernels = instancePerMemory<{ gather4: BlockFunction; scatter: BlockFunction }>(() =>
   new WebAssembly.Module(
     moduleBytes([
-      { name: "gather", nParams: 7, code: blockCode(true) },
-      { name: "scatter", nParams: 7, code: blockCode(false) },
+      { name: "gather4", nParams: 7, code: gather4Code() },
+      { name: "scatter", nParams: 7, code: scatterCode() },
     ]) as BufferSource,
   )
 );
@@ -146,7 +233,7 @@ function tubelets(args: KernelArgs): tf.TensorInfo {
   const { batch, t, h, w, groups, nR, nC } = grid;
   const out = backend.makeOutput([batch * groups * nR * nC, h * w * t], "float32");
   if (tf.util.sizeFromShape(x.shape) > 0) {
-    eachBlock(blockKernels(memory).gather, heapByteOffset(backend, x), heapByteOffset(backend, out), grid);
+    eachBlock(blockKernels(memory).gather4, heapByteOffset(backend, x), heapByteOffset(backend, out), grid);
   }
   computed++;
   return out;

@@ -4,6 +4,7 @@ import { assertEquals, assertNotEquals, assertThrows } from "@std/assert";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { vivit, VIVIT_DEFAULTS } from "../../models/vivit.ts";
 import { hasBatchNorm } from "../../training/adapt_batch_norm.ts";
+import { fusedBatchNormCalls } from "../../models/layers/_fused_batch_norm.ts";
 
 await tf.setBackend("cpu");
 
@@ -278,4 +279,22 @@ Deno.test("vivit() with spatialFilters: every cell filter's outputs over the who
     RangeError,
     "whole-grid",
   );
+});
+
+Deno.test("vivit() with cellFilters: the cell filters' and the tokens' BatchNorms train as fused ops", () => {
+  const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
+  const model = vivit(signal, 4, {
+    tubelet: [5, 8, 8],
+    embedDim: 8,
+    cellFilters: 3,
+    spatialFilters: 2,
+    spatialDepth: 0,
+  });
+  const x = tf.randomNormal([2, 20, 8, 8], 0, 1, "float32", 12);
+  const before = fusedBatchNormCalls();
+  tf.tidy(() => model.apply(x, { training: true }) as tf.Tensor);
+  assertEquals(fusedBatchNormCalls() - before, 2);
+  // the layer's own values: tests/models/layers/fused_batch_norm_test.ts ([32, 5, 400, 8], the cross recipe's shape)
+  tf.dispose(x);
+  model.dispose();
 });

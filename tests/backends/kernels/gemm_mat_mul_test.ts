@@ -1,7 +1,9 @@
 import { assert, assertEquals, assertLess } from "@std/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { Random } from "../../../core/random.ts";
-import { gemmProducts, gemmSplitProducts } from "../../../backends/kernels/gemm_mat_mul.ts";
+import { gemmFoldedTransposes, gemmProducts, gemmSplitProducts } from "../../../backends/kernels/gemm_mat_mul.ts";
+import { MIN_LAZY_VALUES, setLazyTranspose } from "../../../backends/kernels/transpose.ts";
+import { deferredStats } from "../../../core/_deferred.ts";
 import { helperThreadReady, kernelThreads, setKernelThreads } from "../../../core/_helper_thread.ts";
 import { compareBackends, normalInput, setupBackends } from "./_parity.ts";
 
@@ -110,5 +112,92 @@ Deno.test("products split with the helper thread are the one-thread products bit
   } finally {
     setKernelThreads(before);
     tf.dispose(made);
+  }
+});
+
+/** `x^T W (+ bias)` per matrix of `x` (`[batch, rows, cols]` flat, W `[rows, n]`), and `sum_i x_i dy_i`, in float64. */
+function foldedReference(x: Float32Array, w: Float32Array, dy: Float32Array, bias: Float32Array, dims: number[]) {
+  const [batch, rows, cols, n] = dims;
+  const y = new Float64Array(batch * cols * n), g = new Float64Array(rows * n);
+  for (let i = 0; i < batch; i++) {
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const v = x[(i * rows + r) * cols + c], row = i * cols + c;
+        for (let j = 0; j < n; j++) {
+          y[row * n + j] += v * w[r * n + j] + (r === 0 ? bias[j] : 0);
+          g[r * n + j] += v * dy[row * n + j];
+        }
+      }
+    }
+  }
+  return { y, g };
+}
+
+/** The largest error of `actual` against `expected`, relative to `expected`'s largest magnitude. */
+function scaledError(actual: number[], expected: Float64Array): number {
+  const scale = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const values = new Float32Array(new Uint32Array(actual).buffer);
+  return values.reduce((m, v, i) => Math.max(m, Math.abs(v - expected[i])), 0) / scale;
+}
+
+Deno.test("a b + bias and a^T b of a pending transpose read its input in place: the copy's bits, never computed", async () => {
+  await setupBackends();
+  await tf.setBackend("wasm");
+  const random = new Random(135);
+  // [batch..., rows, cols] swapped to [batch..., cols, rows] and flattened to a [batch * cols, rows] operand
+  for (const [shape, n] of [[[2, 3, 50, 3500], 8], [[5, 40, 5300], 16], [[2, 3, 50, 3500], 12]] as const) {
+    const [rows, cols] = shape.slice(-2), batch = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+    assert(batch * rows * cols >= MIN_LAZY_VALUES);
+    const [xs, ws, dys, biases] = [[...shape], [rows, n], [batch * cols, n], [n]].map((s) => normalInput(random, s));
+    const [x, w, dy, bias] = [xs, ws, dys, biases].map(({ values, shape }) => tf.tensor(values, shape));
+    const perm = [...shape.map((_, i) => i).slice(0, -2), shape.length - 1, shape.length - 2];
+    const run = (lazy: boolean) => {
+      const previous = setLazyTranspose(lazy);
+      const [folded, dropped] = [gemmFoldedTransposes(), deferredStats().dropped];
+      try {
+        const out = tf.tidy(() => {
+          const a = tf.reshape(tf.transpose(x, perm), [batch * cols, rows]) as tf.Tensor2D;
+          const y = tf.fused.matMul({ a, b: w as tf.Tensor2D, bias });
+          return [bits(y), bits(tf.matMul(a, dy, true, false))];
+        });
+        return { out, folded: gemmFoldedTransposes() - folded, dropped: deferredStats().dropped - dropped };
+      } finally {
+        setLazyTranspose(previous);
+      }
+    };
+    const [copied, folded] = [run(false), run(true)];
+    const what = `${JSON.stringify(shape)} n ${n}`;
+    assertEquals(copied.folded, 0, what);
+    assertEquals(folded.folded, n % 8 === 0 ? 2 : 0, `${what}: both products read the input`);
+    assertEquals(folded.dropped, n % 8 === 0 ? 1 : 0, `${what}: the transpose is dropped unread`);
+    assertEquals(folded.out, copied.out, `${what}: the bits of the products of the copy`);
+    const f32 = (spec: { values: Float32Array | Int32Array }) => spec.values as Float32Array;
+    const { y, g } = foldedReference(f32(xs), f32(ws), f32(dys), f32(biases), [batch, rows, cols, n]);
+    assertLess(scaledError(folded.out[0], y), 1e-5, `${what}: a b + bias`);
+    assertLess(scaledError(folded.out[1], g), 1e-5, `${what}: a^T b`);
+    tf.dispose([x, w, dy, bias]);
+  }
+});
+
+Deno.test("a product of a pending transpose that the helper thread shares is computed on the copy, as before", async () => {
+  await setupBackends();
+  await tf.setBackend("wasm");
+  const before = kernelThreads();
+  setKernelThreads(2);
+  assert(await helperThreadReady(), "a machine with two cores runs the helper");
+  const random = new Random(136);
+  const [x, w] = [[8, 256, 512], [256, 32]].map((shape) => tf.tensor(normalInput(random, shape).values, shape));
+  try {
+    const [folded, split] = [gemmFoldedTransposes(), gemmSplitProducts()];
+    const y = tf.tidy(() => bits(tf.matMul(tf.reshape(tf.transpose(x, [0, 2, 1]), [8 * 512, 256]), w)));
+    assertEquals(gemmFoldedTransposes() - folded, 0);
+    assertEquals(gemmSplitProducts() - split, 1);
+    setKernelThreads(1);
+    const one = tf.tidy(() => bits(tf.matMul(tf.reshape(tf.transpose(x, [0, 2, 1]), [8 * 512, 256]), w)));
+    assertEquals(gemmFoldedTransposes() - folded, 1, "one thread: read in place");
+    assertEquals(one, y);
+  } finally {
+    setKernelThreads(before);
+    tf.dispose([x, w]);
   }
 });

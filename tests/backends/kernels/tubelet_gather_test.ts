@@ -20,14 +20,15 @@ const kernel = (tubelet: number[]) => (x: tf.Tensor) =>
 Deno.test("the tubelet kernel on wasm copies the rows of the reshape-and-transpose chain on cpu bit for bit, and its gradient back", async () => {
   await setupBackends();
   const random = new Random(191);
-  const cases: Array<[number[], number[]]> = [[[2, 4, 4, 6], [2, 2, 3]], [[3, 10, 6, 4], [5, 3, 2]], [[1, 3, 2, 2], [
-    1,
-    1,
-    1,
-  ]], [
-    [2, 50, 20, 20],
-    [25, 10, 10],
-  ]];
+  // 4 x 4 blocks with and without leftover values (t % 4, w % 4) and cells narrower than 4
+  const cases: Array<[number[], number[]]> = [
+    [[2, 4, 4, 6], [2, 2, 3]],
+    [[3, 10, 6, 4], [5, 3, 2]],
+    [[1, 3, 2, 2], [1, 1, 1]],
+    [[2, 50, 20, 20], [25, 10, 10]],
+    [[2, 8, 8, 16], [4, 4, 8]],
+    [[1, 14, 3, 21], [7, 3, 7]],
+  ];
   for (const [shape, tubelet] of cases) {
     const inputs = {
       x: normalInput(random, shape),

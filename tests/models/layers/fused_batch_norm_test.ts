@@ -55,7 +55,7 @@ function pass(fused: boolean, x: tf.Tensor, dy: tf.Tensor, momentum: number) {
 }
 
 for (const backend of ["cpu", "wasm"]) {
-  for (const shape of [[32, 1240], [48, 5, 5, 16], [7, 3]]) {
+  for (const shape of [[32, 1240], [48, 5, 5, 16], [7, 3], [32, 5, 400, 8]]) {
     Deno.test(`${backend}: a fused BatchNormalization [${shape}] trains as tfjs's: output, gradients of input, gamma and beta, moving mean and variance`, async () => {
       await tf.setBackend(backend);
       // wasm runs the WebAssembly loops in its heap, cpu the JavaScript loops
