@@ -55,6 +55,16 @@ export interface VivitOptions {
    */
   cellPower?: boolean;
   /**
+   * With `cellFilters`: `cell_filter_norm` normalises every (cell, filter) pair on its own
+   * instead of every filter over all cells (a BatchNorm over `cells * cellFilters` features,
+   * its scale and offset fixed at 1 and 0: the filters and projections after it absorb them). AdaBN
+   * then re-estimates each cell's power in each filter's band for every unseen subject, so
+   * the subject's own power map (head placement, source geometry and gains, its own rhythmic
+   * sources) is divided out and what differs between its recordings is kept.
+   * @default false
+   */
+  cellNorm?: boolean;
+  /**
    * With `cellFilters` and a whole-grid tubelet (`[t, gridRows, gridCols]`; 0 = none): the
    * cells' filter outputs are first mixed by `spatialFilters` learned spatial filters over all
    * cells (a Dense over the cells, no bias, the same spatial filters for every cell filter:
@@ -67,6 +77,23 @@ export interface VivitOptions {
    * @default 0
    */
   spatialFilters?: number;
+  /**
+   * With `spatialFilters`: a BatchNorm (`spatial_filter_norm`) over the `cellFilters * spatialFilters`
+   * outputs of the spatial filters, so AdaBN (`adaptBatchNorm`) also re-estimates the scale of
+   * every (temporal filter, spatial filter) component per unseen subject: a subject's gain on
+   * one component (a source's amplitude, its projection onto a spatial filter after a head
+   * rotation) is divided out before the tubelet projection mixes them.
+   * @default false
+   */
+  spatialNorm?: boolean;
+  /**
+   * With `stem: "energy"` or `"logEnergy"`: a BatchNorm (`energy_norm`) over the `2 * embedDim`
+   * (log) energies before they are mixed to `embedDim`, so AdaBN re-estimates each energy's
+   * mean and scale per unseen subject (with `"logEnergy"`, a subject's gain on a filter is an
+   * offset of its log energy, which this removes exactly).
+   * @default false
+   */
+  energyNorm?: boolean;
   /** Token size. @default 64 */
   embedDim?: number;
   /** Attention heads per block. @default 4 */
@@ -137,7 +164,10 @@ export const VIVIT_DEFAULTS: Readonly<Required<VivitOptions>> = Object.freeze({
   tubelet: [25, 10, 10] as [number, number, number],
   cellFilters: 0,
   cellPower: false,
+  cellNorm: false,
   spatialFilters: 0,
+  spatialNorm: false,
+  energyNorm: false,
   embedDim: 64,
   numHeads: 4,
   keyDim: 16,
@@ -245,6 +275,15 @@ export function vivit(signal: SignalShape, nOutputs: number, options?: VivitOpti
         `got cellFilters ${o.cellFilters} and tubelet [${o.tubelet.join(", ")}]`,
     );
   }
+  if (o.cellNorm && o.cellFilters === 0) {
+    throw new RangeError("Cannot build vivit: cellNorm needs cellFilters > 0");
+  }
+  if (o.spatialNorm && o.spatialFilters === 0) {
+    throw new RangeError("Cannot build vivit: spatialNorm needs spatialFilters > 0");
+  }
+  if (o.energyNorm && o.stem === "linear") {
+    throw new RangeError('Cannot build vivit: energyNorm needs stem "energy" or "logEnergy", got "linear"');
+  }
   const nGroups = nTimes / t;
   const nPatches = (gridRows / h) * (gridCols / w);
 
@@ -302,19 +341,23 @@ function stem(input: tfl.SymbolicTensor, o: Required<VivitOptions>): tfl.Symboli
   const squared = o.stem === "logEnergy"
     ? new LogEnergy({ name: "tubelet_log_energy" }).apply(filtered) as tfl.SymbolicTensor
     : tfl.layers.multiply({ name: "tubelet_square" }).apply([filtered, filtered]) as tfl.SymbolicTensor;
+  const energies = o.energyNorm
+    ? tfl.layers.batchNormalization({ axis: -1, name: "energy_norm" }).apply(squared) as tfl.SymbolicTensor
+    : squared;
   return tfl.layers.dense({ units: o.embedDim, useBias: false, name: "tubelet_energy" })
-    .apply(squared) as tfl.SymbolicTensor;
+    .apply(energies) as tfl.SymbolicTensor;
 }
 
 /**
  * `cellFilters`: `[batch, nTimes, rows, cols]` -> `[batch, nGroups, rows, cols * cellFilters]`,
  * every cell's `t` samples of each time group projected onto the same filters (`cell_filters`;
  * with `cellPower` twice as many, then their log pair powers, `cell_log_power`), BatchNorm (`cell_filter_norm`, one
- * fused op in training: `layers/_fused_batch_norm.ts`), each cell's filter outputs side by side (`cell_bands`), so a
+ * fused op in training: `layers/_fused_batch_norm.ts`; with `cellNorm` over every (cell, filter) pair, between
+ * `cell_filter_flat` and `cell_filter_cells`), each cell's filter outputs side by side (`cell_bands`), so a
  * `[1, h, w * cellFilters]` tubelet holds the filter outputs of `h x w` cells. With
  * `spatialFilters` S instead -> `[batch, nGroups, 1, cellFilters * S]`: every filter's outputs
  * over all cells mixed by the same S spatial filters (`filter_maps`, `spatial_filters`,
- * `spatial_bands`).
+ * `spatial_bands`; with `spatialNorm`, then BatchNorm, `spatial_filter_norm`).
  */
 function cellFilterOutputs(input: tfl.SymbolicTensor, o: Required<VivitOptions>): tfl.SymbolicTensor {
   const [nTimes, rows, cols] = input.shape.slice(1) as number[];
@@ -324,14 +367,22 @@ function cellFilterOutputs(input: tfl.SymbolicTensor, o: Required<VivitOptions>)
     tfl.layers.permute({ dims: [1, 3, 2], name: "cell_series" }),
     tfl.layers.dense({ units: (o.cellPower ? 2 : 1) * o.cellFilters, useBias: false, name: "cell_filters" }),
     ...(o.cellPower ? [new LogEnergy({ pairs: true, name: "cell_log_power" })] : []),
-    // one op in training (float64 statistics): the stock layer's ~30 kernels over [batch, groups, cells,
-    // filters] were about a third of the cross recipe's step
-    fuseBatchNormTraining(tfl.layers.batchNormalization({ axis: -1, name: "cell_filter_norm" })),
+    ...(o.cellNorm
+      ? [
+        tfl.layers.reshape({ targetShape: [nTimes / t, rows * cols * o.cellFilters], name: "cell_filter_flat" }),
+        // gamma 1 and beta 0, not trained (tfjs cannot train a BatchNorm without them)
+        tfl.layers.batchNormalization({ axis: -1, trainable: false, name: "cell_filter_norm" }),
+        tfl.layers.reshape({ targetShape: [nTimes / t, rows * cols, o.cellFilters], name: "cell_filter_cells" }),
+      ]
+      // one op in training (float64 statistics): the stock layer's ~30 kernels over [batch, groups, cells,
+      // filters] were about a third of the cross recipe's step
+      : [fuseBatchNormTraining(tfl.layers.batchNormalization({ axis: -1, name: "cell_filter_norm" }))]),
     ...(o.spatialFilters > 0
       ? [
         tfl.layers.permute({ dims: [1, 3, 2], name: "filter_maps" }),
         tfl.layers.dense({ units: o.spatialFilters, useBias: false, name: "spatial_filters" }),
         tfl.layers.reshape({ targetShape: [nTimes / t, 1, o.cellFilters * o.spatialFilters], name: "spatial_bands" }),
+        ...(o.spatialNorm ? [tfl.layers.batchNormalization({ axis: -1, name: "spatial_filter_norm" })] : []),
       ]
       : [tfl.layers.reshape({ targetShape: [nTimes / t, rows, cols * o.cellFilters], name: "cell_bands" })]),
   ];

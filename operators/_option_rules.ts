@@ -32,6 +32,7 @@ export const OPERATOR_OPTIONS = {
     headRotationStd: num,
     headShiftStd: num,
     bandGainStd: num,
+    timeScaleStd: num,
     scaleStd: num,
   },
   batch: { dropRemainder: { type: "boolean" } },

@@ -1,7 +1,7 @@
 /**
  * Data augmentation of training windows: random circular time shift, sensor
  * dropout, per-sensor gain jitter and Gaussian noise (optionally a band gain, a
- * window gain and a head movement under the sensors), each seeded per window.
+ * window gain, a head movement under the sensors and a time scale), each seeded per window.
  *
  * Apply it to training windows only (the `augment` preprocessing step does so:
  * it is active in training epochs and passes windows through in validation and
@@ -18,6 +18,7 @@ import { checkOptions } from "../core/check_options.ts";
 import { OPERATOR_OPTIONS } from "./_option_rules.ts";
 import { applyBandGain, bandGainSize, drawBandGain } from "./_band_gain.ts";
 import { headMoveLayout, moveHead } from "./_head_move.ts";
+import { timeScale } from "./_time_scale.ts";
 import { magnes3600Layout } from "../core/layout.ts";
 
 /** Options of {@linkcode augment} and {@linkcode augmentWindow}. */
@@ -65,6 +66,13 @@ export interface AugmentOptions {
    * noise, line and drift power that set its standard deviation vary per chunk). 0: off. Default: 0.
    */
   scaleStd?: number;
+  /**
+   * Standard deviation of a log time scale of the window, one for all sensors (every frequency
+   * multiplied by `exp(timeScaleStd * N(0, 1))`, `_time_scale.ts`): another subject's rhythm
+   * frequencies (the generated data draw each subject's alpha frequency with a standard
+   * deviation of about 9 %). 0: off. Default: 0.
+   */
+  timeScaleStd?: number;
 }
 
 /** The defaults of {@linkcode AugmentOptions}. */
@@ -77,6 +85,7 @@ export const AUGMENT_DEFAULTS: Readonly<Required<Omit<AugmentOptions, "seed">>> 
   headShiftStd: 0,
   bandGainStd: 0,
   scaleStd: 0,
+  timeScaleStd: 0,
 });
 
 function resolveAugmentOptions(options: AugmentOptions): Required<AugmentOptions> {
@@ -91,6 +100,7 @@ function resolveAugmentOptions(options: AugmentOptions): Required<AugmentOptions
     "headShiftStd",
     "bandGainStd",
     "scaleStd",
+    "timeScaleStd",
   ] as const;
   for (const key of keys) {
     if (!(o[key] >= 0) || !Number.isFinite(o[key])) {
@@ -168,6 +178,8 @@ function augmentWith(window: Window, o: Required<AugmentOptions>): Window {
     }
     x = moveHead(x, nTimes, layout, random, o.headRotationStd, o.headShiftStd);
   }
+  // Drawn after the head movement and only when on, so runs without it draw as before.
+  if (o.timeScaleStd > 0) x = timeScale(x, nChans, nTimes, Math.exp(o.timeScaleStd * random.normal()));
   // Circular shift: out[t] = x[(t - shift) mod nTimes], as two contiguous runs.
   const cut = ((shift % nTimes) + nTimes) % nTimes;
   for (let c = 0; c < nChans; c++) {

@@ -118,6 +118,8 @@ export interface AugmentStep {
   bandGainStd?: number;
   /** Log gain of the whole window, one for all sensors (`exp(scaleStd * N(0, 1))`). Default: 0, off. */
   scaleStd?: number;
+  /** Log time scale of the window, one for all sensors (frequencies times `exp(timeScaleStd * N(0, 1))`). Default: 0, off. */
+  timeScaleStd?: number;
 }
 
 /**
@@ -224,6 +226,7 @@ const STEP_RULES: Readonly<Record<PreprocessStep["op"], OptionRules>> = {
     headShiftStd: number,
     bandGainStd: number,
     scaleStd: number,
+    timeScaleStd: number,
   },
 };
 

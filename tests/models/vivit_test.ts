@@ -298,3 +298,75 @@ Deno.test("vivit() with cellFilters: the cell filters' and the tokens' BatchNorm
   tf.dispose(x);
   model.dispose();
 });
+
+Deno.test("vivit() spatialNorm and energyNorm: BatchNorms that AdaBN re-estimates after the spatial filters, on the energies", () => {
+  const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
+  const base = {
+    tubelet: [5, 8, 8] as [number, number, number],
+    embedDim: 8,
+    cellFilters: 3,
+    spatialFilters: 2,
+    spatialDepth: 0,
+  };
+  const plain = vivit(signal, 4, base);
+  const model = vivit(signal, 4, { ...base, spatialNorm: true, energyNorm: true });
+  const norms = model.layers.filter((layer) => layer.getClassName() === "BatchNormalization");
+  assertEquals(norms.map((l) => [l.name, l.outputShape]), [
+    ["cell_filter_norm", [null, 4, 64, 3]],
+    ["spatial_filter_norm", [null, 4, 1, 6]],
+    ["energy_norm", [null, 4, 1, 16]],
+    ["tubelet_norm", [null, 4, 1, 8]],
+  ]);
+  const names = model.layers.map((layer) => layer.name);
+  assertEquals(names.indexOf("spatial_filter_norm"), names.indexOf("spatial_bands") + 1);
+  assertEquals(names.slice(names.indexOf("tubelet_square") + 1, names.indexOf("tubelet_energy") + 1), [
+    "energy_norm",
+    "tubelet_energy",
+  ]);
+  // 4 weights per normalised feature (gamma, beta and the two moving statistics), nothing else
+  assertEquals(model.countParams() - plain.countParams(), 4 * (6 + 16));
+  // with logEnergy it normalises the log energies
+  const logEnergy = vivit(signal, 4, { ...base, stem: "logEnergy", energyNorm: true });
+  const logNames = logEnergy.layers.map((layer) => layer.name);
+  assertEquals(logNames.indexOf("energy_norm"), logNames.indexOf("tubelet_log_energy") + 1);
+  assertEquals(hasBatchNorm(model), true);
+  [plain, model, logEnergy].forEach((m) => m.dispose());
+  assertEquals([VIVIT_DEFAULTS.spatialNorm, VIVIT_DEFAULTS.energyNorm], [false, false]);
+  assertThrows(() => vivit(signal, 4, { ...base, spatialFilters: 0, spatialNorm: true }), RangeError, "spatialNorm");
+  assertThrows(() => vivit(signal, 4, { ...base, stem: "linear", energyNorm: true }), RangeError, "energyNorm");
+  assertThrows(() => vivit(signal, 4, { ...base, spatialNorm: 1 as never }), TypeError, "spatialNorm");
+});
+
+Deno.test("vivit() cellNorm: cell_filter_norm normalises every (cell, filter) pair, its scale and offset not trained", () => {
+  const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
+  const base = { tubelet: [5, 8, 8] as [number, number, number], embedDim: 8, cellFilters: 3, spatialFilters: 2 };
+  const plain = vivit(signal, 4, { ...base, spatialDepth: 0 });
+  const model = vivit(signal, 4, { ...base, spatialDepth: 0, cellNorm: true });
+  const shape = (name: string) => model.getLayer(name).outputShape;
+  assertEquals(shape("cell_filter_flat"), [null, 4, 192]);
+  assertEquals(shape("cell_filter_norm"), [null, 4, 192]);
+  assertEquals(shape("cell_filter_cells"), [null, 4, 64, 3]);
+  assertEquals(shape("spatial_bands"), [null, 4, 1, 6]);
+  // gamma, beta and statistics for 64 cells x 3 filters instead of 3 filters; gamma and beta not trained
+  assertEquals(model.countParams() - plain.countParams(), 4 * 192 - 4 * 3);
+  assertEquals(model.getLayer("cell_filter_norm").trainableWeights.length, 0);
+  // in training, every (cell, filter) pair has mean 0 and variance 1 over the batch and the time groups (up to
+  // BatchNorm's epsilon, 1e-3)
+  const normed = tfl.model({ inputs: model.inputs, outputs: model.getLayer("cell_filter_cells").output });
+  const x = tf.mul(
+    tf.randomNormal([8, 20, 8, 8], 0, 1, "float32", 17),
+    tf.reshape(tf.linspace(0.5, 4, 8), [1, 1, 1, 8]),
+  );
+  const y = normed.apply(x, { training: true }) as tf.Tensor;
+  const { mean, variance } = tf.moments(y, [0, 1]);
+  assertEquals(tf.max(tf.abs(mean)).dataSync()[0] < 1e-4, true);
+  assertEquals(tf.max(tf.abs(tf.sub(variance, 1))).dataSync()[0] < 0.05, true);
+  tf.dispose([x, y, mean, variance]);
+  [plain, model].forEach((m) => m.dispose());
+  assertEquals(VIVIT_DEFAULTS.cellNorm, false);
+  assertThrows(
+    () => vivit(signal, 4, { ...base, cellFilters: 0, spatialFilters: 0, cellNorm: true }),
+    RangeError,
+    "cellNorm",
+  );
+});
