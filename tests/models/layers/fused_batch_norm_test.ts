@@ -3,10 +3,10 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
 import { assert, assertEquals } from "@std/assert";
 import {
+  batchNormTraining,
   deferredBatchNormInputGradients,
   fuseBatchNormTraining,
   fusedBatchNormCalls,
-  setDeferredBatchNormInputGradient,
 } from "../../../models/layers/_fused_batch_norm.ts";
 import { Random } from "../../../core/random.ts";
 import { setupBackend } from "../../../backends/backend.ts";
@@ -84,26 +84,68 @@ function stepBits(name: string): Promise<Uint32Array[]> {
   return weightBitsAfterSteps(name, 3);
 }
 
-Deno.test("wasm: the deferred input gradient and the paired loops of the fused BatchNorm give the eager one-channel pass's weights bit for bit (spectral: dx never computed; cascade: computed)", async () => {
-  await setupBackend("wasm");
-  const previous = [setDeferredBatchNormInputGradient(false), setPairedBatchNorm(false)];
-  const set = (on: boolean) => [setDeferredBatchNormInputGradient(on), setPairedBatchNorm(on)];
-  try {
-    for (const [name, computed] of [["spectral", false], ["cascade", true]] as const) {
-      set(false);
-      const eager = await stepBits(name);
-      set(true);
-      const before = deferredBatchNormInputGradients();
-      const deferred = await stepBits(name);
-      const after = deferredBatchNormInputGradients();
-      assert(after.deferred > before.deferred, `${name}: deferred`);
-      assertEquals(after.computed > before.computed, computed, `${name}: computed ${after.computed - before.computed}`);
-      assertEquals(deferred.length, eager.length);
-      eager.forEach((bits, i) => assertEquals(deferred[i], bits, `${name}: weight ${i}`));
+/**
+ * The BatchNorm statistics and gradient written out plainly, per channel, rows first to last, in float64 as the
+ * wasm loops compute them: `mean = sum / rows`, `invStd = 1 / sqrt(squares / rows + epsilon)`, `dgamma =
+ * sum(dy ((x - mean) invStd))`, `dbeta = sum(dy)`, `dx = gamma invStd ((dy - meanDy) - ((x - mean) invStd)
+ * meanDyXhat)` rounded to float32.
+ */
+function referenceGradient({ x, dy, rows, channels }: Columns, gamma: Float32Array, epsilon: number) {
+  const [dx, dgamma, dbeta] = [new Float32Array(x.length), new Float32Array(channels), new Float32Array(channels)];
+  for (let c = 0; c < channels; c++) {
+    const column = Array.from({ length: rows }, (_, r) => r * channels + c);
+    let [sum, squares, sumDy, sumDyXhat] = [0, 0, 0, 0];
+    for (const i of column) sum += x[i];
+    const mean = sum / rows;
+    for (const i of column) squares += (x[i] - mean) * (x[i] - mean);
+    const invStd = 1 / Math.sqrt(squares / rows + epsilon);
+    for (const i of column) {
+      sumDy += dy[i];
+      sumDyXhat += dy[i] * ((x[i] - mean) * invStd);
     }
-  } finally {
-    setDeferredBatchNormInputGradient(previous[0]);
-    setPairedBatchNorm(previous[1]);
+    const [k, meanDy, meanDyXhat] = [gamma[c] * invStd, sumDy / rows, sumDyXhat / rows];
+    for (const i of column) dx[i] = k * ((dy[i] - meanDy) - ((x[i] - mean) * invStd) * meanDyXhat);
+    [dgamma[c], dbeta[c]] = [sumDyXhat, sumDy];
+  }
+  return [dx, dgamma, dbeta];
+}
+
+Deno.test("wasm: the fused BatchNorm defers its input gradient and gives a plain JavaScript gradient's dx, dgamma and dbeta bit for bit", async () => {
+  await setupBackend("wasm");
+  for (const [rows, channels] of [[32, 1240], [7, 22], [9, 7]]) {
+    const random = new Random(rows + channels);
+    const values = (scale: number, shift: number) =>
+      Float32Array.from({ length: rows * channels }, () => scale * random.normal() + shift);
+    const data = { x: values(3, 1), dy: values(1, 0), rows, channels };
+    const gamma = Float32Array.from({ length: channels }, () => 1 + 0.3 * random.normal());
+    const [x, dy] = [tf.tensor2d(data.x, [rows, channels]), tf.tensor2d(data.dy, [rows, channels])];
+    const [g, b] = [tf.tensor1d(gamma), tf.zeros([channels]) as tf.Tensor1D];
+    const before = deferredBatchNormInputGradients();
+    const f = (input: tf.Tensor, gs: tf.Tensor, bs: tf.Tensor) =>
+      tf.sum(tf.mul(batchNormTraining(input, gs as tf.Tensor1D, bs as tf.Tensor1D, 1e-3).y, dy)) as tf.Scalar;
+    const grads = tf.grads(f)([x, g, b]);
+    const middle = deferredBatchNormInputGradients();
+    assertEquals(middle.deferred - before.deferred, 1, "deferred");
+    assertEquals(middle.computed - before.computed, 0, "computed before read");
+    const [dx, dgamma, dbeta] = grads.map((t) => t.dataSync() as Float32Array);
+    assertEquals(deferredBatchNormInputGradients().computed - before.computed, 1, "computed when read");
+    const [refDx, refDgamma, refDbeta] = referenceGradient(data, gamma, 1e-3);
+    const bits = (v: Float32Array) => Array.from(new Uint32Array(v.slice().buffer));
+    assertEquals(bits(dx), bits(refDx), `[${rows}, ${channels}] dx`);
+    assertEquals(bits(dgamma), bits(refDgamma), `[${rows}, ${channels}] dgamma`);
+    assertEquals(bits(dbeta), bits(refDbeta), `[${rows}, ${channels}] dbeta`);
+    tf.dispose([x, dy, g, b, ...grads]);
+  }
+});
+
+Deno.test("wasm: a model step defers the fused BatchNorm's input gradients; spectral never computes dx (its BatchNorm sees the input), cascade does", async () => {
+  await setupBackend("wasm");
+  for (const [name, computed] of [["spectral", false], ["cascade", true]] as const) {
+    const before = deferredBatchNormInputGradients();
+    await stepBits(name);
+    const after = deferredBatchNormInputGradients();
+    assert(after.deferred > before.deferred, `${name}: deferred`);
+    assertEquals(after.computed > before.computed, computed, `${name}: computed ${after.computed - before.computed}`);
   }
 });
 
