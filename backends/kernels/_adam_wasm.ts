@@ -174,7 +174,9 @@ let inPlaceSteps = 0;
 /**
  * Whether {@linkcode adamStepInHeap} writes the new weight and moments over the old ones where nothing
  * else holds their memory (the default), or always into three new heap tensors (the code before; the same
- * values, bit for bit). Returns the previous setting.
+ * values, bit for bit). Returns the previous setting. Kept although only tests turn it off: the copy it
+ * forces is not dead code, it runs in production whenever a clone, reshape or pending deferred
+ * computation shares the weight's or a moment's memory.
  */
 export function setInPlaceAdam(on: boolean): boolean {
   const previous = inPlace;

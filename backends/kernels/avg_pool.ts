@@ -50,7 +50,10 @@ let computed = 0;
 
 /**
  * Pooling two rows into one runs as this file's SIMD pass (the default), or, with `false`, as the
- * stock kernel (what tests compare with).
+ * stock kernel (what tests compare with). Kept although only tests turn it off: `false` keeps no old
+ * code alive, it sends pair poolings to tfjs's own kernel, which runs every other pooling (and pair
+ * poolings whose rows are not a multiple of 4 values, or where the heap memory cannot be imported) in
+ * production; it is how the tests reach that kernel as the reference, special values included.
  *
  * @param on Use the SIMD pass.
  * @returns The previous setting.

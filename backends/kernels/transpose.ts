@@ -54,6 +54,11 @@ export interface LazyTranspose {
  * frames in place (the transposed copy is then dropped, never computed). Every value is what the copy
  * writes, whenever it is computed. `false` computes at once, as before.
  *
+ * Kept although only tests and benchmarks turn it off: `false` removes no code path of its own, it
+ * only sends these transposes to the immediate copy that every transpose under
+ * {@linkcode MIN_LAZY_VALUES} values, of rank 2 or of int32 runs in production anyway (the tests
+ * compare deferred against immediate; the benchmarks alternate the two).
+ *
  * @param on Defer (the default).
  * @returns The previous setting.
  * @example
@@ -169,6 +174,11 @@ let simdTransposes = 0;
  * and tsa's `[32, 248, 250]` input windows (stock kernel before, each side under {@linkcode MIN_SIDE}),
  * tsa's `[32, 250, 32]` and `[32, 32, 250]`. `false` restores the choice between the JavaScript tiles,
  * the row streams and the stock kernel. A copy either way: the same bits.
+ *
+ * Kept although only tests turn it off: the paths it forces are not dead code. The JavaScript tiles
+ * and row streams still copy the large bool matrices, those with a side under 4 (`[2^20, 3]`) and
+ * those where the heap memory cannot be imported (shared memory); the stock kernel runs every
+ * permutation and shape that `simdPlan` and the copies leave out.
  *
  * @param on Use the SIMD copy (the default).
  * @returns The previous setting.

@@ -12,9 +12,10 @@
  * Where the channels are even the BatchNorm loops run two channels at a time (`f64x2`, records
  * in pair blocks of {@linkcode PAIR_BLOCK} bytes; {@linkcode channelLayout} picks the loops and
  * the layout): the same float64 operations per channel in the same order, the same bits, about
- * half the BatchNorm time of a spectral step. Their per-channel sums run column by column
- * ({@linkcode setColumnBatchNormSums}): each sum in a register over all rows, a few channel pairs
- * side by side, the same additions in the same order (2-3x faster on spectral's `[32, 1240]`).
+ * half the BatchNorm time of a spectral step. They run column by column ({@linkcode columnFunction}):
+ * each sum in a register over all rows, a few channel pairs side by side, the same additions in the
+ * same order (2-3x faster on spectral's `[32, 1240]` than the row-order paired loops, removed in
+ * session 20).
  *
  * @module
  */
@@ -175,98 +176,15 @@ const load64Zero = (offset: number) => simd(0x5d, 3, ...uleb(offset));
 const store64Lane0 = (offset: number) => simd(0x5b, 3, ...uleb(offset), 0);
 
 /**
- * The BatchNorm loops two channels at a time (channels even): records in pair blocks of
- * {@linkcode PAIR_BLOCK} bytes, field `f` of channels `2 p` and `2 p + 1` as one `f64x2` at
- * `p * PAIR_BLOCK + 2 * f` (`f` a byte offset of {@linkcode FIELD}); rows outer, channel pairs
- * inner. Per channel the same float64 operations in the same order as the one-channel loops
- * (`f64x2` arithmetic is IEEE per lane and never fused; promotion is exact and the demotion
- * rounds as `f32.demote_f64`), so the same bits. Parameters as the one-channel functions.
- */
-function pairedFunction(name: string, arrays: number, body: (p: number[], record: number) => number[]): WasmFunction {
-  const [N, C, P] = [arrays, arrays + 1, arrays + 2];
-  const [END_PTR, ROW_END, R] = [arrays + 3, arrays + 4, arrays + 5];
-  const pointers = Array.from({ length: arrays }, (_, i) => i);
-  const inner = [
-    ...BLOCK,
-    ...LOOP,
-    ...[...get(0), ...get(ROW_END), ...GE_S, ...brIf(1)],
-    ...body(pointers, R),
-    ...pointers.flatMap((p) => [...get(p), ...i32(8), ...ADD, ...set(p)]),
-    ...[...get(R), ...i32(PAIR_BLOCK), ...ADD, ...set(R)],
-    ...br(0),
-    ...END,
-    ...END,
-  ];
-  const code = [
-    ...vec([[...uleb(3), I32], [...uleb(2), V128]]),
-    ...[...get(0), ...get(N), ...i32(4), ...MUL, ...ADD, ...set(END_PTR)],
-    ...BLOCK,
-    ...LOOP,
-    ...[...get(0), ...get(END_PTR), ...GE_S, ...brIf(1)],
-    ...[...get(0), ...get(C), ...i32(4), ...MUL, ...ADD, ...set(ROW_END)],
-    ...[...get(P), ...set(R)],
-    ...inner,
-    ...br(0),
-    ...END,
-    ...END,
-    ...END,
-  ];
-  return { name, nParams: arrays + 3, code };
-}
-
-/** The paired BatchNorm functions (`sums2`, ... `gradient2`); locals `D` and `E` are v128 scratch. */
-function pairedBatchNormFunctions(): WasmFunction[] {
-  const x2 = (p: number) => [...get(p), ...load64Zero(0), ...PROMOTE_LOW];
-  const field = (r: number, f: number) => [...get(r), ...v128Load(2 * f)];
-  const accumulate = (r: number, f: number, value: number[]) => [
-    ...get(r),
-    ...field(r, f),
-    ...value,
-    ...F64X2_ADD,
-    ...v128Store(2 * f),
-  ];
-  const xhat = (p: number, r: number) => [
-    ...x2(p),
-    ...field(r, FIELD.mean),
-    ...F64X2_SUB,
-    ...field(r, FIELD.invStd),
-    ...F64X2_MUL,
-  ];
-  return [
-    pairedFunction("sums2", 1, ([x], r) => accumulate(r, FIELD.sum, x2(x))),
-    pairedFunction("squares2", 1, ([x], r) => {
-      const diff = 7; // params x, n, channels, records (0-3), i32 locals 4-6, v128 locals 7-8
-      return [
-        ...[...x2(x), ...field(r, FIELD.mean), ...F64X2_SUB, ...set(diff)],
-        ...accumulate(r, FIELD.squares, [...get(diff), ...get(diff), ...F64X2_MUL]),
-      ];
-    }),
-    pairedFunction("normalise2", 2, ([x, y], r) => [
-      ...get(y),
-      ...[...x2(x), ...field(r, FIELD.scale), ...F64X2_MUL, ...field(r, FIELD.shift), ...F64X2_ADD, ...DEMOTE_ZERO],
-      ...store64Lane0(0),
-    ]),
-    pairedFunction("gradientSums2", 2, ([dy, x], r) => [
-      ...accumulate(r, FIELD.sumDy, x2(dy)),
-      ...accumulate(r, FIELD.sumDyXhat, [...x2(dy), ...xhat(x, r), ...F64X2_MUL]),
-    ]),
-    pairedFunction("gradient2", 3, ([dy, x, dx], r) => [
-      ...get(dx),
-      ...field(r, FIELD.k),
-      ...[...x2(dy), ...field(r, FIELD.meanDy), ...F64X2_SUB],
-      ...[...xhat(x, r), ...field(r, FIELD.meanDyXhat), ...F64X2_MUL, ...F64X2_SUB],
-      ...[...F64X2_MUL, ...DEMOTE_ZERO, ...store64Lane0(0)],
-    ]),
-  ];
-}
-
-/**
- * The paired per-channel sums column by column (`sumsColumns2`, `squaresColumns2`, `gradientSumsColumns2`): the
- * same record layout and parameters as `sums2`, `squares2` and `gradientSums2`, and per channel the same float64
- * operations in the same order (rows first to last, each added to the running sum read from the record), but
- * with channel pairs outer and rows inner, `group` pairs at a time: each sum stays in a register over all rows
- * instead of a load and a store of its record per element, and the `group` chains of additions run side by
- * side. Pairs left over after the last whole group run one at a time. The same bits as the row-order loops.
+ * The BatchNorm loops two channels at a time (channels even), column by column (`sumsColumns2`, ...
+ * `gradientColumns2`): records in pair blocks of {@linkcode PAIR_BLOCK} bytes, field `f` of channels `2 p` and
+ * `2 p + 1` as one `f64x2` at `p * PAIR_BLOCK + 2 * f` (`f` a byte offset of {@linkcode FIELD}); parameters as
+ * the one-channel functions. Per channel the same float64 operations in the same order as the one-channel
+ * loops (rows first to last, each added to the running sum read from the record; `f64x2` arithmetic is IEEE
+ * per lane and never fused, promotion is exact and the demotion rounds as `f32.demote_f64`), so the same bits;
+ * but with channel pairs outer and rows inner, `group` pairs at a time: each sum stays in a register over all
+ * rows instead of a load and a store of its record per element, and the `group` chains of additions run side
+ * by side. Pairs left over after the last whole group run one at a time.
  */
 function columnFunction(
   name: string,
@@ -329,7 +247,7 @@ function columnFunction(
   return { name, nParams: arrays + 3, code };
 }
 
-/** The column-order paired sums (see {@linkcode columnFunction}). */
+/** The paired BatchNorm functions (see {@linkcode columnFunction}). */
 function columnBatchNormFunctions(): WasmFunction[] {
   const x2 = (p: number, g: number) => [...get(p), ...load64Zero(8 * g), ...PROMOTE_LOW];
   const { sum, squares, mean, invStd, sumDy, sumDyXhat } = FIELD;
@@ -425,17 +343,13 @@ export interface ChannelKernels {
   normalise(x: number, y: number, n: number, channels: number, records: number): void;
   gradientSums(dy: number, x: number, n: number, channels: number, records: number): void;
   gradient(dy: number, x: number, dx: number, n: number, channels: number, records: number): void;
-  /** The same five over pair blocks (channels even; see {@linkcode PAIR_BLOCK}). */
-  sums2(x: number, n: number, channels: number, records: number): void;
-  squares2(x: number, n: number, channels: number, records: number): void;
-  normalise2(x: number, y: number, n: number, channels: number, records: number): void;
-  gradientSums2(dy: number, x: number, n: number, channels: number, records: number): void;
-  gradient2(dy: number, x: number, dx: number, n: number, channels: number, records: number): void;
-  /** `sums2`, `squares2` and `gradientSums2` column by column (see {@linkcode columnFunction}). */
+  /**
+   * The same five over pair blocks (channels even; see {@linkcode PAIR_BLOCK}), column by column
+   * (see {@linkcode columnFunction}).
+   */
   sumsColumns2(x: number, n: number, channels: number, records: number): void;
   squaresColumns2(x: number, n: number, channels: number, records: number): void;
   gradientSumsColumns2(dy: number, x: number, n: number, channels: number, records: number): void;
-  /** `normalise2` and `gradient2` column by column (the same values; constants in registers). */
   normaliseColumns2(x: number, y: number, n: number, channels: number, records: number): void;
   gradientColumns2(dy: number, x: number, dx: number, n: number, channels: number, records: number): void;
   pairs(x: number, y: number, source: number, n: number, cell: number): void;
@@ -468,7 +382,6 @@ export function channelKernels(): ChannelKernels | null {
         compiled ??= new WebAssembly.Module(
           moduleBytes([
             ...batchNormFunctions(),
-            ...pairedBatchNormFunctions(),
             ...columnBatchNormFunctions(),
             ...pairFunctions(),
           ]) as BufferSource,
@@ -529,21 +442,12 @@ const SINGLE_FIELDS = fieldIndices(8);
 const PAIRED_FIELDS = fieldIndices(4);
 
 let paired = true;
-let columns = true;
-
-/**
- * Whether the paired BatchNorm sums run column by column (the default) or row by row (the code before; the same
- * bits). Returns the previous setting.
- */
-export function setColumnBatchNormSums(on: boolean): boolean {
-  const previous = columns;
-  columns = on;
-  return previous;
-}
 
 /**
  * Whether the BatchNorm loops run two channels at a time where the channels are even (the
- * default), or one at a time (the code before; the same bits). Returns the previous setting.
+ * default), or one at a time (the same bits). Kept although only tests turn it off: the
+ * one-channel loops are not dead code, they run in production wherever the channel count is
+ * odd; the switch only forces them onto even counts. Returns the previous setting.
  */
 export function setPairedBatchNorm(on: boolean): boolean {
   const previous = paired;
@@ -555,11 +459,11 @@ export function setPairedBatchNorm(on: boolean): boolean {
 export function channelLayout(kernels: ChannelKernels, channels: number): ChannelLayout {
   if (paired && channels % 2 === 0) {
     return {
-      sums: columns ? kernels.sumsColumns2 : kernels.sums2,
-      squares: columns ? kernels.squaresColumns2 : kernels.squares2,
-      normalise: columns ? kernels.normaliseColumns2 : kernels.normalise2,
-      gradientSums: columns ? kernels.gradientSumsColumns2 : kernels.gradientSums2,
-      gradient: columns ? kernels.gradientColumns2 : kernels.gradient2,
+      sums: kernels.sumsColumns2,
+      squares: kernels.squaresColumns2,
+      normalise: kernels.normaliseColumns2,
+      gradientSums: kernels.gradientSumsColumns2,
+      gradient: kernels.gradientColumns2,
       base: (c) => (c >> 1) * (PAIR_BLOCK / 8) + (c & 1),
       field: PAIRED_FIELDS,
     };

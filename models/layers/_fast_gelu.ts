@@ -28,7 +28,8 @@ let keepSlopes = true;
  * pass through erf and exp (tsa: 3 GELUs of `[32, 32, 10, 64]` per step). Costs one float32 array
  * of the activation's size per GELU until the backward pass. `false` restores the gradient kernel
  * (what tests compare with). Inference (tape off) and sizes that are not a multiple of 4 always run
- * the plain kernel.
+ * the plain kernel. Kept although only tests turn it off: the gradient kernel it restores is not dead
+ * code, it is the backward pass of every recorded GELU whose size is not a multiple of 4.
  *
  * @param on Keep slopes (the default).
  * @example

@@ -223,26 +223,6 @@ function gradientSumsWasm(
   return [sumDyXhat, sumDy];
 }
 
-/** {@linkcode backward} in the wasm heap (`dy`, `x`, `dx` heap views). */
-function backwardWasm(
-  kernels: ChannelKernels,
-  scratch: tf.Tensor,
-  dy: Float32Array,
-  x: Float32Array,
-  dx: Float32Array,
-  gamma: Float32Array,
-  stats: { mean: Float64Array; invStd: Float64Array },
-  rows: number,
-): [Float32Array, Float32Array] {
-  const { records, address } = recordsOf(scratch, gamma.length);
-  const at = { dy: dy.byteOffset, x: x.byteOffset, n: dy.length };
-  const grads = gradientSumsWasm(kernels, records, address, at, gamma, stats, rows);
-  const k = channelLayout(kernels, gamma.length);
-  k.gradient(dy.byteOffset, x.byteOffset, dx.byteOffset, dy.length, gamma.length, address);
-  return grads;
-}
-
-let deferInputGradient = true;
 const inputGradients = { deferred: 0, computed: 0 };
 
 /** How many input gradients the wasm backward pass has deferred, and how many of them were computed (tests). */
@@ -251,21 +231,12 @@ export function deferredBatchNormInputGradients(): { deferred: number; computed:
 }
 
 /**
- * Whether the wasm backward pass leaves `dx` to be computed when first read (the default), or
- * computes it at once (the code before; tests compare the two bit for bit). Returns the
- * previous setting.
- */
-export function setDeferredBatchNormInputGradient(on: boolean): boolean {
-  const previous = deferInputGradient;
-  deferInputGradient = on;
-  return previous;
-}
-
-/**
- * {@linkcode backwardWasm} with `dx` deferred (`core/_deferred.ts`): the sums for `dgamma` and
- * `dbeta` now, in records of their own; `dx` by the same `gradient` loop over the same records
- * when something first reads it, and never where nothing does: the tape drops the gradient
- * of an input that comes from no weight, as spectral's BatchNorm of the model's input.
+ * {@linkcode backward} in the wasm heap with `dx` deferred (`core/_deferred.ts`): the sums for
+ * `dgamma` and `dbeta` now, in records of their own; `dx` by the `gradient` loop over those
+ * records when something first reads it, and never where nothing does: the tape drops the
+ * gradient of an input that comes from no weight, as spectral's BatchNorm of the model's input.
+ * (The eager wasm backward pass and its switch, `setDeferredBatchNormInputGradient`, were
+ * removed in session 20.)
  */
 function backwardWasmDeferred(
   kernels: ChannelKernels,
@@ -332,15 +303,12 @@ export function batchNormTraining(
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         let grads: Float32Array[] = [];
         const kernels = channelKernels();
-        if (kernels && deferInputGradient) {
+        if (kernels) {
           const { dx, grads } = backwardWasmDeferred(kernels, dy, saved[0], gs, stats, rows);
           return [dx, tf.tensor1d(grads[0]), tf.tensor1d(grads[1])];
         }
-        const scratch = kernels ? scratchFor(gs.length) : null;
         const dx = computeTensor(input.shape, [dy, saved[0]], (dx, [dys, xs]) => {
-          grads = kernels
-            ? backwardWasm(kernels, scratch!, dys, xs, dx, gs, stats, rows)
-            : backward(dys, xs, dx, gs, stats, rows);
+          grads = backward(dys, xs, dx, gs, stats, rows);
         });
         return [dx, tf.tensor1d(grads[0]), tf.tensor1d(grads[1])];
       },

@@ -47,7 +47,8 @@ let fusedCalls = 0;
 
 /**
  * Turns the fused pass on (the default) or off for every marked model: off, they run tfjs-layers' code
- * (the bit-for-bit tests compare the two).
+ * (the bit-for-bit tests compare the two). Kept although only tests turn it off: tfjs-layers' code is not
+ * dead, it runs in production for inference, unmarked models, other layer chains and the webgpu backend.
  */
 export function setFusedDenseHead(on: boolean): void {
   enabled = on;

@@ -25,7 +25,8 @@ let fusedCalls = 0;
 
 /**
  * Turns the fused training pass on (the default) or off: off, the layer runs its tfjs ops under the tape (the
- * bit-for-bit tests compare the two).
+ * bit-for-bit tests compare the two). Kept although only tests turn it off: those ops are not dead code, they
+ * run in production under the tape with attention dropout, in inference and on the webgpu backend.
  */
 export function setFusedSelfAttention(on: boolean): void {
   enabled = on;
