@@ -10,6 +10,8 @@ import { LayerNorm } from "./layers/layer_norm.ts";
 import { MultiHeadSelfAttention } from "./layers/multi_head_self_attention.ts";
 import { PositionalEmbedding } from "./layers/positional_embedding.ts";
 import { LogEnergy } from "./layers/log_energy.ts";
+import { LogMeanPower } from "./layers/log_mean_power.ts";
+import { TemporalFilterBank } from "./layers/temporal_filter_bank.ts";
 import { TubeletEmbedding } from "./layers/tubelet_embedding.ts";
 import { fuseBatchNormTraining } from "./layers/_fused_batch_norm.ts";
 import {
@@ -94,6 +96,21 @@ export interface VivitOptions {
    * @default false
    */
   energyNorm?: boolean;
+  /**
+   * With `cellFilters` and `spatialFilters` (0 = none): the cell filters become FIR filters of
+   * `cellFilterTaps` taps run over the whole window ({@linkcode TemporalFilterBank}, 'same'
+   * padding) after the spatial filters, and every tubelet gets each (spatial filter, cell
+   * filter) output's log mean power over its `t` samples ({@linkcode LogMeanPower}), then
+   * BatchNorm: EEGNet's temporal and spatial filters, then filter-bank CSP's log band powers,
+   * one per pair, as the tubelet's features. Unlike a tubelet's own filter outputs (a single
+   * dot product with its `t` samples, `cellFilters` without taps), a mean power does not depend
+   * on the phase of the oscillation within the tubelet, and a gain on a recording (vigilance,
+   * source amplitude) is an offset of its log. The same filters for every sensor: spatial
+   * filtering first is the same function as EEGNet's temporal-then-spatial order (both are
+   * linear) at a fraction of the cost. Use it with `stem: "linear"`.
+   * @default 0
+   */
+  cellFilterTaps?: number;
   /** Token size. @default 64 */
   embedDim?: number;
   /** Attention heads per block. @default 4 */
@@ -168,6 +185,7 @@ export const VIVIT_DEFAULTS: Readonly<Required<VivitOptions>> = Object.freeze({
   spatialFilters: 0,
   spatialNorm: false,
   energyNorm: false,
+  cellFilterTaps: 0,
   embedDim: 64,
   numHeads: 4,
   keyDim: 16,
@@ -244,6 +262,7 @@ export function vivit(signal: SignalShape, nOutputs: number, options?: VivitOpti
   for (const key of ["embedDim", "numHeads", "keyDim", "mlpRatio"] as const) checkInt("vivit", key, o[key], 1);
   checkInt("vivit", "cellFilters", o.cellFilters, 0);
   checkInt("vivit", "spatialFilters", o.spatialFilters, 0);
+  checkInt("vivit", "cellFilterTaps", o.cellFilterTaps, 0);
   checkInt("vivit", "spatialDepth", o.spatialDepth, 0);
   checkInt("vivit", "temporalDepth", o.temporalDepth, 0);
   checkProb("vivit", "dropProb", o.dropProb);
@@ -269,21 +288,7 @@ export function vivit(signal: SignalShape, nOutputs: number, options?: VivitOpti
       );
     }
   });
-  if (o.spatialFilters > 0 && (o.cellFilters === 0 || h !== gridRows || w !== gridCols)) {
-    throw new RangeError(
-      `Cannot build vivit: spatialFilters needs cellFilters > 0 and a whole-grid tubelet [t, ${gridRows}, ${gridCols}], ` +
-        `got cellFilters ${o.cellFilters} and tubelet [${o.tubelet.join(", ")}]`,
-    );
-  }
-  if (o.cellNorm && o.cellFilters === 0) {
-    throw new RangeError("Cannot build vivit: cellNorm needs cellFilters > 0");
-  }
-  if (o.spatialNorm && o.spatialFilters === 0) {
-    throw new RangeError("Cannot build vivit: spatialNorm needs spatialFilters > 0");
-  }
-  if (o.energyNorm && o.stem === "linear") {
-    throw new RangeError('Cannot build vivit: energyNorm needs stem "energy" or "logEnergy", got "linear"');
-  }
+  checkCellFilterOptions(o, gridRows, gridCols);
   const nGroups = nTimes / t;
   const nPatches = (gridRows / h) * (gridCols / w);
 
@@ -321,6 +326,32 @@ export function vivit(signal: SignalShape, nOutputs: number, options?: VivitOpti
   })
     .apply(x) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: output, name: "vivit" });
+}
+
+/** Throws unless `spatialFilters` and `cellFilterTaps` have what they need (see {@linkcode VivitOptions}). */
+function checkCellFilterOptions(o: Required<VivitOptions>, gridRows: number, gridCols: number): void {
+  const [, h, w] = o.tubelet;
+  if (o.spatialFilters > 0 && (o.cellFilters === 0 || h !== gridRows || w !== gridCols)) {
+    throw new RangeError(
+      `Cannot build vivit: spatialFilters needs cellFilters > 0 and a whole-grid tubelet [t, ${gridRows}, ${gridCols}], ` +
+        `got cellFilters ${o.cellFilters} and tubelet [${o.tubelet.join(", ")}]`,
+    );
+  }
+  if (o.cellFilterTaps > 0 && (o.spatialFilters === 0 || o.cellPower)) {
+    throw new RangeError(
+      `Cannot build vivit: cellFilterTaps needs spatialFilters > 0 and no cellPower, got spatialFilters ` +
+        `${o.spatialFilters} and cellPower ${o.cellPower}`,
+    );
+  }
+  if (o.cellNorm && o.cellFilters === 0) {
+    throw new RangeError("Cannot build vivit: cellNorm needs cellFilters > 0");
+  }
+  if (o.spatialNorm && o.spatialFilters === 0) {
+    throw new RangeError("Cannot build vivit: spatialNorm needs spatialFilters > 0");
+  }
+  if (o.energyNorm && o.stem === "linear") {
+    throw new RangeError('Cannot build vivit: energyNorm needs stem "energy" or "logEnergy", got "linear"');
+  }
 }
 
 /** Tubelet tokens: linear (the paper), or (log) energies of learned filters (`stem: "energy"`, `"logEnergy"`). */
@@ -362,7 +393,7 @@ function stem(input: tfl.SymbolicTensor, o: Required<VivitOptions>): tfl.Symboli
 function cellFilterOutputs(input: tfl.SymbolicTensor, o: Required<VivitOptions>): tfl.SymbolicTensor {
   const [nTimes, rows, cols] = input.shape.slice(1) as number[];
   const t = o.tubelet[0];
-  const layers: { apply(x: tfl.SymbolicTensor): unknown }[] = [
+  const layers: { apply(x: tfl.SymbolicTensor): unknown }[] = o.cellFilterTaps > 0 ? bandPowerLayers(input, o) : [
     tfl.layers.reshape({ targetShape: [nTimes / t, t, rows * cols], name: "cell_pieces" }),
     tfl.layers.permute({ dims: [1, 3, 2], name: "cell_series" }),
     tfl.layers.dense({ units: (o.cellPower ? 2 : 1) * o.cellFilters, useBias: false, name: "cell_filters" }),
@@ -389,6 +420,29 @@ function cellFilterOutputs(input: tfl.SymbolicTensor, o: Required<VivitOptions>)
   let x = input;
   for (const layer of layers) x = layer.apply(x) as tfl.SymbolicTensor;
   return x;
+}
+
+/**
+ * `cellFilterTaps`: `[batch, nTimes, rows, cols]` -> `[batch, nGroups, 1, spatialFilters * cellFilters]`:
+ * every frame's cells mixed by the spatial filters (`spatial_filters`), each spatial filter's
+ * series through the same `cellFilters` FIR filters (`cell_filters`), each output's log mean
+ * power over every tubelet's `t` samples (`cell_log_power`), BatchNorm (`cell_filter_norm`).
+ */
+function bandPowerLayers(
+  input: tfl.SymbolicTensor,
+  o: Required<VivitOptions>,
+): { apply(x: tfl.SymbolicTensor): unknown }[] {
+  const [nTimes, rows, cols] = input.shape.slice(1) as number[];
+  const bands = o.spatialFilters * o.cellFilters;
+  return [
+    tfl.layers.reshape({ targetShape: [nTimes, rows * cols], name: "cell_frames" }),
+    tfl.layers.dense({ units: o.spatialFilters, useBias: false, name: "spatial_filters" }),
+    new TemporalFilterBank({ filters: o.cellFilters, kernelSize: o.cellFilterTaps, name: "cell_filters" }),
+    tfl.layers.reshape({ targetShape: [nTimes, bands], name: "filter_series" }),
+    new LogMeanPower({ pool: o.tubelet[0], name: "cell_log_power" }),
+    tfl.layers.batchNormalization({ axis: -1, name: "cell_filter_norm" }),
+    tfl.layers.reshape({ targetShape: [nTimes / o.tubelet[0], 1, bands], name: "spatial_bands" }),
+  ];
 }
 
 /** One pre-LayerNorm transformer block over the second-to-last axis of `x`. */

@@ -7,6 +7,7 @@
 export * from "./attention_pooling.ts";
 export * from "./layer_norm.ts";
 export * from "./log_energy.ts";
+export * from "./log_mean_power.ts";
 export * from "./multi_head_self_attention.ts";
 export * from "./positional_embedding.ts";
 export * from "./router_attention.ts";

@@ -81,11 +81,13 @@ Deno.test("model_recipes: train-intra --model tsa trains log-energy tokens of 25
   assertEquals([cross.epochs, cross.mixupAlpha, cross.holdoutChunks], [15, 0, 1]);
 });
 
-Deno.test("model_recipes: train-intra --model vivit trains the cross network 30 epochs on every Intra/train chunk without augmentation (chosen on cv-intra)", () => {
+Deno.test("model_recipes: train-intra --model vivit trains each cell's log band powers as linear tokens 30 epochs on every Intra/train chunk without augmentation (chosen on cv-intra, session 20)", () => {
   const intra = runConfig("intra", "/data", { model: "vivit" });
-  // The session-17 cross network, written out: vivit's cross entry may change on its own.
+  // The session-17 cross network with cell log powers (session 20), written out: the cross entry may change on its own.
   const network = {
     cellFilters: 4,
+    cellPower: true,
+    stem: "linear",
     tubelet: [50, 20, 20],
     spatialDepth: 0,
     embedDim: 32,
