@@ -17,6 +17,7 @@ import { FusedGru } from "./layers/fused_gru.ts";
 import { fuseBatchNormTraining } from "./layers/_fused_batch_norm.ts";
 import { plainInputDense } from "./layers/_input_dense.ts";
 import { LayerNorm } from "./layers/layer_norm.ts";
+import { LogEnergy } from "./layers/log_energy.ts";
 import { MultiHeadSelfAttention } from "./layers/multi_head_self_attention.ts";
 import { SpaceToDepth } from "./layers/space_to_depth.ts";
 import { TemporalFilterBank } from "./layers/temporal_filter_bank.ts";
@@ -31,6 +32,9 @@ import {
 } from "./_options.ts";
 import { orthogonalMatrix } from "./_orthogonal.ts";
 import type { ActivationName, SignalShape } from "./types.ts";
+
+/** Where {@linkcode cascade} can take log energies (`logEnergy`). */
+export const CASCADE_LOG_ENERGY = ["none", "frames", "bands"] as const;
 
 /** Recurrent layers {@linkcode cascade} can run over the frame features. */
 export const CASCADE_RECURRENT = ["gru", "lstm"] as const;
@@ -50,7 +54,7 @@ export interface CascadeOptions {
    * the grid; 0 = none): every grid cell's (pooled) series goes through the same
    * `temporalFilters` learned FIR filters of `temporalKernel` taps ('same' padding, no bias);
    * each frame then has `temporalFilters` band images, and the frame CNN's first stage maps
-   * `temporalFilters * frameDepth` band values per cell. Without `temporalNorm` the filter bank
+   * `temporalFilters * frameDepth` band values per cell. Without `temporalNorm` (or `logEnergy` "bands") the filter bank
    * is folded into that stage ({@linkcode FilterBankDense} on stacks with the filters' context,
    * `frameDepth + temporalKernel - 1` frames; the band images are never computed): the same
    * function, at a fraction of the time and memory.
@@ -66,6 +70,17 @@ export interface CascadeOptions {
    * @default false
    */
   temporalNorm?: boolean;
+  /**
+   * Log energies, `log(1 + x²)` ({@linkcode LogEnergy}), in place of signed filter outputs, so
+   * that a gain of a recording (vigilance, source amplitude, head position) becomes an offset:
+   * `"frames"` on the frame CNN's first-stage outputs (each a learned spatio-temporal filter over
+   * a `blockSize` x `blockSize` block and `frameDepth` frames), before their BatchNorm;
+   * `"bands"` on the temporal filter bank's band images (needs `temporalFilters`; the band images
+   * are computed, as with `temporalNorm`, and the log energy comes before `temporal_batch_norm`),
+   * so the frame CNN sees every cell's log band power. `"none"`: signed values throughout.
+   * @default "none"
+   */
+  logEnergy?: "none" | "frames" | "bands";
   /**
    * Taps of the temporal filters, in pooled frames: 32 at 62.5 Hz (`framePool` 2) span 0.51 s,
    * EEGNet's 64 taps at 128 Hz.
@@ -131,6 +146,7 @@ export const CASCADE_DEFAULTS: Readonly<Required<CascadeOptions>> = Object.freez
   framePool: 2,
   temporalFilters: 0,
   temporalNorm: false,
+  logEnergy: "none" as "none" | "frames" | "bands",
   temporalKernel: 32,
   frameDepth: 10,
   filters: [16, 32] as [number, number],
@@ -157,10 +173,12 @@ export const CASCADE_DEFAULTS: Readonly<Required<CascadeOptions>> = Object.freez
  *    `[batch * nSteps, gridRows, gridCols, frameDepth]` (without `temporalFilters`, the pooling,
  *    the stacks and stage 1's space-to-depth below are one gather, `frame_stacks`; with
  *    `temporalFilters`: stacks with `temporalKernel - 1` frames of context, stage 1 a {@linkcode FilterBankDense}; with
- *    `temporalNorm` too, {@linkcode TemporalFilterBank} and BatchNorm first, stacks of bands);
+ *    `temporalNorm` or `logEnergy` "bands" too, {@linkcode TemporalFilterBank}, then {@linkcode LogEnergy}
+ *    and / or BatchNorm first, stacks of bands);
  * 2. frame CNN, shared by all stacks (run over the whole batch at once, no per-step loop): two
  *    stages of {@linkcode SpaceToDepth} (`blockSize`) -> dense `filters[i]` without bias (together
- *    a convolution with kernel = stride = `blockSize`) -> BatchNorm -> activation; flatten; dense
+ *    a convolution with kernel = stride = `blockSize`) (stage 1 with `logEnergy` "frames": -> {@linkcode LogEnergy})
+ *    -> BatchNorm -> activation; flatten; dense
  *    `frameUnits` with the activation (with `featureNorm`: dense without bias -> BatchNorm ->
  *    activation); dropout;
  * 3. {@linkcode BatchToSequence} -> `[batch, nSteps, frameUnits]`; GRU ({@linkcode FusedGru} unless
@@ -254,13 +272,13 @@ export function cascade(signal: SignalShape, nOutputs: number, options?: Cascade
 
 /**
  * `[batch, nFrames, rows, cols]` -> the frame CNN's input, `[batch * nSteps, rows, cols, channels]`:
- * stacks of `frameDepth` frames; with `temporalFilters` and `temporalNorm`, stacks of the
+ * stacks of `frameDepth` frames; with `temporalFilters` and `temporalNorm` (or `logEnergy` "bands"), stacks of the
  * filter bank's band frames (`temporalFilters * frameDepth` channels); with `temporalFilters`
  * alone, stacks with the filters' context (`frameDepth + temporalKernel - 1` frames), which
  * the first stage's {@linkcode FilterBankDense} filters and maps in one.
  */
 function frameStacks(x: tfl.SymbolicTensor, o: Required<CascadeOptions>): tfl.SymbolicTensor {
-  if (o.temporalFilters > 0 && !o.temporalNorm) {
+  if (o.temporalFilters > 0 && !bandImages(o)) {
     const before = Math.floor((o.temporalKernel - 1) / 2);
     const after = o.temporalKernel - 1 - before;
     return new FramesToBatch({ depth: o.frameDepth, before, after, name: "frame_stacks" }).apply(
@@ -279,9 +297,10 @@ function frameStacks(x: tfl.SymbolicTensor, o: Required<CascadeOptions>): tfl.Sy
 }
 
 /**
- * The temporal filter bank on `[batch, nFrames, rows, cols]` (with `temporalNorm`): every cell's
- * series through the same `temporalFilters` FIR filters (`temporal_conv`, 'same', no bias) and
- * BatchNorm (`temporal_batch_norm`) -> `[batch, nFrames, rows, cols * temporalFilters]` (`band_frames`:
+ * The temporal filter bank on `[batch, nFrames, rows, cols]` (with `temporalNorm` or `logEnergy`
+ * "bands"): every cell's series through the same `temporalFilters` FIR filters (`temporal_conv`,
+ * 'same', no bias), with `logEnergy` "bands" their log energies (`temporal_log_energy`), with
+ * `temporalNorm` BatchNorm (`temporal_batch_norm`) -> `[batch, nFrames, rows, cols * temporalFilters]` (`band_frames`:
  * each cell's bands side by side, so that {@linkcode FramesToBatch} stacks them and the
  * `band_stacks` reshape gives `temporalFilters * frameDepth` channels per cell).
  */
@@ -290,6 +309,7 @@ function temporalFilterBank(x: tfl.SymbolicTensor, o: Required<CascadeOptions>):
   const layers: { apply(x: tfl.SymbolicTensor): unknown }[] = [
     tfl.layers.reshape({ targetShape: [nFrames, rows * cols], name: "cell_series" }),
     new TemporalFilterBank({ filters: o.temporalFilters, kernelSize: o.temporalKernel, name: "temporal_conv" }),
+    ...(o.logEnergy === "bands" ? [new LogEnergy({ name: "temporal_log_energy" })] : []),
     ...(o.temporalNorm ? [tfl.layers.batchNormalization({ axis: -1, name: "temporal_batch_norm" })] : []),
     tfl.layers.reshape({ targetShape: [nFrames, rows, cols * o.temporalFilters], name: "band_frames" }),
   ];
@@ -322,11 +342,24 @@ function checkCascadeOptions(o: Required<CascadeOptions>): void {
   checkInt("cascade", "numHeads", o.numHeads, 0);
   checkProb("cascade", "dropProb", o.dropProb);
   checkActivation("cascade", o.activation);
+  if (!(CASCADE_LOG_ENERGY as readonly string[]).includes(o.logEnergy)) {
+    throw new RangeError(
+      `Cannot build cascade: logEnergy must be one of ${CASCADE_LOG_ENERGY.join(", ")}, got "${o.logEnergy}"`,
+    );
+  }
+  if (o.logEnergy === "bands" && o.temporalFilters === 0) {
+    throw new RangeError('Cannot build cascade: logEnergy "bands" needs temporalFilters > 0');
+  }
   if (!(CASCADE_RECURRENT as readonly string[]).includes(o.recurrent)) {
     throw new RangeError(
       `Cannot build cascade: recurrent must be one of ${CASCADE_RECURRENT.join(", ")}, got "${o.recurrent}"`,
     );
   }
+}
+
+/** Whether the filter bank's band images are computed (`temporalNorm` or log energies of the bands). */
+function bandImages(o: Required<CascadeOptions>): boolean {
+  return o.temporalNorm || o.logEnergy === "bands";
 }
 
 /** The frame CNN: `[n, rows, cols, frameDepth]` -> `[n, frameUnits]`. */
@@ -336,7 +369,7 @@ function frameCnn(x: tfl.SymbolicTensor, o: Required<CascadeOptions>): tfl.Symbo
     if (i > 0 || o.temporalFilters > 0) { // without the filter bank, stage 1's blocks come from frame_stacks
       x = new SpaceToDepth({ blockSize: o.blockSize, name: `${stage}_blocks` }).apply(x) as tfl.SymbolicTensor;
     }
-    const conv = i === 0 && o.temporalFilters > 0 && !o.temporalNorm
+    const conv = i === 0 && o.temporalFilters > 0 && !bandImages(o)
       ? new FilterBankDense({
         units: filters,
         filters: o.temporalFilters,
@@ -349,6 +382,9 @@ function frameCnn(x: tfl.SymbolicTensor, o: Required<CascadeOptions>): tfl.Symbo
     // without the filter bank, stage 1 is the first weighted layer: no gradient for its input
     if (i === 0 && o.temporalFilters === 0) plainInputDense(conv);
     x = conv.apply(x) as tfl.SymbolicTensor;
+    if (i === 0 && o.logEnergy === "frames") {
+      x = new LogEnergy({ name: `${stage}_log_energy` }).apply(x) as tfl.SymbolicTensor;
+    }
     x = fuseBatchNormTraining(tfl.layers.batchNormalization({ axis: -1, name: `${stage}_batch_norm` }))
       .apply(x) as tfl.SymbolicTensor;
     x = tfl.layers.activation({ activation: o.activation, name: `${stage}_activation` })

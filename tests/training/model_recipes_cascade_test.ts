@@ -10,7 +10,14 @@ Deno.test("model_recipes: train-cross --model cascade trains 30 epochs at lr 3e-
   assertEquals(runConfig("cross", "/data", { model: "cascade", epochs: 8 }).epochs, 8);
 });
 
-Deno.test("model_recipes: train-cross --model cascade adds the temporal filter bank (4 filters, chosen on loso); train-intra does not", () => {
+Deno.test("model_recipes: train-cross --model cascade adds the temporal filter bank (4 filters, chosen on loso); train-intra its log band powers with mixup, weight decay and smoothing (chosen on cv-intra)", () => {
   assertEquals(runConfig("cross", "/data", { model: "cascade" }).modelOptions, { temporalFilters: 4 });
-  assertEquals(runConfig("intra", "/data", { model: "cascade" }).modelOptions ?? {}, {});
+  // Since session 20: log(1 + x²) of the 4 band images before the frame CNN.
+  assertEquals(runConfig("intra", "/data", { model: "cascade" }).modelOptions, {
+    temporalFilters: 4,
+    logEnergy: "bands",
+  });
+  const intra = runConfig("intra", "/data", { model: "cascade" });
+  assertEquals([intra.mixupAlpha, intra.weightDecay, intra.labelSmoothing], [0.2, 0.01, 0.1]);
+  assertEquals(runConfig("cross", "/data", { model: "cascade" }).mixupAlpha ?? 0, 0);
 });
