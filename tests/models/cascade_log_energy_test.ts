@@ -3,18 +3,11 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { cascade, CASCADE_DEFAULTS } from "../../models/cascade.ts";
+import { SMALL_CASCADE } from "./_cascade_small.ts";
 
 await tf.setBackend("cpu");
 
-const SMALL = {
-  framePool: 1,
-  featureNorm: false,
-  frameDepth: 5,
-  filters: [4, 8] as [number, number],
-  frameUnits: 8,
-  units: 8,
-  keyDim: 4,
-};
+const SMALL = SMALL_CASCADE;
 const SIGNAL = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
 
 /** The largest absolute difference between `log(1 + x²)` of layer `from`'s output and layer `to`'s output. */

@@ -3,6 +3,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
 import { assert, assertEquals, assertNotEquals, assertThrows } from "@std/assert";
 import { cascade, CASCADE_DEFAULTS } from "../../models/cascade.ts";
+import { SMALL_CASCADE } from "./_cascade_small.ts";
 import { hasBatchNorm } from "../../training/adapt_batch_norm.ts";
 import { FramesToBatch } from "../../models/layers/frames_to_batch.ts";
 import { SpaceToDepth } from "../../models/layers/space_to_depth.ts";
@@ -10,15 +11,7 @@ import { TemporalFilterBank } from "../../models/layers/temporal_filter_bank.ts"
 
 await tf.setBackend("cpu");
 
-const SMALL = {
-  framePool: 1,
-  featureNorm: false,
-  frameDepth: 5,
-  filters: [4, 8] as [number, number],
-  frameUnits: 8,
-  units: 8,
-  keyDim: 4,
-};
+const SMALL = SMALL_CASCADE;
 
 Deno.test("cascade() follows the documented layout on a 20 x 20 grid at its defaults", () => {
   const model = cascade({ nChans: 248, nTimes: 250, gridRows: 20, gridCols: 20 }, 4);
