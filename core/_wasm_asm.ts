@@ -81,6 +81,49 @@ export function f32x4Const(value: number): number[] {
   return simd(0x0c, ...[0, 1, 2, 3].flatMap(() => [...bytes]));
 }
 
+/** `i8x16.shuffle` of two v128 values by four 32-bit lanes (0-3 the first operand, 4-7 the second). */
+export function shuffle32(lanes: readonly number[]): number[] {
+  return simd(0x0d, ...lanes.flatMap((lane) => [4 * lane, 4 * lane + 1, 4 * lane + 2, 4 * lane + 3]));
+}
+
+/**
+ * A 4 x 4 float32 block transposed through registers: four `v128` rows loaded from `src` plus
+ * `srcSteps` (0 or a local holding a byte step: `[null, s1, s2, s3]`) into the locals `rows`,
+ * interleaved by eight `i8x16.shuffle`s through the locals `pairs`, and stored as four columns at
+ * `dst` plus `dstSteps`. `src` and `dst` are locals holding byte addresses.
+ */
+export function transposeBlock4(
+  src: number,
+  srcSteps: readonly (number | null)[],
+  dst: number,
+  dstSteps: readonly (number | null)[],
+  rows: readonly number[],
+  pairs: readonly number[],
+): number[] {
+  const at = (base: number, step: number | null) => [...get(base), ...(step === null ? [] : [...get(step), ...ADD])];
+  const [a, b, c, d] = rows;
+  const [p0, p1, p2, p3] = pairs;
+  const pair = (x: number, y: number, lanes: number[], into: number) => [
+    ...[...get(x), ...get(y), ...shuffle32(lanes), ...set(into)],
+  ];
+  const columns: [number, number, number[]][] = [[p0, p2, [0, 1, 4, 5]], [p0, p2, [2, 3, 6, 7]], [
+    p1,
+    p3,
+    [0, 1, 4, 5],
+  ], [p1, p3, [2, 3, 6, 7]]];
+  return [
+    ...rows.flatMap((row, i) => [...at(src, srcSteps[i]), ...v128Load(0), ...set(row)]),
+    ...pair(a, b, [0, 4, 1, 5], p0),
+    ...pair(a, b, [2, 6, 3, 7], p1),
+    ...pair(c, d, [0, 4, 1, 5], p2),
+    ...pair(c, d, [2, 6, 3, 7], p3),
+    ...columns.flatMap(([x, y, lanes], i) => [
+      ...at(dst, dstSteps[i]),
+      ...[...get(x), ...get(y), ...shuffle32(lanes), ...v128Store(0)],
+    ]),
+  ];
+}
+
 /** `local = local + step` */
 export const bump = (local: number, step: number[]): number[] => [...get(local), ...step, ...ADD, ...set(local)];
 

@@ -26,18 +26,13 @@ import {
   moduleBytes,
   MUL,
   set,
-  simd,
+  transposeBlock4,
   uleb,
   V128,
   v128Load,
   v128Store,
   vec,
 } from "../../core/_wasm_asm.ts";
-
-/** `i8x16.shuffle` of two v128 values by four 32-bit lanes (0-3 the first operand, 4-7 the second). */
-function shuffle32(lanes: [number, number, number, number]): number[] {
-  return simd(0x0d, ...lanes.flatMap((lane) => [4 * lane, 4 * lane + 1, 4 * lane + 2, 4 * lane + 3]));
-}
 
 /**
  * `transpose4(src, dst, rows, cols, rows4, cols4)`: for the row-major `[rows, cols]` matrix at byte
@@ -49,40 +44,7 @@ function transpose4Code(): number[] {
   const [R, C, PS, PD, RS, RS2, RS3, CS, CS2, CS3] = [6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
   const [A, B, X, D, T0, T1, T2, T3] = [16, 17, 18, 19, 20, 21, 22, 23];
   const times = (local: number, n: number, into: number) => [...get(local), ...i32(n), ...MUL, ...set(into)];
-  const load = (offsetLocal: number | null, into: number) => [
-    ...get(PS),
-    ...(offsetLocal === null ? [] : [...get(offsetLocal), ...ADD]),
-    ...v128Load(0),
-    ...set(into),
-  ];
-  const pair = (a: number, b: number, lanes: [number, number, number, number], into: number) => [
-    ...get(a),
-    ...get(b),
-    ...shuffle32(lanes),
-    ...set(into),
-  ];
-  const store = (offsetLocal: number | null, a: number, b: number, lanes: [number, number, number, number]) => [
-    ...get(PD),
-    ...(offsetLocal === null ? [] : [...get(offsetLocal), ...ADD]),
-    ...get(a),
-    ...get(b),
-    ...shuffle32(lanes),
-    ...v128Store(0),
-  ];
-  const block = [
-    ...load(null, A),
-    ...load(RS, B),
-    ...load(RS2, X),
-    ...load(RS3, D),
-    ...pair(A, B, [0, 4, 1, 5], T0),
-    ...pair(A, B, [2, 6, 3, 7], T1),
-    ...pair(X, D, [0, 4, 1, 5], T2),
-    ...pair(X, D, [2, 6, 3, 7], T3),
-    ...store(null, T0, T2, [0, 1, 4, 5]),
-    ...store(CS, T0, T2, [2, 3, 6, 7]),
-    ...store(CS2, T1, T3, [0, 1, 4, 5]),
-    ...store(CS3, T1, T3, [2, 3, 6, 7]),
-  ];
+  const block = transposeBlock4(PS, [null, RS, RS2, RS3], PD, [null, CS, CS2, CS3], [A, B, X, D], [T0, T1, T2, T3]);
   // outer: 4 input columns (4 output rows, written in order); inner: 4 input rows at a time
   const rowBlocks = countedLoop(R, get(R4), 4, [
     ...block,

@@ -29,6 +29,7 @@ import {
   moduleBytes,
   MUL,
   set,
+  shuffle32,
   simd,
   uleb,
   V128,
@@ -115,10 +116,6 @@ function pairMeanCode(): number[] {
   ]);
   return [...vec([[...uleb(4), I32]]), ...[...get(SRC), ...set(PS), ...get(DST), ...set(PD)], ...rows, ...END];
 }
-
-/** `i8x16.shuffle` of two v128 values by four 32-bit lanes (0-3 the first operand, 4-7 the second). */
-const shuffle32 = (lanes: number[]) =>
-  simd(0x0d, ...lanes.flatMap((lane) => [4 * lane, 4 * lane + 1, 4 * lane + 2, 4 * lane + 3]));
 
 /** `pmin(+inf, pmax(-inf, (s + 0) * 0.5))` of the pair sums that `sums` leaves on the stack. */
 const meanOf = (sums: number[]) => [

@@ -35,13 +35,11 @@ import {
   MUL,
   SELECT,
   set,
-  simd,
   SUB,
   tee,
+  transposeBlock4,
   uleb,
   V128,
-  v128Load,
-  v128Store,
   vec,
 } from "../../core/_wasm_asm.ts";
 import { heapByteOffset, heapMemory, type WasmHeapInternals } from "./_heap_kernel.ts";
@@ -95,11 +93,6 @@ function scatterCode(): number[] {
   return [...vec([[...uleb(6), I32]]), ...body, ...END];
 }
 
-/** `i8x16.shuffle` of two v128 values by four 32-bit lanes (0-3 the first operand, 4-7 the second). */
-function shuffle32(lanes: [number, number, number, number]): number[] {
-  return simd(0x0d, ...lanes.flatMap((lane) => [4 * lane, 4 * lane + 1, 4 * lane + 2, 4 * lane + 3]));
-}
-
 /**
  * `gather4(frames, rows, nC, w, t, frameBytes, blockBytes)`: what `scatterCode` copies back, by 4 x 4
  * blocks: for each cell `iC` its `t x w` values (`t` frames `frameBytes` apart, `w` columns) are
@@ -111,33 +104,11 @@ function gather4Code(): number[] {
   const [FRAMES, ROWS, NC, W, T, FRAME, CELL] = [0, 1, 2, 3, 4, 5, 6];
   const [IC, WW, TT, PS, PD, CS, CD, W4, T4, TB, F2, F3, TB2, TB3, START] = Array.from({ length: 15 }, (_, i) => 7 + i);
   const [A, B, X, D, P0, P1, P2, P3] = Array.from({ length: 8 }, (_, i) => 23 + i);
-  const load = (offset: number | null, into: number) => [
-    ...get(PS),
-    ...(offset === null ? [] : [...get(offset), ...ADD]),
-    ...v128Load(0),
-    ...set(into),
-  ];
-  const pair = (a: number, b: number, lanes: [number, number, number, number], into: number) => [
-    ...[...get(a), ...get(b), ...shuffle32(lanes), ...set(into)],
-  ];
-  const store = (offset: number | null, a: number, b: number, lanes: [number, number, number, number]) => [
-    ...get(PD),
-    ...(offset === null ? [] : [...get(offset), ...ADD]),
-    ...[...get(a), ...get(b), ...shuffle32(lanes), ...v128Store(0)],
-  ];
   const block = [
     // PS = CS + TT frameBytes + WW 4; PD = CD + (WW t + TT) 4
     ...[...get(CS), ...get(TT), ...get(FRAME), ...MUL, ...ADD, ...get(WW), ...i32(4), ...MUL, ...ADD, ...set(PS)],
     ...[...get(CD), ...get(WW), ...get(T), ...MUL, ...get(TT), ...ADD, ...i32(4), ...MUL, ...ADD, ...set(PD)],
-    ...[...load(null, A), ...load(FRAME, B), ...load(F2, X), ...load(F3, D)],
-    ...pair(A, B, [0, 4, 1, 5], P0),
-    ...pair(A, B, [2, 6, 3, 7], P1),
-    ...pair(X, D, [0, 4, 1, 5], P2),
-    ...pair(X, D, [2, 6, 3, 7], P3),
-    ...store(null, P0, P2, [0, 1, 4, 5]),
-    ...store(TB, P0, P2, [2, 3, 6, 7]),
-    ...store(TB2, P1, P3, [0, 1, 4, 5]),
-    ...store(TB3, P1, P3, [2, 3, 6, 7]),
+    ...transposeBlock4(PS, [null, FRAME, F2, F3], PD, [null, TB, TB2, TB3], [A, B, X, D], [P0, P1, P2, P3]),
   ];
   const blocks = countedLoop(WW, get(W4), 4, countedLoop(TT, get(T4), 4, block));
   // one value: rows + ... (WW t + TT) 4 <- CS + TT frameBytes + WW 4
