@@ -20,7 +20,14 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { WasmKernel } from "../../core/_wasm_gemm.ts";
 import { type HelperThread, helperThread, splitRows, TASKS } from "../../core/_helper_thread.ts";
-import { heapKernel, heapMemory, heapOffset, type WasmHeapBackend } from "./_heap_kernel.ts";
+import {
+  heapByteOffset,
+  heapKernel,
+  heapMemory,
+  heapOffset,
+  type WasmHeapBackend,
+  type WasmHeapInternals,
+} from "./_heap_kernel.ts";
 import { deferOutput } from "./_deferred.ts";
 import { gemmKernels } from "./_gemm_wasm.ts";
 import { gemmPasses } from "../../core/_gemm_passes.ts";
@@ -138,8 +145,8 @@ function foldedProduct(
   transposeA: boolean,
   bias?: tf.TensorInfo,
 ): void {
-  const internals = backend as unknown as { dataIdMap: { get(id: object): { memoryOffset: number } } };
-  const offset = (x: tf.TensorInfo) => internals.dataIdMap.get(x.dataId).memoryOffset;
+  // byte offsets from the backend's records: reading a view would compute a pending tensor
+  const offset = (x: tf.TensorInfo) => heapByteOffset(backend as unknown as WasmHeapInternals, x);
   const { batch, rows, cols } = lazy;
   const n = out.shape[out.shape.length - 1];
   const kernels = gemmKernels(heapMemory(backend)!);
