@@ -75,13 +75,16 @@ export function checkProb(model: string, name: string, value: number): number {
   return value;
 }
 
+/** Throws a RangeError naming `model`, `name` and the choices unless `value` is one of `choices`. */
+export function checkOneOf(model: string, name: string, value: string, choices: readonly string[]): void {
+  if (!choices.includes(value)) {
+    throw new RangeError(`Cannot build ${model}: ${name} must be one of ${choices.join(", ")}, got "${value}"`);
+  }
+}
+
 /** Throws a RangeError unless `value` is a known activation name. */
 export function checkActivation(model: string, value: string): void {
-  if (!(ACTIVATION_NAMES as readonly string[]).includes(value)) {
-    throw new RangeError(
-      `Cannot build ${model}: activation must be one of ${ACTIVATION_NAMES.join(", ")}, got "${value}"`,
-    );
-  }
+  checkOneOf(model, "activation", value, ACTIVATION_NAMES);
 }
 
 /** Validates the number of classes (>= 2). */

@@ -25,6 +25,7 @@ import {
   checkActivation,
   checkBackend,
   checkInt,
+  checkOneOf,
   checkOutputs,
   checkProb,
   gridSignal,
@@ -342,19 +343,11 @@ function checkCascadeOptions(o: Required<CascadeOptions>): void {
   checkInt("cascade", "numHeads", o.numHeads, 0);
   checkProb("cascade", "dropProb", o.dropProb);
   checkActivation("cascade", o.activation);
-  if (!(CASCADE_LOG_ENERGY as readonly string[]).includes(o.logEnergy)) {
-    throw new RangeError(
-      `Cannot build cascade: logEnergy must be one of ${CASCADE_LOG_ENERGY.join(", ")}, got "${o.logEnergy}"`,
-    );
-  }
+  checkOneOf("cascade", "logEnergy", o.logEnergy, CASCADE_LOG_ENERGY);
   if (o.logEnergy === "bands" && o.temporalFilters === 0) {
     throw new RangeError('Cannot build cascade: logEnergy "bands" needs temporalFilters > 0');
   }
-  if (!(CASCADE_RECURRENT as readonly string[]).includes(o.recurrent)) {
-    throw new RangeError(
-      `Cannot build cascade: recurrent must be one of ${CASCADE_RECURRENT.join(", ")}, got "${o.recurrent}"`,
-    );
-  }
+  checkOneOf("cascade", "recurrent", o.recurrent, CASCADE_RECURRENT);
 }
 
 /** Whether the filter bank's band images are computed (`temporalNorm` or log energies of the bands). */
