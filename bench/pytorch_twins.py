@@ -63,8 +63,9 @@ import torch.nn.functional as F
 MEGFLOW_PARAMS = {
     "cnn": 5604,
     "gru": 45188,
-    "vivit": 463876,
+    "vivit": 27508,
     "vivit_cross": 27508,
+    "vivit_wide": 463876,
     "spectral": 44804,
     "cascade": 92068,
     "tsa": 51940,
@@ -241,7 +242,8 @@ class GruAttention(nn.Module):
 
 
 class Vivit(nn.Module):
-    """models/vivit.ts: energy tubelet stem, spatial then temporal transformer.
+    """models/vivit.ts: energy tubelet stem, spatial then temporal transformer (VIVIT_DEFAULTS: the cross recipe's
+    network, 8 cell filters, 8 spatial filters, whole-grid 50-sample tubelets, no spatial blocks, 32-wide tokens).
 
     With `cell_filters` (the cross recipe's `cellFilters`): each cell's `t` samples of a time group
     first go through `cell_filters` filters (no bias) and a BatchNorm, and the tubelets
@@ -251,8 +253,8 @@ class Vivit(nn.Module):
     one tubelet of the `cell_filters * S` values (filter-major).
     """
 
-    def __init__(self, tubelet=(25, 10, 10), grid=(250, 20, 20), dim=64, heads=4, key_dim=16, depth=2, drop=0.1,
-                 spatial_depth=None, cell_filters=0, spatial_filters=0):
+    def __init__(self, tubelet=(50, 20, 20), grid=(250, 20, 20), dim=32, heads=2, key_dim=16, depth=2, drop=0.1,
+                 spatial_depth=0, cell_filters=8, spatial_filters=8):
         super().__init__()
         t, h, w = tubelet
         self.cell_filters, self.n_spatial_filters = cell_filters, spatial_filters
@@ -306,6 +308,11 @@ class Vivit(nn.Module):
 def vivit_cross():
     """The network train-cross trains for vivit (training/model_recipes.ts `vivit.cross.modelOptions`)."""
     return Vivit(tubelet=(50, 20, 20), dim=32, heads=2, spatial_depth=0, cell_filters=8, spatial_filters=8)
+
+
+def vivit_wide():
+    """vivit's registry default before session 21 (bench/train.ts `vivit_wide`), a network no recipe trains."""
+    return Vivit(tubelet=(25, 10, 10), dim=64, heads=4, spatial_depth=2, cell_filters=0, spatial_filters=0)
 
 
 class Spectral(nn.Module):
@@ -423,6 +430,7 @@ TWINS = {
     "gru": ("channels", GruAttention),
     "vivit": ("grid", Vivit),
     "vivit_cross": ("grid", vivit_cross),
+    "vivit_wide": ("grid", vivit_wide),
     "spectral": ("bands", Spectral),
     "cascade": ("grid", Cascade),
     "tsa": ("channels", Tsa),
@@ -654,6 +662,7 @@ LOADERS = {
     "gru": load_gru,
     "vivit": load_vivit,
     "vivit_cross": load_vivit,
+    "vivit_wide": load_vivit,
     "spectral": load_spectral,
     "cascade": load_cascade,
     "tsa": load_tsa,

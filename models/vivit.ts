@@ -29,10 +29,12 @@ import type { ActivationName, SignalShape } from "./types.ts";
 export interface VivitOptions {
   /**
    * Tubelet (patch) size `[time, rows, cols]` in samples and grid cells; must divide
-   * `[nTimes, gridRows, gridCols]`. 25 samples are 0.2 s at 125 Hz and divide windows of
-   * 1, 2, 3 or 4 s. 10 x 10 cells cut the default 20 x 20 grid into 4 patches (a 16 x 16 grid
-   * needs e.g. `[25, 4, 4]` or `[25, 8, 8]`). See {@linkcode VIVIT_DEFAULTS} for why not 4 x 4.
-   * @default [25, 10, 10]
+   * `[nTimes, gridRows, gridCols]`. A `rows` or `cols` of 0 means the whole grid extent
+   * (`gridRows` or `gridCols`): `[50, 0, 0]` is one whole-grid tubelet per 50 samples on any
+   * grid. 50 samples are 0.4 s at 125 Hz and divide windows of 2 or 4 s; 25 samples divide
+   * windows of 1, 2, 3 or 4 s. Without `spatialFilters`, e.g. `[25, 10, 10]` cuts a 20 x 20
+   * grid into 4 patches per time group (a 16 x 16 grid needs e.g. `[25, 4, 4]` or `[25, 8, 8]`).
+   * @default [50, 0, 0]
    */
   tubelet?: [number, number, number];
   /**
@@ -43,7 +45,7 @@ export interface VivitOptions {
    * projection then mixes the `h * w * cellFilters` filter outputs of its cells. A factorised
    * tubelet kernel: `t * cellFilters + h * w * cellFilters * width` weights instead of
    * `t * h * w * width`.
-   * @default 0
+   * @default 8
    */
   cellFilters?: number;
   /**
@@ -75,8 +77,9 @@ export interface VivitOptions {
    * (EEGNet's separable order: temporal filters, spatial filters over every sensor, then the
    * mixing): `cells * spatialFilters + cellFilters * spatialFilters * width` weights instead of
    * `cells * cellFilters * width` (for 400 cells, 8 filters, 8 spatial filters and width 64:
-   * 7 296 instead of 204 800), fewer ways to fit one recording's cells.
-   * @default 0
+   * 7 296 instead of 204 800), fewer ways to fit one recording's cells. A tubelet smaller than the
+   * grid needs `spatialFilters: 0`.
+   * @default 8
    */
   spatialFilters?: number;
   /**
@@ -111,13 +114,17 @@ export interface VivitOptions {
    * @default 0
    */
   cellFilterTaps?: number;
-  /** Token size. @default 64 */
+  /** Token size. @default 32 */
   embedDim?: number;
-  /** Attention heads per block. @default 4 */
+  /** Attention heads per block. @default 2 */
   numHeads?: number;
   /** Size of each head's queries, keys and values. @default 16 */
   keyDim?: number;
-  /** Transformer blocks over the patches of each time group. @default 2 */
+  /**
+   * Transformer blocks over the patches of each time group (with whole-grid tubelets there is
+   * one patch per group: nothing to attend among).
+   * @default 0
+   */
   spatialDepth?: number;
   /** Transformer blocks over the time groups. @default 2 */
   temporalDepth?: number;
@@ -157,10 +164,26 @@ export interface VivitOptions {
 }
 
 /**
- * The default {@linkcode VivitOptions}, sized for 2 s at 125 Hz on the default 20 x 20 grid.
- *
- * Why these, against the earlier `[25, 4, 4]` linear-tubelet model that did not learn at the
- * study's budget (train loss at or above ln 4):
+ * The default {@linkcode VivitOptions}: the network `deno task train-cross --model vivit` trains
+ * (training/model_recipes.ts, `vivit.cross.modelOptions`, chosen on leave-one-subject-out and
+ * holdout validation over several seeds in sessions 15-18, docs/models.md), for 2 s at 125 Hz
+ * on any grid (27 508 weights on the 20 x 20 grid). Since session 21 (issue 11: each model
+ * with defaults that learn); before, the defaults were a wider network that no recipe trained
+ * (`[25, 10, 10]` linear-filter tubelets, no cell or spatial filters, 2 spatial blocks, 64-wide
+ * tokens, 4 heads: 463 876 weights, `vivit_wide` in bench/train.ts): about 4x slower per
+ * window (553 against 2331 windows/s in session 20's idle bench), below the cross network on
+ * leave-one-subject-out validation (session 15: 0.293 / 0.387 against 0.395 / 0.391) and on
+ * cv-intra (session 18: 13 against 10 recordings wrong). Each choice:
+ * - `cellFilters` 8: each cell's 50 tubelet samples through 8 shared learned temporal filters
+ *   and BatchNorm (AdaBN re-estimates each filter's scale per unseen subject): EEGNet's temporal
+ *   filters evaluated once per tubelet. 4 filters with 30 epochs underfitted two training
+ *   subjects on some seeds (session 18).
+ * - `spatialFilters` 8 with whole-grid tubelets `[50, 0, 0]` (0: the grid's extent): every
+ *   filter's outputs over all cells mixed by 8 shared spatial filters (EEGNet's separable
+ *   order), one token per 0.4 s; a low-rank tubelet projection with ~8 % of the weights of a
+ *   full one, fewer ways to fit one recording's cells (session 17).
+ * - `spatialDepth` 0: one token per time group leaves nothing to attend among.
+ * - `embedDim` 32 with 2 heads: 64-wide tokens underfitted (session 18).
  * - `zeroHead`: a Glorot classifier reads LayerNorm-ed, unit-variance features, so its logits
  *   start with a standard deviation of ~1.4 and the first epoch's training loss was 1.53-1.58
  *   (above ln 4 = 1.386) in every variant tried; with a zero kernel it starts at 1.387-1.390.
@@ -168,28 +191,24 @@ export interface VivitOptions {
  *   the signal, so a linear token's mean carries no class information until the blocks learn
  *   to square it; squared filter outputs carry it from the first step.
  * - `stemNorm: "batch"`: gives the model a label-free per-subject adaptation (AdaBN).
- * - `tubelet` 10 x 10 cells (4 patches per time group instead of 25): 1280 instead of 8000
- *   tokens per batch of 32. A training step's wasm heap fell from 708 MB to 206 MB and the
- *   step ran ~3.5x faster (same loaded machine); each token's projection is a spatial filter
- *   over a quarter of the helmet (100 cells), like EEGNet's spatial filters.
  *
- * train-cross's recipe (training/model_recipes.ts) overrides some of them, chosen on
- * leave-one-subject-out and holdout validation (docs/models.md): `cellFilters` 8, `spatialFilters` 8 and whole-grid
- * 50-sample tubelets `[50, 20, 20]` (one token per time group, so `spatialDepth` 0), `embedDim` 32, 2 heads.
+ * The recipes add training settings (lr 3e-3, 45 epochs, stronger augmentation across
+ * subjects; within one subject `cellFilters` 4 with `cellPower` and linear tokens) and write
+ * their `modelOptions` out in full, so that their networks do not depend on these defaults.
  */
 export const VIVIT_DEFAULTS: Readonly<Required<VivitOptions>> = Object.freeze({
-  tubelet: [25, 10, 10] as [number, number, number],
-  cellFilters: 0,
+  tubelet: [50, 0, 0] as [number, number, number],
+  cellFilters: 8,
   cellPower: false,
   cellNorm: false,
-  spatialFilters: 0,
+  spatialFilters: 8,
   spatialNorm: false,
   energyNorm: false,
   cellFilterTaps: 0,
-  embedDim: 64,
-  numHeads: 4,
+  embedDim: 32,
+  numHeads: 2,
   keyDim: 16,
-  spatialDepth: 2,
+  spatialDepth: 0,
   temporalDepth: 2,
   mlpRatio: 2,
   dropProb: 0.1,
@@ -232,8 +251,8 @@ export const VIVIT_DEFAULTS: Readonly<Required<VivitOptions>> = Object.freeze({
  * @throws {TypeError} for an unknown option, an option of the wrong type, or a signal
  * without `gridRows`/`gridCols`.
  * @throws {RangeError} for a non-positive size, a dropout outside [0, 1), an unknown
- * activation, `stem` or `stemNorm`, fewer than 2 outputs, or a tubelet that does not divide
- * the input.
+ * activation, `stem` or `stemNorm`, fewer than 2 outputs, a tubelet that does not divide
+ * the input, or `spatialFilters` with a tubelet smaller than the grid.
  *
  * @example
  * ```ts
@@ -243,13 +262,19 @@ export const VIVIT_DEFAULTS: Readonly<Required<VivitOptions>> = Object.freeze({
  * import { assertEquals } from "@std/assert";
  *
  * await tf.setBackend("cpu");
- * const model = vivit({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 4, {
+ * // the defaults: whole-grid tubelets of 50 samples, here 2 tokens of an 8 x 8 grid
+ * const model = vivit({ nChans: 64, nTimes: 100, gridRows: 8, gridCols: 8 }, 4);
+ * assertEquals(model.getLayer("tubelet_norm").outputShape, [null, 2, 1, 32]);
+ * // 4 patches of 4 x 4 cells per time group: no cell or spatial filters, attention among the patches
+ * const patches = vivit({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 4, {
  *   tubelet: [5, 4, 4],
+ *   cellFilters: 0,
+ *   spatialFilters: 0,
+ *   spatialDepth: 1,
  *   embedDim: 16,
- *   numHeads: 2,
  *   keyDim: 8,
  * });
- * const probabilities = model.predict(tf.randomNormal([2, 20, 8, 8])) as tf.Tensor;
+ * const probabilities = patches.predict(tf.randomNormal([2, 20, 8, 8])) as tf.Tensor;
  * assertEquals(probabilities.shape, [2, 4]);
  * ```
  */
@@ -258,7 +283,13 @@ export function vivit(signal: SignalShape, nOutputs: number, options?: VivitOpti
   checkOutputs("vivit", nOutputs);
   const o = resolveOptions<VivitOptions>("vivit", VIVIT_DEFAULTS, options);
   checkBackend("vivit");
-  o.tubelet.forEach((size, i) => checkInt("vivit", `tubelet[${i}]`, size, 1));
+  // a tubelet row or column size of 0 is the grid's whole extent (the defaults' whole-grid tubelets)
+  o.tubelet.forEach((size, i) => checkInt("vivit", `tubelet[${i}]`, size, i === 0 ? 1 : 0));
+  o.tubelet = o.tubelet.map((size, i) => size === 0 ? [nTimes, gridRows, gridCols][i] : size) as [
+    number,
+    number,
+    number,
+  ];
   for (const key of ["embedDim", "numHeads", "keyDim", "mlpRatio"] as const) checkInt("vivit", key, o[key], 1);
   checkInt("vivit", "cellFilters", o.cellFilters, 0);
   checkInt("vivit", "spatialFilters", o.spatialFilters, 0);
@@ -334,7 +365,9 @@ function checkCellFilterOptions(o: Required<VivitOptions>, gridRows: number, gri
   if (o.spatialFilters > 0 && (o.cellFilters === 0 || h !== gridRows || w !== gridCols)) {
     throw new RangeError(
       `Cannot build vivit: spatialFilters needs cellFilters > 0 and a whole-grid tubelet [t, ${gridRows}, ${gridCols}], ` +
-        `got cellFilters ${o.cellFilters} and tubelet [${o.tubelet.join(", ")}]`,
+        `got cellFilters ${o.cellFilters} and tubelet [${
+          o.tubelet.join(", ")
+        }] (a smaller tubelet needs spatialFilters: 0)`,
     );
   }
   if (o.cellFilterTaps > 0 && (o.spatialFilters === 0 || o.cellPower)) {

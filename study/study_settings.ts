@@ -90,7 +90,19 @@ export const STUDY_MODEL_OPTIONS: Readonly<Record<string, Record<string, unknown
   // EEGNet-8,2 itself: computed spatial filter first, it trains faster than the small GRU.
   cnn: {},
   gru: { units: 32, projectionUnits: 32, attentionUnits: 32, poolSize: 4 },
-  vivit: { embedDim: 32, numHeads: 2, keyDim: 16, spatialDepth: 1, temporalDepth: 1 },
+  // A small version of vivit's registry defaults before session 21 (10 x 10-cell tubelets of 25 samples, no cell
+  // or spatial filters), written out so that the study's network stayed the same when the defaults became the
+  // cross recipe's network.
+  vivit: {
+    tubelet: [25, 10, 10],
+    cellFilters: 0,
+    spatialFilters: 0,
+    embedDim: 32,
+    numHeads: 2,
+    keyDim: 16,
+    spatialDepth: 1,
+    temporalDepth: 1,
+  },
   // Raw or spectral? The same protocol on log band powers (the baseline trains without augmentation,
   // which the spectral model needs: a dropped sensor's log power is -30).
   spectral: {},

@@ -195,7 +195,8 @@ Deno.test("benchTrainAgainstPytorch() compares vivit_cross (vivit's cross recipe
       models: ["vivit_cross"],
       python: await fakePython(dir, twinsScript(dir, report)),
     });
-    // 27508 weights: the recipe's network (8 cell filters, 8 spatial filters, whole-grid tubelets), not the default's 463876.
+    // 27508 weights: the recipe's network (8 cell filters, 8 spatial filters, whole-grid tubelets; since session 21
+    // also vivit's registry default), not vivit_wide's 463876.
     assertStringIncludes(
       await Deno.readTextFile(join(dir, "args.txt")),
       "--models vivit_cross --expect vivit_cross=27508",

@@ -19,7 +19,16 @@ const CASES: Record<string, { signal: SignalShape; options: Record<string, unkno
   gru: { signal: { nChans: 248, nTimes: 32 }, options: { units: 16, projectionUnits: 16, attentionUnits: 8 } },
   vivit: {
     signal: { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 },
-    options: { tubelet: [5, 4, 4], embedDim: 16, numHeads: 2, keyDim: 8, spatialDepth: 1, temporalDepth: 1 },
+    options: {
+      tubelet: [5, 4, 4],
+      cellFilters: 0,
+      spatialFilters: 0,
+      embedDim: 16,
+      numHeads: 2,
+      keyDim: 8,
+      spatialDepth: 1,
+      temporalDepth: 1,
+    },
   },
   spectral: { signal: { nChans: 248, nTimes: 5 }, options: { hiddenUnits: 16 } },
   cascade: {

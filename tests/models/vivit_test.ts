@@ -8,10 +8,50 @@ import { fusedBatchNormCalls } from "../../models/layers/_fused_batch_norm.ts";
 
 await tf.setBackend("cpu");
 
-Deno.test("vivit() follows the documented layout on a 20 x 20 grid (defaults) and a 16 x 16 grid (4 x 4 cells)", () => {
-  for (const [side, nPatches] of [[16, 16], [20, 4]]) {
-    const tubelet: [number, number, number] = side === 16 ? [25, 4, 4] : VIVIT_DEFAULTS.tubelet;
-    const model = vivit({ nChans: 248, nTimes: 250, gridRows: side, gridCols: side }, 4, { tubelet });
+/** Patches smaller than the grid: no cell or spatial filters (the registry defaults need whole-grid tubelets). */
+const PATCHES = { cellFilters: 0, spatialFilters: 0 };
+
+Deno.test("vivit() defaults: the cross recipe's network, whole-grid 50-sample tubelets on any grid (size 0 = the grid's extent)", () => {
+  for (const side of [20, 16]) {
+    const model = vivit({ nChans: 248, nTimes: 250, gridRows: side, gridCols: side }, 4);
+    const shape = (name: string) => model.getLayer(name).outputShape;
+    assertEquals(shape("cell_filters"), [null, 5, side * side, 8]);
+    assertEquals(shape("spatial_filters"), [null, 5, 8, 8]);
+    assertEquals(shape("tubelet_embedding"), [null, 5, 1, 64]);
+    assertEquals(shape("tubelet_norm"), [null, 5, 1, 32]);
+    assertEquals(shape("group_tokens"), [null, 5, 32]);
+    assertEquals(shape("temporal_1_mlp_residual"), [null, 5, 32]);
+    assertEquals(shape("head_norm"), [null, 32]);
+    assertEquals(model.layers.some((layer) => layer.name.startsWith("spatial_0")), false);
+    if (side === 20) assertEquals(model.countParams(), 27508);
+    model.dispose();
+  }
+  // the same layers and configs as the recipe's written-out options (training/model_recipes.ts)
+  const signal = { nChans: 248, nTimes: 250, gridRows: 20, gridCols: 20 };
+  const recipe = {
+    cellFilters: 8,
+    tubelet: [50, 20, 20],
+    spatialDepth: 0,
+    embedDim: 32,
+    numHeads: 2,
+    spatialFilters: 8,
+  };
+  const [a, b] = [vivit(signal, 4), vivit(signal, 4, recipe as never)];
+  assertEquals(JSON.stringify(a.toJSON(undefined, false)), JSON.stringify(b.toJSON(undefined, false)));
+  [a, b].forEach((m) => m.dispose());
+  assertEquals(VIVIT_DEFAULTS.tubelet, [50, 0, 0]);
+});
+
+Deno.test("vivit() follows the documented layout with patches: 4 x 4 cells of a 16 x 16 grid, 10 x 20 of a 20 x 20", () => {
+  const cases: [number, [number, number, number], number][] = [[16, [25, 4, 4], 16], [20, [25, 10, 0], 2]];
+  for (const [side, tubelet, nPatches] of cases) {
+    const model = vivit({ nChans: 248, nTimes: 250, gridRows: side, gridCols: side }, 4, {
+      tubelet,
+      ...PATCHES,
+      spatialDepth: 2,
+      embedDim: 64,
+      numHeads: 4,
+    });
     const shape = (name: string) => model.getLayer(name).outputShape;
     assertEquals(model.inputs[0].shape, [null, 250, side, side]);
     assertEquals(shape("tubelet_norm"), [null, 10, nPatches, 64]);
@@ -27,6 +67,7 @@ Deno.test("vivit() follows the documented layout on a 20 x 20 grid (defaults) an
 Deno.test("vivit() has one block per depth and its parameter count follows the hyper-parameters", () => {
   const model = vivit({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 4, {
     tubelet: [5, 4, 4],
+    ...PATCHES,
     stem: "linear",
     embedDim: 8,
     numHeads: 2,
@@ -61,10 +102,15 @@ Deno.test("vivit() rejects a signal without a grid and a tubelet that does not d
     "nTimes 250 is not a multiple of 20",
   );
   assertThrows(
-    () => vivit({ nChans: 256, nTimes: 250, gridRows: 18, gridCols: 20 }, 4),
+    () => vivit({ nChans: 256, nTimes: 250, gridRows: 18, gridCols: 20 }, 4, { tubelet: [25, 10, 10], ...PATCHES }),
     RangeError,
     "gridRows 18 is not a multiple of 10",
   );
+  // the defaults' 50-sample tubelets need windows of a multiple of 0.4 s at 125 Hz
+  assertThrows(() => vivit({ nChans: 256, nTimes: 125, gridRows: 16, gridCols: 16 }, 4), RangeError, "multiple of 50");
+  const grid = { nChans: 256, nTimes: 250, gridRows: 16, gridCols: 16 };
+  assertThrows(() => vivit(grid, 4, { tubelet: [0, 16, 16] }), RangeError, "tubelet[0]");
+  assertThrows(() => vivit(grid, 4, { tubelet: [25, -1, 16] }), RangeError, "tubelet[1]");
   assertThrows(
     () => vivit({ nChans: 256, nTimes: 250, gridRows: 16, gridCols: 16 }, 4, { tubelet: [25, 4] as never }),
     TypeError,
@@ -81,6 +127,7 @@ Deno.test("vivit() builds without transformer blocks and leaves VIVIT_DEFAULTS u
   const before = JSON.stringify(VIVIT_DEFAULTS);
   const model = vivit({ nChans: 64, nTimes: 10, gridRows: 8, gridCols: 8 }, 3, {
     tubelet: [5, 4, 4],
+    ...PATCHES,
     spatialDepth: 0,
     temporalDepth: 0,
   });
@@ -91,7 +138,11 @@ Deno.test("vivit() builds without transformer blocks and leaves VIVIT_DEFAULTS u
 });
 
 Deno.test("vivit() starts at the uniform prediction: its classifier kernel is zero by default", () => {
-  const model = vivit({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 4, { tubelet: [5, 4, 4], embedDim: 8 });
+  const model = vivit({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 4, {
+    tubelet: [5, 4, 4],
+    ...PATCHES,
+    embedDim: 8,
+  });
   const probs = tf.tidy(() =>
     (model.predict(tf.randomNormal([3, 20, 8, 8], 0, 3, "float32", 7)) as tf.Tensor).arraySync()
   );
@@ -99,6 +150,7 @@ Deno.test("vivit() starts at the uniform prediction: its classifier kernel is ze
   model.dispose();
   const random = vivit({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 4, {
     tubelet: [5, 4, 4],
+    ...PATCHES,
     embedDim: 8,
     zeroHead: false,
   });
@@ -109,7 +161,7 @@ Deno.test("vivit() starts at the uniform prediction: its classifier kernel is ze
 
 Deno.test("vivit() stem options: BatchNorm on the tokens (AdaBN adapts it), none, energy; bad values are refused", () => {
   const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
-  const base = { tubelet: [5, 4, 4] as [number, number, number], embedDim: 8 };
+  const base = { tubelet: [5, 4, 4] as [number, number, number], ...PATCHES, embedDim: 8 };
   const withNorm = vivit(signal, 4, base);
   assertEquals(withNorm.getLayer("tubelet_norm").getClassName(), "BatchNormalization");
   assertEquals(hasBatchNorm(withNorm), true);
@@ -129,7 +181,7 @@ Deno.test("vivit() stem options: BatchNorm on the tokens (AdaBN adapts it), none
 
 Deno.test("vivit() stem logEnergy: the tokens mix log(1 + x²) of the tubelet filters, with the weights of the energy stem", () => {
   const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
-  const base = { tubelet: [5, 4, 4] as [number, number, number], embedDim: 8, stem: "logEnergy" as const };
+  const base = { tubelet: [5, 4, 4] as [number, number, number], ...PATCHES, embedDim: 8, stem: "logEnergy" as const };
   const model = vivit(signal, 4, base);
   assertEquals(model.getLayer("tubelet_log_energy").getClassName(), "LogEnergy");
   assertEquals(model.getLayer("tubelet_log_energy").outputShape, [null, 4, 4, 16]);
@@ -152,7 +204,13 @@ Deno.test("vivit() stem logEnergy: the tokens mix log(1 + x²) of the tubelet fi
 
 Deno.test("vivit() with cellPower: each cell's log power in cellFilters quadrature pairs, then BatchNorm", () => {
   const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
-  const base = { tubelet: [5, 4, 4] as [number, number, number], embedDim: 8, stem: "linear" as const, cellFilters: 3 };
+  const base = {
+    tubelet: [5, 4, 4] as [number, number, number],
+    ...PATCHES,
+    embedDim: 8,
+    stem: "linear" as const,
+    cellFilters: 3,
+  };
   const model = vivit(signal, 4, { ...base, cellPower: true });
   const shape = (name: string) => model.getLayer(name).outputShape;
   assertEquals(shape("cell_filters"), [null, 4, 64, 6]);
@@ -185,7 +243,7 @@ Deno.test("vivit() with cellPower: each cell's log power in cellFilters quadratu
 
 Deno.test("vivit() with cellFilters filters each cell's tubelet samples and a tubelet mixes the filters of its cells", () => {
   const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
-  const base = { tubelet: [5, 4, 4] as [number, number, number], embedDim: 8 };
+  const base = { tubelet: [5, 4, 4] as [number, number, number], ...PATCHES, embedDim: 8 };
   const model = vivit(signal, 4, { ...base, cellFilters: 3 });
   const shape = (name: string) => model.getLayer(name).outputShape;
   assertEquals(shape("cell_series"), [null, 4, 64, 5]);
@@ -215,14 +273,15 @@ Deno.test("vivit() with cellFilters filters each cell's tubelet samples and a tu
   tf.dispose([x, changed, a, b]);
   model.dispose();
   plain.dispose();
-  assertEquals(VIVIT_DEFAULTS.cellFilters, 0);
+  assertEquals(VIVIT_DEFAULTS.cellFilters, 8);
   assertThrows(() => vivit(signal, 4, { ...base, cellFilters: -1 }), RangeError, "cellFilters");
   assertThrows(() => vivit(signal, 4, { ...base, cellFilters: 1.5 }), RangeError, "cellFilters");
 });
 
-Deno.test("vivit() with whole-grid tubelets (the cross recipe): one token per time group, mixing every cell's filters", () => {
+Deno.test("vivit() with whole-grid tubelets (the session-16 cross recipe): one token per time group, mixing every cell's filters", () => {
   const options = {
     cellFilters: 8,
+    spatialFilters: 0,
     tubelet: [50, 20, 20] as [number, number, number],
     spatialDepth: 0,
     embedDim: 32,
@@ -245,7 +304,13 @@ Deno.test("vivit() with whole-grid tubelets (the cross recipe): one token per ti
 
 Deno.test("vivit() with spatialFilters: every cell filter's outputs over the whole grid go through the same spatial filters", () => {
   const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
-  const base = { tubelet: [5, 8, 8] as [number, number, number], embedDim: 8, cellFilters: 3, spatialDepth: 0 };
+  const base = {
+    tubelet: [5, 8, 8] as [number, number, number],
+    embedDim: 8,
+    cellFilters: 3,
+    spatialFilters: 0,
+    spatialDepth: 0,
+  };
   const model = vivit(signal, 4, { ...base, spatialFilters: 2 });
   const shape = (name: string) => model.getLayer(name).outputShape;
   assertEquals(shape("cell_filter_norm"), [null, 4, 64, 3]);
@@ -271,7 +336,7 @@ Deno.test("vivit() with spatialFilters: every cell filter's outputs over the who
   tf.dispose([x, n, b]);
   model.dispose();
   plain.dispose();
-  assertEquals(VIVIT_DEFAULTS.spatialFilters, 0);
+  assertEquals(VIVIT_DEFAULTS.spatialFilters, 8);
   assertThrows(() => vivit(signal, 4, { ...base, spatialFilters: -1 }), RangeError, "spatialFilters");
   assertThrows(() => vivit(signal, 4, { ...base, cellFilters: 0, spatialFilters: 2 }), RangeError, "spatialFilters");
   assertThrows(

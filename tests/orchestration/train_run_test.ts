@@ -245,6 +245,8 @@ Deno.test("trainRun() with testTimeAdaptation entropy adapts a LayerNorm model p
       model: "vivit",
       modelOptions: {
         tubelet: [25, 5, 5],
+        cellFilters: 0,
+        spatialFilters: 0,
         embedDim: 8,
         numHeads: 2,
         keyDim: 4,

@@ -12,7 +12,7 @@ import { Random } from "../../../core/random.ts";
 export const SMALL_SIGNALS: Record<string, SignalShape> = {
   cnn: { nChans: 6, nTimes: 64 },
   gru: { nChans: 6, nTimes: 24 },
-  vivit: { nChans: 248, nTimes: 50, gridRows: 20, gridCols: 20 }, // the default tubelet [25, 10, 10] divides it
+  vivit: { nChans: 248, nTimes: 50, gridRows: 20, gridCols: 20 }, // one default (whole-grid, 50-sample) tubelet
   spectral: { nChans: 6, nTimes: 5 },
   cascade: { nChans: 64, nTimes: 60, gridRows: 8, gridCols: 8 },
   tsa: { nChans: 6, nTimes: 50 },
@@ -22,7 +22,7 @@ export const SMALL_SIGNALS: Record<string, SignalShape> = {
 export const TINY_SIGNALS: Record<string, SignalShape> = {
   cnn: { nChans: 3, nTimes: 32 },
   gru: { nChans: 3, nTimes: 8 },
-  vivit: { nChans: 100, nTimes: 25, gridRows: 10, gridCols: 10 }, // one default tubelet
+  vivit: { nChans: 100, nTimes: 50, gridRows: 10, gridCols: 10 }, // one default (whole-grid, 50-sample) tubelet
   spectral: { nChans: 3, nTimes: 5 },
   cascade: { nChans: 16, nTimes: 40, gridRows: 4, gridCols: 4 },
   tsa: { nChans: 3, nTimes: 25 },

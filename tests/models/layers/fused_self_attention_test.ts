@@ -5,6 +5,7 @@ import { fusedSelfAttentionCalls, setFusedSelfAttention } from "../../../models/
 import { MultiHeadSelfAttention } from "../../../models/layers/multi_head_self_attention.ts";
 import { setupBackend } from "../../../backends/backend.ts";
 import { MODEL_RECIPES } from "../../../training/model_recipes.ts";
+import { BENCH_VARIANTS } from "../../../bench/train.ts";
 import { weightBitsAfterSteps } from "../../training/_weight_bits_after_steps.ts";
 import { offAndOn } from "./_off_and_on.ts";
 
@@ -43,12 +44,13 @@ for (const backend of ["cpu", "wasm"]) {
   });
 }
 
-Deno.test("wasm: training steps of vivit, vivit_cross, tsa and cascade with the fused self-attention give the same weights bit for bit", async () => {
+Deno.test("wasm: training steps of vivit_wide, vivit_cross, tsa and cascade with the fused self-attention give the same weights bit for bit", async () => {
   await setupBackend("wasm");
   const cross = { ...MODEL_RECIPES.vivit.cross?.modelOptions };
-  // attention layers per forward pass: vivit 4 blocks, vivit_cross 2, tsa and cascade 1 each at these sizes
+  const wide = BENCH_VARIANTS.vivit_wide.options;
+  // attention layers per forward pass: vivit_wide 4 blocks, vivit_cross 2, tsa and cascade 1 each at these sizes
   for (
-    const [name, options, layers] of [["vivit", {}, 4], ["vivit", cross, 2], ["tsa", {}, 1], [
+    const [name, options, layers] of [["vivit", wide, 4], ["vivit", cross, 2], ["tsa", {}, 1], [
       "cascade",
       {},
       1,
