@@ -14,6 +14,7 @@ import { LogMeanPower } from "./layers/log_mean_power.ts";
 import { TemporalFilterBank } from "./layers/temporal_filter_bank.ts";
 import { TubeletEmbedding } from "./layers/tubelet_embedding.ts";
 import { fuseBatchNormTraining } from "./layers/_fused_batch_norm.ts";
+import { fuseDenseTraining } from "./layers/_fused_dense.ts";
 import {
   checkActivation,
   checkBackend,
@@ -349,12 +350,12 @@ export function vivit(signal: SignalShape, nOutputs: number, options?: VivitOpti
   x = tfl.layers.dropout({ rate: o.dropProb, name: "head_dropout" }).apply(x) as tfl.SymbolicTensor;
   // A zero classifier starts at the uniform prediction (loss ln nOutputs), as in ViT: a random
   // one reads LayerNorm-ed, unit-variance features and starts far above it.
-  const output = tfl.layers.dense({
+  const output = fuseDenseTraining(tfl.layers.dense({
     units: nOutputs,
     activation: "softmax",
     kernelInitializer: o.zeroHead ? "zeros" : "glorotUniform",
     name: "classifier",
-  })
+  }))
     .apply(x) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: output, name: "vivit" });
 }
@@ -408,7 +409,7 @@ function stem(input: tfl.SymbolicTensor, o: Required<VivitOptions>): tfl.Symboli
   const energies = o.energyNorm
     ? tfl.layers.batchNormalization({ axis: -1, name: "energy_norm" }).apply(squared) as tfl.SymbolicTensor
     : squared;
-  return tfl.layers.dense({ units: o.embedDim, useBias: false, name: "tubelet_energy" })
+  return fuseDenseTraining(tfl.layers.dense({ units: o.embedDim, useBias: false, name: "tubelet_energy" }))
     .apply(energies) as tfl.SymbolicTensor;
 }
 
@@ -429,7 +430,9 @@ function cellFilterOutputs(input: tfl.SymbolicTensor, o: Required<VivitOptions>)
   const layers: { apply(x: tfl.SymbolicTensor): unknown }[] = o.cellFilterTaps > 0 ? bandPowerLayers(input, o) : [
     tfl.layers.reshape({ targetShape: [nTimes / t, t, rows * cols], name: "cell_pieces" }),
     tfl.layers.permute({ dims: [1, 3, 2], name: "cell_series" }),
-    tfl.layers.dense({ units: (o.cellPower ? 2 : 1) * o.cellFilters, useBias: false, name: "cell_filters" }),
+    fuseDenseTraining(
+      tfl.layers.dense({ units: (o.cellPower ? 2 : 1) * o.cellFilters, useBias: false, name: "cell_filters" }),
+    ),
     ...(o.cellPower ? [new LogEnergy({ pairs: true, name: "cell_log_power" })] : []),
     ...(o.cellNorm
       ? [
@@ -444,7 +447,7 @@ function cellFilterOutputs(input: tfl.SymbolicTensor, o: Required<VivitOptions>)
     ...(o.spatialFilters > 0
       ? [
         tfl.layers.permute({ dims: [1, 3, 2], name: "filter_maps" }),
-        tfl.layers.dense({ units: o.spatialFilters, useBias: false, name: "spatial_filters" }),
+        fuseDenseTraining(tfl.layers.dense({ units: o.spatialFilters, useBias: false, name: "spatial_filters" })),
         tfl.layers.reshape({ targetShape: [nTimes / t, 1, o.cellFilters * o.spatialFilters], name: "spatial_bands" }),
         ...(o.spatialNorm ? [tfl.layers.batchNormalization({ axis: -1, name: "spatial_filter_norm" })] : []),
       ]
@@ -490,10 +493,13 @@ function block(x: tfl.SymbolicTensor, name: string, o: Required<VivitOptions>): 
   y = tfl.layers.dropout({ rate: o.dropProb, name: `${name}_attention_dropout` }).apply(y) as tfl.SymbolicTensor;
   x = tfl.layers.add({ name: `${name}_attention_residual` }).apply([x, y]) as tfl.SymbolicTensor;
   y = new LayerNorm({ name: `${name}_mlp_norm` }).apply(x) as tfl.SymbolicTensor;
-  y = tfl.layers.dense({ units: o.mlpRatio * o.embedDim, activation: o.activation, name: `${name}_mlp_hidden` })
-    .apply(y) as tfl.SymbolicTensor;
+  y = fuseDenseTraining(
+    tfl.layers.dense({ units: o.mlpRatio * o.embedDim, activation: o.activation, name: `${name}_mlp_hidden` }),
+  ).apply(y) as tfl.SymbolicTensor;
   y = tfl.layers.dropout({ rate: o.dropProb, name: `${name}_mlp_dropout` }).apply(y) as tfl.SymbolicTensor;
-  y = tfl.layers.dense({ units: o.embedDim, name: `${name}_mlp_output` }).apply(y) as tfl.SymbolicTensor;
+  y = fuseDenseTraining(tfl.layers.dense({ units: o.embedDim, name: `${name}_mlp_output` })).apply(
+    y,
+  ) as tfl.SymbolicTensor;
   y = tfl.layers.dropout({ rate: o.dropProb, name: `${name}_mlp_output_dropout` }).apply(y) as tfl.SymbolicTensor;
   return tfl.layers.add({ name: `${name}_mlp_residual` }).apply([x, y]) as tfl.SymbolicTensor;
 }
