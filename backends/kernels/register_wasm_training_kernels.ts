@@ -17,6 +17,7 @@ import { depthwiseConv2dNativeBackpropInputConfig } from "./depthwise_conv2d_nat
 import { fastFusedBatchNormConfig } from "./fused_batch_norm.ts";
 import { gemmBatchMatMulConfig, gemmFusedMatMulConfig } from "./gemm_mat_mul.ts";
 import { sharedIdentityConfig } from "./identity.ts";
+import { installSharedSavedTensors } from "./_saved_tensor_clone.ts";
 import { polyphaseConv2DConfig, polyphaseFusedConv2DConfig } from "./polyphase_conv2d.ts";
 import { fastMeanConfig, fastSumConfig } from "./reduce_sum_mean.ts";
 import { fastSliceConfig } from "./slice.ts";
@@ -83,7 +84,8 @@ const installed = new Set<tf.KernelFunc>();
  * `Unpack`, `SplitV`, `Transpose`, `BatchMatMul`, `Identity`, `Cast`, `Sum`, `Mean`, `_FusedMatMul`, `Tanh`,
  * `AvgPool` (two rows into one), `AvgPoolGrad`, `Erf`,
  * `Conv2DBackpropInput`, `FusedBatchNorm`, `Conv2D`, `FusedConv2D` and the broadcasting binary
- * kernels; each file in `models/kernels/` says why). Missing kernels that some other code
+ * kernels; each file in `models/kernels/` says why), and has tfjs-core share the tensors a gradient reads
+ * without running `Identity` (`_saved_tensor_clone.ts`). Missing kernels that some other code
  * already registered for wasm are left alone. Safe to call any number of times, before or
  * after `tf.setBackend("wasm")`.
  *
@@ -117,5 +119,8 @@ export function registerWasmTrainingKernels(): string[] {
     installed.add(replacement.kernelFunc);
     changed.push(name);
   }
+  // the tensors a gradient reads, shared as the sharing Identity shares them, without its kernel call
+  const identity = tf.getKernel(tf.Identity, WASM)?.kernelFunc;
+  if (identity !== undefined && installed.has(identity)) installSharedSavedTensors(identity);
   return changed;
 }
