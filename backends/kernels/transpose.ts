@@ -29,6 +29,14 @@ let lazyTranspose = true;
 const lazyTransposes = new WeakMap<object, LazyTranspose>();
 /** Fewest values of a deferred transpose. */
 export const MIN_LAZY_VALUES = 1 << 20;
+/**
+ * Fewest values of a deferred transpose of narrow matrices (at most {@linkcode MAX_LAZY_NARROW_COLS} columns):
+ * vivit's `[32, 5, 400, 8]` cell filter outputs before its spatial filters (`filter_maps`), whose product and
+ * weight gradient read them in place.
+ */
+export const MIN_LAZY_NARROW_VALUES = 1 << 18;
+/** Most columns of the matrices of a narrow deferred transpose. */
+export const MAX_LAZY_NARROW_COLS = 8;
 
 /** A deferred transpose: `source`, `batch` row-major `[rows, cols]` float32 matrices, to be transposed. */
 export interface LazyTranspose {
@@ -45,7 +53,9 @@ export interface LazyTranspose {
 /**
  * A batch of float32 matrix transposes (the last two axes swapped, rank 3 or more, at least
  * {@linkcode MIN_LAZY_VALUES} values: gru's and tsa's `[32, 248, 250]` input windows, vivit_cross's
- * `[32, 5, 50, 400]` time groups before its cell filters) is deferred (`core/_deferred.ts`): its output
+ * `[32, 5, 50, 400]` time groups before its cell filters; or of matrices at most {@linkcode MAX_LAZY_NARROW_COLS}
+ * wide and at least {@linkcode MIN_LAZY_NARROW_VALUES} values: vivit's `[32, 5, 400, 8]` cell filter outputs
+ * before its spatial filters) is deferred (`core/_deferred.ts`): its output
  * is computed by the copy that would have run (the stock kernel's code, the SIMD blocks or the
  * JavaScript tiles) when first read, and a reshape of it (which shares the data) does not read it.
  * Until then, a kernel that can compute its own output from the untransposed input asks
@@ -363,8 +373,9 @@ export function fastTransposeConfig(stock: tf.KernelConfig): tf.KernelConfig {
     const rows = x.shape[rank - 2];
     const cols = x.shape[rank - 1];
     const copy = swapsLastTwo(perm) ? copyFor(rows, cols) : null;
+    const size = tf.util.sizeFromShape(x.shape);
     const lazy = lazyTranspose && x.dtype === "float32" && rank >= 3 && swapsLastTwo(perm) &&
-      tf.util.sizeFromShape(x.shape) >= MIN_LAZY_VALUES;
+      (size >= MIN_LAZY_VALUES || (cols <= MAX_LAZY_NARROW_COLS && size >= MIN_LAZY_NARROW_VALUES));
     if (memory === null && copy === null) {
       const deferred = lazy ? deferredTranspose(backend, x, perm) : null;
       return deferred ?? stock.kernelFunc(args as Parameters<tf.KernelFunc>[0]);
