@@ -127,6 +127,28 @@ export function deferOutput(
 }
 
 /**
+ * As {@linkcode deferOutput}, but `fill(target)` writes the values straight into the output instead of
+ * returning a tensor that is then copied into it (a `[1280, 400]` product: one 2 MB copy fewer). Like
+ * `deferOutput`'s `compute`, `fill` may make and release scratch tensors on the backend (it must release them).
+ *
+ * @param kernelBackend the wasm backend running the kernel
+ * @param shape the output shape
+ * @param inputs the tensors `fill` reads; they are kept alive until it has run or is dropped
+ * @param fill writes every value of its target
+ * @returns the (not yet computed) output
+ */
+export function deferOutputInPlace(
+  kernelBackend: tf.KernelBackend,
+  shape: number[],
+  inputs: tf.TensorInfo[],
+  fill: (target: tf.TensorInfo) => void,
+): tf.TensorInfo {
+  const backend = kernelBackend as WasmInternals;
+  const out = backend.makeOutput(shape, "float32");
+  return deferInPlace(kernelBackend, out, inputs, fill);
+}
+
+/**
  * Makes `out` (an output the caller has just made with the backend's `makeOutput`) deferred:
  * `fill(out)` writes its values in place when something first touches its data; when it is
  * disposed untouched, `fill` never runs. `done` runs once either way, after `fill` or instead of

@@ -4,4 +4,4 @@
  *
  * @module
  */
-export { deferOutput, type DeferredStats, deferredStats } from "../../core/_deferred.ts";
+export { deferOutput, deferOutputInPlace, type DeferredStats, deferredStats } from "../../core/_deferred.ts";

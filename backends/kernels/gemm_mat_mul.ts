@@ -28,7 +28,7 @@ import {
   type WasmHeapBackend,
   type WasmHeapInternals,
 } from "./_heap_kernel.ts";
-import { deferOutput } from "./_deferred.ts";
+import { deferOutputInPlace } from "./_deferred.ts";
 import { gemmKernels } from "./_gemm_wasm.ts";
 import { gemmPasses } from "../../core/_gemm_passes.ts";
 import { type LazyTranspose, lazyTransposeOf } from "./transpose.ts";
@@ -80,7 +80,7 @@ function makeProduct(backend: WasmHeapBackend, a: tf.TensorInfo, b: tf.TensorInf
   return backend.makeOutput([...batch, m, n], "float32");
 }
 
-/** `a b (+ bias)`, or `a^T b` with `transposeA`, on the heap. */
+/** `a b (+ bias)`, or `a^T b` with `transposeA`, on the heap (into `into`, when given, instead of a new output). */
 function product(
   backend: WasmHeapBackend,
   kernel: WasmKernel,
@@ -88,9 +88,10 @@ function product(
   b: tf.TensorInfo,
   transposeA: boolean,
   bias?: tf.TensorInfo,
+  into?: tf.TensorInfo,
 ): tf.TensorInfo {
   const [m, k, n] = dims(a, b, transposeA, false)!;
-  const out = makeProduct(backend, a, b, m, n);
+  const out = into ?? makeProduct(backend, a, b, m, n);
   computed++;
   const mine = splitRows(m, k, n);
   const helper = mine > 0 ? helperThread() : null;
@@ -263,13 +264,13 @@ export function gemmBatchMatMulConfig(inner: tf.KernelConfig): tf.KernelConfig {
     if (!transposeB) return product(backend, kernel, a, b, transposeA);
     const [m, , n] = shape;
     const outShape = [...(a.shape.length >= b.shape.length ? a.shape : b.shape).slice(0, -2), m, n];
-    return deferOutput(backend, outShape, [a, b], () => {
+    // computed into the output when read (no copy of the product)
+    return deferOutputInPlace(backend, outShape, [a, b], (target) => {
       const perm = b.shape.map((_, i) => i);
       [perm[perm.length - 2], perm[perm.length - 1]] = [perm.length - 1, perm.length - 2];
       const bPlain = transpose(backend, b, perm);
-      const out = product(backend, kernel, a, bPlain, false);
+      product(backend, kernel, a, bPlain, false, undefined, target);
       disposeInfo(backend, bPlain);
-      return out;
     });
   }
   return {
