@@ -22,7 +22,7 @@ export const SMALL_SIGNALS: Record<string, SignalShape> = {
 export const TINY_SIGNALS: Record<string, SignalShape> = {
   cnn: { nChans: 3, nTimes: 32 },
   gru: { nChans: 3, nTimes: 8 },
-  vivit: { nChans: 100, nTimes: 50, gridRows: 10, gridCols: 10 }, // one default (whole-grid, 50-sample) tubelet
+  vivit: { nChans: 16, nTimes: 50, gridRows: 4, gridCols: 4 }, // one default (whole-grid, 50-sample) tubelet
   spectral: { nChans: 3, nTimes: 5 },
   cascade: { nChans: 16, nTimes: 40, gridRows: 4, gridCols: 4 },
   tsa: { nChans: 3, nTimes: 25 },
