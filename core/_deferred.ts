@@ -135,6 +135,7 @@ export function deferOutput(
  * @param shape the output shape
  * @param inputs the tensors `fill` reads; they are kept alive until it has run or is dropped
  * @param fill writes every value of its target
+ * @param survivesIncRef as {@linkcode deferInPlace}'s (default false)
  * @returns the (not yet computed) output
  */
 export function deferOutputInPlace(
@@ -142,10 +143,11 @@ export function deferOutputInPlace(
   shape: number[],
   inputs: tf.TensorInfo[],
   fill: (target: tf.TensorInfo) => void,
+  survivesIncRef = false,
 ): tf.TensorInfo {
   const backend = kernelBackend as WasmInternals;
   const out = backend.makeOutput(shape, "float32");
-  return deferInPlace(kernelBackend, out, inputs, fill);
+  return deferInPlace(kernelBackend, out, inputs, fill, () => {}, survivesIncRef);
 }
 
 /**

@@ -31,8 +31,9 @@ import {
 import { deferOutputInPlace } from "./_deferred.ts";
 import { gemmKernels } from "./_gemm_wasm.ts";
 import { gemmPasses } from "../../core/_gemm_passes.ts";
-import { type LazyTranspose, lazyTransposeOf } from "./transpose.ts";
-import { callKernel, disposeInfo, type KernelArgs, transpose, WASM } from "./_wasm_ops.ts";
+import { addPendingTransposer, type LazyTranspose, lazyTransposeOf } from "./transpose.ts";
+import { isDeferred } from "../../core/_deferred.ts";
+import { callKernel, disposeInfo, type KernelArgs, reshape, transpose, WASM } from "./_wasm_ops.ts";
 
 /** Products computed by this file's kernels since the process started (for tests). */
 let computed = 0;
@@ -245,6 +246,72 @@ function splitProduct(
   split++;
 }
 
+/** A deferred `a b^T` single product: `a` `[m, k]`, `b` `[n, k]` (each possibly with leading ones). */
+interface LazyProduct {
+  a: tf.TensorInfo;
+  b: tf.TensorInfo;
+  m: number;
+  k: number;
+  n: number;
+}
+
+/** The inputs and sizes of each deferred `a b^T` product, by the output's data. */
+const lazyProducts = new WeakMap<object, LazyProduct>();
+let transposedProducts = 0;
+
+/** How many transposes of pending `a b^T` products were computed as products of their own (tests). */
+export function gemmTransposedProducts(): number {
+  return transposedProducts;
+}
+
+/**
+ * The transpose of the last two axes of `x`, a reshape `[batch..., rows, cols]` of a pending `a b^T` product
+ * (`batch * rows = m`, `cols = n`, `rows` a multiple of 8), computed without the product: block `i` of the
+ * output is `b A_i^T` (`[n, k] x [k, rows]`, `A_i` rows `i rows ... (i + 1) rows` of `a`, transposed first by the
+ * SIMD copy), through the row blocks of `_gemm_wasm.ts`. Each value is `sum over s of a[j, s] b[c, s]` in order
+ * of `s`, from zero, with the same multiply-add as the product's: the bits of the product's transpose (vivit's
+ * spatial filters' input gradient `[1280, 8] x [400, 8]^T`, transposed back to `[32, 5, 400, 8]`). Else null.
+ */
+function transposedProduct(kernelBackend: tf.KernelBackend, x: tf.TensorInfo): tf.TensorInfo | null {
+  const lazy = lazyProducts.get(x.dataId);
+  if (lazy === undefined || !isDeferred(kernelBackend, x.dataId)) return null;
+  const backend = kernelBackend as WasmHeapBackend;
+  const [rows, cols] = x.shape.slice(-2);
+  const batch = lazy.m / rows;
+  if (cols !== lazy.n || rows % 8 !== 0 || !Number.isInteger(batch) || heapMemory(backend) === null) return null;
+  const offset = (t: tf.TensorInfo) => heapByteOffset(backend as unknown as WasmHeapInternals, t);
+  const perm = x.shape.map((_, i) => i);
+  [perm[perm.length - 2], perm[perm.length - 1]] = [perm.length - 1, perm.length - 2];
+  const out = backend.makeOutput(perm.map((axis) => x.shape[axis]), "float32");
+  const blocks = reshape(backend, lazy.a, [batch, rows, lazy.k]);
+  const aT = transpose(backend, blocks, [0, 2, 1]);
+  // offsets after every allocation (an allocation may grow the memory)
+  const [pb, pa, pc] = [offset(lazy.b), offset(aT), offset(out)];
+  const k = lazy.k;
+  gemmPasses(gemmKernels(heapMemory(backend)!), {
+    pa: pb,
+    pb: pa,
+    pc,
+    pBias: 0,
+    m: cols,
+    k,
+    n8: rows,
+    rowStride: 4 * k,
+    kStride: 4,
+    batch,
+    sa: 0,
+    sb: 4 * k * rows,
+    sc: 4 * cols * rows,
+    relu: false,
+    chunk: k,
+  });
+  disposeInfo(backend, blocks, aT);
+  transposedProducts++;
+  return out;
+}
+
+addPendingTransposer(transposedProduct);
+
 /**
  * Kernel config for `BatchMatMul` that computes single float32 products itself (`a b`, `a^T b`,
  * and `a b^T` deferred as `batch_mat_mul.ts` does, with `b` transposed first), and passes batched
@@ -264,14 +331,17 @@ export function gemmBatchMatMulConfig(inner: tf.KernelConfig): tf.KernelConfig {
     if (!transposeB) return product(backend, kernel, a, b, transposeA);
     const [m, , n] = shape;
     const outShape = [...(a.shape.length >= b.shape.length ? a.shape : b.shape).slice(0, -2), m, n];
-    // computed into the output when read (no copy of the product)
-    return deferOutputInPlace(backend, outShape, [a, b], (target) => {
+    // computed into the output when read (no copy of the product); a reshape does not read it, and its
+    // transpose is computed as a product of its own (transposedProduct)
+    const out = deferOutputInPlace(backend, outShape, [a, b], (target) => {
       const perm = b.shape.map((_, i) => i);
       [perm[perm.length - 2], perm[perm.length - 1]] = [perm.length - 1, perm.length - 2];
       const bPlain = transpose(backend, b, perm);
       product(backend, kernel, a, bPlain, false, undefined, target);
       disposeInfo(backend, bPlain);
-    });
+    }, true);
+    lazyProducts.set(out.dataId, { a, b, m, k: shape[1], n });
+    return out;
   }
   return {
     ...inner,

@@ -173,6 +173,23 @@ export function deferredTransposeCount(): number {
   return lazyTransposeCount;
 }
 
+/** Computes the transpose of a pending output from that output's own inputs, or returns null. */
+export type PendingTransposer = (backend: tf.KernelBackend, x: tf.TensorInfo) => tf.TensorInfo | null;
+
+const pendingTransposers: PendingTransposer[] = [];
+
+/**
+ * Adds a kernel's way to write the transpose (of the last two axes) of one of its pending outputs without
+ * computing that output: `gemm_mat_mul.ts` writes the transpose of a deferred `a b^T` product as the product
+ * `b a^T` block by block (vivit's spatial filters' input gradient, transposed back to the cell filter outputs'
+ * layout). Tried, in order, before the copy.
+ *
+ * @param transposer Returns the transposed output, or null where it cannot.
+ */
+export function addPendingTransposer(transposer: PendingTransposer): void {
+  pendingTransposers.push(transposer);
+}
+
 /** Whether 4-byte matrices go to the SIMD copy (see {@linkcode setSimdTranspose}). */
 let simdTranspose = true;
 /** Transposes the SIMD copy made since the process started (tests). */
@@ -367,6 +384,12 @@ export function fastTransposeConfig(stock: tf.KernelConfig): tf.KernelConfig {
       rank < 2 || x.dtype === "string" || x.dtype === "complex64" || typeof backend.typedArrayFromHeap !== "function"
     ) {
       return stock.kernelFunc(args as Parameters<tf.KernelFunc>[0]);
+    }
+    if (x.dtype === "float32" && rank >= 3 && swapsLastTwo(perm)) {
+      for (const transposer of pendingTransposers) {
+        const out = transposer(backend, x);
+        if (out !== null) return out;
+      }
     }
     const simd = simdTranspose && (x.dtype === "float32" || x.dtype === "int32") ? simdPlan(x.shape, perm) : null;
     const memory = simd === null ? null : heapMemory(backend);

@@ -1,7 +1,12 @@
 import { assert, assertEquals, assertLess } from "@std/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { Random } from "../../../core/random.ts";
-import { gemmFoldedTransposes, gemmProducts, gemmSplitProducts } from "../../../backends/kernels/gemm_mat_mul.ts";
+import {
+  gemmFoldedTransposes,
+  gemmProducts,
+  gemmSplitProducts,
+  gemmTransposedProducts,
+} from "../../../backends/kernels/gemm_mat_mul.ts";
 import {
   MAX_LAZY_NARROW_COLS,
   MIN_LAZY_NARROW_VALUES,
@@ -212,5 +217,30 @@ Deno.test("a product of a pending transpose that the helper thread shares is com
   } finally {
     setKernelThreads(before);
     tf.dispose([x, w]);
+  }
+});
+
+Deno.test("the transpose of a reshaped pending a b^T is computed as b a_i^T block by block: the bits of the product's transpose", async () => {
+  await setupBackends();
+  await tf.setBackend("wasm");
+  const random = new Random(136);
+  // [m, k] x [n, k]^T reshaped to [..., rows, n]: vivit's spatial filters' input gradient, and rows not a multiple of 8
+  for (
+    const [m, k, n, shape, folds] of [[1280, 8, 400, [32, 5, 8, 400], true], [60, 5, 24, [5, 12, 24], false]] as const
+  ) {
+    const [a, b] = [normalInput(random, [1, m, k]), normalInput(random, [1, n, k])].map(({ values, shape }) =>
+      tf.tensor(values, shape)
+    );
+    const perm = [...shape.map((_, i) => i).slice(0, -2), shape.length - 1, shape.length - 2];
+    const before = gemmTransposedProducts();
+    const [folded, copied] = tf.tidy(() => {
+      const lazy = tf.transpose(tf.reshape(tf.matMul(a, b, false, true), [...shape]), perm);
+      const product = tf.matMul(a, b, false, true);
+      product.dataSync(); // computed first: its transpose is a copy
+      return [bits(lazy), bits(tf.transpose(tf.reshape(product, [...shape]), perm))];
+    });
+    assertEquals(gemmTransposedProducts() - before, folds ? 1 : 0, JSON.stringify(shape));
+    assertEquals(folded, copied, `${JSON.stringify(shape)}: the bits of the copy`);
+    tf.dispose([a, b]);
   }
 });
