@@ -35,12 +35,14 @@ export const DEFAULT_SPACES: Readonly<Record<string, SearchSpace>> = {
     projectionDropout: { choice: [0, 0.3] }, // the recipe's 0.3 raised validation 0.56 -> 0.66 (with weight decay, mixup)
     windowSeconds: { choice: [1, 2] },
   },
+  // vivit's recipes cut 50-sample tubelets over the whole grid (one spatial token: no
+  // spatialDepth to search) and train at 3e-3; windows of 1 s (125 samples) do not divide.
   vivit: {
-    learningRate: { logUniform: [1e-4, 1e-3], steps: 3 },
+    learningRate: { logUniform: [1e-3, 9e-3], steps: 3 },
     dropProb: { uniform: [0, 0.3], steps: 3 },
     embedDim: { choice: [32, 64] },
-    spatialDepth: { int: [1, 2] },
-    windowSeconds: { choice: [1, 2] },
+    temporalDepth: { int: [1, 2] },
+    windowSeconds: { choice: [2, 4] },
   },
   spectral: {
     learningRate: { logUniform: [3e-4, 3e-3], steps: 3 },
@@ -61,6 +63,7 @@ export const DEFAULT_SPACES: Readonly<Record<string, SearchSpace>> = {
     dropProb: { uniform: [0, 0.3], steps: 3 },
     sensorProjection: { choice: [16, 32] },
     depth: { int: [1, 2] },
-    windowSeconds: { choice: [1, 2] },
+    // The cross recipe's 50-sample segments do not divide 1 s windows (125 samples).
+    windowSeconds: { choice: [2, 4] },
   },
 };
