@@ -67,6 +67,18 @@ export interface VivitOptions {
    */
   cellNorm?: boolean;
   /**
+   * With `cellFilters` (1 = none): every `cellPool x cellPool` block of neighbouring grid cells is
+   * averaged before the cell filters (`cell_pool`, an average pooling over the grid), so each
+   * frame has `(gridRows / cellPool) x (gridCols / cellPool)` cells and the spatial filters (or the
+   * tubelet projection) after them are smooth at that scale. A head placed a little differently
+   * (the generated subjects' rotations of about 0.14 rad move the sensors at the helmet's rim by
+   * about 1.4 cells of the 20 x 20 grid) then moves a source's field by less than a pooled cell, and
+   * the projection has `cellPool²` times fewer weights. The tubelet keeps its size in grid cells;
+   * `cellPool` must divide its rows and columns.
+   * @default 1
+   */
+  cellPool?: number;
+  /**
    * With `cellFilters` and a whole-grid tubelet (`[t, gridRows, gridCols]`; 0 = none): the
    * cells' filter outputs are first mixed by `spatialFilters` learned spatial filters over all
    * cells (a Dense over the cells, no bias, the same spatial filters for every cell filter:
@@ -175,13 +187,15 @@ export interface VivitOptions {
  *
  * train-cross's recipe (training/model_recipes.ts) overrides some of them, chosen on
  * leave-one-subject-out and holdout validation (docs/models.md): `cellFilters` 8, `spatialFilters` 8 and whole-grid
- * 50-sample tubelets `[50, 20, 20]` (one token per time group, so `spatialDepth` 0), `embedDim` 32, 2 heads.
+ * 50-sample tubelets `[50, 20, 20]` (one token per time group, so `spatialDepth` 0), `embedDim` 32, 2 heads; since
+ * session 21 with `cellFilterTaps` 32, `stem: "linear"` and `temporalDepth` 0 (log band powers, no transformer block).
  */
 export const VIVIT_DEFAULTS: Readonly<Required<VivitOptions>> = Object.freeze({
   tubelet: [25, 10, 10] as [number, number, number],
   cellFilters: 0,
   cellPower: false,
   cellNorm: false,
+  cellPool: 1,
   spatialFilters: 0,
   spatialNorm: false,
   energyNorm: false,
@@ -261,6 +275,7 @@ export function vivit(signal: SignalShape, nOutputs: number, options?: VivitOpti
   o.tubelet.forEach((size, i) => checkInt("vivit", `tubelet[${i}]`, size, 1));
   for (const key of ["embedDim", "numHeads", "keyDim", "mlpRatio"] as const) checkInt("vivit", key, o[key], 1);
   checkInt("vivit", "cellFilters", o.cellFilters, 0);
+  checkInt("vivit", "cellPool", o.cellPool, 1);
   checkInt("vivit", "spatialFilters", o.spatialFilters, 0);
   checkInt("vivit", "cellFilterTaps", o.cellFilterTaps, 0);
   checkInt("vivit", "spatialDepth", o.spatialDepth, 0);
@@ -343,6 +358,13 @@ function checkCellFilterOptions(o: Required<VivitOptions>, gridRows: number, gri
         `${o.spatialFilters} and cellPower ${o.cellPower}`,
     );
   }
+  if (o.cellPool > 1 && (o.cellFilters === 0 || o.cellFilterTaps > 0 || h % o.cellPool !== 0 || w % o.cellPool !== 0)) {
+    throw new RangeError(
+      `Cannot build vivit: cellPool needs cellFilters > 0, no cellFilterTaps and must divide the tubelet's rows and ` +
+        `columns, got cellPool ${o.cellPool}, cellFilters ${o.cellFilters}, cellFilterTaps ${o.cellFilterTaps} and ` +
+        `tubelet [${o.tubelet.join(", ")}]`,
+    );
+  }
   if (o.cellNorm && o.cellFilters === 0) {
     throw new RangeError("Cannot build vivit: cellNorm needs cellFilters > 0");
   }
@@ -358,10 +380,19 @@ function checkCellFilterOptions(o: Required<VivitOptions>, gridRows: number, gri
 function stem(input: tfl.SymbolicTensor, o: Required<VivitOptions>): tfl.SymbolicTensor {
   let tubelet = o.tubelet;
   if (o.cellFilters > 0) {
+    if (o.cellPool > 1) {
+      // [batch, nTimes, rows, cols] read as channels first: the pooling runs over the grid of every frame
+      input = tfl.layers.averagePooling2d({
+        poolSize: [o.cellPool, o.cellPool],
+        strides: [o.cellPool, o.cellPool],
+        dataFormat: "channelsFirst",
+        name: "cell_pool",
+      }).apply(input) as tfl.SymbolicTensor;
+    }
     input = cellFilterOutputs(input, o);
     tubelet = o.spatialFilters > 0
       ? [1, 1, o.cellFilters * o.spatialFilters]
-      : [1, o.tubelet[1], o.tubelet[2] * o.cellFilters];
+      : [1, o.tubelet[1] / o.cellPool, (o.tubelet[2] / o.cellPool) * o.cellFilters];
   }
   if (o.stem === "linear") {
     return new TubeletEmbedding({ tubelet, embedDim: o.embedDim, name: "tubelet_embedding" })
