@@ -289,7 +289,10 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "0.578 (mean 0.538), holdout 0.930 / 0.797: also through, lower mean. Stopped by the rule: 125-sample " +
       "tubelets 0.305 (never left the start-up plateau), `cellPool` 2 (new: 2 x 2 cells averaged) 0.305, the three " +
       "per-subject norms of session 20 0.420 over 6 runs (+0.016, short of +0.03); 64 taps unfinished at the " +
-      "deadline (0.492 / 0.656, 0.539, ...). Test splits chose nothing; outcome in docs/models.md.",
+      "deadline (0.492 / 0.656, 0.539, ...). Test splits chose nothing; outcome (`nice -n 5 /usr/bin/time -v deno task " +
+      "train-cross --model vivit --seed S`, seeds 1-3, at d01a915, load 6.8-8.4): test1-3 0.609 / 0.508 / 0.352, " +
+      "0.781 / 0.406 / 0.398, 0.719 / 0.422 / 0.398 = 0.51 ± 0.02 (main before: 0.38 ± 0.05), every split above " +
+      "chance: issue 11's cross-subject bar for vivit is met; wall 2.4-2.9 min, maximum RSS 586-617 MiB.",
     settings: { warmupEpochs: 1 },
     cross: {
       // Since session 18 (chosen on loso and holdout runs over several seeds, see `why`): 8 cell filters
