@@ -70,6 +70,18 @@ export interface VivitOptions {
    */
   cellNorm?: boolean;
   /**
+   * With `cellFilters` (1 = none): every `cellPool x cellPool` block of neighbouring grid cells is
+   * averaged before the cell filters (`cell_pool`, an average pooling over the grid), so each
+   * frame has `(gridRows / cellPool) x (gridCols / cellPool)` cells and the spatial filters (or the
+   * tubelet projection) after them are smooth at that scale. A head placed a little differently
+   * (the generated subjects' rotations of about 0.14 rad move the sensors at the helmet's rim by
+   * about 1.4 cells of the 20 x 20 grid) then moves a source's field by less than a pooled cell, and
+   * the projection has `cellPool²` times fewer weights. The tubelet keeps its size in grid cells;
+   * `cellPool` must divide its rows and columns.
+   * @default 1
+   */
+  cellPool?: number;
+  /**
    * With `cellFilters` and a whole-grid tubelet (`[t, gridRows, gridCols]`; 0 = none): the
    * cells' filter outputs are first mixed by `spatialFilters` learned spatial filters over all
    * cells (a Dense over the cells, no bias, the same spatial filters for every cell filter:
@@ -202,6 +214,7 @@ export const VIVIT_DEFAULTS: Readonly<Required<VivitOptions>> = Object.freeze({
   cellFilters: 8,
   cellPower: false,
   cellNorm: false,
+  cellPool: 1,
   spatialFilters: 8,
   spatialNorm: false,
   energyNorm: false,
@@ -293,6 +306,7 @@ export function vivit(signal: SignalShape, nOutputs: number, options?: VivitOpti
   ];
   for (const key of ["embedDim", "numHeads", "keyDim", "mlpRatio"] as const) checkInt("vivit", key, o[key], 1);
   checkInt("vivit", "cellFilters", o.cellFilters, 0);
+  checkInt("vivit", "cellPool", o.cellPool, 1);
   checkInt("vivit", "spatialFilters", o.spatialFilters, 0);
   checkInt("vivit", "cellFilterTaps", o.cellFilterTaps, 0);
   checkInt("vivit", "spatialDepth", o.spatialDepth, 0);
@@ -377,6 +391,13 @@ function checkCellFilterOptions(o: Required<VivitOptions>, gridRows: number, gri
         `${o.spatialFilters} and cellPower ${o.cellPower}`,
     );
   }
+  if (o.cellPool > 1 && (o.cellFilters === 0 || o.cellFilterTaps > 0 || h % o.cellPool !== 0 || w % o.cellPool !== 0)) {
+    throw new RangeError(
+      `Cannot build vivit: cellPool needs cellFilters > 0, no cellFilterTaps and must divide the tubelet's rows and ` +
+        `columns, got cellPool ${o.cellPool}, cellFilters ${o.cellFilters}, cellFilterTaps ${o.cellFilterTaps} and ` +
+        `tubelet [${o.tubelet.join(", ")}]`,
+    );
+  }
   if (o.cellNorm && o.cellFilters === 0) {
     throw new RangeError("Cannot build vivit: cellNorm needs cellFilters > 0");
   }
@@ -392,10 +413,19 @@ function checkCellFilterOptions(o: Required<VivitOptions>, gridRows: number, gri
 function stem(input: tfl.SymbolicTensor, o: Required<VivitOptions>): tfl.SymbolicTensor {
   let tubelet = o.tubelet;
   if (o.cellFilters > 0) {
+    if (o.cellPool > 1) {
+      // [batch, nTimes, rows, cols] read as channels first: the pooling runs over the grid of every frame
+      input = tfl.layers.averagePooling2d({
+        poolSize: [o.cellPool, o.cellPool],
+        strides: [o.cellPool, o.cellPool],
+        dataFormat: "channelsFirst",
+        name: "cell_pool",
+      }).apply(input) as tfl.SymbolicTensor;
+    }
     input = cellFilterOutputs(input, o);
     tubelet = o.spatialFilters > 0
       ? [1, 1, o.cellFilters * o.spatialFilters]
-      : [1, o.tubelet[1], o.tubelet[2] * o.cellFilters];
+      : [1, o.tubelet[1] / o.cellPool, (o.tubelet[2] / o.cellPool) * o.cellFilters];
   }
   if (o.stem === "linear") {
     return new TubeletEmbedding({ tubelet, embedDim: o.embedDim, name: "tubelet_embedding" })

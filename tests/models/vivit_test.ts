@@ -435,3 +435,33 @@ Deno.test("vivit() cellNorm: cell_filter_norm normalises every (cell, filter) pa
     "cellNorm",
   );
 });
+
+Deno.test("vivit() with cellPool: each block of neighbouring cells is averaged before the cell filters", () => {
+  const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
+  const base = { tubelet: [5, 8, 8] as [number, number, number], embedDim: 8, cellFilters: 3, spatialDepth: 0 };
+  const model = vivit(signal, 4, { ...base, spatialFilters: 2, cellPool: 2 });
+  const shape = (name: string) => model.getLayer(name).outputShape;
+  assertEquals(shape("cell_pool"), [null, 20, 4, 4]);
+  assertEquals(shape("cell_filter_norm"), [null, 4, 16, 3]);
+  assertEquals(shape("spatial_bands"), [null, 4, 1, 6]);
+  // 16 pooled cells x 2 spatial filters instead of 64 cells x 2
+  const plain = vivit(signal, 4, { ...base, spatialFilters: 2 });
+  assertEquals(plain.countParams() - model.countParams(), (64 - 16) * 2);
+  // pooled cell (1, 2) of frame 7 is the mean of cells (2..3, 4..5)
+  const pooled = tfl.model({ inputs: model.inputs, outputs: model.getLayer("cell_pool").output });
+  const x = tf.randomNormal([2, 20, 8, 8], 0, 1, "float32", 13);
+  const p = pooled.predict(x) as tf.Tensor;
+  const xs = x.arraySync() as number[][][][];
+  const mean = (xs[1][7][2][4] + xs[1][7][2][5] + xs[1][7][3][4] + xs[1][7][3][5]) / 4;
+  assertEquals(Math.abs((p.arraySync() as number[][][][])[1][7][1][2] - mean) < 1e-5, true);
+  // without spatial filters, the tubelet mixes the pooled cells of its part of the grid
+  const quarters = vivit(signal, 4, { ...base, tubelet: [5, 4, 4], cellPool: 2 });
+  assertEquals(quarters.getLayer("cell_bands").outputShape, [null, 4, 4, 12]);
+  assertEquals(quarters.getLayer("tubelet_embedding").outputShape, [null, 4, 4, 16]);
+  tf.dispose([x, p]);
+  [model, plain, quarters].forEach((m) => m.dispose());
+  assertEquals(VIVIT_DEFAULTS.cellPool, 1);
+  assertThrows(() => vivit(signal, 4, { ...base, cellPool: 0 }), RangeError, "cellPool");
+  assertThrows(() => vivit(signal, 4, { ...base, cellPool: 3 }), RangeError, "cellPool");
+  assertThrows(() => vivit(signal, 4, { ...base, cellFilters: 0, cellPool: 2 }), RangeError, "cellPool");
+});
