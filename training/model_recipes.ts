@@ -312,7 +312,7 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
         spatialFilters: 8,
         cellFilterTaps: 32,
         stem: "linear",
-        temporalDepth: 0,
+        temporalDepth: 2,
       },
       epochs: 45,
       learningRate: 3e-3,
