@@ -3,6 +3,7 @@ import { setupBackend } from "../../backends/backend.ts";
 import { releaseWebgpuBackend } from "../../backends/register_webgpu_backend.ts";
 import { MODELS } from "../../models/registry.ts";
 import { gradientError, makeStepData, missingCases, TINY_SIGNALS, trainingStep } from "./kernels/_model_step.ts";
+import { withSeededRandom } from "../../core/with_seeded_random.ts";
 
 /** Whether this machine offers any WebGPU adapter (Deno's software llvmpipe one counts). */
 async function hasAdapter(): Promise<boolean> {
@@ -29,7 +30,10 @@ for (const name of Object.keys(MODELS)) {
       const signal = TINY_SIGNALS[name];
       const data = makeStepData(name, signal, 2, 11);
       await setupBackend("cpu");
-      const cpu = await trainingStep(name, signal, data);
+      // Seeded initial weights, as in the wasm test (register_wasm_training_kernels_test.ts): unseeded,
+      // the worst gradient used 0.014-0.054 of the bound over 8 draws, and the wasm test's 1.1e-4 on
+      // 1 of 40 draws showed how far the tail of such draws reaches.
+      const cpu = await withSeededRandom(1, () => trainingStep(name, signal, data));
       await setupBackend("webgpu");
       try {
         const gpu = await trainingStep(name, signal, data, cpu.weights);

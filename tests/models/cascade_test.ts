@@ -8,6 +8,7 @@ import { hasBatchNorm } from "../../training/adapt_batch_norm.ts";
 import { FramesToBatch } from "../../models/layers/frames_to_batch.ts";
 import { SpaceToDepth } from "../../models/layers/space_to_depth.ts";
 import { TemporalFilterBank } from "../../models/layers/temporal_filter_bank.ts";
+import { withSeededRandom } from "../../core/with_seeded_random.ts";
 
 await tf.setBackend("cpu");
 
@@ -157,9 +158,11 @@ Deno.test("cascade() runs its GRU as the fused layer by default, tfjs's GRU with
   assertEquals(className({ fused: false }), "GRU");
 });
 
-Deno.test("cascade() fused and tfjs GRU models give the same outputs and weight gradients with the same weights", () => {
+Deno.test("cascade() fused and tfjs GRU models give the same outputs and weight gradients with the same weights", async () => {
   const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
-  const fused = cascade(signal, 3, { ...SMALL, featureNorm: true });
+  // Seeded weights, so that the comparison runs the same numbers every time (unseeded, the worst
+  // gradient used up to 0.09 of its bound over 16 draws).
+  const fused = await withSeededRandom(2, () => cascade(signal, 3, { ...SMALL, featureNorm: true }));
   const stock = cascade(signal, 3, { ...SMALL, featureNorm: true, fused: false });
   stock.setWeights(fused.getWeights());
   const x = tf.randomNormal([3, 20, 8, 8], 0, 1, "float32", 7);

@@ -17,9 +17,18 @@ await tf.setBackend("cpu");
 const recording = TOY_RECORDING;
 const batches = (seed: number, count = 4) => toyBatches(seed, count);
 
+/**
+ * Flatten and a softmax dense layer, its kernel from a seeded initialiser: unseeded (Math.random),
+ * the accuracy after 6 epochs of "fit() lowers the loss" was 29 of 32 windows on 1 of 200 draws,
+ * one window above the bound of 0.9, so the test would fail now and then by chance.
+ */
 function tinyModel(): tfl.LayersModel {
+  const kernelInitializer = tfl.initializers.glorotUniform({ seed: 1 });
   return tfl.sequential({
-    layers: [tfl.layers.flatten({ inputShape: [4, 6] }), tfl.layers.dense({ units: 2, activation: "softmax" })],
+    layers: [
+      tfl.layers.flatten({ inputShape: [4, 6] }),
+      tfl.layers.dense({ units: 2, activation: "softmax", kernelInitializer }),
+    ],
   });
 }
 
