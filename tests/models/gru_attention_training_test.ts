@@ -15,7 +15,7 @@ import { relativeError } from "../backends/kernels/_parity.ts";
 registerWasmTrainingKernels();
 
 const [BATCH, CHANS, TIMES, STEPS] = [8, 12, 100, 3];
-const LEARNING_RATE = 0.1;
+const LEARNING_RATE = 0.5;
 
 /** Windows with a class-dependent rhythm in some sensors, and their one-hot labels. */
 function batch(random: Random): { x: Float32Array; y: Float32Array } {
