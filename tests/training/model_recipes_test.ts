@@ -81,7 +81,7 @@ Deno.test("model_recipes: train-intra --model tsa trains log-energy tokens of 25
   assertEquals([cross.epochs, cross.mixupAlpha, cross.holdoutChunks], [15, 0, 1]);
 });
 
-Deno.test("model_recipes: train-intra --model vivit trains each cell's log band powers as linear tokens 30 epochs on every Intra/train chunk without augmentation (chosen on cv-intra, session 20)", () => {
+Deno.test("model_recipes: train-intra --model vivit trains each cell's log band powers as linear tokens 45 epochs on every Intra/train chunk with the shared augmentation (chosen on cv-intra, sessions 20 and 21)", () => {
   const intra = runConfig("intra", "/data", { model: "vivit" });
   // The session-17 cross network with cell log powers (session 20), written out: the cross entry may change on its own.
   const network = {
@@ -95,8 +95,10 @@ Deno.test("model_recipes: train-intra --model vivit trains each cell's log band 
     spatialFilters: 8,
   };
   assertEquals(intra.modelOptions, network);
-  assertEquals([intra.epochs, intra.learningRate, intra.warmupEpochs, intra.holdoutChunks], [30, 3e-3, 1, 0]);
+  assertEquals([intra.epochs, intra.learningRate, intra.warmupEpochs, intra.holdoutChunks], [45, 3e-3, 1, 0]);
   assertEquals([intra.mixupAlpha, intra.weightDecay, intra.labelSmoothing], [0.2, 0.01, 0]);
-  assertEquals(intra.preprocess.map((step) => step.op), ["resample", "zscore", "window"]);
+  // The shared defaults' augmentation (session 21), not the cross recipe's stronger one.
+  assertEquals(intra.preprocess.map((step) => step.op), ["resample", "zscore", "window", "augment"]);
+  assertEquals(intra.preprocess.at(-1), { op: "augment" });
   assertEquals(intra.preprocess[2], { op: "window", windowSeconds: 2, strideSeconds: 0.5 });
 });
