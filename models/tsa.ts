@@ -9,11 +9,13 @@
 import * as tfl from "@tensorflow/tfjs-layers";
 import { LayerNorm } from "./layers/layer_norm.ts";
 import { LogEnergy } from "./layers/log_energy.ts";
+import { LogMeanPower } from "./layers/log_mean_power.ts";
 import { PositionalEmbedding } from "./layers/positional_embedding.ts";
 import { MultiHeadSelfAttention } from "./layers/multi_head_self_attention.ts";
 import { RouterAttention } from "./layers/router_attention.ts";
 import { SegmentEmbedding } from "./layers/segment_embedding.ts";
 import { SegmentMerging } from "./layers/segment_merging.ts";
+import { TemporalFilterBank } from "./layers/temporal_filter_bank.ts";
 import {
   channelSignal,
   checkActivation,
@@ -102,11 +104,23 @@ export interface TsaOptions extends Partial<StemOptions> {
    * `log(1 + a² + b²)` ({@linkcode LogEnergy} with `pairs`, `dModel` log powers), then mixed:
    * a pair that learns a sine and a cosine of one band gives the band's log power whatever the
    * phase of the oscillation within the segment, which one filter's square does not (and a
-   * sum of log squares cannot make up for). Default "linear", so models built or saved without
-   * the option are unchanged.
+   * sum of log squares cannot make up for). `"bandPower"`: every (virtual) sensor's series through
+   * the same `bandFilters` FIR filters of `bandTaps` taps over the whole window
+   * ({@linkcode TemporalFilterBank}, 'same' padding), then each filter output's log mean power
+   * over every segment's `segLen` samples ({@linkcode LogMeanPower}, `log(1 + mean(x²))`), mixed
+   * without bias to `dModel`: EEGNet's spatial and temporal filters followed by filter-bank CSP's
+   * log-variance features, one token per (sensor, segment); phase-free log band powers, in which
+   * a chunk's gain is an offset (as cascade's and vivit's intra recipes take them).
+   * `"logEnergyBands"`: the `"logEnergy"` features and the `"bandPower"` log band powers side by
+   * side (`2 * dModel + bandFilters` per token), mixed without bias to `dModel`. Default
+   * "linear", so models built or saved without the option are unchanged.
    * @default "linear"
    */
-  embedding?: "linear" | "energy" | "logEnergy" | "logPower";
+  embedding?: "linear" | "energy" | "logEnergy" | "logPower" | "bandPower" | "logEnergyBands";
+  /** FIR filters of `embedding: "bandPower"` or `"logEnergyBands"` (ignored otherwise). @default 8 */
+  bandFilters?: number;
+  /** Taps of each band filter (32: 0.26 s at 125 Hz; ignored without band powers). @default 32 */
+  bandTaps?: number;
   /**
    * Normalisation of the tokens before the position embedding: `"batch"`, a BatchNorm over
    * the token features (over batch, sensors and segments), whose statistics AdaBN
@@ -158,7 +172,9 @@ export const TSA_DEFAULTS: Readonly<Required<TsaOptions>> = Object.freeze({
   depth: 1,
   routers: 4,
   mergeWindow: 2,
-  embedding: "linear" as "linear" | "energy" | "logEnergy" | "logPower",
+  embedding: "linear" as "linear" | "energy" | "logEnergy" | "logPower" | "bandPower" | "logEnergyBands",
+  bandFilters: 8,
+  bandTaps: 32,
   embeddingNorm: "none" as "batch" | "sensorBatch" | "none",
   embedMlp: true,
   headPool: "segments" as "all" | "segments",
@@ -181,7 +197,8 @@ export const TSA_DEFAULTS: Readonly<Required<TsaOptions>> = Object.freeze({
  * 1. {@linkcode SegmentEmbedding}: every segment of `segLen` samples of every sensor projected
  *    to `dModel`, plus a learned position per (sensor, segment) -> `[batch, nChans, nSegs, dModel]`
  *    (`embedding: "energy"`: filtered to `2 * dModel`, squared, mixed to `dModel`; "logEnergy":
- *    `log(1 + x²)` in place of the square; "logPower": `log(1 + a² + b²)` of adjacent pairs; `embeddingNorm:
+ *    `log(1 + x²)` in place of the square; "logPower": `log(1 + a² + b²)` of adjacent pairs; "bandPower":
+ *    `bandFilters` FIR filters over the window, each output's log mean power per segment, mixed to `dModel`; `embeddingNorm:
  *    "batch"`: a BatchNorm over the token features before the position);
  *    with `embedMlp`, `x + Dense(act(Dense(x)))` on every token (no LayerNorm: keeps amplitude);
  *    dropout;
@@ -275,7 +292,18 @@ export function tsa(signal: SignalShape, nOutputs: number, options?: TsaOptions)
 /** Throws for a non-positive size, a bad rate, activation, head or stem, or a segLen that does not divide the steps. */
 function checkTsaOptions(o: Required<TsaOptions>, nTimes: number): void {
   for (
-    const key of ["segLen", "dModel", "numHeads", "keyDim", "depth", "routers", "mergeWindow", "mlpRatio"] as const
+    const key of [
+      "segLen",
+      "dModel",
+      "numHeads",
+      "keyDim",
+      "depth",
+      "routers",
+      "mergeWindow",
+      "mlpRatio",
+      "bandFilters",
+      "bandTaps",
+    ] as const
   ) {
     checkInt("tsa", key, o[key], 1);
   }
@@ -284,9 +312,9 @@ function checkTsaOptions(o: Required<TsaOptions>, nTimes: number): void {
   checkProb("tsa", "attentionDropProb", o.attentionDropProb);
   checkActivation("tsa", o.activation);
   checkStem("tsa", o, nTimes);
-  if (!["linear", "energy", "logEnergy", "logPower"].includes(o.embedding)) {
+  if (!["linear", "energy", "logEnergy", "logPower", "bandPower", "logEnergyBands"].includes(o.embedding)) {
     throw new RangeError(
-      `Cannot build tsa: embedding must be "linear", "energy", "logEnergy" or "logPower", got "${o.embedding}"`,
+      `Cannot build tsa: embedding must be "linear", "energy", "logEnergy", "logPower", "bandPower" or "logEnergyBands", got "${o.embedding}"`,
     );
   }
   if (!["batch", "sensorBatch", "none"].includes(o.embeddingNorm)) {
@@ -322,16 +350,27 @@ function embed(x: tfl.SymbolicTensor, o: Required<TsaOptions>): tfl.SymbolicTens
   }
   const [nChans, nSegs] = [x.shape[1] as number, (x.shape[2] as number) / o.segLen];
   const apply = (layer: { apply(x: tfl.SymbolicTensor): unknown }) => x = layer.apply(x) as tfl.SymbolicTensor;
-  apply(tfl.layers.reshape({ targetShape: [nChans, nSegs, o.segLen], name: "segments" }));
-  if (o.embedding === "linear") {
+  const series = x;
+  if (o.embedding === "bandPower") {
+    x = bandPowers(series, o);
+    apply(tfl.layers.dense({ units: o.dModel, useBias: false, name: "segment_energy" }));
+  } else if (o.embedding === "linear") {
+    apply(tfl.layers.reshape({ targetShape: [nChans, nSegs, o.segLen], name: "segments" }));
     apply(tfl.layers.dense({ units: o.dModel, name: "segment_projection" }));
   } else {
+    apply(tfl.layers.reshape({ targetShape: [nChans, nSegs, o.segLen], name: "segments" }));
     apply(tfl.layers.dense({ units: 2 * o.dModel, name: "segment_filters" }));
-    x = o.embedding === "logEnergy"
+    x = o.embedding === "logEnergy" || o.embedding === "logEnergyBands"
       ? new LogEnergy({ name: "segment_log_energy" }).apply(x) as tfl.SymbolicTensor
       : o.embedding === "logPower"
       ? new LogEnergy({ pairs: true, name: "segment_log_power" }).apply(x) as tfl.SymbolicTensor
       : tfl.layers.multiply({ name: "segment_square" }).apply([x, x]) as tfl.SymbolicTensor;
+    if (o.embedding === "logEnergyBands") {
+      x = tfl.layers.concatenate({ axis: -1, name: "segment_log_bands" }).apply([
+        x,
+        bandPowers(series, o),
+      ]) as tfl.SymbolicTensor;
+    }
     apply(tfl.layers.dense({ units: o.dModel, useBias: false, name: "segment_energy" }));
   }
   if (o.embeddingNorm === "batch") apply(tfl.layers.batchNormalization({ axis: -1, name: "segment_norm" }));
@@ -340,6 +379,28 @@ function embed(x: tfl.SymbolicTensor, o: Required<TsaOptions>): tfl.SymbolicTens
   apply(tfl.layers.reshape({ targetShape: [nChans * nSegs, o.dModel], name: "segment_tokens" }));
   apply(new PositionalEmbedding({ name: "segment_position" }));
   return apply(tfl.layers.reshape({ targetShape: [nChans, nSegs, o.dModel], name: "segment_grid" }));
+}
+
+/**
+ * `embedding: "bandPower"` or `"logEnergyBands"`: `[nChans, nTimes]` -> `[nChans, nSegs, bandFilters]`:
+ * time-major (`band_time_major`), every sensor's series through the filter bank (`band_filters`,
+ * `[nTimes, nChans, bandFilters]`, flattened by `band_series`), the log mean power of every
+ * series over every segment (`band_log_power`, `[nSegs, nChans * bandFilters]`), and back to
+ * sensor-major tokens (`band_tokens`, `band_sensor_major`).
+ */
+function bandPowers(x: tfl.SymbolicTensor, o: Required<TsaOptions>): tfl.SymbolicTensor {
+  const [nChans, nTimes] = [x.shape[1] as number, x.shape[2] as number];
+  const [nSegs, f] = [nTimes / o.segLen, o.bandFilters];
+  const layers: { apply(x: tfl.SymbolicTensor): unknown }[] = [
+    tfl.layers.permute({ dims: [2, 1], name: "band_time_major" }),
+    new TemporalFilterBank({ filters: f, kernelSize: o.bandTaps, name: "band_filters" }),
+    tfl.layers.reshape({ targetShape: [nTimes, nChans * f], name: "band_series" }),
+    new LogMeanPower({ pool: o.segLen, name: "band_log_power" }),
+    tfl.layers.reshape({ targetShape: [nSegs, nChans, f], name: "band_tokens" }),
+    tfl.layers.permute({ dims: [2, 1, 3], name: "band_sensor_major" }),
+  ];
+  for (const layer of layers) x = layer.apply(x) as tfl.SymbolicTensor;
+  return x;
 }
 
 /**

@@ -519,7 +519,13 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "entry, rerun on the session-20 code, repeated session 19's run epoch for epoch (4 / 0.693). None passed: " +
       "`--mixup 0.4` 3 / 0.695, 45 epochs 4 / 0.695, lr 3e-3 4 / 0.658, a band-gain augmentation 4 / 0.666; " +
       "squared energies, `segLen` 10, `dModel` 48 and 16 virtual sensors stopped after 1-3 folds, far below " +
-      "(docs/models.md, session 20).",
+      "(docs/models.md, session 20). " +
+      "Session 21: unchanged. Seven candidates on the same cv-intra folds (seed 42), rule fixed before the runs (no " +
+      "more recordings wrong and >= +0.02 on the mean curve's last epoch against session 20's 4 / 0.693, then seed " +
+      '4); none passed: phase-free log band powers of a temporal filter bank as tokens (`embedding: "bandPower"`, ' +
+      "cascade's session-20 idea) 0.594 / 0.672 on the first two folds (stopped), at 10 epochs 4 / 0.652; beside " +
+      'the log energies (`"logEnergyBands"`) 0.586 / 0.617 (stopped); `dropProb` 0.1 3 / 0.662; `routers` 8 ' +
+      "5 / 0.693; `--mixup 0.4 --weight-decay 0.05` 4 / 0.697; `--mixup 0.8` 3 / 0.670 (docs/models.md, session 21).",
     settings: { learningRate: 3e-3, modelOptions: { dropProb: 0 }, epochs: 15 },
     cross: {
       modelOptions: { dropProb: 0, embedding: "energy", embeddingNorm: "sensorBatch", segLen: 50 },
@@ -548,6 +554,10 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
     // 4 / 0.695; `--lr 3e-3` 4 / 0.658; `augment` `bandGainStd` 0.25 4 / 0.666. Stopped, fold accuracies at epoch 30
     // against the entry's 0.641 / 0.734 / 0.641: `embedding: "energy"` 0.578 / 0.672; `segLen` 10 0.523; `dModel` 48
     // 0.531; `sensorProjection` 16 0.609 / 0.719 / 0.578.
+    // Session 21 (same command and rule, +0.02 over session 20's 4 / 0.693; seed 42; docs/models.md): unchanged.
+    // `embedding: "bandPower"` stopped at 0.594 / 0.672, with `--epochs 10` 4 / 0.652; `"logEnergyBands"` stopped at
+    // 0.586 / 0.617; `dropProb` 0.1 3 / 0.662; `routers` 8 5 / 0.693; `--mixup 0.4 --weight-decay 0.05` 4 / 0.697;
+    // `--mixup 0.8` 3 / 0.670.
     intra: {
       modelOptions: { dropProb: 0, embedding: "logEnergy", embeddingNorm: "sensorBatch", segLen: 25 },
       learningRate: 2e-3,
