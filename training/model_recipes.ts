@@ -292,7 +292,13 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "deadline (0.492 / 0.656, 0.539, ...). Test splits chose nothing; outcome (`nice -n 5 /usr/bin/time -v deno task " +
       "train-cross --model vivit --seed S`, seeds 1-3, at d01a915, load 6.8-8.4): test1-3 0.609 / 0.508 / 0.352, " +
       "0.781 / 0.406 / 0.398, 0.719 / 0.422 / 0.398 = 0.51 ± 0.02 (main before: 0.38 ± 0.05), every split above " +
-      "chance: issue 11's cross-subject bar for vivit is met; wall 2.4-2.9 min, maximum RSS 586-617 MiB. " +
+      "chance: issue 11's cross-subject bar for vivit is met; wall 2.4-2.9 min, maximum RSS 586-617 MiB. The lead then kept " +
+      "the other candidate through the rule, `temporalDepth` 2 (the transformer blocks kept; 23 460 weights): without " +
+      "blocks the model is a band-power classifier, not a video transformer; decided before any test number of it was " +
+      "read. Its outcome (`nice -n 5 /usr/bin/time -v deno task train-cross --model vivit --seed S` at 237d76a, " +
+      "2026-12-07 02:15-02:24 UTC, load 5-8): test1-3 0.789 / 0.430 / 0.383, 0.773 / 0.469 / 0.320, 0.695 / 0.328 / " +
+      "0.352 = 0.50 ± 0.04, every split above chance (lowest 0.320): the bar is met; wall 1.5-2.9 min, maximum RSS " +
+      "633-698 MB. " +
       "Within one subject since session 21: the same network with the shared augmentation (sensor dropout 0.1, gain " +
       "jitter 0.05, noise 0.1, time shift) and 45 epochs (cosine over 45), chosen on `nice -n 5 deno task cv-intra " +
       "--model vivit --seed S --max-samples 20000 --folds 4 --epochs 30 --patience 30 [flags]` over seeds 42, 4 and 5 " +
@@ -311,8 +317,9 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       // none reached the bar for a change (`why`, docs/models.md); unchanged. Session 20: fifteen more (per-subject
       // BatchNorms cellNorm / spatialNorm / energyNorm, log energies, frequency augmentation, batch 16, ...), none did.
       // Session 21 (chosen on 6 loso runs with fresh seeds 5-7 and 2 holdout runs, see `why`): phase-free log band
-      // powers of FIR filters over the window (`cellFilterTaps` 32, linear tokens) and no transformer block
-      // (`temporalDepth` 0; 6 372 weights); numHeads stays as measured (unused without blocks).
+      // powers of FIR filters over the window (`cellFilterTaps` 32, linear tokens) into the 2 temporal transformer
+      // blocks (`temporalDepth` 2; 23 460 weights): of the two candidates through the rule, the lead kept the one
+      // with blocks (vivit is a video transformer), before reading any of its test numbers.
       modelOptions: {
         cellFilters: 8,
         tubelet: [50, 20, 20],
