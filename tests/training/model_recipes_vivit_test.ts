@@ -8,7 +8,7 @@ Deno.test("model_recipes: train-cross and train-intra --model vivit start with o
   assertEquals(runConfig("cross", "/data", { model: "cnn" }).warmupEpochs, 0);
 });
 
-Deno.test("model_recipes: train-cross --model vivit uses whole-grid 50-sample tubelets over cellFilters 8 and spatialFilters 8, FIR filter-bank log band powers (cellFilterTaps 32) without transformer blocks, embedDim 32, lr 3e-3, stronger augmentation, 45 epochs (chosen on loso and holdout runs) and patience 30; flags still win (train-intra's recipe: model_recipes_test.ts)", () => {
+Deno.test("model_recipes: train-cross --model vivit uses whole-grid 50-sample tubelets over cellFilters 8 and spatialFilters 8, FIR filter-bank log band powers (cellFilterTaps 32) as linear tokens with 2 temporal blocks, embedDim 32, lr 3e-3, stronger augmentation, 45 epochs (chosen on loso and holdout runs) and patience 30; flags still win (train-intra's recipe: model_recipes_test.ts)", () => {
   assertEquals(runConfig("cross", "/data", { model: "vivit" }).patience, 30);
   assertEquals(runConfig("intra", "/data", { model: "vivit" }).patience, 10);
   assertEquals(runConfig("cross", "/data", { model: "vivit", patience: 5 }).patience, 5);
@@ -19,10 +19,10 @@ Deno.test("model_recipes: train-cross --model vivit uses whole-grid 50-sample tu
     embedDim: 32,
     numHeads: 2,
     spatialFilters: 8,
-    // session 21: FIR filter-bank log band powers as linear tokens, no transformer block
+    // session 21: FIR filter-bank log band powers as linear tokens, 2 temporal transformer blocks
     cellFilterTaps: 32,
     stem: "linear",
-    temporalDepth: 0,
+    temporalDepth: 2,
   });
   // tsa's stronger augmentation (session 17), cross only
   assertEquals(runConfig("cross", "/data", { model: "vivit" }).preprocess.at(-1), {
