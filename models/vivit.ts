@@ -310,25 +310,7 @@ export function vivit(signal: SignalShape, nOutputs: number, options?: VivitOpti
     number,
     number,
   ];
-  for (const key of ["embedDim", "numHeads", "keyDim", "mlpRatio"] as const) checkInt("vivit", key, o[key], 1);
-  checkInt("vivit", "cellFilters", o.cellFilters, 0);
-  checkInt("vivit", "cellPool", o.cellPool, 1);
-  checkInt("vivit", "spatialFilters", o.spatialFilters, 0);
-  checkInt("vivit", "cellFilterTaps", o.cellFilterTaps, 0);
-  checkInt("vivit", "spatialDepth", o.spatialDepth, 0);
-  checkInt("vivit", "temporalDepth", o.temporalDepth, 0);
-  checkProb("vivit", "dropProb", o.dropProb);
-  checkProb("vivit", "attentionDropProb", o.attentionDropProb);
-  checkActivation("vivit", o.activation);
-  checkActivation("vivit", o.stemActivation);
-  if (o.stem !== "linear" && o.stem !== "energy" && o.stem !== "logEnergy") {
-    throw new RangeError(
-      `Cannot build vivit: stem must be "linear", "energy" or "logEnergy", got ${JSON.stringify(o.stem)}`,
-    );
-  }
-  if (o.stemNorm !== "batch" && o.stemNorm !== "none") {
-    throw new RangeError(`Cannot build vivit: stemNorm must be "batch" or "none", got ${JSON.stringify(o.stemNorm)}`);
-  }
+  checkScalarOptions(o);
   const [t, h, w] = o.tubelet;
   const names = ["nTimes", "gridRows", "gridCols"];
   [nTimes, gridRows, gridCols].forEach((extent, i) => {
@@ -378,6 +360,29 @@ export function vivit(signal: SignalShape, nOutputs: number, options?: VivitOpti
   }))
     .apply(x) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: output, name: "vivit" });
+}
+
+/** Throws for a size, depth, dropout, activation, `stem` or `stemNorm` out of range (see {@linkcode VivitOptions}). */
+function checkScalarOptions(o: Required<VivitOptions>): void {
+  for (const key of ["embedDim", "numHeads", "keyDim", "mlpRatio"] as const) checkInt("vivit", key, o[key], 1);
+  checkInt("vivit", "cellFilters", o.cellFilters, 0);
+  checkInt("vivit", "cellPool", o.cellPool, 1);
+  checkInt("vivit", "spatialFilters", o.spatialFilters, 0);
+  checkInt("vivit", "cellFilterTaps", o.cellFilterTaps, 0);
+  checkInt("vivit", "spatialDepth", o.spatialDepth, 0);
+  checkInt("vivit", "temporalDepth", o.temporalDepth, 0);
+  checkProb("vivit", "dropProb", o.dropProb);
+  checkProb("vivit", "attentionDropProb", o.attentionDropProb);
+  checkActivation("vivit", o.activation);
+  checkActivation("vivit", o.stemActivation);
+  if (o.stem !== "linear" && o.stem !== "energy" && o.stem !== "logEnergy") {
+    throw new RangeError(
+      `Cannot build vivit: stem must be "linear", "energy" or "logEnergy", got ${JSON.stringify(o.stem)}`,
+    );
+  }
+  if (o.stemNorm !== "batch" && o.stemNorm !== "none") {
+    throw new RangeError(`Cannot build vivit: stemNorm must be "batch" or "none", got ${JSON.stringify(o.stemNorm)}`);
+  }
 }
 
 /** Throws unless `spatialFilters` and `cellFilterTaps` have what they need (see {@linkcode VivitOptions}). */
