@@ -63,8 +63,8 @@ import torch.nn.functional as F
 MEGFLOW_PARAMS = {
     "cnn": 5604,
     "gru": 45188,
-    "vivit": 27508,
-    "vivit_cross": 27508,
+    "vivit": 23460,
+    "vivit_cross": 23460,
     "vivit_wide": 463876,
     "spectral": 44804,
     "cascade": 92068,
@@ -242,27 +242,42 @@ class GruAttention(nn.Module):
 
 
 class Vivit(nn.Module):
-    """models/vivit.ts: energy tubelet stem, spatial then temporal transformer (VIVIT_DEFAULTS: the cross recipe's
-    network, 8 cell filters, 8 spatial filters, whole-grid 50-sample tubelets, no spatial blocks, 32-wide tokens).
+    """models/vivit.ts: tubelet stem, spatial then temporal transformer (VIVIT_DEFAULTS: the cross recipe's
+    network, 8 spatial filters, 8 FIR cell filters of 32 taps, log mean powers per whole-grid 50-sample tubelet,
+    linear tokens, no spatial blocks, 2 temporal blocks, 32-wide tokens).
 
-    With `cell_filters` (the cross recipe's `cellFilters`): each cell's `t` samples of a time group
-    first go through `cell_filters` filters (no bias) and a BatchNorm, and the tubelets
+    With `cell_filters` (the recipe's `cellFilters`) and no `cell_filter_taps`: each cell's `t` samples of a
+    time group first go through `cell_filters` filters (no bias) and a BatchNorm, and the tubelets
     `[1, h, w * cell_filters]` are cut from the `[groups, rows, cols * cell_filters]` filter outputs.
     With `spatial_filters` S as well (`spatialFilters`, whole-grid tubelets only): each filter's
     outputs over all cells are mixed by the same S spatial filters (no bias), and each time group is
     one tubelet of the `cell_filters * S` values (filter-major).
+    With `cell_filter_taps` K (`cellFilterTaps`, needs S; vivit.ts `bandPowerLayers`): every frame's cells
+    mixed by the S spatial filters first, each spatial filter's series through the same `cell_filters` FIR
+    filters of K taps over the whole window (TemporalFilterBank: a cross-correlation, zero-padded
+    floor((K - 1) / 2) samples before and the rest after, no bias), each output's log(1 + mean square) over
+    every tubelet's `t` samples (LogMeanPower), a BatchNorm over the S * cell_filters values (spatial-filter
+    major), and each time group is one tubelet of them.
+    `stem`: "energy" projects each tubelet to `2 * dim`, squares and mixes with a Dense without bias;
+    "linear" projects to `dim`.
     """
 
     def __init__(self, tubelet=(50, 20, 20), grid=(250, 20, 20), dim=32, heads=2, key_dim=16, depth=2, drop=0.1,
-                 spatial_depth=0, cell_filters=8, spatial_filters=8):
+                 spatial_depth=0, cell_filters=8, spatial_filters=8, cell_filter_taps=32, stem="linear"):
         super().__init__()
         t, h, w = tubelet
-        self.cell_filters, self.n_spatial_filters = cell_filters, spatial_filters
+        self.cell_filters, self.n_spatial_filters, self.taps, self.stem = cell_filters, spatial_filters, cell_filter_taps, stem
         if cell_filters > 0:
             cells = grid[1] * grid[2]
             self.cell_pieces = (grid[0] // t, t, cells)
-            self.cell = nn.Linear(t, cell_filters, bias=False)
-            self.cell_norm = nn.BatchNorm1d(cell_filters, **{"eps": 1e-3, "momentum": 0.01})
+            if cell_filter_taps > 0:
+                self.pool = t
+                self.cell = nn.Conv1d(1, cell_filters, cell_filter_taps, bias=False)
+                self.cell_padding = ((cell_filter_taps - 1) // 2, cell_filter_taps - 1 - (cell_filter_taps - 1) // 2)
+                self.cell_norm = nn.BatchNorm1d(cell_filters * spatial_filters, **{"eps": 1e-3, "momentum": 0.01})
+            else:
+                self.cell = nn.Linear(t, cell_filters, bias=False)
+                self.cell_norm = nn.BatchNorm1d(cell_filters, **{"eps": 1e-3, "momentum": 0.01})
             if spatial_filters > 0:
                 self.spatial_filters = nn.Linear(cells, spatial_filters, bias=False)
                 grid, tubelet = (grid[0] // t, 1, cell_filters * spatial_filters), (1, 1, cell_filters * spatial_filters)
@@ -272,8 +287,11 @@ class Vivit(nn.Module):
         self.tubelet, self.grid = tubelet, grid
         self.groups = grid[0] // t
         self.patches = (grid[1] // h) * (grid[2] // w)
-        self.embedding = nn.Linear(t * h * w, 2 * dim)
-        self.energy = nn.Linear(2 * dim, dim, bias=False)
+        if stem == "energy":
+            self.embedding = nn.Linear(t * h * w, 2 * dim)
+            self.energy = nn.Linear(2 * dim, dim, bias=False)
+        else:
+            self.embedding = nn.Linear(t * h * w, dim)
         self.stem_norm = nn.BatchNorm1d(dim, **{"eps": 1e-3, "momentum": 0.01})  # Keras' default 0.99
         self.spatial_position = nn.Parameter(torch.randn(self.patches, dim) * 0.02)
         spatial_depth = depth if spatial_depth is None else spatial_depth
@@ -286,18 +304,31 @@ class Vivit(nn.Module):
         self.classifier = nn.Linear(dim, N_CLASSES)
         nn.init.zeros_(self.classifier.weight)
 
+    def band_powers(self, x):
+        """`[batch, times, rows, cols]` -> `[batch, groups, S * cell_filters]`: vivit.ts `bandPowerLayers`."""
+        b, n = x.shape[0], x.shape[1]
+        x = self.spatial_filters(x.reshape(b, n, -1))  # [batch, times, S]
+        s = x.shape[-1]
+        x = F.pad(x.transpose(1, 2).reshape(b * s, 1, n), self.cell_padding)
+        x = self.cell(x).reshape(b, s * self.cell_filters, n // self.pool, self.pool)  # rows: spatial filter major
+        x = torch.log1p(torch.square(x).mean(-1))  # [batch, S * cell_filters, groups]
+        return self.cell_norm(x).transpose(1, 2)
+
     def forward(self, x):  # [batch, 250, 20, 20]
         b = x.shape[0]
-        if self.cell_filters > 0:
+        if self.cell_filters > 0 and self.taps > 0:
+            x = self.band_powers(x)
+        elif self.cell_filters > 0:
             x = self.cell(x.reshape(b, *self.cell_pieces).transpose(2, 3))  # [batch, groups, cells, filters]
             x = self.cell_norm(x.reshape(-1, self.cell_filters)).reshape(b, *self.cell_pieces[:1], -1, self.cell_filters)
             if self.n_spatial_filters > 0:
                 x = self.spatial_filters(x.transpose(2, 3))  # [batch, groups, filters, spatial filters]
-            x = x.reshape(b, *self.grid)
         t, h, w = self.tubelet
         x = x.reshape(b, self.groups, t, self.grid[1] // h, h, self.grid[2] // w, w)
         x = x.permute(0, 1, 3, 5, 4, 6, 2).reshape(b, self.groups, self.patches, t * h * w)
-        x = self.energy(torch.square(self.embedding(x)))  # [batch, groups, patches, dim]
+        x = self.embedding(x)
+        if self.stem == "energy":
+            x = self.energy(torch.square(x))  # [batch, groups, patches, dim]
         x = self.stem_norm(x.reshape(-1, x.shape[-1])).reshape(x.shape)
         x = self.spatial(self.drop(x + self.spatial_position))
         x = self.spatial_norm(x).mean(2) + self.temporal_position  # [batch, groups, dim]
@@ -307,12 +338,14 @@ class Vivit(nn.Module):
 
 def vivit_cross():
     """The network train-cross trains for vivit (training/model_recipes.ts `vivit.cross.modelOptions`)."""
-    return Vivit(tubelet=(50, 20, 20), dim=32, heads=2, spatial_depth=0, cell_filters=8, spatial_filters=8)
+    return Vivit(tubelet=(50, 20, 20), dim=32, heads=2, spatial_depth=0, depth=2, cell_filters=8, spatial_filters=8,
+                 cell_filter_taps=32, stem="linear")
 
 
 def vivit_wide():
     """vivit's registry default before session 21 (bench/train.ts `vivit_wide`), a network no recipe trains."""
-    return Vivit(tubelet=(25, 10, 10), dim=64, heads=4, spatial_depth=2, cell_filters=0, spatial_filters=0)
+    return Vivit(tubelet=(25, 10, 10), dim=64, heads=4, spatial_depth=2, cell_filters=0, spatial_filters=0,
+                 cell_filter_taps=0, stem="energy")
 
 
 class Spectral(nn.Module):
@@ -595,12 +628,16 @@ def load_gru(m, w):
 
 def load_vivit(m, w):
     if m.cell_filters > 0:
-        w.dense(m.cell, "cell_filters")
+        if m.taps > 0:
+            m.cell.weight.copy_(w["cell_filters/kernel"].reshape(m.taps, -1).T.unsqueeze(1))  # [taps, 1, 1, F]
+        else:
+            w.dense(m.cell, "cell_filters")
         w.norm(m.cell_norm, "cell_filter_norm")
         if m.n_spatial_filters > 0:
             w.dense(m.spatial_filters, "spatial_filters")
     w.dense(m.embedding, "tubelet_embedding")
-    w.dense(m.energy, "tubelet_energy")
+    if m.stem == "energy":
+        w.dense(m.energy, "tubelet_energy")
     w.norm(m.stem_norm, "tubelet_norm")
     m.spatial_position.copy_(w["spatial_position/embeddings"])
     for i, block in enumerate(m.spatial):

@@ -102,12 +102,13 @@ export interface BenchVariant {
  * every sensor, BatchNorm, then the spatial conv), to compare with the default `cnn`, which
  * computes the same network spatial filter first. `gru_stock` and `cascade_stock` run tfjs's `GRU` where
  * the defaults run the fused one. `vivit_cross` is the network `deno task train-cross --model vivit`
- * trains (its recipe's `modelOptions`, training/model_recipes.ts: 8 cell filters, 8 spatial filters,
- * whole-grid tubelets of 50 samples, no spatial blocks, 32-wide tokens, 2 heads), since session 21
- * also vivit's registry default (the same network written out, and its twin the same). `vivit_wide`
+ * trains (its recipe's `modelOptions`, training/model_recipes.ts: 8 spatial filters, then 8 FIR cell
+ * filters of 32 taps over the window and each output's log mean power per whole-grid 50-sample tubelet,
+ * linear tokens, no spatial blocks, 2 temporal blocks, 32-wide tokens, 2 heads: 23 460 weights), since
+ * session 21 also vivit's registry default (the same network written out, and its twin the same). `vivit_wide`
  * is vivit's registry default before session 21, a network no recipe trains (10 x 10-cell tubelets
- * of 25 samples, no cell or spatial filters, 2 spatial and 2 temporal blocks, 64-wide tokens, 4
- * heads: 463 876 weights), kept to measure large tubelet products against PyTorch's (docs/performance.md).
+ * of 25 samples, no cell or spatial filters, energy tokens, 2 spatial and 2 temporal blocks, 64-wide
+ * tokens, 4 heads: 463 876 weights), kept to measure large tubelet products against PyTorch's (docs/performance.md).
  */
 export const BENCH_VARIANTS: Readonly<Record<string, BenchVariant>> = Object.freeze({
   cnn_textbook: { model: "cnn", options: { spatialFirst: false } },
@@ -116,7 +117,16 @@ export const BENCH_VARIANTS: Readonly<Record<string, BenchVariant>> = Object.fre
   vivit_cross: { model: "vivit", options: { ...MODEL_RECIPES.vivit.cross?.modelOptions }, twin: "vivit_cross" },
   vivit_wide: {
     model: "vivit",
-    options: { tubelet: [25, 10, 10], cellFilters: 0, spatialFilters: 0, spatialDepth: 2, embedDim: 64, numHeads: 4 },
+    options: {
+      tubelet: [25, 10, 10],
+      cellFilters: 0,
+      spatialFilters: 0,
+      cellFilterTaps: 0,
+      stem: "energy",
+      spatialDepth: 2,
+      embedDim: 64,
+      numHeads: 4,
+    },
     twin: "vivit_wide",
   },
 });

@@ -179,34 +179,40 @@ export interface VivitOptions {
 /**
  * The default {@linkcode VivitOptions}: the network `deno task train-cross --model vivit` trains
  * (training/model_recipes.ts, `vivit.cross.modelOptions`, chosen on leave-one-subject-out and
- * holdout validation over several seeds in sessions 15-18, docs/models.md), for 2 s at 125 Hz
- * on any grid (27 508 weights on the 20 x 20 grid). Since session 21 (issue 11: each model
+ * holdout validation over several seeds in sessions 15-21, docs/models.md), for 2 s at 125 Hz
+ * on any grid (23 460 weights on the 20 x 20 grid). Since session 21 (issue 11: each model
  * with defaults that learn); before, the defaults were a wider network that no recipe trained
  * (`[25, 10, 10]` linear-filter tubelets, no cell or spatial filters, 2 spatial blocks, 64-wide
  * tokens, 4 heads: 463 876 weights, `vivit_wide` in bench/train.ts): about 4x slower per
- * window (553 against 2331 windows/s in session 20's idle bench), below the cross network on
- * leave-one-subject-out validation (session 15: 0.293 / 0.387 against 0.395 / 0.391) and on
- * cv-intra (session 18: 13 against 10 recordings wrong). Each choice:
- * - `cellFilters` 8: each cell's 50 tubelet samples through 8 shared learned temporal filters
- *   and BatchNorm (AdaBN re-estimates each filter's scale per unseen subject): EEGNet's temporal
- *   filters evaluated once per tubelet. 4 filters with 30 epochs underfitted two training
- *   subjects on some seeds (session 18).
+ * window (553 against 2331 windows/s for the session-18 cross network in session 20's idle
+ * bench), below the cross network on leave-one-subject-out validation (session 15: 0.293 /
+ * 0.387 against 0.395 / 0.391) and on cv-intra (session 18: 13 against 10 recordings wrong).
+ * Each choice:
  * - `spatialFilters` 8 with whole-grid tubelets `[50, 0, 0]` (0: the grid's extent): every
- *   filter's outputs over all cells mixed by 8 shared spatial filters (EEGNet's separable
- *   order), one token per 0.4 s; a low-rank tubelet projection with ~8 % of the weights of a
- *   full one, fewer ways to fit one recording's cells (session 17).
+ *   frame's cells mixed by 8 spatial filters (EEGNet's spatial filters, computed first), one
+ *   token per 0.4 s (session 17).
+ * - `cellFilterTaps` 32 with `cellFilters` 8: each spatial filter's series through 8 shared FIR
+ *   filters of 32 taps over the whole window, each output's log mean power per tubelet and
+ *   BatchNorm (AdaBN re-estimates it per unseen subject): phase-free log band powers, as EEGNet's
+ *   filters and averaged rectified outputs. Across subjects (session 21, six loso runs on seeds
+ *   5-7) mean 0.538 against 0.404 for the earlier stem (each cell's 50 tubelet samples through 8
+ *   filters, one dot product per tubelet, then squared projections), every run higher.
+ * - `stem: "linear"`: the log band powers are already energies; a linear token of them.
+ * - `temporalDepth` 2: two transformer blocks over the 5 tokens (loso 0.538 with, 0.541 without,
+ *   equal within noise; the blocks are what makes it a video transformer).
  * - `spatialDepth` 0: one token per time group leaves nothing to attend among.
  * - `embedDim` 32 with 2 heads: 64-wide tokens underfitted (session 18).
  * - `zeroHead`: a Glorot classifier reads LayerNorm-ed, unit-variance features, so its logits
  *   start with a standard deviation of ~1.4 and the first epoch's training loss was 1.53-1.58
  *   (above ln 4 = 1.386) in every variant tried; with a zero kernel it starts at 1.387-1.390.
- * - `stem: "energy"`: the classes differ in band power and in where it is, not in the mean of
- *   the signal, so a linear token's mean carries no class information until the blocks learn
- *   to square it; squared filter outputs carry it from the first step.
  * - `stemNorm: "batch"`: gives the model a label-free per-subject adaptation (AdaBN).
  *
+ * Options that only the earlier stem reads (`cellFilterTaps: 0`): `cellPower`, `cellNorm`,
+ * `cellPool`, and `stem: "energy"` (squared filter outputs) or `"logEnergy"`; a tubelet smaller
+ * than the grid needs `spatialFilters: 0` and `cellFilterTaps: 0`.
+ *
  * The recipes add training settings (lr 3e-3, 45 epochs, stronger augmentation across
- * subjects; within one subject `cellFilters` 4 with `cellPower` and linear tokens) and write
+ * subjects; within one subject `cellFilters` 4 with `cellPower`, no FIR filters) and write
  * their `modelOptions` out in full, so that their networks do not depend on these defaults.
  */
 export const VIVIT_DEFAULTS: Readonly<Required<VivitOptions>> = Object.freeze({
@@ -218,7 +224,7 @@ export const VIVIT_DEFAULTS: Readonly<Required<VivitOptions>> = Object.freeze({
   spatialFilters: 8,
   spatialNorm: false,
   energyNorm: false,
-  cellFilterTaps: 0,
+  cellFilterTaps: 32,
   embedDim: 32,
   numHeads: 2,
   keyDim: 16,
@@ -228,7 +234,7 @@ export const VIVIT_DEFAULTS: Readonly<Required<VivitOptions>> = Object.freeze({
   dropProb: 0.1,
   attentionDropProb: 0,
   activation: "gelu",
-  stem: "energy" as "linear" | "energy" | "logEnergy",
+  stem: "linear" as "linear" | "energy" | "logEnergy",
   stemNorm: "batch",
   stemActivation: "linear",
   zeroHead: true,
@@ -304,25 +310,7 @@ export function vivit(signal: SignalShape, nOutputs: number, options?: VivitOpti
     number,
     number,
   ];
-  for (const key of ["embedDim", "numHeads", "keyDim", "mlpRatio"] as const) checkInt("vivit", key, o[key], 1);
-  checkInt("vivit", "cellFilters", o.cellFilters, 0);
-  checkInt("vivit", "cellPool", o.cellPool, 1);
-  checkInt("vivit", "spatialFilters", o.spatialFilters, 0);
-  checkInt("vivit", "cellFilterTaps", o.cellFilterTaps, 0);
-  checkInt("vivit", "spatialDepth", o.spatialDepth, 0);
-  checkInt("vivit", "temporalDepth", o.temporalDepth, 0);
-  checkProb("vivit", "dropProb", o.dropProb);
-  checkProb("vivit", "attentionDropProb", o.attentionDropProb);
-  checkActivation("vivit", o.activation);
-  checkActivation("vivit", o.stemActivation);
-  if (o.stem !== "linear" && o.stem !== "energy" && o.stem !== "logEnergy") {
-    throw new RangeError(
-      `Cannot build vivit: stem must be "linear", "energy" or "logEnergy", got ${JSON.stringify(o.stem)}`,
-    );
-  }
-  if (o.stemNorm !== "batch" && o.stemNorm !== "none") {
-    throw new RangeError(`Cannot build vivit: stemNorm must be "batch" or "none", got ${JSON.stringify(o.stemNorm)}`);
-  }
+  checkScalarOptions(o);
   const [t, h, w] = o.tubelet;
   const names = ["nTimes", "gridRows", "gridCols"];
   [nTimes, gridRows, gridCols].forEach((extent, i) => {
@@ -372,6 +360,29 @@ export function vivit(signal: SignalShape, nOutputs: number, options?: VivitOpti
   }))
     .apply(x) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: output, name: "vivit" });
+}
+
+/** Throws for a size, depth, dropout, activation, `stem` or `stemNorm` out of range (see {@linkcode VivitOptions}). */
+function checkScalarOptions(o: Required<VivitOptions>): void {
+  for (const key of ["embedDim", "numHeads", "keyDim", "mlpRatio"] as const) checkInt("vivit", key, o[key], 1);
+  checkInt("vivit", "cellFilters", o.cellFilters, 0);
+  checkInt("vivit", "cellPool", o.cellPool, 1);
+  checkInt("vivit", "spatialFilters", o.spatialFilters, 0);
+  checkInt("vivit", "cellFilterTaps", o.cellFilterTaps, 0);
+  checkInt("vivit", "spatialDepth", o.spatialDepth, 0);
+  checkInt("vivit", "temporalDepth", o.temporalDepth, 0);
+  checkProb("vivit", "dropProb", o.dropProb);
+  checkProb("vivit", "attentionDropProb", o.attentionDropProb);
+  checkActivation("vivit", o.activation);
+  checkActivation("vivit", o.stemActivation);
+  if (o.stem !== "linear" && o.stem !== "energy" && o.stem !== "logEnergy") {
+    throw new RangeError(
+      `Cannot build vivit: stem must be "linear", "energy" or "logEnergy", got ${JSON.stringify(o.stem)}`,
+    );
+  }
+  if (o.stemNorm !== "batch" && o.stemNorm !== "none") {
+    throw new RangeError(`Cannot build vivit: stemNorm must be "batch" or "none", got ${JSON.stringify(o.stemNorm)}`);
+  }
 }
 
 /** Throws unless `spatialFilters` and `cellFilterTaps` have what they need (see {@linkcode VivitOptions}). */

@@ -102,6 +102,8 @@ export const STUDY_MODEL_OPTIONS: Readonly<Record<string, Record<string, unknown
     keyDim: 16,
     spatialDepth: 1,
     temporalDepth: 1,
+    cellFilterTaps: 0,
+    stem: "energy",
   },
   // Raw or spectral? The same protocol on log band powers (the baseline trains without augmentation,
   // which the spectral model needs: a dropped sensor's log power is -30).

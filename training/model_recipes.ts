@@ -370,6 +370,8 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
         embedDim: 32,
         numHeads: 2,
         spatialFilters: 8,
+        cellFilterTaps: 0,
+        temporalDepth: 2,
       },
       learningRate: 3e-3,
       epochs: 45,

@@ -195,11 +195,12 @@ Deno.test("benchTrainAgainstPytorch() compares vivit_cross (vivit's cross recipe
       models: ["vivit_cross"],
       python: await fakePython(dir, twinsScript(dir, report)),
     });
-    // 27508 weights: the recipe's network (8 cell filters, 8 spatial filters, whole-grid tubelets; since session 21
-    // also vivit's registry default), not vivit_wide's 463876.
+    // 23460 weights: the recipe's network (8 spatial filters, 8 FIR cell filters of 32 taps, log mean powers of
+    // whole-grid 50-sample tubelets, linear tokens; since session 21 also vivit's registry default), not vivit_wide's
+    // 463876.
     assertStringIncludes(
       await Deno.readTextFile(join(dir, "args.txt")),
-      "--models vivit_cross --expect vivit_cross=27508",
+      "--models vivit_cross --expect vivit_cross=23460",
     );
     assertEquals(pytorch.models.vivit_cross, { error: "bench/pytorch_twins.py reported nothing for vivit_cross" });
   });

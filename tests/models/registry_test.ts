@@ -24,6 +24,8 @@ const CASES: Record<string, { signal: SignalShape; options: Record<string, unkno
       tubelet: [5, 4, 4],
       cellFilters: 0,
       spatialFilters: 0,
+      cellFilterTaps: 0,
+      stem: "energy",
       embedDim: 16,
       numHeads: 2,
       keyDim: 8,
@@ -67,6 +69,22 @@ const OPTION_CASES: {
     signal: CASES.tsa.signal,
     options: { ...CASES.tsa.options, stem: "temporalSpatial", stemKernLength: 8, stemPool: 2, segLen: 5 },
     defaults: { stem: "temporalSpatial" },
+  },
+  {
+    // the registry defaults' stem (the cross recipe's network), small
+    label: "vivit with spatial filters, FIR cell filters and log mean powers",
+    name: "vivit",
+    signal: CASES.vivit.signal,
+    options: {
+      ...CASES.vivit.options,
+      tubelet: [5, 8, 8],
+      cellFilters: 3,
+      spatialFilters: 2,
+      cellFilterTaps: 4,
+      stem: "linear",
+      spatialDepth: 0,
+    },
+    defaults: {},
   },
   {
     label: "cascade with a temporal filter bank",

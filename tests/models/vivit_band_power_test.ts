@@ -15,6 +15,7 @@ const base = {
   spatialFilters: 2,
   spatialDepth: 0,
   stem: "linear" as const,
+  cellFilterTaps: 0,
 };
 
 Deno.test("vivit() with cellFilterTaps: spatial filters, FIR cell filters over the window, each pair's log mean power per tubelet", () => {
@@ -47,8 +48,8 @@ Deno.test("vivit() with cellFilterTaps: spatial filters, FIR cell filters over t
   plain.dispose();
 });
 
-Deno.test("vivit() cellFilterTaps is off by default and needs spatialFilters, no cellPower and a whole number", () => {
-  assertEquals(VIVIT_DEFAULTS.cellFilterTaps, 0);
+Deno.test("vivit() cellFilterTaps: 32 by default (the cross recipe's network), needs spatialFilters, no cellPower and a whole number", () => {
+  assertEquals(VIVIT_DEFAULTS.cellFilterTaps, 32);
   assertThrows(() => vivit(signal, 4, { ...base, spatialFilters: 0, cellFilterTaps: 4 }), RangeError, "cellFilterTaps");
   assertThrows(() => vivit(signal, 4, { ...base, cellPower: true, cellFilterTaps: 4 }), RangeError, "cellFilterTaps");
   assertThrows(() => vivit(signal, 4, { ...base, cellFilterTaps: 1.5 }), RangeError, "cellFilterTaps");

@@ -8,22 +8,30 @@ import { fusedBatchNormCalls } from "../../models/layers/_fused_batch_norm.ts";
 
 await tf.setBackend("cpu");
 
+/**
+ * The stem before the FIR cell filters (session 21's cross recipe, the registry defaults since): cell filters over
+ * each tubelet's samples (no `cellFilterTaps`) and energy tokens. The tests of those options name it.
+ */
+const TUBELET_FILTERS = { cellFilterTaps: 0, stem: "energy" as const };
+
 /** Patches smaller than the grid: no cell or spatial filters (the registry defaults need whole-grid tubelets). */
-const PATCHES = { cellFilters: 0, spatialFilters: 0 };
+const PATCHES = { cellFilters: 0, spatialFilters: 0, ...TUBELET_FILTERS };
 
 Deno.test("vivit() defaults: the cross recipe's network, whole-grid 50-sample tubelets on any grid (size 0 = the grid's extent)", () => {
   for (const side of [20, 16]) {
     const model = vivit({ nChans: 248, nTimes: 250, gridRows: side, gridCols: side }, 4);
     const shape = (name: string) => model.getLayer(name).outputShape;
-    assertEquals(shape("cell_filters"), [null, 5, side * side, 8]);
-    assertEquals(shape("spatial_filters"), [null, 5, 8, 8]);
-    assertEquals(shape("tubelet_embedding"), [null, 5, 1, 64]);
+    assertEquals(shape("spatial_filters"), [null, 250, 8]);
+    assertEquals(shape("cell_filters"), [null, 250, 8, 8]);
+    assertEquals(shape("cell_log_power"), [null, 5, 64]);
+    assertEquals(shape("tubelet_embedding"), [null, 5, 1, 32]);
     assertEquals(shape("tubelet_norm"), [null, 5, 1, 32]);
     assertEquals(shape("group_tokens"), [null, 5, 32]);
     assertEquals(shape("temporal_1_mlp_residual"), [null, 5, 32]);
     assertEquals(shape("head_norm"), [null, 32]);
     assertEquals(model.layers.some((layer) => layer.name.startsWith("spatial_0")), false);
-    if (side === 20) assertEquals(model.countParams(), 27508);
+    assertEquals(model.layers.some((layer) => layer.name === "tubelet_energy"), false);
+    if (side === 20) assertEquals(model.countParams(), 23460);
     model.dispose();
   }
   // the same layers and configs as the recipe's written-out options (training/model_recipes.ts)
@@ -35,6 +43,9 @@ Deno.test("vivit() defaults: the cross recipe's network, whole-grid 50-sample tu
     embedDim: 32,
     numHeads: 2,
     spatialFilters: 8,
+    cellFilterTaps: 32,
+    stem: "linear",
+    temporalDepth: 2,
   };
   const [a, b] = [vivit(signal, 4), vivit(signal, 4, recipe as never)];
   assertEquals(JSON.stringify(a.toJSON(undefined, false)), JSON.stringify(b.toJSON(undefined, false)));
@@ -282,6 +293,7 @@ Deno.test("vivit() with whole-grid tubelets (the session-16 cross recipe): one t
   const options = {
     cellFilters: 8,
     spatialFilters: 0,
+    ...TUBELET_FILTERS,
     tubelet: [50, 20, 20] as [number, number, number],
     spatialDepth: 0,
     embedDim: 32,
@@ -310,6 +322,7 @@ Deno.test("vivit() with spatialFilters: every cell filter's outputs over the who
     cellFilters: 3,
     spatialFilters: 0,
     spatialDepth: 0,
+    ...TUBELET_FILTERS,
   };
   const model = vivit(signal, 4, { ...base, spatialFilters: 2 });
   const shape = (name: string) => model.getLayer(name).outputShape;
@@ -354,6 +367,7 @@ Deno.test("vivit() with cellFilters: the cell filters' and the tokens' BatchNorm
     cellFilters: 3,
     spatialFilters: 2,
     spatialDepth: 0,
+    ...TUBELET_FILTERS,
   });
   const x = tf.randomNormal([2, 20, 8, 8], 0, 1, "float32", 12);
   const before = fusedBatchNormCalls();
@@ -372,6 +386,7 @@ Deno.test("vivit() spatialNorm and energyNorm: BatchNorms that AdaBN re-estimate
     cellFilters: 3,
     spatialFilters: 2,
     spatialDepth: 0,
+    ...TUBELET_FILTERS,
   };
   const plain = vivit(signal, 4, base);
   const model = vivit(signal, 4, { ...base, spatialNorm: true, energyNorm: true });
@@ -404,7 +419,13 @@ Deno.test("vivit() spatialNorm and energyNorm: BatchNorms that AdaBN re-estimate
 
 Deno.test("vivit() cellNorm: cell_filter_norm normalises every (cell, filter) pair, its scale and offset not trained", () => {
   const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
-  const base = { tubelet: [5, 8, 8] as [number, number, number], embedDim: 8, cellFilters: 3, spatialFilters: 2 };
+  const base = {
+    tubelet: [5, 8, 8] as [number, number, number],
+    embedDim: 8,
+    cellFilters: 3,
+    spatialFilters: 2,
+    ...TUBELET_FILTERS,
+  };
   const plain = vivit(signal, 4, { ...base, spatialDepth: 0 });
   const model = vivit(signal, 4, { ...base, spatialDepth: 0, cellNorm: true });
   const shape = (name: string) => model.getLayer(name).outputShape;
@@ -438,7 +459,13 @@ Deno.test("vivit() cellNorm: cell_filter_norm normalises every (cell, filter) pa
 
 Deno.test("vivit() with cellPool: each block of neighbouring cells is averaged before the cell filters", () => {
   const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
-  const base = { tubelet: [5, 8, 8] as [number, number, number], embedDim: 8, cellFilters: 3, spatialDepth: 0 };
+  const base = {
+    tubelet: [5, 8, 8] as [number, number, number],
+    embedDim: 8,
+    cellFilters: 3,
+    spatialDepth: 0,
+    ...TUBELET_FILTERS,
+  };
   const model = vivit(signal, 4, { ...base, spatialFilters: 2, cellPool: 2 });
   const shape = (name: string) => model.getLayer(name).outputShape;
   assertEquals(shape("cell_pool"), [null, 20, 4, 4]);
@@ -455,7 +482,7 @@ Deno.test("vivit() with cellPool: each block of neighbouring cells is averaged b
   const mean = (xs[1][7][2][4] + xs[1][7][2][5] + xs[1][7][3][4] + xs[1][7][3][5]) / 4;
   assertEquals(Math.abs((p.arraySync() as number[][][][])[1][7][1][2] - mean) < 1e-5, true);
   // without spatial filters, the tubelet mixes the pooled cells of its part of the grid
-  const quarters = vivit(signal, 4, { ...base, tubelet: [5, 4, 4], cellPool: 2 });
+  const quarters = vivit(signal, 4, { ...base, tubelet: [5, 4, 4], spatialFilters: 0, cellPool: 2 });
   assertEquals(quarters.getLayer("cell_bands").outputShape, [null, 4, 4, 12]);
   assertEquals(quarters.getLayer("tubelet_embedding").outputShape, [null, 4, 4, 16]);
   tf.dispose([x, p]);
@@ -463,5 +490,9 @@ Deno.test("vivit() with cellPool: each block of neighbouring cells is averaged b
   assertEquals(VIVIT_DEFAULTS.cellPool, 1);
   assertThrows(() => vivit(signal, 4, { ...base, cellPool: 0 }), RangeError, "cellPool");
   assertThrows(() => vivit(signal, 4, { ...base, cellPool: 3 }), RangeError, "cellPool");
-  assertThrows(() => vivit(signal, 4, { ...base, cellFilters: 0, cellPool: 2 }), RangeError, "cellPool");
+  assertThrows(
+    () => vivit(signal, 4, { ...base, cellFilters: 0, spatialFilters: 0, cellPool: 2 }),
+    RangeError,
+    "cellPool",
+  );
 });

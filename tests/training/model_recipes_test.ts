@@ -83,7 +83,8 @@ Deno.test("model_recipes: train-intra --model tsa trains log-energy tokens of 25
 
 Deno.test("model_recipes: train-intra --model vivit trains each cell's log band powers as linear tokens 45 epochs on every Intra/train chunk with the shared augmentation (chosen on cv-intra, sessions 20 and 21)", () => {
   const intra = runConfig("intra", "/data", { model: "vivit" });
-  // The session-17 cross network with cell log powers (session 20), written out: the cross entry may change on its own.
+  // The session-17 cross network with cell log powers (session 20), written out in full (no FIR cell filters, the
+  // registry defaults' since session 21): the cross entry and the defaults may change on their own.
   const network = {
     cellFilters: 4,
     cellPower: true,
@@ -93,6 +94,8 @@ Deno.test("model_recipes: train-intra --model vivit trains each cell's log band 
     embedDim: 32,
     numHeads: 2,
     spatialFilters: 8,
+    cellFilterTaps: 0,
+    temporalDepth: 2,
   };
   assertEquals(intra.modelOptions, network);
   assertEquals([intra.epochs, intra.learningRate, intra.warmupEpochs, intra.holdoutChunks], [45, 3e-3, 1, 0]);

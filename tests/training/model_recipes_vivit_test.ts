@@ -19,7 +19,7 @@ Deno.test("model_recipes: train-cross --model vivit uses whole-grid 50-sample tu
     embedDim: 32,
     numHeads: 2,
     spatialFilters: 8,
-    // session 21: FIR filter-bank log band powers as linear tokens, no transformer block
+    // session 21: FIR filter-bank log band powers as linear tokens, 2 temporal transformer blocks
     cellFilterTaps: 32,
     stem: "linear",
     temporalDepth: 2,

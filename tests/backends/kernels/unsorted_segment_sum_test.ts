@@ -64,8 +64,8 @@ Deno.test("UnsortedSegmentSum on wasm gives the same sums when it works in row c
   const xs = tf.tensor(x.values, x.shape);
   const idsTensor = tf.tensor(segmentIds.values, segmentIds.shape, "int32");
   const whole = tf.unsortedSegmentSum(xs, idsTensor as tf.Tensor1D, numSegments);
-  // Two rows per one-hot block: 12 chunks, the last one short.
-  const chunked = makeUnsortedSegmentSum(2 * numSegments + 3)({
+  // Two rows per one-hot block: 12 chunks, the last one short (the one-hot product: float32 is summed on the heap).
+  const chunked = makeUnsortedSegmentSum(2 * numSegments + 3, false)({
     inputs: { x: xs, segmentIds: idsTensor },
     backend: tf.backend(),
     attrs: { numSegments },
@@ -82,4 +82,35 @@ Deno.test("UnsortedSegmentSum on wasm gives the same sums when it works in row c
     for (let k = 0; k < expected.length; k++) assertLess(Math.abs(result[k] - expected[k]), 1e-5);
   }
   tf.dispose([xs, idsTensor, whole, chunkedTensor]);
+});
+
+Deno.test("UnsortedSegmentSum on wasm: float32 summed on the heap gives the one-hot product's bits", async () => {
+  await setupBackends();
+  await tf.setBackend("wasm");
+  const random = new Random(44);
+  // vivit's FIR taps' gradient (16 128 banded-matrix entries into 257 taps, the last one the zero outside the band),
+  // rows of a payload with ids out of range, and an id tensor with a leading axis
+  const cases: Array<{ x: number[]; idShape: number[]; numSegments: number }> = [
+    { x: [16128], idShape: [16128], numSegments: 257 },
+    { x: [504, 256], idShape: [504], numSegments: 287 },
+    { x: [6, 4, 3], idShape: [6, 4], numSegments: 5 },
+  ];
+  for (const c of cases) {
+    const rows = c.idShape.reduce((a, b) => a * b, 1);
+    const x = tf.tensor(normalInput(random, c.x).values, c.x);
+    const segmentIds = tf.tensor(ids(random, rows, -1, c.numSegments + 1).values, c.idShape, "int32");
+    const run = (inHeap: boolean) =>
+      tf.engine().makeTensorFromTensorInfo(
+        makeUnsortedSegmentSum(1 << 24, inHeap)({
+          inputs: { x, segmentIds },
+          backend: tf.backend(),
+          attrs: { numSegments: c.numSegments },
+        }) as tf.TensorInfo,
+      );
+    const [heap, product] = [run(true), run(false)];
+    assertEquals(heap.shape, [c.numSegments, ...c.x.slice(c.idShape.length)]);
+    const bits = (t: tf.Tensor) => Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer));
+    assertEquals(bits(heap), bits(product), JSON.stringify(c));
+    tf.dispose([x, segmentIds, heap, product]);
+  }
 });
