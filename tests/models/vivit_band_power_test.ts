@@ -4,16 +4,14 @@ import { assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { vivit, VIVIT_DEFAULTS } from "../../models/vivit.ts";
 import { hasBatchNorm } from "../../training/adapt_batch_norm.ts";
+import { SMALL_GRID, SMALL_TUBELETS } from "./_vivit_small.ts";
 
 await tf.setBackend("cpu");
 
-const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
+const signal = SMALL_GRID;
 const base = {
-  tubelet: [5, 8, 8] as [number, number, number],
-  embedDim: 8,
-  cellFilters: 3,
+  ...SMALL_TUBELETS,
   spatialFilters: 2,
-  spatialDepth: 0,
   stem: "linear" as const,
   cellFilterTaps: 0,
 };

@@ -5,6 +5,8 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { vivit, VIVIT_DEFAULTS } from "../../models/vivit.ts";
 import { hasBatchNorm } from "../../training/adapt_batch_norm.ts";
 import { fusedBatchNormCalls } from "../../models/layers/_fused_batch_norm.ts";
+import { runConfig } from "../../training/run_config.ts";
+import { SMALL_GRID, SMALL_TUBELETS } from "./_vivit_small.ts";
 
 await tf.setBackend("cpu");
 
@@ -34,20 +36,11 @@ Deno.test("vivit() defaults: the cross recipe's network, whole-grid 50-sample tu
     if (side === 20) assertEquals(model.countParams(), 23460);
     model.dispose();
   }
-  // the same layers and configs as the recipe's written-out options (training/model_recipes.ts)
+  // the same layers and configs as the cross recipe's written-out options (training/model_recipes.ts;
+  // tests/training/model_recipes_vivit_test.ts spells them out)
   const signal = { nChans: 248, nTimes: 250, gridRows: 20, gridCols: 20 };
-  const recipe = {
-    cellFilters: 8,
-    tubelet: [50, 20, 20],
-    spatialDepth: 0,
-    embedDim: 32,
-    numHeads: 2,
-    spatialFilters: 8,
-    cellFilterTaps: 32,
-    stem: "linear",
-    temporalDepth: 2,
-  };
-  const [a, b] = [vivit(signal, 4), vivit(signal, 4, recipe as never)];
+  const recipe = runConfig("cross", "/data", { model: "vivit" }).modelOptions;
+  const [a, b] = [vivit(signal, 4), vivit(signal, 4, recipe)];
   assertEquals(JSON.stringify(a.toJSON(undefined, false)), JSON.stringify(b.toJSON(undefined, false)));
   [a, b].forEach((m) => m.dispose());
   assertEquals(VIVIT_DEFAULTS.tubelet, [50, 0, 0]);
@@ -76,7 +69,7 @@ Deno.test("vivit() follows the documented layout with patches: 4 x 4 cells of a 
 });
 
 Deno.test("vivit() has one block per depth and its parameter count follows the hyper-parameters", () => {
-  const model = vivit({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 4, {
+  const model = vivit(SMALL_GRID, 4, {
     tubelet: [5, 4, 4],
     ...PATCHES,
     stem: "linear",
@@ -149,7 +142,7 @@ Deno.test("vivit() builds without transformer blocks and leaves VIVIT_DEFAULTS u
 });
 
 Deno.test("vivit() starts at the uniform prediction: its classifier kernel is zero by default", () => {
-  const model = vivit({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 4, {
+  const model = vivit(SMALL_GRID, 4, {
     tubelet: [5, 4, 4],
     ...PATCHES,
     embedDim: 8,
@@ -159,7 +152,7 @@ Deno.test("vivit() starts at the uniform prediction: its classifier kernel is ze
   );
   for (const row of probs as number[][]) for (const p of row) assertEquals(Math.abs(p - 0.25) < 1e-6, true);
   model.dispose();
-  const random = vivit({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 4, {
+  const random = vivit(SMALL_GRID, 4, {
     tubelet: [5, 4, 4],
     ...PATCHES,
     embedDim: 8,
@@ -171,7 +164,7 @@ Deno.test("vivit() starts at the uniform prediction: its classifier kernel is ze
 });
 
 Deno.test("vivit() stem options: BatchNorm on the tokens (AdaBN adapts it), none, energy; bad values are refused", () => {
-  const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
+  const signal = SMALL_GRID;
   const base = { tubelet: [5, 4, 4] as [number, number, number], ...PATCHES, embedDim: 8 };
   const withNorm = vivit(signal, 4, base);
   assertEquals(withNorm.getLayer("tubelet_norm").getClassName(), "BatchNormalization");
@@ -191,7 +184,7 @@ Deno.test("vivit() stem options: BatchNorm on the tokens (AdaBN adapts it), none
 });
 
 Deno.test("vivit() stem logEnergy: the tokens mix log(1 + x²) of the tubelet filters, with the weights of the energy stem", () => {
-  const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
+  const signal = SMALL_GRID;
   const base = { tubelet: [5, 4, 4] as [number, number, number], ...PATCHES, embedDim: 8, stem: "logEnergy" as const };
   const model = vivit(signal, 4, base);
   assertEquals(model.getLayer("tubelet_log_energy").getClassName(), "LogEnergy");
@@ -214,7 +207,7 @@ Deno.test("vivit() stem logEnergy: the tokens mix log(1 + x²) of the tubelet fi
 });
 
 Deno.test("vivit() with cellPower: each cell's log power in cellFilters quadrature pairs, then BatchNorm", () => {
-  const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
+  const signal = SMALL_GRID;
   const base = {
     tubelet: [5, 4, 4] as [number, number, number],
     ...PATCHES,
@@ -253,7 +246,7 @@ Deno.test("vivit() with cellPower: each cell's log power in cellFilters quadratu
 });
 
 Deno.test("vivit() with cellFilters filters each cell's tubelet samples and a tubelet mixes the filters of its cells", () => {
-  const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
+  const signal = SMALL_GRID;
   const base = { tubelet: [5, 4, 4] as [number, number, number], ...PATCHES, embedDim: 8 };
   const model = vivit(signal, 4, { ...base, cellFilters: 3 });
   const shape = (name: string) => model.getLayer(name).outputShape;
@@ -315,13 +308,10 @@ Deno.test("vivit() with whole-grid tubelets (the session-16 cross recipe): one t
 });
 
 Deno.test("vivit() with spatialFilters: every cell filter's outputs over the whole grid go through the same spatial filters", () => {
-  const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
+  const signal = SMALL_GRID;
   const base = {
-    tubelet: [5, 8, 8] as [number, number, number],
-    embedDim: 8,
-    cellFilters: 3,
+    ...SMALL_TUBELETS,
     spatialFilters: 0,
-    spatialDepth: 0,
     ...TUBELET_FILTERS,
   };
   const model = vivit(signal, 4, { ...base, spatialFilters: 2 });
@@ -360,13 +350,10 @@ Deno.test("vivit() with spatialFilters: every cell filter's outputs over the who
 });
 
 Deno.test("vivit() with cellFilters: the cell filters' and the tokens' BatchNorms train as fused ops", () => {
-  const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
+  const signal = SMALL_GRID;
   const model = vivit(signal, 4, {
-    tubelet: [5, 8, 8],
-    embedDim: 8,
-    cellFilters: 3,
+    ...SMALL_TUBELETS,
     spatialFilters: 2,
-    spatialDepth: 0,
     ...TUBELET_FILTERS,
   });
   const x = tf.randomNormal([2, 20, 8, 8], 0, 1, "float32", 12);
@@ -379,13 +366,10 @@ Deno.test("vivit() with cellFilters: the cell filters' and the tokens' BatchNorm
 });
 
 Deno.test("vivit() spatialNorm and energyNorm: BatchNorms that AdaBN re-estimates after the spatial filters, on the energies", () => {
-  const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
+  const signal = SMALL_GRID;
   const base = {
-    tubelet: [5, 8, 8] as [number, number, number],
-    embedDim: 8,
-    cellFilters: 3,
+    ...SMALL_TUBELETS,
     spatialFilters: 2,
-    spatialDepth: 0,
     ...TUBELET_FILTERS,
   };
   const plain = vivit(signal, 4, base);
@@ -418,11 +402,9 @@ Deno.test("vivit() spatialNorm and energyNorm: BatchNorms that AdaBN re-estimate
 });
 
 Deno.test("vivit() cellNorm: cell_filter_norm normalises every (cell, filter) pair, its scale and offset not trained", () => {
-  const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
+  const signal = SMALL_GRID;
   const base = {
-    tubelet: [5, 8, 8] as [number, number, number],
-    embedDim: 8,
-    cellFilters: 3,
+    ...SMALL_TUBELETS,
     spatialFilters: 2,
     ...TUBELET_FILTERS,
   };
@@ -458,12 +440,9 @@ Deno.test("vivit() cellNorm: cell_filter_norm normalises every (cell, filter) pa
 });
 
 Deno.test("vivit() with cellPool: each block of neighbouring cells is averaged before the cell filters", () => {
-  const signal = { nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 };
+  const signal = SMALL_GRID;
   const base = {
-    tubelet: [5, 8, 8] as [number, number, number],
-    embedDim: 8,
-    cellFilters: 3,
-    spatialDepth: 0,
+    ...SMALL_TUBELETS,
     ...TUBELET_FILTERS,
   };
   const model = vivit(signal, 4, { ...base, spatialFilters: 2, cellPool: 2 });
