@@ -285,11 +285,12 @@ export const VIVIT_DEFAULTS: Readonly<Required<VivitOptions>> = Object.freeze({
  * // the defaults: whole-grid tubelets of 50 samples, here 2 tokens of an 8 x 8 grid
  * const model = vivit({ nChans: 64, nTimes: 100, gridRows: 8, gridCols: 8 }, 4);
  * assertEquals(model.getLayer("tubelet_norm").outputShape, [null, 2, 1, 32]);
- * // 4 patches of 4 x 4 cells per time group: no cell or spatial filters, attention among the patches
+ * // 4 patches of 4 x 4 cells per time group: no cell, spatial or FIR filters, attention among the patches
  * const patches = vivit({ nChans: 64, nTimes: 20, gridRows: 8, gridCols: 8 }, 4, {
  *   tubelet: [5, 4, 4],
  *   cellFilters: 0,
  *   spatialFilters: 0,
+ *   cellFilterTaps: 0,
  *   spatialDepth: 1,
  *   embedDim: 16,
  *   keyDim: 8,

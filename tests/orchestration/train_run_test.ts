@@ -247,6 +247,8 @@ Deno.test("trainRun() with testTimeAdaptation entropy adapts a LayerNorm model p
         tubelet: [25, 5, 5],
         cellFilters: 0,
         spatialFilters: 0,
+        cellFilterTaps: 0,
+        stem: "energy",
         embedDim: 8,
         numHeads: 2,
         keyDim: 4,
