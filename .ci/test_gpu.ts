@@ -73,7 +73,7 @@ if (import.meta.main) {
   if (!crashedAfterPassing(first.status, first.output)) Deno.exit(first.status.code);
   console.error(
     `test-gpu: every test passed, then the process was killed at exit (code ${first.status.code}, signal ` +
-      `${first.status.signal}): the known WebGPU-on-llvmpipe teardown crash (tasks/test_gpu.ts); running the GPU ` +
+      `${first.status.signal}): the known WebGPU-on-llvmpipe teardown crash (.ci/test_gpu.ts); running the GPU ` +
       "tests once more",
   );
   const second = await runOnce();
