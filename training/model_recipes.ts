@@ -298,7 +298,7 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "read. Its outcome (`nice -n 5 /usr/bin/time -v deno task train-cross --model vivit --seed S` at 237d76a, " +
       "2026-12-07 02:15-02:24 UTC, load 5-8): test1-3 0.789 / 0.430 / 0.383, 0.773 / 0.469 / 0.320, 0.695 / 0.328 / " +
       "0.352 = 0.50 ± 0.04, every split above chance (lowest 0.320): the bar is met; wall 1.5-2.9 min, maximum RSS " +
-      "633-698 MB. " +
+      "618-682 MiB. " +
       "Within one subject since session 21: the same network with the shared augmentation (sensor dropout 0.1, gain " +
       "jitter 0.05, noise 0.1, time shift) and 45 epochs (cosine over 45), chosen on `nice -n 5 deno task cv-intra " +
       "--model vivit --seed S --max-samples 20000 --folds 4 --epochs 30 --patience 30 [flags]` over seeds 42, 4 and 5 " +
