@@ -21,12 +21,17 @@
  * assertEquals(crashedAfterPassing({ code: 134, signal: null }, "ok | 24 passed | 0 failed (6s)\n"), true);
  * assertEquals(crashedAfterPassing({ code: 1, signal: null }, "FAILED | 23 passed | 1 failed (6s)\n"), false);
  * assertEquals(crashedAfterPassing({ code: 134, signal: null }, "running 7 tests\n"), false);
+ *
+ * // the files `deno task test` leaves out of its parallel run are exactly these
+ * import { GPU_TEST_FILES } from "./test_gpu.ts";
+ * const tasks = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url))).tasks;
+ * assertEquals(tasks.test.match(/--ignore=(\S+)/)[1].split(","), GPU_TEST_FILES);
  * ```
  *
  * @module
  */
 
-/** The test files that start a WebGPU device (kept out of the parallel run of `deno task test`). */
+/** The test files that start a WebGPU device (the `--ignore` list of `deno task test`'s parallel run). */
 export const GPU_TEST_FILES: readonly string[] = [
   "tests/backends/backend_test.ts",
   "tests/backends/backend_webgpu_training_test.ts",
