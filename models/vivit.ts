@@ -15,6 +15,7 @@ import { TemporalFilterBank } from "./layers/temporal_filter_bank.ts";
 import { TubeletEmbedding } from "./layers/tubelet_embedding.ts";
 import { fuseBatchNormTraining } from "./layers/_fused_batch_norm.ts";
 import { fuseDenseTraining } from "./layers/_fused_dense.ts";
+import { directFilterBank } from "./layers/_direct_filter_bank.ts";
 import {
   checkActivation,
   checkBackend,
@@ -515,7 +516,10 @@ function bandPowerLayers(
   return [
     tfl.layers.reshape({ targetShape: [nTimes, rows * cols], name: "cell_frames" }),
     tfl.layers.dense({ units: o.spatialFilters, useBias: false, name: "spatial_filters" }),
-    new TemporalFilterBank({ filters: o.cellFilters, kernelSize: o.cellFilterTaps, name: "cell_filters" }),
+    // a direct convolution on wasm (the banded product's bits): backends/kernels/fir_filter_bank.ts
+    directFilterBank(
+      new TemporalFilterBank({ filters: o.cellFilters, kernelSize: o.cellFilterTaps, name: "cell_filters" }),
+    ),
     tfl.layers.reshape({ targetShape: [nTimes, bands], name: "filter_series" }),
     new LogMeanPower({ pool: o.tubelet[0], name: "cell_log_power" }),
     tfl.layers.batchNormalization({ axis: -1, name: "cell_filter_norm" }),

@@ -10,6 +10,7 @@ import { SIMD_GELU_CONFIGS } from "./simd_gelu.ts";
 import { SIMD_LAYER_NORM_CONFIGS } from "./simd_layer_norm.ts";
 import { DROPOUT_MASK_CONFIG } from "./dropout_mask.ts";
 import { TUBELET_CONFIGS } from "./tubelet_gather.ts";
+import { FIR_FILTER_BANK_CONFIGS } from "./fir_filter_bank.ts";
 
 /** Every such kernel config. */
 export const LAYER_KERNEL_CONFIGS: readonly tf.KernelConfig[] = [
@@ -17,4 +18,5 @@ export const LAYER_KERNEL_CONFIGS: readonly tf.KernelConfig[] = [
   ...SIMD_LAYER_NORM_CONFIGS,
   DROPOUT_MASK_CONFIG,
   ...TUBELET_CONFIGS,
+  ...FIR_FILTER_BANK_CONFIGS,
 ];

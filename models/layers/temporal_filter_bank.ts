@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { knownDim, layerInt, singleShape, singleTensor } from "./_layer.ts";
+import { directFilterBankOp, isDirectFilterBank } from "./_direct_filter_bank.ts";
 import type { LayerArgs } from "../types.ts";
 
 /** How {@linkcode TemporalFilterBank} cuts a series into blocks (see its `plan`). */
@@ -111,6 +112,9 @@ export class TemporalFilterBank extends tfl.layers.Layer {
     return tf.tidy(() => {
       const x = singleTensor("TemporalFilterBank", inputs);
       const [nTimes, channels] = this.dims(x.shape);
+      // layers marked by directFilterBank: one direct convolution kernel where the backend has it
+      const direct = isDirectFilterBank(this) ? directFilterBankOp(x, this.kernel!.read()) : null;
+      if (direct !== null) return direct;
       const batch = x.shape[0];
       const { block, window, nBlocks, before, after } = this.plan(nTimes);
       const f = this.filters;

@@ -1,0 +1,251 @@
+/**
+ * A bank of FIR filters run over every channel's series as a direct convolution on the wasm heap
+ * (`MegflowFirFilterBank`), with its gradient (`MegflowFirFilterBankGrad`): the function of
+ * `models/layers/temporal_filter_bank.ts`, which computes it as one product of the series' overlapping
+ * windows with a banded (Toeplitz) matrix, bit for bit.
+ *
+ * Why: the banded product multiplies every window by the whole band, zeros included (about twice a
+ * convolution's multiply-adds), and around it run a gather of the taps, 8 slices and a stack of the
+ * windows, a transpose and a slice of the output; its gradients a product of the same size each, the
+ * stack's `Unpack`, 8 pads and 7 additions, and the gather's segment sum. vivit's FIR filters
+ * (`[32, 250, 8]` series, 8 filters of 32 taps) spent about 8 ms of a ~23 ms step there.
+ *
+ * Bit for bit: every output of the banded product is `acc = acc + a b` over the band's rows in order,
+ * from zero, with the same (fused where the engine has relaxed SIMD) multiply-add as these products; a
+ * term with a zero band entry adds a signed zero, which leaves a sum that started at `+0` unchanged. So
+ * each value here is the same multiply-adds over the band's nonzero entries, in the same order:
+ * - forward: `y[b, t, c, f] = sum over k of s[b c, t + k] w[k, f]` (`s` the zero-padded series), row
+ *   blocks of `backends/kernels/_gemm_wasm.ts` reading `s` with a row and a depth stride of one value;
+ * - input gradient: each window's gradient `sum over (t, f) of dy[t, f] band[w, t f]` in the product's
+ *   order (`core/_wasm_gemm.ts`'s `gemm`, its column blocks of 8, 4 and single columns as in the product
+ *   over all `2 k - 1` window columns), over the band's rows only; then each series value the sum of its
+ *   (at most two) windows' gradients, as the stack's and the slices' gradients add them;
+ * - taps gradient: for every output time `t` of a block, `sum over windows r of s[r, t + k] dy[r, t, f]`
+ *   in order of the windows (the banded product's weight gradient, entries on the band only), then the
+ *   band's diagonals summed in order of `t` from zero in float32, as the gather's segment sum adds them.
+ *
+ * @module
+ */
+import type * as tf from "@tensorflow/tfjs-core";
+import { type GemmKernels, gemmKernels } from "./_gemm_wasm.ts";
+import type { BlockGemm } from "../../core/_gemm_passes.ts";
+import {
+  heapByteOffset,
+  heapKernel,
+  heapMemory,
+  type WasmHeapBackend,
+  type WasmHeapInternals,
+} from "./_heap_kernel.ts";
+import { disposeInfo, type KernelArgs, transpose, WASM } from "./_wasm_ops.ts";
+
+/** The kernels' names. */
+export const FIR_FILTER_BANK_KERNEL = "MegflowFirFilterBank";
+export const FIR_FILTER_BANK_GRAD_KERNEL = "MegflowFirFilterBankGrad";
+
+let computed = 0;
+
+/** How many filter bank kernels (forward or gradient) have run since the process started (tests). */
+export function firFilterBankKernelCount(): number {
+  return computed;
+}
+
+/**
+ * The geometry of `temporal_filter_bank.ts`'s banded product for `nTimes` frames and `taps` taps:
+ * blocks of `block` output frames, windows of `window` frames, `nBlocks` windows per series, `before`
+ * zeros before the series; `padded` frames of the zero-padded series kept here (`nTimes + taps - 1`).
+ *
+ * @example
+ * ```ts
+ * import { firGeometry } from "./fir_filter_bank.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * // vivit's bank: 250 frames, 32 taps: 8 windows of 63 frames per series, 15 zeros before
+ * assertEquals(firGeometry(250, 32), { block: 32, window: 63, nBlocks: 8, before: 15, padded: 281 });
+ * ```
+ */
+export function firGeometry(nTimes: number, taps: number) {
+  const block = Math.min(taps, nTimes);
+  return {
+    block,
+    window: block + taps - 1,
+    nBlocks: Math.ceil(nTimes / block),
+    before: Math.floor((taps - 1) / 2),
+    padded: nTimes + taps - 1,
+  };
+}
+
+/** `rows` rows of a product through `gemm6`, `gemm4` and `gemm1` (`run(gemm, blocks, firstRow)`). */
+function rowBlocks(f: GemmKernels, rows: number, run: (gemm: BlockGemm, blocks: number, row: number) => void): void {
+  const sixes = Math.floor(rows / 6), fours = (rows - 6 * sixes) >> 2, singles = rows - 6 * sixes - 4 * fours;
+  if (sixes > 0) run(f.gemm6, sixes, 0);
+  if (fours > 0) run(f.gemm4, fours, 6 * sixes);
+  if (singles > 0) run(f.gemm1, singles, 6 * sixes + 4 * fours);
+}
+
+function heapOf(backend: tf.KernelBackend, name: string): { memory: WebAssembly.Memory; f: GemmKernels } {
+  const memory = heapMemory(backend);
+  if (memory === null) throw new Error(`${name}: needs the wasm backend's heap`);
+  return { memory, f: gemmKernels(memory) };
+}
+
+/**
+ * Forward: inputs `x` `[batch, nTimes, channels]` and `taps` `[taps, 1, 1, filters]` (float32,
+ * `filters` a multiple of 8); outputs `y` `[batch, nTimes, channels, filters]` and the zero-padded
+ * series `[batch * channels, nTimes + taps - 1]` that the gradient reads.
+ */
+function firFilterBank(args: KernelArgs): tf.TensorInfo[] {
+  const backend = args.backend as WasmHeapInternals;
+  const { x, taps } = args.inputs as { x: tf.TensorInfo; taps: tf.TensorInfo };
+  const [batch, nTimes, channels] = x.shape;
+  const [k, , , filters] = taps.shape;
+  const { before, padded } = firGeometry(nTimes, k);
+  const { memory, f } = heapOf(backend, FIR_FILTER_BANK_KERNEL);
+  const series = backend.makeOutput([batch * channels, padded], "float32");
+  const y = backend.makeOutput([batch, nTimes, channels, filters], "float32");
+  const [px, ps, pw, py] = [x, series, taps, y].map((info) => heapByteOffset(backend, info));
+  const heap = new Float32Array(memory.buffer);
+  const s0 = ps >> 2, x0 = px >> 2;
+  heap.fill(0, s0, s0 + batch * channels * padded);
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < nTimes; t++) {
+      const from = x0 + (b * nTimes + t) * channels, to = s0 + b * channels * padded + before + t;
+      for (let c = 0; c < channels; c++) heap[to + c * padded] = heap[from + c];
+    }
+  }
+  // per series: y[t, :] = sum over k of s[t + k] w[k, :] (rows t one value apart, depth one value apart)
+  for (let b = 0; b < batch; b++) {
+    rowBlocks(f, nTimes, (gemm, blocks, row) =>
+      gemm(
+        ps + 4 * (b * channels * padded + row),
+        pw,
+        py + 4 * ((b * nTimes + row) * channels * filters),
+        0,
+        blocks,
+        filters >> 3,
+        k,
+        4,
+        4,
+        4 * filters,
+        4 * channels * filters,
+        channels,
+        4 * padded,
+        0,
+        4 * filters,
+        0,
+        0,
+      ));
+  }
+  computed++;
+  return [y, series];
+}
+
+/** Rows of the windows per pass of the gradients' products (their operands stay in the caches). */
+const ROW_CHUNK = 128;
+
+/**
+ * Gradient: inputs `dy` `[batch, nTimes, channels, filters]`, the padded `series` of the forward pass
+ * and `taps`; outputs `dx` `[batch, nTimes, channels]` and `dTaps` (the shape of `taps`).
+ */
+function firFilterBankGrad(args: KernelArgs): tf.TensorInfo[] {
+  const backend = args.backend as WasmHeapInternals & WasmHeapBackend;
+  const { dy, series, taps } = args.inputs as { dy: tf.TensorInfo; series: tf.TensorInfo; taps: tf.TensorInfo };
+  const [batch, nTimes, channels, filters] = dy.shape;
+  const k = taps.shape[0];
+  const { block, window, nBlocks, before, padded } = firGeometry(nTimes, k);
+  const memory = heapMemory(backend);
+  const kernel = heapKernel(backend);
+  if (memory === null || kernel === null) {
+    throw new Error(`${FIR_FILTER_BANK_GRAD_KERNEL}: needs the wasm backend's heap`);
+  }
+  const nSeries = batch * channels, rows = nSeries * nBlocks, width = block * filters;
+  // dy by series: [batch * channels, nTimes, filters]
+  const dyT = transpose(backend, dy, [0, 2, 1, 3]);
+  const [dyRows, windows, bandT, dWindows, diagonals] = [
+    [rows, width], // the banded product's dy: row (series, block), column (t, f), zero after the last frame
+    [rows, window], // the product's windows: row (series, block)
+    [width, window], // the band's transpose: bandT[t f, w] = taps[w - t, f] on the band, else 0
+    [rows, window],
+    [block, k, filters], // the band's weight gradient on its diagonals, by t
+  ].map((shape) => backend.makeOutput(shape, "float32"));
+  const dx = backend.makeOutput([batch, nTimes, channels], "float32");
+  const dTaps = backend.makeOutput(taps.shape, "float32");
+  const [pdyT, pdy, pwin, pband, pdwin, pdiag, ps, pw, pdx, pdt] = [
+    dyT,
+    dyRows,
+    windows,
+    bandT,
+    dWindows,
+    diagonals,
+    series,
+    taps,
+    dx,
+    dTaps,
+  ].map((info) => heapByteOffset(backend, info) >> 2);
+  const heap = new Float32Array(memory.buffer);
+  for (let i = 0; i < nSeries; i++) {
+    const to = pdy + i * nBlocks * width, from = pdyT + i * nTimes * filters;
+    heap.copyWithin(to, from, from + nTimes * filters);
+    heap.fill(0, to + nTimes * filters, to + nBlocks * width);
+    for (let j = 0; j < nBlocks; j++) {
+      const at = ps + i * padded + j * block, row = pwin + (i * nBlocks + j) * window;
+      const end = Math.min(window, padded - j * block);
+      heap.copyWithin(row, at, at + end);
+      heap.fill(0, row + end, row + window);
+    }
+  }
+  heap.fill(0, pband, pband + width * window);
+  for (let t = 0; t < block; t++) {
+    for (let tap = 0; tap < k; tap++) {
+      for (let f = 0; f < filters; f++) {
+        heap[pband + (t * filters + f) * window + t + tap] = heap[pw + tap * filters + f];
+      }
+    }
+  }
+  heap.fill(0, pdiag, pdiag + block * k * filters);
+  for (let r0 = 0; r0 < rows; r0 += ROW_CHUNK) {
+    const m = Math.min(ROW_CHUNK, rows - r0);
+    // each window's gradient: column blocks of 8 (the last 1-7 columns as the product's tail), band rows only
+    for (let col = 0; col < window; col += 8) {
+      const n = Math.min(8, window - col);
+      const lo = Math.max(0, col - k + 1), hi = Math.min(block - 1, col + n - 1);
+      const a = pdy + r0 * width + lo * filters, b = pband + lo * filters * window + col;
+      kernel.gemm(a, b, pdwin + r0 * window + col, m, (hi - lo + 1) * filters, n, width, window, window);
+    }
+    // the band's weight gradient, for every t its K band rows: sum over the windows in order
+    for (let t = 0; t < block; t++) {
+      const a = pwin + r0 * window + t, b = pdy + r0 * width + t * filters;
+      kernel.gemmTN(a, b, pdiag + t * k * filters, k, m, filters, window, width, filters, r0 > 0);
+    }
+  }
+  // each series value: the sum of its windows' gradients (at most two), as the stack's and slices' gradients add
+  heap.fill(0, pdx, pdx + batch * nTimes * channels);
+  for (let i = 0; i < nSeries; i++) {
+    const b = Math.floor(i / channels), c = i - b * channels;
+    const out = pdx + b * nTimes * channels + c;
+    for (let j = 0; j < nBlocks; j++) {
+      const row = pdwin + (i * nBlocks + j) * window;
+      const first = Math.max(0, before - j * block), last = Math.min(window, before + nTimes - j * block);
+      for (let w = first; w < last; w++) heap[out + (j * block + w - before) * channels] += heap[row + w];
+    }
+  }
+  const size = k * filters;
+  heap.fill(0, pdt, pdt + size);
+  const sums = heap.subarray(pdt, pdt + size);
+  for (let t = 0; t < block; t++) {
+    const from = pdiag + t * size;
+    for (let i = 0; i < size; i++) sums[i] += heap[from + i];
+  }
+  disposeInfo(backend, dyT, dyRows, windows, bandT, dWindows, diagonals);
+  computed++;
+  return [dx, dTaps];
+}
+
+/** The two kernel configs for the wasm backend. */
+export const FIR_FILTER_BANK_CONFIGS: readonly tf.KernelConfig[] = [
+  { kernelName: FIR_FILTER_BANK_KERNEL, backendName: WASM, kernelFunc: firFilterBank as unknown as tf.KernelFunc },
+  {
+    kernelName: FIR_FILTER_BANK_GRAD_KERNEL,
+    backendName: WASM,
+    kernelFunc: firFilterBankGrad as unknown as tf.KernelFunc,
+  },
+];
