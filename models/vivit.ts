@@ -16,6 +16,7 @@ import { TubeletEmbedding } from "./layers/tubelet_embedding.ts";
 import { fuseBatchNormTraining } from "./layers/_fused_batch_norm.ts";
 import { fuseDenseTraining } from "./layers/_fused_dense.ts";
 import { directFilterBank } from "./layers/_direct_filter_bank.ts";
+import { fuseLogMeanPowerTraining } from "./layers/_fused_log_mean_power.ts";
 import {
   checkActivation,
   checkBackend,
@@ -521,7 +522,8 @@ function bandPowerLayers(
       new TemporalFilterBank({ filters: o.cellFilters, kernelSize: o.cellFilterTaps, name: "cell_filters" }),
     ),
     tfl.layers.reshape({ targetShape: [nTimes, bands], name: "filter_series" }),
-    new LogMeanPower({ pool: o.tubelet[0], name: "cell_log_power" }),
+    // its gradient as one kernel on wasm (tfjs's bits): backends/kernels/log_mean_power_grad.ts
+    fuseLogMeanPowerTraining(new LogMeanPower({ pool: o.tubelet[0], name: "cell_log_power" })),
     tfl.layers.batchNormalization({ axis: -1, name: "cell_filter_norm" }),
     tfl.layers.reshape({ targetShape: [nTimes / o.tubelet[0], 1, bands], name: "spatial_bands" }),
   ];

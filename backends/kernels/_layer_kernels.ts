@@ -11,6 +11,7 @@ import { SIMD_LAYER_NORM_CONFIGS } from "./simd_layer_norm.ts";
 import { DROPOUT_MASK_CONFIG } from "./dropout_mask.ts";
 import { TUBELET_CONFIGS } from "./tubelet_gather.ts";
 import { FIR_FILTER_BANK_CONFIGS } from "./fir_filter_bank.ts";
+import { LOG_MEAN_POWER_GRAD_CONFIG } from "./log_mean_power_grad.ts";
 
 /** Every such kernel config. */
 export const LAYER_KERNEL_CONFIGS: readonly tf.KernelConfig[] = [
@@ -19,4 +20,5 @@ export const LAYER_KERNEL_CONFIGS: readonly tf.KernelConfig[] = [
   DROPOUT_MASK_CONFIG,
   ...TUBELET_CONFIGS,
   ...FIR_FILTER_BANK_CONFIGS,
+  LOG_MEAN_POWER_GRAD_CONFIG,
 ];

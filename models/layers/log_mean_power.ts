@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { knownDim, layerInt, singleShape, singleTensor } from "./_layer.ts";
+import { fusedLogMeanPowerOp, isFusedLogMeanPower } from "./_fused_log_mean_power.ts";
 import type { LayerArgs } from "../types.ts";
 
 /** Arguments of {@linkcode LogMeanPower}. */
@@ -71,6 +72,9 @@ export class LogMeanPower extends tfl.layers.Layer {
     return tf.tidy(() => {
       const x = singleTensor("LogMeanPower", inputs);
       const [nTimes, features] = this.dims(x.shape);
+      // layers marked by fuseLogMeanPowerTraining: one tape node where the backend has the gradient kernel
+      const fused = isFusedLogMeanPower(this) ? fusedLogMeanPowerOp(x, this.pool) : null;
+      if (fused !== null) return fused;
       const pools = tf.reshape(tf.square(x), [x.shape[0], nTimes / this.pool, this.pool, features]);
       return tf.log1p(tf.mean(pools, 2));
     });
