@@ -24,7 +24,9 @@ export interface LogMeanPowerArgs extends LayerArgs {
  * whatever the phase of the oscillation (the square of one filter output, as `LogEnergy` takes
  * it, depends on the phase): the log-variance features of filter-bank CSP. A gain `g` on the
  * input is an offset of about `log g²` for large powers. No weights. Ops: reshape, square,
- * mean, log1p, all with wasm kernels.
+ * mean, log1p, all with wasm kernels; a layer marked with `fuseLogMeanPowerTraining`
+ * (`_fused_log_mean_power.ts`; vivit's) trains as one tape node whose gradient is one wasm kernel
+ * (`backends/kernels/log_mean_power_grad.ts`, the same bits).
  *
  * Serialisable: registered with `tf.serialization.registerClass`.
  *

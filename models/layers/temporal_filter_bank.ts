@@ -45,7 +45,9 @@ export interface TemporalFilterBankArgs extends LayerArgs {
  * (`[2 * kernelSize - 1, kernelSize * filters]`), the windows of every series stacked, and one
  * matMul filters all of them (about twice the multiply-adds of the convolution, none
  * of its slow paths); its gradients are matMuls too, and the taps' gradient flows back
- * through the gather. No bias.
+ * through the gather. No bias. A layer marked with `directFilterBank` (`_direct_filter_bank.ts`;
+ * vivit's) runs the same values on wasm as a direct convolution, one kernel forward and one backward
+ * (`backends/kernels/fir_filter_bank.ts`: the band's nonzero entries only, in the product's order).
  *
  * Serialisable: registered with `tf.serialization.registerClass`.
  *
