@@ -24,6 +24,11 @@
  *   in order of the windows (the banded product's weight gradient, entries on the band only), then the
  *   band's diagonals summed in order of `t` from zero in float32, as the gather's segment sum adds them.
  *
+ * With the helper thread (`core/_helper_thread.ts`), it computes the last windows' gradients as whole rows of
+ * the banded product (the same function, the same bits), on copies of their `dy` rows and of the band in its
+ * memory, while this thread computes the other windows' gradients and the taps' gradient: about as many
+ * multiply-adds each (the banded product's three products were split with it row by row before).
+ *
  * @module
  */
 import type * as tf from "@tensorflow/tfjs-core";
@@ -37,12 +42,19 @@ import {
   type WasmHeapInternals,
 } from "./_heap_kernel.ts";
 import { disposeInfo, type KernelArgs, transpose, WASM } from "./_wasm_ops.ts";
+import { helperThread, SPLIT_MIN_PRODUCT, TASKS } from "../../core/_helper_thread.ts";
 
 /** The kernels' names. */
 export const FIR_FILTER_BANK_KERNEL = "MegflowFirFilterBank";
 export const FIR_FILTER_BANK_GRAD_KERNEL = "MegflowFirFilterBankGrad";
 
 let computed = 0;
+let split = 0;
+
+/** How many filter bank gradients shared their windows' gradients with the helper thread (tests). */
+export function firFilterBankSplitCount(): number {
+  return split;
+}
 
 /** How many filter bank kernels (forward or gradient) have run since the process started (tests). */
 export function firFilterBankKernelCount(): number {
@@ -139,6 +151,21 @@ function firFilterBank(args: KernelArgs): tf.TensorInfo[] {
   return [y, series];
 }
 
+/**
+ * Of `rows` windows, how many this thread computes the input gradient of when the helper thread takes the rest
+ * (as whole rows of the banded product, `width x window` multiply-adds each): as many as balance the two
+ * threads' multiply-adds, this thread's including the taps' gradient of every window.
+ */
+function ownRows(rows: number, width: number, window: number, block: number, k: number, filters: number): number {
+  let banded = 0; // multiply-adds per window of this thread's input gradient (the band's rows only)
+  for (let col = 0; col < window; col += 8) {
+    const n = Math.min(8, window - col);
+    banded += (Math.min(block - 1, col + n - 1) - Math.max(0, col - k + 1) + 1) * filters * n;
+  }
+  const full = width * window, taps = rows * block * k * filters;
+  return Math.max(0, Math.min(rows, Math.round((rows * full - taps) / (full + banded))));
+}
+
 /** Rows of the windows per pass of the gradients' products (their operands stay in the caches). */
 const ROW_CHUNK = 128;
 
@@ -202,20 +229,38 @@ function firFilterBankGrad(args: KernelArgs): tf.TensorInfo[] {
     }
   }
   heap.fill(0, pdiag, pdiag + block * k * filters);
-  for (let r0 = 0; r0 < rows; r0 += ROW_CHUNK) {
-    const m = Math.min(ROW_CHUNK, rows - r0);
-    // each window's gradient: column blocks of 8 (the last 1-7 columns as the product's tail), band rows only
-    for (let col = 0; col < window; col += 8) {
-      const n = Math.min(8, window - col);
-      const lo = Math.max(0, col - k + 1), hi = Math.min(block - 1, col + n - 1);
-      const a = pdy + r0 * width + lo * filters, b = pband + lo * filters * window + col;
-      kernel.gemm(a, b, pdwin + r0 * window + col, m, (hi - lo + 1) * filters, n, width, window, window);
+  const products = (mine: number) => {
+    for (let r0 = 0; r0 < rows; r0 += ROW_CHUNK) {
+      const m = Math.min(ROW_CHUNK, rows - r0), own = Math.min(m, mine - r0);
+      // each window's gradient: column blocks of 8 (the last 1-7 columns as the product's tail), band rows only
+      for (let col = 0; own > 0 && col < window; col += 8) {
+        const n = Math.min(8, window - col);
+        const lo = Math.max(0, col - k + 1), hi = Math.min(block - 1, col + n - 1);
+        const a = pdy + r0 * width + lo * filters, b = pband + lo * filters * window + col;
+        kernel.gemm(a, b, pdwin + r0 * window + col, own, (hi - lo + 1) * filters, n, width, window, window);
+      }
+      // the band's weight gradient, for every t its K band rows: sum over the windows in order
+      for (let t = 0; t < block; t++) {
+        const a = pwin + r0 * window + t, b = pdy + r0 * width + t * filters;
+        kernel.gemmTN(a, b, pdiag + t * k * filters, k, m, filters, window, width, filters, r0 > 0);
+      }
     }
-    // the band's weight gradient, for every t its K band rows: sum over the windows in order
-    for (let t = 0; t < block; t++) {
-      const a = pwin + r0 * window + t, b = pdy + r0 * width + t * filters;
-      kernel.gemmTN(a, b, pdiag + t * k * filters, k, m, filters, window, width, filters, r0 > 0);
-    }
+  };
+  const mine = ownRows(rows, width, window, block, k, filters);
+  const helper = mine < rows && rows * width * window >= SPLIT_MIN_PRODUCT ? helperThread() : null;
+  if (helper === null || !helper.fits((rows - mine) * (width + window) + width * window)) {
+    products(rows);
+  } else {
+    // the helper: the last windows' gradients as the banded product computes them (all k, the same bits), on
+    // copies of their dy rows and of the band in its memory, while this thread computes the rest
+    const theirs = rows - mine, sb = theirs * width, sc = sb + width * window;
+    const shared = helper.reserve(sc + theirs * window);
+    shared.set(heap.subarray(pdy + mine * width, pdy + rows * width), 0);
+    shared.set(heap.subarray(pband, pband + width * window), sb);
+    const args = [0, 4 * sb, 4 * sc, theirs, width, window, 4 * width, 4 * window, 4 * window, 0];
+    helper.run(TASKS.gemm, args, () => products(mine));
+    split++;
+    heap.set(helper.f32.subarray(sc, sc + theirs * window), pdwin + mine * window);
   }
   // each series value: the sum of its windows' gradients (at most two), as the stack's and slices' gradients add
   heap.fill(0, pdx, pdx + batch * nTimes * channels);

@@ -7,7 +7,8 @@ import {
   isDirectFilterBank,
   setDirectFilterBank,
 } from "../../../models/layers/_direct_filter_bank.ts";
-import { firFilterBankKernelCount } from "../../../backends/kernels/fir_filter_bank.ts";
+import { firFilterBankKernelCount, firFilterBankSplitCount } from "../../../backends/kernels/fir_filter_bank.ts";
+import { helperThreadReady, kernelThreads, setKernelThreads } from "../../../core/_helper_thread.ts";
 import { setupBackend } from "../../../backends/backend.ts";
 import { MODEL_RECIPES } from "../../../training/model_recipes.ts";
 import { BENCH_VARIANTS } from "../../../bench/train.ts";
@@ -86,5 +87,27 @@ Deno.test("wasm: training steps of vivit (cross, intra and wide networks) with t
     on.forEach((bits, i) =>
       assertEquals(Array.from(bits), Array.from(off[i]), `${JSON.stringify(options)} weight ${i}`)
     );
+  }
+});
+
+Deno.test("wasm: a direct filter bank's gradient shared with the helper thread gives the one-thread bits", async () => {
+  await setupBackend("wasm");
+  const before = kernelThreads();
+  setKernelThreads(2);
+  assert(await helperThreadReady(), "a machine with two cores runs the helper");
+  try {
+    const run = (threads: 1 | 2) => {
+      setKernelThreads(threads);
+      return bankBits([32, 250, 8], 8, 32, 9);
+    };
+    const splitBefore = firFilterBankSplitCount();
+    const one = run(1);
+    assertEquals(firFilterBankSplitCount(), splitBefore);
+    const two = run(2);
+    // two gradients (the taps' and the input's passes), each shared
+    assertEquals(firFilterBankSplitCount(), splitBefore + 2);
+    ["output", "input gradient", "taps gradient"].forEach((what, i) => assertEquals(two[i], one[i], what));
+  } finally {
+    setKernelThreads(before);
   }
 });
