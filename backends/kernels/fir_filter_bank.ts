@@ -169,6 +169,128 @@ function ownRows(rows: number, width: number, window: number, block: number, k: 
 /** Rows of the windows per pass of the gradients' products (their operands stay in the caches). */
 const ROW_CHUNK = 128;
 
+/** One gradient's sizes, the element offsets of its operands on the heap, the heap and its product kernel. */
+interface GradPlan {
+  nSeries: number;
+  nTimes: number;
+  channels: number;
+  filters: number;
+  k: number;
+  block: number;
+  window: number;
+  nBlocks: number;
+  before: number;
+  padded: number;
+  rows: number;
+  width: number;
+  heap: Float32Array;
+  kernel: NonNullable<ReturnType<typeof heapKernel>>;
+  /** `dy` by series, the banded product's `dy` rows, its windows, the band's transpose, the windows' gradients. */
+  pdyT: number;
+  pdy: number;
+  pwin: number;
+  pband: number;
+  pdwin: number;
+  /** The band's weight gradient on its diagonals, the padded series, the taps, `dx`, the taps' gradient. */
+  pdiag: number;
+  ps: number;
+  pw: number;
+  pdx: number;
+  pdt: number;
+}
+
+/** The banded product's operands: its `dy` rows (zero after the last frame), its windows and the band's transpose. */
+function fillOperands(p: GradPlan): void {
+  const { heap, nSeries, nTimes, filters, nBlocks, width, block, window, padded, k } = p;
+  for (let i = 0; i < nSeries; i++) {
+    const to = p.pdy + i * nBlocks * width, from = p.pdyT + i * nTimes * filters;
+    heap.copyWithin(to, from, from + nTimes * filters);
+    heap.fill(0, to + nTimes * filters, to + nBlocks * width);
+    for (let j = 0; j < nBlocks; j++) {
+      const at = p.ps + i * padded + j * block, row = p.pwin + (i * nBlocks + j) * window;
+      const end = Math.min(window, padded - j * block);
+      heap.copyWithin(row, at, at + end);
+      heap.fill(0, row + end, row + window);
+    }
+  }
+  heap.fill(0, p.pband, p.pband + width * window);
+  for (let t = 0; t < block; t++) {
+    for (let tap = 0; tap < k; tap++) {
+      for (let f = 0; f < filters; f++) {
+        heap[p.pband + (t * filters + f) * window + t + tap] = heap[p.pw + tap * filters + f];
+      }
+    }
+  }
+}
+
+/**
+ * The input gradients of the first `mine` windows (the band's rows of each column block only) and the band's weight
+ * gradient on its diagonals (for every `t` its `k` band rows, summed over all windows in order), in row chunks.
+ */
+function products(p: GradPlan, mine: number): void {
+  const { kernel, rows, window, width, filters, block, k } = p;
+  p.heap.fill(0, p.pdiag, p.pdiag + block * k * filters);
+  for (let r0 = 0; r0 < rows; r0 += ROW_CHUNK) {
+    const m = Math.min(ROW_CHUNK, rows - r0), own = Math.min(m, mine - r0);
+    // column blocks of 8, the last 1-7 columns in one call (as the product's 4-column block and single columns)
+    for (let col = 0; own > 0 && col < window; col += 8) {
+      const n = Math.min(8, window - col);
+      const lo = Math.max(0, col - k + 1), hi = Math.min(block - 1, col + n - 1);
+      const a = p.pdy + r0 * width + lo * filters, b = p.pband + lo * filters * window + col;
+      kernel.gemm(a, b, p.pdwin + r0 * window + col, own, (hi - lo + 1) * filters, n, width, window, window);
+    }
+    for (let t = 0; t < block; t++) {
+      const a = p.pwin + r0 * window + t, b = p.pdy + r0 * width + t * filters;
+      kernel.gemmTN(a, b, p.pdiag + t * k * filters, k, m, filters, window, width, filters, r0 > 0);
+    }
+  }
+}
+
+/**
+ * {@linkcode products} for every window, or with the helper thread: the last windows' gradients as the banded
+ * product computes them (all of `k`, the same bits) on copies of their `dy` rows and of the band in its memory,
+ * while this thread computes the rest.
+ */
+function sharedProducts(p: GradPlan): void {
+  const { rows, width, window, block, k, filters, heap } = p;
+  const mine = ownRows(rows, width, window, block, k, filters);
+  const helper = mine < rows && rows * width * window >= SPLIT_MIN_PRODUCT ? helperThread() : null;
+  if (helper === null || !helper.fits((rows - mine) * (width + window) + width * window)) return products(p, rows);
+  const theirs = rows - mine, sb = theirs * width, sc = sb + width * window;
+  const shared = helper.reserve(sc + theirs * window);
+  shared.set(heap.subarray(p.pdy + mine * width, p.pdy + rows * width), 0);
+  shared.set(heap.subarray(p.pband, p.pband + width * window), sb);
+  const args = [0, 4 * sb, 4 * sc, theirs, width, window, 4 * width, 4 * window, 4 * window, 0];
+  helper.run(TASKS.gemm, args, () => products(p, mine));
+  split++;
+  heap.set(helper.f32.subarray(sc, sc + theirs * window), p.pdwin + mine * window);
+}
+
+/**
+ * `dx`: each series value the sum of its (at most two) windows' gradients, as the stack's and the slices' gradients
+ * add them; the taps' gradient: the band's diagonals summed in order of `t` from zero, as the gather's segment sum.
+ */
+function sums(p: GradPlan): void {
+  const { heap, nSeries, channels, nTimes, nBlocks, window, block, before, k, filters } = p;
+  heap.fill(0, p.pdx, p.pdx + nSeries * nTimes);
+  for (let i = 0; i < nSeries; i++) {
+    const b = Math.floor(i / channels), c = i - b * channels;
+    const out = p.pdx + b * nTimes * channels + c;
+    for (let j = 0; j < nBlocks; j++) {
+      const row = p.pdwin + (i * nBlocks + j) * window;
+      const first = Math.max(0, before - j * block), last = Math.min(window, before + nTimes - j * block);
+      for (let w = first; w < last; w++) heap[out + (j * block + w - before) * channels] += heap[row + w];
+    }
+  }
+  const size = k * filters;
+  heap.fill(0, p.pdt, p.pdt + size);
+  const taps = heap.subarray(p.pdt, p.pdt + size);
+  for (let t = 0; t < block; t++) {
+    const from = p.pdiag + t * size;
+    for (let i = 0; i < size; i++) taps[i] += heap[from + i];
+  }
+}
+
 /**
  * Gradient: inputs `dy` `[batch, nTimes, channels, filters]`, the padded `series` of the forward pass
  * and `taps`; outputs `dx` `[batch, nTimes, channels]` and `dTaps` (the shape of `taps`).
@@ -178,7 +300,8 @@ function firFilterBankGrad(args: KernelArgs): tf.TensorInfo[] {
   const { dy, series, taps } = args.inputs as { dy: tf.TensorInfo; series: tf.TensorInfo; taps: tf.TensorInfo };
   const [batch, nTimes, channels, filters] = dy.shape;
   const k = taps.shape[0];
-  const { block, window, nBlocks, before, padded } = firGeometry(nTimes, k);
+  const geometry = firGeometry(nTimes, k);
+  const { block, window, nBlocks } = geometry;
   const memory = heapMemory(backend);
   const kernel = heapKernel(backend);
   if (memory === null || kernel === null) {
@@ -187,100 +310,32 @@ function firFilterBankGrad(args: KernelArgs): tf.TensorInfo[] {
   const nSeries = batch * channels, rows = nSeries * nBlocks, width = block * filters;
   // dy by series: [batch * channels, nTimes, filters]
   const dyT = transpose(backend, dy, [0, 2, 1, 3]);
-  const [dyRows, windows, bandT, dWindows, diagonals] = [
-    [rows, width], // the banded product's dy: row (series, block), column (t, f), zero after the last frame
-    [rows, window], // the product's windows: row (series, block)
-    [width, window], // the band's transpose: bandT[t f, w] = taps[w - t, f] on the band, else 0
-    [rows, window],
-    [block, k, filters], // the band's weight gradient on its diagonals, by t
-  ].map((shape) => backend.makeOutput(shape, "float32"));
+  const scratch = [[rows, width], [rows, window], [width, window], [rows, window], [block, k, filters]].map((shape) =>
+    backend.makeOutput(shape, "float32")
+  );
   const dx = backend.makeOutput([batch, nTimes, channels], "float32");
   const dTaps = backend.makeOutput(taps.shape, "float32");
-  const [pdyT, pdy, pwin, pband, pdwin, pdiag, ps, pw, pdx, pdt] = [
-    dyT,
-    dyRows,
-    windows,
-    bandT,
-    dWindows,
-    diagonals,
-    series,
-    taps,
-    dx,
-    dTaps,
-  ].map((info) => heapByteOffset(backend, info) >> 2);
-  const heap = new Float32Array(memory.buffer);
-  for (let i = 0; i < nSeries; i++) {
-    const to = pdy + i * nBlocks * width, from = pdyT + i * nTimes * filters;
-    heap.copyWithin(to, from, from + nTimes * filters);
-    heap.fill(0, to + nTimes * filters, to + nBlocks * width);
-    for (let j = 0; j < nBlocks; j++) {
-      const at = ps + i * padded + j * block, row = pwin + (i * nBlocks + j) * window;
-      const end = Math.min(window, padded - j * block);
-      heap.copyWithin(row, at, at + end);
-      heap.fill(0, row + end, row + window);
-    }
-  }
-  heap.fill(0, pband, pband + width * window);
-  for (let t = 0; t < block; t++) {
-    for (let tap = 0; tap < k; tap++) {
-      for (let f = 0; f < filters; f++) {
-        heap[pband + (t * filters + f) * window + t + tap] = heap[pw + tap * filters + f];
-      }
-    }
-  }
-  heap.fill(0, pdiag, pdiag + block * k * filters);
-  const products = (mine: number) => {
-    for (let r0 = 0; r0 < rows; r0 += ROW_CHUNK) {
-      const m = Math.min(ROW_CHUNK, rows - r0), own = Math.min(m, mine - r0);
-      // each window's gradient: column blocks of 8 (the last 1-7 columns as the product's tail), band rows only
-      for (let col = 0; own > 0 && col < window; col += 8) {
-        const n = Math.min(8, window - col);
-        const lo = Math.max(0, col - k + 1), hi = Math.min(block - 1, col + n - 1);
-        const a = pdy + r0 * width + lo * filters, b = pband + lo * filters * window + col;
-        kernel.gemm(a, b, pdwin + r0 * window + col, own, (hi - lo + 1) * filters, n, width, window, window);
-      }
-      // the band's weight gradient, for every t its K band rows: sum over the windows in order
-      for (let t = 0; t < block; t++) {
-        const a = pwin + r0 * window + t, b = pdy + r0 * width + t * filters;
-        kernel.gemmTN(a, b, pdiag + t * k * filters, k, m, filters, window, width, filters, r0 > 0);
-      }
-    }
+  // offsets after every allocation (an allocation may grow the memory)
+  const [pdyT, pdy, pwin, pband, pdwin, pdiag, ps, pw, pdx, pdt] = [dyT, ...scratch, series, taps, dx, dTaps].map((
+    info,
+  ) => heapByteOffset(backend, info) >> 2);
+  const plan: GradPlan = {
+    ...geometry,
+    nSeries,
+    nTimes,
+    channels,
+    filters,
+    k,
+    rows,
+    width,
+    heap: new Float32Array(memory.buffer),
+    kernel,
+    ...{ pdyT, pdy, pwin, pband, pdwin, pdiag, ps, pw, pdx, pdt },
   };
-  const mine = ownRows(rows, width, window, block, k, filters);
-  const helper = mine < rows && rows * width * window >= SPLIT_MIN_PRODUCT ? helperThread() : null;
-  if (helper === null || !helper.fits((rows - mine) * (width + window) + width * window)) {
-    products(rows);
-  } else {
-    // the helper: the last windows' gradients as the banded product computes them (all k, the same bits), on
-    // copies of their dy rows and of the band in its memory, while this thread computes the rest
-    const theirs = rows - mine, sb = theirs * width, sc = sb + width * window;
-    const shared = helper.reserve(sc + theirs * window);
-    shared.set(heap.subarray(pdy + mine * width, pdy + rows * width), 0);
-    shared.set(heap.subarray(pband, pband + width * window), sb);
-    const args = [0, 4 * sb, 4 * sc, theirs, width, window, 4 * width, 4 * window, 4 * window, 0];
-    helper.run(TASKS.gemm, args, () => products(mine));
-    split++;
-    heap.set(helper.f32.subarray(sc, sc + theirs * window), pdwin + mine * window);
-  }
-  // each series value: the sum of its windows' gradients (at most two), as the stack's and slices' gradients add
-  heap.fill(0, pdx, pdx + batch * nTimes * channels);
-  for (let i = 0; i < nSeries; i++) {
-    const b = Math.floor(i / channels), c = i - b * channels;
-    const out = pdx + b * nTimes * channels + c;
-    for (let j = 0; j < nBlocks; j++) {
-      const row = pdwin + (i * nBlocks + j) * window;
-      const first = Math.max(0, before - j * block), last = Math.min(window, before + nTimes - j * block);
-      for (let w = first; w < last; w++) heap[out + (j * block + w - before) * channels] += heap[row + w];
-    }
-  }
-  const size = k * filters;
-  heap.fill(0, pdt, pdt + size);
-  const sums = heap.subarray(pdt, pdt + size);
-  for (let t = 0; t < block; t++) {
-    const from = pdiag + t * size;
-    for (let i = 0; i < size; i++) sums[i] += heap[from + i];
-  }
-  disposeInfo(backend, dyT, dyRows, windows, bandT, dWindows, diagonals);
+  fillOperands(plan);
+  sharedProducts(plan);
+  sums(plan);
+  disposeInfo(backend, dyT, ...scratch);
   computed++;
   return [dx, dTaps];
 }
