@@ -124,6 +124,36 @@ function scatter(dy: Float32Array, dx: Float32Array, shape: readonly number[], d
   }
 }
 
+let inputOrder = true;
+
+/**
+ * Whether the wasm gather of two-frame pools reads the frames in order, four pooled frames of four cells at a time
+ * (`pairsQuads`, the default, where the grid's cells are a multiple of 4), or gathers every output element
+ * (`pairs`); the same bits. Returns the previous setting (tests and A/B runs).
+ */
+export function setInputOrderGather(on: boolean): boolean {
+  const previous = inputOrder;
+  inputOrder = on;
+  return previous;
+}
+
+/**
+ * For every grid cell `r * cols + c` (`rows` and `cols` multiples of the block), the byte offset of its first
+ * pooled frame in a stack's output, written into `scratch`; returns the table's address.
+ */
+function destinations(scratch: Float32Array, rows: number, cols: number, dims: StackDims): number {
+  const k = dims.block;
+  const outCols = cols / k;
+  const dest = new Int32Array(scratch.buffer, scratch.byteOffset, rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const cell = Math.floor(r / k) * outCols + Math.floor(c / k);
+      dest[r * cols + c] = (cell * k * k + (r % k) * k + (c % k)) * dims.depth * 4;
+    }
+  }
+  return scratch.byteOffset;
+}
+
 /**
  * The gather of two-frame pools over a grid of whole blocks in WebAssembly (`pairs` per stack,
  * its gradient `unpairs`), with the source table in a scratch tensor of the heap.
@@ -145,8 +175,16 @@ function pairsWasm(kernels: ChannelKernels, input: tf.Tensor, shape: number[], d
     return scratch.byteOffset;
   };
   const scratch = scratchFor(0, size);
+  const quads = inputOrder && cells % 4 === 0;
   return {
     value: computeTensor(shape, [input, scratch], (y, [xs, tab]) => {
+      if (quads) {
+        const at = destinations(tab, rows, cols, dims);
+        each((base, out) =>
+          kernels.pairsQuads(xs.byteOffset + base, y.byteOffset + out, at, cells, dims.depth, cells * 4)
+        );
+        return;
+      }
       const at = table(tab);
       each((base, out) => kernels.pairs(xs.byteOffset + base, y.byteOffset + out, at, size, cells * 4));
     }),
