@@ -15,6 +15,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { onSynchronousBackend } from "../../core/_synchronous_backend.ts";
 import { computeTensor } from "./_tensor_values.ts";
 import { type ChannelKernels, channelKernels, scratchFor } from "./_channel_kernels_wasm.ts";
+import { pendingUpload } from "../../core/_lazy_upload.ts";
 
 /** Sizes of one gather. */
 export interface StackDims {
@@ -174,8 +175,19 @@ function pairsWasm(kernels: ChannelKernels, input: tf.Tensor, shape: number[], d
     for (let e = 0; e < size; e++) offsets[e] = source[e] * 4;
     return scratch.byteOffset;
   };
-  const scratch = scratchFor(0, size);
+  const gradFunc = (dy: tf.Tensor) => {
+    const again = scratchFor(0, size);
+    return [computeTensor(input.shape, [dy, again], (dx, [dys, tab]) => {
+      const at = table(tab);
+      const used = nSteps * dims.depth * 2;
+      for (let b = 0; b < batch; b++) dx.fill(0, (b * nTimes + used) * cells, (b + 1) * nTimes * cells);
+      each((base, out) => kernels.unpairs(dx.byteOffset + base, dys.byteOffset + out, at, size, cells * 4));
+    })];
+  };
   const quads = inputOrder && cells % 4 === 0;
+  const upload = quads ? pendingUpload(tf.backend(), input.dataId) : null;
+  if (upload !== null) return { value: stagedQuads(kernels, upload, input.shape, shape, dims), gradFunc };
+  const scratch = scratchFor(0, size);
   return {
     value: computeTensor(shape, [input, scratch], (y, [xs, tab]) => {
       if (quads) {
@@ -188,16 +200,40 @@ function pairsWasm(kernels: ChannelKernels, input: tf.Tensor, shape: number[], d
       const at = table(tab);
       each((base, out) => kernels.pairs(xs.byteOffset + base, y.byteOffset + out, at, size, cells * 4));
     }),
-    gradFunc: (dy: tf.Tensor) => {
-      const again = scratchFor(0, size);
-      return [computeTensor(input.shape, [dy, again], (dx, [dys, tab]) => {
-        const at = table(tab);
-        const used = nSteps * dims.depth * 2;
-        for (let b = 0; b < batch; b++) dx.fill(0, (b * nTimes + used) * cells, (b + 1) * nTimes * cells);
-        each((base, out) => kernels.unpairs(dx.byteOffset + base, dys.byteOffset + out, at, size, cells * 4));
-      })];
-    },
+    gradFunc,
   };
+}
+
+/**
+ * {@linkcode pairsWasm}'s input-order gather from the caller's array of an input whose copy into the heap is
+ * pending (`core/_lazy_upload.ts`): each stack's frames copied into a scratch of the heap, then gathered from
+ * there (`pairsQuads`, the same values); the input's copy is never made unless something else reads it.
+ */
+function stagedQuads(
+  kernels: ChannelKernels,
+  values: Float32Array,
+  inShape: number[],
+  shape: number[],
+  dims: StackDims,
+): tf.Tensor {
+  const [batch, nTimes, rows, cols] = inShape;
+  const cells = rows * cols;
+  const nSteps = shape[0] / batch;
+  const frames = 2 * dims.depth * cells;
+  const scratch = scratchFor(0, cells + frames);
+  const size = cells * dims.depth;
+  return computeTensor(shape, [scratch], (y, [stage]) => {
+    const at = destinations(stage, rows, cols, dims);
+    const staged = stage.subarray(cells, cells + frames);
+    for (let b = 0; b < batch; b++) {
+      for (let s = 0; s < nSteps; s++) {
+        const start = (b * nTimes + s * dims.depth * 2) * cells;
+        staged.set(values.subarray(start, start + frames));
+        const out = y.byteOffset + (b * nSteps + s) * size * 4;
+        kernels.pairsQuads(staged.byteOffset, out, at, cells, dims.depth, cells * 4);
+      }
+    }
+  });
 }
 
 /** The same gather with tfjs ops (backends whose values cannot be read synchronously; exported for tests). */
