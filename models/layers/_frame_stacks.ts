@@ -163,14 +163,14 @@ function pairsWasm(kernels: ChannelKernels, input: tf.Tensor, shape: number[], d
   const [batch, nTimes, rows, cols] = input.shape;
   const cells = rows * cols;
   const nSteps = shape[0] / batch;
-  const source = sources(rows, cols, dims);
-  const size = source.length;
+  const size = cells * dims.depth; // whole blocks: no cell beyond the grid
   const each = (run: (base: number, out: number) => void) => {
     for (let b = 0; b < batch; b++) {
       for (let s = 0; s < nSteps; s++) run((b * nTimes + s * dims.depth * 2) * cells * 4, (b * nSteps + s) * size * 4);
     }
   };
   const table = (scratch: Float32Array) => {
+    const source = sources(rows, cols, dims);
     const offsets = new Int32Array(scratch.buffer, scratch.byteOffset, size);
     for (let e = 0; e < size; e++) offsets[e] = source[e] * 4;
     return scratch.byteOffset;
