@@ -55,13 +55,13 @@ const HIGH_HALF = shuffle32([2, 3, 2, 3]);
 function eluGradFunction(): WasmFunction {
   const [Y, DY, OUT, N] = [0, 1, 2, 3];
   const END_PTR = 4;
-  const [YV, DV] = [5, 6];
+  const [YV, DV, ONE, ZERO] = [5, 6, 7, 8]; // the constants in locals, set before the loop
   const low = (v: number) => [...get(v), ...F64X2_PROMOTE_LOW];
   const high = (v: number) => [...get(v), ...get(v), ...HIGH_HALF, ...F64X2_PROMOTE_LOW];
   const product = (half: (v: number) => number[]) => [
     ...half(DV),
     ...half(YV),
-    ...F64X2_ONE,
+    ...get(ONE),
     ...F64X2_ADD,
     ...F64X2_MUL,
     ...F32X4_DEMOTE_ZERO,
@@ -70,7 +70,8 @@ function eluGradFunction(): WasmFunction {
     name: "eluGrad",
     nParams: 4,
     code: [
-      ...vec([[...uleb(1), I32], [...uleb(2), V128]]),
+      ...vec([[...uleb(1), I32], [...uleb(4), V128]]),
+      ...[...F64X2_ONE, ...set(ONE), ...F32X4_ZERO, ...set(ZERO)],
       ...[...get(Y), ...get(N), ...i32(4), ...MUL, ...ADD, ...set(END_PTR)],
       ...BLOCK,
       ...LOOP,
@@ -82,7 +83,7 @@ function eluGradFunction(): WasmFunction {
       ...product(low),
       ...product(high),
       ...shuffle32([0, 1, 4, 5]),
-      ...[...get(YV), ...F32X4_ZERO, ...F32X4_GE],
+      ...[...get(YV), ...get(ZERO), ...F32X4_GE],
       ...V128_BITSELECT,
       ...v128Store(0),
       ...[...get(Y), ...i32(16), ...ADD, ...set(Y)],

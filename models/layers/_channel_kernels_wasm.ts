@@ -359,12 +359,13 @@ function pairsQuadsFunction(): WasmFunction {
   const D = 19;
   const V = [20, 21, 22, 23];
   const PAIR = [24, 25, 26, 27];
+  const HALF = 28; // 0.5 in every lane, set before the loops
   const frame = (j: number) => j === 0 ? [] : [...get(j === 1 ? CELL : STEP[j - 2]), ...ADD];
   const pairSum = (k: number) => [
     ...[...get(P), ...frame(2 * k), ...v128Load(0)],
     ...[...get(P), ...frame(2 * k + 1), ...v128Load(0)],
     ...F32X4_ADD,
-    ...F32X4_HALF,
+    ...get(HALF),
     ...F32X4_MUL,
     ...set(V[k]),
   ];
@@ -411,7 +412,8 @@ function pairsQuadsFunction(): WasmFunction {
     name: "pairsQuads",
     nParams: 6,
     code: [
-      ...vec([[...uleb(14), I32], [...uleb(8), V128]]),
+      ...vec([[...uleb(14), I32], [...uleb(9), V128]]),
+      ...[...F32X4_HALF, ...set(HALF)],
       ...[...get(NCELLS), ...i32(2), ...SHL, ...set(END_E)],
       ...[...get(DEPTH), ...i32(2), ...SHR_U, ...set(D4)],
       ...STEP.flatMap((local, i) => [...get(CELL), ...i32(i + 2), ...MUL, ...set(local)]),
