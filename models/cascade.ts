@@ -15,6 +15,7 @@ import { FilterBankDense } from "./layers/filter_bank_dense.ts";
 import { FramesToBatch } from "./layers/frames_to_batch.ts";
 import { FusedGru } from "./layers/fused_gru.ts";
 import { fuseBatchNormTraining } from "./layers/_fused_batch_norm.ts";
+import { fuseDenseTraining } from "./layers/_fused_dense.ts";
 import { plainInputDense } from "./layers/_input_dense.ts";
 import { LayerNorm } from "./layers/layer_norm.ts";
 import { LogEnergy } from "./layers/log_energy.ts";
@@ -260,7 +261,7 @@ export function cascade(signal: SignalShape, nOutputs: number, options?: Cascade
   if (o.numHeads > 0) x = selfAttention(x, o);
   x = new AttentionPooling({ units: o.attentionUnits, name: "attention_pooling" }).apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.dropout({ rate: o.dropProb, name: "head_dropout" }).apply(x) as tfl.SymbolicTensor;
-  const output = tfl.layers.dense({ units: nOutputs, activation: "softmax", name: "classifier" })
+  const output = fuseDenseTraining(tfl.layers.dense({ units: nOutputs, activation: "softmax", name: "classifier" }))
     .apply(x) as tfl.SymbolicTensor;
   const model = tfl.model({ inputs: input, outputs: output, name: "cascade" });
   const gates = o.recurrent === "lstm" ? 4 : 3;
@@ -374,6 +375,7 @@ function frameCnn(x: tfl.SymbolicTensor, o: Required<CascadeOptions>): tfl.Symbo
       : tfl.layers.dense({ units: filters, useBias: false, name: `${stage}_conv` });
     // without the filter bank, stage 1 is the first weighted layer: no gradient for its input
     if (i === 0 && o.temporalFilters === 0) plainInputDense(conv);
+    else if (i > 0) fuseDenseTraining(conv);
     x = conv.apply(x) as tfl.SymbolicTensor;
     if (i === 0 && o.logEnergy === "frames") {
       x = new LogEnergy({ name: `${stage}_log_energy` }).apply(x) as tfl.SymbolicTensor;
@@ -385,7 +387,8 @@ function frameCnn(x: tfl.SymbolicTensor, o: Required<CascadeOptions>): tfl.Symbo
   });
   x = tfl.layers.flatten({ name: "flatten" }).apply(x) as tfl.SymbolicTensor;
   if (o.featureNorm) {
-    x = tfl.layers.dense({ units: o.frameUnits, useBias: false, name: "frame_linear" }).apply(x) as tfl.SymbolicTensor;
+    x = fuseDenseTraining(tfl.layers.dense({ units: o.frameUnits, useBias: false, name: "frame_linear" }))
+      .apply(x) as tfl.SymbolicTensor;
     x = fuseBatchNormTraining(tfl.layers.batchNormalization({ axis: -1, name: "frame_batch_norm" }))
       .apply(x) as tfl.SymbolicTensor;
     x = tfl.layers.activation({ activation: o.activation, name: "frame_features" }).apply(x) as tfl.SymbolicTensor;

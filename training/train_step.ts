@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { lazyInputTensor } from "../core/_lazy_upload.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { Batch } from "../core/types.ts";
@@ -140,7 +141,8 @@ export async function trainStep(
   options: TrainStepOptions = {},
 ): Promise<StepResult> {
   const { labelSmoothing = 0, weightDecay = 0 } = options;
-  const xs = tf.tensor(batch.xs, batch.shape);
+  // copied into the wasm heap when first read (cascade's frame gather reads the array itself)
+  const xs = lazyInputTensor(batch.xs, batch.shape);
   const ys = tf.tensor1d(batch.ys, "int32");
   const mate = batch.mix ? tf.tensor1d(batch.mix.ys, "int32") : undefined;
   const lambda = batch.mix?.lambda ?? 1;

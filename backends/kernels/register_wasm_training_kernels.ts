@@ -14,6 +14,8 @@ import { conv2DBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
 import { conv2DBackpropInputConfig } from "./conv2d_backprop_input.ts";
 import { depthwiseConv2dNativeBackpropFilterConfig } from "./depthwise_conv2d_native_backprop_filter.ts";
 import { depthwiseConv2dNativeBackpropInputConfig } from "./depthwise_conv2d_native_backprop_input.ts";
+import { simdEluConfig } from "./elu.ts";
+import { simdEluGradConfig } from "./elu_grad.ts";
 import { fastFusedBatchNormConfig } from "./fused_batch_norm.ts";
 import { gemmBatchMatMulConfig, gemmFusedMatMulConfig } from "./gemm_mat_mul.ts";
 import { sharedIdentityConfig } from "./identity.ts";
@@ -62,6 +64,8 @@ const OVERRIDES: ReadonlyArray<[string, (stock: tf.KernelConfig) => tf.KernelCon
   [tf.AvgPoolGrad, tilingAvgPoolGradConfig],
   [tf.AvgPool, pairAvgPoolConfig],
   [tf.Erf, simdErfConfig],
+  [tf.Elu, simdEluConfig],
+  [tf.EluGrad, simdEluGradConfig],
   [tf.Identity, sharedIdentityConfig],
   [tf.Cast, sharedCastConfig],
   [tf.Sum, fastSumConfig],

@@ -29,6 +29,9 @@ import {
   END,
   f32Load,
   f32Store,
+  F32X4_ADD,
+  F32X4_MUL,
+  f32x4Const,
   f64Load,
   f64Store,
   GE_S,
@@ -42,7 +45,9 @@ import {
   MUL,
   SELECT,
   set,
+  SHL,
   SHR_U,
+  shuffle32,
   simd,
   uleb,
   V128,
@@ -336,6 +341,127 @@ function pairFunctions(): WasmFunction[] {
   ];
 }
 
+const F32X4_HALF = f32x4Const(0.5);
+
+/** `pairsQuads`' locals: parameters, then i32 locals, then v128 locals. */
+const QUAD_LOCALS = {
+  X: 0,
+  Y: 1,
+  DEST: 2,
+  NCELLS: 3,
+  DEPTH: 4,
+  CELL: 5,
+  Q: 6,
+  E: 7,
+  END_E: 8,
+  SRC: 9,
+  P: 10,
+  OUT: 11,
+  D4: 12,
+  STEP: [13, 14, 15, 16, 17, 18], // 2..7 frames in bytes
+  D: 19,
+  V: [20, 21, 22, 23],
+  PAIR: [24, 25, 26, 27],
+  HALF: 28, // 0.5 in every lane, set before the loops
+};
+
+/** `pairsQuads`' step over four cells (byte `E`) of four frames: pair sums, a 4 x 4 transpose, four stores. */
+function quadStep(): number[] {
+  const { DEST, CELL, E, SRC, P, OUT, STEP, D, V, PAIR, HALF } = QUAD_LOCALS;
+  const frame = (j: number) => j === 0 ? [] : [...get(j === 1 ? CELL : STEP[j - 2]), ...ADD];
+  const pairSum = (k: number) => [
+    ...[...get(P), ...frame(2 * k), ...v128Load(0)],
+    ...[...get(P), ...frame(2 * k + 1), ...v128Load(0)],
+    ...F32X4_ADD,
+    ...get(HALF),
+    ...F32X4_MUL,
+    ...set(V[k]),
+  ];
+  const pair = (a: number, b: number, lanes: number[], into: number) => [
+    ...[...get(a), ...get(b), ...shuffle32(lanes), ...set(into)],
+  ];
+  const columns: [number, number, number[]][] = [
+    [PAIR[0], PAIR[2], [0, 1, 4, 5]],
+    [PAIR[0], PAIR[2], [2, 3, 6, 7]],
+    [PAIR[1], PAIR[3], [0, 1, 4, 5]],
+    [PAIR[1], PAIR[3], [2, 3, 6, 7]],
+  ];
+  return [
+    ...[...get(SRC), ...get(E), ...ADD, ...set(P)],
+    ...[0, 1, 2, 3].flatMap(pairSum),
+    ...pair(V[0], V[1], [0, 4, 1, 5], PAIR[0]),
+    ...pair(V[0], V[1], [2, 6, 3, 7], PAIR[1]),
+    ...pair(V[2], V[3], [0, 4, 1, 5], PAIR[2]),
+    ...pair(V[2], V[3], [2, 6, 3, 7], PAIR[3]),
+    ...[...get(DEST), ...get(E), ...ADD, ...set(D)],
+    ...columns.flatMap(([a, b, lanes], l) => [
+      ...[...get(OUT), ...get(D), ...i32Load(4 * l), ...ADD],
+      ...[...get(a), ...get(b), ...shuffle32(lanes), ...v128Store(0)],
+    ]),
+  ];
+}
+
+/** `for (; local < limit; local += step) body` over i32 locals. */
+function byteLoop(local: number, limit: number, step: number, body: number[]): number[] {
+  return [
+    ...BLOCK,
+    ...LOOP,
+    ...[...get(local), ...get(limit), ...GE_S, ...brIf(1)],
+    ...body,
+    ...[...get(local), ...i32(step), ...ADD, ...set(local)],
+    ...br(0),
+    ...END,
+    ...END,
+  ];
+}
+
+/**
+ * `pairsQuads(x, y, dest, cells, depth, cell)`: one stack of the frame gather of {@linkcode pairFunctions}'
+ * `pairs` in input order: for pooled frame `d < depth` and grid cell `e < cells` (a multiple of 4), `y[dest[e] +
+ * 4 d] = (x[2 d cell + 4 e] + x[(2 d + 1) cell + 4 e]) * 0.5` (byte offsets; `dest[e]` the byte offset of cell
+ * `e`'s first pooled frame in the stack's output, `cell` the bytes of one frame). Frames four at a time: the
+ * pair sums of four cells of four frames as `f32x4` (each lane the same `f32` addition and multiplication as
+ * `pairs`, so the same bits), transposed through registers to four cells' runs of four frames, each one
+ * 16-byte store; the last `depth mod 4` frames one value at a time. The input is read in order, not gathered.
+ */
+function pairsQuadsFunction(): WasmFunction {
+  const { X, Y, DEST, NCELLS, DEPTH, CELL, Q, E, END_E, SRC, P, OUT, D4, STEP, HALF } = QUAD_LOCALS;
+  // one frame d (Q): y[dest[e] + 4 d] for every cell
+  const single = [
+    ...[...get(SRC), ...get(E), ...ADD, ...set(P)],
+    ...[...get(OUT), ...get(DEST), ...get(E), ...ADD, ...i32Load(0), ...ADD],
+    ...[...get(P), ...f32Load(0), ...get(P), ...get(CELL), ...ADD, ...f32Load(0), ...F32_ADD, ...F32_HALF, ...F32_MUL],
+    ...f32Store(0),
+  ];
+  return {
+    name: "pairsQuads",
+    nParams: 6,
+    code: [
+      ...vec([[...uleb(14), I32], [...uleb(9), V128]]),
+      ...[...F32X4_HALF, ...set(HALF)],
+      ...[...get(NCELLS), ...i32(2), ...SHL, ...set(END_E)],
+      ...[...get(DEPTH), ...i32(2), ...SHR_U, ...set(D4)],
+      ...STEP.flatMap((local, i) => [...get(CELL), ...i32(i + 2), ...MUL, ...set(local)]),
+      ...[...i32(0), ...set(Q)],
+      ...byteLoop(Q, D4, 1, [
+        ...[...get(X), ...get(Q), ...i32(3), ...SHL, ...get(CELL), ...MUL, ...ADD, ...set(SRC)],
+        ...[...get(Y), ...get(Q), ...i32(4), ...SHL, ...ADD, ...set(OUT)],
+        ...[...i32(0), ...set(E)],
+        ...byteLoop(E, END_E, 16, quadStep()),
+      ]),
+      // Q = 4 * D4: the frames after the last quad
+      ...[...get(D4), ...i32(2), ...SHL, ...set(Q)],
+      ...byteLoop(Q, DEPTH, 1, [
+        ...[...get(X), ...get(Q), ...i32(1), ...SHL, ...get(CELL), ...MUL, ...ADD, ...set(SRC)],
+        ...[...get(Y), ...get(Q), ...i32(2), ...SHL, ...ADD, ...set(OUT)],
+        ...[...i32(0), ...set(E)],
+        ...byteLoop(E, END_E, 4, single),
+      ]),
+      ...END,
+    ],
+  };
+}
+
 /** The exported functions (pointers in bytes). */
 export interface ChannelKernels {
   sums(x: number, n: number, channels: number, records: number): void;
@@ -354,6 +480,7 @@ export interface ChannelKernels {
   gradientColumns2(dy: number, x: number, dx: number, n: number, channels: number, records: number): void;
   pairs(x: number, y: number, source: number, n: number, cell: number): void;
   unpairs(dx: number, dy: number, source: number, n: number, cell: number): void;
+  pairsQuads(x: number, y: number, dest: number, cells: number, depth: number, cell: number): void;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -384,6 +511,7 @@ export function channelKernels(): ChannelKernels | null {
             ...batchNormFunctions(),
             ...columnBatchNormFunctions(),
             ...pairFunctions(),
+            pairsQuadsFunction(),
           ]) as BufferSource,
         );
         kernels = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as ChannelKernels;

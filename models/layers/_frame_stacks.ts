@@ -15,6 +15,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { onSynchronousBackend } from "../../core/_synchronous_backend.ts";
 import { computeTensor } from "./_tensor_values.ts";
 import { type ChannelKernels, channelKernels, scratchFor } from "./_channel_kernels_wasm.ts";
+import { pendingUpload } from "../../core/_lazy_upload.ts";
 
 /** Sizes of one gather. */
 export interface StackDims {
@@ -124,6 +125,36 @@ function scatter(dy: Float32Array, dx: Float32Array, shape: readonly number[], d
   }
 }
 
+let inputOrder = true;
+
+/**
+ * Whether the wasm gather of two-frame pools reads the frames in order, four pooled frames of four cells at a time
+ * (`pairsQuads`, the default, where the grid's cells are a multiple of 4), or gathers every output element
+ * (`pairs`); the same bits. Returns the previous setting (tests and A/B runs).
+ */
+export function setInputOrderGather(on: boolean): boolean {
+  const previous = inputOrder;
+  inputOrder = on;
+  return previous;
+}
+
+/**
+ * For every grid cell `r * cols + c` (`rows` and `cols` multiples of the block), the byte offset of its first
+ * pooled frame in a stack's output, written into `scratch`; returns the table's address.
+ */
+function destinations(scratch: Float32Array, rows: number, cols: number, dims: StackDims): number {
+  const k = dims.block;
+  const outCols = cols / k;
+  const dest = new Int32Array(scratch.buffer, scratch.byteOffset, rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const cell = Math.floor(r / k) * outCols + Math.floor(c / k);
+      dest[r * cols + c] = (cell * k * k + (r % k) * k + (c % k)) * dims.depth * 4;
+    }
+  }
+  return scratch.byteOffset;
+}
+
 /**
  * The gather of two-frame pools over a grid of whole blocks in WebAssembly (`pairs` per stack,
  * its gradient `unpairs`), with the source table in a scratch tensor of the heap.
@@ -132,34 +163,77 @@ function pairsWasm(kernels: ChannelKernels, input: tf.Tensor, shape: number[], d
   const [batch, nTimes, rows, cols] = input.shape;
   const cells = rows * cols;
   const nSteps = shape[0] / batch;
-  const source = sources(rows, cols, dims);
-  const size = source.length;
+  const size = cells * dims.depth; // whole blocks: no cell beyond the grid
   const each = (run: (base: number, out: number) => void) => {
     for (let b = 0; b < batch; b++) {
       for (let s = 0; s < nSteps; s++) run((b * nTimes + s * dims.depth * 2) * cells * 4, (b * nSteps + s) * size * 4);
     }
   };
   const table = (scratch: Float32Array) => {
+    const source = sources(rows, cols, dims);
     const offsets = new Int32Array(scratch.buffer, scratch.byteOffset, size);
     for (let e = 0; e < size; e++) offsets[e] = source[e] * 4;
     return scratch.byteOffset;
   };
+  const gradFunc = (dy: tf.Tensor) => {
+    const again = scratchFor(0, size);
+    return [computeTensor(input.shape, [dy, again], (dx, [dys, tab]) => {
+      const at = table(tab);
+      const used = nSteps * dims.depth * 2;
+      for (let b = 0; b < batch; b++) dx.fill(0, (b * nTimes + used) * cells, (b + 1) * nTimes * cells);
+      each((base, out) => kernels.unpairs(dx.byteOffset + base, dys.byteOffset + out, at, size, cells * 4));
+    })];
+  };
+  const quads = inputOrder && cells % 4 === 0;
+  const upload = quads ? pendingUpload(tf.backend(), input.dataId) : null;
+  if (upload !== null) return { value: stagedQuads(kernels, upload, input.shape, shape, dims), gradFunc };
   const scratch = scratchFor(0, size);
   return {
     value: computeTensor(shape, [input, scratch], (y, [xs, tab]) => {
+      if (quads) {
+        const at = destinations(tab, rows, cols, dims);
+        each((base, out) =>
+          kernels.pairsQuads(xs.byteOffset + base, y.byteOffset + out, at, cells, dims.depth, cells * 4)
+        );
+        return;
+      }
       const at = table(tab);
       each((base, out) => kernels.pairs(xs.byteOffset + base, y.byteOffset + out, at, size, cells * 4));
     }),
-    gradFunc: (dy: tf.Tensor) => {
-      const again = scratchFor(0, size);
-      return [computeTensor(input.shape, [dy, again], (dx, [dys, tab]) => {
-        const at = table(tab);
-        const used = nSteps * dims.depth * 2;
-        for (let b = 0; b < batch; b++) dx.fill(0, (b * nTimes + used) * cells, (b + 1) * nTimes * cells);
-        each((base, out) => kernels.unpairs(dx.byteOffset + base, dys.byteOffset + out, at, size, cells * 4));
-      })];
-    },
+    gradFunc,
   };
+}
+
+/**
+ * {@linkcode pairsWasm}'s input-order gather from the caller's array of an input whose copy into the heap is
+ * pending (`core/_lazy_upload.ts`): each stack's frames copied into a scratch of the heap, then gathered from
+ * there (`pairsQuads`, the same values); the input's copy is never made unless something else reads it.
+ */
+function stagedQuads(
+  kernels: ChannelKernels,
+  values: Float32Array,
+  inShape: number[],
+  shape: number[],
+  dims: StackDims,
+): tf.Tensor {
+  const [batch, nTimes, rows, cols] = inShape;
+  const cells = rows * cols;
+  const nSteps = shape[0] / batch;
+  const frames = 2 * dims.depth * cells;
+  const scratch = scratchFor(0, cells + frames);
+  const size = cells * dims.depth;
+  return computeTensor(shape, [scratch], (y, [stage]) => {
+    const at = destinations(stage, rows, cols, dims);
+    const staged = stage.subarray(cells, cells + frames);
+    for (let b = 0; b < batch; b++) {
+      for (let s = 0; s < nSteps; s++) {
+        const start = (b * nTimes + s * dims.depth * 2) * cells;
+        staged.set(values.subarray(start, start + frames));
+        const out = y.byteOffset + (b * nSteps + s) * size * 4;
+        kernels.pairsQuads(staged.byteOffset, out, at, cells, dims.depth, cells * 4);
+      }
+    }
+  });
 }
 
 /** The same gather with tfjs ops (backends whose values cannot be read synchronously; exported for tests). */

@@ -4,8 +4,9 @@ import "@tensorflow/tfjs-backend-cpu";
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { FramesToBatch } from "../../../models/layers/frames_to_batch.ts";
 import { SpaceToDepth } from "../../../models/layers/space_to_depth.ts";
-import { frameStacksOps } from "../../../models/layers/_frame_stacks.ts";
+import { frameStacks, frameStacksOps, setInputOrderGather } from "../../../models/layers/_frame_stacks.ts";
 import { registerWasmTrainingKernels } from "../../../backends/kernels/mod.ts";
+import { LAZY_UPLOAD_MIN, lazyInputTensor, lazyUploadsCopied } from "../../../core/_lazy_upload.ts";
 import { assertConfigRoundTrip } from "./_config.ts";
 
 registerWasmTrainingKernels();
@@ -62,6 +63,48 @@ for (const backend of ["cpu", "wasm"]) {
     });
   }
 }
+
+const ORDER_CASES = [
+  { shape: [2, 61, 20, 20], depth: 10 }, // cascade's grid: two quads and two frames per stack
+  { shape: [3, 41, 8, 8], depth: 5 },
+  { shape: [2, 61, 4, 6], depth: 7 },
+  { shape: [2, 33, 4, 4], depth: 4 },
+  { shape: [2, 13, 2, 2], depth: 3 }, // no quad
+];
+
+Deno.test("wasm: the input-order gather of two-frame pools (pairsQuads) gives the element gather's bits", async () => {
+  await tf.setBackend("wasm");
+  for (const { shape, depth } of ORDER_CASES) {
+    const x = tf.randomNormal(shape, 0, 1, "float32", 5);
+    const dims = { pool: 2, depth, block: 2 };
+    const previous = setInputOrderGather(false);
+    const stock = frameStacks(x, dims);
+    setInputOrderGather(true);
+    const quads = frameStacks(x, dims);
+    setInputOrderGather(previous);
+    const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
+    assertEquals(bits(quads), bits(stock), `[${shape}] depth ${depth}`);
+    assertClose(quads.dataSync(), stockStacks(x, 2, depth, 2).dataSync(), 1e-6, `[${shape}] against tfjs`);
+    tf.dispose([x, stock, quads]);
+  }
+});
+
+Deno.test("wasm: the gather reads a lazily uploaded input from its array (never copied into the heap), the same bits", async () => {
+  await tf.setBackend("wasm");
+  const shape = [12, 250, 20, 20]; // cascade's frames, 12 windows (1.2 M values)
+  const x = tf.randomNormal(shape, 0, 1, "float32", 9);
+  const values = Float32Array.from(x.dataSync());
+  const dims = { pool: 2, depth: 10, block: 2 };
+  const before = lazyUploadsCopied();
+  const lazy = lazyInputTensor(values, shape);
+  assert(values.length >= LAZY_UPLOAD_MIN);
+  const [fromArray, fromHeap] = [frameStacks(lazy, dims), frameStacks(x, dims)];
+  assertEquals(lazyUploadsCopied(), before, "the input was copied");
+  const bits = (t: tf.Tensor) => new Uint32Array(Float32Array.from(t.dataSync()).buffer);
+  assertEquals(bits(fromArray), bits(fromHeap));
+  tf.dispose([x, lazy, fromArray, fromHeap]);
+  assertEquals(lazyUploadsCopied(), before, "the input was copied");
+});
 
 Deno.test("FramesToBatch with pool and blockSize checks its options and rebuilds from its config", () => {
   assertThrows(() => new FramesToBatch({ depth: 2, pool: 0 }), RangeError, "pool");
