@@ -17,9 +17,15 @@
  * internals of tfjs-backend-wasm 4.22 (pinned in deno.json); the tests of `Conv2DBackpropInput`
  * check both paths.
  *
+ * The references taken on the inputs are the backend's, not the engine's: tfjs-core counts a data buffer
+ * (`tf.memory().numDataBuffers`) until an engine dispose frees it. When every tensor of an input was disposed
+ * while the job was pending, the job's release is what frees the data, so the release tells the engine too
+ * (`engine.removeDataId`); without it each such input stayed counted for ever (1-3 per training step of gru,
+ * vivit, spectral and tsa; tests/core/_deferred_test.ts).
+ *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 
 /** The internals of the wasm backend this module hooks into. */
 interface WasmInternals extends tf.KernelBackend {
@@ -33,6 +39,14 @@ interface Pending {
   release(): void;
   /** A reference taken by `backend.incRef` (a `Reshape` sharing the data) leaves the job pending. */
   survivesIncRef: boolean;
+}
+
+/**
+ * Drops a reference the backend holds on `dataId` (taken with `backend.incRef`, no tensor of the engine's); when
+ * that frees the data, the engine forgets it as its own dispose would (it counts the buffer until then).
+ */
+function dropReference(backend: tf.KernelBackend, dataId: object): void {
+  if (backend.disposeData(dataId)) tf.engine().removeDataId(dataId, backend);
 }
 
 /** Pending computations per hooked backend, by output dataId. */
@@ -186,7 +200,7 @@ export function deferInPlace(
   const pending = hook(backend);
   for (const input of inputs) backend.incRef(input.dataId);
   const release = () => {
-    for (const input of inputs) backend.disposeData(input.dataId);
+    for (const input of inputs) dropReference(backend, input.dataId);
     done();
   };
   pending.set(out.dataId, {
