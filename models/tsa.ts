@@ -29,6 +29,16 @@ import type { ActivationName, SignalShape } from "./types.ts";
 import { checkStem, STEM_DEFAULTS, type StemOptions, temporalSpatialStem } from "./_stem.ts";
 import { applyConstraints } from "./constraints.ts";
 
+/** How {@linkcode tsa} makes its tokens (see `TsaOptions.embedding`). */
+export type TsaEmbedding =
+  | "linear"
+  | "energy"
+  | "logEnergy"
+  | "logPower"
+  | "bandPower"
+  | "logEnergyBands"
+  | "sensorPower";
+
 /**
  * Hyper-parameters of {@linkcode tsa}; every field is optional.
  *
@@ -112,12 +122,26 @@ export interface TsaOptions extends Partial<StemOptions> {
    * log-variance features, one token per (sensor, segment); phase-free log band powers, in which
    * a chunk's gain is an offset (as cascade's and vivit's intra recipes take them).
    * `"logEnergyBands"`: the `"logEnergy"` features and the `"bandPower"` log band powers side by
-   * side (`2 * dModel + bandFilters` per token), mixed without bias to `dModel`. Default
+   * side (`2 * dModel + bandFilters` per token), mixed without bias to `dModel`. `"sensorPower"`:
+   * the log band powers of every SENSOR first, the spatial projection after them: every sensor's
+   * segments through `2 * bandFilters` filters (no bias), summed in quadrature pairs,
+   * `log(1 + a² + b²)` ({@linkcode LogEnergy} with `pairs`: `bandFilters` phase-free log band
+   * powers per sensor and segment), BatchNorm per band, then `sensorProjection` spatial maps (no
+   * bias, the same for every band) mix the sensors' log powers into the virtual sensors' tokens
+   * of `bandFilters` features, mixed without bias to `dModel` (needs `sensorProjection` > 0 and no
+   * `stem`). The other embeddings filter a linear mix of the raw sensors (a CSP-like spatial filter
+   * of the signals, whose power a chunk's source-amplitude and head-position changes alter in
+   * ways the mix learned on a few chunks can read as class); these map log powers linearly, as
+   * the log-band-power logistic regression of synth/README.md (0.88 within one subject) and vivit's
+   * intra `cellPower` do, so a chunk's gain on a source is an offset of the inputs of a linear map. Default
    * "linear", so models built or saved without the option are unchanged.
    * @default "linear"
    */
-  embedding?: "linear" | "energy" | "logEnergy" | "logPower" | "bandPower" | "logEnergyBands";
-  /** FIR filters of `embedding: "bandPower"` or `"logEnergyBands"` (ignored otherwise). @default 8 */
+  embedding?: TsaEmbedding;
+  /**
+   * FIR filters of `embedding: "bandPower"` or `"logEnergyBands"`; quadrature filter pairs (log band
+   * powers per sensor) of `"sensorPower"` (ignored otherwise). @default 8
+   */
   bandFilters?: number;
   /** Taps of each band filter (32: 0.26 s at 125 Hz; ignored without band powers). @default 32 */
   bandTaps?: number;
@@ -172,7 +196,7 @@ export const TSA_DEFAULTS: Readonly<Required<TsaOptions>> = Object.freeze({
   depth: 1,
   routers: 4,
   mergeWindow: 2,
-  embedding: "linear" as "linear" | "energy" | "logEnergy" | "logPower" | "bandPower" | "logEnergyBands",
+  embedding: "linear" as TsaEmbedding,
   bandFilters: 8,
   bandTaps: 32,
   embeddingNorm: "none" as "batch" | "sensorBatch" | "none",
@@ -198,7 +222,9 @@ export const TSA_DEFAULTS: Readonly<Required<TsaOptions>> = Object.freeze({
  *    to `dModel`, plus a learned position per (sensor, segment) -> `[batch, nChans, nSegs, dModel]`
  *    (`embedding: "energy"`: filtered to `2 * dModel`, squared, mixed to `dModel`; "logEnergy":
  *    `log(1 + x²)` in place of the square; "logPower": `log(1 + a² + b²)` of adjacent pairs; "bandPower":
- *    `bandFilters` FIR filters over the window, each output's log mean power per segment, mixed to `dModel`; `embeddingNorm:
+ *    `bandFilters` FIR filters over the window, each output's log mean power per segment, mixed to `dModel`; "sensorPower":
+ *    no projection of the raw sensors in step 0, but every raw sensor's `bandFilters` quadrature log powers per segment,
+ *    BatchNorm, mixed over the sensors by the `sensorProjection` spatial maps, then to `dModel`; `embeddingNorm:
  *    "batch"`: a BatchNorm over the token features before the position);
  *    with `embedMlp`, `x + Dense(act(Dense(x)))` on every token (no LayerNorm: keeps amplitude);
  *    dropout;
@@ -246,7 +272,7 @@ export function tsa(signal: SignalShape, nOutputs: number, options?: TsaOptions)
   checkTsaOptions(o, nTimes);
   const input = tfl.input({ shape: [nChans, nTimes], name: "windows" });
   let x: tfl.SymbolicTensor = input;
-  if (o.stem === "temporalSpatial" || o.sensorProjection > 0) {
+  if (o.embedding !== "sensorPower" && (o.stem === "temporalSpatial" || o.sensorProjection > 0)) {
     x = o.stem === "temporalSpatial"
       ? temporalSpatialStem(x, o)
       : tfl.layers.permute({ dims: [2, 1], name: "time_major" }).apply(x) as tfl.SymbolicTensor;
@@ -312,9 +338,16 @@ function checkTsaOptions(o: Required<TsaOptions>, nTimes: number): void {
   checkProb("tsa", "attentionDropProb", o.attentionDropProb);
   checkActivation("tsa", o.activation);
   checkStem("tsa", o, nTimes);
-  if (!["linear", "energy", "logEnergy", "logPower", "bandPower", "logEnergyBands"].includes(o.embedding)) {
+  if (
+    !["linear", "energy", "logEnergy", "logPower", "bandPower", "logEnergyBands", "sensorPower"].includes(o.embedding)
+  ) {
     throw new RangeError(
-      `Cannot build tsa: embedding must be "linear", "energy", "logEnergy", "logPower", "bandPower" or "logEnergyBands", got "${o.embedding}"`,
+      `Cannot build tsa: embedding must be "linear", "energy", "logEnergy", "logPower", "bandPower", "logEnergyBands" or "sensorPower", got "${o.embedding}"`,
+    );
+  }
+  if (o.embedding === "sensorPower" && (o.sensorProjection === 0 || o.stem !== "none")) {
+    throw new RangeError(
+      `Cannot build tsa: embedding "sensorPower" needs sensorProjection > 0 and stem "none", got sensorProjection ${o.sensorProjection} and stem "${o.stem}"`,
     );
   }
   if (!["batch", "sensorBatch", "none"].includes(o.embeddingNorm)) {
@@ -348,10 +381,14 @@ function embed(x: tfl.SymbolicTensor, o: Required<TsaOptions>): tfl.SymbolicTens
     return new SegmentEmbedding({ segLen: o.segLen, dModel: o.dModel, name: "segment_embedding" })
       .apply(x) as tfl.SymbolicTensor;
   }
-  const [nChans, nSegs] = [x.shape[1] as number, (x.shape[2] as number) / o.segLen];
+  const nSegs = (x.shape[2] as number) / o.segLen;
+  const nChans = o.embedding === "sensorPower" ? o.sensorProjection : x.shape[1] as number;
   const apply = (layer: { apply(x: tfl.SymbolicTensor): unknown }) => x = layer.apply(x) as tfl.SymbolicTensor;
   const series = x;
-  if (o.embedding === "bandPower") {
+  if (o.embedding === "sensorPower") {
+    x = sensorPowers(series, o);
+    apply(tfl.layers.dense({ units: o.dModel, useBias: false, name: "segment_energy" }));
+  } else if (o.embedding === "bandPower") {
     x = bandPowers(series, o);
     apply(tfl.layers.dense({ units: o.dModel, useBias: false, name: "segment_energy" }));
   } else if (o.embedding === "linear") {
@@ -398,6 +435,29 @@ function bandPowers(x: tfl.SymbolicTensor, o: Required<TsaOptions>): tfl.Symboli
     new LogMeanPower({ pool: o.segLen, name: "band_log_power" }),
     tfl.layers.reshape({ targetShape: [nSegs, nChans, f], name: "band_tokens" }),
     tfl.layers.permute({ dims: [2, 1, 3], name: "band_sensor_major" }),
+  ];
+  for (const layer of layers) x = layer.apply(x) as tfl.SymbolicTensor;
+  return x;
+}
+
+/**
+ * `embedding: "sensorPower"`: `[nChans, nTimes]` (the raw sensors) -> `[sensorProjection, nSegs, bandFilters]`:
+ * every sensor's segments (`segments`) through `2 * bandFilters` filters without bias
+ * (`sensor_power_filters`), their quadrature-pair log powers (`sensor_log_power`), BatchNorm per band
+ * (`sensor_power_norm`), bands first (`sensor_power_maps`, `[nSegs, bandFilters, nChans]`), the
+ * spatial maps over the sensors (`sensor_projection`, no bias) and back to virtual-sensor-major
+ * tokens (`sensor_power_tokens`).
+ */
+function sensorPowers(x: tfl.SymbolicTensor, o: Required<TsaOptions>): tfl.SymbolicTensor {
+  const [nChans, nTimes] = [x.shape[1] as number, x.shape[2] as number];
+  const layers: { apply(x: tfl.SymbolicTensor): unknown }[] = [
+    tfl.layers.reshape({ targetShape: [nChans, nTimes / o.segLen, o.segLen], name: "segments" }),
+    tfl.layers.dense({ units: 2 * o.bandFilters, useBias: false, name: "sensor_power_filters" }),
+    new LogEnergy({ pairs: true, name: "sensor_log_power" }),
+    tfl.layers.batchNormalization({ axis: -1, name: "sensor_power_norm" }),
+    tfl.layers.permute({ dims: [2, 3, 1], name: "sensor_power_maps" }),
+    tfl.layers.dense({ units: o.sensorProjection, useBias: false, name: "sensor_projection" }),
+    tfl.layers.permute({ dims: [3, 1, 2], name: "sensor_power_tokens" }),
   ];
   for (const layer of layers) x = layer.apply(x) as tfl.SymbolicTensor;
   return x;

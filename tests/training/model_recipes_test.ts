@@ -69,9 +69,15 @@ Deno.test("model_recipes: train-intra --model gru trains 40 epochs on every Intr
   assertEquals(runConfig("intra", "/data", { model: "gru", holdoutChunks: 1 }).holdoutChunks, 1);
 });
 
-Deno.test("model_recipes: train-intra --model tsa trains log-energy tokens of 25-sample segments 30 epochs at lr 2e-3 on every Intra/train chunk with mixup, decay and smoothing (chosen on cv-intra, session 19)", () => {
+Deno.test("model_recipes: train-intra --model tsa trains every sensor's log band powers of 25-sample segments 30 epochs at lr 2e-3 on every Intra/train chunk with mixup, decay and smoothing (chosen on cv-intra, sessions 19 and 22)", () => {
   const intra = runConfig("intra", "/data", { model: "tsa" });
-  assertEquals(intra.modelOptions, { dropProb: 0, embedding: "logEnergy", embeddingNorm: "sensorBatch", segLen: 25 });
+  assertEquals(intra.modelOptions, {
+    dropProb: 0,
+    embedding: "sensorPower",
+    embeddingNorm: "sensorBatch",
+    segLen: 25,
+    bandFilters: 32,
+  });
   assertEquals([intra.epochs, intra.learningRate, intra.holdoutChunks], [30, 2e-3, 0]);
   assertEquals([intra.mixupAlpha, intra.weightDecay, intra.labelSmoothing], [0.2, 0.01, 0.1]);
   assertEquals(intra.preprocess.at(-1), { op: "augment" }); // the shared augmentation, windows every 0.5 s
