@@ -534,7 +534,14 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       '4); none passed: phase-free log band powers of a temporal filter bank as tokens (`embedding: "bandPower"`, ' +
       "cascade's session-20 idea) 0.594 / 0.672 on the first two folds (stopped), at 10 epochs 4 / 0.652; beside " +
       'the log energies (`"logEnergyBands"`) 0.586 / 0.617 (stopped); `dropProb` 0.1 3 / 0.662; `routers` 8 ' +
-      "5 / 0.693; `--mixup 0.4 --weight-decay 0.05` 4 / 0.697; `--mixup 0.8` 3 / 0.670 (docs/models.md, session 21).",
+      "5 / 0.693; `--mixup 0.4 --weight-decay 0.05` 4 / 0.697; `--mixup 0.8` 3 / 0.670 (docs/models.md, session 21). " +
+      "Session 22 (training side): unchanged. Eleven training-side candidates on the same cv-intra folds (seed 42), " +
+      "rule fixed before the runs (R <= 4 and W >= 0.713, +0.02 over the entry's 0.693, then seed 4); none passed " +
+      "(R / W): `--label-smoothing 0.2` 2 / 0.693; `--lr 1e-3` 7 / 0.684; two warm-up epochs 6 / 0.686; `--batch 16` " +
+      "3 / 0.652; `--batch 64` 6 / 0.672; `--schedule constant --weight-average 0.85` 3 / 0.701, with label smoothing " +
+      "0.2 5 / 0.699, at 45 epochs with decay 0.9 3 / 0.7129 (0.06 of a window under 0.713); the cross augmentation, " +
+      "`--no-augment` and `--stride-seconds 0.25` stopped after 2-3 folds far below; `--tta im` / `--tta entropy` / " +
+      "`--no-adapt-bn` re-scored on the entry's own fold models 0.686 / 0.680 / 0.654 (docs/models.md, session 22).",
     settings: { learningRate: 3e-3, modelOptions: { dropProb: 0 }, epochs: 15 },
     cross: {
       modelOptions: { dropProb: 0, embedding: "energy", embeddingNorm: "sensorBatch", segLen: 50 },
@@ -567,6 +574,12 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
     // `embedding: "bandPower"` stopped at 0.594 / 0.672, with `--epochs 10` 4 / 0.652; `"logEnergyBands"` stopped at
     // 0.586 / 0.617; `dropProb` 0.1 3 / 0.662; `routers` 8 5 / 0.693; `--mixup 0.4 --weight-decay 0.05` 4 / 0.697;
     // `--mixup 0.8` 3 / 0.670.
+    // Session 22, training side (same command and rule, +0.02 over 4 / 0.693; seed 42; docs/models.md): unchanged.
+    // `--label-smoothing 0.2` 2 / 0.693; `--lr 1e-3` 7 / 0.684; `warmupEpochs` 2 6 / 0.686; `--batch 16` 3 / 0.652;
+    // `--batch 64` 6 / 0.672; `--schedule constant --weight-average 0.85` 3 / 0.701 (with `--label-smoothing 0.2`
+    // 5 / 0.699; `--weight-average 0.9 --epochs 45` 3 / 0.7129, a fraction of a window under 0.713); stopped: the cross augmentation
+    // 0.539 / 0.695, `--no-augment` 0.578 / 0.688, `--stride-seconds 0.25` 0.617 / 0.605. Re-scored on the entry's
+    // fold models: `--tta im` 0.686, `--tta entropy` 0.680, `--no-adapt-bn` 0.654.
     intra: {
       modelOptions: { dropProb: 0, embedding: "logEnergy", embeddingNorm: "sensorBatch", segLen: 25 },
       learningRate: 2e-3,
