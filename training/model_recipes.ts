@@ -535,6 +535,13 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "cascade's session-20 idea) 0.594 / 0.672 on the first two folds (stopped), at 10 epochs 4 / 0.652; beside " +
       'the log energies (`"logEnergyBands"`) 0.586 / 0.617 (stopped); `dropProb` 0.1 3 / 0.662; `routers` 8 ' +
       "5 / 0.693; `--mixup 0.4 --weight-decay 0.05` 4 / 0.697; `--mixup 0.8` 3 / 0.670 (docs/models.md, session 21). " +
+      "Session 22, training side, on session 19's log-energy tokens: eleven candidates on the same cv-intra folds (seed 42), " +
+      "rule fixed before the runs (R <= 4 and W >= 0.713, +0.02 over the entry's 0.693, then seed 4); none passed " +
+      "(R / W): `--label-smoothing 0.2` 2 / 0.693; `--lr 1e-3` 7 / 0.684; two warm-up epochs 6 / 0.686; `--batch 16` " +
+      "3 / 0.652; `--batch 64` 6 / 0.672; `--schedule constant --weight-average 0.85` 3 / 0.701, with label smoothing " +
+      "0.2 5 / 0.699, at 45 epochs with decay 0.9 3 / 0.7129 (0.06 of a window under 0.713); the cross augmentation, " +
+      "`--no-augment` and `--stride-seconds 0.25` stopped after 2-3 folds far below; `--tta im` / `--tta entropy` / " +
+      "`--no-adapt-bn` re-scored on the entry's own fold models 0.686 / 0.680 / 0.654 (docs/models.md, session 22).",
       "Within one subject since session 22: every sensor's log band powers first, the spatial projection after them " +
       '(`embedding: "sensorPower"`, `bandFilters` 32: each raw sensor\'s 25-sample segments through 32 quadrature ' +
       "filter pairs, log(1 + a² + b²), BatchNorm, then the 32 virtual sensors are linear maps of those log powers, " +
@@ -579,6 +586,13 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
     // `embedding: "bandPower"` stopped at 0.594 / 0.672, with `--epochs 10` 4 / 0.652; `"logEnergyBands"` stopped at
     // 0.586 / 0.617; `dropProb` 0.1 3 / 0.662; `routers` 8 5 / 0.693; `--mixup 0.4 --weight-decay 0.05` 4 / 0.697;
     // `--mixup 0.8` 3 / 0.670.
+    // Session 22, training side on session 19's tokens (same command and rule, +0.02 over 4 / 0.693; seed 42;
+    // docs/models.md): none passed.
+    // `--label-smoothing 0.2` 2 / 0.693; `--lr 1e-3` 7 / 0.684; `warmupEpochs` 2 6 / 0.686; `--batch 16` 3 / 0.652;
+    // `--batch 64` 6 / 0.672; `--schedule constant --weight-average 0.85` 3 / 0.701 (with `--label-smoothing 0.2`
+    // 5 / 0.699; `--weight-average 0.9 --epochs 45` 3 / 0.7129, a fraction of a window under 0.713); stopped: the cross augmentation
+    // 0.539 / 0.695, `--no-augment` 0.578 / 0.688, `--stride-seconds 0.25` 0.617 / 0.605. Re-scored on the entry's
+    // fold models: `--tta im` 0.686, `--tta entropy` 0.680, `--no-adapt-bn` 0.654.
     // Session 22 (same command; rule: seed 42 R <= 4 and W >= 0.713, then seed 4 R <= 7 and W >= 0.625, the highest
     // W summed over both seeds; docs/models.md): `embedding: "sensorPower"` (each raw sensor's quadrature log band
     // powers, then the spatial projection of the log powers) with `bandFilters` 32, recordings wrong / mean curve at
