@@ -541,7 +541,7 @@ export const MODEL_RECIPES: Readonly<Record<string, ModelRecipe>> = {
       "3 / 0.652; `--batch 64` 6 / 0.672; `--schedule constant --weight-average 0.85` 3 / 0.701, with label smoothing " +
       "0.2 5 / 0.699, at 45 epochs with decay 0.9 3 / 0.7129 (0.06 of a window under 0.713); the cross augmentation, " +
       "`--no-augment` and `--stride-seconds 0.25` stopped after 2-3 folds far below; `--tta im` / `--tta entropy` / " +
-      "`--no-adapt-bn` re-scored on the entry's own fold models 0.686 / 0.680 / 0.654 (docs/models.md, session 22).",
+      "`--no-adapt-bn` re-scored on the entry's own fold models 0.686 / 0.680 / 0.654 (docs/models.md, session 22). " +
       "Within one subject since session 22: every sensor's log band powers first, the spatial projection after them " +
       '(`embedding: "sensorPower"`, `bandFilters` 32: each raw sensor\'s 25-sample segments through 32 quadrature ' +
       "filter pairs, log(1 + a² + b²), BatchNorm, then the 32 virtual sensors are linear maps of those log powers, " +
