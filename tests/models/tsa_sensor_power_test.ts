@@ -1,31 +1,15 @@
 import * as tf from "@tensorflow/tfjs-core";
-import * as tfl from "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
-import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
+import { assert, assertEquals, assertThrows } from "@std/assert";
 import { tsa, TSA_DEFAULTS } from "../../models/tsa.ts";
 import { buildModel } from "../../models/registry.ts";
 import { runConfig } from "../../training/run_config.ts";
-import { reloadThroughJson } from "./_reload_through_json.ts";
+import { assertGainIsOffset, assertReloads, probe, SMALL_OPTIONS, SMALL_SIGNAL } from "./_tsa_embedding_checks.ts";
 
 await tf.setBackend("cpu");
 
-const SIGNAL = { nChans: 12, nTimes: 40 };
-const OPTIONS = {
-  sensorProjection: 6,
-  segLen: 10,
-  dModel: 8,
-  keyDim: 4,
-  routers: 2,
-  embeddingNorm: "sensorBatch",
-  embedding: "sensorPower",
-  bandFilters: 3,
-} as const;
-
-/** The output of the layer `name` of `model` for `x`. */
-function probe(model: tfl.LayersModel, name: string, x: tf.Tensor): tf.Tensor {
-  const sub = tfl.model({ inputs: model.inputs, outputs: model.getLayer(name).output as tfl.SymbolicTensor });
-  return sub.predict(x) as tf.Tensor;
-}
+const SIGNAL = SMALL_SIGNAL;
+const OPTIONS = { ...SMALL_OPTIONS, embedding: "sensorPower" } as const;
 
 Deno.test("tsa() embedding sensorPower is off by default, and the cross recipe builds no sensor log powers", () => {
   assertEquals(TSA_DEFAULTS.embedding, "linear");
@@ -65,22 +49,12 @@ Deno.test("tsa() embedding sensorPower: every sensor's quadrature log powers, Ba
 });
 
 Deno.test("tsa() embedding sensorPower turns a large gain on the window into an offset of about log g² of every log power", () => {
-  const model = tsa(SIGNAL, 4, OPTIONS);
-  const x = tf.mul(tf.randomNormal([2, 12, 40], 0, 1, "float32", 8), 100);
-  const powers = (input: tf.Tensor) => probe(model, "sensor_log_power", input);
-  const offset = tf.sub(powers(tf.mul(x, 3)), powers(x)).dataSync();
-  offset.forEach((value) => assertAlmostEquals(value, Math.log(9), 0.05));
-  model.dispose();
+  assertGainIsOffset(OPTIONS, "sensor_log_power");
 });
 
 Deno.test("tsa() embedding sensorPower saves and reloads, and needs virtual sensors and no stem", async () => {
-  const model = buildModel("tsa", SIGNAL, 4, OPTIONS);
-  const x = tf.randomNormal([2, 12, 40], 0, 1, "float32", 9);
-  const loaded = await reloadThroughJson(model);
-  const [a, b] = [Array.from((model.predict(x) as tf.Tensor).dataSync()), (loaded.predict(x) as tf.Tensor).dataSync()];
-  a.forEach((value, i) => assertAlmostEquals(b[i], value, 1e-6));
+  await assertReloads(OPTIONS);
   assertThrows(() => tsa(SIGNAL, 4, { ...OPTIONS, sensorProjection: 0 }), RangeError, "sensorPower");
   assertThrows(() => tsa(SIGNAL, 4, { ...OPTIONS, stem: "temporalSpatial", segLen: 4 }), RangeError, "sensorPower");
   assertThrows(() => tsa(SIGNAL, 4, { ...OPTIONS, bandFilters: 0 }), RangeError, "bandFilters");
-  [model, loaded].forEach((m) => m.dispose());
 });
