@@ -43,8 +43,8 @@ Deno.test("tsa() embedding bandPower: every sensor through bandFilters FIR filte
   model.dispose();
 });
 
-Deno.test("tsa() embedding bandPower turns a gain on the window into an offset of about log g² of every band power", () => {
-  assertGainIsOffset(OPTIONS, "band_sensor_major");
+Deno.test("tsa() embedding bandPower turns a gain on the window into an offset of about log g² of every band power", async () => {
+  await assertGainIsOffset(OPTIONS, "band_sensor_major");
 });
 
 Deno.test("tsa() embedding bandPower saves and reloads, and rejects a non-positive bandFilters or bandTaps", async () => {

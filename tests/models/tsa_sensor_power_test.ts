@@ -48,8 +48,8 @@ Deno.test("tsa() embedding sensorPower: every sensor's quadrature log powers, Ba
   model.dispose();
 });
 
-Deno.test("tsa() embedding sensorPower turns a large gain on the window into an offset of about log g² of every log power", () => {
-  assertGainIsOffset(OPTIONS, "sensor_log_power");
+Deno.test("tsa() embedding sensorPower turns a large gain on the window into an offset of about log g² of every log power", async () => {
+  await assertGainIsOffset(OPTIONS, "sensor_log_power");
 });
 
 Deno.test("tsa() embedding sensorPower saves and reloads, and needs virtual sensors and no stem", async () => {
