@@ -42,7 +42,7 @@ import {
   vec,
   type WasmFunction,
 } from "../../core/_wasm_asm.ts";
-import { heapByteOffset, heapMemory, type WasmHeapInternals } from "./_heap_kernel.ts";
+import { elementwiseInHeap, heapMemory, type WasmHeapInternals } from "./_heap_kernel.ts";
 import { callKernel, type KernelArgs, WASM } from "./_wasm_ops.ts";
 
 /** A float32 from its hexadecimal significand digits and binary exponent (`hexFloat("1.154246", 4)` = 0x1.154246p+4). */
@@ -215,13 +215,7 @@ export function simdEluConfig(stock: tf.KernelConfig): tf.KernelConfig {
     const x = args.inputs.x as tf.TensorInfo;
     const memory = heapMemory(backend);
     if (!enabled || x.dtype !== "float32" || memory === null) return callKernel(stock, args);
-    const out = backend.makeOutput(x.shape, "float32");
-    const size = x.shape.reduce((product, n) => product * n, 1);
-    const [xs, ys] = [heapByteOffset(backend, x), heapByteOffset(backend, out)];
-    const whole = size - (size % 4);
-    if (whole > 0) eluKernel(memory).elu(xs, ys, whole);
-    const heap = backend.wasm.HEAPF32;
-    for (let i = whole; i < size; i++) heap[(ys >> 2) + i] = eluScalar(heap[(xs >> 2) + i]);
+    const out = elementwiseInHeap(backend, x, eluKernel(memory).elu, eluScalar);
     computed++;
     return out;
   }
