@@ -73,7 +73,11 @@ export const load32Splat = (offset: number): number[] => simd(0x09, 2, ...uleb(o
 export const V128_ZERO = simd(0x0c, ...new Array(16).fill(0));
 export const F32X4_ADD = simd(0xe4), F32X4_SUB = simd(0xe5), F32X4_MUL = simd(0xe6), F32X4_DIV = simd(0xe7);
 export const F32X4_MIN = simd(0xe8), F32X4_MAX = simd(0xe9), F32X4_LT = simd(0x43), F32X4_GT = simd(0x44);
-export const V128_AND = simd(0x4e);
+export const V128_AND = simd(0x4e), V128_BITSELECT = simd(0x52);
+export const F32X4_PMIN = simd(0xea), F32X4_PMAX = simd(0xeb), I32X4_SHL = simd(0xab);
+export const F64X2_ADD = simd(0xf0), F64X2_SUB = simd(0xf1), F64X2_MUL = simd(0xf2);
+/** `f64x2.promote_low_f32x4` and `f32x4.demote_f64x2_zero`. */
+export const F64X2_PROMOTE_LOW = simd(0x5f), F32X4_DEMOTE_ZERO = simd(0x5e);
 export const F32X4_RELAXED_MADD = simd(0x105);
 /** `f32x4.splat` of a float32 constant. */
 export function f32x4Const(value: number): number[] {

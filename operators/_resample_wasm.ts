@@ -29,6 +29,8 @@ import {
   f32Store,
   f64Load,
   f64Store,
+  F64X2_ADD,
+  F64X2_MUL,
   get,
   I32,
   i32,
@@ -54,7 +56,6 @@ import {
 // Instructions the other kernels do not use (https://webassembly.github.io/spec/core/binary/instructions.html).
 const F32_DEMOTE_F64 = [0xb6];
 const V128_LOAD64_SPLAT = simd(0x0a, 3, 0);
-const F64X2_ADD = simd(0xf0), F64X2_MUL = simd(0xf2);
 const f64x2ExtractLane = (lane: number) => simd(0x21, lane);
 /** The low (`half` 0) or high (`half` 1) float64 of two vectors side by side. */
 const pairOf = (half: number) =>

@@ -22,6 +22,7 @@ import {
   get,
   GT_S,
   i32,
+  I32X4_SHL,
   instancePerMemory,
   LOOP,
   moduleBytes,
@@ -47,7 +48,7 @@ const i32x4 = (value: number) => {
   return simd(0x0c, ...bytes, ...bytes, ...bytes, ...bytes);
 };
 const F32X4_NEG = simd(0xe1), F32X4_NEAREST = simd(0x6a);
-const I32X4_TRUNC_SAT_F32X4_S = simd(0xf8), I32X4_ADD = simd(0xae), I32X4_SHL = simd(0xab);
+const I32X4_TRUNC_SAT_F32X4_S = simd(0xf8), I32X4_ADD = simd(0xae);
 const V128_OR = simd(0x50);
 
 /** `F32X4_ABS`: the lane-wise absolute value (callers pass `|x|` to {@linkcode erfTermsCode}). */

@@ -21,6 +21,8 @@ import {
   END,
   F32X4_ADD,
   F32X4_MUL,
+  F32X4_PMAX,
+  F32X4_PMIN,
   f32x4Const,
   get,
   I32,
@@ -30,7 +32,6 @@ import {
   MUL,
   set,
   shuffle32,
-  simd,
   uleb,
   V128,
   V128_ZERO,
@@ -41,8 +42,6 @@ import {
 import { heapByteOffset, heapMemory, type WasmHeapInternals } from "./_heap_kernel.ts";
 import { lazyTransposeOf } from "./transpose.ts";
 import { type KernelArgs, WASM } from "./_wasm_ops.ts";
-
-const F32X4_PMIN = simd(0xea), F32X4_PMAX = simd(0xeb);
 
 /** Whether pair pooling runs here (see {@linkcode setPairPool}). */
 let pairPool = true;

@@ -21,12 +21,14 @@ import {
   END,
   F32X4_ADD,
   F32X4_MUL,
+  F32X4_PMAX,
   F32X4_SUB,
   f32x4Const,
   GE_S,
   get,
   I32,
   i32,
+  I32X4_SHL,
   instancePerMemory,
   LOOP,
   moduleBytes,
@@ -37,6 +39,7 @@ import {
   simd,
   uleb,
   V128,
+  V128_BITSELECT,
   v128Load,
   v128Store,
   vec,
@@ -65,7 +68,7 @@ const K = {
   c2: hexFloat("1.FFFFFE", -2),
 };
 
-const F32X4_PMAX = simd(0xeb), I32X4_SHL = simd(0xab), I32X4_SHR_S = simd(0xac), V128_BITSELECT = simd(0x52);
+const I32X4_SHR_S = simd(0xac);
 
 const u32 = new Uint32Array(1);
 const f32 = new Float32Array(u32.buffer);

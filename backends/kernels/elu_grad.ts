@@ -19,6 +19,10 @@ import {
   br,
   brIf,
   END,
+  F32X4_DEMOTE_ZERO,
+  F64X2_ADD,
+  F64X2_MUL,
+  F64X2_PROMOTE_LOW,
   GE_S,
   get,
   I32,
@@ -32,6 +36,8 @@ import {
   simd,
   uleb,
   V128,
+  V128_BITSELECT,
+  V128_ZERO,
   v128Load,
   v128Store,
   vec,
@@ -40,11 +46,8 @@ import {
 import { heapByteOffset, heapMemory, type WasmHeapInternals } from "./_heap_kernel.ts";
 import { callKernel, type KernelArgs, WASM } from "./_wasm_ops.ts";
 
-const F32X4_GE = simd(0x46), V128_BITSELECT = simd(0x52);
-const F64X2_ADD = simd(0xf0), F64X2_MUL = simd(0xf2);
-const F64X2_PROMOTE_LOW = simd(0x5f), F32X4_DEMOTE_ZERO = simd(0x5e);
+const F32X4_GE = simd(0x46);
 const F64X2_ONE = simd(0x0c, ...[0, 1].flatMap(() => [...new Uint8Array(new Float64Array([1]).buffer)]));
-const F32X4_ZERO = simd(0x0c, ...new Array(16).fill(0));
 /** Lanes 2 and 3 of a `f32x4` to lanes 0 and 1. */
 const HIGH_HALF = shuffle32([2, 3, 2, 3]);
 
@@ -71,7 +74,7 @@ function eluGradFunction(): WasmFunction {
     nParams: 4,
     code: [
       ...vec([[...uleb(1), I32], [...uleb(4), V128]]),
-      ...[...F64X2_ONE, ...set(ONE), ...F32X4_ZERO, ...set(ZERO)],
+      ...[...F64X2_ONE, ...set(ONE), ...V128_ZERO, ...set(ZERO)],
       ...[...get(Y), ...get(N), ...i32(4), ...MUL, ...ADD, ...set(END_PTR)],
       ...BLOCK,
       ...LOOP,

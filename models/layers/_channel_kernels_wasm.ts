@@ -30,10 +30,15 @@ import {
   f32Load,
   f32Store,
   F32X4_ADD,
+  F32X4_DEMOTE_ZERO,
   F32X4_MUL,
   f32x4Const,
   f64Load,
   f64Store,
+  F64X2_ADD,
+  F64X2_MUL,
+  F64X2_PROMOTE_LOW,
+  F64X2_SUB,
   GE_S,
   get,
   GT_S,
@@ -175,8 +180,6 @@ function batchNormFunctions(): WasmFunction[] {
 /** Bytes of a pair block: the records of channels `2 p` and `2 p + 1`, each field's two values side by side. */
 export const PAIR_BLOCK = 2 * RECORD;
 
-const F64X2_ADD = simd(0xf0), F64X2_SUB = simd(0xf1), F64X2_MUL = simd(0xf2);
-const PROMOTE_LOW = simd(0x5f), DEMOTE_ZERO = simd(0x5e);
 const load64Zero = (offset: number) => simd(0x5d, 3, ...uleb(offset));
 const store64Lane0 = (offset: number) => simd(0x5b, 3, ...uleb(offset), 0);
 
@@ -254,7 +257,7 @@ function columnFunction(
 
 /** The paired BatchNorm functions (see {@linkcode columnFunction}). */
 function columnBatchNormFunctions(): WasmFunction[] {
-  const x2 = (p: number, g: number) => [...get(p), ...load64Zero(8 * g), ...PROMOTE_LOW];
+  const x2 = (p: number, g: number) => [...get(p), ...load64Zero(8 * g), ...F64X2_PROMOTE_LOW];
   const { sum, squares, mean, invStd, sumDy, sumDyXhat } = FIELD;
   return [
     // sum += x
@@ -270,7 +273,7 @@ function columnBatchNormFunctions(): WasmFunction[] {
     columnFunction("normaliseColumns2", 2, 4, [], [FIELD.scale, FIELD.shift], ([x, y], _acc, k, g) => [
       ...get(y),
       ...[...x2(x, g), ...get(k(g, FIELD.scale)), ...F64X2_MUL, ...get(k(g, FIELD.shift)), ...F64X2_ADD],
-      ...[...DEMOTE_ZERO, ...store64Lane0(8 * g)],
+      ...[...F32X4_DEMOTE_ZERO, ...store64Lane0(8 * g)],
     ]),
     // dx = k ((dy - meanDy) - ((x - mean) invStd) meanDyXhat)
     columnFunction(
@@ -284,7 +287,7 @@ function columnBatchNormFunctions(): WasmFunction[] {
         ...[...x2(dy, g), ...get(k(g, FIELD.meanDy)), ...F64X2_SUB],
         ...[...x2(x, g), ...get(k(g, mean)), ...F64X2_SUB, ...get(k(g, invStd)), ...F64X2_MUL],
         ...[...get(k(g, FIELD.meanDyXhat)), ...F64X2_MUL, ...F64X2_SUB],
-        ...[...F64X2_MUL, ...DEMOTE_ZERO, ...store64Lane0(8 * g)],
+        ...[...F64X2_MUL, ...F32X4_DEMOTE_ZERO, ...store64Lane0(8 * g)],
       ],
     ),
     // sumDy += dy, sumDyXhat += dy ((x - mean) invStd)
