@@ -80,6 +80,26 @@ export function sixBlocks(m: number): number {
 }
 
 /**
+ * The row passes of an `m`-row product: `[gemm, blocks, firstRow]` for `gemm6` ({@linkcode sixBlocks}),
+ * `gemm4` and `gemm1` (a pass may have 0 blocks). Each output row is computed the same way whichever
+ * block holds it.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { rowPasses } from "./_gemm_passes.ts";
+ *
+ * const f = { gemm6: () => {}, gemm4: () => {}, gemm1: () => {} };
+ * assertEquals(rowPasses(f, 50).map(([, blocks, row]) => [blocks, row]), [[7, 0], [2, 42], [0, 50]]);
+ * ```
+ */
+export function rowPasses<G>(f: { gemm6: G; gemm4: G; gemm1: G }, m: number): Array<[G, number, number]> {
+  const sixes = sixBlocks(m);
+  const fours = (m - 6 * sixes) >> 2, singles = m - 6 * sixes - 4 * fours;
+  return [[f.gemm6, sixes, 0], [f.gemm4, fours, 6 * sixes], [f.gemm1, singles, 6 * sixes + 4 * fours]];
+}
+
+/**
  * Runs the product of `plan` with `gemm6`, `gemm4` and `gemm1`: row blocks of six (3-11 % faster
  * than four) where few single rows are left over, then of four, then single rows (a pass over
  * `B` each); long sums in chunks of `plan.chunk` steps, each added to `C` (the chunk of `A` and
@@ -87,13 +107,7 @@ export function sixBlocks(m: number): number {
  */
 export function gemmPasses(f: { gemm6: BlockGemm; gemm4: BlockGemm; gemm1: BlockGemm }, plan: PassPlan): void {
   const { pa, pb, pc, pBias, m, k, n8, rowStride, kStride, batch, sa, sb, sc, relu, chunk } = plan;
-  const sixes = sixBlocks(m);
-  const fours = (m - 6 * sixes) >> 2, singles = m - 6 * sixes - 4 * fours, cols = n8 >> 3;
-  const passes: Array<[BlockGemm, number, number]> = [
-    [f.gemm6, sixes, 0],
-    [f.gemm4, fours, 6 * sixes],
-    [f.gemm1, singles, 6 * sixes + 4 * fours],
-  ];
+  const passes = rowPasses(f, m), cols = n8 >> 3;
   for (let k0 = 0; k0 < k; k0 += chunk) {
     const kk = Math.min(chunk, k - k0), first = k0 === 0, last = k0 + kk === k;
     const a0 = pa + k0 * kStride, b0 = pb + k0 * 4 * n8;

@@ -33,7 +33,7 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import { type GemmKernels, gemmKernels } from "./_gemm_wasm.ts";
-import type { BlockGemm } from "../../core/_gemm_passes.ts";
+import { rowPasses } from "../../core/_gemm_passes.ts";
 import {
   heapByteOffset,
   heapKernel,
@@ -86,14 +86,6 @@ export function firGeometry(nTimes: number, taps: number) {
   };
 }
 
-/** `rows` rows of a product through `gemm6`, `gemm4` and `gemm1` (`run(gemm, blocks, firstRow)`). */
-function rowBlocks(f: GemmKernels, rows: number, run: (gemm: BlockGemm, blocks: number, row: number) => void): void {
-  const sixes = Math.floor(rows / 6), fours = (rows - 6 * sixes) >> 2, singles = rows - 6 * sixes - 4 * fours;
-  if (sixes > 0) run(f.gemm6, sixes, 0);
-  if (fours > 0) run(f.gemm4, fours, 6 * sixes);
-  if (singles > 0) run(f.gemm1, singles, 6 * sixes + 4 * fours);
-}
-
 function heapOf(backend: tf.KernelBackend, name: string): { memory: WebAssembly.Memory; f: GemmKernels } {
   const memory = heapMemory(backend);
   if (memory === null) throw new Error(`${name}: needs the wasm backend's heap`);
@@ -126,7 +118,8 @@ function firFilterBank(args: KernelArgs): tf.TensorInfo[] {
   }
   // per series: y[t, :] = sum over k of s[t + k] w[k, :] (rows t one value apart, depth one value apart)
   for (let b = 0; b < batch; b++) {
-    rowBlocks(f, nTimes, (gemm, blocks, row) =>
+    for (const [gemm, blocks, row] of rowPasses(f, nTimes)) {
+      if (blocks === 0) continue;
       gemm(
         ps + 4 * (b * channels * padded + row),
         pw,
@@ -145,7 +138,8 @@ function firFilterBank(args: KernelArgs): tf.TensorInfo[] {
         4 * filters,
         0,
         0,
-      ));
+      );
+    }
   }
   computed++;
   return [y, series];
