@@ -14,3 +14,11 @@ const SYNCHRONOUS_BACKENDS: readonly string[] = ["cpu", "wasm"];
 export function onSynchronousBackend(): boolean {
   return SYNCHRONOUS_BACKENDS.includes(tf.getBackend());
 }
+
+/**
+ * Whether a gradient tape records now (tfjs-core's engine): megflow's one-tape-node training paths
+ * (fused dense layers, attention pooling, GELU keeping its slopes) run only then.
+ */
+export function gradientTapeOn(): boolean {
+  return (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
+}

@@ -12,6 +12,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { gradientTapeOn } from "../../core/_synchronous_backend.ts";
 
 /** The kernels' names, as `backends/kernels/simd_gelu.ts` registers them. */
 const GELU_KERNEL = "MegflowGelu";
@@ -73,7 +74,7 @@ function install(): void {
   prototype.apply = function (this: Activation, x: tf.Tensor): tf.Tensor {
     if (x.dtype !== "float32" || tf.getKernel(GELU_KERNEL, tf.getBackend()) === undefined) return stock.call(this, x);
     fused++;
-    const recording = (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
+    const recording = gradientTapeOn();
     if (keepSlopes && recording && x.size % 4 === 0 && tf.getKernel(GELU_WITH_SLOPE_KERNEL, tf.getBackend())) {
       return geluKeepingSlope(x);
     }

@@ -26,7 +26,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { onSynchronousBackend } from "../../core/_synchronous_backend.ts";
+import { gradientTapeOn, onSynchronousBackend } from "../../core/_synchronous_backend.ts";
 
 /** The fields of tfjs-layers' `Dense` the fused pass reads. */
 interface DenseLayer {
@@ -151,7 +151,7 @@ function install(): void {
     const fused = enabled && MARKED.has(this) && (!Array.isArray(inputs) || inputs.length === 1) &&
       input.rank >= 2 && input.rank <= 5 && input.dtype === "float32" && activation !== "relu" &&
       activation !== "elu" && onSynchronousBackend() &&
-      (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
+      gradientTapeOn();
     if (!fused) return previous.call(this, inputs, kwargs);
     return tf.tidy(() => {
       this.invokeCallHook(inputs, kwargs);

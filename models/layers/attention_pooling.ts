@@ -7,7 +7,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { onSynchronousBackend } from "../../core/_synchronous_backend.ts";
+import { gradientTapeOn, onSynchronousBackend } from "../../core/_synchronous_backend.ts";
 import { attentionPoolingTraining, fusedAttentionPoolingOn } from "./_fused_attention_pooling.ts";
 import { knownDim, layerInt, singleShape, singleTensor } from "./_layer.ts";
 import type { LayerArgs } from "../types.ts";
@@ -91,7 +91,7 @@ export class AttentionPooling extends tfl.layers.Layer {
     return tf.tidy(() => {
       const h = singleTensor("AttentionPooling", inputs);
       const [batch, , features] = checkRank3(h.shape);
-      if (fusedAttentionPoolingOn() && onSynchronousBackend() && h.dtype === "float32" && tapeOn()) {
+      if (fusedAttentionPoolingOn() && onSynchronousBackend() && h.dtype === "float32" && gradientTapeOn()) {
         // The same ops and their gradients as one tape node (bit for bit; _fused_attention_pooling.ts).
         return attentionPoolingTraining(h, this.kernel!.read(), this.bias!.read(), this.context!.read());
       }
@@ -133,11 +133,6 @@ export class AttentionPooling extends tfl.layers.Layer {
   }
 }
 tf.serialization.registerClass(AttentionPooling);
-
-/** Whether a gradient tape records (tfjs-core's engine). */
-function tapeOn(): boolean {
-  return (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
-}
 
 function checkRank3<S extends tfl.Shape>(shape: S): S {
   if (shape.length !== 3) {
